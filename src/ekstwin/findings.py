@@ -130,3 +130,76 @@ class Diagnostic:
             level=DiagnosticLevel(str(data.get("level", "error"))),
             code=str(data.get("code", "input")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    """The metadata of one check, as reporters show it (SARIF rules, docs)."""
+
+    id: str
+    slug: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    engine: str
+    doc: str
+    doc_path: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "title": self.title,
+            "severity": self.severity.value,
+            "confidence": self.confidence.value,
+            "engine": self.engine,
+            "doc": self.doc_path,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A finding that an annotation or a baseline silenced, and why."""
+
+    finding: Finding
+    kind: str  # "annotation" or "baseline"
+    justification: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSummary:
+    """Counts that describe the loaded platform."""
+
+    kinds: tuple[tuple[str, int], ...]
+    namespaces: tuple[str, ...]
+    nodes: tuple[str, ...]
+    accounts: tuple[str, ...]
+    pods: int
+    opaque: tuple[tuple[str, int], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kinds": dict(self.kinds),
+            "namespaces": list(self.namespaces),
+            "nodes": list(self.nodes),
+            "accounts": list(self.accounts),
+            "pods": self.pods,
+            "opaque": dict(self.opaque),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything `ekstwin analyze` produced: what reporters render."""
+
+    tool_version: str
+    inputs: tuple[str, ...]
+    summary: PlatformSummary
+    checks: tuple[CheckInfo, ...]
+    findings: tuple[Finding, ...]
+    suppressed: tuple[Suppressed, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def input_errors(self) -> bool:
+        return any(d.level is DiagnosticLevel.ERROR for d in self.diagnostics)
