@@ -11,7 +11,21 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ekstwin.model.source import Source
+from ekstwin.model.source import ObjectRef, Source
+
+__all__ = [
+    "CheckInfo",
+    "Confidence",
+    "Diagnostic",
+    "DiagnosticLevel",
+    "Finding",
+    "ObjectRef",
+    "PlatformSummary",
+    "Report",
+    "Severity",
+    "Suppressed",
+    "fingerprint",
+]
 
 
 class Severity(StrEnum):
@@ -39,20 +53,6 @@ class Confidence(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class ObjectRef:
-    """Names one object of the platform: ``Kind/namespace/name`` or ``Kind/name``."""
-
-    kind: str
-    name: str
-    namespace: str | None = None
-
-    def __str__(self) -> str:
-        if self.namespace:
-            return f"{self.kind}/{self.namespace}/{self.name}"
-        return f"{self.kind}/{self.name}"
 
 
 @dataclass(frozen=True, slots=True)

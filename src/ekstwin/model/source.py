@@ -1,4 +1,4 @@
-"""Where a model object came from: file and line, so findings can point at it."""
+"""Where a model object came from (file and line) and how to name it (ObjectRef)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,17 @@ class Source:
     def from_json(cls, data: dict[str, object]) -> Source:
         line = data.get("line", 0)
         return cls(file=str(data["file"]), line=int(line) if isinstance(line, int) else 0)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObjectRef:
+    """Names one object of the platform: ``Kind/namespace/name`` or ``Kind/name``."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
