@@ -231,23 +231,21 @@ class _Builder:
 
     def _config(
         self, obj: Mapping[str, object], key: str, ptr: str
-    ) -> tuple[dict[str, str], tuple[str, ...], bool]:
-        """A string map without secret keys: (clean, dropped key names, any secret value set)."""
+    ) -> tuple[dict[str, str], tuple[str, ...]]:
+        """A string map without secret keys: (clean map, names of the dropped keys)."""
         clean: dict[str, str] = {}
         redacted: list[str] = []
-        has_secret = False
         config = self._mapping(obj, key, ptr)
         for name, value in config.items():
             if is_secret_key(name):
                 redacted.append(name)
-                has_secret = has_secret or bool(value)
                 continue
             text = _scalar_text(value)
             if text is None:
                 self.ctx.warn(f"{ptr}/{key}/{_escape(name)}", f"{key} {name!r} is not a string")
                 continue
             clean[name] = text
-        return clean, tuple(sorted(redacted)), has_secret
+        return clean, tuple(sorted(redacted))
 
     def _items(
         self,
@@ -456,6 +454,7 @@ class _Builder:
                 # Keycloak lower-cases usernames when it stores them.
                 username=username.lower(),
                 email=self._str(obj, "email", ptr),
+                # Keycloak imports a user without "enabled" as disabled.
                 enabled=self._bool(obj, "enabled", ptr, False),
                 first_name=self._str(obj, "firstName", ptr),
                 last_name=self._str(obj, "lastName", ptr),
@@ -482,7 +481,9 @@ class _Builder:
         if not alias or not provider_id:
             self.ctx.report(ptr, "identity provider lacks alias or providerId; skipped")
             return
-        config, redacted, has_secret = self._config(obj, "config", ptr)
+        config, redacted = self._config(obj, "config", ptr)
+        raw_config = obj.get("config")
+        has_secret = isinstance(raw_config, Mapping) and bool(raw_config.get("clientSecret"))
         out.append(
             IdentityProvider(
                 alias=alias,
@@ -514,7 +515,7 @@ class _Builder:
                 "identityProviderMapper; skipped",
             )
             return
-        config, redacted, _ = self._config(obj, "config", ptr)
+        config, redacted = self._config(obj, "config", ptr)
         out.append(
             IdentityProviderMapper(
                 name=name,
@@ -539,7 +540,7 @@ class _Builder:
             if not name or not kind:
                 self.ctx.report(item_ptr, "protocol mapper lacks name or protocolMapper; skipped")
                 return
-            config, redacted, _ = self._config(item, "config", item_ptr)
+            config, redacted = self._config(item, "config", item_ptr)
             out.append(
                 ProtocolMapper(
                     name=name,
@@ -561,13 +562,9 @@ class _Builder:
             self.ctx.report(ptr, "client has no clientId; skipped")
             return
         protocol = self._str(obj, "protocol", ptr) or OPENID_CONNECT
-        attributes, redacted, attr_secret = self._config(obj, "attributes", ptr)
+        attributes, redacted = self._config(obj, "attributes", ptr)
         dropped = list(redacted)
-        has_secret = attr_secret
-        for key in ("secret", "registrationAccessToken"):
-            if obj.get(key):
-                has_secret = has_secret or key == "secret"
-                dropped.append(key)
+        dropped += [key for key in ("secret", "registrationAccessToken") if key in obj]
         consent = self._bool(obj, "consentRequired", ptr, False)
         out.append(
             Client(
@@ -592,7 +589,7 @@ class _Builder:
                 ),
                 service_accounts_enabled=self._bool(obj, "serviceAccountsEnabled", ptr, False),
                 attributes=attributes,
-                has_secret=has_secret,
+                has_secret=bool(obj.get("secret")),
                 redacted_keys=tuple(sorted(set(dropped))),
                 source=self.ctx.at(ptr),
             )
@@ -604,7 +601,7 @@ class _Builder:
             self.ctx.report(ptr, "client scope has no name; skipped")
             return
         protocol = self._str(obj, "protocol", ptr) or OPENID_CONNECT
-        attributes, _, _ = self._config(obj, "attributes", ptr)
+        attributes, _ = self._config(obj, "attributes", ptr)
         out.append(
             ClientScope(
                 name=name,
