@@ -555,7 +555,7 @@ def test_reachable_clients(realm: Realm) -> None:
         assert user is not None
         return [c.client_id for c in realm.reachable_clients(user)]
 
-    assert reach("mona") == [AWS, "argocd", "grafana"]
+    assert reach("mona") == [AWS, "argocd", "grafana", "account"]
     assert reach("former-admin") == []
     assert reach("service-account-ci") == []
 
@@ -664,6 +664,32 @@ def test_malformed_parts_become_diagnostics_and_the_rest_loads() -> None:
             at,
             "user 'bob' refers to role ghost, which the realm does not define",
             "define the role or remove the mapping",
+            DiagnosticLevel.WARNING,
+            "keycloak",
+        ),
+    ]
+
+
+def test_duplicate_groups_and_roles_of_unknown_clients_are_warned() -> None:
+    data: dict[str, object] = {
+        "realm": "r",
+        "roles": {"client": {"ghost-app": [{"name": "admin"}]}},
+        "groups": [{"name": "ops"}, {"name": "ops", "realmRoles": ["x"]}],
+        "clients": [],
+    }
+    realm, diagnostics = build_realm(data, SRC)
+    assert realm.group("/ops") == Group(name="ops", path="/ops", source=SRC)
+    assert diagnostics == [
+        Diagnostic(
+            SRC,
+            "group /ops appears twice; the first is used",
+            level=DiagnosticLevel.WARNING,
+            code="keycloak",
+        ),
+        Diagnostic(
+            SRC,
+            "role ghost-app/admin belongs to client 'ghost-app', which the realm does not define",
+            "Keycloak refuses to import roles of an unknown client",
             DiagnosticLevel.WARNING,
             "keycloak",
         ),

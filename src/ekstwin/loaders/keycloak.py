@@ -665,6 +665,17 @@ class _Builder:
         for role in realm.roles:
             for child in role.composites:
                 check_role(child, role.source, f"composite role {role.ref}")
+        all_groups = [g for top in realm.groups for g in top.walk()]
+        for group in all_groups:
+            if realm.groups_by_path[group.path] is not group:
+                ctx.diagnostics.append(
+                    Diagnostic(
+                        group.source,
+                        f"group {group.path} appears twice; the first is used",
+                        level=DiagnosticLevel.WARNING,
+                        code=_CODE,
+                    )
+                )
         for group in realm.groups_by_path.values():
             for ref in sorted(group.role_mappings):
                 check_role(ref, group.source, f"group {group.path}")
@@ -713,6 +724,21 @@ class _Builder:
                             )
                         )
 
+        if isinstance(data.get("clients"), list):
+            defined = {c.client_id for c in realm.clients}
+            for role in realm.roles:
+                if role.client is not None and role.client not in defined:
+                    ctx.diagnostics.append(
+                        Diagnostic(
+                            role.source,
+                            f"role {role.ref} belongs to client {role.client!r}, "
+                            "which the realm does not define",
+                            "Keycloak refuses to import roles of an unknown client",
+                            DiagnosticLevel.WARNING,
+                            _CODE,
+                        )
+                    )
+                    defined.add(role.client)  # once per client is enough
         seen_clients: set[str] = set()
         for client in realm.clients:
             if client.client_id in seen_clients:
