@@ -1,0 +1,46 @@
+"""Loaders: read a platform from files, directories, stdin or a snapshot.
+
+``load(paths)`` is the one entry point the CLI and the web UI use::
+
+    result = load(["examples/demo-platform"])
+    result.platform        # the typed model
+    result.diagnostics     # every input problem, with file and line
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders.assemble import assemble
+from ekstwin.loaders.inputs import RawInputs, read_inputs, snapshot_to_json
+from ekstwin.model.platform import Platform
+
+__all__ = ["LoadResult", "RawInputs", "load", "load_raw", "snapshot_to_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    platform: Platform
+    raw: RawInputs
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def input_errors(self) -> bool:
+        return any(d.level is DiagnosticLevel.ERROR for d in self.diagnostics)
+
+
+def load_raw(raw: RawInputs) -> LoadResult:
+    platform, diags = assemble(raw)
+    return LoadResult(platform, raw, tuple(diags))
+
+
+def load(
+    paths: Sequence[str],
+    *,
+    stdin_text: Callable[[], str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadResult:
+    """Read every path (file, directory, snapshot, ``-``) and build the platform."""
+    return load_raw(read_inputs(paths, stdin_text=stdin_text, progress=progress))

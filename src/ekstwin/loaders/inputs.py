@@ -1,0 +1,426 @@
+"""Read files, directories, stdin and snapshots into raw documents.
+
+Raw inputs are what the model is built from, and what a snapshot stores:
+the Kubernetes documents (Secret values already dropped), the aws.json
+documents and the Keycloak realm exports, each with its file and lines.
+Reading never raises for bad content: each problem becomes a diagnostic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
+from ekstwin.loaders.jsonlines import pointer_lines
+from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
+from ekstwin.loaders.kubernetes import HAD_VALUES_KEY, LINE_KINDS
+from ekstwin.loaders.yamldocs import Document, read_documents
+from ekstwin.model.source import Source
+
+SNAPSHOT_FORMAT = "ekstwin-snapshot"
+SNAPSHOT_VERSION = 1
+
+#: Files larger than this are refused (a diagnostic says so).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+JSON_SUFFIXES = frozenset({".json"})
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+@dataclass(frozen=True, slots=True)
+class RealmDocument:
+    data: object
+    source: Source
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RawInputs:
+    """Everything read, before the model is built."""
+
+    inputs: tuple[str, ...] = ()
+    kube: tuple[Document, ...] = ()
+    aws: tuple[AwsDocument, ...] = ()
+    realms: tuple[RealmDocument, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass
+class _Collector:
+    kube: list[Document] = field(default_factory=list)
+    aws: list[AwsDocument] = field(default_factory=list)
+    realms: list[RealmDocument] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    snapshots: list[RawInputs] = field(default_factory=list)
+
+
+def sanitize(data: object) -> object:
+    """Drop what must never be kept: Secret values and bulky server fields.
+
+    A Secret keeps its keys (values become None) and a flag saying whether
+    it held values; its last-applied-configuration annotation, which repeats
+    the values, goes too. ``managedFields`` goes from every object.
+    """
+    if not isinstance(data, dict):
+        return data
+    md = data.get("metadata")
+    if isinstance(md, dict) and "managedFields" in md:
+        md = {k: v for k, v in md.items() if k != "managedFields"}
+        data = {**data, "metadata": md}
+    if data.get("kind") != "Secret" or not str(data.get("apiVersion", "v1")).startswith("v1"):
+        return data
+    out = dict(data)
+    had = False
+    for key in ("data", "stringData"):
+        values = out.get(key)
+        if isinstance(values, dict):
+            had = had or any(v not in (None, "") for v in values.values())
+            out[key] = {str(k): None for k in values}
+        elif values is not None:
+            out[key] = {}
+    out[HAD_VALUES_KEY] = had
+    if isinstance(md, dict):
+        annotations = md.get("annotations")
+        if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+            md = dict(md)
+            md["annotations"] = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
+            out["metadata"] = md
+    return out
+
+
+REDACTED = "<redacted by ekstwin>"
+
+
+def redact_realm(data: object) -> object:
+    """A Keycloak export with the value of every secret-looking key replaced.
+
+    The realm builder drops these values anyway; redacting the raw export too
+    keeps them out of snapshots.
+    """
+    if isinstance(data, dict):
+        return {
+            k: (
+                REDACTED
+                if is_secret_key(str(k)) and v not in (None, "", [], {})
+                else redact_realm(v)
+            )
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [redact_realm(v) for v in data]
+    return data
+
+
+def _is_terraform(data: object) -> bool:
+    return (
+        isinstance(data, dict)
+        and "format_version" in data
+        and ("planned_values" in data or "values" in data or "resource_changes" in data)
+    )
+
+
+def _classify(col: _Collector, data: object, source: Source, lines: dict[str, int]) -> None:
+    if isinstance(data, dict) and data.get("format") == SNAPSHOT_FORMAT:
+        col.snapshots.append(snapshot_from_json(data, source))
+    elif is_aws_document(data):
+        assert isinstance(data, dict)
+        col.aws.append(AwsDocument(file=source.file, data=data, lines=lines))
+    elif is_keycloak_realm(data) or (
+        isinstance(data, list) and data and all(is_keycloak_realm(x) for x in data)
+    ):
+        col.realms.append(RealmDocument(redact_realm(data), source, lines))
+    elif _is_terraform(data):
+        col.diagnostics.append(
+            Diagnostic(
+                source,
+                "this is a Terraform plan or state; reading Terraform is not implemented yet",
+                "export the resources to aws.json (see docs/aws-json.md) for now",
+                level=DiagnosticLevel.WARNING,
+                code="terraform",
+            )
+        )
+    else:
+        col.kube.append(Document(sanitize(data), source, lines))
+
+
+def _read_json(col: _Collector, text: str, file: str) -> None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        col.diagnostics.append(
+            Diagnostic(
+                Source(file, exc.lineno),
+                f"JSON syntax error: {exc.msg} (column {exc.colno})",
+                "fix the JSON syntax",
+                code="json-syntax",
+            )
+        )
+        return
+    if is_aws_document(data):
+        doc, diags = load_aws_text(text, file)
+        col.diagnostics.extend(diags)
+        if doc is not None:
+            col.aws.append(doc)
+        return
+    if isinstance(data, dict) and data.get("format") == SNAPSHOT_FORMAT:
+        _classify(col, data, Source(file, 1), {})
+        return
+    lines = pointer_lines(text)
+    if (
+        isinstance(data, dict)
+        and str(data.get("kind", "")).endswith("List")
+        and isinstance(data.get("items"), list)
+    ):
+        for i, item in enumerate(data["items"]):
+            prefix = f"/items/{i}"
+            item_lines = {
+                k[len(prefix) :]: v
+                for k, v in lines.items()
+                if k == prefix or k.startswith(prefix + "/")
+            }
+            _classify(col, item, Source(file, lines.get(prefix, 1)), item_lines)
+        return
+    _classify(col, data, Source(file, lines.get("", 1)), lines)
+
+
+def _read_text(col: _Collector, text: str, file: str, *, json_first: bool) -> None:
+    if json_first:
+        _read_json(col, text, file)
+        return
+    docs, diags = read_documents(text, file, line_kinds=LINE_KINDS)
+    col.diagnostics.extend(diags)
+    for doc in docs:
+        _classify(col, doc.data, doc.source, doc.lines)
+
+
+def _read_file(col: _Collector, path: Path, shown: str, *, explicit: bool) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        col.diagnostics.append(
+            Diagnostic(Source(shown), f"cannot read: {exc.strerror}", "check the path", code="io")
+        )
+        return
+    if size > MAX_FILE_BYTES:
+        col.diagnostics.append(
+            Diagnostic(
+                Source(shown),
+                f"file refused: {size} bytes is over the {MAX_FILE_BYTES} byte limit",
+                "split the file, or pass only the parts ekstwin needs",
+                code="oversize",
+            )
+        )
+        return
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        col.diagnostics.append(
+            Diagnostic(
+                Source(shown), f"cannot read: {exc.strerror}", "check permissions", code="io"
+            )
+        )
+        return
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col.diagnostics.append(
+            Diagnostic(
+                Source(shown, line),
+                "file is not UTF-8 text",
+                "save it as UTF-8"
+                if explicit
+                else "save it as UTF-8, or move it out of the folder",
+                code="encoding",
+            )
+        )
+        return
+    suffix = path.suffix.lower()
+    json_first = suffix in JSON_SUFFIXES or (
+        suffix not in YAML_SUFFIXES and text.lstrip().startswith(("{", "["))
+    )
+    _read_text(col, text, shown, json_first=json_first)
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            p = Path(dirpath) / name
+            if p.suffix.lower() in YAML_SUFFIXES | JSON_SUFFIXES:
+                yield p
+
+
+def list_files(paths: Sequence[str]) -> list[tuple[Path, str, bool]]:
+    """(path, name to show, given explicitly) for every file the inputs name."""
+    out: list[tuple[Path, str, bool]] = []
+    for arg in paths:
+        if arg == "-":
+            continue
+        p = Path(arg)
+        if p.is_dir():
+            out.extend((f, str(f), False) for f in _walk(p))
+        else:
+            out.append((p, arg, True))
+    return out
+
+
+def read_inputs(
+    paths: Sequence[str],
+    *,
+    stdin_text: Callable[[], str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RawInputs:
+    """Read every named file, directory (recursively) and ``-`` (stdin)."""
+    col = _Collector()
+    for arg in paths:
+        if arg != "-" and not Path(arg).exists():
+            col.diagnostics.append(
+                Diagnostic(
+                    Source(arg),
+                    "no such file or directory",
+                    "give a directory of manifests, a file, a snapshot or '-' for stdin",
+                    code="io",
+                )
+            )
+    files = list_files(paths)
+    total = len(files) + (1 if "-" in paths else 0)
+    done = 0
+    if "-" in paths:
+        text = stdin_text() if stdin_text else sys.stdin.read()
+        _read_text(col, text, "<stdin>", json_first=text.lstrip().startswith(("{", "[")))
+        done += 1
+        if progress:
+            progress(done, total)
+    for path, shown, explicit in files:
+        _read_file(col, path, shown, explicit=explicit)
+        done += 1
+        if progress:
+            progress(done, total)
+    raw = RawInputs(
+        inputs=tuple(paths),
+        kube=tuple(col.kube),
+        aws=tuple(col.aws),
+        realms=tuple(col.realms),
+        diagnostics=tuple(col.diagnostics),
+    )
+    for snap in col.snapshots:
+        raw = merge(raw, snap)
+    return raw
+
+
+def merge(a: RawInputs, b: RawInputs) -> RawInputs:
+    return RawInputs(
+        inputs=a.inputs,
+        kube=a.kube + b.kube,
+        aws=a.aws + b.aws,
+        realms=a.realms + b.realms,
+        diagnostics=a.diagnostics + b.diagnostics,
+    )
+
+
+# -- snapshots -----------------------------------------------------------------
+
+
+def snapshot_to_json(raw: RawInputs, tool_version: str) -> dict[str, object]:
+    """The versioned snapshot document: every raw input with its origin."""
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "version": SNAPSHOT_VERSION,
+        "tool": {"name": "ekstwin", "version": tool_version},
+        "inputs": list(raw.inputs),
+        "kubernetes": [
+            {"source": d.source.to_json(), "lines": d.lines, "object": d.data} for d in raw.kube
+        ],
+        "aws": [{"file": d.file, "lines": d.lines, "document": d.data} for d in raw.aws],
+        "keycloak": [
+            {"source": d.source.to_json(), "lines": d.lines, "export": d.data} for d in raw.realms
+        ],
+        "diagnostics": [d.to_json() for d in raw.diagnostics],
+    }
+
+
+def _lines(value: object) -> dict[str, int]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, int)}
+
+
+def snapshot_from_json(data: dict[str, object], source: Source) -> RawInputs:
+    """Read a snapshot document; a malformed entry becomes a diagnostic."""
+    diags: list[Diagnostic] = []
+    version = data.get("version")
+    if version != SNAPSHOT_VERSION:
+        return RawInputs(
+            diagnostics=(
+                Diagnostic(
+                    source,
+                    f"snapshot version {version!r} is not supported (this ekstwin reads "
+                    f"version {SNAPSHOT_VERSION})",
+                    "write the snapshot again with this version of ekstwin",
+                    code="snapshot",
+                ),
+            )
+        )
+    kube: list[Document] = []
+    aws: list[AwsDocument] = []
+    realms: list[RealmDocument] = []
+
+    def entries(key: str) -> list[dict[str, object]]:
+        value = data.get(key) or []
+        if not isinstance(value, list):
+            diags.append(Diagnostic(source, f"snapshot {key} must be a list", code="snapshot"))
+            return []
+        good = [e for e in value if isinstance(e, dict)]
+        if len(good) != len(value):
+            diags.append(
+                Diagnostic(
+                    source, f"snapshot {key} holds entries that are not objects", code="snapshot"
+                )
+            )
+        return good
+
+    for e in entries("kubernetes"):
+        src = e.get("source")
+        if not isinstance(src, dict) or "file" not in src:
+            diags.append(Diagnostic(source, "snapshot entry without a source", code="snapshot"))
+            continue
+        kube.append(
+            Document(sanitize(e.get("object")), Source.from_json(src), _lines(e.get("lines")))
+        )
+    for e in entries("aws"):
+        doc = e.get("document")
+        if isinstance(doc, dict):
+            aws.append(
+                AwsDocument(
+                    file=str(e.get("file", source.file)), data=doc, lines=_lines(e.get("lines"))
+                )
+            )
+    for e in entries("keycloak"):
+        src = e.get("source")
+        realms.append(
+            RealmDocument(
+                redact_realm(e.get("export")),
+                Source.from_json(src) if isinstance(src, dict) else source,
+                _lines(e.get("lines")),
+            )
+        )
+    for e in entries("diagnostics"):
+        diags.append(Diagnostic.from_json(e))
+    inputs = data.get("inputs")
+    return RawInputs(
+        inputs=tuple(str(i) for i in inputs) if isinstance(inputs, list) else (),
+        kube=tuple(kube),
+        aws=tuple(aws),
+        realms=tuple(realms),
+        diagnostics=tuple(diags),
+    )

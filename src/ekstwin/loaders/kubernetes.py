@@ -1,0 +1,1563 @@
+"""Build typed model objects from Kubernetes, Calico and Istio documents.
+
+Each document is converted on its own; a malformed one becomes a
+:class:`Diagnostic` (file, line, what, what to do) and the others still load.
+Kinds the model does not read are kept as opaque objects and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+import yaml
+
+from ekstwin.errors import EkstwinError, SelectorSyntaxError
+from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.model.calico import (
+    DEFAULT_TIER,
+    Action,
+    CalicoPolicy,
+    CalicoPort,
+    CalicoRule,
+    EntityRule,
+    HttpMatch,
+    IcmpMatch,
+    NetworkSet,
+    PolicyScope,
+    ServiceAccountMatch,
+    ServiceMatch,
+    Tier,
+)
+from ekstwin.model.images import PullPolicy, default_pull_policy, parse_image
+from ekstwin.model.istio import (
+    AuthorizationPolicy,
+    AuthzCondition,
+    AuthzOperation,
+    AuthzRule,
+    AuthzSource,
+    DestinationRule,
+    HttpRoute,
+    PeerAuthentication,
+    RouteDestination,
+    Subset,
+    TargetRef,
+    VirtualService,
+    WorkloadSelector,
+)
+from ekstwin.model.k8s import (
+    DEFAULT_NAMESPACE,
+    NAMESPACE_NAME_LABEL,
+    AwsAuth,
+    AwsAuthEntry,
+    ConfigMap,
+    Container,
+    ContainerKind,
+    ContainerPort,
+    Ingress,
+    IngressBackend,
+    IngressClass,
+    IngressPath,
+    IngressRule,
+    IngressTls,
+    IpBlock,
+    Meta,
+    Namespace,
+    NetpolPeer,
+    NetpolPort,
+    NetpolRule,
+    NetworkPolicy,
+    Node,
+    OpaqueObject,
+    OwnerRef,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    PodSpec,
+    PolicyRule,
+    Protocol,
+    Role,
+    RoleBinding,
+    RoleRef,
+    Secret,
+    Service,
+    ServiceAccount,
+    ServicePort,
+    StorageClass,
+    Subject,
+    VolumeClaimTemplate,
+    Workload,
+    WorkloadKind,
+)
+from ekstwin.model.selectors import LabelSelector, Selector, parse_calico_selector
+from ekstwin.model.source import ObjectRef, Source
+
+CALICO_GROUPS = frozenset({"projectcalico.org", "crd.projectcalico.org"})
+
+#: Kinds whose documents keep a line for each of their parts.
+LINE_KINDS = frozenset(
+    {
+        "NetworkPolicy",
+        "GlobalNetworkPolicy",
+        "AuthorizationPolicy",
+        "PeerAuthentication",
+        "VirtualService",
+        "Role",
+        "ClusterRole",
+        "Ingress",
+        "ConfigMap",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "Job",
+        "CronJob",
+        "Pod",
+    }
+)
+
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "GlobalNetworkPolicy",
+        "GlobalNetworkSet",
+        "Tier",
+        "IngressClass",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "APIService",
+        "CSIDriver",
+        "FelixConfiguration",
+        "BGPConfiguration",
+        "IPPool",
+        "HostEndpoint",
+        "ClusterInformation",
+    }
+)
+
+WORKLOAD_KINDS = {k.value: k for k in WorkloadKind}
+
+#: Set by the reader on a Secret document whose values it dropped.
+HAD_VALUES_KEY = "ekstwin.io/had-values"
+
+
+class InvalidDocument(EkstwinError):
+    """A document is malformed; ``pointer`` says where inside it."""
+
+    def __init__(self, message: str, pointer: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+        self.hint = hint
+
+
+def _fail(message: str, pointer: str, hint: str = "") -> NoReturn:
+    raise InvalidDocument(message, pointer, hint)
+
+
+@dataclass
+class KubeObjects:
+    """What the documents held, by kind, before workloads are expanded."""
+
+    namespaces: list[Namespace] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)
+    pods: list[Pod] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    ingresses: list[Ingress] = field(default_factory=list)
+    ingress_classes: list[IngressClass] = field(default_factory=list)
+    network_policies: list[NetworkPolicy] = field(default_factory=list)
+    service_accounts: list[ServiceAccount] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    role_bindings: list[RoleBinding] = field(default_factory=list)
+    config_maps: list[ConfigMap] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
+    storage_classes: list[StorageClass] = field(default_factory=list)
+    pvcs: list[PersistentVolumeClaim] = field(default_factory=list)
+    pvs: list[PersistentVolume] = field(default_factory=list)
+    calico_policies: list[CalicoPolicy] = field(default_factory=list)
+    network_sets: list[NetworkSet] = field(default_factory=list)
+    tiers: list[Tier] = field(default_factory=list)
+    authorization_policies: list[AuthorizationPolicy] = field(default_factory=list)
+    peer_authentications: list[PeerAuthentication] = field(default_factory=list)
+    virtual_services: list[VirtualService] = field(default_factory=list)
+    destination_rules: list[DestinationRule] = field(default_factory=list)
+    opaque: list[OpaqueObject] = field(default_factory=list)
+    aws_auth: AwsAuth | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+# -- small typed accessors ---------------------------------------------------
+
+
+def _map(value: object, pointer: str, what: str = "a mapping") -> dict[str, object]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        _fail(f"{pointer or 'the document'} must be {what}, not {_type(value)}", pointer)
+    return value
+
+
+def _list(value: object, pointer: str) -> list[object]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        _fail(f"{pointer} must be a list, not {_type(value)}", pointer)
+    return value
+
+
+def _str(value: object, pointer: str, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            _fail(f"{pointer} is required", pointer)
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        _fail(f"{pointer} must be a string, not {_type(value)}", pointer)
+    return str(value)
+
+
+def _req_str(value: object, pointer: str) -> str:
+    s = _str(value, pointer, required=True)
+    assert s is not None
+    return s
+
+
+def _int(value: object, pointer: str, default: int | None = None) -> int | None:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        _fail(f"{pointer} must be an integer, not {value!r}", pointer)
+    return value
+
+
+def _bool(value: object, pointer: str, default: bool | None = None) -> bool | None:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    _fail(f"{pointer} must be true or false, not {value!r}", pointer)
+
+
+def _str_map(value: object, pointer: str) -> dict[str, str]:
+    return {str(k): ("" if v is None else str(v)) for k, v in _map(value, pointer).items()}
+
+
+def _str_list(value: object, pointer: str) -> tuple[str, ...]:
+    return tuple(_req_str(v, f"{pointer}/{i}") for i, v in enumerate(_list(value, pointer)))
+
+
+def _type(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _port_value(value: object, pointer: str) -> int | str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        _fail(f"{pointer} must be a port number or name", pointer)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return int(value) if value.isdigit() else value
+    _fail(f"{pointer} must be a port number or name, not {_type(value)}", pointer)
+
+
+def _protocol(value: object, pointer: str) -> Protocol:
+    if value is None:
+        return Protocol.TCP
+    try:
+        return Protocol(str(value))
+    except ValueError:
+        _fail(
+            f"{pointer}: unknown protocol {value!r}",
+            pointer,
+            "use TCP, UDP or SCTP (upper case, as the API server requires)",
+        )
+
+
+def _label_selector(value: object, pointer: str) -> LabelSelector:
+    try:
+        return LabelSelector.from_obj(value if value is not None else {})
+    except SelectorSyntaxError as exc:
+        _fail(f"{pointer}: {exc.reason}", pointer, "fix the label selector")
+
+
+def _calico_selector(value: object, pointer: str) -> Selector:
+    text = _str(value, pointer) or ""
+    try:
+        return parse_calico_selector(text)
+    except SelectorSyntaxError as exc:
+        _fail(
+            f"{pointer}: selector does not parse: {exc.reason} at column {exc.column} in {text!r}",
+            pointer,
+            "fix the Calico selector expression (see the Calico selector reference)",
+        )
+
+
+def _opt_calico_selector(value: object, pointer: str) -> Selector | None:
+    return None if value is None else _calico_selector(value, pointer)
+
+
+# -- metadata ----------------------------------------------------------------
+
+
+def _meta(doc: dict[str, object], source: Source, lines: dict[str, int]) -> Meta:
+    api_version = _str(doc.get("apiVersion"), "/apiVersion") or ""
+    kind = _req_str(doc.get("kind"), "/kind")
+    md = _map(doc.get("metadata"), "/metadata")
+    name = _str(md.get("name"), "/metadata/name")
+    if not name:
+        generate = _str(md.get("generateName"), "/metadata/generateName")
+        if not generate:
+            _fail("metadata.name is missing", "/metadata", "give the object a metadata.name")
+        name = generate + "ekstw"
+    namespace = _str(md.get("namespace"), "/metadata/namespace")
+    if kind in CLUSTER_SCOPED:
+        namespace = None
+    elif namespace is None:
+        namespace = DEFAULT_NAMESPACE
+    owners = tuple(
+        OwnerRef(
+            kind=_req_str(o.get("kind"), f"/metadata/ownerReferences/{i}/kind"),
+            name=_req_str(o.get("name"), f"/metadata/ownerReferences/{i}/name"),
+            controller=bool(o.get("controller", False)),
+        )
+        for i, o in enumerate(
+            _map(x, f"/metadata/ownerReferences/{j}")
+            for j, x in enumerate(_list(md.get("ownerReferences"), "/metadata/ownerReferences"))
+        )
+    )
+    return Meta(
+        api_version=api_version,
+        kind=kind,
+        name=name,
+        namespace=namespace,
+        source=source,
+        labels=_str_map(md.get("labels"), "/metadata/labels"),
+        annotations=_str_map(md.get("annotations"), "/metadata/annotations"),
+        owners=owners,
+        lines=lines,
+    )
+
+
+def _at(meta: Meta, pointer: str) -> Source:
+    return meta.line_of(pointer)
+
+
+# -- pods and workloads ------------------------------------------------------
+
+
+def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
+    out: list[Container] = []
+    for field_name, kind in (
+        ("initContainers", ContainerKind.INIT),
+        ("containers", ContainerKind.CONTAINER),
+        ("ephemeralContainers", ContainerKind.EPHEMERAL),
+    ):
+        for i, raw in enumerate(_list(spec.get(field_name), f"{base}/{field_name}")):
+            ptr = f"{base}/{field_name}/{i}"
+            c = _map(raw, ptr)
+            name = _req_str(c.get("name"), f"{ptr}/name")
+            image_text = _str(c.get("image"), f"{ptr}/image")
+            if not image_text:
+                _fail(f"container {name!r} has no image", f"{ptr}/image", "set the image")
+            image = parse_image(image_text)
+            policy_text = _str(c.get("imagePullPolicy"), f"{ptr}/imagePullPolicy")
+            if policy_text is None:
+                policy, defaulted = default_pull_policy(image), True
+            else:
+                try:
+                    policy, defaulted = PullPolicy(policy_text), False
+                except ValueError:
+                    _fail(
+                        f"{ptr}/imagePullPolicy: unknown policy {policy_text!r}",
+                        f"{ptr}/imagePullPolicy",
+                        "use Always, IfNotPresent or Never",
+                    )
+            ports: list[ContainerPort] = []
+            for j, rp in enumerate(_list(c.get("ports"), f"{ptr}/ports")):
+                pptr = f"{ptr}/ports/{j}"
+                p = _map(rp, pptr)
+                number = _int(p.get("containerPort"), f"{pptr}/containerPort")
+                if number is None or not 1 <= number <= 65535:
+                    _fail(f"{pptr}/containerPort must be 1-65535", f"{pptr}/containerPort")
+                ports.append(
+                    ContainerPort(
+                        container_port=number,
+                        protocol=_protocol(p.get("protocol"), f"{pptr}/protocol"),
+                        name=_str(p.get("name"), f"{pptr}/name"),
+                        host_port=_int(p.get("hostPort"), f"{pptr}/hostPort"),
+                    )
+                )
+            out.append(
+                Container(
+                    name=name,
+                    image=image,
+                    pull_policy=policy,
+                    pull_policy_defaulted=defaulted,
+                    ports=tuple(ports),
+                    kind=kind,
+                    restart_policy=_str(c.get("restartPolicy"), f"{ptr}/restartPolicy"),
+                )
+            )
+    return tuple(out)
+
+
+def _pod_spec(raw: object, base: str) -> PodSpec:
+    spec = _map(raw, base)
+    claims: list[str] = []
+    for i, v in enumerate(_list(spec.get("volumes"), f"{base}/volumes")):
+        vol = _map(v, f"{base}/volumes/{i}")
+        pvc = vol.get("persistentVolumeClaim")
+        if isinstance(pvc, dict) and pvc.get("claimName"):
+            claims.append(str(pvc["claimName"]))
+    sa = _str(spec.get("serviceAccountName"), f"{base}/serviceAccountName") or _str(
+        spec.get("serviceAccount"), f"{base}/serviceAccount"
+    )
+    return PodSpec(
+        containers=_containers(spec, base),
+        service_account=sa or "default",
+        node_name=_str(spec.get("nodeName"), f"{base}/nodeName"),
+        host_network=bool(_bool(spec.get("hostNetwork"), f"{base}/hostNetwork", False)),
+        node_selector=_str_map(spec.get("nodeSelector"), f"{base}/nodeSelector"),
+        claim_names=tuple(claims),
+        automount_service_account_token=_bool(
+            spec.get("automountServiceAccountToken"), f"{base}/automountServiceAccountToken"
+        ),
+    )
+
+
+def _pod(doc: dict[str, object], meta: Meta) -> Pod:
+    status = _map(doc.get("status"), "/status")
+    return Pod(
+        meta=meta,
+        spec=_pod_spec(doc.get("spec"), "/spec"),
+        ip=_str(status.get("podIP"), "/status/podIP"),
+        host_ip=_str(status.get("hostIP"), "/status/hostIP"),
+        phase=_str(status.get("phase"), "/status/phase"),
+    )
+
+
+def _claim_templates(spec: dict[str, object]) -> tuple[VolumeClaimTemplate, ...]:
+    out = []
+    for i, raw in enumerate(_list(spec.get("volumeClaimTemplates"), "/spec/volumeClaimTemplates")):
+        ptr = f"/spec/volumeClaimTemplates/{i}"
+        t = _map(raw, ptr)
+        md = _map(t.get("metadata"), f"{ptr}/metadata")
+        tspec = _map(t.get("spec"), f"{ptr}/spec")
+        requests = _map(
+            _map(tspec.get("resources"), f"{ptr}/spec/resources").get("requests"),
+            f"{ptr}/spec/resources/requests",
+        )
+        out.append(
+            VolumeClaimTemplate(
+                name=_req_str(md.get("name"), f"{ptr}/metadata/name"),
+                storage_class_name=_str(
+                    tspec.get("storageClassName"), f"{ptr}/spec/storageClassName"
+                ),
+                access_modes=_str_list(tspec.get("accessModes"), f"{ptr}/spec/accessModes"),
+                storage=_str(requests.get("storage"), f"{ptr}/spec/resources/requests/storage"),
+            )
+        )
+    return tuple(out)
+
+
+def _workload(doc: dict[str, object], meta: Meta, kind: WorkloadKind) -> Workload:
+    spec = _map(doc.get("spec"), "/spec")
+    base = "/spec"
+    schedule = None
+    if kind is WorkloadKind.CRON_JOB:
+        schedule = _str(spec.get("schedule"), "/spec/schedule")
+        job = _map(spec.get("jobTemplate"), "/spec/jobTemplate")
+        spec = _map(job.get("spec"), "/spec/jobTemplate/spec")
+        base = "/spec/jobTemplate/spec"
+    template = _map(spec.get("template"), f"{base}/template")
+    tmeta = _map(template.get("metadata"), f"{base}/template/metadata")
+    if kind in (WorkloadKind.JOB, WorkloadKind.CRON_JOB):
+        parallelism = _int(spec.get("parallelism"), f"{base}/parallelism", 1) or 0
+        completions = _int(spec.get("completions"), f"{base}/completions")
+        replicas = min(parallelism, completions) if completions is not None else parallelism
+    elif kind is WorkloadKind.DAEMON_SET:
+        replicas = 0
+    else:
+        replicas = _int(spec.get("replicas"), f"{base}/replicas", 1) or 0
+    selector_raw = spec.get("selector")
+    selector = (
+        _label_selector(selector_raw, f"{base}/selector")
+        if isinstance(selector_raw, dict)
+        else None
+    )
+    retention = _str_map(
+        spec.get("persistentVolumeClaimRetentionPolicy"),
+        "/spec/persistentVolumeClaimRetentionPolicy",
+    )
+    return Workload(
+        meta=meta,
+        kind=kind,
+        replicas=max(replicas, 0),
+        selector=selector,
+        template_labels=_str_map(tmeta.get("labels"), f"{base}/template/metadata/labels"),
+        template_annotations=_str_map(
+            tmeta.get("annotations"), f"{base}/template/metadata/annotations"
+        ),
+        spec=_pod_spec(template.get("spec"), f"{base}/template/spec"),
+        volume_claim_templates=(
+            _claim_templates(spec) if kind is WorkloadKind.STATEFUL_SET else ()
+        ),
+        service_name=_str(spec.get("serviceName"), "/spec/serviceName"),
+        schedule=schedule,
+        pvc_retention=retention,
+    )
+
+
+# -- services and ingress ----------------------------------------------------
+
+
+def _service(doc: dict[str, object], meta: Meta) -> Service:
+    spec = _map(doc.get("spec"), "/spec")
+    ports = []
+    for i, raw in enumerate(_list(spec.get("ports"), "/spec/ports")):
+        ptr = f"/spec/ports/{i}"
+        p = _map(raw, ptr)
+        port = _int(p.get("port"), f"{ptr}/port")
+        if port is None:
+            _fail(f"{ptr}/port is required", f"{ptr}/port")
+        target = _port_value(p.get("targetPort"), f"{ptr}/targetPort")
+        ports.append(
+            ServicePort(
+                port=port,
+                target_port=port if target is None else target,
+                protocol=_protocol(p.get("protocol"), f"{ptr}/protocol"),
+                name=_str(p.get("name"), f"{ptr}/name"),
+                node_port=_int(p.get("nodePort"), f"{ptr}/nodePort"),
+            )
+        )
+    selector = spec.get("selector")
+    lb = _map(_map(doc.get("status"), "/status").get("loadBalancer"), "/status/loadBalancer")
+    hostnames = tuple(
+        str(e.get("hostname") or e.get("ip"))
+        for e in _list(lb.get("ingress"), "/status/loadBalancer/ingress")
+        if isinstance(e, dict) and (e.get("hostname") or e.get("ip"))
+    )
+    return Service(
+        meta=meta,
+        type=_str(spec.get("type"), "/spec/type") or "ClusterIP",
+        selector=_str_map(selector, "/spec/selector") if selector is not None else None,
+        ports=tuple(ports),
+        cluster_ip=_str(spec.get("clusterIP"), "/spec/clusterIP"),
+        external_name=_str(spec.get("externalName"), "/spec/externalName"),
+        load_balancer_hostnames=hostnames,
+        load_balancer_class=_str(spec.get("loadBalancerClass"), "/spec/loadBalancerClass"),
+    )
+
+
+def _backend(raw: object, ptr: str) -> IngressBackend:
+    b = _map(raw, ptr)
+    svc = b.get("service")
+    if isinstance(svc, dict):
+        port = _map(svc.get("port"), f"{ptr}/service/port")
+        number = _int(port.get("number"), f"{ptr}/service/port/number")
+        return IngressBackend(
+            service_name=_str(svc.get("name"), f"{ptr}/service/name"),
+            service_port=number if number is not None else _str(port.get("name"), ptr),
+        )
+    if "serviceName" in b:  # networking.k8s.io/v1beta1, extensions/v1beta1
+        return IngressBackend(
+            service_name=_str(b.get("serviceName"), f"{ptr}/serviceName"),
+            service_port=_port_value(b.get("servicePort"), f"{ptr}/servicePort"),
+        )
+    resource = b.get("resource")
+    return IngressBackend(
+        service_name=None,
+        service_port=None,
+        resource=_str_map(resource, f"{ptr}/resource") if resource is not None else None,
+    )
+
+
+def _ingress(doc: dict[str, object], meta: Meta) -> Ingress:
+    spec = _map(doc.get("spec"), "/spec")
+    rules = []
+    for i, raw in enumerate(_list(spec.get("rules"), "/spec/rules")):
+        ptr = f"/spec/rules/{i}"
+        r = _map(raw, ptr)
+        http = _map(r.get("http"), f"{ptr}/http")
+        paths = []
+        for j, rp in enumerate(_list(http.get("paths"), f"{ptr}/http/paths")):
+            pptr = f"{ptr}/http/paths/{j}"
+            p = _map(rp, pptr)
+            paths.append(
+                IngressPath(
+                    path=_str(p.get("path"), f"{pptr}/path"),
+                    path_type=_str(p.get("pathType"), f"{pptr}/pathType")
+                    or "ImplementationSpecific",
+                    backend=_backend(p.get("backend"), f"{pptr}/backend"),
+                    pointer=pptr,
+                )
+            )
+        rules.append(IngressRule(host=_str(r.get("host"), f"{ptr}/host"), paths=tuple(paths)))
+    tls = tuple(
+        IngressTls(
+            hosts=_str_list(_map(t, f"/spec/tls/{i}").get("hosts"), f"/spec/tls/{i}/hosts"),
+            secret_name=_str(_map(t, f"/spec/tls/{i}").get("secretName"), f"/spec/tls/{i}"),
+        )
+        for i, t in enumerate(_list(spec.get("tls"), "/spec/tls"))
+    )
+    default = spec.get("defaultBackend", spec.get("backend"))
+    lb = _map(_map(doc.get("status"), "/status").get("loadBalancer"), "/status/loadBalancer")
+    hostnames = tuple(
+        str(e.get("hostname") or e.get("ip"))
+        for e in _list(lb.get("ingress"), "/status/loadBalancer/ingress")
+        if isinstance(e, dict) and (e.get("hostname") or e.get("ip"))
+    )
+    return Ingress(
+        meta=meta,
+        ingress_class_name=_str(spec.get("ingressClassName"), "/spec/ingressClassName"),
+        rules=tuple(rules),
+        tls=tls,
+        default_backend=_backend(default, "/spec/defaultBackend") if default else None,
+        status_hostnames=hostnames,
+    )
+
+
+def _ingress_class(doc: dict[str, object], meta: Meta) -> IngressClass:
+    spec = _map(doc.get("spec"), "/spec")
+    params = spec.get("parameters")
+    return IngressClass(
+        meta=meta,
+        controller=_str(spec.get("controller"), "/spec/controller") or "",
+        parameters=_str_map(params, "/spec/parameters") if params is not None else None,
+        is_default=meta.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true",
+    )
+
+
+# -- network policy ----------------------------------------------------------
+
+
+def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[NetpolRule, ...]:
+    out = []
+    for i, rr in enumerate(_list(raw, ptr)):
+        rptr = f"{ptr}/{i}"
+        r = _map(rr, rptr)
+        peers = []
+        for j, rpeer in enumerate(_list(r.get(peers_key), f"{rptr}/{peers_key}")):
+            pptr = f"{rptr}/{peers_key}/{j}"
+            peer = _map(rpeer, pptr)
+            block = peer.get("ipBlock")
+            ip_block = None
+            if block is not None:
+                b = _map(block, f"{pptr}/ipBlock")
+                ip_block = IpBlock(
+                    cidr=_req_str(b.get("cidr"), f"{pptr}/ipBlock/cidr"),
+                    except_=_str_list(b.get("except"), f"{pptr}/ipBlock/except"),
+                )
+                if "podSelector" in peer or "namespaceSelector" in peer:
+                    _fail(
+                        f"{pptr}: ipBlock cannot be combined with podSelector or namespaceSelector",
+                        pptr,
+                        "split it into separate peers",
+                    )
+            ps = peer.get("podSelector")
+            ns = peer.get("namespaceSelector")
+            if ip_block is None and ps is None and ns is None:
+                _fail(f"{pptr}: a peer needs podSelector, namespaceSelector or ipBlock", pptr)
+            peers.append(
+                NetpolPeer(
+                    pod_selector=_label_selector(ps, f"{pptr}/podSelector")
+                    if ps is not None
+                    else None,
+                    namespace_selector=_label_selector(ns, f"{pptr}/namespaceSelector")
+                    if ns is not None
+                    else None,
+                    ip_block=ip_block,
+                )
+            )
+        ports = []
+        for j, rport in enumerate(_list(r.get("ports"), f"{rptr}/ports")):
+            pptr = f"{rptr}/ports/{j}"
+            p = _map(rport, pptr)
+            port = _port_value(p.get("port"), f"{pptr}/port")
+            end = _int(p.get("endPort"), f"{pptr}/endPort")
+            if end is not None and not isinstance(port, int):
+                _fail(f"{pptr}: endPort needs a numeric port", pptr)
+            if end is not None and isinstance(port, int) and end < port:
+                _fail(f"{pptr}: endPort {end} is below port {port}", pptr)
+            ports.append(
+                NetpolPort(
+                    protocol=_protocol(p.get("protocol"), f"{pptr}/protocol"),
+                    port=port,
+                    end_port=end,
+                )
+            )
+        out.append(NetpolRule(peers=tuple(peers), ports=tuple(ports), source=_at(meta, rptr)))
+    return tuple(out)
+
+
+def _network_policy(doc: dict[str, object], meta: Meta) -> NetworkPolicy:
+    spec = _map(doc.get("spec"), "/spec")
+    declared = spec.get("policyTypes")
+    ingress = _netpol_rules(spec.get("ingress"), "/spec/ingress", "from", meta)
+    egress = _netpol_rules(spec.get("egress"), "/spec/egress", "to", meta)
+    if declared is None:
+        types: tuple[str, ...] = ("Ingress", "Egress") if "egress" in spec else ("Ingress",)
+        declared_types = None
+    else:
+        declared_types = _str_list(declared, "/spec/policyTypes")
+        for t in declared_types:
+            if t not in ("Ingress", "Egress"):
+                _fail(f"/spec/policyTypes: unknown type {t!r}", "/spec/policyTypes")
+        types = tuple(t for t in ("Ingress", "Egress") if t in declared_types)
+    return NetworkPolicy(
+        meta=meta,
+        pod_selector=_label_selector(spec.get("podSelector"), "/spec/podSelector"),
+        policy_types=types,
+        ingress=ingress,
+        egress=egress,
+        declared_policy_types=declared_types,
+    )
+
+
+# -- Calico ------------------------------------------------------------------
+
+
+def _calico_ports(raw: object, ptr: str) -> tuple[CalicoPort, ...]:
+    out = []
+    for i, v in enumerate(_list(raw, ptr)):
+        p = f"{ptr}/{i}"
+        if isinstance(v, int) and not isinstance(v, bool):
+            out.append(CalicoPort(v, v))
+        elif isinstance(v, str):
+            if ":" in v:
+                lo, _, hi = v.partition(":")
+                if not (lo.isdigit() and hi.isdigit()) or int(lo) > int(hi):
+                    _fail(f"{p}: bad port range {v!r}", p, "write ranges as 'first:last'")
+                out.append(CalicoPort(int(lo), int(hi)))
+            elif v.isdigit():
+                out.append(CalicoPort(int(v), int(v)))
+            else:
+                out.append(CalicoPort(name=v))
+        else:
+            _fail(f"{p}: a port is a number, 'first:last' or a name", p)
+    return tuple(out)
+
+
+def _entity(raw: object, ptr: str) -> EntityRule:
+    e = _map(raw, ptr)
+    sa = e.get("serviceAccounts")
+    sa_match = None
+    if sa is not None:
+        s = _map(sa, f"{ptr}/serviceAccounts")
+        sa_match = ServiceAccountMatch(
+            names=_str_list(s.get("names"), f"{ptr}/serviceAccounts/names"),
+            selector=_opt_calico_selector(s.get("selector"), f"{ptr}/serviceAccounts/selector"),
+        )
+    svc = e.get("services")
+    svc_match = None
+    if svc is not None:
+        s = _map(svc, f"{ptr}/services")
+        svc_match = ServiceMatch(
+            name=_req_str(s.get("name"), f"{ptr}/services/name"),
+            namespace=_str(s.get("namespace"), f"{ptr}/services/namespace"),
+        )
+    return EntityRule(
+        nets=_str_list(e.get("nets"), f"{ptr}/nets"),
+        not_nets=_str_list(e.get("notNets"), f"{ptr}/notNets"),
+        selector=_opt_calico_selector(e.get("selector"), f"{ptr}/selector"),
+        not_selector=_opt_calico_selector(e.get("notSelector"), f"{ptr}/notSelector"),
+        namespace_selector=_opt_calico_selector(
+            e.get("namespaceSelector"), f"{ptr}/namespaceSelector"
+        ),
+        ports=_calico_ports(e.get("ports"), f"{ptr}/ports"),
+        not_ports=_calico_ports(e.get("notPorts"), f"{ptr}/notPorts"),
+        service_accounts=sa_match,
+        services=svc_match,
+    )
+
+
+def _icmp(raw: object, ptr: str) -> IcmpMatch | None:
+    if raw is None:
+        return None
+    m = _map(raw, ptr)
+    return IcmpMatch(
+        type=_int(m.get("type"), f"{ptr}/type"), code=_int(m.get("code"), f"{ptr}/code")
+    )
+
+
+def _protocol_field(raw: object, ptr: str) -> str | int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str):
+        return int(raw) if raw.isdigit() else raw.upper() if raw.lower() != "icmpv6" else "ICMPv6"
+    _fail(f"{ptr}: a protocol is a name or a number", ptr)
+
+
+def _calico_rules(raw: object, ptr: str, meta: Meta) -> tuple[CalicoRule, ...]:
+    out = []
+    for i, rr in enumerate(_list(raw, ptr)):
+        rptr = f"{ptr}/{i}"
+        r = _map(rr, rptr)
+        action_text = _req_str(r.get("action"), f"{rptr}/action")
+        action_norm = {"next-tier": "Pass"}.get(action_text.lower(), action_text.capitalize())
+        try:
+            action = Action(action_norm)
+        except ValueError:
+            _fail(
+                f"{rptr}/action: unknown action {action_text!r}",
+                f"{rptr}/action",
+                "use Allow, Deny, Log or Pass",
+            )
+        http = r.get("http")
+        http_match = None
+        if http is not None:
+            h = _map(http, f"{rptr}/http")
+            paths = []
+            for j, pv in enumerate(_list(h.get("paths"), f"{rptr}/http/paths")):
+                pm = _map(pv, f"{rptr}/http/paths/{j}")
+                for k, v in pm.items():
+                    paths.append((str(k), str(v)))
+            http_match = HttpMatch(
+                methods=_str_list(h.get("methods"), f"{rptr}/http/methods"), paths=tuple(paths)
+            )
+        out.append(
+            CalicoRule(
+                action=action,
+                protocol=_protocol_field(r.get("protocol"), f"{rptr}/protocol"),
+                not_protocol=_protocol_field(r.get("notProtocol"), f"{rptr}/notProtocol"),
+                icmp=_icmp(r.get("icmp"), f"{rptr}/icmp"),
+                not_icmp=_icmp(r.get("notICMP"), f"{rptr}/notICMP"),
+                ip_version=_int(r.get("ipVersion"), f"{rptr}/ipVersion"),
+                source=_entity(r.get("source"), f"{rptr}/source"),
+                destination=_entity(r.get("destination"), f"{rptr}/destination"),
+                http=http_match,
+                location=_at(meta, rptr),
+            )
+        )
+    return tuple(out)
+
+
+def _order(raw: object, ptr: str) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        _fail(f"{ptr} must be a number", ptr)
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise InvalidDocument(f"{ptr} must be a number, not {raw!r}", ptr) from exc
+
+
+def _calico_policy(doc: dict[str, object], meta: Meta, scope: PolicyScope) -> CalicoPolicy:
+    spec = _map(doc.get("spec"), "/spec")
+    ingress = _calico_rules(spec.get("ingress"), "/spec/ingress", meta)
+    egress = _calico_rules(spec.get("egress"), "/spec/egress", meta)
+    declared = spec.get("types")
+    if declared is None:
+        types: list[str] = []
+        if ingress or not egress:
+            types.append("Ingress")
+        if egress:
+            types.append("Egress")
+        declared_types = None
+    else:
+        declared_types = _str_list(declared, "/spec/types")
+        for t in declared_types:
+            if t not in ("Ingress", "Egress"):
+                _fail(f"/spec/types: unknown type {t!r}", "/spec/types", "use Ingress or Egress")
+        types = [t for t in ("Ingress", "Egress") if t in declared_types]
+    tier = _str(spec.get("tier"), "/spec/tier") or DEFAULT_TIER
+    ns_sel = None
+    if scope is PolicyScope.GLOBAL:
+        ns_sel = _opt_calico_selector(spec.get("namespaceSelector"), "/spec/namespaceSelector")
+    return CalicoPolicy(
+        meta=meta,
+        scope=scope,
+        tier=tier,
+        order=_order(spec.get("order"), "/spec/order"),
+        selector=_calico_selector(spec.get("selector"), "/spec/selector"),
+        types=tuple(types),
+        ingress=ingress,
+        egress=egress,
+        namespace_selector=ns_sel,
+        service_account_selector=_opt_calico_selector(
+            spec.get("serviceAccountSelector"), "/spec/serviceAccountSelector"
+        ),
+        declared_types=declared_types,
+        do_not_track=bool(_bool(spec.get("doNotTrack"), "/spec/doNotTrack", False)),
+        pre_dnat=bool(_bool(spec.get("preDNAT"), "/spec/preDNAT", False)),
+        apply_on_forward=bool(_bool(spec.get("applyOnForward"), "/spec/applyOnForward", False)),
+    )
+
+
+def _network_set(doc: dict[str, object], meta: Meta, is_global: bool) -> NetworkSet:
+    spec = _map(doc.get("spec"), "/spec")
+    return NetworkSet(
+        meta=meta,
+        nets=_str_list(spec.get("nets"), "/spec/nets"),
+        is_global=is_global,
+        allowed_egress_domains=_str_list(
+            spec.get("allowedEgressDomains"), "/spec/allowedEgressDomains"
+        ),
+    )
+
+
+def _tier(doc: dict[str, object], meta: Meta) -> Tier:
+    spec = _map(doc.get("spec"), "/spec")
+    action_text = _str(spec.get("defaultAction"), "/spec/defaultAction") or "Deny"
+    if action_text not in ("Deny", "Pass"):
+        _fail(f"/spec/defaultAction: {action_text!r}", "/spec/defaultAction", "use Deny or Pass")
+    return Tier(
+        meta=meta,
+        order=_order(spec.get("order"), "/spec/order"),
+        default_action=Action(action_text),
+    )
+
+
+# -- Istio -------------------------------------------------------------------
+
+
+def _workload_selector(raw: object, ptr: str) -> WorkloadSelector | None:
+    if raw is None:
+        return None
+    return WorkloadSelector(_str_map(_map(raw, ptr).get("matchLabels"), f"{ptr}/matchLabels"))
+
+
+def _authz(doc: dict[str, object], meta: Meta) -> AuthorizationPolicy:
+    spec = _map(doc.get("spec"), "/spec")
+    rules = []
+    for i, rr in enumerate(_list(spec.get("rules"), "/spec/rules")):
+        rptr = f"/spec/rules/{i}"
+        r = _map(rr, rptr)
+        sources = []
+        for j, fr in enumerate(_list(r.get("from"), f"{rptr}/from")):
+            s = _map(_map(fr, f"{rptr}/from/{j}").get("source"), f"{rptr}/from/{j}/source")
+            sp = f"{rptr}/from/{j}/source"
+            sources.append(
+                AuthzSource(
+                    principals=_str_list(s.get("principals"), f"{sp}/principals"),
+                    not_principals=_str_list(s.get("notPrincipals"), f"{sp}/notPrincipals"),
+                    request_principals=_str_list(s.get("requestPrincipals"), sp),
+                    not_request_principals=_str_list(s.get("notRequestPrincipals"), sp),
+                    namespaces=_str_list(s.get("namespaces"), f"{sp}/namespaces"),
+                    not_namespaces=_str_list(s.get("notNamespaces"), f"{sp}/notNamespaces"),
+                    ip_blocks=_str_list(s.get("ipBlocks"), f"{sp}/ipBlocks"),
+                    not_ip_blocks=_str_list(s.get("notIpBlocks"), f"{sp}/notIpBlocks"),
+                    remote_ip_blocks=_str_list(s.get("remoteIpBlocks"), sp),
+                    not_remote_ip_blocks=_str_list(s.get("notRemoteIpBlocks"), sp),
+                )
+            )
+        operations = []
+        for j, to in enumerate(_list(r.get("to"), f"{rptr}/to")):
+            o = _map(_map(to, f"{rptr}/to/{j}").get("operation"), f"{rptr}/to/{j}/operation")
+            op = f"{rptr}/to/{j}/operation"
+            operations.append(
+                AuthzOperation(
+                    hosts=_str_list(o.get("hosts"), f"{op}/hosts"),
+                    not_hosts=_str_list(o.get("notHosts"), f"{op}/notHosts"),
+                    ports=_str_list(o.get("ports"), f"{op}/ports"),
+                    not_ports=_str_list(o.get("notPorts"), f"{op}/notPorts"),
+                    methods=_str_list(o.get("methods"), f"{op}/methods"),
+                    not_methods=_str_list(o.get("notMethods"), f"{op}/notMethods"),
+                    paths=_str_list(o.get("paths"), f"{op}/paths"),
+                    not_paths=_str_list(o.get("notPaths"), f"{op}/notPaths"),
+                )
+            )
+        conditions = []
+        for j, w in enumerate(_list(r.get("when"), f"{rptr}/when")):
+            c = _map(w, f"{rptr}/when/{j}")
+            conditions.append(
+                AuthzCondition(
+                    key=_req_str(c.get("key"), f"{rptr}/when/{j}/key"),
+                    values=_str_list(c.get("values"), f"{rptr}/when/{j}/values"),
+                    not_values=_str_list(c.get("notValues"), f"{rptr}/when/{j}/notValues"),
+                )
+            )
+        rules.append(
+            AuthzRule(
+                sources=tuple(sources),
+                operations=tuple(operations),
+                conditions=tuple(conditions),
+                location=_at(meta, rptr),
+            )
+        )
+    refs = []
+    target_list = _list(spec.get("targetRefs"), "/spec/targetRefs")
+    if spec.get("targetRef") is not None:
+        target_list = [spec["targetRef"], *target_list]
+    for i, tr in enumerate(target_list):
+        t = _map(tr, f"/spec/targetRefs/{i}")
+        refs.append(
+            TargetRef(
+                group=_str(t.get("group"), "/spec/targetRefs") or "",
+                kind=_req_str(t.get("kind"), f"/spec/targetRefs/{i}/kind"),
+                name=_req_str(t.get("name"), f"/spec/targetRefs/{i}/name"),
+                namespace=_str(t.get("namespace"), f"/spec/targetRefs/{i}/namespace"),
+            )
+        )
+    action = _str(spec.get("action"), "/spec/action") or "ALLOW"
+    if action not in ("ALLOW", "DENY", "AUDIT", "CUSTOM"):
+        _fail(
+            f"/spec/action: unknown action {action!r}",
+            "/spec/action",
+            "use ALLOW, DENY, AUDIT or CUSTOM",
+        )
+    provider = _map(spec.get("provider"), "/spec/provider").get("name")
+    return AuthorizationPolicy(
+        meta=meta,
+        action=action,
+        selector=_workload_selector(spec.get("selector"), "/spec/selector"),
+        target_refs=tuple(refs),
+        rules=tuple(rules),
+        provider=_str(provider, "/spec/provider/name"),
+        has_rules_field="rules" in spec,
+    )
+
+
+def _peer_authn(doc: dict[str, object], meta: Meta) -> PeerAuthentication:
+    spec = _map(doc.get("spec"), "/spec")
+    mtls = _map(spec.get("mtls"), "/spec/mtls")
+    port_level = {}
+    for k, v in _map(spec.get("portLevelMtls"), "/spec/portLevelMtls").items():
+        port = _int(k, f"/spec/portLevelMtls/{k}")
+        if port is None:
+            continue
+        port_level[port] = _str(_map(v, f"/spec/portLevelMtls/{k}").get("mode"), "/spec") or "UNSET"
+    md = _map(doc.get("metadata"), "/metadata")
+    return PeerAuthentication(
+        meta=meta,
+        selector=_workload_selector(spec.get("selector"), "/spec/selector"),
+        mode=_str(mtls.get("mode"), "/spec/mtls/mode"),
+        port_level_mtls=port_level,
+        created=_str(md.get("creationTimestamp"), "/metadata/creationTimestamp"),
+    )
+
+
+def _routes(raw: object, ptr: str, meta: Meta) -> tuple[HttpRoute, ...]:
+    out = []
+    for i, rr in enumerate(_list(raw, ptr)):
+        rptr = f"{ptr}/{i}"
+        r = _map(rr, rptr)
+        dests = []
+        for j, d in enumerate(_list(r.get("route"), f"{rptr}/route")):
+            dp = f"{rptr}/route/{j}"
+            dm = _map(d, dp)
+            dest = _map(dm.get("destination"), f"{dp}/destination")
+            port = _map(dest.get("port"), f"{dp}/destination/port")
+            dests.append(
+                RouteDestination(
+                    host=_req_str(dest.get("host"), f"{dp}/destination/host"),
+                    subset=_str(dest.get("subset"), f"{dp}/destination/subset"),
+                    port=_int(port.get("number"), f"{dp}/destination/port/number"),
+                    weight=_int(dm.get("weight"), f"{dp}/weight"),
+                )
+            )
+        matches = tuple(
+            _map(m, f"{rptr}/match/{k}")
+            for k, m in enumerate(_list(r.get("match"), f"{rptr}/match"))
+        )
+        out.append(
+            HttpRoute(
+                name=_str(r.get("name"), f"{rptr}/name"),
+                matches=matches,
+                destinations=tuple(dests),
+                location=_at(meta, rptr),
+            )
+        )
+    return tuple(out)
+
+
+def _virtual_service(doc: dict[str, object], meta: Meta) -> VirtualService:
+    spec = _map(doc.get("spec"), "/spec")
+    return VirtualService(
+        meta=meta,
+        hosts=_str_list(spec.get("hosts"), "/spec/hosts"),
+        gateways=_str_list(spec.get("gateways"), "/spec/gateways"),
+        http=_routes(spec.get("http"), "/spec/http", meta),
+        tcp=_routes(spec.get("tcp"), "/spec/tcp", meta),
+        tls=_routes(spec.get("tls"), "/spec/tls", meta),
+        export_to=_str_list(spec.get("exportTo"), "/spec/exportTo"),
+    )
+
+
+def _destination_rule(doc: dict[str, object], meta: Meta) -> DestinationRule:
+    spec = _map(doc.get("spec"), "/spec")
+    subsets = tuple(
+        Subset(
+            name=_req_str(_map(s, f"/spec/subsets/{i}").get("name"), f"/spec/subsets/{i}/name"),
+            labels=_str_map(_map(s, f"/spec/subsets/{i}").get("labels"), f"/spec/subsets/{i}"),
+        )
+        for i, s in enumerate(_list(spec.get("subsets"), "/spec/subsets"))
+    )
+    tp = _map(spec.get("trafficPolicy"), "/spec/trafficPolicy")
+    tls = _map(tp.get("tls"), "/spec/trafficPolicy/tls")
+    return DestinationRule(
+        meta=meta,
+        host=_req_str(spec.get("host"), "/spec/host"),
+        subsets=subsets,
+        tls_mode=_str(tls.get("mode"), "/spec/trafficPolicy/tls/mode"),
+        export_to=_str_list(spec.get("exportTo"), "/spec/exportTo"),
+    )
+
+
+# -- RBAC ----------------------------------------------------------------------
+
+
+def _role(doc: dict[str, object], meta: Meta, cluster: bool) -> Role:
+    rules = []
+    for i, rr in enumerate(_list(doc.get("rules"), "/rules")):
+        ptr = f"/rules/{i}"
+        r = _map(rr, ptr)
+        rules.append(
+            PolicyRule(
+                verbs=_str_list(r.get("verbs"), f"{ptr}/verbs"),
+                api_groups=_str_list(r.get("apiGroups"), f"{ptr}/apiGroups"),
+                resources=_str_list(r.get("resources"), f"{ptr}/resources"),
+                resource_names=_str_list(r.get("resourceNames"), f"{ptr}/resourceNames"),
+                non_resource_urls=_str_list(r.get("nonResourceURLs"), f"{ptr}/nonResourceURLs"),
+                source=_at(meta, ptr),
+            )
+        )
+    aggregation = None
+    agg = doc.get("aggregationRule")
+    if cluster and agg is not None:
+        selectors = _list(
+            _map(agg, "/aggregationRule").get("clusterRoleSelectors"), "/aggregationRule"
+        )
+        aggregation = tuple(
+            _label_selector(s, f"/aggregationRule/clusterRoleSelectors/{i}")
+            for i, s in enumerate(selectors)
+        )
+    return Role(meta=meta, cluster=cluster, rules=tuple(rules), aggregation_selectors=aggregation)
+
+
+def _role_binding(doc: dict[str, object], meta: Meta, cluster: bool) -> RoleBinding:
+    ref = _map(doc.get("roleRef"), "/roleRef")
+    if not ref:
+        _fail("roleRef is required", "/roleRef", "name the Role or ClusterRole to bind")
+    subjects = []
+    for i, rs in enumerate(_list(doc.get("subjects"), "/subjects")):
+        s = _map(rs, f"/subjects/{i}")
+        subjects.append(
+            Subject(
+                kind=_req_str(s.get("kind"), f"/subjects/{i}/kind"),
+                name=_req_str(s.get("name"), f"/subjects/{i}/name"),
+                namespace=_str(s.get("namespace"), f"/subjects/{i}/namespace"),
+                api_group=_str(s.get("apiGroup"), f"/subjects/{i}/apiGroup"),
+            )
+        )
+    return RoleBinding(
+        meta=meta,
+        cluster=cluster,
+        role_ref=RoleRef(
+            kind=_req_str(ref.get("kind"), "/roleRef/kind"),
+            name=_req_str(ref.get("name"), "/roleRef/name"),
+            api_group=_str(ref.get("apiGroup"), "/roleRef/apiGroup") or "rbac.authorization.k8s.io",
+        ),
+        subjects=tuple(subjects),
+    )
+
+
+# -- config, secrets, storage, nodes -------------------------------------------
+
+
+def _aws_auth(cm: ConfigMap, diags: list[Diagnostic]) -> AwsAuth:
+    def entries(key: str, arn_key: str) -> tuple[AwsAuthEntry, ...]:
+        text = cm.data.get(key)
+        if not text:
+            return ()
+        where = cm.meta.line_of(f"/data/{key}")
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            diags.append(
+                Diagnostic(
+                    where,
+                    f"aws-auth {key} is not valid YAML: {exc}",
+                    f"fix the YAML inside data.{key}; the authenticator ignores the whole key",
+                    code="aws-auth",
+                )
+            )
+            return ()
+        if not isinstance(raw, list):
+            diags.append(Diagnostic(where, f"aws-auth {key} must be a YAML list", code="aws-auth"))
+            return ()
+        out = []
+        for i, e in enumerate(raw):
+            if not isinstance(e, dict) or not isinstance(e.get(arn_key), str):
+                diags.append(
+                    Diagnostic(
+                        where,
+                        f"aws-auth {key} entry {i} has no {arn_key}",
+                        f"give every {key} entry a {arn_key}",
+                        code="aws-auth",
+                    )
+                )
+                continue
+            groups = e.get("groups") or []
+            out.append(
+                AwsAuthEntry(
+                    arn=str(e[arn_key]),
+                    username=str(e["username"]) if e.get("username") is not None else None,
+                    groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
+                    source=where,
+                )
+            )
+        return tuple(out)
+
+    accounts_text = cm.data.get("mapAccounts")
+    accounts: tuple[str, ...] = ()
+    if accounts_text:
+        try:
+            raw_accounts = yaml.safe_load(accounts_text)
+        except yaml.YAMLError:
+            raw_accounts = None
+        if isinstance(raw_accounts, list):
+            accounts = tuple(str(a) for a in raw_accounts)
+    return AwsAuth(
+        map_roles=entries("mapRoles", "rolearn"),
+        map_users=entries("mapUsers", "userarn"),
+        map_accounts=accounts,
+        source=cm.meta.source,
+    )
+
+
+def _secret(doc: dict[str, object], meta: Meta) -> Secret:
+    data = _map(doc.get("data"), "/data")
+    string_data = _map(doc.get("stringData"), "/stringData")
+    keys = tuple(sorted({*map(str, data), *map(str, string_data)}))
+    return Secret(
+        meta=meta,
+        type=_str(doc.get("type"), "/type") or "Opaque",
+        keys=keys,
+        had_values=bool(doc.get(HAD_VALUES_KEY, False)),
+    )
+
+
+def _storage_class(doc: dict[str, object], meta: Meta) -> StorageClass:
+    topologies = []
+    for i, t in enumerate(_list(doc.get("allowedTopologies"), "/allowedTopologies")):
+        terms: dict[str, tuple[str, ...]] = {}
+        tm = _map(t, f"/allowedTopologies/{i}")
+        for j, e in enumerate(_list(tm.get("matchLabelExpressions"), f"/allowedTopologies/{i}")):
+            em = _map(e, f"/allowedTopologies/{i}/matchLabelExpressions/{j}")
+            key = _req_str(em.get("key"), f"/allowedTopologies/{i}/matchLabelExpressions/{j}/key")
+            terms[key] = _str_list(em.get("values"), f"/allowedTopologies/{i}")
+        topologies.append(terms)
+    default_annotations = (
+        "storageclass.kubernetes.io/is-default-class",
+        "storageclass.beta.kubernetes.io/is-default-class",
+    )
+    return StorageClass(
+        meta=meta,
+        provisioner=_req_str(doc.get("provisioner"), "/provisioner"),
+        parameters=_str_map(doc.get("parameters"), "/parameters"),
+        reclaim_policy=_str(doc.get("reclaimPolicy"), "/reclaimPolicy") or "Delete",
+        volume_binding_mode=_str(doc.get("volumeBindingMode"), "/volumeBindingMode") or "Immediate",
+        allow_volume_expansion=bool(
+            _bool(doc.get("allowVolumeExpansion"), "/allowVolumeExpansion", False)
+        ),
+        allowed_topologies=tuple(topologies),
+        is_default=any(meta.annotations.get(a) == "true" for a in default_annotations),
+    )
+
+
+def _pvc(doc: dict[str, object], meta: Meta) -> PersistentVolumeClaim:
+    spec = _map(doc.get("spec"), "/spec")
+    requests = _map(_map(spec.get("resources"), "/spec/resources").get("requests"), "/spec")
+    return PersistentVolumeClaim(
+        meta=meta,
+        storage_class_name=_str(spec.get("storageClassName"), "/spec/storageClassName"),
+        access_modes=_str_list(spec.get("accessModes"), "/spec/accessModes"),
+        storage=_str(requests.get("storage"), "/spec/resources/requests/storage"),
+        volume_name=_str(spec.get("volumeName"), "/spec/volumeName"),
+        volume_mode=_str(spec.get("volumeMode"), "/spec/volumeMode") or "Filesystem",
+    )
+
+
+_ZONE_KEYS = frozenset(
+    {
+        "topology.ebs.csi.aws.com/zone",
+        "topology.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/zone",
+    }
+)
+
+
+def _pv(doc: dict[str, object], meta: Meta) -> PersistentVolume:
+    spec = _map(doc.get("spec"), "/spec")
+    csi = _map(spec.get("csi"), "/spec/csi")
+    zones: list[str] = []
+    required = _map(_map(spec.get("nodeAffinity"), "/spec/nodeAffinity").get("required"), "/spec")
+    for term in _list(required.get("nodeSelectorTerms"), "/spec/nodeAffinity/required"):
+        if not isinstance(term, dict):
+            continue
+        for expr in _list(term.get("matchExpressions"), "/spec/nodeAffinity"):
+            if isinstance(expr, dict) and expr.get("key") in _ZONE_KEYS:
+                zones.extend(str(v) for v in _list(expr.get("values"), "/spec/nodeAffinity"))
+    claim = _map(spec.get("claimRef"), "/spec/claimRef")
+    capacity = _map(spec.get("capacity"), "/spec/capacity")
+    return PersistentVolume(
+        meta=meta,
+        storage_class_name=_str(spec.get("storageClassName"), "/spec/storageClassName"),
+        access_modes=_str_list(spec.get("accessModes"), "/spec/accessModes"),
+        capacity=_str(capacity.get("storage"), "/spec/capacity/storage"),
+        reclaim_policy=_str(spec.get("persistentVolumeReclaimPolicy"), "/spec") or "Retain",
+        csi_driver=_str(csi.get("driver"), "/spec/csi/driver"),
+        volume_handle=_str(csi.get("volumeHandle"), "/spec/csi/volumeHandle"),
+        zones=tuple(zones),
+        claim=ObjectRef(
+            "PersistentVolumeClaim",
+            str(claim["name"]),
+            str(claim.get("namespace") or DEFAULT_NAMESPACE),
+        )
+        if claim.get("name")
+        else None,
+    )
+
+
+def _node(doc: dict[str, object], meta: Meta) -> Node:
+    status = _map(doc.get("status"), "/status")
+    internal = None
+    for a in _list(status.get("addresses"), "/status/addresses"):
+        if isinstance(a, dict) and a.get("type") == "InternalIP":
+            internal = str(a.get("address"))
+            break
+    spec = _map(doc.get("spec"), "/spec")
+    provider = _str(spec.get("providerID"), "/spec/providerID") or ""
+    labels = meta.labels
+    return Node(
+        meta=meta,
+        instance_type=labels.get("node.kubernetes.io/instance-type")
+        or labels.get("beta.kubernetes.io/instance-type"),
+        zone=labels.get("topology.kubernetes.io/zone")
+        or labels.get("failure-domain.beta.kubernetes.io/zone"),
+        internal_ip=internal,
+        instance_id=provider.rsplit("/", 1)[-1] if provider.startswith("aws://") else None,
+    )
+
+
+# -- dispatch ------------------------------------------------------------------
+
+
+def _namespace(meta: Meta) -> Namespace:
+    labels = dict(meta.labels)
+    labels[NAMESPACE_NAME_LABEL] = meta.name
+    return Namespace(
+        meta=Meta(
+            api_version=meta.api_version,
+            kind=meta.kind,
+            name=meta.name,
+            namespace=None,
+            source=meta.source,
+            labels=labels,
+            annotations=meta.annotations,
+            owners=meta.owners,
+            lines=meta.lines,
+        )
+    )
+
+
+def add_document(
+    objs: KubeObjects, data: dict[str, object], source: Source, lines: dict[str, int]
+) -> None:
+    """Convert one Kubernetes document into the model objects it holds."""
+    meta = _meta(data, source, lines)
+    kind = meta.kind
+    group = meta.group
+    if group in CALICO_GROUPS:
+        if kind == "NetworkPolicy":
+            objs.calico_policies.append(_calico_policy(data, meta, PolicyScope.NAMESPACED))
+        elif kind == "GlobalNetworkPolicy":
+            objs.calico_policies.append(_calico_policy(data, meta, PolicyScope.GLOBAL))
+        elif kind == "NetworkSet":
+            objs.network_sets.append(_network_set(data, meta, is_global=False))
+        elif kind == "GlobalNetworkSet":
+            objs.network_sets.append(_network_set(data, meta, is_global=True))
+        elif kind == "Tier":
+            objs.tiers.append(_tier(data, meta))
+        else:
+            objs.opaque.append(OpaqueObject(meta, data))
+        return
+    if group == "security.istio.io" and kind == "AuthorizationPolicy":
+        objs.authorization_policies.append(_authz(data, meta))
+        return
+    if group == "security.istio.io" and kind == "PeerAuthentication":
+        objs.peer_authentications.append(_peer_authn(data, meta))
+        return
+    if group == "networking.istio.io" and kind == "VirtualService":
+        objs.virtual_services.append(_virtual_service(data, meta))
+        return
+    if group == "networking.istio.io" and kind == "DestinationRule":
+        objs.destination_rules.append(_destination_rule(data, meta))
+        return
+    if group in (
+        "",
+        "apps",
+        "batch",
+        "extensions",
+        "networking.k8s.io",
+        "rbac.authorization.k8s.io",
+        "storage.k8s.io",
+        "policy",
+    ):
+        handled = _add_core(objs, data, meta)
+        if handled:
+            return
+    objs.opaque.append(OpaqueObject(meta, data))
+
+
+def _add_core(objs: KubeObjects, data: dict[str, object], meta: Meta) -> bool:
+    kind = meta.kind
+    if kind == "Namespace":
+        objs.namespaces.append(_namespace(meta))
+    elif kind == "Node":
+        objs.nodes.append(_node(data, meta))
+    elif kind == "Pod":
+        objs.pods.append(_pod(data, meta))
+    elif kind in WORKLOAD_KINDS:
+        objs.workloads.append(_workload(data, meta, WORKLOAD_KINDS[kind]))
+    elif kind == "Service":
+        objs.services.append(_service(data, meta))
+    elif kind == "Ingress":
+        objs.ingresses.append(_ingress(data, meta))
+    elif kind == "IngressClass":
+        objs.ingress_classes.append(_ingress_class(data, meta))
+    elif kind == "NetworkPolicy":
+        objs.network_policies.append(_network_policy(data, meta))
+    elif kind == "ServiceAccount":
+        objs.service_accounts.append(
+            ServiceAccount(
+                meta=meta,
+                automount_token=_bool(
+                    data.get("automountServiceAccountToken"), "/automountServiceAccountToken"
+                ),
+                image_pull_secrets=tuple(
+                    str(s.get("name"))
+                    for s in _list(data.get("imagePullSecrets"), "/imagePullSecrets")
+                    if isinstance(s, dict) and s.get("name")
+                ),
+            )
+        )
+    elif kind in ("Role", "ClusterRole"):
+        objs.roles.append(_role(data, meta, cluster=kind == "ClusterRole"))
+    elif kind in ("RoleBinding", "ClusterRoleBinding"):
+        objs.role_bindings.append(_role_binding(data, meta, cluster=kind == "ClusterRoleBinding"))
+    elif kind == "ConfigMap":
+        cm = ConfigMap(meta=meta, data=_str_map(data.get("data"), "/data"))
+        objs.config_maps.append(cm)
+        if meta.name == "aws-auth" and meta.namespace == "kube-system":
+            objs.aws_auth = _aws_auth(cm, objs.diagnostics)
+    elif kind == "Secret":
+        objs.secrets.append(_secret(data, meta))
+    elif kind == "StorageClass":
+        objs.storage_classes.append(_storage_class(data, meta))
+    elif kind == "PersistentVolumeClaim":
+        objs.pvcs.append(_pvc(data, meta))
+    elif kind == "PersistentVolume":
+        objs.pvs.append(_pv(data, meta))
+    else:
+        return False
+    return True
+
+
+def read_kube_documents(
+    docs: Iterator[tuple[object, Source, dict[str, int]]],
+) -> KubeObjects:
+    """Convert documents; each bad one becomes a diagnostic, the rest load."""
+    objs = KubeObjects()
+    seen: dict[tuple[str, str, str | None, str], Source] = {}
+    for data, source, lines in docs:
+        if not isinstance(data, dict):
+            objs.diagnostics.append(
+                Diagnostic(
+                    source,
+                    f"document is {_type(data)}, not a Kubernetes object",
+                    "each YAML document must be a mapping with apiVersion, kind and metadata",
+                    code="not-an-object",
+                )
+            )
+            continue
+        if "kind" not in data or "apiVersion" not in data:
+            missing = " and ".join(k for k in ("apiVersion", "kind") if k not in data)
+            objs.diagnostics.append(
+                Diagnostic(
+                    source,
+                    f"document has no {missing}",
+                    "add apiVersion and kind, or remove the document",
+                    code="not-an-object",
+                )
+            )
+            continue
+        key = _identity(data)
+        if key is not None:
+            first = seen.get(key)
+            if first is not None:
+                objs.diagnostics.append(
+                    Diagnostic(
+                        source,
+                        f"duplicate {key[1]} {_name_of(data)}: also defined at {first}; "
+                        "the first definition is kept",
+                        "remove one of the two definitions",
+                        level=DiagnosticLevel.WARNING,
+                        code="duplicate",
+                    )
+                )
+                continue
+            seen[key] = source
+        try:
+            add_document(objs, data, source, lines)
+        except InvalidDocument as exc:
+            where = Source(source.file, lines.get(exc.pointer, source.line)) if lines else source
+            if lines and exc.pointer and exc.pointer not in lines:
+                p = exc.pointer
+                while p and p not in lines:
+                    p = p.rpartition("/")[0]
+                where = Source(source.file, lines.get(p, source.line))
+            kind = data.get("kind")
+            name = _name_of(data)
+            objs.diagnostics.append(
+                Diagnostic(
+                    where,
+                    f"{kind} {name}: {exc.message}; the object was skipped",
+                    exc.hint or "fix the object so it matches the Kubernetes API",
+                    level=DiagnosticLevel.ERROR,
+                    code="invalid-object",
+                )
+            )
+    return objs
+
+
+def _identity(data: Mapping[str, object]) -> tuple[str, str, str | None, str] | None:
+    md = data.get("metadata")
+    if not isinstance(md, dict) or not isinstance(md.get("name"), str):
+        return None
+    api = str(data.get("apiVersion", ""))
+    group = api.rpartition("/")[0] if "/" in api else ""
+    kind = str(data.get("kind"))
+    ns = md.get("namespace")
+    namespace = None if kind in CLUSTER_SCOPED else str(ns) if ns else DEFAULT_NAMESPACE
+    return (group, kind, namespace, md["name"])
+
+
+def _name_of(data: Mapping[str, object]) -> str:
+    md = data.get("metadata")
+    if isinstance(md, dict):
+        name = md.get("name")
+        ns = md.get("namespace")
+        if name:
+            return f"{ns}/{name}" if ns else str(name)
+    return "(unnamed)"
