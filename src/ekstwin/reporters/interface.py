@@ -1,0 +1,103 @@
+"""The reporter family: one :class:`Reporter` per output format.
+
+A reporter renders an :class:`ekstwin.findings.Report` to text; it computes
+nothing and never prints (the CLI writes the string where it belongs).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from enum import StrEnum
+from typing import assert_never
+
+from ekstwin.errors import EkstwinError
+from ekstwin.findings import Diagnostic, Finding, Report, Suppressed
+
+__all__ = [
+    "ReportFormat",
+    "Reporter",
+    "ReporterError",
+    "diagnostic_sort_key",
+    "finding_sort_key",
+    "reporter_for",
+    "sorted_findings",
+    "sorted_suppressed",
+]
+
+
+class ReporterError(EkstwinError):
+    """A report cannot be rendered in the asked format."""
+
+
+class ReportFormat(StrEnum):
+    """The output formats ``--format`` accepts."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+
+
+class Reporter(ABC):
+    """Renders a :class:`Report` to a string in one format."""
+
+    @abstractmethod
+    def render(self, report: Report) -> str:
+        """The whole report as text, ending with a newline."""
+
+
+def reporter_for(fmt: ReportFormat, *, color: bool = False) -> Reporter:
+    """The reporter for ``fmt``; ``color`` only matters for the table."""
+    match fmt:
+        case ReportFormat.TABLE:
+            from ekstwin.reporters.table import TableReporter
+
+            return TableReporter(color=color)
+        case ReportFormat.JSON:
+            from ekstwin.reporters.json_report import JsonReporter
+
+            return JsonReporter()
+        case ReportFormat.SARIF:
+            from ekstwin.reporters.sarif import SarifReporter
+
+            return SarifReporter()
+        case ReportFormat.JUNIT:
+            from ekstwin.reporters.junit import JunitReporter
+
+            return JunitReporter()
+        case _:
+            assert_never(fmt)
+
+
+def finding_sort_key(finding: Finding) -> tuple[int, str, str, str, str, bool, str, int, str]:
+    """Severity (most severe first), check id, subject, location, then fingerprint.
+
+    Findings without a location sort after those with one for the same subject.
+    """
+    subject = finding.subject
+    source = finding.source
+    return (
+        -finding.severity.rank,
+        finding.check_id,
+        subject.kind,
+        subject.namespace or "",
+        subject.name,
+        source is None,
+        source.file if source else "",
+        source.line if source else 0,
+        finding.fingerprint,
+    )
+
+
+def sorted_findings(findings: tuple[Finding, ...]) -> list[Finding]:
+    return sorted(findings, key=finding_sort_key)
+
+
+def sorted_suppressed(suppressed: tuple[Suppressed, ...]) -> list[Suppressed]:
+    return sorted(suppressed, key=lambda s: finding_sort_key(s.finding))
+
+
+def diagnostic_sort_key(diagnostic: Diagnostic) -> tuple[bool, str, int]:
+    """Input order by file and line; diagnostics without a place come last."""
+    source = diagnostic.source
+    return (source is None, source.file if source else "", source.line if source else 0)
