@@ -261,9 +261,6 @@ def _describe(error: ValidationError) -> str:
             return f"{_show(instance)} is not {what}"
         return f"{_show(instance)} does not match {error.validator_value}"
     if validator in ("oneOf", "anyOf") and error.context:
-        specific = [c for c in error.context if c.validator != "type"]
-        if specific:
-            return _describe(max(specific, key=lambda c: len(c.relative_path)))
         types: list[str] = []
         for sub in error.context:
             value = sub.validator_value
@@ -271,10 +268,23 @@ def _describe(error: ValidationError) -> str:
                 if str(name) not in types:
                     types.append(str(name))
         what = schema.get("description")
-        if isinstance(what, str):
-            return f"expected {what}, found {_json_type(instance)} {_show(instance)}"
-        return f"expected {' or '.join(types)}, found {_json_type(instance)} {_show(instance)}"
+        wanted = what if isinstance(what, str) else " or ".join(types)
+        return f"expected {wanted}, found {_json_type(instance)} {_show(instance)}"
     return error.message
+
+
+def _pick(error: ValidationError) -> ValidationError:
+    """The most telling error under a oneOf/anyOf: the branch that got furthest."""
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        deeper = [c for c in error.context if len(c.relative_path) > 0]
+        if deeper:
+            error = max(deeper, key=lambda c: len(c.relative_path))
+            continue
+        specific = [c for c in error.context if c.validator != "type"]
+        if not specific:
+            break
+        error = specific[0]
+    return error
 
 
 def _hint(error: ValidationError, noun: str) -> str:
@@ -313,6 +323,8 @@ def _validate(
             continue
         unit = _unit(path)
         noun = _unit_noun(unit)
+        error = _pick(error)
+        path = tuple(error.absolute_path)
         if unit:
             dropped.add(unit)
         diagnostics.append(
