@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from ekstwin.findings import PlatformSummary, Report
+from ekstwin.reporters.table import TableReporter
+from tests.reporters.snapshots import assert_snapshot
+
+
+def test_table_matches_snapshot(report: Report) -> None:
+    assert_snapshot("report.table.txt", TableReporter().render(report))
+
+
+def test_table_shows_markup_and_control_characters_escaped(hostile_report: Report) -> None:
+    out = TableReporter().render(hostile_report)
+    assert_snapshot("hostile.table.txt", out)
+    assert "\x1b" not in out
+    assert "\x00" not in out
+    assert "\u202e" not in out
+    assert 'a [bold]b[/bold] <c> & "d" \\x1b[31mred\\x1b[0m \\x00 \\u202eevil' in out
+    assert "Deployment/[red]ns[/red]/<web>" in out
+
+
+def test_table_without_color_has_no_ansi_codes(report: Report) -> None:
+    assert "\x1b[" not in TableReporter(color=False).render(report)
+
+
+def test_table_with_color_styles_severities(report: Report) -> None:
+    out = TableReporter(color=True).render(report)
+    assert "\x1b[1;31mCRITICAL (1)" in out
+    plain = TableReporter().render(report)
+    assert len(out) > len(plain)
+
+
+def test_table_of_an_empty_report() -> None:
+    empty = Report(
+        tool_version="0.1.0",
+        inputs=(),
+        summary=PlatformSummary(kinds=(), namespaces=(), nodes=(), accounts=(), pods=0),
+        checks=(),
+        findings=(),
+    )
+    assert TableReporter(width=60).render(empty) == (
+        "ekstwin 0.1.0\n"
+        "inputs: (none)\n"
+        "\n"
+        "Platform\n"
+        "\n"
+        "  objects      (none)\n"
+        "  namespaces   0\n"
+        "  nodes        0\n"
+        "  accounts     0\n"
+        "  pods         0\n"
+        "\n"
+        "\n"
+        "no findings; 0 suppressed\n"
+    )
