@@ -969,3 +969,26 @@ def test_fixture_pointers_match_every_object(name: str) -> None:
     lines = pointer_lines(text)
     assert lines["/accounts/0/iam/roles/0"] == line(text, '{"name": "orders"')
     assert lines["/accounts/0/ec2/subnets/2/cidr"] == line(text, '"cidr": "198.18.2.0/24"')
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    from importlib import resources
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(
+        resources.files("ekstwin").joinpath("schemas/aws.schema.json").read_text("utf-8")
+    )
+    Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["version"] == {"const": 1}
+
+
+def test_documented_example_loads_cleanly() -> None:
+    docs = Path(__file__).parent.parent.parent / "docs" / "aws-json.md"
+    text = docs.read_text()
+    example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    state, diagnostics = build_aws([load(example, "example.json")])
+    assert diagnostics == []
+    assert [(c.name, c.authentication_mode) for c in state.clusters] == [
+        ("prod", AuthenticationMode.API)
+    ]

@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from typing import Any, TypeVar, cast
 
@@ -137,7 +136,6 @@ def load_aws_text(text: str, file: str) -> tuple[AwsDocument | None, list[Diagno
 # validation
 
 
-@lru_cache(maxsize=1)
 def _schema_text() -> str:
     return resources.files("ekstwin").joinpath("schemas/aws.schema.json").read_text("utf-8")
 
