@@ -412,6 +412,7 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                     ports=tuple(ports),
                     kind=kind,
                     restart_policy=_str(c.get("restartPolicy"), f"{ptr}/restartPolicy"),
+                    pointer=ptr,
                 )
             )
     return tuple(out)

@@ -122,6 +122,7 @@ class Container:
     ports: tuple[ContainerPort, ...] = ()
     kind: ContainerKind = ContainerKind.CONTAINER
     restart_policy: str | None = None
+    pointer: str = ""  # JSON Pointer of the container inside its object
 
 
 @dataclass(frozen=True, slots=True)

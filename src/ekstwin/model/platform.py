@@ -27,6 +27,7 @@ from ekstwin.model.k8s import (
     PersistentVolume,
     PersistentVolumeClaim,
     Pod,
+    PodSpec,
     Role,
     RoleBinding,
     Secret,
@@ -103,6 +104,19 @@ class Platform:
             if sa.meta.namespace == namespace and sa.meta.name == name:
                 return sa
         return None
+
+    def pod_specs(self) -> Iterator[tuple[Meta, PodSpec]]:
+        """Each pod template as written: every workload's, and every pod's whose
+        workload is not in the input (bare Pods, or live pods of unknown owners)."""
+        known = set()
+        for w in self.workloads:
+            known.add(w.ref)
+            yield w.meta, w.spec
+        for p in self.pods:
+            if p.workload is None or (p.workload not in known and p.meta.kind == "Pod"):
+                if p.workload is not None:
+                    known.add(p.workload)
+                yield p.meta, p.spec
 
     def metas(self, *, include_opaque: bool = True) -> Iterator[Meta]:
         """Every object read from the input (pods made from workloads excluded)."""

@@ -1,0 +1,47 @@
+"""``analyze``: run every registered check over a loaded platform into a Report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ekstwin.engines.checks import Check, CheckContext, discover_checks, run_checks
+from ekstwin.findings import PlatformSummary, Report
+from ekstwin.loaders import LoadResult
+from ekstwin.model.platform import Platform
+from ekstwin.suppressions import Baseline, apply_suppressions
+
+
+def summarize(platform: Platform) -> PlatformSummary:
+    return PlatformSummary(
+        kinds=tuple(platform.kind_counts().items()),
+        namespaces=tuple(ns.name for ns in platform.namespaces),
+        nodes=tuple(n.name for n in platform.nodes),
+        accounts=tuple(f"{a.id} ({a.alias})" if a.alias else a.id for a in platform.aws.accounts),
+        pods=len(platform.pods),
+        opaque=tuple(platform.opaque_counts().items()),
+    )
+
+
+def analyze(
+    result: LoadResult,
+    *,
+    ctx: CheckContext | None = None,
+    checks: Sequence[type[Check]] | None = None,
+    baseline: Baseline | None = None,
+    tool_version: str = "",
+) -> Report:
+    """Run the checks (all registered ones by default) and apply suppressions."""
+    from ekstwin import __version__
+
+    chosen = tuple(checks) if checks is not None else discover_checks()
+    run = run_checks(result.platform, ctx or CheckContext(), chosen)
+    kept, suppressed, sup_diags = apply_suppressions(result.platform, run.findings, baseline)
+    return Report(
+        tool_version=tool_version or __version__,
+        inputs=result.raw.inputs,
+        summary=summarize(result.platform),
+        checks=tuple(c.info() for c in chosen),
+        findings=tuple(kept),
+        suppressed=tuple(suppressed),
+        diagnostics=(*result.diagnostics, *sup_diags, *run.diagnostics),
+    )

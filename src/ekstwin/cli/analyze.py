@@ -1,0 +1,157 @@
+"""``ekstwin analyze``, ``checks``, ``snapshot``, ``baseline`` and ``version``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ekstwin.analysis import analyze
+from ekstwin.cli.common import (
+    Exit,
+    add_output_arguments,
+    add_platform_argument,
+    load_platform,
+    write_output,
+)
+from ekstwin.engines.checks import DEFAULT_DEV_NAMESPACES, CheckContext, discover_checks
+from ekstwin.errors import ConfigError, SelectorSyntaxError
+from ekstwin.findings import DiagnosticLevel, Severity
+from ekstwin.loaders import snapshot_to_json
+from ekstwin.model.selectors import parse_calico_selector
+from ekstwin.reporters.interface import ReportFormat, reporter_for
+from ekstwin.suppressions import baseline_json, read_baseline
+
+_FAIL_ON = [s.value for s in Severity if s is not Severity.INFO]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="load a platform, summarise it and run every check",
+        description="Load a platform, print a summary (counts per kind, namespaces, nodes, "
+        "accounts) and run every registered check.",
+    )
+    add_platform_argument(p)
+    add_output_arguments(p, [f.value for f in ReportFormat])
+    p.add_argument(
+        "--fail-on",
+        choices=_FAIL_ON,
+        help="exit 1 when a finding at or above this severity remains",
+    )
+    p.add_argument("--baseline", metavar="FILE", help="suppress the findings listed in FILE")
+    p.add_argument(
+        "--dev-namespaces",
+        metavar="SELECTOR",
+        default=DEFAULT_DEV_NAMESPACES,
+        help="Calico selector over namespace labels that marks development namespaces "
+        f"(default: {DEFAULT_DEV_NAMESPACES})",
+    )
+    p.add_argument("--check", action="append", metavar="ID", help="run only these checks")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, errors only")
+    p.set_defaults(handler=run_analyze)
+
+    c = sub.add_parser("checks", help="list every check with id, title, severity and doc page")
+    c.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    c.set_defaults(handler=run_checks_list)
+
+    s = sub.add_parser("snapshot", help="write the loaded platform as one versioned JSON file")
+    add_platform_argument(s)
+    s.add_argument("--output", "-o", metavar="FILE", required=True)
+    s.add_argument("--quiet", "-q", action="store_true")
+    s.set_defaults(handler=run_snapshot)
+
+    b = sub.add_parser("baseline", help="manage baseline files of accepted findings")
+    bsub = b.add_subparsers(dest="baseline_command", required=True, metavar="COMMAND")
+    bw = bsub.add_parser("write", help="write the current findings' fingerprints to a file")
+    add_platform_argument(bw)
+    bw.add_argument("--output", "-o", metavar="FILE", required=True)
+    bw.add_argument("--quiet", "-q", action="store_true")
+    bw.set_defaults(handler=run_baseline_write)
+
+    v = sub.add_parser("version", help="print the version")
+    v.set_defaults(handler=run_version)
+
+
+def _context(args: argparse.Namespace) -> CheckContext:
+    try:
+        return CheckContext(dev_namespaces=parse_calico_selector(args.dev_namespaces))
+    except SelectorSyntaxError as exc:
+        raise ConfigError(f"--dev-namespaces: {exc}") from exc
+
+
+def _chosen(args: argparse.Namespace) -> list[type] | None:
+    if not args.check:
+        return None
+    wanted = {c.strip().upper() for arg in args.check for c in arg.split(",")}
+    checks = [c for c in discover_checks() if c.id in wanted]
+    unknown = wanted - {c.id for c in checks}
+    if unknown:
+        raise ConfigError(
+            f"unknown check id(s): {', '.join(sorted(unknown))} (see 'ekstwin checks')"
+        )
+    return checks
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    checks = _chosen(args)
+    baseline = read_baseline(args.baseline) if args.baseline else None
+    result = load_platform(args)
+    report = analyze(result, ctx=ctx, checks=checks, baseline=baseline)
+    # Diagnostics from loading were printed already; print the ones analysis added.
+    for d in report.diagnostics[len(result.diagnostics) :]:
+        if not args.quiet or d.level is DiagnosticLevel.ERROR:
+            print(str(d), file=sys.stderr)
+    fmt = ReportFormat(args.format)
+    color = fmt is ReportFormat.TABLE and not args.output and sys.stdout.isatty()
+    write_output(reporter_for(fmt, color=color).render(report), args.output)
+    if any(d.code == "internal" for d in report.diagnostics):
+        return Exit.INTERNAL
+    if report.input_errors:
+        return Exit.INPUT
+    if args.fail_on:
+        threshold = Severity(args.fail_on).rank
+        if any(f.severity.rank >= threshold for f in report.findings):
+            return Exit.FINDINGS
+    return Exit.OK
+
+
+def run_checks_list(args: argparse.Namespace) -> int:
+    infos = [c.info() for c in discover_checks()]
+    if args.format == "json":
+        write_output(json.dumps([i.to_json() for i in infos], indent=2), None)
+        return Exit.OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "severity", "title", "engine", "doc")
+    for i in infos:
+        table.add_row(i.id, i.severity.value, i.title, i.engine, i.doc_path)
+    Console(width=max(120, Console().width)).print(table)
+    return Exit.OK
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    from ekstwin import __version__
+
+    result = load_platform(args)
+    text = json.dumps(snapshot_to_json(result.raw, __version__), indent=1, sort_keys=False)
+    write_output(text, args.output)
+    return Exit.INPUT if result.input_errors else Exit.OK
+
+
+def run_baseline_write(args: argparse.Namespace) -> int:
+    result = load_platform(args)
+    report = analyze(result)
+    write_output(json.dumps(baseline_json(report.findings), indent=2), args.output)
+    if not args.quiet:
+        print(f"wrote {len(report.findings)} fingerprints to {args.output}", file=sys.stderr)
+    return Exit.INPUT if report.input_errors else Exit.OK
+
+
+def run_version(args: argparse.Namespace) -> int:
+    from ekstwin import __version__
+
+    print(f"ekstwin {__version__}")
+    return Exit.OK

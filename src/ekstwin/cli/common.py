@@ -1,0 +1,74 @@
+"""What every command shares: loading a platform, writing output, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from enum import IntEnum
+from pathlib import Path
+
+from ekstwin.errors import ConfigError
+from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders import LoadResult, load
+
+
+class Exit(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    INPUT = 2
+    INTERNAL = 3
+
+
+def add_platform_argument(parser: argparse.ArgumentParser, *, nargs: str = "+") -> None:
+    parser.add_argument(
+        "platform",
+        nargs=nargs,
+        metavar="PLATFORM",
+        help="directory or files of manifests, aws.json, a Keycloak realm export, "
+        "a snapshot (twin.json), or '-' for stdin",
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, formats: list[str]) -> None:
+    parser.add_argument("--format", "-f", choices=formats, default=formats[0])
+    parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+
+def load_platform(args: argparse.Namespace) -> LoadResult:
+    """Load the platform the command names; print input diagnostics on stderr."""
+    paths = list(args.platform) if isinstance(args.platform, list) else [args.platform]
+    quiet = bool(getattr(args, "quiet", False))
+    show_bar = not quiet and sys.stderr.isatty()
+    if show_bar:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(transient=True, console=Console(stderr=True)) as bar:
+            task = bar.add_task("loading", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = load(paths, progress=tick)
+    else:
+        result = load(paths)
+    if not getattr(args, "keep_diagnostics_quiet", False):
+        print_diagnostics(result.diagnostics, quiet=quiet)
+    return result
+
+
+def print_diagnostics(diags: tuple[Diagnostic, ...] | list[Diagnostic], *, quiet: bool) -> None:
+    for d in diags:
+        if quiet and d.level is not DiagnosticLevel.ERROR:
+            continue
+        print(str(d), file=sys.stderr)
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")

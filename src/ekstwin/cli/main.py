@@ -1,0 +1,79 @@
+"""The ``ekstwin`` command: parse, dispatch, map errors to exit codes.
+
+Each command group lives in its own module of this package with a
+``register(subparsers)`` function that adds its parsers and sets
+``handler=function(args) -> int``. Only this module turns exceptions into
+exit codes: user mistakes print one line, internal errors a traceback only
+with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from ekstwin.cli.common import Exit
+from ekstwin.errors import ConfigError, EkstwinError, LoadError
+
+#: Command-group modules under ekstwin.cli, in the order of ``--help``.
+COMMAND_MODULES = ("analyze", "net", "mesh", "lab", "ipam", "iam", "access", "ingress",
+                   "dns", "cluster", "storage", "collect", "report", "serve")  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ekstwin",
+        description="A digital twin of an Amazon EKS platform.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"ekstwin.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"ekstwin.cli.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return Exit.INPUT
+    try:
+        return int(handler(args))
+    except (ConfigError, LoadError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return Exit.INPUT
+    except EkstwinError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return Exit.INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return Exit.OK
+    except Exception as exc:
+        print(
+            f"error: internal error: {type(exc).__name__}: {exc} - this is a bug in ekstwin; "
+            "run again with --debug and report the traceback",
+            file=sys.stderr,
+        )
+        if args.debug:
+            traceback.print_exc()
+        return Exit.INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The checks framework: the base class, the registry and the runner.
+
+A check lives in ``ekstwin/engines/<engine>/checks/<slug>.py``, one class per
+file, named for the problem. Its docstring is its documentation, with the
+sections What it does / Why is this bad? / Example / Fix / References, from
+which ``docs/checks/<ID>.md`` is generated. The registry finds checks by
+walking the engines' ``checks`` packages, so adding a file adds a check.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import pkgutil
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import ekstwin.engines
+from ekstwin.findings import (
+    CheckInfo,
+    Confidence,
+    Diagnostic,
+    DiagnosticLevel,
+    Finding,
+    Severity,
+)
+from ekstwin.model.platform import Platform
+from ekstwin.model.selectors import Selector, parse_calico_selector
+from ekstwin.model.source import ObjectRef, Source
+
+log = logging.getLogger(__name__)
+
+#: Namespaces whose labels match this Calico selector count as development.
+DEFAULT_DEV_NAMESPACES = 'environment in {"dev", "development", "sandbox"}'
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """Options every check may read; passed in, never global."""
+
+    dev_namespaces: Selector = field(
+        default_factory=lambda: parse_calico_selector(DEFAULT_DEV_NAMESPACES)
+    )
+
+    def is_dev_namespace(self, platform: Platform, name: str) -> bool:
+        ns = platform.namespace(name)
+        return ns is not None and self.dev_namespaces.matches(ns.labels)
+
+
+class Check(ABC):
+    """One check: metadata as class attributes, ``run`` yields findings."""
+
+    id: ClassVar[str]
+    slug: ClassVar[str]
+    title: ClassVar[str]
+    severity: ClassVar[Severity]
+    confidence: ClassVar[Confidence] = Confidence.HIGH
+
+    @abstractmethod
+    def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
+        """Yield every finding of this check on the platform."""
+
+    @classmethod
+    def engine(cls) -> str:
+        parts = cls.__module__.split(".")
+        return parts[2] if len(parts) > 3 and parts[1] == "engines" else "core"
+
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def info(cls) -> CheckInfo:
+        return CheckInfo(
+            id=cls.id,
+            slug=cls.slug,
+            title=cls.title,
+            severity=cls.severity,
+            confidence=cls.confidence,
+            engine=cls.engine(),
+            doc=cls.doc(),
+            doc_path=f"docs/checks/{cls.id}.md",
+        )
+
+    def finding(
+        self,
+        subject: ObjectRef,
+        message: str,
+        source: Source | None,
+        *,
+        evidence: Sequence[str] = (),
+        fix: str = "",
+        key: str = "",
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+    ) -> Finding:
+        """A finding of this check, with its metadata filled in."""
+        return Finding(
+            check_id=self.id,
+            title=self.title,
+            severity=severity or self.severity,
+            confidence=confidence or self.confidence,
+            subject=subject,
+            message=message,
+            source=source,
+            evidence=tuple(evidence),
+            fix=fix,
+            key=key,
+        )
+
+
+def _check_classes(module: object) -> Iterator[type[Check]]:
+    for _, obj in inspect.getmembers(module, inspect.isclass):
+        if (
+            issubclass(obj, Check)
+            and obj is not Check
+            and not inspect.isabstract(obj)
+            and obj.__module__ == getattr(module, "__name__", None)
+        ):
+            yield obj
+
+
+def discover_checks() -> tuple[type[Check], ...]:
+    """Every check class under ``ekstwin.engines.*.checks``, sorted by id."""
+    found: list[type[Check]] = []
+    for engine in pkgutil.iter_modules(ekstwin.engines.__path__):
+        if not engine.ispkg:
+            continue
+        pkg_name = f"ekstwin.engines.{engine.name}.checks"
+        try:
+            pkg = importlib.import_module(pkg_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == pkg_name:
+                continue
+            raise
+        for mod in pkgutil.iter_modules(pkg.__path__):
+            module = importlib.import_module(f"{pkg_name}.{mod.name}")
+            found.extend(_check_classes(module))
+    ids: dict[str, type[Check]] = {}
+    for cls in found:
+        if cls.id in ids:
+            raise RuntimeError(f"check id {cls.id} is used by {ids[cls.id]} and {cls}")
+        ids[cls.id] = cls
+    return tuple(sorted(found, key=lambda c: c.id))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    crashed: tuple[str, ...]
+
+
+def run_checks(
+    platform: Platform,
+    ctx: CheckContext,
+    checks: Sequence[type[Check]],
+) -> CheckRun:
+    """Run checks; a check that crashes is reported and the others still run."""
+    findings: list[Finding] = []
+    diags: list[Diagnostic] = []
+    crashed: list[str] = []
+    for cls in checks:
+        try:
+            findings.extend(cls().run(platform, ctx))
+        except Exception as exc:
+            log.debug("check %s crashed", cls.id, exc_info=True)
+            crashed.append(cls.id)
+            last = traceback.extract_tb(exc.__traceback__)[-1]
+            diags.append(
+                Diagnostic(
+                    None,
+                    f"check {cls.id} crashed: {type(exc).__name__}: {exc} "
+                    f"({last.filename.rsplit('/', 1)[-1]}:{last.lineno})",
+                    "this is a bug in ekstwin; the other checks ran - please report it",
+                    level=DiagnosticLevel.ERROR,
+                    code="internal",
+                )
+            )
+    findings.sort(key=lambda f: (-f.severity.rank, f.check_id, str(f.subject), f.key))
+    return CheckRun(tuple(findings), tuple(diags), tuple(crashed))

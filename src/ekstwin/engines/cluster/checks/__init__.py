@@ -1,0 +1,1 @@
+"""Checks of the cluster engine, one per file."""

@@ -1,0 +1,1 @@
+"""Checks of the ecr engine, one per file."""

@@ -1,0 +1,1 @@
+"""Checks of the kms engine, one per file."""

@@ -1,0 +1,1 @@
+"""Checks of the secrets engine, one per file."""
