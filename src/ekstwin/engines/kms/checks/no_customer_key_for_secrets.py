@@ -69,9 +69,13 @@ class NoCustomerKeyForSecrets(Check):
             evidence = [f"cluster {cluster.name} runs Kubernetes {cluster.version}"]
             if key_arn and key is not None:
                 evidence.append(f"encryptionConfig names {key_arn}, an AWS-managed key")
-            else:
+                message = (
+                    f"cluster {cluster.name}: Secrets are envelope-encrypted with AWS-managed "
+                    f"key {key_arn}; no customer-managed KMS key controls who can decrypt them"
+                )
+                severity = Severity.MEDIUM
+            elif modern:
                 evidence.append("encryptionConfig has no entry for resource 'secrets'")
-            if modern:
                 evidence.append(
                     "EKS default since 1.28: KMS v2 envelope encryption with an AWS-owned key"
                 )
@@ -82,6 +86,7 @@ class NoCustomerKeyForSecrets(Check):
                 )
                 severity = Severity.MEDIUM
             else:
+                evidence.append("encryptionConfig has no entry for resource 'secrets'")
                 message = (
                     f"cluster {cluster.name} (Kubernetes {cluster.version}, before 1.28): "
                     "Secrets are not envelope-encrypted; etcd holds them base64-encoded"
