@@ -19,9 +19,20 @@ from ekstwin.findings import Diagnostic
 from ekstwin.model.source import Source
 
 try:
-    _Loader: Any = yaml.CSafeLoader
+    _Base: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loading, with timestamps kept as the text written.
+
+    Kubernetes reads ``2024-01-01T00:00:00Z`` as a string; a ``datetime``
+    would also not survive a JSON snapshot.
+    """
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Base.construct_scalar)
 
 _SEPARATOR = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
 _HAS_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
