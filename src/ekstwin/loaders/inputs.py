@@ -77,7 +77,8 @@ def sanitize(data: object) -> object:
     if data.get("kind") != "Secret" or not str(data.get("apiVersion", "v1")).startswith("v1"):
         return data
     out = dict(data)
-    had = False
+    # A snapshot holds Secrets already sanitized: keep the flag they carry.
+    had = data.get(HAD_VALUES_KEY) is True
     for key in ("data", "stringData"):
         values = out.get(key)
         if isinstance(values, dict):
