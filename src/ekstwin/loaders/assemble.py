@@ -308,6 +308,10 @@ def assemble(raw: RawInputs) -> tuple[Platform, list[Diagnostic]]:
             from dataclasses import replace
 
             p = replace(p, workload=ref)
+            # The workload named may be one the ReplicaSet chain did not reach
+            # (a Deployment whose ReplicaSet is not in the input): it has live
+            # pods, so it is not expanded again either.
+            live.add((ref.namespace or "default", ref.kind, ref.name))
         pods.append(p)
     expanded_workloads: list[Workload] = []
     for w in objs.workloads:
