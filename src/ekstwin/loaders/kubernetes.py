@@ -392,6 +392,13 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
             for j, rp in enumerate(_list(c.get("ports"), f"{ptr}/ports")):
                 pptr = f"{ptr}/ports/{j}"
                 p = _map(rp, pptr)
+                if isinstance(p.get("containerPort"), str):
+                    # The API server refuses a string here, even "8080".
+                    _fail(
+                        f"{pptr}/containerPort must be an integer, not a string",
+                        f"{pptr}/containerPort",
+                        "write the port number without quotes; names go in ports[].name",
+                    )
                 number = _int(p.get("containerPort"), f"{pptr}/containerPort")
                 if number is None or not 1 <= number <= 65535:
                     _fail(f"{pptr}/containerPort must be 1-65535", f"{pptr}/containerPort")
@@ -712,8 +719,10 @@ def _network_policy(doc: dict[str, object], meta: Meta) -> NetworkPolicy:
     declared = spec.get("policyTypes")
     ingress = _netpol_rules(spec.get("ingress"), "/spec/ingress", "from", meta)
     egress = _netpol_rules(spec.get("egress"), "/spec/egress", "to", meta)
-    if declared is None:
-        types: tuple[str, ...] = ("Ingress", "Egress") if "egress" in spec else ("Ingress",)
+    if declared is None or declared == []:
+        # The API server defaults an empty policyTypes: Ingress, and Egress
+        # when the policy has egress rules (an empty ``egress: []`` has none).
+        types: tuple[str, ...] = ("Ingress", "Egress") if egress else ("Ingress",)
         declared_types = None
     else:
         declared_types = _str_list(declared, "/spec/policyTypes")
