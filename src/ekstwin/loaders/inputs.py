@@ -270,7 +270,7 @@ def list_files(paths: Sequence[str]) -> list[tuple[Path, str, bool]]:
         p = Path(arg)
         if p.is_dir():
             out.extend((f, str(f), False) for f in _walk(p))
-        else:
+        elif p.exists():  # a missing path is reported once, by read_inputs
             out.append((p, arg, True))
     return out
 
