@@ -1,0 +1,301 @@
+"""Reading files, directories and stdin: what is read, what is skipped, what is refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders import inputs, load
+from ekstwin.loaders.inputs import HAD_VALUES_KEY, read_inputs, sanitize
+from ekstwin.model.source import Source
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+FULL = FIXTURES / "manifests" / "full"
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: ns}}\n"
+
+
+def _write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_directory_is_read_recursively_skipping_hidden_and_other_files(tmp_path: Path) -> None:
+    root = tmp_path / "platform"
+    shutil.copytree(FULL, root)
+    raw = read_inputs([str(root)])
+    files = sorted({Path(d.source.file).relative_to(root).as_posix() for d in raw.kube})
+    assert files == [
+        "apps/network.yaml",
+        "apps/workloads.yaml",
+        "calico.yaml",
+        "config.yaml",
+        "crds.yaml",
+        "istio.yaml",
+        "namespaces.yaml",
+        "nodes.json",
+        "rbac.yaml",
+        "storage.yaml",
+    ]
+    assert raw.diagnostics == ()
+    names = {d.data["metadata"]["name"] for d in raw.kube if isinstance(d.data, dict)}
+    assert "hidden" not in names and "git" not in names
+
+
+def test_files_are_read_in_a_stable_sorted_order(tmp_path: Path) -> None:
+    for name in ("b.yaml", "a.yml", "c/z.yaml", "c/a.YAML"):
+        _write(tmp_path / name, CM.format(name=Path(name).stem.lower()))
+    raw = read_inputs([str(tmp_path)])
+    assert [Path(d.source.file).relative_to(tmp_path).as_posix() for d in raw.kube] == [
+        "a.yml",
+        "b.yaml",
+        "c/a.YAML",
+        "c/z.yaml",
+    ]
+
+
+def test_stdin_yaml_multi_document() -> None:
+    text = CM.format(name="one") + "---\n" + CM.format(name="two")
+    result = load(["-"], stdin_text=lambda: text)
+    assert result.diagnostics == ()
+    assert [(c.meta.name, c.meta.source) for c in result.platform.config_maps] == [
+        ("one", Source("<stdin>", 1)),
+        ("two", Source("<stdin>", 5)),
+    ]
+    assert result.raw.inputs == ("-",)
+
+
+def test_stdin_json_list() -> None:
+    text = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "List",
+            "items": [
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}},
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}},
+            ],
+        },
+        indent=2,
+    )
+    result = load(["-"], stdin_text=lambda: text)
+    assert result.diagnostics == ()
+    assert [
+        (c.meta.ref.namespace, c.meta.name, c.meta.source) for c in result.platform.config_maps
+    ] == [
+        ("default", "a", Source("<stdin>", 5)),
+        ("default", "b", Source("<stdin>", 12)),
+    ]
+
+
+def test_json_file_and_json_list_keep_item_lines(tmp_path: Path) -> None:
+    single = _write(
+        tmp_path / "single.json",
+        '{\n  "apiVersion": "v1",\n  "kind": "ServiceAccount",\n  "metadata": {"name": "x"}\n}\n',
+    )
+    result = load([str(single), str(FULL / "nodes.json")])
+    assert result.diagnostics == ()
+    assert [(sa.meta.name, sa.meta.source) for sa in result.platform.service_accounts] == [
+        ("x", Source(str(single), 1))
+    ]
+    assert [(n.name, n.meta.source) for n in result.platform.nodes] == [
+        ("ip-198-18-1-20.eu-west-1.compute.internal", Source(str(FULL / "nodes.json"), 5))
+    ]
+
+
+def test_yaml_list_items_keep_their_lines(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n",
+    )
+    result = load([str(f)])
+    assert [(c.meta.name, c.meta.source.line) for c in result.platform.config_maps] == [
+        ("a", 4),
+        ("b", 7),
+    ]
+
+
+def test_explicit_file_without_a_known_suffix_is_read(tmp_path: Path) -> None:
+    yaml_file = _write(tmp_path / "manifest.txt", CM.format(name="y"))
+    json_file = _write(
+        tmp_path / "dump", '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}'
+    )
+    result = load([str(yaml_file), str(json_file)])
+    assert result.diagnostics == ()
+    assert sorted(c.meta.name for c in result.platform.config_maps) == ["j", "y"]
+
+
+def test_non_utf8_file_is_a_diagnostic_with_its_line(tmp_path: Path) -> None:
+    bad = _write(tmp_path / "bad.yaml", b"a: 1\nb: caf\xe9\n")
+    good = _write(tmp_path / "good.yaml", CM.format(name="ok"))
+    result = load([str(tmp_path)])
+    assert [c.meta.name for c in result.platform.config_maps] == ["ok"]
+    assert result.diagnostics == (
+        Diagnostic(
+            Source(str(bad), 2),
+            "file is not UTF-8 text",
+            "save it as UTF-8, or move it out of the folder",
+            code="encoding",
+        ),
+    )
+    assert result.input_errors
+    assert good.exists()
+
+
+def test_oversize_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inputs, "MAX_FILE_BYTES", 100)
+    big = _write(tmp_path / "big.yaml", CM.format(name="big") + "#" * 200 + "\n")
+    small = _write(tmp_path / "small.yaml", CM.format(name="small"))
+    result = load([str(big), str(small)])
+    assert [c.meta.name for c in result.platform.config_maps] == ["small"]
+    size = big.stat().st_size
+    assert result.diagnostics == (
+        Diagnostic(
+            Source(str(big)),
+            f"file refused: {size} bytes is over the 100 byte limit",
+            "split the file, or pass only the parts ekstwin needs",
+            code="oversize",
+        ),
+    )
+
+
+def test_nonexistent_path_is_a_diagnostic_and_the_rest_loads(tmp_path: Path) -> None:
+    good = _write(tmp_path / "good.yaml", CM.format(name="ok"))
+    missing = str(tmp_path / "nope")
+    result = load([missing, str(good)])
+    assert [c.meta.name for c in result.platform.config_maps] == ["ok"]
+    assert result.diagnostics == (
+        Diagnostic(
+            Source(missing),
+            "no such file or directory",
+            "give a directory of manifests, a file, a snapshot or '-' for stdin",
+            code="io",
+        ),
+    )
+
+
+def test_json_syntax_error_names_the_line(tmp_path: Path) -> None:
+    f = _write(tmp_path / "bad.json", '{\n  "kind": "ConfigMap",\n  "data": {,}\n}\n')
+    result = load([str(f)])
+    assert [(d.source, d.code, d.level) for d in result.diagnostics] == [
+        (Source(str(f), 3), "json-syntax", DiagnosticLevel.ERROR)
+    ]
+
+
+def test_terraform_plan_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    f = _write(tmp_path / "plan.json", json.dumps({"format_version": "1.2", "planned_values": {}}))
+    result = load([str(f)])
+    assert [(d.code, d.level) for d in result.diagnostics] == [
+        ("terraform", DiagnosticLevel.WARNING)
+    ]
+    assert not result.input_errors
+
+
+def test_progress_is_reported_per_file(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        _write(tmp_path / f"{name}.yaml", CM.format(name=name))
+    seen: list[tuple[int, int]] = []
+    load(
+        [str(tmp_path), "-"],
+        stdin_text=lambda: CM.format(name="c"),
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+# -- Secrets -------------------------------------------------------------------
+
+SECRET_VALUES = ("c3VwZXItc2VjcmV0LXZhbHVl", "plain-text-value-xyz", "super-secret-value")
+
+
+def test_sanitize_drops_secret_values_and_last_applied() -> None:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "s",
+            "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": '{"data":{"k":"c3VwZXI="}}',
+                "team": "shop",
+            },
+            "managedFields": [{"manager": "kubectl"}],
+        },
+        "data": {"k": "c3VwZXI=", "empty": ""},
+        "stringData": {"u": "plain"},
+    }
+    assert sanitize(doc) == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s", "annotations": {"team": "shop"}},
+        "data": {"k": None, "empty": None},
+        "stringData": {"u": None},
+        HAD_VALUES_KEY: True,
+    }
+    again = sanitize(sanitize(doc))
+    assert again == sanitize(doc)
+
+
+def test_sanitize_keeps_had_values_false_for_an_empty_secret() -> None:
+    doc = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": ""}}
+    assert sanitize(doc) == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s"},
+        "data": {"k": None},
+        HAD_VALUES_KEY: False,
+    }
+
+
+def test_sanitize_drops_managed_fields_from_every_object() -> None:
+    doc = {"kind": "Pod", "metadata": {"name": "p", "managedFields": [{"manager": "x"}]}}
+    assert sanitize(doc) == {"kind": "Pod", "metadata": {"name": "p"}}
+
+
+def test_secret_values_are_kept_nowhere_after_loading(tmp_path: Path) -> None:
+    last_applied = json.dumps(
+        {"apiVersion": "v1", "kind": "Secret", "data": {"token": SECRET_VALUES[0]}}
+    )
+    f = _write(
+        tmp_path / "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\n  namespace: shop\n"
+        f"  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{last_applied}'\n"
+        f"data:\n  token: {SECRET_VALUES[0]}\n"
+        f"stringData:\n  user: {SECRET_VALUES[1]}\n",
+    )
+    json_f = _write(
+        tmp_path / "list.json",
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Secret",
+                        "metadata": {"name": "other", "namespace": "shop"},
+                        "stringData": {"pw": SECRET_VALUES[2]},
+                    }
+                ],
+            }
+        ),
+    )
+    result = load([str(f), str(json_f)])
+    assert result.diagnostics == ()
+    text = repr(result.platform) + repr(result.raw)
+    for value in SECRET_VALUES:
+        assert value not in text
+    assert [
+        (s.meta.name, s.keys, s.had_values, s.meta.annotations) for s in result.platform.secrets
+    ] == [
+        ("api", ("token", "user"), True, {}),
+        ("other", ("pw",), True, {}),
+    ]
