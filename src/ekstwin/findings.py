@@ -78,7 +78,9 @@ class Finding:
 
     def __post_init__(self) -> None:
         if not self.fingerprint:
-            object.__setattr__(self, "fingerprint", fingerprint(self.check_id, self.subject, self.key))
+            object.__setattr__(
+                self, "fingerprint", fingerprint(self.check_id, self.subject, self.key)
+            )
 
 
 def fingerprint(check_id: str, subject: ObjectRef, key: str) -> str:

@@ -1,9 +1,15 @@
 """Read YAML (and JSON) text into documents that remember their lines.
 
 The text is cut at document separators first, so one broken document does
-not hide the ones after it; each piece is parsed with libyaml's C loader when
-it is present. A document whose aliases would expand past a limit (a
-"billion laughs" bomb) is refused before anything walks it.
+not hide the ones after it; each piece is parsed into nodes by libyaml's C
+parser when it is present. A document whose aliases would expand past a
+limit (a "billion laughs" bomb) is refused before anything walks it.
+
+Nodes become Python values in one pass that also records lines. Plain
+scalars resolve as YAML 1.1 does in PyYAML's safe loader (null, booleans
+such as ``yes``/``off``, integers, floats) with one deliberate difference:
+timestamps stay strings, as they do when Kubernetes converts YAML to JSON.
+Merge keys (``<<``) are honoured.
 """
 
 from __future__ import annotations
@@ -11,28 +17,56 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import yaml
 
 from ekstwin.findings import Diagnostic
 from ekstwin.model.source import Source
 
-try:
-    _Base: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Base = yaml.SafeLoader
+_PLAIN = "?"  # the tag our resolver gives plain scalars without an explicit tag
 
 
-class _Loader(_Base):  # type: ignore[misc]
-    """Safe loading, with timestamps kept as the text written.
+class _Resolver:
+    """Tags only what the text says: plain untagged scalars get ``?``, resolved later.
 
-    Kubernetes reads ``2024-01-01T00:00:00Z`` as a string; a ``datetime``
-    would also not survive a JSON snapshot.
+    PyYAML's resolvers run a regex per scalar while parsing; deferring it to
+    the converter halves the cost, and keeps explicit tags (``!!str 5``) apart
+    from plain values (``5``).
     """
 
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        return None
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Base.construct_scalar)
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else "tag:yaml.org,2002:str"
+        if kind is yaml.SequenceNode:
+            return "tag:yaml.org,2002:seq"
+        return "tag:yaml.org,2002:map"
+
+
+try:
+    from yaml._yaml import CParser
+
+    class _Loader(CParser, _Resolver):
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+
+    class _Loader(  # type: ignore[no-redef]
+        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
+        _Resolver,
+    ):  # fmt: skip
+        def __init__(self, text: str) -> None:
+            yaml.reader.Reader.__init__(self, text)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+
 
 _SEPARATOR = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
 _HAS_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
@@ -153,7 +187,8 @@ def read_documents(
                         )
                     )
                     continue
-            data = loader.construct_document(node)
+            lines: dict[str, int] | None = {} if _kind_of(node) in line_kinds else None
+            data = _Converter(piece.first_line).value(node, "", lines)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = piece.first_line + (mark.line + 1 if mark else 1)
@@ -178,10 +213,127 @@ def read_documents(
                 )
             )
             continue
+        except _ConvertError as exc:
+            diags.append(
+                Diagnostic(
+                    Source(file, exc.line),
+                    f"YAML error: {exc}",
+                    "fix the document; the other documents of the file were still read",
+                    code="yaml-syntax",
+                )
+            )
+            continue
         finally:
             loader.dispose()
-        docs.extend(_documents(node, data, file, piece.first_line, line_kinds))
+        docs.extend(
+            _documents(
+                node, data, lines, file=file, first_line=piece.first_line, line_kinds=line_kinds
+            )
+        )
     return docs, diags
+
+
+_STR = "tag:yaml.org,2002:str"
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_WANTED_TAGS = frozenset(
+    {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+     "tag:yaml.org,2002:null"}
+)  # fmt: skip
+
+
+class _ConvertError(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _Converter:
+    """Nodes to Python values, recording the line of each part when asked."""
+
+    def __init__(self, first_line: int) -> None:
+        self.first_line = first_line
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.active: set[int] = set()
+
+    def scalar(self, node: yaml.ScalarNode) -> object:
+        value: str = node.value
+        tag = node.tag
+        if tag == _PLAIN:
+            if not value:
+                return None
+            for implicit_tag, regexp in _IMPLICIT.get(value[0], ()):
+                if implicit_tag in _WANTED_TAGS and regexp.match(value):
+                    tag = implicit_tag
+                    break
+            else:
+                return value
+        elif tag in (_STR, "!"):
+            return value
+        if tag == "tag:yaml.org,2002:int" and value.isdigit() and value[0] != "0":
+            return int(value)
+        if tag in _WANTED_TAGS:
+            node = yaml.ScalarNode(tag, value, node.start_mark, node.end_mark, node.style)
+            return self.constructor.construct_object(node, deep=True)
+        return value  # timestamps, binary and unknown tags stay text
+
+    def value(self, node: yaml.Node, pointer: str, lines: dict[str, int] | None) -> object:
+        if lines is not None:
+            lines[pointer] = node.start_mark.line + self.first_line + 1
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        key = id(node)
+        if key in self.active:
+            raise _ConvertError("recursive alias", node.start_mark.line + self.first_line + 1)
+        self.active.add(key)
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                if lines is None:
+                    return [self.value(v, "", None) for v in node.value]
+                return [self.value(v, f"{pointer}/{i}", lines) for i, v in enumerate(node.value)]
+            return self.mapping(node, pointer, lines)
+        finally:
+            self.active.discard(key)
+
+    def mapping(
+        self, node: yaml.Node, pointer: str, lines: dict[str, int] | None
+    ) -> dict[object, object]:
+        out: dict[object, object] = {}
+        merged: list[dict[object, object]] = []
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == "<<" and k.tag == _PLAIN:
+                sources = v.value if isinstance(v, yaml.SequenceNode) else [v]
+                for src in sources:
+                    got = self.value(src, pointer, None)
+                    if not isinstance(got, dict):
+                        raise _ConvertError(
+                            "a merge key (<<) needs a mapping",
+                            src.start_mark.line + self.first_line + 1,
+                        )
+                    merged.append(got)
+                continue
+            if not isinstance(k, yaml.ScalarNode):
+                raise _ConvertError(
+                    "a mapping key must be a plain value, not a collection",
+                    k.start_mark.line + self.first_line + 1,
+                )
+            name = self.scalar(k)
+            if lines is None:
+                out[name] = self.value(v, "", None)
+            else:
+                escaped = str(name).replace("~", "~0").replace("/", "~1")
+                out[name] = self.value(v, f"{pointer}/{escaped}", lines)
+        if merged:
+            base: dict[object, object] = {}
+            for m in reversed(merged):
+                base.update(m)
+            base.update(out)
+            return base
+        return out
+
+
+def _kind_of(node: yaml.Node) -> str | None:
+    kind = _scalar_value(node, "kind")
+    return kind.value if isinstance(kind, yaml.ScalarNode) else None
 
 
 def _scalar_value(node: yaml.Node, key: str) -> yaml.Node | None:
@@ -194,11 +346,16 @@ def _scalar_value(node: yaml.Node, key: str) -> yaml.Node | None:
 
 
 def _documents(
-    node: yaml.Node, data: object, file: str, first_line: int, line_kinds: frozenset[str]
+    node: yaml.Node,
+    data: object,
+    lines: dict[str, int] | None,
+    *,
+    file: str,
+    first_line: int,
+    line_kinds: frozenset[str],
 ) -> Iterator[Document]:
     line = node.start_mark.line + first_line + 1
-    kind = _scalar_value(node, "kind")
-    kind_name = kind.value if isinstance(kind, yaml.ScalarNode) else None
+    kind_name = _kind_of(node)
     items = _scalar_value(node, "items")
     if (
         isinstance(kind_name, str)
@@ -208,7 +365,11 @@ def _documents(
         and isinstance(data.get("items"), list)
     ):
         for item_node, item in zip(items.value, data["items"], strict=True):
-            yield from _documents(item_node, item, file, first_line, line_kinds)
+            item_lines = (
+                node_lines(item_node, first_line) if _kind_of(item_node) in line_kinds else None
+            )
+            yield from _documents(
+                item_node, item, item_lines, file=file, first_line=first_line, line_kinds=line_kinds
+            )
         return
-    lines = node_lines(node, first_line) if kind_name in line_kinds else {}
-    yield Document(data, Source(file, line), lines)
+    yield Document(data, Source(file, line), lines or {})
