@@ -733,3 +733,17 @@ def test_ecr_pull_policy_cases(objects: list[dict[str, Any]]) -> None:
         "shop-api/cart-api": ("cart-api:3.9.1", "Always"),
         "shop-api/search-api": ("search-api:latest", None),
     }
+
+
+def test_readme_numbers_every_mistake_and_names_the_foundation_checks(
+    objects: list[dict[str, Any]],
+) -> None:
+    readme = (DEMO / "README.md").read_text(encoding="utf-8")
+    mistakes = readme.split("## Deliberate mistakes", 1)[1].split("\n## ", 1)[0]
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. \*\*", mistakes, flags=re.MULTILINE)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) >= 25
+    for check in ("EKS001", "EKS002", "SEC001", "ECR001", "ECR002", "KMS001"):
+        assert check in readme
+    workloads = sum(1 for o in objects if o["kind"] in WORKLOAD_KINDS)
+    assert f"There are {workloads} workloads" in readme
