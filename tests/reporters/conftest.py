@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ekstwin.findings import (
@@ -192,19 +190,3 @@ def hostile_report(report: Report) -> Report:
             Diagnostic(source=Source("x.yaml", 1), message=nasty, hint=nasty, code="yaml"),
         ),
     )
-
-
-@pytest.fixture(scope="session")
-def sarif_schema() -> dict[str, object]:
-    """The official SARIF 2.1.0 schema; fails (does not skip) when it is missing."""
-    import json
-
-    from tests.reporters import sarif_schema as official
-
-    path = official.locate()
-    if path is None or not path.is_file():
-        pytest.fail(f"the official SARIF 2.1.0 schema is not installed: {official.INSTALL}")
-    if not os.environ.get("EKSTWIN_SARIF_SCHEMA"):
-        assert official.digest(path) == official.SHA256, f"unexpected schema at {path}"
-    schema: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-    return schema

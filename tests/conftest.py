@@ -1,0 +1,23 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def sarif_schema() -> dict[str, object]:
+    """The official SARIF 2.1.0 schema; fails (does not skip) when it is missing."""
+    import json
+
+    from tests.reporters import sarif_schema as official
+
+    path = official.locate()
+    if path is None or not path.is_file():
+        pytest.fail(f"the official SARIF 2.1.0 schema is not installed: {official.INSTALL}")
+    if not os.environ.get("EKSTWIN_SARIF_SCHEMA"):
+        assert official.digest(path) == official.SHA256, f"unexpected schema at {path}"
+    schema: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return schema

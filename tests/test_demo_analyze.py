@@ -1,0 +1,42 @@
+"""`ekstwin analyze` on the bundled demo platform: the quick start's first command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ekstwin.cli.main import main
+
+DEMO = str(Path(__file__).resolve().parents[1] / "examples" / "demo-platform")
+
+
+def test_demo_sarif_validates_against_the_official_schema(
+    tmp_path: Path, sarif_schema: dict[str, object]
+) -> None:
+    out = tmp_path / "demo.sarif"
+    assert main(["analyze", DEMO, "--format", "sarif", "--output", str(out), "--quiet"]) == 0
+    log = json.loads(out.read_text())
+    jsonschema.validate(log, sarif_schema)
+    results = log["runs"][0]["results"]
+    assert results, "the demo carries deliberate mistakes: SARIF must list them"
+    for result in results:
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1
+
+
+def test_demo_shows_the_documented_foundation_mistakes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", DEMO, "--format", "json", "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    found = {(f["id"], f["subject"]["kind"], f["subject"]["name"]) for f in report["findings"]}
+    ids = {f[0] for f in found}
+    assert {"ECR001", "ECR002", "SEC001", "EKS001", "EKS002"} <= ids
+    assert "KMS001" not in ids  # the demo's cluster envelope-encrypts Secrets with its own key
+    assert report["diagnostics"] == []
+
+
+def test_demo_fail_on_high_exits_1() -> None:
+    assert main(["analyze", DEMO, "--quiet", "--fail-on", "high", "--format", "json",
+                 "--output", "/dev/null"]) == 1  # fmt: skip
