@@ -53,12 +53,13 @@ class MutableTagIfNotPresent(Check):
         for use in image_uses(platform):
             c, repo = use.container, use.repository
             image = c.image
-            if repo is None or image.digest is not None or image.tag is None:
+            if repo is None or image.digest is not None:
                 continue
-            if c.pull_policy is not PullPolicy.IF_NOT_PRESENT or not repo.tag_is_mutable(image.tag):
+            tag = image.effective_tag  # no tag written means latest
+            if c.pull_policy is not PullPolicy.IF_NOT_PRESENT or not repo.tag_is_mutable(tag):
                 continue
             how = (
-                f"defaulted by Kubernetes for tag {image.tag!r}"
+                f"defaulted by Kubernetes for tag {tag!r}"
                 if c.pull_policy_defaulted
                 else "written in the manifest"
             )
@@ -67,12 +68,12 @@ class MutableTagIfNotPresent(Check):
                 f"repository {repo.arn} has tag mutability {repo.tag_mutability.value}",
                 f"imagePullPolicy IfNotPresent ({how})",
             ]
-            digest = repo.digest_of(image.tag)
+            digest = repo.digest_of(tag)
             if digest:
-                evidence.append(f"tag {image.tag!r} points at {digest} today")
+                evidence.append(f"tag {tag!r} points at {digest} today")
             yield self.finding(
                 use.owner.ref,
-                f"{use.owner.ref} container {c.name!r} pulls mutable tag {image.tag!r} from "
+                f"{use.owner.ref} container {c.name!r} pulls mutable tag {tag!r} from "
                 f"{repo.name} with IfNotPresent: nodes can run different images under one tag",
                 use.owner.line_of(f"{c.pointer}/image"),
                 evidence=evidence,
