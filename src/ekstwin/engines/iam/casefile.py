@@ -1,0 +1,161 @@
+"""The ``ekstwin iam evaluate`` input format: one request and its policies.
+
+```
+{"policies": {"identity": [doc, ...], "permissions_boundary": doc|null,
+              "session_policy": doc|null, "scps": null|[[doc, ...] per level],
+              "resource_policy": null|{"owner_account": "...", "policy": doc},
+              "trust_policy": doc|null},
+ "request": {"principal": {"type": ..., "arn": ..., "account": ..., ...},
+             "action": "s3:GetObject", "resource": "arn:...", "context": {...}}}
+```
+
+Case files of the test suite add ``description`` and ``expected`` (the
+whole output); both are ignored here. Policies are named in decisions by
+where they sit: ``identity[0]``, ``permissions_boundary``, ``session_policy``,
+``scps[1][0]``, ``resource_policy``, ``trust_policy``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ekstwin.engines.iam.evaluate import (
+    PolicySet,
+    Principal,
+    PrincipalType,
+    Request,
+    ResourcePolicy,
+)
+from ekstwin.engines.iam.policy import Policy, parse_policy
+from ekstwin.errors import SchemaError
+
+__all__ = ["parse_case"]
+
+_TOP = frozenset({"policies", "request", "description", "expected", "reference"})
+_POLICY_KEYS = frozenset(
+    {
+        "identity",
+        "permissions_boundary",
+        "session_policy",
+        "scps",
+        "resource_policy",
+        "trust_policy",
+    }
+)
+_PRINCIPAL_KEYS = frozenset(
+    {"type", "arn", "account", "session_arn", "federated", "issuer_url", "service"}
+)
+
+
+def _object(value: object, path: str) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise SchemaError(f"{path} must be an object", path=path)
+    return value
+
+
+def _optional_policy(value: object, name: str) -> Policy | None:
+    return None if value is None else parse_policy(value, name)
+
+
+def _str(data: Mapping[str, object], key: str, path: str, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise SchemaError(f"{path}.{key} must be a string", path=f"{path}.{key}")
+    return value
+
+
+def parse_case(data: object) -> tuple[Request, PolicySet]:
+    """Read an evaluate file's JSON; a mistake raises SchemaError or PolicyError."""
+    top = _object(data, "$")
+    unknown = sorted(set(top) - _TOP)
+    if unknown:
+        raise SchemaError(f"unknown key(s) {', '.join(unknown)}", path="$")
+    pol = _object(top.get("policies", {}), "$.policies")
+    unknown = sorted(set(pol) - _POLICY_KEYS)
+    if unknown:
+        raise SchemaError(f"unknown key(s) in policies: {', '.join(unknown)}", path="$.policies")
+    identity_raw = pol.get("identity") or []
+    if not isinstance(identity_raw, list):
+        raise SchemaError("$.policies.identity must be a list", path="$.policies.identity")
+    identity = tuple(parse_policy(d, f"identity[{i}]") for i, d in enumerate(identity_raw))
+    scps_raw = pol.get("scps")
+    scps: tuple[tuple[Policy, ...], ...] | None = None
+    if scps_raw is not None:
+        if not isinstance(scps_raw, list) or not all(isinstance(level, list) for level in scps_raw):
+            raise SchemaError("$.policies.scps must be a list of lists", path="$.policies.scps")
+        scps = tuple(
+            tuple(parse_policy(d, f"scps[{i}][{j}]") for j, d in enumerate(level))
+            for i, level in enumerate(scps_raw)
+        )
+    resource: ResourcePolicy | None = None
+    rp_raw = pol.get("resource_policy")
+    if rp_raw is not None:
+        rp = _object(rp_raw, "$.policies.resource_policy")
+        owner = _str(rp, "owner_account", "$.policies.resource_policy")
+        assert owner is not None
+        resource = ResourcePolicy(owner, parse_policy(rp.get("policy"), "resource_policy"))
+    policies = PolicySet(
+        identity=identity,
+        permissions_boundary=_optional_policy(
+            pol.get("permissions_boundary"), "permissions_boundary"
+        ),
+        session_policy=_optional_policy(pol.get("session_policy"), "session_policy"),
+        scps=scps,
+        resource_policy=resource,
+        trust_policy=_optional_policy(pol.get("trust_policy"), "trust_policy"),
+    )
+
+    req = _object(top.get("request"), "$.request")
+    pr = _object(req.get("principal"), "$.request.principal")
+    unknown = sorted(set(pr) - _PRINCIPAL_KEYS)
+    if unknown:
+        raise SchemaError(
+            f"unknown key(s) in principal: {', '.join(unknown)}", path="$.request.principal"
+        )
+    kind = _str(pr, "type", "$.request.principal") or ""
+    try:
+        ptype = PrincipalType(kind)
+    except ValueError as exc:
+        choices = ", ".join(t.value for t in PrincipalType)
+        raise SchemaError(
+            f"$.request.principal.type {kind!r} is not one of {choices}",
+            path="$.request.principal.type",
+        ) from exc
+    principal = Principal(
+        type=ptype,
+        arn=_str(pr, "arn", "$.request.principal", required=False) or "",
+        account=_str(pr, "account", "$.request.principal", required=ptype.is_iam) or "",
+        session_arn=_str(pr, "session_arn", "$.request.principal", required=False),
+        federated=_str(
+            pr, "federated", "$.request.principal", required=ptype is PrincipalType.WEB_IDENTITY
+        ),
+        issuer_url=_str(pr, "issuer_url", "$.request.principal", required=False),
+        service=_str(pr, "service", "$.request.principal", required=ptype is PrincipalType.SERVICE),
+    )
+    if (
+        principal.type is PrincipalType.WEB_IDENTITY
+        and not principal.account
+        and principal.federated
+    ):
+        parts = principal.federated.split(":", 5)
+        if len(parts) == 6:
+            principal = Principal(
+                principal.type,
+                principal.arn,
+                parts[4],
+                principal.session_arn,
+                principal.federated,
+                principal.issuer_url,
+                principal.service,
+            )
+    context_raw = req.get("context") or {}
+    context = _object(context_raw, "$.request.context")
+    request = Request(
+        principal=principal,
+        action=_str(req, "action", "$.request") or "",
+        resource=_str(req, "resource", "$.request") or "",
+        context=Request.make_context(context),
+    )
+    return request, policies

@@ -1,0 +1,1 @@
+"""Checks of the iam engine, one per file."""

@@ -1,0 +1,485 @@
+"""AWS IAM policy evaluation: one request against the policies that apply to it.
+
+The order follows the IAM User Guide ("Policy evaluation logic" and
+"Cross-account policy evaluation logic"):
+
+1. an explicit Deny in any applicable policy (SCPs, resource-based,
+   identity-based, permissions boundary, session policy) decides;
+2. SCPs: every level of the OU path (root first, account last) needs an
+   Allow, for principals of member accounts;
+3. resource-based policy: in the same account its Allow is enough when it
+   names the user or the session itself; naming the role still leaves the
+   boundary and the session policy to cap it; naming the account delegates
+   to the identity policies. Role trust policies (and KMS key policies) must
+   allow the principal explicitly even in the same account;
+4. identity-based policies must allow (unless 3 already decided);
+5. a permissions boundary, when set, must allow too;
+6. a session policy, when set, must allow too.
+
+Across accounts both sides must allow: the caller's identity policies (with
+boundary, session policy and SCPs) and the resource owner's resource policy.
+Web-identity and service principals are not IAM principals: only the
+resource (trust) policy speaks for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ekstwin.engines.iam.conditions import Context, conditions_hold
+from ekstwin.engines.iam.patterns import PatternCache, substitute
+from ekstwin.engines.iam.policy import Effect, Patterns, Policy, PrincipalSpec, Statement
+
+__all__ = [
+    "Decision",
+    "DecidingStatement",
+    "DenyKind",
+    "Evaluator",
+    "PolicySet",
+    "Principal",
+    "PrincipalType",
+    "Request",
+    "ResourcePolicy",
+    "evaluate",
+]
+
+_ACCOUNT = re.compile(r"\d{12}")
+#: actions whose resource policy is the role's trust policy
+_TRUST_ACTIONS = ("sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext")
+
+
+class PrincipalType(StrEnum):
+    IAM_USER = "iam-user"
+    IAM_ROLE = "iam-role"
+    ROLE_SESSION = "role-session"
+    WEB_IDENTITY = "web-identity"
+    SERVICE = "service"
+
+    @property
+    def is_iam(self) -> bool:
+        return self in (PrincipalType.IAM_USER, PrincipalType.IAM_ROLE, PrincipalType.ROLE_SESSION)
+
+
+class DenyKind(StrEnum):
+    EXPLICIT = "explicit"
+    IMPLICIT = "implicit"
+    IMPLICIT_SCP = "implicit-scp"
+    IMPLICIT_BOUNDARY = "implicit-boundary"
+    IMPLICIT_SESSION = "implicit-session"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who makes the request.
+
+    ``arn`` is the user or role ARN; a ``role-session`` also has
+    ``session_arn`` (``arn:aws:sts::A:assumed-role/R/S``); a ``web-identity``
+    has ``federated`` (the IAM OIDC provider ARN) and ``issuer_url``; a
+    ``service`` principal has ``service`` (``pods.eks.amazonaws.com``).
+    """
+
+    type: PrincipalType
+    arn: str = ""
+    account: str = ""
+    session_arn: str | None = None
+    federated: str | None = None
+    issuer_url: str | None = None
+    service: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"type": self.type.value, "arn": self.arn, "account": self.account}
+        for key in ("session_arn", "federated", "issuer_url", "service"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One API call: principal, action, resource and the request context.
+
+    ``context`` keys are lower-cased (condition keys are case-insensitive);
+    every value is a tuple (single-valued keys hold one). Keys not given are
+    absent: nothing is defaulted.
+    """
+
+    principal: Principal
+    action: str
+    resource: str
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+
+    @staticmethod
+    def make_context(raw: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for key, value in raw.items():
+            if isinstance(value, list | tuple):
+                out[key.lower()] = tuple(_scalar(v) for v in value)
+            else:
+                out[key.lower()] = (_scalar(value),)
+        return out
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePolicy:
+    owner_account: str
+    policy: Policy
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """Every policy that applies to one request (the ``policies`` of the case format)."""
+
+    identity: tuple[Policy, ...] = ()
+    permissions_boundary: Policy | None = None
+    session_policy: Policy | None = None
+    scps: tuple[tuple[Policy, ...], ...] | None = None
+    resource_policy: ResourcePolicy | None = None
+    trust_policy: Policy | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecidingStatement:
+    policy: str
+    sid: str | None
+    index: int
+    effect: Effect
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "policy": self.policy,
+            "sid": self.sid,
+            "index": self.index,
+            "effect": self.effect.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    deny_kind: DenyKind | None
+    reason: str
+    statements: tuple[DecidingStatement, ...] = ()
+
+    @property
+    def decision(self) -> str:
+        return "Allow" if self.allowed else "Deny"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "decision": self.decision,
+            "deny_kind": self.deny_kind.value if self.deny_kind else None,
+            "reason": self.reason,
+            "statements": [s.to_json() for s in self.statements],
+        }
+
+
+# principal match strength in a resource-based policy, weakest first
+_ACCOUNT_MATCH = 1
+_ROLE_MATCH = 2
+_DIRECT_MATCH = 3
+
+
+def _principal_match(spec: PrincipalSpec, p: Principal) -> int:
+    """How a Principal element names ``p``: 0 not at all, else a strength above."""
+    if spec.any:
+        return _DIRECT_MATCH
+    best = 0
+    if p.type.is_iam:
+        partition = p.arn.split(":", 2)[1] if p.arn.startswith("arn:") else "aws"
+        root = f"arn:{partition}:iam::{p.account}:root"
+        for value in spec.aws:
+            if value == "*":
+                best = max(best, _DIRECT_MATCH)
+            elif value in (p.account, root):
+                best = max(best, _ACCOUNT_MATCH)
+            elif p.session_arn is not None and value == p.session_arn:
+                best = max(best, _DIRECT_MATCH)
+            elif value == p.arn:
+                best = max(best, _DIRECT_MATCH if p.type is PrincipalType.IAM_USER else _ROLE_MATCH)
+    elif p.type is PrincipalType.WEB_IDENTITY:
+        if p.federated is not None and p.federated in spec.federated:
+            best = _DIRECT_MATCH
+    elif p.service is not None and p.service in spec.service:
+        best = _DIRECT_MATCH
+    return best
+
+
+def _not_principal_excludes(spec: PrincipalSpec, p: Principal) -> bool:
+    """NotPrincipal leaves ``p`` out only when every identity of its chain is listed:
+    the session ARN, the user or role ARN, and the account."""
+    if spec.any:
+        return True
+    if p.type.is_iam:
+        partition = p.arn.split(":", 2)[1] if p.arn.startswith("arn:") else "aws"
+        account_listed = (
+            p.account in spec.aws or f"arn:{partition}:iam::{p.account}:root" in spec.aws
+        )
+        arns = [p.arn] + ([p.session_arn] if p.session_arn else [])
+        return account_listed and all(a in spec.aws for a in arns)
+    if p.type is PrincipalType.WEB_IDENTITY:
+        return p.federated is not None and p.federated in spec.federated
+    return p.service is not None and p.service in spec.service
+
+
+@dataclass(slots=True)
+class Evaluator:
+    """Evaluates requests; owns the compiled-pattern cache, so reuse one for many requests."""
+
+    cache: PatternCache = field(default_factory=PatternCache)
+
+    # -- statement matching
+
+    def _in(self, patterns: Patterns, value: str, kind: str, context: Context) -> bool:
+        if patterns.any or value in patterns.exact:
+            return True
+        cache = self.cache
+        for w in patterns.wildcards:
+            if cache.get(kind, w).fullmatch(value) is not None:
+                return True
+        for v in patterns.variables:
+            resolved = substitute(v, context)
+            if resolved is None:
+                continue
+            if resolved == value or cache.get(kind, resolved).fullmatch(value) is not None:
+                return True
+        return False
+
+    def statement_applies(
+        self, stmt: Statement, request: Request, action: str, principal_of: bool
+    ) -> int:
+        """0 if the statement does not apply; else 1, or the principal match strength."""
+        context = request.context
+        if stmt.actions is not None:
+            if not self._in(stmt.actions, action, "action", context):
+                return 0
+        elif stmt.not_actions is not None and self._in(stmt.not_actions, action, "action", context):
+            return 0
+        if stmt.resources is not None:
+            if not self._in(stmt.resources, request.resource, "resource", context):
+                return 0
+        elif stmt.not_resources is not None and self._in(
+            stmt.not_resources, request.resource, "resource", context
+        ):
+            return 0
+        strength = 1
+        if principal_of:
+            if stmt.principal is not None:
+                strength = _principal_match(stmt.principal, request.principal)
+                if strength == 0:
+                    return 0
+            elif stmt.not_principal is not None:
+                if _not_principal_excludes(stmt.not_principal, request.principal):
+                    return 0
+                strength = _DIRECT_MATCH
+            else:
+                return 0
+        if stmt.conditions and not conditions_hold(stmt.conditions, context, self.cache):
+            return 0
+        return strength
+
+    def _match(
+        self,
+        policies: Iterable[Policy],
+        request: Request,
+        action: str,
+        *,
+        principal_of: bool = False,
+    ) -> tuple[list[tuple[Policy, Statement, int]], list[tuple[Policy, Statement, int]]]:
+        allows: list[tuple[Policy, Statement, int]] = []
+        denies: list[tuple[Policy, Statement, int]] = []
+        for policy in policies:
+            for stmt in policy.statements:
+                strength = self.statement_applies(stmt, request, action, principal_of)
+                if strength:
+                    (allows if stmt.effect is Effect.ALLOW else denies).append(
+                        (policy, stmt, strength)
+                    )
+        return allows, denies
+
+    # -- the decision
+
+    def evaluate(self, request: Request, policies: PolicySet) -> Decision:
+        action = request.action.lower()
+        p = request.principal
+        iam = p.type.is_iam
+        is_assume = action.startswith(_TRUST_ACTIONS)
+        resource_doc: Policy | None
+        owner: str | None
+        if is_assume and policies.trust_policy is not None:
+            resource_doc = policies.trust_policy
+            owner = _account_of(request.resource)
+        elif policies.resource_policy is not None:
+            resource_doc = policies.resource_policy.policy
+            owner = policies.resource_policy.owner_account
+        else:
+            resource_doc = None
+            owner = _account_of(request.resource)
+        cross = owner is not None and owner != p.account
+
+        id_allow, id_deny = self._match(policies.identity if iam else (), request, action)
+        boundary = policies.permissions_boundary if iam else None
+        pb_allow, pb_deny = self._match([boundary] if boundary else [], request, action)
+        session = policies.session_policy
+        sp_allow, sp_deny = self._match([session] if session else [], request, action)
+        scp_levels = policies.scps if iam else None
+        scp_allow: list[list[tuple[Policy, Statement, int]]] = []
+        scp_deny: list[tuple[Policy, Statement, int]] = []
+        for level in scp_levels or ():
+            allow, deny = self._match(level, request, action)
+            scp_allow.append(allow)
+            scp_deny.extend(deny)
+        res_allow, res_deny = self._match(
+            [resource_doc] if resource_doc else [], request, action, principal_of=True
+        )
+
+        denies = scp_deny + res_deny + id_deny + pb_deny + sp_deny
+        if denies:
+            names = ", ".join(sorted({f"{pol.name} ({st.label})" for pol, st, _ in denies}))
+            return Decision(
+                False, DenyKind.EXPLICIT, f"explicitly denied by {names}", _deciding(denies)
+            )
+
+        if scp_levels is not None:
+            for level_index, allow in enumerate(scp_allow):
+                if not allow:
+                    return Decision(
+                        False,
+                        DenyKind.IMPLICIT_SCP,
+                        f"no service control policy at {_level_name(level_index, len(scp_allow))} "
+                        f"allows {request.action}",
+                    )
+        scp_used = [m for allow in scp_allow for m in allow]
+
+        what = (
+            "trust policy"
+            if is_assume and policies.trust_policy is not None
+            else "resource-based policy"
+        )
+        if not iam:
+            if not res_allow:
+                missing = (
+                    "there is no " + what
+                    if resource_doc is None
+                    else f"the {what} does not allow it"
+                )
+                return Decision(False, DenyKind.IMPLICIT, f"{p.type.value} principal: {missing}")
+            if session is not None and not sp_allow:
+                return Decision(
+                    False, DenyKind.IMPLICIT_SESSION, "the session policy does not allow it"
+                )
+            return Decision(True, None, f"allowed by the {what}", _deciding(res_allow + sp_allow))
+
+        strongest = max((s for _, _, s in res_allow), default=0)
+        must_resource = (is_assume and policies.trust_policy is not None) or (
+            action.startswith("kms:") and resource_doc is not None
+        )
+        if (must_resource or cross) and not res_allow:
+            if resource_doc is None:
+                reason = (
+                    f"cross-account request to account {owner}: "
+                    "the resource has no resource-based policy"
+                )
+            elif cross:
+                reason = (
+                    f"cross-account request: the {what} of account {owner} "
+                    "does not allow the principal"
+                )
+            else:
+                reason = (
+                    f"the {what} does not allow the principal (it must, even in the same account)"
+                )
+            return Decision(False, DenyKind.IMPLICIT, reason)
+
+        if not cross and strongest >= _ROLE_MATCH:
+            used = res_allow
+            if strongest == _ROLE_MATCH:
+                if boundary is not None and not pb_allow:
+                    return Decision(
+                        False,
+                        DenyKind.IMPLICIT_BOUNDARY,
+                        f"the {what} names the role, "
+                        "but its permissions boundary does not allow it",
+                    )
+                if session is not None and not sp_allow:
+                    return Decision(
+                        False,
+                        DenyKind.IMPLICIT_SESSION,
+                        f"the {what} names the role, but the session policy does not allow it",
+                    )
+                used = res_allow + pb_allow + sp_allow
+            return Decision(
+                True,
+                None,
+                f"allowed by the {what}, which names the principal (same account)",
+                _deciding(scp_used + used),
+            )
+
+        if not id_allow:
+            reason = "no identity-based policy allows it"
+            if cross:
+                reason = "cross-account request: " + reason + " (both sides must allow)"
+            elif resource_doc is not None and strongest == _ACCOUNT_MATCH:
+                reason += f" (the {what} only names the account, which delegates to IAM policies)"
+            return Decision(False, DenyKind.IMPLICIT, reason)
+        if boundary is not None and not pb_allow:
+            return Decision(
+                False,
+                DenyKind.IMPLICIT_BOUNDARY,
+                "an identity-based policy allows it but the permissions boundary does not",
+            )
+        if session is not None and not sp_allow:
+            return Decision(
+                False,
+                DenyKind.IMPLICIT_SESSION,
+                "an identity-based policy allows it but the session policy does not",
+            )
+        if cross:
+            reason = f"allowed by an identity-based policy and the {what} of account {owner}"
+        elif res_allow:
+            reason = f"allowed by an identity-based policy (the {what} names the account)"
+        else:
+            reason = "allowed by an identity-based policy"
+        return Decision(
+            True, None, reason, _deciding(scp_used + id_allow + res_allow + pb_allow + sp_allow)
+        )
+
+
+def _level_name(index: int, levels: int) -> str:
+    if index == levels - 1:
+        return "the account level" if levels > 1 else "the only level (0)"
+    if index == 0:
+        return "the organization root (level 0)"
+    return f"OU level {index}"
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and _ACCOUNT.fullmatch(parts[4]):
+        return parts[4]
+    return None
+
+
+def _deciding(matches: list[tuple[Policy, Statement, int]]) -> tuple[DecidingStatement, ...]:
+    seen: set[tuple[str, int]] = set()
+    out: list[DecidingStatement] = []
+    for policy, stmt, _ in matches:
+        key = (policy.name, stmt.index)
+        if key not in seen:
+            seen.add(key)
+            out.append(DecidingStatement(policy.name, stmt.sid, stmt.index, stmt.effect))
+    return tuple(out)
+
+
+def evaluate(request: Request, policies: PolicySet, evaluator: Evaluator | None = None) -> Decision:
+    """Decide one request. Pass an :class:`Evaluator` to reuse its pattern cache."""
+    return (evaluator or Evaluator()).evaluate(request, policies)
