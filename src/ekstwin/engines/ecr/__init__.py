@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ekstwin.model.aws import AwsState, EcrRepository
+from ekstwin.model.aws import Arn, AwsState, EcrRepository
 from ekstwin.model.k8s import Container, Meta
 from ekstwin.model.platform import Platform
 
@@ -26,10 +26,12 @@ def find_repository(aws: AwsState, container: Container) -> EcrRepository | None
     if account is None:
         return None
     for repo in aws.ecr_repositories:
+        arn = Arn.parse(repo.arn)
+        repo_region = repo.region or (arn.region if arn is not None else None)
         if (
             repo.name == image.repository
             and repo.account_id == account
-            and (repo.region is None or repo.region == region)
+            and (repo_region is None or repo_region == region)
         ):
             return repo
     return None
