@@ -1,0 +1,130 @@
+"""net: pod-to-pod reachability under Kubernetes NetworkPolicy and Calico policy.
+
+Public API::
+
+    model = NetModel(platform)                  # compile once
+    can(model, "shop/web-0", "shop/db-0", 5432) # -> Verdict (or ServiceVerdict)
+    matrix(model, Granularity.NAMESPACE)        # -> Matrix
+    diff(old_model, new_model)                  # -> NetDiff
+
+See docs/net.md for the semantics and the JSON shapes.
+"""
+
+from __future__ import annotations
+
+from ekstwin.engines.net.connections import ConnectionSet
+from ekstwin.engines.net.endpoints import IMDS_ADDRESS, INTERNET_ADDRESS, Endpoint, EndpointKind
+from ekstwin.engines.net.engine import (
+    Decision,
+    NetModel,
+    NetQueryError,
+    Reason,
+    ServiceVerdict,
+    Verdict,
+)
+from ekstwin.engines.net.matrix import Flow, Granularity, Matrix, matrix
+from ekstwin.model.k8s import Protocol, Service
+from ekstwin.model.platform import Platform
+
+__all__ = [
+    "ConnectionSet",
+    "Decision",
+    "Endpoint",
+    "EndpointKind",
+    "Flow",
+    "Granularity",
+    "Matrix",
+    "NetModel",
+    "NetQueryError",
+    "Reason",
+    "ServiceVerdict",
+    "Verdict",
+    "can",
+    "matrix",
+    "resolve_endpoint",
+]
+
+_ALIASES = {"internet": INTERNET_ADDRESS, "imds": IMDS_ADDRESS, "metadata": IMDS_ADDRESS}
+_DNS_SERVICE = "kube-system/svc/kube-dns"
+
+
+def resolve_endpoint(model: NetModel, spec: str) -> Endpoint | Service:
+    """``NS/POD``, ``NS/svc/NAME``, an IPv4 address, ``node/NAME``, or an alias:
+    ``internet`` (203.0.113.1), ``imds`` (169.254.169.254), ``coredns``."""
+    text = spec.strip()
+    low = text.lower()
+    if low in _ALIASES:
+        return model.address_endpoint(_ALIASES[low])
+    if low in ("coredns", "dns", "kube-dns"):
+        text = _DNS_SERVICE
+    parts = text.split("/")
+    if len(parts) == 3 and parts[1] in ("svc", "service"):
+        svc = model.platform.service(parts[0], parts[2])
+        if svc is None:
+            raise NetQueryError(f"no Service {parts[0]}/{parts[2]} in the platform")
+        return svc
+    if len(parts) == 2 and parts[0] == "node":
+        ip = model.node_ip_by_name.get(parts[1])
+        if ip is None:
+            raise NetQueryError(f"node {parts[1]!r} has no known address")
+        return model.address_endpoint(ip)
+    if len(parts) == 2:
+        ep = model.endpoints.get(text)
+        if ep is None:
+            raise NetQueryError(f"no pod {text} in the platform (pods are NS/NAME)")
+        return ep
+    return model.address_endpoint(text)
+
+
+def _service_backends(
+    model: NetModel, svc: Service, port: int, protocol: str
+) -> tuple[list[tuple[Endpoint, int]], str | None]:
+    sp = next((p for p in svc.ports if p.port == port and p.protocol.value == protocol), None)
+    if sp is None:
+        return [], f"Service has no {protocol} port {port}"
+    if not svc.selector:
+        return [], "Service has no selector (its endpoints are not modelled)"
+    out: list[tuple[Endpoint, int]] = []
+    ns = svc.meta.namespace or "default"
+    selector = svc.selector
+    for key in sorted(model.endpoints):
+        ep = model.endpoints[key]
+        pod = ep.pod
+        if pod is None or pod.namespace != ns:
+            continue
+        if any(pod.labels.get(k) != v for k, v in selector.items()):
+            continue
+        if isinstance(sp.target_port, int):
+            out.append((ep, sp.target_port))
+            continue
+        for cp in pod.spec.all_ports:
+            if cp.name == sp.target_port and cp.protocol.value == protocol:
+                out.append((ep, cp.container_port))
+                break
+    return out, None if out else "no ready backend pod matches the Service selector and port"
+
+
+def can(
+    target: NetModel | Platform,
+    source: str,
+    destination: str,
+    port: int,
+    protocol: str = "TCP",
+) -> Verdict | ServiceVerdict:
+    """May ``source`` open a connection to ``destination`` on ``protocol``/``port``?"""
+    model = target if isinstance(target, NetModel) else NetModel(target)
+    proto = protocol.upper()
+    if proto not in ("TCP", "UDP", "SCTP", "ICMP"):
+        raise NetQueryError(f"unknown protocol {protocol!r} (TCP, UDP, SCTP or ICMP)")
+    src = resolve_endpoint(model, source)
+    if isinstance(src, Service):
+        raise NetQueryError("a Service cannot be the source of a flow")
+    dst = resolve_endpoint(model, destination)
+    if isinstance(dst, Service):
+        name = f"{dst.meta.namespace}/svc/{dst.meta.name}"
+        if proto not in {p.value for p in Protocol}:
+            raise NetQueryError("Services carry TCP, UDP or SCTP only")
+        backends, problem = _service_backends(model, dst, port, proto)
+        verdicts = tuple(model.verdict(src, ep, proto, tp) for ep, tp in backends)
+        return ServiceVerdict(src.name, name, proto, port, verdicts, problem)
+    return model.verdict(src, dst, proto, port)

@@ -1,0 +1,570 @@
+"""The reachability engine: endpoint classes, ordered decisions, verdicts.
+
+Pods that policy cannot tell apart (same namespace and namespace labels, pod
+labels, service account and its labels, named ports, and the same membership
+in every CIDR any policy or network set names) form one class. For each class
+and direction the engine walks the applicable tiers, policies and rules once
+over typed connection sets, partitioning the peer classes by the rules that
+match them, so the cost grows with classes and rules, not with pod pairs and
+ports. A flow is allowed when egress at the source AND ingress at the
+destination allow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ekstwin.engines.net.connections import ConnectionSet
+from ekstwin.engines.net.endpoints import (
+    Cidr,
+    Endpoint,
+    EndpointKind,
+    ip_int,
+    namespace_labels,
+    platform_addresses,
+    service_account_labels,
+)
+from ekstwin.engines.net.policies import (
+    CalicoEntity,
+    CompiledPolicy,
+    CompiledRule,
+    CompiledTier,
+    Direction,
+    K8sPeers,
+    MatchContext,
+    PolicyId,
+    compile_network_sets,
+    compile_policies,
+)
+from ekstwin.model.calico import Action
+from ekstwin.model.k8s import ContainerPort, Pod
+from ekstwin.model.platform import Platform
+from ekstwin.model.source import Source
+
+
+class Reason(StrEnum):
+    RULE = "rule"
+    NO_POLICY = "no-policy"
+    END_OF_TIER = "end-of-tier"
+    PASSED = "passed-to-profile"
+    NOT_ENFORCED = "not-enforced"
+    LOOPBACK = "loopback"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What decided one direction of one flow."""
+
+    direction: Direction
+    allowed: bool
+    reason: Reason
+    message: str
+    tier: str | None = None
+    policy: PolicyId | None = None
+    rule_index: int | None = None
+    action: str | None = None
+    source: Source | None = None
+    passed_tiers: tuple[str, ...] = ()
+    logged_by: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "allowed": self.allowed,
+            "reason": self.reason.value,
+            "message": self.message,
+            "tier": self.tier,
+            "policy": None if self.policy is None else self.policy.to_json(),
+            "rule": self.rule_index,
+            "action": self.action,
+            "file": None if self.source is None else self.source.file,
+            "line": None if self.source is None else self.source.line,
+            "passed_tiers": list(self.passed_tiers),
+            "logged_by": list(self.logged_by),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    source: str
+    destination: str
+    protocol: str
+    port: int
+    allowed: bool
+    egress: Decision
+    ingress: Decision
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "from": self.source,
+            "to": self.destination,
+            "protocol": self.protocol,
+            "port": self.port,
+            "allowed": self.allowed,
+            "egress": self.egress.to_json(),
+            "ingress": self.ingress.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceVerdict:
+    """``--to NS/svc/NAME``: one verdict per backing pod, at its target port."""
+
+    source: str
+    service: str
+    protocol: str
+    port: int
+    backends: tuple[Verdict, ...]
+    problem: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return any(v.allowed for v in self.backends)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "from": self.source,
+            "to": self.service,
+            "protocol": self.protocol,
+            "port": self.port,
+            "allowed": self.allowed,
+            "problem": self.problem,
+            "backends": [v.to_json() for v in self.backends],
+        }
+
+
+class NetQueryError(ValueError):
+    """A query names an endpoint or port the platform does not have."""
+
+
+def _iter_bits(bits: int) -> Iterator[int]:
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
+_Tiers = tuple[
+    tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
+]
+
+
+def _policy_text(p: CompiledPolicy, tier: str) -> str:
+    return f"{p.id} (tier {tier})"
+
+
+class NetModel:
+    """The compiled platform: endpoints, classes and ordered policies."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        addrs = platform_addresses(platform)
+        self.vpc_cidrs = tuple(Cidr.parse(c) for c in addrs.vpc_cidrs)
+        self.node_ips = {ip_int(v): k for k, v in addrs.node_ips.items() if ip_int(v) is not None}
+        self.node_ip_by_name = dict(addrs.node_ips)
+        self.ns_labels = namespace_labels(platform)
+        self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
+        self.tiers = compile_policies(platform)
+        sa_labels = service_account_labels(platform)
+        self.endpoints: dict[str, Endpoint] = {}
+        for pod in platform.pods:
+            self.endpoints[pod.key] = self._pod_endpoint(pod, addrs.pod_ips, sa_labels)
+        self._by_ns_policies: dict[str | None, list[tuple[int, CompiledPolicy]]] = {}
+        for ti, tier in enumerate(self.tiers):
+            for p in tier.policies:
+                self._by_ns_policies.setdefault(p.namespace, []).append((ti, p))
+        self._build_classes()
+        self._peer_cache: dict[tuple[object, Direction], int] = {}
+        self._side_cache: dict[tuple[object, ...], tuple[tuple[int, int], ...]] = {}
+        self._conns: list[ConnectionSet] = [ConnectionSet.none(), ConnectionSet.all()]
+        self._conn_ids: dict[ConnectionSet, int] = {self._conns[0]: 0, self._conns[1]: 1}
+        self._and_cache: dict[tuple[int, int], int] = {}
+
+    # -- endpoints -------------------------------------------------------
+
+    def _pod_endpoint(
+        self,
+        pod: Pod,
+        pod_ips: dict[str, str],
+        sa_labels: dict[tuple[str, str], dict[str, str]],
+    ) -> Endpoint:
+        node = pod.spec.node_name
+        if pod.spec.host_network:
+            ip = (
+                ip_int(self.node_ip_by_name.get(node or ""))
+                or ip_int(pod.host_ip)
+                or ip_int(pod_ips.get(pod.key))
+            )
+            return Endpoint(EndpointKind.HOST, pod.key, ip, pod.namespace, node=node, pod=pod)
+        ports = tuple(
+            sorted(
+                (p.name, p.protocol.value, p.container_port)
+                for p in pod.spec.all_ports
+                if isinstance(p, ContainerPort) and p.name
+            )
+        )
+        sa = pod.spec.service_account or "default"
+        return Endpoint(
+            EndpointKind.POD,
+            pod.key,
+            ip_int(pod_ips.get(pod.key)),
+            pod.namespace,
+            labels=dict(pod.labels),
+            ns_labels=self.ns_labels.get(pod.namespace, {}),
+            service_account=sa,
+            sa_labels=sa_labels.get((pod.namespace, sa), {}),
+            named_ports=ports,
+            node=node,
+            pod=pod,
+        )
+
+    def address_endpoint(self, address: str) -> Endpoint:
+        ip = ip_int(address)
+        if ip is None:
+            raise NetQueryError(f"{address!r} is not an IPv4 address")
+        for ep in self.endpoints.values():
+            if ep.kind is EndpointKind.POD and ep.ip == ip:
+                return ep
+        node = self.node_ips.get(ip)
+        if node is not None:
+            return Endpoint(EndpointKind.HOST, f"node/{node}", ip, node=node)
+        return Endpoint(EndpointKind.EXTERNAL, address, ip)
+
+    def is_in_vpc(self, ep: Endpoint) -> bool:
+        return any(c.contains(ep.ip) for c in self.vpc_cidrs)
+
+    # -- classes ---------------------------------------------------------
+
+    def _cidrs(self) -> list[Cidr]:
+        texts: set[str] = set()
+        for np in self.platform.network_policies:
+            for r in np.ingress + np.egress:
+                for peer in r.peers:
+                    if peer.ip_block is not None:
+                        texts.add(peer.ip_block.cidr)
+                        texts.update(peer.ip_block.except_)
+        for cp in self.platform.calico_policies:
+            for cr in cp.ingress + cp.egress:
+                for e in (cr.source, cr.destination):
+                    texts.update(e.nets)
+                    texts.update(e.not_nets)
+        for s in self.platform.network_sets:
+            texts.update(s.nets)
+        return [Cidr.parse(t) for t in sorted(texts)]
+
+    def _build_classes(self) -> None:
+        cidrs = self._cidrs()
+        index: dict[tuple[object, ...], int] = {}
+        self.class_reps: list[Endpoint] = []
+        self.class_members: list[list[Endpoint]] = []
+        self.class_of: dict[str, int] = {}
+        for key in sorted(self.endpoints):
+            ep = self.endpoints[key]
+            bucket = 0
+            for i, c in enumerate(cidrs):
+                if c.contains(ep.ip):
+                    bucket |= 1 << i
+            ckey = (
+                ep.kind,
+                ep.namespace,
+                frozenset(ep.labels.items()),
+                ep.service_account,
+                ep.named_ports,
+                bucket,
+                ep.ip is None,
+            )
+            ci = index.get(ckey)
+            if ci is None:
+                ci = index[ckey] = len(self.class_reps)
+                self.class_reps.append(ep)
+                self.class_members.append([])
+            self.class_members[ci].append(ep)
+            self.class_of[key] = ci
+        self.all_bits = (1 << len(self.class_reps)) - 1
+        self._ns_bits: dict[str | None, int] = {}
+        self._pod_bits = 0
+        self._named_bits: dict[tuple[tuple[str, str, int], ...], int] = {}
+        for ci, ep in enumerate(self.class_reps):
+            self._ns_bits[ep.namespace] = self._ns_bits.get(ep.namespace, 0) | (1 << ci)
+            if ep.kind is EndpointKind.POD:
+                self._pod_bits |= 1 << ci
+            self._named_bits[ep.named_ports] = self._named_bits.get(ep.named_ports, 0) | (1 << ci)
+
+    # -- applicable policies ---------------------------------------------
+
+    def applicable(self, ep: Endpoint, direction: Direction) -> _Tiers:
+        """Tiers with the policies that select ``ep`` for ``direction``, in order,
+        each with its rules whose subject side matches ``ep``."""
+        if ep.kind is not EndpointKind.POD:
+            return ()
+        found: list[tuple[int, CompiledPolicy]] = []
+        for ns in (ep.namespace, None):
+            for ti, p in self._by_ns_policies.get(ns, ()):
+                if direction in p.types and p.selects(ep, self.ctx):
+                    found.append((ti, p))
+        found.sort(key=lambda tp: (tp[0], tp[1].key()))
+        out: list[tuple[CompiledTier, list[tuple[CompiledPolicy, tuple[CompiledRule, ...]]]]] = []
+        for ti, p in found:
+            tier = self.tiers[ti]
+            rules = tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx))
+            if not out or out[-1][0] is not tier:
+                out.append((tier, []))
+            out[-1][1].append((p, rules))
+        return tuple((t, tuple(ps)) for t, ps in out)
+
+    # -- one flow, one port: the explained walk --------------------------
+
+    def decide(
+        self, direction: Direction, src: Endpoint, dst: Endpoint, protocol: str, port: int
+    ) -> Decision:
+        subject = src if direction is Direction.EGRESS else dst
+        peer = dst if direction is Direction.EGRESS else src
+        if subject.kind is not EndpointKind.POD:
+            what = "a host address" if subject.kind is EndpointKind.HOST else "outside the cluster"
+            return Decision(
+                direction,
+                True,
+                Reason.NOT_ENFORCED,
+                f"{subject.name} is {what}: no {direction.value} policy is enforced there",
+            )
+        tiers = self.applicable(subject, direction)
+        if not tiers:
+            return Decision(
+                direction, True, Reason.NO_POLICY, f"no policy selects {subject.name}: allowed"
+            )
+        passed: list[str] = []
+        logged: list[str] = []
+        for tier, pols in tiers:
+            went = False
+            for p, rules in pols:
+                for r in rules:
+                    if not r.peer.matches(peer, self.ctx):
+                        continue
+                    if not r.conns(dst).contains(protocol, port):
+                        continue
+                    where = f"{_policy_text(p, tier.name)} {direction.value} rule {r.index}"
+                    if r.action is Action.LOG:
+                        logged.append(where)
+                        continue
+                    if r.action is Action.PASS:
+                        passed.append(tier.name)
+                        went = True
+                        break
+                    allowed = r.action is Action.ALLOW
+                    return Decision(
+                        direction,
+                        allowed,
+                        Reason.RULE,
+                        f"{'allowed' if allowed else 'denied'} by {where}",
+                        tier.name,
+                        p.id,
+                        r.index,
+                        r.action.value,
+                        r.location or p.source,
+                        tuple(passed),
+                        tuple(logged),
+                    )
+                if went:
+                    break
+            if went:
+                continue
+            if tier.default_action is Action.PASS:
+                passed.append(tier.name)
+                continue
+            names = ", ".join(str(p.id) for p, _ in pols)
+            return Decision(
+                direction,
+                False,
+                Reason.END_OF_TIER,
+                f"selected by {names} but no rule matched: denied at the end of tier {tier.name}",
+                tier.name,
+                pols[-1][0].id,
+                None,
+                None,
+                pols[-1][0].source,
+                tuple(passed),
+                tuple(logged),
+            )
+        return Decision(
+            direction,
+            True,
+            Reason.PASSED,
+            f"passed by tier(s) {', '.join(passed)}: the namespace profile allows",
+            passed_tiers=tuple(passed),
+            logged_by=tuple(logged),
+        )
+
+    def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int) -> Verdict:
+        protocol = protocol.upper()
+        if src is dst or (src.kind is EndpointKind.POD and src.name == dst.name):
+            for_both = [
+                Decision(d, True, Reason.LOOPBACK, "a pod reaching itself is never filtered")
+                for d in (Direction.EGRESS, Direction.INGRESS)
+            ]
+            return Verdict(src.name, dst.name, protocol, port, True, for_both[0], for_both[1])
+        eg = self.decide(Direction.EGRESS, src, dst, protocol, port)
+        ing = self.decide(Direction.INGRESS, src, dst, protocol, port)
+        return Verdict(src.name, dst.name, protocol, port, eg.allowed and ing.allowed, eg, ing)
+
+    # -- whole connectivity over classes ---------------------------------
+
+    def _intern(self, conns: ConnectionSet) -> int:
+        cid = self._conn_ids.get(conns)
+        if cid is None:
+            cid = self._conn_ids[conns] = len(self._conns)
+            self._conns.append(conns)
+        return cid
+
+    def conns(self, cid: int) -> ConnectionSet:
+        return self._conns[cid]
+
+    def _peer_bits(self, rule: CompiledRule) -> int:
+        key = (rule.peer, rule.direction)
+        got = self._peer_cache.get(key)
+        if got is not None:
+            return got
+        peer = rule.peer
+        narrowed: frozenset[str] | None
+        if isinstance(peer, (K8sPeers, CalicoEntity)):
+            narrowed = peer.namespaces(self.ns_labels)
+        else:  # pragma: no cover
+            narrowed = None
+        if narrowed is None:
+            candidates = self.all_bits
+        else:
+            candidates = 0
+            for n in narrowed:
+                candidates |= self._ns_bits.get(n, 0)
+            candidates &= self._pod_bits
+        bits = 0
+        for ci in _iter_bits(candidates):
+            if peer.matches(self.class_reps[ci], self.ctx):
+                bits |= 1 << ci
+        self._peer_cache[key] = bits
+        return bits
+
+    def side(self, direction: Direction, ci: int) -> tuple[tuple[int, int], ...]:
+        """For subject class ``ci``: (peer class bits, connection id) blocks covering
+        every peer class, the connections ``direction`` lets through."""
+        subject = self.class_reps[ci]
+        tiers = self.applicable(subject, direction)
+        if not tiers:
+            return ((self.all_bits, 1),)
+        ident: tuple[object, ...] = (
+            direction,
+            tuple(
+                (t.name, tuple((p.id, tuple(r.uid for r in rules)) for p, rules in ps))
+                for t, ps in tiers
+            ),
+            subject.named_ports if direction is Direction.INGRESS else (),
+        )
+        cached = self._side_cache.get(ident)
+        if cached is not None:
+            return cached
+        blocks = [self.all_bits]
+        named = False
+        for _, pols in tiers:
+            for _, rules in pols:
+                for r in rules:
+                    bits = self._peer_bits(r)
+                    named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
+                    blocks = _refine(blocks, bits)
+        if named:
+            for bits in self._named_bits.values():
+                blocks = _refine(blocks, bits)
+        merged: dict[int, int] = {}
+        for block in blocks:
+            rep = (block & -block).bit_length() - 1
+            peer_ep = self.class_reps[rep]
+            dst = peer_ep if direction is Direction.EGRESS else subject
+            allowed = _walk(tiers, self._peer_test(rep), dst)
+            cid = self._intern(allowed)
+            merged[cid] = merged.get(cid, 0) | block
+        result = tuple((bits, cid) for cid, bits in merged.items())
+        self._side_cache[ident] = result
+        return result
+
+    def _peer_test(self, rep: int) -> Callable[[CompiledRule], bool]:
+        def test(rule: CompiledRule) -> bool:
+            return bool(self._peer_bits(rule) >> rep & 1)
+
+        return test
+
+    def combine(self, e: int, i: int) -> int:
+        if e == 0 or i == 0:
+            return 0
+        if e == 1:
+            return i
+        if i in (1, e):
+            return e
+        key = (e, i)
+        got = self._and_cache.get(key)
+        if got is None:
+            got = self._and_cache[key] = self._intern(self._conns[e] & self._conns[i])
+        return got
+
+    def class_pairs(self) -> Iterator[tuple[int, int, int]]:
+        """Every (source class, destination class, connection id) with some connection."""
+        n = len(self.class_reps)
+        ingress: list[int | list[int]] = []
+        for d in range(n):
+            blocks = self.side(Direction.INGRESS, d)
+            if len(blocks) == 1:
+                ingress.append(blocks[0][1])
+                continue
+            arr = [0] * n
+            for bits, cid in blocks:
+                for s in _iter_bits(bits):
+                    arr[s] = cid
+            ingress.append(arr)
+        for s in range(n):
+            for bits, e in self.side(Direction.EGRESS, s):
+                if e == 0:
+                    continue
+                for d in _iter_bits(bits):
+                    got = ingress[d]
+                    i = got if isinstance(got, int) else got[s]
+                    r = self.combine(e, i)
+                    if r:
+                        yield s, d, r
+
+
+def _refine(blocks: list[int], bits: int) -> list[int]:
+    if bits == 0:
+        return blocks
+    out = []
+    for b in blocks:
+        inside = b & bits
+        if inside and inside != b:
+            out.append(inside)
+            out.append(b & ~bits)
+        else:
+            out.append(b)
+    return out
+
+
+def _walk(tiers: _Tiers, peer_ok: Callable[[CompiledRule], bool], dst: Endpoint) -> ConnectionSet:
+    """The connections the ordered decisions allow for one (subject, peer) pair."""
+    remaining = ConnectionSet.all()
+    allowed = ConnectionSet.none()
+    for tier, pols in tiers:
+        passed = ConnectionSet.none()
+        for _, rules in pols:
+            for r in rules:
+                if remaining.is_empty:
+                    break
+                if r.action is Action.LOG or not peer_ok(r):
+                    continue
+                m = r.conns(dst) & remaining
+                if m.is_empty:
+                    continue
+                remaining = remaining - m
+                if r.action is Action.ALLOW:
+                    allowed = allowed | m
+                elif r.action is Action.PASS:
+                    passed = passed | m
+        if tier.default_action is Action.PASS:
+            passed = passed | remaining
+        remaining = passed
+    return allowed | remaining
