@@ -64,8 +64,9 @@ class _Collector:
 def sanitize(data: object) -> object:
     """Drop what must never be kept: Secret values and bulky server fields.
 
-    A Secret keeps its keys (values become None) and a flag saying whether
-    it held values; its last-applied-configuration annotation, which repeats
+    A Secret keeps its keys, each value replaced by ``True`` when it held
+    something and ``None`` when it was empty, and a flag saying whether any
+    held a value; its last-applied-configuration annotation, which repeats
     the values, goes too. ``managedFields`` goes from every object.
     """
     if not isinstance(data, dict):
@@ -83,7 +84,7 @@ def sanitize(data: object) -> object:
         values = out.get(key)
         if isinstance(values, dict):
             had = had or any(v not in (None, "") for v in values.values())
-            out[key] = {str(k): None for k in values}
+            out[key] = {str(k): True if v not in (None, "") else None for k, v in values.items()}
         elif values is not None:
             out[key] = {}
     out[HAD_VALUES_KEY] = had

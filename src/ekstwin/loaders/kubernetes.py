@@ -1249,11 +1249,15 @@ def _secret(doc: dict[str, object], meta: Meta) -> Secret:
     data = _map(doc.get("data"), "/data")
     string_data = _map(doc.get("stringData"), "/stringData")
     keys = tuple(sorted({*map(str, data), *map(str, string_data)}))
+    filled = tuple(
+        sorted({str(k) for part in (data, string_data) for k, v in part.items() if v is True})
+    )
     return Secret(
         meta=meta,
         type=_str(doc.get("type"), "/type") or "Opaque",
         keys=keys,
         had_values=bool(doc.get(HAD_VALUES_KEY, False)),
+        keys_with_values=filled,
     )
 
 

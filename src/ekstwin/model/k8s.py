@@ -408,6 +408,7 @@ class Secret:
     type: str
     keys: tuple[str, ...]
     had_values: bool
+    keys_with_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,10 +49,11 @@ class PlaintextSecret(Check):
         for secret in platform.secrets:
             if not secret.had_values:
                 continue
-            keys = ", ".join(secret.keys) or "(none)"
+            filled = secret.keys_with_values or secret.keys
+            keys = ", ".join(filled)
             yield self.finding(
                 secret.meta.ref,
-                f"{secret.meta.ref} holds {len(secret.keys)} value(s) in plaintext in "
+                f"{secret.meta.ref} holds {len(filled)} value(s) in plaintext in "
                 f"{secret.meta.source.file} (keys: {keys}; values not shown)",
                 secret.meta.source,
                 evidence=[
