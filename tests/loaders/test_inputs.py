@@ -236,8 +236,8 @@ def test_sanitize_drops_secret_values_and_last_applied() -> None:
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": {"name": "s", "annotations": {"team": "shop"}},
-        "data": {"k": None, "empty": None},
-        "stringData": {"u": None},
+        "data": {"k": True, "empty": None},
+        "stringData": {"u": True},
         HAD_VALUES_KEY: True,
     }
     again = sanitize(sanitize(doc))
