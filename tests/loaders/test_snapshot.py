@@ -1,4 +1,4 @@
-"""Snapshots: `ekstwin snapshot DIR -o twin.json` reads back as the same platform, without secrets."""
+"""Snapshots: `ekstwin snapshot DIR -o twin.json` reads back as the same platform."""
 
 from __future__ import annotations
 
