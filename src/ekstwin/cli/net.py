@@ -1,0 +1,161 @@
+"""``ekstwin net``: can, matrix, diff and lint over pod reachability."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+
+from ekstwin.analysis import analyze
+from ekstwin.cli.common import Exit, add_output_arguments, load_platform, write_output
+from ekstwin.engines.checks import CheckContext, discover_checks
+from ekstwin.engines.net import (
+    Decision,
+    Granularity,
+    Matrix,
+    NetModel,
+    NetQueryError,
+    ServiceVerdict,
+    Verdict,
+    can,
+    matrix,
+)
+from ekstwin.engines.net.diff import NetDiff, diff
+from ekstwin.errors import ConfigError
+from ekstwin.reporters.interface import ReportFormat, reporter_for
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("net", help="pod reachability: can, matrix, diff, lint")
+    nsub = p.add_subparsers(dest="net_command", required=True, metavar="COMMAND")
+
+    c = nsub.add_parser("can", help="may one endpoint reach another on a port, and why")
+    c.add_argument("platform", nargs="+", metavar="PLATFORM")
+    c.add_argument("--from", dest="source", required=True, metavar="NS/POD|IP")
+    c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
+    c.add_argument("--port", type=int, required=True)
+    c.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP", "ICMP"])
+    add_output_arguments(c, ["table", "json"])
+    c.add_argument("--quiet", "-q", action="store_true")
+    c.set_defaults(handler=run_can)
+
+    m = nsub.add_parser("matrix", help="allowed connections between every pair of endpoints")
+    m.add_argument("platform", nargs="+", metavar="PLATFORM")
+    m.add_argument("--by", choices=[g.value for g in Granularity], default="pod")
+    add_output_arguments(m, ["table", "json", "csv", "dot"])
+    m.add_argument("--quiet", "-q", action="store_true")
+    m.set_defaults(handler=run_matrix)
+
+    d = nsub.add_parser(
+        "diff", help="connectivity opened, closed and changed between two platforms"
+    )
+    d.add_argument("old", metavar="OLD")
+    d.add_argument("new", metavar="NEW")
+    add_output_arguments(d, ["table", "json"])
+    d.add_argument("--quiet", "-q", action="store_true")
+    d.set_defaults(handler=run_diff)
+
+    lint = nsub.add_parser("lint", help="run the network policy checks (NET...)")
+    lint.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_output_arguments(lint, [f.value for f in ReportFormat])
+    lint.add_argument("--quiet", "-q", action="store_true")
+    lint.set_defaults(handler=run_lint)
+
+
+def _model(args: argparse.Namespace) -> NetModel:
+    return NetModel(load_platform(args).platform)
+
+
+def _decision_line(d: Decision) -> str:
+    verdict = "allow" if d.allowed else "deny"
+    where = f" ({d.source})" if d.source is not None else ""
+    return f"  {d.direction.value:7} {verdict:5} {d.message}{where}"
+
+
+def _verdict_text(v: Verdict) -> str:
+    head = f"{v.source} -> {v.destination} {v.protocol}/{v.port}: "
+    head += "ALLOWED" if v.allowed else "DENIED"
+    return "\n".join([head, _decision_line(v.egress), _decision_line(v.ingress)])
+
+
+def run_can(args: argparse.Namespace) -> int:
+    model = _model(args)
+    try:
+        result = can(model, args.source, args.destination, args.port, args.protocol)
+    except NetQueryError as exc:
+        raise ConfigError(str(exc)) from exc
+    if args.format == "json":
+        write_output(json.dumps(result.to_json(), indent=2), args.output)
+        return Exit.OK
+    if isinstance(result, ServiceVerdict):
+        lines = [
+            f"{result.source} -> {result.service} {result.protocol}/{result.port}: "
+            + ("ALLOWED (to some backend)" if result.allowed else "DENIED")
+        ]
+        if result.problem:
+            lines.append(f"  {result.problem}")
+        lines.extend(_verdict_text(v) for v in result.backends)
+        write_output("\n".join(lines), args.output)
+    else:
+        write_output(_verdict_text(result), args.output)
+    return Exit.OK
+
+
+def _matrix_text(m: Matrix, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(m.to_json(), indent=1)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["from", "to", "allow"])
+        for f in m.flows:
+            w.writerow([f.source, f.destination, str(f.allow)])
+        return buf.getvalue()
+    if fmt == "dot":
+        lines = ["digraph connectivity {"]
+        lines.extend(f'  "{e}";' for e in m.endpoints)
+        lines.extend(f'  "{f.source}" -> "{f.destination}" [label="{f.allow}"];' for f in m.flows)
+        lines.append("}")
+        return "\n".join(lines)
+    width = max([len(e) for e in m.endpoints] + [4])
+    lines = [f"{'from':{width}}  {'to':{width}}  allow"]
+    lines.extend(f"{f.source:{width}}  {f.destination:{width}}  {f.allow}" for f in m.flows)
+    return "\n".join(lines)
+
+
+def run_matrix(args: argparse.Namespace) -> int:
+    m = matrix(_model(args), Granularity(args.by))
+    write_output(_matrix_text(m, args.format), args.output)
+    return Exit.OK
+
+
+def _diff_text(d: NetDiff) -> str:
+    lines = [f"endpoint added: {e}" for e in d.endpoints_added]
+    lines += [f"endpoint removed: {e}" for e in d.endpoints_removed]
+    for c in d.changes:
+        lines.append(f"{c.kind.value}: {c.source} -> {c.destination}: {c.old} => {c.new}")
+        if c.example_old is not None and c.example_new is not None:
+            for label, v in (("before", c.example_old), ("after", c.example_new)):
+                lines.append(f"  {label} ({v.protocol}/{v.port}):")
+                lines.append("  " + _decision_line(v.egress))
+                lines.append("  " + _decision_line(v.ingress))
+    return "\n".join(lines) if lines else "no connectivity change"
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    old_args = argparse.Namespace(platform=[args.old], quiet=args.quiet)
+    new_args = argparse.Namespace(platform=[args.new], quiet=args.quiet)
+    result = diff(_model(old_args), _model(new_args))
+    text = json.dumps(result.to_json(), indent=1) if args.format == "json" else _diff_text(result)
+    write_output(text, args.output)
+    return Exit.OK
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    result = load_platform(args)
+    checks = [c for c in discover_checks() if c.id.startswith("NET")]
+    report = analyze(result, ctx=CheckContext(), checks=checks)
+    fmt = ReportFormat(args.format)
+    write_output(reporter_for(fmt, color=False).render(report), args.output)
+    return Exit.FINDINGS if report.findings else Exit.OK
