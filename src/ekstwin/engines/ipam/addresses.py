@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_ZONE",
     "Addressing",
     "pod_addressing",
+    "pod_placement",
 ]
 
 DEFAULT_INSTANCE_TYPE = "m5.large"
@@ -247,6 +248,18 @@ def _nodes(platform: Platform, pods: list[Pod]) -> tuple[list[Node], list[str]]:
         nodes[DEFAULT_NODE_NAME] = _implicit_node(DEFAULT_NODE_NAME)
         notes.append(f"no nodes in the input: assumed one node {DEFAULT_NODE_NAME}")
     return sorted(nodes.values(), key=lambda n: n.name), notes
+
+
+def pod_placement(platform: Platform) -> tuple[dict[str, str], list[Node], tuple[str, ...]]:
+    """The node of every pod (key -> node name), the nodes, and what was assumed.
+
+    The same placement :func:`pod_addressing` uses, without computing addresses.
+    """
+    pods = sorted(platform.pods, key=lambda p: p.key)
+    nodes, notes = _nodes(platform, pods)
+    known_ips = {n.name: n.internal_ip for n in nodes if n.internal_ip}
+    placed, more = _place(pods, nodes, known_ips)
+    return placed, nodes, (*notes, *more)
 
 
 def _place(
