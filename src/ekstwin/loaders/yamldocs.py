@@ -191,6 +191,15 @@ def read_documents(
             data = _Converter(piece.first_line).value(node, "", lines)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            if (
+                mark is exc.problem_mark
+                and exc.context_mark is not None
+                and mark is not None
+                and mark.line >= piece.text.rstrip().count("\n") + 1
+            ):
+                # libyaml gave up at the end of the document (an unclosed
+                # bracket or quote): point at where the open construct began.
+                mark = exc.context_mark
             line = piece.first_line + (mark.line + 1 if mark else 1)
             column = mark.column + 1 if mark else 0
             what = exc.problem or exc.context or "invalid YAML"
