@@ -264,7 +264,10 @@ def test_not_selector_in_a_namespaced_policy_is_scoped_to_its_namespace(model_of
 apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
 metadata: {name: web-in, namespace: shop}
-spec: {order: 1, selector: app == 'web', ingress: [{action: Allow, source: {notSelector: app == 'x'}}]}
+spec:
+  order: 1
+  selector: app == 'web'
+  ingress: [{action: Allow, source: {notSelector: app == 'x'}}]
 """
     )
     assert _v(m, "shop/db", "shop/web", 8080).allowed
@@ -365,7 +368,11 @@ spec: {order: 10, defaultAction: Pass}
 apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: {name: platform.deny-tool}
-spec: {tier: platform, order: 1, selector: app == 'db', ingress: [{action: Deny, source: {selector: app == 'tool'}}]}
+spec:
+  tier: platform
+  order: 1
+  selector: app == 'db'
+  ingress: [{action: Deny, source: {selector: app == 'tool'}}]
 """
     )
     assert not _v(m, "ops/tool", "shop/db", 5432).allowed
@@ -388,7 +395,9 @@ kind: NetworkPolicy
 metadata: {name: db-in, namespace: shop}
 spec:
   podSelector: {matchLabels: {app: db}}
-  ingress: [{from: [{ipBlock: {cidr: 10.100.0.5/32}}]}, {from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 5432}]}]
+  ingress:
+    - {from: [{ipBlock: {cidr: 10.100.0.5/32}}]}
+    - {from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 5432}]}
 """
     )
     got = can(m, "shop/web", "shop/svc/db", 5432)
