@@ -7,9 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from ekstwin.cli.common import Exit, add_output_arguments, write_output
-from ekstwin.engines.iam import Decision, evaluate, parse_case
+from ekstwin.cli.common import (
+    Exit,
+    add_output_arguments,
+    load_platform,
+    write_output,
+)
+from ekstwin.engines.iam import Decision, PodAccess, evaluate, parse_case, pod_access, who_can
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
+from ekstwin.model.platform import Platform
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +41,90 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _register_queries(isub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    pass
+    p = isub.add_parser(
+        "pod",
+        help="every AWS role a pod can obtain, how, what it may do, and its ECR pulls",
+    )
+    _platform_argument(p)
+    p.add_argument("pod", metavar="NS/POD")
+    add_output_arguments(p, ["text", "json"])
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_pod)
+
+    w = isub.add_parser("who-can", help="which pods can perform ACTION on RESOURCE, with chains")
+    _platform_argument(w)
+    w.add_argument("action", metavar="ACTION")
+    w.add_argument("resource", metavar="RESOURCE")
+    add_output_arguments(w, ["text", "json"])
+    w.add_argument("--quiet", "-q", action="store_true")
+    w.set_defaults(handler=run_who_can)
+
+
+def _platform_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "platform",
+        metavar="PLATFORM",
+        help="directory or file of manifests and aws.json, or a snapshot (twin.json)",
+    )
+
+
+def pod_text(access: PodAccess) -> str:
+    lines = [
+        f"pod {access.pod} (ServiceAccount {access.service_account}, cluster {access.cluster})",
+        "default credentials: "
+        + (access.default_credentials.value if access.default_credentials else "none"),
+    ]
+    for note in access.notes:
+        lines.append(f"note: {note}")
+    for grant in access.roles:
+        state = "obtained" if grant.obtained else "NOT obtained"
+        lines.append(f"{grant.via.value}: {grant.role_arn} - {state}")
+        for step in grant.steps:
+            lines.append(f"  [{'ok' if step.ok else 'FAIL'}] {step.step}: {step.detail}")
+        if grant.nodes:
+            lines.append(f"  on nodes: {', '.join(grant.nodes)}")
+        for perm in grant.permissions:
+            act = ("NOT " if perm.negated_action else "") + ", ".join(perm.actions)
+            res = ("NOT " if perm.negated_resource else "") + ", ".join(perm.resources)
+            cond = " (conditional)" if perm.conditional else ""
+            lines.append(f"  {perm.effect:<5} {perm.service}: {act} on {res}{cond}")
+    for pull in access.pulls:
+        state = {True: "ok", False: "FAIL", None: "unknown"}[pull.ok]
+        lines.append(f"image {pull.image} ({pull.container}): [{state}] {pull.reason}")
+    return "\n".join(lines)
+
+
+def _platform_result(args: argparse.Namespace) -> Platform:
+    result = load_platform(args)
+    if result.input_errors:
+        raise LoadError("the platform could not be read completely - fix the errors above")
+    return result.platform
+
+
+def run_pod(args: argparse.Namespace) -> int:
+    namespace, sep, name = args.pod.partition("/")
+    if not sep or not name:
+        raise ConfigError(f"pod {args.pod!r} must be written NAMESPACE/NAME")
+    platform = _platform_result(args)
+    access = pod_access(platform, namespace, name)
+    if args.format == "json":
+        write_output(json.dumps(access.to_json(), indent=2), args.output)
+    else:
+        write_output(pod_text(access), args.output)
+    return Exit.OK
+
+
+def run_who_can(args: argparse.Namespace) -> int:
+    platform = _platform_result(args)
+    result = who_can(platform, args.action, args.resource)
+    if args.format == "json":
+        write_output(json.dumps(result.to_json(), indent=2), args.output)
+        return Exit.OK
+    lines = [f"{args.action} on {args.resource}: {len(result.entries)} pod role(s)"]
+    for e in result.entries:
+        lines.append(f"{e.pod} via {e.via.value} {e.role_arn}: {e.decision.reason}")
+    write_output("\n".join(lines), args.output)
+    return Exit.OK
 
 
 def _read_json(path: str) -> object:

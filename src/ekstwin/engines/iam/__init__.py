@@ -11,6 +11,16 @@
 from __future__ import annotations
 
 from ekstwin.engines.iam.casefile import parse_case
+from ekstwin.engines.iam.chains import (
+    ChainStep,
+    IamAnalyzer,
+    ImagePull,
+    PodAccess,
+    RoleGrant,
+    Via,
+    WhoCan,
+    WhoCanEntry,
+)
 from ekstwin.engines.iam.evaluate import (
     DecidingStatement,
     Decision,
@@ -24,8 +34,22 @@ from ekstwin.engines.iam.evaluate import (
     evaluate,
 )
 from ekstwin.engines.iam.policy import Policy, PolicyError, Statement, parse_policy
+from ekstwin.engines.iam.roles import Permission
+from ekstwin.errors import ModelError
+from ekstwin.model.platform import Platform
 
 __all__ = [
+    "ChainStep",
+    "IamAnalyzer",
+    "ImagePull",
+    "Permission",
+    "PodAccess",
+    "RoleGrant",
+    "Via",
+    "WhoCan",
+    "WhoCanEntry",
+    "pod_access",
+    "who_can",
     "DecidingStatement",
     "Decision",
     "DenyKind",
@@ -42,3 +66,16 @@ __all__ = [
     "parse_case",
     "parse_policy",
 ]
+
+
+def pod_access(platform: Platform, namespace: str, name: str) -> PodAccess:
+    """Every role the pod can obtain, how, what it may do, and its ECR pulls."""
+    pod = platform.pod(namespace, name)
+    if pod is None:
+        raise ModelError(f"no pod {namespace}/{name} in the platform")
+    return IamAnalyzer(platform).pod_access(pod)
+
+
+def who_can(platform: Platform, action: str, resource: str) -> WhoCan:
+    """Which pods can perform ``action`` on ``resource``, with their chains."""
+    return IamAnalyzer(platform).who_can(action, resource)

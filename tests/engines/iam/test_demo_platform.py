@@ -1,0 +1,116 @@
+"""The demo platform: one pod of each chain gets the right `iam pod` answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ekstwin.engines.iam import IamAnalyzer, PodAccess, who_can
+from ekstwin.loaders import load
+from ekstwin.model.platform import Platform
+
+DEMO = Path(__file__).parents[3] / "examples" / "demo-platform"
+pytestmark = pytest.mark.skipif(not DEMO.is_dir(), reason="demo platform not present")
+NODE = "arn:aws:iam::111122223333:role/platform-prod-node"
+
+
+@pytest.fixture(scope="module")
+def platform() -> Platform:
+    return load([str(DEMO)]).platform
+
+
+def _access(platform: Platform, namespace: str, workload: str) -> PodAccess:
+    pod = next(
+        p
+        for p in sorted(platform.pods, key=lambda p: p.key)
+        if p.namespace == namespace and p.workload is not None and p.workload.name == workload
+    )
+    return IamAnalyzer(platform).pod_access(pod)
+
+
+def _summary(access: PodAccess) -> list[tuple[str, str, bool, str | None]]:
+    return [(g.via.value, g.role_arn, g.obtained, g.failure) for g in access.roles]
+
+
+def test_working_irsa(platform: Platform) -> None:
+    access = _access(platform, "payments", "payments-api")
+    assert access.default_credentials is not None
+    assert access.default_credentials.value == "irsa"
+    assert _summary(access) == [
+        ("irsa", "arn:aws:iam::111122223333:role/payments-api", True, None),
+        ("node-role", NODE, True, None),
+    ]
+
+
+def test_broken_trust_names_the_namespace(platform: Platform) -> None:
+    access = _access(platform, "payments", "ledger-writer")
+    assert _summary(access)[0] == (
+        "irsa",
+        "arn:aws:iam::111122223333:role/payments-ledger",
+        False,
+        "the trust policy of arn:aws:iam::111122223333:role/payments-ledger refuses the token: "
+        "namespace: it admits system:serviceaccount:payment:ledger-writer, the pod's token is "
+        "system:serviceaccount:payments:ledger-writer",
+    )
+
+
+def test_node_role_fallback(platform: Platform) -> None:
+    access = _access(platform, "shop-api", "cart-api")
+    assert access.default_credentials is not None
+    assert access.default_credentials.value == "node-role"
+    assert _summary(access) == [("node-role", NODE, True, None)]
+
+
+def test_imds_v2_hop_limit_one_blocks_system_pool_pods(platform: Platform) -> None:
+    access = _access(platform, "argocd", "argocd-server")
+    assert access.default_credentials is None
+    assert _summary(access) == [
+        ("node-role", NODE, False, "no node the pod may run on lets it reach instance metadata")
+    ]
+    assert all("hop limit 1" in s.detail for s in access.roles[0].steps)
+
+
+def test_pod_identity_wins(platform: Platform) -> None:
+    access = _access(platform, "kube-system", "ebs-csi-controller")
+    assert access.default_credentials is not None
+    assert access.default_credentials.value == "pod-identity"
+    assert _summary(access)[0] == (
+        "pod-identity",
+        "arn:aws:iam::111122223333:role/platform-prod-ebs-csi",
+        True,
+        None,
+    )
+
+
+def test_cross_account_pull_that_fails(platform: Platform) -> None:
+    access = _access(platform, "payments", "fraud-scorer")
+    failed = [p for p in access.pulls if p.ok is False]
+    assert [(p.repository_arn, p.node_role_arn, p.reason) for p in failed] == [
+        (
+            "arn:aws:ecr:eu-west-1:444455556666:repository/ml/fraud-scorer",
+            NODE,
+            "ImagePullBackOff: cross-account repository in 444455556666; ecr:BatchGetImage denied "
+            "(cross-account request: the resource-based policy of account 444455556666 does not "
+            "allow the principal); ecr:GetDownloadUrlForLayer denied (cross-account request: the "
+            "resource-based policy of account 444455556666 does not allow the principal)",
+        )
+    ]
+
+
+def test_cross_account_pull_allowed_by_role_arn(platform: Platform) -> None:
+    access = _access(platform, "shop-frontend", "storefront")
+    assert [
+        (p.ok, p.reason)
+        for p in access.pulls
+        if p.repository_arn and "444455556666" in p.repository_arn
+    ] == [(True, "the kubelet can pull (cross-account repository in 444455556666)")]
+
+
+def test_who_can_write_the_invoices_bucket(platform: Platform) -> None:
+    result = who_can(platform, "s3:PutObject", "arn:aws:s3:::example-orders-invoices/2026/1.pdf")
+    # only the node role writes there: every pod that reaches IMDS can, system-pool pods cannot
+    assert {(e.via.value, e.role_arn) for e in result.entries} == {("node-role", NODE)}
+    pods = {e.pod.split("/")[0] for e in result.entries}
+    assert "argocd" not in pods
+    assert "shop-api" in pods
