@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ekstwin.errors import ConfigError
 
@@ -40,6 +40,8 @@ __all__ = [
     "MaxPods",
     "MaxPodsMode",
     "NetworkCard",
+    "Ec2Client",
+    "fetch_instance_types",
     "limits_from_ec2",
     "load_instance_types",
     "max_pods",
@@ -332,3 +334,24 @@ def max_pods(
         calculator_mode=MaxPodsMode.PREFIX_DELEGATION if calc_prefix else MaxPodsMode.SECONDARY_IP,
         notes=tuple(notes),
     )
+
+
+class _Paginator(Protocol):
+    def paginate(self, **kwargs: Any) -> Iterable[Mapping[str, Any]]: ...
+
+
+class Ec2Client(Protocol):
+    """The part of a boto3 EC2 client the refresh needs."""
+
+    def get_paginator(self, operation_name: str) -> _Paginator: ...
+
+
+def fetch_instance_types(client: Ec2Client) -> list[InstanceTypeLimits]:
+    """Every instance type EC2 describes in the client's region (all pages)."""
+    out: list[InstanceTypeLimits] = []
+    for page in client.get_paginator("describe_instance_types").paginate():
+        for item in page.get("InstanceTypes", []):
+            limits = limits_from_ec2(item)
+            if limits is not None:
+                out.append(limits)
+    return out

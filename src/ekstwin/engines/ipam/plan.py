@@ -549,6 +549,8 @@ def plan(
             (max(subnet_room, 0), Limit.SUBNET),
         ]
         room, limit = min(rooms, key=lambda r: r[0])
+        if after[n.pod_subnet].free < 0 and n.added:
+            room, limit = 0, Limit.SUBNET  # the subnet cannot even give the node its pool
         node_plans.append(
             NodePlan(
                 n.name,

@@ -1,0 +1,240 @@
+"""``ekstwin ipam``: max pods per instance type, the subnet plan, the instance-type table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from importlib import resources
+from pathlib import Path
+from typing import cast
+
+from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.engines.ipam.limits import (
+    Ec2Client,
+    InstanceTypeTable,
+    MaxPods,
+    fetch_instance_types,
+    load_instance_types,
+    max_pods,
+    table_json,
+)
+from ekstwin.engines.ipam.plan import Plan, Scenario, plan
+from ekstwin.errors import ConfigError, LoadError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "ipam",
+        help="VPC CNI addresses: max pods, warm pools, subnet exhaustion",
+        description="The Amazon VPC CNI address model: max pods per instance type, the "
+        "addresses each subnet holds now and after scaling, the instance-type table.",
+    )
+    isub = p.add_subparsers(dest="ipam_command", required=True, metavar="COMMAND")
+
+    m = isub.add_parser("max-pods", help="max pods of an instance type (CNI formula and cap)")
+    m.add_argument("instance_type", metavar="TYPE")
+    m.add_argument("--prefix-delegation", action="store_true")
+    m.add_argument("--custom-networking", action="store_true")
+    m.add_argument("--security-groups-for-pods", action="store_true")
+    m.add_argument("--max-eni", type=int, metavar="N", help="the CNI's MAX_ENI")
+    _table_arguments(m)
+    m.set_defaults(handler=run_max_pods)
+
+    pl = isub.add_parser("plan", help="addresses per subnet and AZ, now and after a scenario")
+    add_platform_argument(pl)
+    pl.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="NODEGROUP=N",
+        help="scale a node group to N nodes (repeatable)",
+    )
+    pl.add_argument("--pods-per-node", type=int, metavar="N", help="pods needing an IP per node")
+    pl.add_argument("--quiet", "-q", action="store_true")
+    pl.add_argument("--output", "-o", metavar="FILE")
+    _table_arguments(pl)
+    pl.set_defaults(handler=run_plan)
+
+    r = isub.add_parser(
+        "refresh-instance-types",
+        help="rebuild the instance-type table from EC2 DescribeInstanceTypes (boto3)",
+    )
+    r.add_argument("--region", metavar="R", help="AWS region (default: the boto3 default)")
+    r.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="where to write the table (default: the table shipped in the package)",
+    )
+    r.set_defaults(handler=run_refresh)
+
+
+def _table_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    p.add_argument(
+        "--instance-types",
+        metavar="FILE",
+        help="an instance-type table written by refresh-instance-types",
+    )
+
+
+def _table(args: argparse.Namespace) -> InstanceTypeTable:
+    return load_instance_types(args.instance_types)
+
+
+# -- max-pods
+
+
+def run_max_pods(args: argparse.Namespace) -> int:
+    limits = _table(args)[args.instance_type]
+    result = max_pods(
+        limits,
+        prefix_delegation=args.prefix_delegation,
+        custom_networking=args.custom_networking,
+        security_groups_for_pods=args.security_groups_for_pods,
+        max_eni=args.max_eni,
+    )
+    if args.format == "json":
+        print(json.dumps(result.to_json()))
+    else:
+        print(_max_pods_text(result))
+    return Exit.OK
+
+
+def _max_pods_text(r: MaxPods) -> str:
+    lines = [
+        f"instance type    {r.instance_type}",
+        f"ENIs for pods    {r.enis}",
+        f"IPv4 per ENI     {r.ips_per_eni}",
+        f"mode             {r.mode.value}",
+        f"max pods (CNI)   {r.max_pods}",
+        f"max pods capped  {r.max_pods_capped}  (EKS AMI calculator, "
+        f"{r.calculator_mode.value}; 110 up to 30 vCPUs, 250 above)",
+    ]
+    lines.extend(f"note: {n}" for n in r.notes)
+    return "\n".join(lines)
+
+
+# -- plan
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    scale: dict[str, int] = {}
+    for item in args.scale:
+        name, sep, count = item.partition("=")
+        if not sep or not name or not count.strip().isdigit():
+            raise ConfigError(f"--scale {item!r}: expected NODEGROUP=N with N a whole number")
+        scale[name.strip()] = int(count)
+    if args.pods_per_node is not None and args.pods_per_node < 0:
+        raise ConfigError("--pods-per-node must be 0 or more")
+    return Scenario(scale, args.pods_per_node)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    scenario = _scenario(args)
+    table = _table(args)
+    result = load_platform(args)
+    if result.input_errors and not result.platform.pods and not result.platform.aws.subnets:
+        raise LoadError("nothing could be read from the input")
+    got = plan(result.platform, scenario, instance_types=table)
+    if args.format == "json":
+        text = json.dumps(got.to_json(), indent=2) + "\n"
+    else:
+        text = plan_text(got)
+    write_output(text, args.output)
+    return Exit.OK
+
+
+def plan_text(p: Plan) -> str:
+    """The plan as aligned plain text."""
+    out: list[str] = []
+    header = ("subnet", "zone", "cidr", "usable", "nodes", "pods", "warm", "eni", "other", "free")
+    rows: list[tuple[str, ...]] = [header]
+    for s in p.subnets:
+        for label, u in (("now", s.now), ("after", s.after)):
+            if label == "after" and p.scenario.empty:
+                continue
+            rows.append(
+                (
+                    s.subnet_id if label == "now" else "  after",
+                    s.zone if label == "now" else "",
+                    s.cidr if label == "now" else "",
+                    str(s.usable) if label == "now" else "",
+                    str(u.nodes),
+                    str(u.pods),
+                    str(u.warm),
+                    str(u.eni_primaries),
+                    str(u.other),
+                    str(u.free),
+                )
+            )
+    out.extend(_align(rows))
+    out.append("")
+    zrows: list[tuple[str, ...]] = [("zone", "usable", "free now", "free after")]
+    for zone, z in p.zones().items():
+        zrows.append((zone, str(z["usable"]), str(z["free_now"]), str(z["free_after"])))
+    out.extend(_align(zrows))
+    out.append("")
+    if p.runs_out_first:
+        out.append(p.runs_out_first)
+    else:
+        out.append("no subnet runs out" + ("" if p.scenario.empty else " in this scenario"))
+    for s in p.subnets:
+        if s.prefix_risk:
+            out.append(f"prefix delegation risk in {s.subnet_id}: {s.prefix_risk}")
+    nrows: list[tuple[str, ...]] = [
+        ("node", "group", "type", "subnet", "pods", "max", "kubelet", "held", "more", "first")
+    ]
+    for n in p.nodes:
+        nrows.append(
+            (
+                n.name + (" (new)" if n.added else ""),
+                n.node_group or "-",
+                n.instance_type,
+                n.pod_subnet_id,
+                str(n.pods),
+                str(n.max_pods),
+                str(n.kubelet_max_pods),
+                str(n.held),
+                str(n.more_pods),
+                n.limited_by.value,
+            )
+        )
+    out.append("")
+    out.extend(_align(nrows))
+    for note in p.assumptions:
+        out.append(f"assumed: {note}")
+    return "\n".join(out) + "\n"
+
+
+def _align(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+# -- refresh-instance-types
+
+
+def run_refresh(args: argparse.Namespace) -> int:
+    try:
+        import boto3
+        import botocore.exceptions
+    except ModuleNotFoundError as exc:
+        raise ConfigError("refresh-instance-types needs boto3 - pip install boto3") from exc
+    try:
+        client = boto3.client("ec2", region_name=args.region)
+        limits = fetch_instance_types(cast(Ec2Client, client))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise ConfigError(f"EC2 DescribeInstanceTypes failed ({exc})") from exc
+    if not limits:
+        raise ConfigError("EC2 DescribeInstanceTypes returned no instance types")
+    region = client.meta.region_name
+    text = table_json(limits, f"EC2 DescribeInstanceTypes in {region}")
+    target = Path(args.output) if args.output else _shipped_table()
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {len(limits)} instance types to {target}")
+    return Exit.OK
+
+
+def _shipped_table() -> Path:
+    return Path(str(resources.files("ekstwin").joinpath("data/instance_types.json")))
