@@ -381,11 +381,11 @@ class IamAnalyzer:
             ),
             inject,
         ]
-        grant = self._irsa_evaluate(steps, issuer, sub, audience, role_arn)
+        grant = self.irsa_chain(steps, issuer, sub, audience, role_arn)
         self._irsa[key] = grant
         return grant
 
-    def _irsa_evaluate(
+    def irsa_chain(
         self, steps: list[ChainStep], issuer: str | None, sub: str, audience: str, role_arn: str
     ) -> RoleGrant:
         def fail(step: str, detail: str) -> RoleGrant:
