@@ -1,0 +1,1 @@
+"""Checks of the storage engine, one per file."""
