@@ -1,0 +1,1 @@
+"""ipam checks: one check per file, IPM001..."""
