@@ -10,7 +10,8 @@ import pytest
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders import inputs, load
-from ekstwin.loaders.inputs import HAD_VALUES_KEY, read_inputs, sanitize
+from ekstwin.loaders.inputs import read_inputs, sanitize
+from ekstwin.loaders.kubernetes import HAD_VALUES_KEY
 from ekstwin.model.source import Source
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
