@@ -66,7 +66,7 @@ def test_ipm001_subnet_runs_out_at_max_size() -> None:
             (
                 "subnet subnet-0a1 (198.18.48.0/26, eu-west-1a): 59 usable addresses",
                 "now: 1 node(s), 0 pod address(es), 14 warm, 1 ENI primaries, 0 other, 44 free",
-                "at maximum size: 4 node(s), 0 pod address(es), 56 warm, 4 ENI primaries, 63 short",
+                "at maximum size: 4 node(s), 0 pod address(es), 56 warm, 4 ENI primaries, 1 short",
                 "runs out at new node 3 of 3 in node group general (node 4 of the group)",
             ),
             _aws("IPM001", fixture),
