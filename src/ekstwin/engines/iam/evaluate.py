@@ -25,7 +25,7 @@ resource (trust) policy speaks for them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -60,7 +60,10 @@ class PrincipalType(StrEnum):
 
     @property
     def is_iam(self) -> bool:
-        return self in (PrincipalType.IAM_USER, PrincipalType.IAM_ROLE, PrincipalType.ROLE_SESSION)
+        return self in _IAM_TYPES
+
+
+_IAM_TYPES = frozenset({PrincipalType.IAM_USER, PrincipalType.IAM_ROLE, PrincipalType.ROLE_SESSION})
 
 
 class DenyKind(StrEnum):
@@ -242,10 +245,9 @@ class Evaluator:
     def _in(self, patterns: Patterns, value: str, kind: str, context: Context) -> bool:
         if patterns.any or value in patterns.exact:
             return True
+        if patterns.wildcard_regex is not None and patterns.wildcard_regex.fullmatch(value):
+            return True
         cache = self.cache
-        for w in patterns.wildcards:
-            if cache.get(kind, w).fullmatch(value) is not None:
-                return True
         for v in patterns.variables:
             resolved = substitute(v, context)
             if resolved is None:
@@ -259,8 +261,11 @@ class Evaluator:
     ) -> int:
         """0 if the statement does not apply; else 1, or the principal match strength."""
         context = request.context
-        if stmt.actions is not None:
-            if not self._in(stmt.actions, action, "action", context):
+        acts = stmt.actions
+        if acts is not None:
+            if not (acts.any or action in acts.exact) and not self._in(
+                acts, action, "action", context
+            ):
                 return 0
         elif stmt.not_actions is not None and self._in(stmt.not_actions, action, "action", context):
             return 0
@@ -289,7 +294,7 @@ class Evaluator:
 
     def _match(
         self,
-        policies: Iterable[Policy],
+        policies: Sequence[Policy],
         request: Request,
         action: str,
         *,
@@ -297,6 +302,8 @@ class Evaluator:
     ) -> tuple[list[tuple[Policy, Statement, int]], list[tuple[Policy, Statement, int]]]:
         allows: list[tuple[Policy, Statement, int]] = []
         denies: list[tuple[Policy, Statement, int]] = []
+        if not policies:
+            return allows, denies
         for policy in policies:
             for stmt in policy.statements:
                 strength = self.statement_applies(stmt, request, action, principal_of)

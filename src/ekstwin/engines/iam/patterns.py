@@ -41,6 +41,11 @@ def has_variable(text: str) -> bool:
     return "${" in text
 
 
+def action_regex(pattern: str) -> str:
+    """The regex of an Action element value (already lower-cased)."""
+    return _glob_regex(pattern, ".*", ".")
+
+
 def resource_regex(pattern: str) -> str:
     """The regex of a Resource element value (see the module docstring)."""
     if pattern == "*":

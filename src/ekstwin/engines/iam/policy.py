@@ -10,11 +10,12 @@ patterns are split) so evaluation does no parsing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ekstwin.engines.iam.patterns import has_variable, has_wildcard
+from ekstwin.engines.iam.patterns import action_regex, has_variable, has_wildcard, resource_regex
 from ekstwin.errors import ModelError
 
 __all__ = [
@@ -56,6 +57,7 @@ class Patterns:
     variables: tuple[str, ...]
     any: bool
     written: tuple[str, ...]
+    wildcard_regex: re.Pattern[str] | None = None  # all wildcards, precompiled as one
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,12 +194,15 @@ def _patterns(values: tuple[str, ...], *, lower: bool) -> Patterns:
             wild.append(text)
         else:
             exact.add(text)
+    to_regex = action_regex if lower else resource_regex
+    combined = re.compile("|".join(f"(?:{to_regex(w)})" for w in wild), re.DOTALL) if wild else None
     return Patterns(
         exact=frozenset(exact),
         wildcards=tuple(wild),
         variables=tuple(variables),
         any="*" in wild,
         written=values,
+        wildcard_regex=combined,
     )
 
 
