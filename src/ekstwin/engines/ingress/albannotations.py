@@ -1,0 +1,110 @@
+"""Reading ``alb.ingress.kubernetes.io/*`` annotations the way the controller does.
+
+The AWS Load Balancer Controller reads its annotations with a small parser:
+comma lists are split and trimmed with empty items dropped, maps are
+``k=v`` pairs separated by commas (a backslash escapes a comma), integers must
+fit 32 bits, and JSON annotations are decoded strictly. A value that does not
+parse is an error of the Ingress, and so of its whole group.
+"""
+
+from __future__ import annotations
+
+import json
+
+ALB_PREFIX = "alb.ingress.kubernetes.io/"
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
+class AnnotationError(ValueError):
+    """An annotation the controller cannot parse; the group fails on it."""
+
+
+def key(suffix: str) -> str:
+    return ALB_PREFIX + suffix
+
+
+def get(annotations: dict[str, str], suffix: str) -> str | None:
+    return annotations.get(key(suffix))
+
+
+def string_list(annotations: dict[str, str], suffix: str) -> list[str] | None:
+    raw = get(annotations, suffix)
+    if raw is None:
+        return None
+    return [p.strip() for p in raw.split(",") if p.strip()]
+
+
+def _split_pairs(raw: str) -> list[str]:
+    out: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            current.append(raw[i + 1])
+            i += 2
+            continue
+        if ch == ",":
+            out.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    out.append("".join(current))
+    return [p for p in (s.strip() for s in out) if p]
+
+
+def string_map(annotations: dict[str, str], suffix: str) -> dict[str, str] | None:
+    raw = get(annotations, suffix)
+    if raw is None:
+        return None
+    out: dict[str, str] = {}
+    for pair in _split_pairs(raw):
+        k, sep, v = pair.partition("=")
+        if not sep or not k.strip():
+            raise AnnotationError(f"failed to parse stringMap annotation, {key(suffix)}: {raw}")
+        out[k.strip()] = v.strip()
+    return out
+
+
+def int32(annotations: dict[str, str], suffix: str) -> int | None:
+    raw = get(annotations, suffix)
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip(), 10)
+    except ValueError as exc:
+        raise AnnotationError(f"failed to parse int32 annotation, {key(suffix)}: {raw}") from exc
+    if not -(2**31) <= value < 2**31:
+        raise AnnotationError(f"failed to parse int32 annotation, {key(suffix)}: {raw}")
+    return value
+
+
+def boolean(annotations: dict[str, str], suffix: str) -> bool | None:
+    raw = get(annotations, suffix)
+    if raw is None:
+        return None
+    low = raw.strip().lower()
+    if low in ("true", "1", "t"):
+        return True
+    if low in ("false", "0", "f"):
+        return False
+    raise AnnotationError(f"failed to parse bool annotation, {key(suffix)}: {raw}")
+
+
+def json_value(annotations: dict[str, str], suffix: str) -> object | None:
+    raw = get(annotations, suffix)
+    if raw is None:
+        return None
+    try:
+        value: object = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise AnnotationError(
+            f"failed to parse json annotation, {key(suffix)}: {raw}: {exc.msg}"
+        ) from exc
+    return value
+
+
+def go_set(values: set[str]) -> str:
+    """A Go ``sets.String`` as ``%v`` prints it (the controller's error text)."""
+    return "map[" + " ".join(f"{v}:{{}}" for v in sorted(values)) + "]"

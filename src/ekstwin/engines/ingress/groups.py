@@ -1,0 +1,198 @@
+"""IngressGroup membership: which Ingresses the controller manages, and in which group.
+
+Semantics follow the AWS Load Balancer Controller's group loader and class
+loader (pkg/ingress/group_loader.go, class_loader.go,
+class_annotation_matcher.go):
+
+- the legacy ``kubernetes.io/ingress.class`` annotation, when present, alone
+  decides (it must equal the controller's ``--ingress-class``, ``alb``);
+- otherwise ``spec.ingressClassName`` names an IngressClass whose controller
+  must be ``ingress.k8s.aws/alb``; no class name means the default
+  IngressClass (two defaults is an error); no default means unmanaged;
+- the group is IngressClassParams ``spec.group.name`` (wins), else the
+  ``group.name`` annotation, else the implicit group ``namespace/name``;
+- an invalid group name makes the Ingress leave every group (no error);
+- members are sorted by ``group.order`` (-1000..1000, default 0), then by
+  ``namespace/name``; a bad order fails the whole group.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ekstwin.engines.ingress import albannotations as ann
+from ekstwin.model.k8s import Ingress, IngressClass, OpaqueObject
+from ekstwin.model.platform import Platform
+
+ALB_CONTROLLER = "ingress.k8s.aws/alb"
+PARAMS_GROUP = "elbv2.k8s.aws"
+PARAMS_KIND = "IngressClassParams"
+DEFAULT_INGRESS_CLASS = "alb"
+_GROUP_NAME = re.compile(r"^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$")
+MIN_ORDER, MAX_ORDER = -1000, 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedIngress:
+    ingress: Ingress
+    ingress_class: IngressClass | None = None
+    params: dict[str, object] | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        return ingress_key(self.ingress)
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return self.ingress.meta.annotations
+
+    def param(self, name: str) -> object | None:
+        return None if self.params is None else self.params.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMembers:
+    group: str
+    explicit: bool
+    members: tuple[ClassifiedIngress, ...]  # unsorted until ``sort_members``
+
+
+def ingress_key(ing: Ingress) -> str:
+    return f"{ing.meta.namespace or 'default'}/{ing.meta.name}"
+
+
+def _params_objects(platform: Platform) -> dict[str, OpaqueObject]:
+    return {
+        o.meta.name: o
+        for o in platform.opaque
+        if o.meta.kind == PARAMS_KIND and o.meta.group == PARAMS_GROUP
+    }
+
+
+def _matches_namespace(platform: Platform, namespace: str, selector: object) -> bool:
+    """IngressClassParams ``namespaceSelector``: matchLabels and matchExpressions."""
+    if not isinstance(selector, dict):
+        return True
+    ns = platform.namespace(namespace)
+    labels = dict(ns.labels) if ns else {"kubernetes.io/metadata.name": namespace}
+    match = selector.get("matchLabels")
+    if isinstance(match, dict) and any(labels.get(str(k)) != str(v) for k, v in match.items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        if not isinstance(expr, dict):
+            continue
+        k, op = str(expr.get("key")), str(expr.get("operator"))
+        values = {str(v) for v in expr.get("values") or []}
+        if op == "In" and labels.get(k) not in values:
+            return False
+        if op == "NotIn" and k in labels and labels[k] in values:
+            return False
+        if op == "Exists" and k not in labels:
+            return False
+        if op == "DoesNotExist" and k in labels:
+            return False
+    return True
+
+
+class NotManaged(Exception):  # a control-flow signal, carried as a reason
+    """The controller does not manage the Ingress; ``args[0]`` says why."""
+
+
+def classify(platform: Platform, ing: Ingress) -> ClassifiedIngress:
+    """The Ingress with its class and params, or :class:`NotManaged`."""
+    legacy = ing.meta.annotations.get(ann.INGRESS_CLASS_ANNOTATION)
+    if legacy is not None:
+        if legacy == DEFAULT_INGRESS_CLASS:
+            return ClassifiedIngress(ing)
+        raise NotManaged(
+            f"annotation {ann.INGRESS_CLASS_ANNOTATION}={legacy!r} is not the controller's "
+            f"class {DEFAULT_INGRESS_CLASS!r} (the annotation wins over spec.ingressClassName)"
+        )
+    class_name = ing.ingress_class_name
+    if class_name is None:
+        defaults = [c for c in platform.ingress_classes if c.is_default]
+        if len(defaults) > 1:
+            raise NotManaged("multiple default IngressClasses found")
+        if not defaults:
+            raise NotManaged(
+                "no ingressClassName and no default IngressClass (the controller manages "
+                "class-less Ingresses only with --ingress-class='')"
+            )
+        class_name = defaults[0].meta.name
+    ic = next((c for c in platform.ingress_classes if c.meta.name == class_name), None)
+    if ic is None:
+        raise NotManaged(f"IngressClass {class_name!r} does not exist")
+    if ic.controller != ALB_CONTROLLER:
+        raise NotManaged(f"IngressClass {class_name!r} belongs to controller {ic.controller!r}")
+    if not ic.parameters:
+        return ClassifiedIngress(ing, ic)
+    p = ic.parameters
+    if p.get("apiGroup") != PARAMS_GROUP or p.get("kind") != PARAMS_KIND:
+        raise NotManaged(f"IngressClass {class_name} references unknown parameters")
+    obj = _params_objects(platform).get(p.get("name", ""))
+    if obj is None:
+        raise NotManaged(f"IngressClassParams {p.get('name')!r} does not exist")
+    spec = obj.body.get("spec")
+    params: dict[str, object] = dict(spec) if isinstance(spec, dict) else {}
+    ns = ing.meta.namespace or "default"
+    if not _matches_namespace(platform, ns, params.get("namespaceSelector")):
+        raise NotManaged(f"namespaceSelector of IngressClassParams {obj.meta.name} mismatch")
+    return ClassifiedIngress(ing, ic, params)
+
+
+def group_of(ci: ClassifiedIngress) -> tuple[str, bool]:
+    """(group id, explicit) of a managed Ingress, or NotManaged for a bad name."""
+    group = ci.param("group")
+    if isinstance(group, dict) and group.get("name") is not None:
+        name = str(group.get("name"))
+    else:
+        raw = ann.get(ci.annotations, "group.name")
+        if raw is None:
+            return ci.key, False
+        name = raw
+    if not _GROUP_NAME.match(name) or len(name) > 63:
+        raise NotManaged(
+            f"invalid group name {name!r}: the Ingress joins no group and gets no ALB "
+            "(lower case alphanumerics, '-' or '.', at most 63 characters)"
+        )
+    return name, True
+
+
+def load_groups(platform: Platform) -> tuple[list[GroupMembers], list[tuple[str, str]]]:
+    """Every group with its (unsorted) members, and the ignored Ingresses with why."""
+    groups: dict[str, GroupMembers] = {}
+    ignored: list[tuple[str, str]] = []
+    for ing in platform.ingresses:
+        try:
+            ci = classify(platform, ing)
+            gid, explicit = group_of(ci)
+        except NotManaged as exc:
+            ignored.append((ingress_key(ing), str(exc.args[0])))
+            continue
+        g = groups.get(gid)
+        members = (*g.members, ci) if g else (ci,)
+        groups[gid] = GroupMembers(gid, explicit, members)
+    return [groups[k] for k in sorted(groups)], sorted(ignored)
+
+
+def sort_members(
+    members: tuple[ClassifiedIngress, ...],
+) -> tuple[list[tuple[int, ClassifiedIngress]], list[str]]:
+    """Members in the controller's order with their order value, and order errors."""
+    errors: list[str] = []
+    ordered: list[tuple[int, ClassifiedIngress]] = []
+    for m in members:
+        try:
+            order = ann.int32(m.annotations, "group.order")
+        except ann.AnnotationError as exc:
+            errors.append(f"failed to load Ingress group order for ingress: {m.key}: {exc}")
+            order = 0
+        if order is not None and not MIN_ORDER <= order <= MAX_ORDER:
+            errors.append(
+                f"explicit Ingress group order must be within [{MIN_ORDER}:{MAX_ORDER}], "
+                f"Ingress: {m.key}, order: {order}"
+            )
+        ordered.append((order or 0, m))
+    ordered.sort(key=lambda t: (t[0], t[1].key))
+    return ordered, errors
