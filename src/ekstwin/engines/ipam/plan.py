@@ -205,6 +205,7 @@ class _Node:
     kubelet: int
     measured: tuple[int, int, int] | None  # ENI data: (pods+warm IPs, primaries, node-subnet)
     added: bool = False
+    starved: bool = False  # added after its subnet ran out
 
 
 def _usable(cidr: str) -> int:
@@ -512,6 +513,7 @@ def plan(
             if node.subnet != node.pod_subnet:
                 free_after.setdefault(node.subnet, cidr_of(node.subnet)[2])
                 free_after[node.subnet] -= node_subnet
+            node.starved = free_after[node.pod_subnet] < 0 or free_after[node.subnet] < 0
             for touched in {node.pod_subnet, node.subnet}:
                 if free_after[touched] < 0 and touched not in runs_out:
                     runs_out[touched] = (
@@ -549,7 +551,7 @@ def plan(
             (max(subnet_room, 0), Limit.SUBNET),
         ]
         room, limit = min(rooms, key=lambda r: r[0])
-        if after[n.pod_subnet].free < 0 and n.added:
+        if n.starved:
             room, limit = 0, Limit.SUBNET  # the subnet cannot even give the node its pool
         node_plans.append(
             NodePlan(
