@@ -43,7 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except Exception as exc:  # a command module that does not import is a bug
+        print(
+            f"error: internal error: {type(exc).__name__}: {exc} - this is a bug in ekstwin; "
+            "please report it",
+            file=sys.stderr,
+        )
+        return Exit.INTERNAL
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     handler = getattr(args, "handler", None)
