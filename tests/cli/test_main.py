@@ -1,0 +1,37 @@
+"""Exit codes for failures outside any command."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import pytest
+
+from ekstwin.cli import main as cli_main
+
+
+def test_a_command_module_that_fails_to_import_exits_3_without_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.import_module
+
+    def broken(name: str, package: str | None = None) -> ModuleType:
+        if name == "ekstwin.cli.analyze":
+            raise ImportError("cannot import name 'X' from 'ekstwin.engines.y'")
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    assert cli_main.main(["version"]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "error: internal error: ImportError: cannot import name 'X' from 'ekstwin.engines.y' "
+        "- this is a bug in ekstwin; please report it\n"
+    )
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli_main.main(["analyze", "--format", "pdf", "x"])
+    assert info.value.code == 2
+    assert "invalid choice: 'pdf'" in capsys.readouterr().err
