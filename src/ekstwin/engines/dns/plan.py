@@ -1,0 +1,618 @@
+"""The ExternalDNS plan against Route 53: creates, updates, deletes, conflicts, skips.
+
+The steps are ExternalDNS's (controller/controller.go, plan/plan.go,
+plan/conflict.go, plan/policy.go, registry/txt/registry.go,
+provider/aws/aws.go, endpoint/domain_filter.go of kubernetes-sigs/external-dns):
+
+1. desired endpoints from the sources, adjusted for Route 53: a CNAME to an
+   AWS canonical zone (ELB, CloudFront, ...) becomes an alias A plus an alias
+   AAAA;
+2. current records from the hosted zones, with owner and resource labels from
+   the TXT registry;
+3. both filtered by the domain filter and the managed types (A, AAAA, CNAME);
+4. rows per (name, set identifier): no current -> create (the per-resource
+   resolver picks one candidate per type; CNAME candidates are dropped when
+   A/AAAA candidates exist); no candidate -> delete; both -> per type delete,
+   create (only when every current record of the name is ours) or update
+   (targets, TTL or alias settings differ);
+5. the policy (sync, upsert-only, create-only), then the owner filter
+   (deletes and updates of records not ours are dropped);
+6. TXT companions for each change; a change for a name in no hosted zone is
+   skipped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from ekstwin.engines.dns.registry import NameMapper, parse_labels, serialize_labels
+from ekstwin.engines.dns.sources import (
+    Endpoint,
+    Skip,
+    annotation_prefix_for,
+    ingress_endpoints,
+    service_endpoints,
+)
+from ekstwin.engines.ingress import AlbPlan, build_albs
+from ekstwin.errors import ConfigError
+from ekstwin.model.aws import HostedZone
+from ekstwin.model.platform import Platform
+from ekstwin.model.source import Source
+
+MANAGED_TYPES = ("A", "AAAA", "CNAME")
+ALIAS_TTL = 300
+_TYPE_ORDER = {"A": 0, "AAAA": 1, "CNAME": 2, "TXT": 3}
+_CANONICAL = re.compile(
+    r"(^|\.)("
+    r"[a-z0-9-]+\.elb\.amazonaws\.com(\.cn)?"
+    r"|elb\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+    r"|[a-z0-9-]+\.vpce\.amazonaws\.com"
+    r"|execute-api\.[a-z0-9-]+\.amazonaws\.com"
+    r"|cloudfront\.net|awsglobalaccelerator\.com"
+    r")$"
+)
+
+
+class Policy(StrEnum):
+    SYNC = "sync"
+    UPSERT_ONLY = "upsert-only"
+    CREATE_ONLY = "create-only"
+
+
+class ChangeAction(StrEnum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+@dataclass(frozen=True, slots=True)
+class DnsOptions:
+    owner_id: str
+    policy: Policy = Policy.SYNC
+    domain_filters: tuple[str, ...] = ()
+    exclude_domains: tuple[str, ...] = ()
+    annotation_prefix: str | None = None  # None: by the platform's ExternalDNS version
+    txt_prefix: str = ""
+    txt_suffix: str = ""
+    sources: tuple[str, ...] = ("ingress", "service")
+    prefer_cname: bool = False
+    evaluate_target_health: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.owner_id:
+            raise ConfigError("--owner-id must not be empty")
+        if self.txt_prefix and self.txt_suffix:
+            raise ConfigError("--txt-prefix and --txt-suffix are mutually exclusive")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    action: ChangeAction
+    name: str
+    type: str
+    alias: bool
+    targets: tuple[str, ...]
+    source: str | None
+    location: Source | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "action": self.action.value,
+            "name": self.name,
+            "type": self.type,
+            "alias": self.alias,
+            "targets": list(self.targets),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    name: str
+    reason: str
+    claimants: tuple[str, ...]
+    winner: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "reason": self.reason, "claimants": list(self.claimants)}
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    name: str
+    reason: str
+    kind: str = "other"  # owner | zone | filter | target | policy | other
+    owner: str | None = None
+    resource: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class DnsPlan:
+    changes: tuple[Change, ...]
+    conflicts: tuple[Conflict, ...]
+    skipped: tuple[Skipped, ...]
+    annotation_prefix: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "changes": [c.to_json() for c in self.changes],
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "skipped": [s.to_json() for s in self.skipped],
+        }
+
+
+# -- domain filter ---------------------------------------------------------------------
+
+
+def _match_filters(filters: tuple[str, ...], name: str, empty: bool) -> bool:
+    if not filters:
+        return empty
+    domain = name.lower().removesuffix(".")
+    for f in (x.lower().removesuffix(".") for x in filters):
+        if not f:
+            continue
+        if f.startswith(".") and domain.endswith(f):
+            return True
+        if domain == f or domain.endswith("." + f):
+            return True
+    return False
+
+
+def domain_matches(opts: DnsOptions, name: str) -> bool:
+    return _match_filters(opts.domain_filters, name, True) and not _match_filters(
+        opts.exclude_domains, name, False
+    )
+
+
+def _zone_selected(opts: DnsOptions, zone: HostedZone) -> bool:
+    zname = zone.name.lower().removesuffix(".")
+    if domain_matches(opts, zname):
+        return True
+    # MatchParent: the zone holds a filtered domain.
+    return any(
+        f.lower().removesuffix(".").lstrip(".").endswith("." + zname) for f in opts.domain_filters
+    )
+
+
+def suitable_zones(name: str, zones: list[HostedZone]) -> list[HostedZone]:
+    """The longest matching public zone plus every matching private zone."""
+    host = name.lower().removesuffix(".")
+    public: HostedZone | None = None
+    out: list[HostedZone] = []
+    for z in zones:
+        zn = z.name.lower().removesuffix(".")
+        if host != zn and not host.endswith("." + zn):
+            continue
+        if z.private:
+            out.append(z)
+        elif public is None or len(zn) > len(public.name.removesuffix(".")):
+            public = z
+    return out + ([public] if public else [])
+
+
+# -- Route 53 adjustments ------------------------------------------------------------
+
+
+def is_canonical_target(target: str) -> bool:
+    return bool(_CANONICAL.search(target.lower().removesuffix(".")))
+
+
+def adjust_for_route53(eps: list[Endpoint], opts: DnsOptions) -> list[Endpoint]:
+    out: list[Endpoint] = []
+    extra: list[Endpoint] = []
+    for ep in eps:
+        if ep.type == "CNAME":
+            alias = (
+                not opts.prefer_cname and bool(ep.targets) and is_canonical_target(ep.targets[0])
+            )
+            if alias:
+                a = replace(
+                    ep,
+                    type="A",
+                    alias=True,
+                    ttl=ALIAS_TTL if ep.ttl is not None else None,
+                    evaluate_target_health=opts.evaluate_target_health,
+                )
+                out.append(a)
+                extra.append(replace(a, type="AAAA"))
+            else:
+                out.append(replace(ep, alias=False))
+        else:
+            out.append(replace(ep, alias=False))
+    return out + extra
+
+
+# -- current records ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Current:
+    records: list[Endpoint]
+    txt_names: set[str]
+
+
+def current_records(zones: list[HostedZone], mapper: NameMapper, owner_id: str) -> _Current:
+    plain: list[Endpoint] = []
+    labels_by_key: dict[tuple[str, str, str], dict[str, str]] = {}
+    txt_names: set[str] = set()
+    for z in zones:
+        for r in z.records:
+            name = r.name.removesuffix(".").replace("\\052", "*")
+            if r.type == "TXT":
+                if not r.values:
+                    continue
+                labels = parse_labels(r.values[0])
+                if labels is None:
+                    continue
+                ename, rtype = mapper.to_endpoint_name(name)
+                labels_by_key[(ename, rtype, r.set_identifier or "")] = labels
+                txt_names.add(name.lower())
+                continue
+            if r.type not in MANAGED_TYPES:
+                continue
+            if r.values:
+                plain.append(
+                    Endpoint(
+                        name,
+                        r.type,
+                        tuple(v.removesuffix(".") for v in r.values),
+                        r.ttl,
+                        r.set_identifier or "",
+                        alias=False if r.type == "CNAME" else None,
+                        source=r.source,
+                    )
+                )
+            if r.alias_target is not None:
+                plain.append(
+                    Endpoint(
+                        name,
+                        r.type,
+                        (r.alias_target.dns_name.removesuffix("."),),
+                        r.ttl or ALIAS_TTL,
+                        r.set_identifier or "",
+                        alias=True,
+                        evaluate_target_health=r.alias_target.evaluate_target_health,
+                        source=r.source,
+                    )
+                )
+    out: list[Endpoint] = []
+    for ep in plain:
+        first, dot, rest = ep.name.lower().partition(".")
+        if mapper.wildcard_replacement and first == "*":
+            first = mapper.wildcard_replacement
+        lname = first + dot + rest
+        labels = labels_by_key.get((lname, ep.type, ep.set_identifier))
+        if ep.type == "A" and ep.alias:
+            legacy = labels_by_key.get((lname, "CNAME", ep.set_identifier))
+            if labels is None and legacy is not None:
+                labels = legacy
+        if labels is None and ep.type != "AAAA":
+            labels = labels_by_key.get((lname, "", ep.set_identifier))
+        labels = labels or {}
+        owner = labels.get("owner")
+        force = (
+            bool(txt_names)
+            and owner == owner_id
+            and (mapper.to_txt_name(ep.name, ep.type).lower() not in txt_names)
+        )
+        out.append(replace(ep, owner=owner, resource=labels.get("resource"), force_update=force))
+    return _Current(out, txt_names)
+
+
+# -- the plan ---------------------------------------------------------------------------
+
+
+def _target_key(t: str) -> tuple[int, object]:
+    try:
+        ip = ipaddress.ip_address(t)
+    except ValueError:
+        return (1, t)
+    return (0, (ip.version, int(ip)))
+
+
+def _less(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if len(a) != len(b):
+        return len(a) < len(b)
+    for x, y in zip(sorted(a), sorted(b), strict=True):
+        if x != y:
+            return _target_key(x) < _target_key(y)
+    return False
+
+
+def _resolve_create(candidates: list[Endpoint]) -> Endpoint:
+    best = candidates[0]
+    for c in candidates[1:]:
+        if _less(c.targets, best.targets):
+            best = c
+    return best
+
+
+def _resolve_update(current: Endpoint, candidates: list[Endpoint]) -> Endpoint:
+    for c in candidates:
+        if c.resource == current.resource:
+            return c
+    return _resolve_create(candidates)
+
+
+def _same_targets(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(sorted(a), sorted(b), strict=True):
+        if x.lower() == y.lower():
+            continue
+        try:
+            if ipaddress.ip_address(x) == ipaddress.ip_address(y):
+                continue
+        except ValueError:
+            pass
+        return False
+    return True
+
+
+def _needs_update(desired: Endpoint, current: Endpoint) -> bool:
+    if desired.ttl is not None and not desired.alias and desired.ttl != current.ttl:
+        return True
+    if not _same_targets(desired.targets, current.targets):
+        return True
+    if bool(desired.alias) != bool(current.alias):
+        return True
+    if desired.alias and desired.evaluate_target_health != current.evaluate_target_health:
+        return True
+    return current.force_update
+
+
+def _owner_text(ep: Endpoint) -> str:
+    return f"is owned by {ep.owner!r}" if ep.owner else "has no owner (no ExternalDNS TXT record)"
+
+
+@dataclass(slots=True)
+class _Work:
+    creates: list[Endpoint]
+    updates: list[tuple[Endpoint, Endpoint]]
+    deletes: list[Endpoint]
+    conflicts: list[Conflict]
+    skipped: list[Skipped]
+
+
+def _row_conflicts(name: str, cands: list[Endpoint], work: _Work) -> None:
+    claimants = sorted({c for e in cands for c in e.claimants})
+    if len(claimants) < 2:
+        return
+    types = {e.type for e in cands}
+    reasons: list[str] = []
+    winner: str | None = None
+    if "CNAME" in types and types - {"CNAME"}:
+        dropped = sorted({c for e in cands if e.type == "CNAME" for c in e.claimants})
+        reasons.append(
+            f"A/AAAA and CNAME candidates for one name: the CNAME of {', '.join(dropped)} "
+            "is discarded"
+        )
+    for rtype in sorted(types, key=lambda t: _TYPE_ORDER.get(t, 9)):
+        per_type = [e for e in cands if e.type == rtype]
+        if len(per_type) > 1:
+            w = _resolve_create(per_type)
+            winner = w.resource
+            reasons.append(
+                f"{len(per_type)} {rtype} candidates with different targets: {w.resource} wins "
+                "(fewest targets, then the lowest target); the others are ignored silently"
+            )
+        elif len(per_type[0].claimants) > 1:
+            what = (
+                "targets unioned into one record"
+                if rtype in ("A", "AAAA") and not per_type[0].alias
+                else "same target, one record"
+            )
+            if per_type[0].resource:
+                winner = per_type[0].resource
+            reasons.append(f"{rtype}: {what}; its TXT names {per_type[0].resource}")
+    work.conflicts.append(
+        Conflict(name, "; ".join(dict.fromkeys(reasons)), tuple(claimants), winner)
+    )
+
+
+def _plan_rows(
+    current: list[Endpoint], desired: list[Endpoint], opts: DnsOptions, work: _Work
+) -> None:
+    rows: dict[tuple[str, str], tuple[list[Endpoint], list[Endpoint]]] = {}
+    for ep in current:
+        rows.setdefault(ep.key, ([], []))[0].append(ep)
+    for ep in desired:
+        rows.setdefault(ep.key, ([], []))[1].append(ep)
+    for key in sorted(rows):
+        cur, cands = rows[key]
+        _row_conflicts(cands[0].name if cands else cur[0].name, cands, work)
+        types = {e.type for e in cands}
+        if len(cands) > 1 and "CNAME" in types and types - {"CNAME"}:
+            cands = [e for e in cands if e.type != "CNAME"]
+        if not cur:
+            for rtype in sorted({e.type for e in cands}, key=lambda t: _TYPE_ORDER[t]):
+                work.creates.append(_resolve_create([e for e in cands if e.type == rtype]))
+            continue
+        if not cands:
+            work.deletes.extend(cur)
+            continue
+        creates: list[Endpoint] = []
+        all_types = sorted(
+            {e.type for e in cur} | {e.type for e in cands}, key=lambda t: _TYPE_ORDER[t]
+        )
+        for rtype in all_types:
+            c = next((e for e in cur if e.type == rtype), None)
+            ds = [e for e in cands if e.type == rtype]
+            if c is not None and not ds:
+                work.deletes.append(c)
+            elif c is None and ds:
+                creates.append(_resolve_create(ds))
+            elif c is not None:
+                d = _resolve_update(c, ds)
+                if _needs_update(d, c):
+                    work.updates.append((c, replace(d, owner=c.owner)))
+        if creates:
+            strangers = [e for e in cur if e.owner != opts.owner_id]
+            if strangers:
+                for e in creates:
+                    work.skipped.append(
+                        Skipped(
+                            e.name,
+                            f"{e.type} not created: the name's {strangers[0].type} record "
+                            f"{_owner_text(strangers[0])}, not {opts.owner_id!r}",
+                            "owner",
+                            strangers[0].owner,
+                            e.resource,
+                        )
+                    )
+            else:
+                work.creates.extend(creates)
+
+
+def _apply_policy_and_owner(work: _Work, opts: DnsOptions) -> None:
+    if opts.policy is not Policy.SYNC:
+        for d in work.deletes:
+            mine = d.owner == opts.owner_id
+            work.skipped.append(
+                Skipped(
+                    d.name,
+                    f"{d.type} not deleted: policy {opts.policy.value} never deletes"
+                    + ("" if mine else f", and it {_owner_text(d)}"),
+                    "policy",
+                    d.owner,
+                    d.resource,
+                )
+            )
+        work.deletes = []
+    if opts.policy is Policy.CREATE_ONLY:
+        for old, _ in work.updates:
+            work.skipped.append(
+                Skipped(
+                    old.name,
+                    f"{old.type} not updated: policy create-only never updates",
+                    "policy",
+                    old.owner,
+                    old.resource,
+                )
+            )
+        work.updates = []
+    kept_deletes: list[Endpoint] = []
+    seen: set[tuple[str, str, str]] = set()
+    for d in work.deletes:
+        if d.owner != opts.owner_id:
+            work.skipped.append(
+                Skipped(
+                    d.name,
+                    f"{d.type} not deleted: it {_owner_text(d)}",
+                    "owner",
+                    d.owner,
+                    d.resource,
+                )
+            )
+            continue
+        k = (d.name.lower(), d.type, d.set_identifier)
+        if k not in seen:
+            seen.add(k)
+            kept_deletes.append(d)
+    work.deletes = kept_deletes
+    kept_updates: list[tuple[Endpoint, Endpoint]] = []
+    for old, new in work.updates:
+        if old.owner != opts.owner_id:
+            work.skipped.append(
+                Skipped(
+                    old.name,
+                    f"{old.type} not updated: it {_owner_text(old)}",
+                    "owner",
+                    old.owner,
+                    new.resource,
+                )
+            )
+            continue
+        kept_updates.append((old, new))
+    work.updates = kept_updates
+
+
+def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = None) -> DnsPlan:
+    """What ExternalDNS with these options would change in the platform's hosted zones."""
+    prefix = options.annotation_prefix or annotation_prefix_for(platform)
+    albs = albs if albs is not None else build_albs(platform)
+    desired: list[Endpoint] = []
+    source_skips: list[Skip] = []
+    if "ingress" in options.sources:
+        eps, sk = ingress_endpoints(platform, prefix, albs)
+        desired += eps
+        source_skips += sk
+    if "service" in options.sources:
+        eps, sk = service_endpoints(platform, prefix)
+        desired += eps
+        source_skips += sk
+    desired = adjust_for_route53(desired, options)
+    mapper = NameMapper(options.txt_prefix, options.txt_suffix)
+    zones = [z for z in platform.aws.hosted_zones if _zone_selected(options, z)]
+    current = current_records(zones, mapper, options.owner_id)
+    work = _Work([], [], [], [], [Skipped(s.name, s.reason, "target") for s in source_skips])
+    wanted: list[Endpoint] = []
+    for ep in desired:
+        if not domain_matches(options, ep.name):
+            work.skipped.append(
+                Skipped(
+                    ep.name,
+                    f"{ep.resource}: outside the domain filter",
+                    "filter",
+                    None,
+                    ep.resource,
+                )
+            )
+            continue
+        wanted.append(ep)
+    cur = [e for e in current.records if domain_matches(options, e.name)]
+    _plan_rows(cur, wanted, options, work)
+    _apply_policy_and_owner(work, options)
+    changes = _changes(work, options, mapper, zones, current.txt_names)
+    skipped = list(dict.fromkeys(work.skipped))
+    return DnsPlan(
+        tuple(changes),
+        tuple(sorted(work.conflicts, key=lambda c: c.name)),
+        tuple(sorted(skipped, key=lambda s: (s.name, s.reason))),
+        prefix,
+    )
+
+
+def _txt(ep: Endpoint, mapper: NameMapper, owner: str | None) -> tuple[str, str]:
+    labels: dict[str, str] = {}
+    if owner:
+        labels["owner"] = owner
+    if ep.resource:
+        labels["resource"] = ep.resource
+    return mapper.to_txt_name(ep.name, ep.type), serialize_labels(labels)
+
+
+def _changes(
+    work: _Work, opts: DnsOptions, mapper: NameMapper, zones: list[HostedZone], txt_names: set[str]
+) -> list[Change]:
+    out: list[Change] = []
+
+    def add(action: ChangeAction, ep: Endpoint, owner: str | None, *, new_txt: bool = True) -> None:
+        if not suitable_zones(ep.name, zones):
+            work.skipped.append(
+                Skipped(
+                    ep.name, f"{ep.type}: no hosted zone holds this name", "zone", None, ep.resource
+                )
+            )
+            return
+        out.append(
+            Change(action, ep.name, ep.type, bool(ep.alias), ep.targets, ep.resource, ep.source)
+        )
+        tname, tvalue = _txt(ep, mapper, owner)
+        if new_txt or tname.lower() not in txt_names:
+            out.append(Change(action, tname, "TXT", False, (tvalue,), ep.resource, ep.source))
+
+    for ep in work.creates:
+        add(ChangeAction.CREATE, ep, opts.owner_id, new_txt=False)
+    for _, new in work.updates:
+        add(ChangeAction.UPDATE, new, new.owner)
+    for ep in work.deletes:
+        add(ChangeAction.DELETE, ep, ep.owner)
+    out.sort(key=lambda c: (c.name.lower(), _TYPE_ORDER.get(c.type, 9), c.action.value))
+    return out
