@@ -17,7 +17,7 @@ from ekstwin.engines.ipam.checks.subnet_runs_out_at_planned_scale import (
 from ekstwin.engines.ipam.checks.warm_pool_holds_small_subnet import WarmPoolHoldsSmallSubnet
 from ekstwin.loaders import load
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "ipam"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "checks"
 CHECKS: dict[str, type[Check]] = {
     "IPM001": SubnetRunsOutAtPlannedScale,
     "IPM002": KubeletMaxPodsAboveEniCapacity,
@@ -44,7 +44,7 @@ def test_every_check_has_a_fail_and_a_pass_fixture() -> None:
 
 @pytest.mark.parametrize(
     "fixture",
-    sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/pass_*")),
+    sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("IPM*/pass_*")),
 )
 def test_pass_fixtures_have_no_findings(fixture: str) -> None:
     check_id, name = fixture.split("/")
