@@ -1,0 +1,1 @@
+"""Checks of the ingress engine, one per file."""
