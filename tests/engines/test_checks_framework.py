@@ -26,17 +26,35 @@ from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
 from tests.engines.test_check_fixtures import FIXTURES
 
-EXPECTED_IDS = ("ECR001", "ECR002", "EKS001", "EKS002", "KMS001", "SEC001")
+ENGINES = Path(__file__).resolve().parents[2] / "src" / "ekstwin" / "engines"
+_ID = re.compile(r'^    id = "([A-Z]{3}[0-9]{3})"$', re.MULTILINE)
+
+
+def _declared() -> dict[str, str]:
+    """check id -> engine, read from the check files as text (not through the registry)."""
+    out: dict[str, str] = {}
+    for path in sorted(ENGINES.glob("*/checks/*.py")):
+        for check_id in _ID.findall(path.read_text()):
+            out[check_id] = path.parent.parent.name
+    return out
+
+
+DECLARED = _declared()
+EXPECTED_IDS = tuple(sorted(DECLARED))
+#: The foundation's checks, which later tests in this file run on their own.
+FOUNDATION = ("ECR001", "ECR002", "EKS001", "EKS002", "KMS001", "SEC001")
 
 CHECKS = discover_checks()
 
 
-def test_registry_finds_exactly_the_expected_checks_sorted_by_id() -> None:
+def test_registry_finds_every_check_file_sorted_by_id() -> None:
+    assert set(FOUNDATION) <= set(EXPECTED_IDS)
     assert tuple(cls.id for cls in CHECKS) == EXPECTED_IDS
 
 
 def test_registry_maps_each_check_to_its_engine_package() -> None:
-    assert {cls.id: cls.engine() for cls in CHECKS} == {
+    assert {cls.id: cls.engine() for cls in CHECKS} == DECLARED
+    assert {i: DECLARED[i] for i in FOUNDATION} == {
         "ECR001": "ecr",
         "ECR002": "ecr",
         "EKS001": "cluster",
@@ -172,7 +190,8 @@ def test_findings_are_sorted_by_severity_then_check_then_subject_then_key(
     result = load(list(MIXED))
     assert [str(d) for d in result.diagnostics] == []
     # Run the checks in an order unlike the result's, so the sort is what orders it.
-    run = run_checks(result.platform, CheckContext(), tuple(reversed(CHECKS)))
+    foundation = [cls for cls in CHECKS if cls.id in FOUNDATION]
+    run = run_checks(result.platform, CheckContext(), tuple(reversed(foundation)))
     assert run.diagnostics == ()
     assert [(f.severity.value, f.check_id, str(f.subject), f.key) for f in run.findings] == [
         ("high", "EKS001", "EksCluster/arn:aws:eks:eu-west-1:111122223333:cluster/legacy", ""),
