@@ -256,3 +256,59 @@ def service_endpoints(platform: Platform, prefix: str) -> tuple[list[Endpoint], 
     # Sorted by resource so the same Service stays first; A/AAAA unioned, CNAMEs kept apart.
     out.sort(key=lambda e: e.resource or "")
     return merge_endpoints(out), skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A hostname an Ingress or Service asks ExternalDNS for, whatever its targets."""
+
+    hostname: str
+    resource: str
+    meta_source: Source
+    kind: str
+    namespace: str
+    name: str
+
+
+def claimed_hostnames(platform: Platform, prefix: str) -> list[Claim]:
+    out: list[Claim] = []
+    for ing in platform.ingresses:
+        a = ing.meta.annotations
+        if _controller_hides(a, prefix):
+            continue
+        ns = ing.meta.namespace or "default"
+        defined = [r.host for r in ing.rules if r.host] + [h for t in ing.tls for h in t.hosts if h]
+        mode = (a.get(prefix + "ingress-hostname-source") or "").lower()
+        hosts = {
+            "": defined + _split(a.get(prefix + "hostname")),
+            "defined-hosts-only": defined,
+            "annotation-only": _split(a.get(prefix + "hostname")),
+        }.get(mode, [])
+        for h in dict.fromkeys(x.removesuffix(".") for x in hosts):
+            out.append(
+                Claim(
+                    h,
+                    f"ingress/{ns}/{ing.meta.name}",
+                    ing.meta.source,
+                    "Ingress",
+                    ns,
+                    ing.meta.name,
+                )
+            )
+    for svc in platform.services:
+        a = svc.meta.annotations
+        if _controller_hides(a, prefix):
+            continue
+        ns = svc.meta.namespace or "default"
+        for h in dict.fromkeys(x.removesuffix(".") for x in _split(a.get(prefix + "hostname"))):
+            out.append(
+                Claim(
+                    h,
+                    f"service/{ns}/{svc.meta.name}",
+                    svc.meta.source,
+                    "Service",
+                    ns,
+                    svc.meta.name,
+                )
+            )
+    return out

@@ -1,0 +1,1 @@
+"""Checks of the dns engine, one per file."""
