@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 import ekstwin
+from ekstwin.engines.secrets.checks.plaintext_secret import PlaintextSecret
 
 EXPECTED = [
     "ConfigError",
@@ -54,6 +55,6 @@ def test_load_and_analyze_through_the_public_api() -> None:
     text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData: {k: v}\n"
     result = ekstwin.load(["-"], stdin_text=lambda: text)
     assert isinstance(result, ekstwin.LoadResult)
-    report = ekstwin.analyze(result)
+    report = ekstwin.analyze(result, checks=[PlaintextSecret])
     assert isinstance(report, ekstwin.Report)
-    assert "SEC001" in {f.check_id for f in report.findings}
+    assert [(f.check_id, str(f.subject)) for f in report.findings] == [("SEC001", "Secret/ns/s")]
