@@ -1,0 +1,702 @@
+"""Who can do what: people, IAM principals and ServiceAccounts, with their chains."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ekstwin.engines.access.eks import KubeIdentity, PolicyGrant, authenticate
+from ekstwin.engines.access.rbac import (
+    AUTHENTICATED,
+    MASTERS,
+    SESSION_SUBRESOURCES,
+    Binding,
+    Rbac,
+    ResourceRequest,
+    exec_verbs,
+    service_account_groups,
+    service_account_user,
+)
+from ekstwin.engines.access.sso import (
+    AWS_ROLE_ATTRIBUTE,
+    AWS_SESSION_ATTRIBUTE,
+    AwsRoleClaim,
+    ClientGrant,
+    assume_with_saml,
+    client_grants,
+    parse_role_pair,
+)
+from ekstwin.engines.iam import IamAnalyzer
+from ekstwin.model.aws import EksCluster
+from ekstwin.model.k8s import Pod
+from ekstwin.model.keycloak import Realm, User
+from ekstwin.model.platform import Platform
+from ekstwin.model.source import Source
+
+__all__ = [
+    "AccessAnalyzer",
+    "Capability",
+    "Grant",
+    "Person",
+    "PodRoleChain",
+    "Reason",
+    "SubjectAccess",
+    "UserAccess",
+    "WhoCanEntry",
+    "WhoCanResult",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an identity may make a request: the binding or policy and the rule."""
+
+    via: str
+    rule: str
+    source: Source | None = None
+
+    def text(self) -> str:
+        return f"{self.via}: {self.rule}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "via": self.via,
+            "rule": self.rule,
+            "source": str(self.source) if self.source else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A set of permissions an identity holds in a scope (``cluster`` or a namespace)."""
+
+    scope: str
+    via: str
+    rules: tuple[str, ...]
+    source: Source | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "scope": self.scope,
+            "via": self.via,
+            "rules": list(self.rules),
+            "source": str(self.source) if self.source else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """One sensitive ability in one namespace (or cluster-wide) and why it holds."""
+
+    ability: str
+    scope: str
+    reasons: tuple[Reason, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ability": self.ability,
+            "scope": self.scope,
+            "reasons": [r.to_json() for r in self.reasons],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PodRoleChain:
+    """exec into a pod -> the AWS role its credentials give."""
+
+    pod: str
+    service_account: str
+    via: str
+    role_arn: str
+    exec_reasons: tuple[Reason, ...]
+    chain: tuple[str, ...]
+    actions: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "pod": self.pod,
+            "service_account": self.service_account,
+            "via": self.via,
+            "role_arn": self.role_arn,
+            "exec": [r.to_json() for r in self.exec_reasons],
+            "chain": list(self.chain),
+            "aws_actions": list(self.actions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAccess:
+    """A Kubernetes identity and what it may do."""
+
+    username: str
+    groups: tuple[str, ...]
+    grants: tuple[Grant, ...]
+    capabilities: tuple[Capability, ...]
+    pod_roles: tuple[PodRoleChain, ...]
+    identity: KubeIdentity | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "username": self.username,
+            "groups": list(self.groups),
+            "authentication": self.identity.to_json() if self.identity else None,
+            "grants": [g.to_json() for g in self.grants],
+            "capabilities": [c.to_json() for c in self.capabilities],
+            "exec_to_aws": [p.to_json() for p in self.pod_roles],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A GitHub login resolved through the realm."""
+
+    login: str
+    realm: str
+    username: str
+    enabled: bool
+    clients: tuple[ClientGrant, ...]
+    aws_roles: tuple[AwsRoleClaim, ...]
+    session_name: str
+    identities: tuple[KubeIdentity, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UserAccess:
+    """``ekstwin access user``: everything one person can do and how."""
+
+    login: str
+    realm: str | None
+    keycloak_user: str | None
+    enabled: bool
+    clients: tuple[ClientGrant, ...]
+    aws_roles: tuple[AwsRoleClaim, ...]
+    aws_permissions: tuple[tuple[str, tuple[dict[str, object], ...]], ...]
+    kubernetes: tuple[tuple[str, SubjectAccess], ...]  # (role ARN, access)
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        perms = dict(self.aws_permissions)
+        return {
+            "github_login": self.login,
+            "realm": self.realm,
+            "keycloak_user": self.keycloak_user,
+            "enabled": self.enabled,
+            "clients": [c.to_json() for c in self.clients],
+            "aws_roles": [
+                {**c.to_json(), "permissions": list(perms.get(c.role_arn, ()))}
+                for c in self.aws_roles
+            ],
+            "kubernetes": [
+                {"role_arn": arn, **access.to_json()} for arn, access in self.kubernetes
+            ],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WhoCanEntry:
+    """One subject that can make the request, and every chain that leads there."""
+
+    kind: str  # person | iam-principal | service-account | user | group
+    name: str
+    chains: tuple[tuple[str, ...], ...]
+    pods: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "chains": [list(c) for c in self.chains],
+            "pods": list(self.pods),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WhoCanResult:
+    request: str
+    verbs: tuple[str, ...]
+    entries: tuple[WhoCanEntry, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "request": self.request,
+            "verbs_checked": list(self.verbs),
+            "subjects": [e.to_json() for e in self.entries],
+            "notes": list(self.notes),
+        }
+
+
+#: The sensitive abilities evaluated per scope for ``user`` and ``sa``.
+ABILITIES: tuple[tuple[str, str, str, str], ...] = (
+    ("cluster-admin", "*", "*", ""),
+    ("read-secrets", "get", "secrets", ""),
+    ("list-secrets", "list", "secrets", ""),
+    ("create-pods", "create", "pods", ""),
+    ("exec-pods", "create", "pods", "exec"),
+    ("impersonate-serviceaccounts", "impersonate", "serviceaccounts", ""),
+    ("create-serviceaccount-tokens", "create", "serviceaccounts", "token"),
+    ("bind-roles", "bind", "clusterroles", ""),
+    ("escalate-roles", "escalate", "clusterroles", ""),
+    ("create-rolebindings", "create", "rolebindings", ""),
+    ("impersonate-users-groups", "impersonate", "groups", ""),
+)
+_RBAC_GROUP = {
+    "clusterroles": "rbac.authorization.k8s.io",
+    "rolebindings": "rbac.authorization.k8s.io",
+}
+
+
+@dataclass(slots=True)
+class AccessAnalyzer:
+    """Answers access questions over one platform; build once, ask many questions."""
+
+    platform: Platform
+    cluster_name: str | None = None
+    rbac: Rbac = field(init=False)
+    iam: IamAnalyzer = field(init=False)
+    cluster: EksCluster | None = field(init=False)
+    _identities: dict[str, KubeIdentity] = field(default_factory=dict)
+    _people: list[Person] | None = None
+    _role_match: dict[tuple[int, ResourceRequest], tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rbac = Rbac(self.platform)
+        self.iam = IamAnalyzer(self.platform)
+        clusters = self.platform.aws.clusters
+        if self.cluster_name is not None:
+            self.cluster = next((c for c in clusters if c.name == self.cluster_name), None)
+        else:
+            self.cluster = clusters[0] if clusters else None
+
+    @property
+    def version(self) -> str | None:
+        return self.cluster.version if self.cluster else None
+
+    # -- identities
+
+    def identity(self, principal_arn: str, session: str = "SESSION") -> KubeIdentity | None:
+        if self.cluster is None:
+            return None
+        key = f"{principal_arn}\x00{session}"
+        found = self._identities.get(key)
+        if found is None:
+            found = authenticate(self.cluster, self.platform.aws_auth, principal_arn, session)
+            self._identities[key] = found
+        return found
+
+    def known_principals(self) -> tuple[str, ...]:
+        """IAM principals the cluster maps: aws-auth entries, access entries, the creator."""
+        out: dict[str, None] = {}
+        if self.platform.aws_auth is not None:
+            for e in (*self.platform.aws_auth.map_roles, *self.platform.aws_auth.map_users):
+                out.setdefault(e.arn, None)
+        if self.cluster is not None:
+            for a in self.cluster.access_entries:
+                out.setdefault(a.principal_arn, None)
+            if self.cluster.creator_arn:
+                out.setdefault(self.cluster.creator_arn, None)
+        return tuple(out)
+
+    def people(self) -> list[Person]:
+        if self._people is None:
+            self._people = [p for realm in self.platform.realms for p in self._people_of(realm)]
+        return self._people
+
+    def _people_of(self, realm: Realm) -> Iterable[Person]:
+        for user in realm.users:
+            for link in user.federated_identities:
+                idp = realm.identity_provider(link.identity_provider)
+                if (idp is not None and idp.provider_id == "github") or (
+                    idp is None and link.identity_provider == "github"
+                ):
+                    yield self._person(realm, user, link.user_name)
+                    break
+
+    def _person(self, realm: Realm, user: User, login: str) -> Person:
+        clients = client_grants(realm, user)
+        claims: list[AwsRoleClaim] = []
+        session = user.username
+        for grant in clients:
+            values = grant.values(AWS_ROLE_ATTRIBUTE)
+            if not values:
+                continue
+            session = next(iter(grant.values(AWS_SESSION_ATTRIBUTE)), session)
+            sources = dict(grant.role_sources)
+            for value in values:
+                pair = parse_role_pair(value)
+                if pair is None:
+                    continue
+                result = assume_with_saml(
+                    self.platform.aws, self.iam.catalog, self.iam.evaluator, *pair
+                )
+                claims.append(
+                    AwsRoleClaim(grant.client_id, pair[0], pair[1], sources.get(value, ()), result)
+                )
+        identities = tuple(
+            ident
+            for c in claims
+            if c.result.ok
+            for ident in [self.identity(c.role_arn, session)]
+            if ident is not None
+        )
+        return Person(
+            login, realm.name, user.username, user.enabled and realm.enabled, clients,
+            tuple(claims), session, identities,
+        )  # fmt: skip
+
+    # -- evaluation
+
+    def _rbac_reasons(self, user: str, groups: Iterable[str], req: ResourceRequest) -> list[Reason]:
+        out: list[Reason] = []
+        for matched, binding in self.rbac.bindings_for(user, groups):
+            for rule in self._allowing(binding, req):
+                out.append(
+                    Reason(
+                        f"{matched} -> {binding.label()} -> "
+                        f"{binding.role.label() if binding.role else binding.role_ref}",
+                        rule,
+                        binding.source,
+                    )
+                )
+        return out
+
+    def _allowing(self, binding: Binding, req: ResourceRequest) -> tuple[str, ...]:
+        if binding.role is None:
+            return ()
+        if not binding.applies_to(req.namespace) or (
+            req.namespace is None and binding.namespace is not None
+        ):
+            return ()
+        if req.non_resource_url is not None and binding.namespace is not None:
+            return ()
+        key = (id(binding.role), req)
+        cached = self._role_match.get(key)
+        if cached is None:
+            cached = tuple(r.describe() for r in binding.role.rules if r.allows(req))
+            self._role_match[key] = cached
+        return cached
+
+    def reasons(
+        self,
+        user: str,
+        groups: tuple[str, ...],
+        policies: tuple[PolicyGrant, ...],
+        req: ResourceRequest,
+    ) -> list[Reason]:
+        out: list[Reason] = []
+        if MASTERS in groups:
+            out.append(
+                Reason(
+                    "group system:masters", "every request (hard-wired in kube-apiserver, not RBAC)"
+                )
+            )
+        for p in policies:
+            for rule in p.allowing_rules(req):
+                out.append(
+                    Reason(
+                        f"EKS access policy {p.name} ({p.scope_text()})", rule.describe(), p.source
+                    )
+                )
+        out.extend(self._rbac_reasons(user, groups, req))
+        return out
+
+    def session_requests(self, req: ResourceRequest) -> list[ResourceRequest]:
+        """The request, and for exec/attach/portforward every verb that opens a session."""
+        if (
+            req.resource == "pods"
+            and req.subresource in SESSION_SUBRESOURCES
+            and req.verb
+            in (
+                "create",
+                "get",
+            )
+        ):
+            return [
+                ResourceRequest(
+                    v, req.resource, req.subresource, req.api_group, req.namespace, req.name
+                )
+                for v in exec_verbs(self.version)
+            ]
+        return [req]
+
+    def _capabilities(
+        self, user: str, groups: tuple[str, ...], policies: tuple[PolicyGrant, ...]
+    ) -> tuple[Capability, ...]:
+        out: list[Capability] = []
+        scopes: list[str | None] = [None, *sorted({n.name for n in self.platform.namespaces})]
+        for ability, verb, resource, sub in ABILITIES:
+            for ns in scopes:
+                base = ResourceRequest(verb, resource, sub, _RBAC_GROUP.get(resource, ""), ns)
+                if ability == "cluster-admin":
+                    base = ResourceRequest("*", "*", "", "*", ns)
+                reasons: list[Reason] = []
+                for r in self.session_requests(base):
+                    for reason in self.reasons(user, groups, policies, r):
+                        if r.verb == "get" and r.subresource:
+                            reason = Reason(
+                                reason.via,
+                                reason.rule + " (get: WebSocket exec before 1.35)",
+                                reason.source,
+                            )
+                        reasons.append(reason)
+                if ability == "cluster-admin":
+                    reasons = [
+                        r
+                        for r in reasons
+                        if "every request" in r.rule
+                        or r.rule.startswith("* on *")
+                        or r.rule.startswith("*,")
+                        or "* on *" in r.rule
+                    ]
+                if reasons:
+                    out.append(Capability(ability, ns or "cluster", tuple(reasons)))
+                    if ns is None:
+                        break  # cluster-wide covers every namespace
+        return tuple(out)
+
+    def _grants(
+        self, user: str, groups: tuple[str, ...], policies: tuple[PolicyGrant, ...]
+    ) -> tuple[Grant, ...]:
+        out: list[Grant] = []
+        if MASTERS in groups:
+            out.append(Grant("cluster", "group system:masters", ("* (not RBAC)",)))
+        for p in policies:
+            scope = "cluster" if p.scope_text() == "cluster" else p.scope_text()
+            out.append(
+                Grant(
+                    scope,
+                    f"EKS access policy {p.name}",
+                    tuple(r.describe() for r in p.rules),
+                    p.source,
+                )
+            )
+        for matched, b in self.rbac.bindings_for(user, groups):
+            rules = tuple(r.describe() for r in b.role.rules) if b.role else ()
+            role = b.role.label() if b.role else f"{b.role_ref} (missing)"
+            out.append(
+                Grant(
+                    b.namespace or "cluster", f"{matched} -> {b.label()} -> {role}", rules, b.source
+                )
+            )
+        return tuple(out)
+
+    def _pod_roles(
+        self, user: str, groups: tuple[str, ...], policies: tuple[PolicyGrant, ...]
+    ) -> tuple[PodRoleChain, ...]:
+        out: list[PodRoleChain] = []
+        seen: set[tuple[str, str]] = set()
+        by_ns: dict[str, list[Pod]] = {}
+        for pod in self.platform.pods:
+            by_ns.setdefault(pod.namespace, []).append(pod)
+        for ns in sorted(by_ns):
+            reasons: list[Reason] = []
+            for r in self.session_requests(ResourceRequest("create", "pods", "exec", "", ns)):
+                reasons.extend(self.reasons(user, groups, policies, r))
+            if not reasons:
+                continue
+            for pod in by_ns[ns]:
+                if (pod.workload_key, "") in seen:
+                    continue
+                seen.add((pod.workload_key, ""))
+                access = self.iam.pod_access(pod)
+                for grant in access.roles:
+                    if not grant.obtained:
+                        continue
+                    actions = tuple(
+                        a for p in grant.permissions if p.effect == "Allow" for a in p.actions
+                    )
+                    out.append(
+                        PodRoleChain(
+                            pod.key,
+                            access.service_account,
+                            grant.via.value,
+                            grant.role_arn,
+                            tuple(reasons[:3]),
+                            tuple(f"{s.step}: {s.detail}" for s in grant.steps),
+                            tuple(dict.fromkeys(actions)),
+                        )
+                    )
+        return tuple(out)
+
+    def subject_access(
+        self, user: str, groups: tuple[str, ...], policies: tuple[PolicyGrant, ...] = (),
+        identity: KubeIdentity | None = None,
+    ) -> SubjectAccess:  # fmt: skip
+        return SubjectAccess(
+            user, groups, self._grants(user, groups, policies),
+            self._capabilities(user, groups, policies), self._pod_roles(user, groups, policies),
+            identity,
+        )  # fmt: skip
+
+    # -- the three queries
+
+    def user(self, login: str) -> UserAccess:
+        person = next((p for p in self.people() if p.login.lower() == login.lower()), None)
+        if person is None:
+            return UserAccess(
+                login, None, None, False, (), (), (), (),
+                (f"no user of any realm is linked to the GitHub login {login!r}",),
+            )  # fmt: skip
+        notes: list[str] = []
+        if not person.enabled:
+            notes.append(
+                f"Keycloak user {person.username} is disabled: it signs in to nothing, so none of "
+                "its groups or roles are usable (they still sit in the realm)"
+            )
+            return UserAccess(
+                person.login, person.realm, person.username, False, (), (), (), (), tuple(notes)
+            )
+        perms: list[tuple[str, tuple[dict[str, object], ...]]] = []
+        kube: list[tuple[str, SubjectAccess]] = []
+        for claim in person.aws_roles:
+            if not claim.result.ok:
+                notes.append(f"cannot assume {claim.role_arn}: {claim.result.reason}")
+                continue
+            parsed = self.iam.catalog.get(claim.role_arn)
+            perms.append(
+                (claim.role_arn, tuple(p.to_json() for p in parsed.permissions()) if parsed else ())
+            )
+            ident = self.identity(claim.role_arn, person.session_name)
+            if ident is None:
+                continue
+            if not ident.mapped:
+                notes.append(
+                    f"{claim.role_arn} is not mapped to any Kubernetes identity in cluster "
+                    f"{ident.cluster}: " + "; ".join(ident.steps)
+                )
+                continue
+            kube.append(
+                (
+                    claim.role_arn,
+                    self.subject_access(ident.username or "", ident.groups, ident.policies, ident),
+                )
+            )
+        return UserAccess(
+            person.login, person.realm, person.username, True, person.clients, person.aws_roles,
+            tuple(perms), tuple(kube), tuple(notes),
+        )  # fmt: skip
+
+    def service_account(self, namespace: str, name: str) -> SubjectAccess:
+        return self.subject_access(
+            service_account_user(namespace, name), service_account_groups(namespace)
+        )
+
+    def who_can(self, req: ResourceRequest) -> WhoCanResult:
+        requests = self.session_requests(req)
+        notes: list[str] = []
+        if len(requests) > 1:
+            notes.append(
+                f"Kubernetes {self.version or 'version unknown'}: get on pods/{req.subresource} "
+                "opens a session over WebSocket (create is required from 1.35)"
+            )
+        # RBAC subjects whose bindings allow the request
+        subjects: dict[tuple[str, str], list[str]] = {}
+        for binding in self.rbac.bindings:
+            for r in requests:
+                rules = self._allowing(binding, r)
+                if not rules:
+                    continue
+                role = binding.role.label() if binding.role else binding.role_ref
+                for kind, name, ns in binding.subjects:
+                    key = (
+                        ("User", service_account_user(ns or "default", name))
+                        if kind == "ServiceAccount"
+                        else (kind, name)
+                    )
+                    subjects.setdefault(key, []).append(
+                        f"{kind} {name if kind != 'ServiceAccount' else f'{ns}/{name}'} -> "
+                        f"{binding.label()} -> {role}: {rules[0]} ({r.verb})"
+                    )
+                break
+        subjects.setdefault(("Group", MASTERS), []).append(
+            "group system:masters: every request (hard-wired in kube-apiserver)"
+        )
+        entries: list[WhoCanEntry] = []
+        consumed: set[tuple[str, str]] = set()
+        # service accounts
+        sa_pods: dict[tuple[str, str], list[str]] = {}
+        for pod in self.platform.pods:
+            sa_pods.setdefault((pod.namespace, pod.spec.service_account), []).append(pod.key)
+        sa_keys = {
+            (sa.meta.namespace or "default", sa.meta.name) for sa in self.platform.service_accounts
+        }
+        sa_keys |= set(sa_pods)
+        for ns, name in sorted(sa_keys):
+            user = service_account_user(ns, name)
+            chains: list[tuple[str, ...]] = []
+            for key in (("User", user), *(("Group", g) for g in service_account_groups(ns))):
+                for text in subjects.get(key, ()):
+                    chains.append((f"ServiceAccount {ns}/{name}", text))
+                    consumed.add(key)
+            if chains:
+                entries.append(
+                    WhoCanEntry(
+                        "service-account",
+                        f"{ns}/{name}",
+                        tuple(chains),
+                        tuple(sorted(sa_pods.get((ns, name), []))[:20]),
+                    )
+                )
+        # people and IAM principals
+        via_people: set[str] = set()
+        for person in self.people():
+            if not person.enabled:
+                continue
+            chains = []
+            for ident in person.identities:
+                if not ident.mapped:
+                    continue
+                via_people.add(ident.principal_arn.lower())
+                for text in self._identity_chains(ident, requests, subjects, consumed):
+                    chains.append(
+                        (f"GitHub {person.login}", f"Keycloak user {person.username}",
+                         f"SAML role {ident.principal_arn}", *ident.steps[-1:], text)
+                    )  # fmt: skip
+            if chains:
+                entries.append(WhoCanEntry("person", person.login, tuple(chains)))
+        for arn in self.known_principals():
+            mapped = self.identity(arn)
+            if mapped is None or not mapped.mapped:
+                continue
+            chains = [
+                (f"IAM {arn}", *mapped.steps[-1:], text)
+                for text in self._identity_chains(mapped, requests, subjects, consumed)
+            ]
+            if chains:
+                entries.append(WhoCanEntry("iam-principal", arn, tuple(chains)))
+        for (kind, name), texts in sorted(subjects.items()):
+            if (kind, name) in consumed or name == MASTERS:
+                continue
+            entries.append(WhoCanEntry(kind.lower(), name, tuple((t,) for t in texts)))
+        return WhoCanResult(
+            req.describe(), tuple(r.verb for r in requests), tuple(entries), tuple(notes)
+        )
+
+    def _identity_chains(
+        self,
+        ident: KubeIdentity,
+        requests: list[ResourceRequest],
+        subjects: dict[tuple[str, str], list[str]],
+        consumed: set[tuple[str, str]],
+    ) -> list[str]:
+        out: list[str] = []
+        who = f"Kubernetes user {ident.username}"
+        for key in (("User", ident.username or ""), *(("Group", g) for g in ident.groups)):
+            if key == ("Group", AUTHENTICATED) and key not in subjects:
+                continue
+            for text in subjects.get(key, ()):
+                if key == ("Group", MASTERS) and MASTERS not in ident.groups:
+                    continue
+                out.append(f"{who}: {text}")
+                consumed.add(key)
+        for p in ident.policies:
+            for r in requests:
+                rules = p.allowing_rules(r)
+                if rules:
+                    out.append(
+                        f"EKS access policy {p.name} ({p.scope_text()}): "
+                        f"{rules[0].describe()} ({r.verb})"
+                    )
+                    break
+        return out

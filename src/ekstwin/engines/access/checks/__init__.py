@@ -1,0 +1,1 @@
+"""Checks of the access engine, one per file."""
