@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.engines.ingress.fixture_checks import cases, check_case
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+
+
+@pytest.mark.parametrize("case", cases("ingress"), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_check_findings_match_snapshot(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_case(case, SNAPSHOTS, monkeypatch)
+
+
+def test_every_ingress_check_has_a_fail_and_a_pass_fixture() -> None:
+    from ekstwin.engines.checks import discover_checks
+
+    ids = {c.id for c in discover_checks() if c.engine() == "ingress"}
+    assert ids == {"ING001", "ING002", "ING003", "ING004", "ING005"}
+    for check_id in ids:
+        names = {p.name.split("_")[0] for p in cases("ingress") if p.parent.name == check_id}
+        assert names == {"fail", "pass"}, check_id
