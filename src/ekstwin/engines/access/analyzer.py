@@ -627,7 +627,7 @@ class AccessAnalyzer:
             chains: list[tuple[str, ...]] = []
             for key in (("User", user), *(("Group", g) for g in service_account_groups(ns))):
                 for text in subjects.get(key, ()):
-                    chains.append((f"ServiceAccount {ns}/{name}", text))
+                    chains.append((text,))
                     consumed.add(key)
             if chains:
                 entries.append(
