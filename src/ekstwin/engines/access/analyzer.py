@@ -622,6 +622,12 @@ class AccessAnalyzer:
             (sa.meta.namespace or "default", sa.meta.name) for sa in self.platform.service_accounts
         }
         sa_keys |= set(sa_pods)
+        sa_keys |= {
+            (ns or "default", name)
+            for b in self.rbac.bindings
+            for kind, name, ns in b.subjects
+            if kind == "ServiceAccount"
+        }
         for ns, name in sorted(sa_keys):
             user = service_account_user(ns, name)
             chains: list[tuple[str, ...]] = []

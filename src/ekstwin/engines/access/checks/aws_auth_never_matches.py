@@ -89,7 +89,7 @@ class AwsAuthEntryNeverMatches(Check):
                     if entry is not None:
                         why.append(
                             f"access entry {entry.principal_arn} takes precedence "
-                            f"(username {entry.username}, groups "
+                            f"(username {entry.username or 'the default'}, groups "
                             f"{', '.join(entry.kubernetes_groups) or 'none'})"
                         )
                         lost = sorted(set(e.groups) - set(entry.kubernetes_groups))
