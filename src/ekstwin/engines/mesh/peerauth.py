@@ -173,3 +173,20 @@ def effective_mtls(
         source,
         chosen.ignored,
     )
+
+
+def namespace_mtls(
+    platform: Platform, namespace: str, root_namespace: str = ROOT_NAMESPACE
+) -> MtlsDecision:
+    """The namespace-wide mode: the mesh policy, then the namespace policy."""
+    chosen = choose_policies(platform.peer_authentications, namespace, {}, root_namespace)
+    mode, scope, deciding = MtlsMode.PERMISSIVE, Scope.DEFAULT, None
+    for pa, sc in ((chosen.mesh, Scope.MESH), (chosen.namespace, Scope.NAMESPACE)):
+        m = None if pa is None else _mode(pa.mode)
+        if pa is not None and m is not None:
+            mode, scope, deciding = m, sc, pa
+    if deciding is None:
+        return MtlsDecision(mode, scope, None, None, chosen.ignored)
+    return MtlsDecision(
+        mode, scope, _name(deciding), deciding.meta.line_of("/spec/mtls/mode"), chosen.ignored
+    )

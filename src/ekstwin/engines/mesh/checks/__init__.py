@@ -1,0 +1,1 @@
+"""Checks of the mesh engine, one per file."""
