@@ -318,7 +318,6 @@ def test_full_fixture_platform(tmp_path: Path) -> None:
     }
     assert [(ns.name, ns.implicit) for ns in p.namespaces] == [
         ("api", True),
-        ("default", True),  # the ClusterIssuer: an unknown kind's scope is not known
         ("dev", False),
         ("istio-system", True),
         ("kube-system", True),

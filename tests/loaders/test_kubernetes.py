@@ -420,3 +420,25 @@ def test_one_bad_object_does_not_stop_the_rest_of_its_file() -> None:
     assert [(d.source, d.message) for d in r.diagnostics] == [
         (_at(1), "Service ns/a: /spec/ports/0/port is required; the object was skipped")
     ]
+
+
+def test_unknown_kind_without_namespace_keeps_none_and_known_kind_defaults() -> None:
+    from ekstwin.loaders import load
+
+    text = (
+        "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: letsencrypt}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    )
+    p = load(["-"], stdin_text=lambda: text).platform
+    assert [(o.meta.kind, o.meta.namespace) for o in p.opaque] == [("ClusterIssuer", None)]
+    assert [(c.meta.name, c.meta.namespace) for c in p.config_maps] == [("c", "default")]
+    assert [ns.name for ns in p.namespaces] == ["default"]
+
+
+def test_yaml_flow_style_on_stdin_is_read_as_yaml() -> None:
+    from ekstwin.loaders import load
+
+    text = "{apiVersion: v1, kind: ConfigMap, metadata: {name: flow, namespace: a}}\n"
+    result = load(["-"], stdin_text=lambda: text)
+    assert result.diagnostics == ()
+    assert [c.meta.name for c in result.platform.config_maps] == ["flow"]

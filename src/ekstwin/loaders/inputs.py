@@ -194,8 +194,16 @@ def _read_json(col: _Collector, text: str, file: str) -> None:
 
 def _read_text(col: _Collector, text: str, file: str, *, json_first: bool) -> None:
     if json_first:
-        _read_json(col, text, file)
-        return
+        try:
+            json.loads(text)
+        except json.JSONDecodeError:
+            if file.endswith(".json"):
+                _read_json(col, text, file)  # reports the JSON syntax error
+                return
+            # Not JSON after all (YAML flow style on stdin, say): read it as YAML.
+        else:
+            _read_json(col, text, file)
+            return
     docs, diags = read_documents(text, file, line_kinds=LINE_KINDS)
     col.diagnostics.extend(diags)
     for doc in docs:

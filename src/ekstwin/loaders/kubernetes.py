@@ -145,6 +145,27 @@ CLUSTER_SCOPED = frozenset(
 
 WORKLOAD_KINDS = {k.value: k for k in WorkloadKind}
 
+#: Namespaced kinds the model reads: without metadata.namespace they land in
+#: ``default``, as ``kubectl apply`` would put them. Other kinds keep the
+#: namespace they were given (none when absent): whether they are namespaced
+#: is not known.
+NAMESPACED = frozenset(
+    {*WORKLOAD_KINDS, "Pod", "Service", "Ingress", "NetworkPolicy", "ServiceAccount", "Role",
+     "RoleBinding", "ConfigMap", "Secret", "PersistentVolumeClaim", "NetworkSet",
+     "AuthorizationPolicy", "PeerAuthentication", "VirtualService", "DestinationRule",
+     "Endpoints", "EndpointSlice", "ResourceQuota", "LimitRange", "PodDisruptionBudget",
+     "HorizontalPodAutoscaler", "Lease", "Event", "ControllerRevision"}
+)  # fmt: skip
+
+
+def _namespace_of(kind: str, given: str | None) -> str | None:
+    if kind in CLUSTER_SCOPED:
+        return None
+    if given is None and kind in NAMESPACED:
+        return DEFAULT_NAMESPACE
+    return given
+
+
 #: Set by the reader on a Secret document whose values it dropped.
 HAD_VALUES_KEY = "ekstwin.io/had-values"
 
@@ -325,11 +346,7 @@ def _meta(doc: dict[str, object], source: Source, lines: dict[str, int]) -> Meta
         if not generate:
             _fail("metadata.name is missing", "/metadata", "give the object a metadata.name")
         name = generate + "ekstw"
-    namespace = _str(md.get("namespace"), "/metadata/namespace")
-    if kind in CLUSTER_SCOPED:
-        namespace = None
-    elif namespace is None:
-        namespace = DEFAULT_NAMESPACE
+    namespace = _namespace_of(kind, _str(md.get("namespace"), "/metadata/namespace"))
     owners = tuple(
         OwnerRef(
             kind=_req_str(o.get("kind"), f"/metadata/ownerReferences/{i}/kind"),
@@ -1563,7 +1580,7 @@ def _identity(data: Mapping[str, object]) -> tuple[str, str, str | None, str] | 
     group = api.rpartition("/")[0] if "/" in api else ""
     kind = str(data.get("kind"))
     ns = md.get("namespace")
-    namespace = None if kind in CLUSTER_SCOPED else str(ns) if ns else DEFAULT_NAMESPACE
+    namespace = _namespace_of(kind, str(ns) if ns else None)
     return (group, kind, namespace, md["name"])
 
 
