@@ -1,0 +1,212 @@
+"""What the lab builds: namespaces, interfaces and addresses, derived from the twin.
+
+Pure data, no I/O. Pod and node addresses and pod placement come from the ipam
+engine (:func:`ekstwin.engines.ipam.addresses.pod_addressing`), so a platform
+given as manifests alone gets nodes from ``spec.nodeName`` (or one default
+node) and addresses from the default VPC in 198.18.0.0/15.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ekstwin.engines.ipam.addresses import pod_addressing
+from ekstwin.engines.ipam.topology import pick_cluster
+from ekstwin.lab.system import LabError
+from ekstwin.model.platform import Platform
+
+__all__ = [
+    "INTERNET_ADDRESS",
+    "INTERNET_CIDR",
+    "LabPlan",
+    "NodeSite",
+    "PodSite",
+    "build_plan",
+    "workload_iface",
+]
+
+#: The "internet" host of the lab (TEST-NET-3).
+INTERNET_ADDRESS = "203.0.113.1"
+INTERNET_CIDR = "203.0.113.0/24"
+#: Ports the internet host answers on besides every pod port.
+INTERNET_PORTS: tuple[tuple[str, int], ...] = (("TCP", 80), ("TCP", 443), ("UDP", 53))
+
+
+def workload_iface(pod_key: str) -> str:
+    """The node-side interface name of a pod, ``cali`` + 11 hex digits (as Felix names it)."""
+    return "cali" + hashlib.sha1(pod_key.encode()).hexdigest()[:11]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSite:
+    name: str
+    ip: str
+    netns: str
+    vpc_iface: str  # the node's link in the vpc router namespace
+
+
+@dataclass(frozen=True, slots=True)
+class PodSite:
+    key: str
+    ip: str
+    node: str
+    netns: str
+    iface: str  # node-side veth
+    ports: tuple[tuple[str, int], ...]  # (TCP|UDP, port) served by the listener
+
+
+@dataclass(frozen=True, slots=True)
+class LabPlan:
+    prefix: str
+    nodes: tuple[NodeSite, ...]
+    pods: tuple[PodSite, ...]
+    vpc_cidrs: tuple[str, ...]
+    external_snat: bool
+    exclude_snat_cidrs: tuple[str, ...]
+    assumptions: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def vpc_netns(self) -> str:
+        return f"{self.prefix}vpc"
+
+    @property
+    def internet_netns(self) -> str:
+        return f"{self.prefix}inet"
+
+    @property
+    def internet_ports(self) -> tuple[tuple[str, int], ...]:
+        ports = set(INTERNET_PORTS)
+        for p in self.pods:
+            ports.update(p.ports)
+        return tuple(sorted(ports))
+
+    def node(self, name: str) -> NodeSite:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def namespaces(self) -> list[str]:
+        return [
+            self.vpc_netns,
+            self.internet_netns,
+            *(n.netns for n in self.nodes),
+            *(p.netns for p in self.pods),
+        ]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "prefix": self.prefix,
+            "nodes": [[n.name, n.ip, n.netns, n.vpc_iface] for n in self.nodes],
+            "pods": [
+                [p.key, p.ip, p.node, p.netns, p.iface, [list(x) for x in p.ports]]
+                for p in self.pods
+            ],
+            "vpc_cidrs": list(self.vpc_cidrs),
+            "external_snat": self.external_snat,
+            "exclude_snat_cidrs": list(self.exclude_snat_cidrs),
+            "assumptions": list(self.assumptions),
+            "skipped": list(self.skipped),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> LabPlan:
+        def strs(key: str) -> tuple[str, ...]:
+            raw = data.get(key, [])
+            assert isinstance(raw, list)
+            return tuple(str(x) for x in raw)
+
+        nodes_raw = data["nodes"]
+        pods_raw = data["pods"]
+        assert isinstance(nodes_raw, list) and isinstance(pods_raw, list)
+        return cls(
+            prefix=str(data["prefix"]),
+            nodes=tuple(NodeSite(*(str(x) for x in n)) for n in nodes_raw),
+            pods=tuple(
+                PodSite(
+                    str(p[0]),
+                    str(p[1]),
+                    str(p[2]),
+                    str(p[3]),
+                    str(p[4]),
+                    tuple((str(a), int(b)) for a, b in p[5]),
+                )
+                for p in pods_raw
+            ),
+            vpc_cidrs=strs("vpc_cidrs"),
+            external_snat=bool(data.get("external_snat", False)),
+            exclude_snat_cidrs=strs("exclude_snat_cidrs"),
+            assumptions=strs("assumptions"),
+            skipped=strs("skipped"),
+        )
+
+
+def build_plan(
+    platform: Platform,
+    prefix: str,
+    *,
+    max_pods: int | None = None,
+    namespaces: tuple[str, ...] = (),
+) -> LabPlan:
+    """The lab for ``platform``: every pod (or the first ``max_pods`` by ``ns/name``
+    of the given namespaces) on its node, with the twin's addresses."""
+    addressing = pod_addressing(platform)
+    skipped: list[str] = []
+    pods: list[PodSite] = []
+    seen_ips: set[str] = set()
+    for pod in sorted(platform.pods, key=lambda p: p.key):
+        if namespaces and pod.namespace not in namespaces:
+            continue
+        if pod.spec.host_network:
+            skipped.append(f"{pod.key}: hostNetwork pod (it shares its node's namespace)")
+            continue
+        ip = addressing.pod_ips.get(pod.key)
+        node = addressing.pod_nodes.get(pod.key)
+        if ip is None or node is None or ":" in ip:
+            skipped.append(f"{pod.key}: no IPv4 address or node")
+            continue
+        if ip in seen_ips:
+            skipped.append(f"{pod.key}: address {ip} is already taken by another pod")
+            continue
+        if max_pods is not None and len(pods) >= max_pods:
+            skipped.append(f"{pod.key}: beyond --max-pods {max_pods}")
+            continue
+        seen_ips.add(ip)
+        ports = sorted(
+            {
+                (p.protocol.value, p.container_port)
+                for p in pod.spec.all_ports
+                if p.protocol.value in ("TCP", "UDP")
+            }
+        )
+        pods.append(
+            PodSite(
+                key=pod.key,
+                ip=ip,
+                node=node,
+                netns=f"{prefix}p{len(pods)}",
+                iface=workload_iface(pod.key),
+                ports=tuple(ports),
+            )
+        )
+    used_nodes = sorted({p.node for p in pods})
+    nodes = []
+    for i, name in enumerate(used_nodes):
+        ip = addressing.node_ips.get(name)
+        if ip is None:
+            raise LabError(f"node {name} has no address in the twin")
+        nodes.append(NodeSite(name, ip, f"{prefix}n{i}", f"n{i}"))
+    cluster = pick_cluster(platform.aws)
+    cni = cluster.vpc_cni if cluster is not None else None
+    return LabPlan(
+        prefix=prefix,
+        nodes=tuple(nodes),
+        pods=tuple(pods),
+        vpc_cidrs=tuple(addressing.vpc_cidrs),
+        external_snat=bool(cni and cni.external_snat),
+        exclude_snat_cidrs=tuple(cni.exclude_snat_cidrs) if cni else (),
+        assumptions=tuple(addressing.assumptions),
+        skipped=tuple(skipped),
+    )

@@ -1,0 +1,263 @@
+"""Probe the running lab and compare the kernel's verdicts with the engine's.
+
+The comparison is a pluggable :data:`Oracle`: the default one asks the
+reachability engine (``ekstwin.engines.net.can``); tests may pass a stub.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ekstwin.lab.plan import INTERNET_ADDRESS, LabPlan
+from ekstwin.lab.system import LabError
+from ekstwin.model.platform import Platform
+
+__all__ = [
+    "INTERNET",
+    "EngineAnswer",
+    "Oracle",
+    "ProbeReport",
+    "ProbeResult",
+    "ProbeTarget",
+    "engine_oracle",
+    "parse_ports",
+    "plan_probes",
+    "run_probes",
+]
+
+#: The destination name of the lab's internet host.
+INTERNET = "internet"
+_INTERNET_DEFAULT_PORTS = (("TCP", 80), ("UDP", 53))
+
+
+@dataclass(frozen=True, slots=True)
+class EngineAnswer:
+    allowed: bool
+    explanation: str
+
+
+#: ``oracle(platform)`` returns ``ask(source, destination, port, protocol)``;
+#: source is ``ns/pod``, destination ``ns/pod`` or an IPv4 address.
+Oracle = Callable[[Platform], Callable[[str, str, int, str], EngineAnswer]]
+
+
+def engine_oracle(platform: Platform) -> Callable[[str, str, int, str], EngineAnswer]:
+    """The reachability engine's verdicts (``ekstwin.engines.net.can``)."""
+    from ekstwin.engines.net import NetModel, Verdict, can
+
+    model = NetModel(platform)
+
+    def ask(source: str, destination: str, port: int, protocol: str) -> EngineAnswer:
+        v = can(model, source, destination, port, protocol)
+        if not isinstance(v, Verdict):  # pragma: no cover - a Service never comes here
+            return EngineAnswer(v.allowed, "service verdict")
+        return EngineAnswer(v.allowed, f"egress: {v.egress.message}; ingress: {v.ingress.message}")
+
+    return ask
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeTarget:
+    source: str  # ns/pod
+    destination: str  # ns/pod or "internet"
+    address: str
+    port: int
+    protocol: str  # TCP | UDP
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    target: ProbeTarget
+    kernel: str  # allowed | refused | blocked | error:...
+    seen_source: str | None
+    expected_source: str
+    engine_allowed: bool | None
+    explanation: str | None
+
+    @property
+    def kernel_allowed(self) -> bool:
+        return self.kernel in ("allowed", "refused")
+
+    @property
+    def agrees(self) -> bool:
+        return self.engine_allowed is None or self.engine_allowed == self.kernel_allowed
+
+    @property
+    def source_ok(self) -> bool:
+        return self.seen_source is None or self.seen_source == self.expected_source
+
+    def to_json(self) -> dict[str, object]:
+        t = self.target
+        return {
+            "from": t.source,
+            "to": t.destination,
+            "address": t.address,
+            "protocol": t.protocol,
+            "port": t.port,
+            "kernel": self.kernel,
+            "kernel_allowed": self.kernel_allowed,
+            "seen_source": self.seen_source,
+            "expected_source": self.expected_source,
+            "engine_allowed": self.engine_allowed,
+            "agrees": self.agrees,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeReport:
+    results: tuple[ProbeResult, ...]
+    seconds: float
+
+    @property
+    def disagreements(self) -> tuple[ProbeResult, ...]:
+        return tuple(r for r in self.results if not r.agrees)
+
+    @property
+    def source_mismatches(self) -> tuple[ProbeResult, ...]:
+        return tuple(r for r in self.results if not r.source_ok)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "probes": len(self.results),
+            "agreements": len(self.results) - len(self.disagreements),
+            "disagreements": [r.to_json() for r in self.disagreements],
+            "source_mismatches": [r.to_json() for r in self.source_mismatches],
+            "seconds": round(self.seconds, 3),
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def parse_ports(texts: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """``80``, ``80/tcp``, ``53/udp``, comma-separated or repeated."""
+    out: list[tuple[str, int]] = []
+    for text in texts:
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            num, _, proto = part.partition("/")
+            proto = (proto or "tcp").upper()
+            if proto not in ("TCP", "UDP") or not num.isdigit() or not 0 < int(num) < 65536:
+                raise LabError(f"bad port {part!r} - use PORT or PORT/tcp or PORT/udp")
+            out.append((proto, int(num)))
+    return tuple(dict.fromkeys(out))
+
+
+def plan_probes(
+    plan: LabPlan,
+    *,
+    ports: tuple[tuple[str, int], ...] = (),
+    sample: int | None = None,
+    seed: int = 0,
+    internet: bool = True,
+) -> list[ProbeTarget]:
+    """Every ordered pod pair (a pod and itself excepted) on the destination's
+    ports (or ``ports``), and every pod to the internet host; ``sample`` picks that
+    many at random (``seed``)."""
+    out: list[ProbeTarget] = []
+    for src in plan.pods:
+        for dst in plan.pods:
+            if dst.key == src.key:
+                continue
+            for proto, port in ports or dst.ports:
+                out.append(ProbeTarget(src.key, dst.key, dst.ip, port, proto))
+        if internet:
+            for proto, port in ports or _INTERNET_DEFAULT_PORTS:
+                out.append(ProbeTarget(src.key, INTERNET, INTERNET_ADDRESS, port, proto))
+    if sample is not None and sample < len(out):
+        out = random.Random(seed).sample(out, sample)
+    return out
+
+
+def _expected_source(plan: LabPlan, t: ProbeTarget) -> str:
+    pods = {p.key: p for p in plan.pods}
+    src = pods[t.source]
+    if t.destination != INTERNET or plan.external_snat:
+        return src.ip
+    dst = ipaddress.ip_address(t.address)
+    for cidr in (*plan.vpc_cidrs, *plan.exclude_snat_cidrs):
+        try:
+            if dst in ipaddress.ip_network(cidr, strict=False):
+                return src.ip
+        except ValueError:
+            continue
+    return plan.node(src.node).ip
+
+
+def _kernel(
+    plan: LabPlan, targets: Sequence[ProbeTarget], timeout: float
+) -> list[tuple[str, str | None]]:
+    netns = {p.key: p.netns for p in plan.pods}
+    job = {
+        "prefix": plan.prefix,
+        "timeout": timeout,
+        "batch": 1000,
+        "probes": [
+            [i, netns[t.source], t.address, t.port, t.protocol] for i, t in enumerate(targets)
+        ],
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "ekstwin.lab.agent", "probe"],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise LabError(f"the lab prober failed: {done.stderr.strip()[-2000:]}")
+    rows = json.loads(done.stdout)
+    by_id = {int(r[0]): (str(r[1]), r[2]) for r in rows}
+    return [by_id[i] for i in range(len(targets))]
+
+
+def run_probes(
+    platform: Platform,
+    plan: LabPlan,
+    targets: Sequence[ProbeTarget],
+    *,
+    oracle: Oracle | None = engine_oracle,
+    timeout: float = 0.5,
+    recheck_timeout: float = 2.0,
+) -> ProbeReport:
+    """Probe every target in the kernel and ask the oracle; probes the kernel
+    blocked but the engine allows are tried once more with ``recheck_timeout``."""
+    import time
+
+    start = time.monotonic()
+    kernel = _kernel(plan, targets, timeout)
+    ask = oracle(platform) if oracle is not None else None
+    answers: list[EngineAnswer | None] = []
+    for t in targets:
+        if ask is None:
+            answers.append(None)
+            continue
+        dest = t.address if t.destination == INTERNET else t.destination
+        answers.append(ask(t.source, dest, t.port, t.protocol))
+    retry = [
+        i
+        for i, (k, a) in enumerate(zip(kernel, answers, strict=True))
+        if a is not None and a.allowed and k[0] == "blocked"
+    ]
+    if retry:
+        again = _kernel(plan, [targets[i] for i in retry], recheck_timeout)
+        for i, got in zip(retry, again, strict=True):
+            kernel[i] = got
+    results = tuple(
+        ProbeResult(
+            t,
+            k[0],
+            k[1],
+            _expected_source(plan, t),
+            None if a is None else a.allowed,
+            None if a is None else a.explanation,
+        )
+        for t, k, a in zip(targets, kernel, answers, strict=True)
+    )
+    return ProbeReport(results, time.monotonic() - start)

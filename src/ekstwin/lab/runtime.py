@@ -1,0 +1,333 @@
+"""Bring a lab plan up as network namespaces, apply policy, bring it down again.
+
+Everything the lab creates is a network namespace named ``<prefix>…``; veth
+pairs are created inside a lab namespace with their peer put straight into
+another lab namespace, so no interface, route, rule or sysctl ever lands in
+the root namespace. A state file (``<state-dir>/<prefix>state.json``) is
+written before anything is created; ``down`` removes what the state file
+lists and every namespace that carries the prefix, so it also cleans up
+after a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ekstwin.lab.plan import INTERNET_ADDRESS, INTERNET_CIDR, LabPlan
+from ekstwin.lab.render import LocalEndpoint, PolicyRenderer, SnatConfig
+from ekstwin.lab.system import LabError, lab_namespaces, require_lab_host, run, run_in
+from ekstwin.model.platform import Platform
+
+__all__ = [
+    "DEFAULT_STATE_DIR",
+    "DownReport",
+    "LabState",
+    "apply_policy",
+    "bring_down",
+    "bring_up",
+    "read_state",
+    "state_file",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STATE_DIR = "/run/ekstwin-lab"
+_MAC = "ee:ee:ee:ee:ee:ee"
+_EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n"
+Progress = Callable[[str], None]
+
+
+def state_file(state_dir: str, prefix: str) -> Path:
+    return Path(state_dir) / f"{prefix}state.json"
+
+
+def _pid_file(state_dir: str, prefix: str) -> Path:
+    return Path(state_dir) / f"{prefix}listener.pid"
+
+
+@dataclass(frozen=True, slots=True)
+class LabState:
+    prefix: str
+    plan: LabPlan
+    platform_paths: tuple[str, ...]
+    listener_pid: int | None
+    status: str
+
+
+def _write_state(state_dir: str, prefix: str, data: dict[str, object]) -> None:
+    path = state_file(state_dir, prefix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_state(state_dir: str, prefix: str) -> LabState | None:
+    path = state_file(state_dir, prefix)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise LabError(f"cannot read the lab state {path}: {exc} - run 'ekstwin lab down'") from exc
+    plan = LabPlan.from_json(data["plan"])
+    pid = data.get("listener_pid")
+    return LabState(
+        prefix=str(data["prefix"]),
+        plan=plan,
+        platform_paths=tuple(data.get("platform_paths", [])),
+        listener_pid=int(pid) if pid else None,
+        status=str(data.get("status", "")),
+    )
+
+
+def _batch(netns: str | None, lines: list[str]) -> None:
+    if not lines:
+        return
+    args = ["ip"] + (["-n", netns] if netns else []) + ["-batch", "-"]
+    run(args, "\n".join(lines) + "\n")
+
+
+def _veth(local: str, peer_netns: str, peer: str = "eth0") -> list[str]:
+    return [
+        f"link add {local} address {_MAC} type veth peer name {peer} netns {peer_netns} "
+        f"address {_MAC}",
+        f"link set {local} arp off up",
+    ]
+
+
+def _build(plan: LabPlan, progress: Progress) -> None:
+    names = plan.namespaces()
+    _batch(None, [f"netns add {n}" for n in names])
+    progress(f"{len(names)} namespaces")
+    vpc = plan.vpc_netns
+    lines = ["link set lo up"]
+    for node in plan.nodes:
+        lines += _veth(node.vpc_iface, node.netns)
+        lines.append(f"route add {node.ip}/32 dev {node.vpc_iface}")
+    for pod in plan.pods:
+        lines.append(f"route add {pod.ip}/32 dev {plan.node(pod.node).vpc_iface}")
+    lines += _veth("inet0", plan.internet_netns)
+    lines.append(f"route add {INTERNET_CIDR} dev inet0")
+    _batch(vpc, lines)
+    _batch(
+        plan.internet_netns,
+        [
+            "link set lo up",
+            "link set eth0 arp off up",
+            f"addr add {INTERNET_ADDRESS}/24 dev eth0",
+            "route add default dev eth0",
+        ],
+    )
+    for node in plan.nodes:
+        lines = [
+            "link set lo up",
+            "link set eth0 arp off up",
+            f"addr add {node.ip}/32 dev eth0",
+            "route add default dev eth0",
+        ]
+        for pod in plan.pods:
+            if pod.node == node.name:
+                lines += _veth(pod.iface, pod.netns)
+                lines.append(f"route add {pod.ip}/32 dev {pod.iface}")
+        _batch(node.netns, lines)
+    progress(f"{len(plan.nodes)} nodes wired")
+    for pod in plan.pods:
+        _batch(
+            pod.netns,
+            [
+                "link set lo up",
+                "link set eth0 arp off up",
+                f"addr add {pod.ip}/32 dev eth0",
+                "route add default dev eth0",
+            ],
+        )
+    progress(f"{len(plan.pods)} pods wired")
+    for ns in (vpc, *(n.netns for n in plan.nodes)):
+        run_in(ns, ["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"])
+
+
+def apply_policy(platform: Platform, plan: LabPlan, pod_ips: Mapping[str, str]) -> None:
+    """Render the platform's policy for each node and load it (iptables and ipsets).
+
+    ``pod_ips``: the address of every pod of the platform; a local pod is tied to
+    its interface by address, so a platform whose pods take the plan's addresses
+    can be applied to a lab built from another platform (the differential test
+    re-renders rules without rebuilding namespaces)."""
+    renderer = PolicyRenderer(platform, pod_ips)
+    by_ip = {ip: key for key, ip in pod_ips.items()}
+    for node in plan.nodes:
+        locals_ = [
+            LocalEndpoint(by_ip[p.ip], p.ip, p.iface)
+            for p in plan.pods
+            if p.node == node.name and p.ip in by_ip
+        ]
+        snat = (
+            None
+            if plan.external_snat
+            else SnatConfig(node.ip, plan.vpc_cidrs, plan.exclude_snat_cidrs)
+        )
+        rules = renderer.render_node(locals_, snat)
+        run_in(node.netns, ["iptables-restore"], _EMPTY_TABLES)
+        run_in(node.netns, ["ipset", "destroy"])
+        run_in(node.netns, ["ipset", "restore"], rules.ipsets)
+        run_in(node.netns, ["iptables-restore"], rules.iptables)
+
+
+def _start_listener(plan: LabPlan, state_dir: str) -> int:
+    hosts: list[dict[str, object]] = [
+        {"netns": p.netns, "ports": [list(x) for x in p.ports]} for p in plan.pods if p.ports
+    ]
+    hosts.append({"netns": plan.internet_netns, "ports": [list(x) for x in plan.internet_ports]})
+    job = {
+        "prefix": plan.prefix,
+        "stop_file": str(state_file(state_dir, plan.prefix)),
+        "pid_file": str(_pid_file(state_dir, plan.prefix)),
+        "hosts": hosts,
+    }
+    job_path = Path(state_dir) / f"{plan.prefix}listener.json"
+    job_path.write_text(json.dumps(job), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ekstwin.lab.agent", "serve", str(job_path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if line.strip() != "ready":
+        err = proc.stderr.read() if proc.stderr else ""
+        proc.kill()
+        proc.wait()
+        raise LabError(f"the lab listener did not start: {err.strip()[-1000:]}")
+    proc.stdout.close()
+    if proc.stderr is not None:
+        proc.stderr.close()
+    return proc.pid
+
+
+def bring_up(
+    platform: Platform,
+    plan: LabPlan,
+    pod_ips: Mapping[str, str],
+    *,
+    state_dir: str = DEFAULT_STATE_DIR,
+    platform_paths: tuple[str, ...] = (),
+    progress: Progress | None = None,
+) -> LabState:
+    """Create the lab; on any failure everything created so far is removed."""
+    require_lab_host()
+    say = progress or (lambda _msg: None)
+    existing = lab_namespaces(plan.prefix)
+    if existing or state_file(state_dir, plan.prefix).exists():
+        raise LabError(
+            f"a lab with prefix {plan.prefix} is already up ({len(existing)} namespaces) - "
+            "run 'ekstwin lab down' first"
+        )
+    data: dict[str, object] = {
+        "prefix": plan.prefix,
+        "status": "building",
+        "plan": plan.to_json(),
+        "platform_paths": list(platform_paths),
+        "listener_pid": None,
+    }
+    _write_state(state_dir, plan.prefix, data)
+    try:
+        _build(plan, say)
+        apply_policy(platform, plan, pod_ips)
+        say("policy loaded")
+        pid = _start_listener(plan, state_dir)
+        data["listener_pid"] = pid
+        data["status"] = "up"
+        _write_state(state_dir, plan.prefix, data)
+        say("listeners ready")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            bring_down(plan.prefix, state_dir=state_dir)
+        raise
+    return LabState(plan.prefix, plan, platform_paths, pid, "up")
+
+
+@dataclass(frozen=True, slots=True)
+class DownReport:
+    namespaces: tuple[str, ...]
+    listener_stopped: bool
+
+
+def _is_agent(pid: int) -> bool:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"ekstwin.lab.agent" in cmd
+
+
+def _stop(pid: int) -> bool:
+    if not _is_agent(pid):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    for _ in range(50):
+        if not _is_agent(pid):
+            return True
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def bring_down(prefix: str, *, state_dir: str = DEFAULT_STATE_DIR) -> DownReport:
+    """Remove every namespace of the lab, stop its listener, delete its state."""
+    require_lab_host()
+    state = None
+    with contextlib.suppress(LabError, KeyError, TypeError, ValueError):
+        state = read_state(state_dir, prefix)
+    pids: set[int] = set()
+    if state is not None and state.listener_pid:
+        pids.add(state.listener_pid)
+    pid_path = _pid_file(state_dir, prefix)
+    with contextlib.suppress(OSError, ValueError):
+        pids.add(int(pid_path.read_text(encoding="utf-8").strip()))
+    stopped = False
+    for pid in sorted(pids):
+        stopped = _stop(pid) or stopped
+    names = set(lab_namespaces(prefix))
+    if state is not None:
+        names |= {n for n in state.plan.namespaces() if n.startswith(prefix)}
+    present = set(lab_namespaces(prefix))
+    to_delete = sorted(n for n in names if n in present)
+    if to_delete:
+        with contextlib.suppress(LabError):
+            run(["ip", "-force", "-batch", "-"], "".join(f"netns del {n}\n" for n in to_delete))
+        left = lab_namespaces(prefix)
+        for n in left:
+            run(["ip", "netns", "del", n])
+    for path in (
+        state_file(state_dir, prefix),
+        pid_path,
+        Path(state_dir) / f"{prefix}listener.json",
+        state_file(state_dir, prefix).with_suffix(".tmp"),
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return DownReport(tuple(to_delete), stopped)
+
+
+def temp_state_dir() -> str:
+    """A private state directory (tests, benchmarks)."""
+    return tempfile.mkdtemp(prefix="ekstwin-lab-")
