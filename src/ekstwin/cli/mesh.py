@@ -1,0 +1,206 @@
+"""``ekstwin mesh``: can (network and mesh), injection, coverage, routes, lint."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ekstwin.analysis import analyze
+from ekstwin.cli.common import Exit, add_output_arguments, load_platform, write_output
+from ekstwin.engines.checks import CheckContext, discover_checks
+from ekstwin.engines.mesh import MeshModel, coverage, explain, routes
+from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
+from ekstwin.engines.mesh.routes import RouteTable
+from ekstwin.engines.mesh.verdict import MeshVerdict
+from ekstwin.engines.net import Decision, NetQueryError
+from ekstwin.errors import ConfigError
+from ekstwin.reporters.interface import ReportFormat, reporter_for
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("mesh", help="Istio: injection, mTLS, authorization, routes, coverage")
+    msub = p.add_subparsers(dest="mesh_command", required=True, metavar="COMMAND")
+
+    c = msub.add_parser("can", help="may one endpoint reach another: network AND mesh, and why")
+    c.add_argument("platform", nargs="+", metavar="PLATFORM")
+    c.add_argument("--from", dest="source", required=True, metavar="NS/POD|IP")
+    c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
+    c.add_argument("--port", type=int, required=True)
+    c.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP", "ICMP"])
+    c.add_argument("--method", help="HTTP method of the request (GET, POST, ...)")
+    c.add_argument("--path", help="HTTP path of the request (/v1/orders)")
+    c.add_argument("--host", help="HTTP host (authority) of the request")
+    add_output_arguments(c, ["table", "json"])
+    c.add_argument("--quiet", "-q", action="store_true")
+    c.set_defaults(handler=run_can)
+
+    i = msub.add_parser("injection", help="which pods get a sidecar, and why")
+    i.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_output_arguments(i, ["table", "json"])
+    i.add_argument("--quiet", "-q", action="store_true")
+    i.set_defaults(handler=run_injection)
+
+    cov = msub.add_parser("coverage", help="which flows the mesh's telemetry sees")
+    cov.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_output_arguments(cov, ["table", "json"])
+    cov.add_argument("--quiet", "-q", action="store_true")
+    cov.set_defaults(handler=run_coverage)
+
+    r = msub.add_parser("routes", help="where traffic for a host goes (VirtualService, subsets)")
+    r.add_argument(
+        "platform",
+        nargs="+",
+        metavar="PLATFORM... HOST",
+        help="the platform, then the host: name.ns[.svc.cluster.local] or NS/svc/NAME",
+    )
+    r.add_argument("--gateway", default="mesh", help="gateway the routes bind to (default: mesh)")
+    add_output_arguments(r, ["table", "json"])
+    r.add_argument("--quiet", "-q", action="store_true")
+    r.set_defaults(handler=run_routes)
+
+    lint = msub.add_parser("lint", help="run the mesh checks (MSH...)")
+    lint.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_output_arguments(lint, [f.value for f in ReportFormat])
+    lint.add_argument("--quiet", "-q", action="store_true")
+    lint.set_defaults(handler=run_lint)
+
+
+def _split_host(args: argparse.Namespace) -> None:
+    """``routes PLATFORM... HOST``: argparse gives every positional to PLATFORM."""
+    if len(args.platform) < 2:
+        raise ConfigError("mesh routes needs a PLATFORM and a HOST - e.g. mesh routes DIR web.shop")
+    args.host = args.platform.pop()
+
+
+def _net_line(d: Decision) -> str:
+    verdict = "allow" if d.allowed else "deny"
+    where = f" ({d.source})" if d.source is not None else ""
+    return f"  network {d.direction.value:7} {verdict:5} {d.message}{where}"
+
+
+def _mesh_lines(m: MeshVerdict) -> list[str]:
+    src = m.deciding_source
+    where = f" [{src}]" if src is not None else ""
+    lines = [f"  mesh    {m.status.value:11} {m.reason.value}: {m.message}{where}"]
+    if m.authz is not None:
+        lines.extend(f"          note: {n}" for n in m.authz.notes)
+    return lines
+
+
+def combined_text(v: CombinedVerdict) -> str:
+    """Both layers of one flow, one line per decision (what ``net can`` should print)."""
+    head = f"{v.network.source} -> {v.network.destination} {v.network.protocol}/{v.network.port}: "
+    head += {"denied": "DENIED by the network", "refused": "REFUSED by the mesh"}.get(
+        v.status, v.status.upper()
+    )
+    lines = [head, _net_line(v.network.egress), _net_line(v.network.ingress), *_mesh_lines(v.mesh)]
+    return "\n".join(lines)
+
+
+def run_can(args: argparse.Namespace) -> int:
+    model = MeshModel(load_platform(args).platform)
+    try:
+        result = explain(
+            model,
+            args.source,
+            args.destination,
+            args.port,
+            args.protocol,
+            method=args.method,
+            path=args.path,
+            host=args.host,
+        )
+    except NetQueryError as exc:
+        raise ConfigError(str(exc)) from exc
+    if args.format == "json":
+        write_output(json.dumps(result.to_json(), indent=2), args.output)
+        return Exit.OK
+    if isinstance(result, CombinedServiceVerdict):
+        lines = [
+            f"{result.source} -> {result.service} {result.protocol}/{result.port}: "
+            + ("ALLOWED (to some backend)" if result.allowed else "NOT ALLOWED (to any backend)")
+        ]
+        if result.problem:
+            lines.append(f"  {result.problem}")
+        lines.extend(combined_text(v) for v in result.backends)
+        write_output("\n".join(lines), args.output)
+    else:
+        write_output(combined_text(result), args.output)
+    return Exit.OK
+
+
+def run_injection(args: argparse.Namespace) -> int:
+    model = MeshModel(load_platform(args).platform)
+    items = sorted(model.injections.values(), key=lambda i: i.pod)
+    if args.format == "json":
+        write_output(json.dumps([i.to_json() for i in items], indent=1), args.output)
+        return Exit.OK
+    width = max([len(i.pod) for i in items] + [3])
+    lines = [f"{'pod':{width}}  {'data plane':10}  why"]
+    lines.extend(f"{i.pod:{width}}  {i.data_plane.value:10}  {i.reason}" for i in items)
+    write_output("\n".join(lines), args.output)
+    return Exit.OK
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    cov = coverage(MeshModel(load_platform(args).platform))
+    if args.format == "json":
+        write_output(json.dumps(cov.to_json(), indent=1), args.output)
+        return Exit.OK
+    summary = cov.to_json()["summary"]
+    assert isinstance(summary, dict)
+    lines = [
+        f"workloads in the mesh: {summary['workloads_in_mesh']} of {summary['workloads']}; "
+        f"allowed flows the mesh sees: {summary['flows_seen']} of {summary['flows']}",
+        "",
+        "flows the mesh does not see (no sidecar or agent on either side):",
+    ]
+    unseen = [f for f in cov.flows if not f.seen]
+    lines.extend(f"  {f.source} -> {f.destination}" for f in unseen)
+    if not unseen:
+        lines.append("  none")
+    write_output("\n".join(lines), args.output)
+    return Exit.OK
+
+
+def routes_text(t: RouteTable) -> str:
+    lines = [f"{t.host} (gateway {t.gateway})"]
+    if not t.routes:
+        if t.default:
+            lines.append("  no VirtualService: round robin over the Service's pods")
+            lines.extend(f"    {p}" for tg in t.default for p in tg.pods)
+        else:
+            lines.append("  no VirtualService and no Service for this host")
+    for r in t.routes:
+        label = f"  {r.virtual_service} {r.kind}[{r.index}]" + (f" {r.name}" if r.name else "")
+        match = "any request" if not r.matches else " OR ".join(json.dumps(m) for m in r.matches)
+        shadow = f"  (shadowed by {r.kind}[{r.shadowed_by}])" if r.shadowed_by is not None else ""
+        where = f"  [{r.source}]" if r.source is not None else ""
+        lines.append(f"{label}: {match}{shadow}{where}")
+        for tg in r.targets:
+            dest = tg.host + (f" subset {tg.subset}" if tg.subset else "")
+            dest += f" port {tg.port}" if tg.port else ""
+            pods = f" -> {', '.join(tg.pods)}" if tg.pods else ""
+            lines.append(f"    {tg.share * 100:5.1f}% {dest}{pods}")
+            if tg.problem:
+                lines.append(f"           problem: {tg.problem}")
+    return "\n".join(lines)
+
+
+def run_routes(args: argparse.Namespace) -> int:
+    _split_host(args)
+    table = routes(load_platform(args).platform, args.host, args.gateway)
+    if args.format == "json":
+        write_output(json.dumps(table.to_json(), indent=1), args.output)
+    else:
+        write_output(routes_text(table), args.output)
+    return Exit.OK
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    result = load_platform(args)
+    checks = [c for c in discover_checks() if c.id.startswith("MSH")]
+    report = analyze(result, ctx=CheckContext(), checks=checks)
+    fmt = ReportFormat(args.format)
+    write_output(reporter_for(fmt, color=False).render(report), args.output)
+    return Exit.FINDINGS if report.findings else Exit.OK
