@@ -87,7 +87,7 @@ def platform(bindings: int, sas: int, people: int, namespaces: int = 100) -> Pla
         ref = RoleRef("ClusterRole", f"cr-{i % 50}")
         rbs.append(RoleBinding(_meta("RoleBinding", f"rb-{i}", ns), False, ref, (subject,)))
     role_arns = [f"arn:aws:iam::{A}:role/team-{g}" for g in range(40)]
-    trust = {
+    trust: dict[str, object] = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Federated": PROVIDER},
                        "Action": "sts:AssumeRoleWithSAML"}],
