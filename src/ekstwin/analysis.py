@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ekstwin.engines.checks import Check, CheckContext, discover_checks, run_checks
-from ekstwin.findings import PlatformSummary, Report
+from ekstwin.findings import Diagnostic, DiagnosticLevel, PlatformSummary, Report
 from ekstwin.loaders import LoadResult
 from ekstwin.model.platform import Platform
 from ekstwin.suppressions import Baseline, apply_suppressions
@@ -33,8 +33,19 @@ def analyze(
     """Run the checks (all registered ones by default) and apply suppressions."""
     from ekstwin import __version__
 
-    chosen = tuple(checks) if checks is not None else discover_checks()
+    broken: list[str] = []
+    chosen = tuple(checks) if checks is not None else discover_checks(broken=broken)
     run = run_checks(result.platform, ctx or CheckContext(), chosen)
+    broken_diags = tuple(
+        Diagnostic(
+            None,
+            f"check module failed to import and its checks did not run: {line}",
+            "this is a bug in ekstwin; the other checks ran - please report it",
+            level=DiagnosticLevel.ERROR,
+            code="internal",
+        )
+        for line in broken
+    )
     kept, suppressed, sup_diags = apply_suppressions(result.platform, run.findings, baseline)
     return Report(
         tool_version=tool_version or __version__,
@@ -43,5 +54,5 @@ def analyze(
         checks=tuple(c.info() for c in chosen),
         findings=tuple(kept),
         suppressed=tuple(suppressed),
-        diagnostics=(*result.diagnostics, *sup_diags, *run.diagnostics),
+        diagnostics=(*result.diagnostics, *sup_diags, *run.diagnostics, *broken_diags),
     )

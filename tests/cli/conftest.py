@@ -26,8 +26,8 @@ STABLE_CHECKS: tuple[type[Check], ...] = (
 def stable_checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if request.node.get_closest_marker("real_registry"):
         return
-    monkeypatch.setattr("ekstwin.cli.analyze.discover_checks", lambda: STABLE_CHECKS)
-    monkeypatch.setattr("ekstwin.analysis.discover_checks", lambda: STABLE_CHECKS)
+    monkeypatch.setattr("ekstwin.cli.analyze.discover_checks", lambda **_: STABLE_CHECKS)
+    monkeypatch.setattr("ekstwin.analysis.discover_checks", lambda **_: STABLE_CHECKS)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -247,3 +247,27 @@ def test_fingerprint_depends_on_check_subject_and_key_only() -> None:
     assert make("ECR002", "cart", "app", "one", 3).fingerprint != base.fingerprint
     assert make("ECR001", "web", "app", "one", 3).fingerprint != base.fingerprint
     assert make("ECR001", "cart", "sidecar", "one", 3).fingerprint != base.fingerprint
+
+
+def test_a_check_module_that_fails_to_import_is_reported_and_the_others_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def failing(name: str, package: str | None = None) -> object:
+        if name == "ekstwin.engines.secrets.checks.plaintext_secret":
+            raise ImportError("broken on purpose")
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", failing)
+    broken: list[str] = []
+    checks = discover_checks(broken=broken)
+    assert broken == [
+        "ekstwin.engines.secrets.checks.plaintext_secret: ImportError: broken on purpose"
+    ]
+    assert "SEC001" not in {c.id for c in checks}
+    assert {"ECR001", "KMS001"} <= {c.id for c in checks}
+    with pytest.raises(ImportError):
+        discover_checks()

@@ -10,6 +10,7 @@ walking the engines' ``checks`` packages, so adding a file adds a check.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import logging
 import pkgutil
@@ -124,22 +125,47 @@ def _check_classes(module: object) -> Iterator[type[Check]]:
             yield obj
 
 
-def discover_checks() -> tuple[type[Check], ...]:
-    """Every check class under ``ekstwin.engines.*.checks``, sorted by id."""
+def discover_checks(*, broken: list[str] | None = None) -> tuple[type[Check], ...]:
+    """Every check class under ``ekstwin.engines.*.checks``, sorted by id.
+
+    A check module that fails to import raises, unless ``broken`` is given:
+    then it is skipped and a line naming the module and the error is added
+    to ``broken``, so one bad check cannot stop the others.
+    """
     found: list[type[Check]] = []
+
+    def _import(name: str) -> object | None:
+        try:
+            return importlib.import_module(name)
+        except Exception as exc:
+            if broken is None:
+                raise
+            log.debug("check module %s failed to import", name, exc_info=True)
+            broken.append(f"{name}: {type(exc).__name__}: {exc}")
+            return None
+
     for engine in pkgutil.iter_modules(ekstwin.engines.__path__):
         if not engine.ispkg:
             continue
         pkg_name = f"ekstwin.engines.{engine.name}.checks"
+        if importlib.util.find_spec(f"ekstwin.engines.{engine.name}") is None:
+            continue
         try:
-            pkg = importlib.import_module(pkg_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == pkg_name:
-                continue
-            raise
-        for mod in pkgutil.iter_modules(pkg.__path__):
-            module = importlib.import_module(f"{pkg_name}.{mod.name}")
-            found.extend(_check_classes(module))
+            spec = importlib.util.find_spec(pkg_name)
+        except Exception as exc:  # the engine package itself fails to import
+            if broken is None:
+                raise
+            broken.append(f"{pkg_name}: {type(exc).__name__}: {exc}")
+            continue
+        if spec is None:
+            continue
+        pkg = _import(pkg_name)
+        if pkg is None:
+            continue
+        for mod in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
+            module = _import(f"{pkg_name}.{mod.name}")
+            if module is not None:
+                found.extend(_check_classes(module))
     ids: dict[str, type[Check]] = {}
     for cls in found:
         if cls.id in ids:
