@@ -174,7 +174,7 @@ def decide_injection(
     if value == "":
         return _injected(pod, why, revision)
     if value.lower() in _TRUE:
-        return _injected(pod, f"{why}; {where}", revision)
+        return _injected(pod, why if why == where else f"{why}; {where}", revision)
     return Injection(
         pod.key, DataPlane.NONE, f"{why}, but {where}", revision, opted_out=namespace_asks
     )

@@ -1,0 +1,29 @@
+"""Helpers for the mesh engine tests: build platforms from YAML text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ekstwin.loaders import load
+from ekstwin.model.platform import Platform
+
+Builder = Callable[[str], Platform]
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Builder:
+    counter = iter(range(1_000_000))
+
+    def make(text: str) -> Platform:
+        d = tmp_path / f"p{next(counter)}"
+        d.mkdir()
+        (d / "objects.yaml").write_text(text, encoding="utf-8")
+        result = load([str(d)])
+        errors = [str(x) for x in result.diagnostics if x.level.value == "error"]
+        assert not errors, errors
+        return result.platform
+
+    return make

@@ -1,0 +1,166 @@
+"""Sidecar injection: the webhooks' selectors, then the injector's own rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from ekstwin.engines.mesh import DataPlane, Injection, decide_injection
+from tests.engines.mesh.conftest import Builder
+
+
+def _platform(
+    build: Builder, ns_labels: str, pod_meta: str, spec_extra: str = "", ns: str = "shop"
+) -> Injection:
+    text = f"""
+apiVersion: v1
+kind: Namespace
+metadata: {{name: {ns}, labels: {{{ns_labels}}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: {ns}, {pod_meta}}}
+spec: {{containers: [{{name: c, image: nginx:1}}]{spec_extra}}}
+"""
+    platform = build(text)
+    return decide_injection(platform, platform.pods[0])
+
+
+CASES = [
+    # namespace labels, pod metadata, expected data plane, reason, opted_out
+    (
+        "istio-injection: enabled",
+        "labels: {app: web}",
+        DataPlane.SIDECAR,
+        "namespace label istio-injection=enabled",
+        False,
+    ),
+    (
+        "istio-injection: disabled",
+        'labels: {sidecar.istio.io/inject: "true"}',
+        DataPlane.NONE,
+        "namespace label istio-injection=disabled: no injection webhook selects the namespace, "
+        "whatever the pod says",
+        False,
+    ),
+    (
+        "istio-injection: enabled",
+        'labels: {sidecar.istio.io/inject: "false"}',
+        DataPlane.NONE,
+        "namespace label istio-injection=enabled, but pod label sidecar.istio.io/inject=false",
+        True,
+    ),
+    (
+        "istio-injection: enabled",
+        'annotations: {sidecar.istio.io/inject: "false"}',
+        DataPlane.NONE,
+        "namespace label istio-injection=enabled, but pod annotation sidecar.istio.io/inject=false "
+        "(deprecated)",
+        True,
+    ),
+    (
+        "istio-injection: enabled",
+        'labels: {sidecar.istio.io/inject: "true"}, annotations: {sidecar.istio.io/inject: "false"}',
+        DataPlane.SIDECAR,
+        "namespace label istio-injection=enabled; pod label sidecar.istio.io/inject=true",
+        False,
+    ),
+    (
+        "istio.io/rev: canary",
+        "labels: {app: web}",
+        DataPlane.SIDECAR,
+        "namespace label istio.io/rev=canary",
+        False,
+    ),
+    (
+        "istio-injection: enabled, istio.io/rev: canary",
+        "labels: {app: web}",
+        DataPlane.SIDECAR,
+        "namespace label istio-injection=enabled (wins over istio.io/rev=canary)",
+        False,
+    ),
+    (
+        "istio-injection: disabled, istio.io/rev: canary",
+        "labels: {app: web}",
+        DataPlane.NONE,
+        "namespace label istio-injection=disabled: no injection webhook selects the namespace, "
+        "whatever the pod says",
+        False,
+    ),
+    (
+        "team: shop",
+        'labels: {sidecar.istio.io/inject: "true"}',
+        DataPlane.SIDECAR,
+        "pod label sidecar.istio.io/inject=true",
+        False,
+    ),
+    (
+        "team: shop",
+        'annotations: {sidecar.istio.io/inject: "true"}',
+        DataPlane.NONE,
+        "neither the namespace (istio-injection, istio.io/rev) nor the pod labels ask for injection "
+        "(the annotation sidecar.istio.io/inject alone does not select a pod: the webhooks read "
+        "labels)",
+        False,
+    ),
+    (
+        "team: shop",
+        "labels: {istio.io/rev: stable}",
+        DataPlane.SIDECAR,
+        "pod label istio.io/rev=stable",
+        False,
+    ),
+    (
+        "istio-injection: enabled",
+        'labels: {sidecar.istio.io/inject: "no"}',
+        DataPlane.NONE,
+        "namespace label istio-injection=enabled, but pod label sidecar.istio.io/inject=no",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("ns_labels", "pod_meta", "plane", "reason", "opted_out"), CASES)
+def test_injection_follows_the_webhooks_and_the_injector(
+    build: Builder, ns_labels: str, pod_meta: str, plane: DataPlane, reason: str, opted_out: bool
+) -> None:
+    got = _platform(build, ns_labels, pod_meta)
+    assert (got.data_plane, got.reason, got.opted_out) == (plane, reason, opted_out)
+
+
+def test_host_network_pods_are_never_injected(build: Builder) -> None:
+    got = _platform(build, "istio-injection: enabled", "labels: {app: web}", ", hostNetwork: true")
+    assert got == Injection(
+        "shop/web", DataPlane.NONE,
+        "namespace label istio-injection=enabled, but the pod uses the host network",
+    )  # fmt: skip
+
+
+def test_kube_system_is_never_injected(build: Builder) -> None:
+    got = _platform(build, "", 'labels: {sidecar.istio.io/inject: "true"}', ns="kube-system")
+    assert got.data_plane is DataPlane.NONE
+    assert got.reason.endswith("but kube-system is never injected")
+
+
+def test_grpc_agent_template_makes_a_proxyless_pod(build: Builder) -> None:
+    got = _platform(
+        build, "istio-injection: enabled", "annotations: {inject.istio.io/templates: grpc-agent}"
+    )
+    assert got == Injection(
+        "shop/web",
+        DataPlane.PROXYLESS,
+        "namespace label istio-injection=enabled; template 'grpc-agent': agent only, no Envoy",
+        "default",
+    )
+
+
+def test_a_pod_with_an_istio_proxy_container_is_in_the_mesh(build: Builder) -> None:
+    platform = build("""
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: legacy}
+spec: {containers: [{name: c, image: nginx:1}, {name: istio-proxy, image: istio/proxyv2:1.22.3}]}
+""")
+    got = decide_injection(platform, platform.pods[0])
+    assert (got.data_plane, got.reason) == (
+        DataPlane.SIDECAR, "the pod already has an istio-proxy container"
+    )  # fmt: skip

@@ -1,0 +1,295 @@
+"""The mesh verdict: mTLS at connection time, then AuthorizationPolicy, with the deciding rule."""
+
+from __future__ import annotations
+
+from ekstwin.engines.mesh import MeshReason, MeshStatus, MeshVerdict, mesh_verdict
+from ekstwin.engines.mesh.authz import path_match, string_match
+from tests.engines.mesh.conftest import Builder
+
+BASE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: legacy}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  serviceAccountName: web
+  containers: [{name: c, image: nginx:1, ports: [{containerPort: 8080}, {containerPort: 6379}]}]
+status: {podIP: 198.18.0.10}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {serviceAccountName: client, containers: [{name: c, image: curl:1}]}
+status: {podIP: 198.18.0.11}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: old, namespace: legacy, labels: {app: old}}
+spec: {containers: [{name: c, image: curl:1}]}
+status: {podIP: 198.18.0.12}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}, {name: tcp-redis, port: 6379, targetPort: 6379}]
+"""
+
+STRICT = """---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}
+"""
+PERMISSIVE = STRICT.replace("STRICT", "PERMISSIVE")
+
+
+def ap(name: str, spec: str, ns: str = "shop") -> str:
+    return f"""---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {{name: {name}, namespace: {ns}}}
+spec: {spec}
+"""
+
+
+def ask(
+    build: Builder, *docs: str, src: str = "shop/client", port: int = 8080, **kw: str
+) -> MeshVerdict:
+    platform = build(BASE + "".join(docs))
+    return mesh_verdict(platform, src, "shop/web", port, **kw)  # type: ignore[arg-type]
+
+
+def brief(v: MeshVerdict) -> tuple[str, str, str | None]:
+    return (v.status.value, v.reason.value, None if v.authz is None else v.authz.policy)
+
+
+# -- mTLS ---------------------------------------------------------------------
+
+
+def test_regression_plaintext_client_to_strict_is_refused_at_connection(build: Builder) -> None:
+    """NCA lets a plaintext client outside the mesh reach a STRICT workload; Istio resets it."""
+    v = ask(build, STRICT, src="legacy/old")
+    assert (v.status, v.reason, v.allowed) == (
+        MeshStatus.REFUSED, MeshReason.PLAINTEXT_TO_STRICT, False
+    )  # fmt: skip
+    assert v.tls is not None and v.tls.mtls is False
+    assert v.principal is None and v.authz is None
+    assert v.message == (
+        "plaintext to STRICT: the source has no sidecar: it sends plaintext; shop/web's sidecar "
+        "requires mutual TLS on port 8080 (mTLS STRICT from mesh-level PeerAuthentication "
+        f"istio-system/default ({v.mtls.source if v.mtls else ''})); the connection is reset "
+        "before any request (no HTTP status)"
+    )
+
+
+def test_plaintext_client_to_permissive_is_accepted_without_identity(build: Builder) -> None:
+    v = ask(build, PERMISSIVE, src="legacy/old")
+    assert brief(v) == ("allowed", "no-allow-policy", None)
+    assert v.principal is None
+
+
+def test_sidecar_client_gets_auto_mtls_and_a_principal(build: Builder) -> None:
+    v = ask(build, STRICT)
+    assert brief(v) == ("allowed", "no-allow-policy", None)
+    assert v.principal == "cluster.local/ns/shop/sa/client"
+
+
+def test_destination_rule_disable_makes_a_sidecar_client_plaintext(build: Builder) -> None:
+    dr = """---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec: {host: web, trafficPolicy: {tls: {mode: DISABLE}}}
+"""
+    v = ask(build, STRICT, dr)
+    assert brief(v) == ("refused", "plaintext-to-strict", None)
+    assert v.tls is not None
+    assert v.tls.why == "DestinationRule shop/web sets tls.mode DISABLE: no Istio mutual TLS"
+
+
+def test_istio_mutual_to_a_disable_port_is_refused(build: Builder) -> None:
+    dr = """---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec: {host: web.shop.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}
+"""
+    v = ask(build, STRICT.replace("STRICT", "DISABLE"), dr)
+    assert brief(v) == ("refused", "mtls-to-disable", None)
+
+
+def test_udp_and_destinations_outside_the_mesh_are_not_the_mesh_business(build: Builder) -> None:
+    platform = build(BASE + STRICT)
+    udp = mesh_verdict(platform, "shop/client", "shop/web", 53, "UDP")
+    out = mesh_verdict(platform, "shop/client", "legacy/old", 80)
+    assert (udp.status, udp.reason) == (MeshStatus.ALLOWED, MeshReason.NOT_TCP)
+    assert (out.status, out.reason) == (MeshStatus.ALLOWED, MeshReason.NOT_IN_MESH)
+
+
+# -- AuthorizationPolicy ---------------------------------------------------------
+
+
+def test_allow_nothing_refuses_everything(build: Builder) -> None:
+    v = ask(build, STRICT, ap("nothing", "{}"))
+    assert brief(v) == ("refused", "no-allow-matched", "shop/nothing")
+    assert v.authz is not None
+    assert v.authz.message == (
+        "selected by ALLOW policy shop/nothing but no rule matched: denied "
+        "(shop/nothing has no rules: allow-nothing)"
+    )
+
+
+def test_deny_is_evaluated_before_allow(build: Builder) -> None:
+    v = ask(
+        build, STRICT,
+        ap("allow-all", "{action: ALLOW, rules: [{}]}"),
+        ap("deny-client", "{action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/client]}}]}]}"),
+    )  # fmt: skip
+    assert brief(v) == ("refused", "deny-matched", "shop/deny-client")
+    assert v.authz is not None and v.authz.rule_index == 0
+
+
+def test_audit_never_decides(build: Builder) -> None:
+    v = ask(build, STRICT, ap("audit", "{action: AUDIT, rules: [{}]}"))
+    assert brief(v) == ("allowed", "no-allow-policy", None)
+
+
+def test_custom_hands_the_request_to_the_extension(build: Builder) -> None:
+    v = ask(build, STRICT, ap("ext", "{action: CUSTOM, provider: {name: opa}, rules: [{}]}"))
+    assert brief(v) == ("conditional", "custom", "shop/ext")
+    assert v.authz is not None and "extension provider opa" in v.authz.message
+
+
+def test_principals_need_mtls(build: Builder) -> None:
+    rule = "{rules: [{from: [{source: {principals: ['*']}}]}]}"
+    plain = ask(build, PERMISSIVE, ap("any-identity", rule), src="legacy/old")
+    mtls = ask(build, PERMISSIVE, ap("any-identity", rule))
+    assert brief(plain) == ("refused", "no-allow-matched", "shop/any-identity")
+    assert brief(mtls) == ("allowed", "allow-matched", "shop/any-identity")
+
+
+def test_not_namespaces_in_a_deny_matches_plaintext(build: Builder) -> None:
+    rule = "{action: DENY, rules: [{from: [{source: {notNamespaces: [shop]}}]}]}"
+    plain = ask(build, PERMISSIVE, ap("outsiders", rule), src="legacy/old")
+    inside = ask(build, PERMISSIVE, ap("outsiders", rule))
+    assert brief(plain) == ("refused", "deny-matched", "shop/outsiders")
+    assert brief(inside) == ("allowed", "no-allow-policy", None)
+
+
+def test_ip_blocks_match_the_source_address(build: Builder) -> None:
+    rule = "{rules: [{from: [{source: {ipBlocks: [198.18.0.11/32]}}]}]}"
+    assert brief(ask(build, STRICT, ap("by-ip", rule)))[0] == "allowed"
+    assert brief(ask(build, PERMISSIVE, ap("by-ip", rule), src="legacy/old"))[0] == "refused"
+
+
+def test_http_fields_on_a_tcp_port_drop_an_allow_rule(build: Builder) -> None:
+    rule = "{rules: [{to: [{operation: {methods: [GET]}}]}]}"
+    v = ask(build, STRICT, ap("get-only", rule), port=6379)
+    assert brief(v) == ("refused", "no-allow-matched", "shop/get-only")
+    assert v.authz is not None
+    assert v.authz.message.endswith("rules with HTTP-only fields never match TCP traffic")
+
+
+def test_http_fields_on_a_tcp_port_widen_a_deny_rule(build: Builder) -> None:
+    rule = "{action: DENY, rules: [{to: [{operation: {methods: [POST], ports: ['6379']}}]}]}"
+    v = ask(build, STRICT, ap("no-post", rule), port=6379)
+    assert brief(v) == ("refused", "deny-matched", "shop/no-post")
+    assert v.message.endswith("(the connection is closed)")
+
+
+def test_methods_and_paths_decide_http_requests(build: Builder) -> None:
+    rule = "{rules: [{to: [{operation: {methods: [GET], paths: ['/v1/{*}/items']}}]}]}"
+    policy = ap("reads", rule)
+    assert brief(ask(build, STRICT, policy, method="GET", path="/v1/a/items"))[0] == "allowed"
+    assert brief(ask(build, STRICT, policy, method="POST", path="/v1/a/items"))[0] == "refused"
+    assert brief(ask(build, STRICT, policy)) == ("conditional", "depends-on-request", "shop/reads")
+
+
+def test_when_conditions_all_have_to_hold(build: Builder) -> None:
+    rule = (
+        "{rules: [{when: [{key: source.namespace, values: [shop]}, "
+        "{key: destination.port, notValues: ['6379']}]}]}"
+    )
+    assert brief(ask(build, STRICT, ap("cond", rule)))[0] == "allowed"
+    assert brief(ask(build, STRICT, ap("cond", rule), port=6379))[0] == "refused"
+
+
+def test_root_namespace_policies_apply_mesh_wide(build: Builder) -> None:
+    v = ask(
+        build,
+        STRICT,
+        ap(
+            "deny-web",
+            "{selector: {matchLabels: {app: web}}, action: DENY, rules: [{}]}",
+            ns="istio-system",
+        ),
+    )
+    assert brief(v) == ("refused", "deny-matched", "istio-system/deny-web")
+
+
+def test_target_ref_policies_do_not_apply_to_sidecars(build: Builder) -> None:
+    spec = "{targetRefs: [{kind: Service, group: '', name: web}], action: DENY, rules: [{}]}"
+    v = ask(build, STRICT, ap("waypoint-only", spec))
+    assert brief(v) == ("allowed", "no-allow-policy", None)
+    assert v.authz is not None
+    assert v.authz.notes == (
+        "AuthorizationPolicy shop/waypoint-only uses targetRefs: it applies to gateways/waypoints, "
+        "not to this sidecar",
+    )
+
+
+def test_string_and_path_matching() -> None:
+    assert [string_match(p, "cluster.local/ns/a/sa/b") for p in ("*", "*sa/b", "cluster.local/*", "x")] == [
+        True, True, True, False,
+    ]  # fmt: skip
+    assert string_match("*", "") is False
+    assert [path_match(p, "/a/b/c") for p in ("/a/{*}/c", "/a/{**}", "/a/{*}", "/a/*")] == [
+        True, True, False, True,
+    ]  # fmt: skip
+
+
+# -- proxyless ------------------------------------------------------------------------
+
+PROXYLESS = """---
+apiVersion: v1
+kind: Pod
+metadata: {name: grpc, namespace: shop, labels: {app: grpc}, annotations: {inject.istio.io/templates: grpc-agent}}
+spec: {containers: [{name: c, image: grpc:1, ports: [{containerPort: 9000}]}]}
+status: {podIP: 198.18.0.20}
+"""
+
+
+def test_proxyless_server_enforces_strict_but_not_authorization(build: Builder) -> None:
+    deny = ap("deny-all", "{action: DENY, rules: [{}]}")
+    platform = build(BASE + STRICT + PROXYLESS + deny)
+    plain = mesh_verdict(platform, "legacy/old", "shop/grpc", 9000)
+    sidecar = mesh_verdict(platform, "shop/client", "shop/grpc", 9000)
+    assert (plain.status, plain.reason) == (MeshStatus.REFUSED, MeshReason.PLAINTEXT_TO_STRICT)
+    assert (sidecar.status, sidecar.reason) == (MeshStatus.ALLOWED, MeshReason.PROXYLESS_NO_AUTHZ)
+
+
+def test_proxyless_server_treats_permissive_as_disable(build: Builder) -> None:
+    platform = build(BASE + PERMISSIVE + PROXYLESS)
+    plain = mesh_verdict(platform, "legacy/old", "shop/grpc", 9000)
+    sidecar = mesh_verdict(platform, "shop/client", "shop/grpc", 9000)
+    assert (plain.status, plain.reason) == (MeshStatus.ALLOWED, MeshReason.PROXYLESS_NO_AUTHZ)
+    assert sidecar.tls is not None
+    assert (
+        sidecar.tls.why == "auto mTLS: the destination's mode on the port is DISABLE, so plaintext"
+    )
+    assert sidecar.status is MeshStatus.ALLOWED
+
+
+def test_proxyless_client_has_no_auto_mtls(build: Builder) -> None:
+    platform = build(BASE + STRICT + PROXYLESS)
+    v = mesh_verdict(platform, "shop/grpc", "shop/web", 8080)
+    assert (v.status, v.reason) == (MeshStatus.REFUSED, MeshReason.PLAINTEXT_TO_STRICT)
