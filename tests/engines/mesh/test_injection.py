@@ -59,7 +59,8 @@ CASES = [
     ),
     (
         "istio-injection: enabled",
-        'labels: {sidecar.istio.io/inject: "true"}, annotations: {sidecar.istio.io/inject: "false"}',
+        'labels: {sidecar.istio.io/inject: "true"}, '
+        'annotations: {sidecar.istio.io/inject: "false"}',
         DataPlane.SIDECAR,
         "namespace label istio-injection=enabled; pod label sidecar.istio.io/inject=true",
         False,
@@ -97,9 +98,9 @@ CASES = [
         "team: shop",
         'annotations: {sidecar.istio.io/inject: "true"}',
         DataPlane.NONE,
-        "neither the namespace (istio-injection, istio.io/rev) nor the pod labels ask for injection "
-        "(the annotation sidecar.istio.io/inject alone does not select a pod: the webhooks read "
-        "labels)",
+        "neither the namespace (istio-injection, istio.io/rev) nor the pod labels ask for "
+        "injection (the annotation sidecar.istio.io/inject alone does not select a pod: "
+        "the webhooks read labels)",
         False,
     ),
     (

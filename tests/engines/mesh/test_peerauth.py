@@ -14,7 +14,8 @@ metadata: {name: shop, labels: {istio-injection: enabled}}
 apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: shop, labels: {app: web}}
-spec: {containers: [{name: c, image: nginx:1, ports: [{containerPort: 8080}, {containerPort: 9090}]}]}
+spec:
+  containers: [{name: c, image: nginx:1, ports: [{containerPort: 8080}, {containerPort: 9090}]}]
 """
 
 

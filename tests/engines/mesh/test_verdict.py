@@ -152,7 +152,11 @@ def test_deny_is_evaluated_before_allow(build: Builder) -> None:
     v = ask(
         build, STRICT,
         ap("allow-all", "{action: ALLOW, rules: [{}]}"),
-        ap("deny-client", "{action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/client]}}]}]}"),
+        ap(
+            "deny-client",
+            "{action: DENY, rules: [{from: [{source: "
+            "{principals: [cluster.local/ns/shop/sa/client]}}]}]}",
+        ),
     )  # fmt: skip
     assert brief(v) == ("refused", "deny-matched", "shop/deny-client")
     assert v.authz is not None and v.authz.rule_index == 0
@@ -248,7 +252,8 @@ def test_target_ref_policies_do_not_apply_to_sidecars(build: Builder) -> None:
 
 
 def test_string_and_path_matching() -> None:
-    assert [string_match(p, "cluster.local/ns/a/sa/b") for p in ("*", "*sa/b", "cluster.local/*", "x")] == [
+    principal = "cluster.local/ns/a/sa/b"
+    assert [string_match(p, principal) for p in ("*", "*sa/b", "cluster.local/*", "x")] == [
         True, True, True, False,
     ]  # fmt: skip
     assert string_match("*", "") is False
@@ -262,7 +267,11 @@ def test_string_and_path_matching() -> None:
 PROXYLESS = """---
 apiVersion: v1
 kind: Pod
-metadata: {name: grpc, namespace: shop, labels: {app: grpc}, annotations: {inject.istio.io/templates: grpc-agent}}
+metadata:
+  name: grpc
+  namespace: shop
+  labels: {app: grpc}
+  annotations: {inject.istio.io/templates: grpc-agent}
 spec: {containers: [{name: c, image: grpc:1, ports: [{containerPort: 9000}]}]}
 status: {podIP: 198.18.0.20}
 """
