@@ -10,7 +10,7 @@ from ekstwin.engines.ingress import route
 from ekstwin.loaders import load
 
 DEMO = Path(__file__).parents[3] / "examples" / "demo-platform"
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "ingress"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "checks"
 
 
 def test_route_json_for_a_prefix_rule_on_the_demo() -> None:
