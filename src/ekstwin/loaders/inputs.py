@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.findings import Diagnostic
 from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
 from ekstwin.loaders.jsonlines import pointer_lines
 from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
@@ -139,15 +139,13 @@ def _classify(col: _Collector, data: object, source: Source, lines: dict[str, in
     ):
         col.realms.append(RealmDocument(redact_realm(data), source, lines))
     elif _is_terraform(data):
-        col.diagnostics.append(
-            Diagnostic(
-                source,
-                "this is a Terraform plan or state; reading Terraform is not implemented yet",
-                "export the resources to aws.json (see docs/aws-json.md) for now",
-                level=DiagnosticLevel.WARNING,
-                code="terraform",
-            )
-        )
+        # terraform show -json of a plan or a state: its AWS resources as aws.json
+        from ekstwin.collect.terraform import terraform_to_aws
+
+        assert isinstance(data, dict)
+        doc, diags = terraform_to_aws(data, source.file, lines)
+        col.aws.append(doc)
+        col.diagnostics.extend(diags)
     else:
         col.kube.append(Document(sanitize(data), source, lines))
 
