@@ -230,10 +230,33 @@ def _status(err: int) -> str:
     return "error:" + errno.errorcode.get(err, str(err))
 
 
+def flush_conntrack(names: list[str], prefix: str) -> None:
+    """Empty the conntrack table of each namespace (ctnetlink IPCTNL_MSG_CT_DELETE
+    without attributes), so that flows from before a policy change are judged anew."""
+    import struct
+
+    netlink_netfilter = 12
+    msg_type = (1 << 8) | 2  # NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_DELETE
+    flags = 0x1 | 0x4  # NLM_F_REQUEST | NLM_F_ACK
+    for name in names:
+        enter_netns(name, prefix)
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, netlink_netfilter) as nl:
+            body = struct.pack("BBH", socket.AF_INET, 0, 0)
+            nl.send(struct.pack("=LHHLL", 16 + len(body), msg_type, flags, 1, 0) + body)
+            reply = nl.recv(4096)
+            if len(reply) >= 20:
+                err = struct.unpack("=i", reply[16:20])[0]
+                if err not in (0, -errno.ENOENT):
+                    raise AgentError(-err, f"conntrack flush in {name}: {os.strerror(-err)}")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "serve":
         with open(argv[1], encoding="utf-8") as fh:
             return serve(json.load(fh))
+    if len(argv) >= 3 and argv[0] == "flush-conntrack":
+        flush_conntrack(argv[2:], argv[1])
+        return 0
     if argv and argv[0] == "probe":
         job = json.load(sys.stdin)
         json.dump(probe(job), sys.stdout)

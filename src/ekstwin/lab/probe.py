@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ekstwin.lab.plan import INTERNET_ADDRESS, LabPlan
+from ekstwin.lab.runtime import AGENT_PATH
 from ekstwin.lab.system import LabError
 from ekstwin.model.platform import Platform
 
@@ -204,7 +205,7 @@ def _kernel(
         ],
     }
     done = subprocess.run(
-        [sys.executable, "-m", "ekstwin.lab.agent", "probe"],
+        [sys.executable, "-I", AGENT_PATH, "probe"],
         input=json.dumps(job),
         capture_output=True,
         text=True,

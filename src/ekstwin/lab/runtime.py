@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ekstwin.lab.agent import __file__ as _agent_file
 from ekstwin.lab.plan import INTERNET_ADDRESS, INTERNET_CIDR, LabPlan
 from ekstwin.lab.render import LocalEndpoint, PolicyRenderer, SnatConfig
 from ekstwin.lab.system import LabError, lab_namespaces, require_lab_host, run, run_in
@@ -43,6 +44,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_STATE_DIR = "/run/ekstwin-lab"
+#: The helper runs as a plain script (stdlib only) so that it starts fast.
+AGENT_PATH = os.path.abspath(_agent_file)
 _MAC = "ee:ee:ee:ee:ee:ee"
 _EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n"
 Progress = Callable[[str], None]
@@ -183,6 +186,10 @@ def apply_policy(platform: Platform, plan: LabPlan, pod_ips: Mapping[str, str]) 
         run_in(node.netns, ["ipset", "destroy"])
         run_in(node.netns, ["ipset", "restore"], rules.ipsets)
         run_in(node.netns, ["iptables-restore"], rules.iptables)
+    if plan.nodes:
+        # flows admitted under the previous rules must not ride on as ESTABLISHED
+        run([sys.executable, "-I", AGENT_PATH, "flush-conntrack", plan.prefix,
+             *(n.netns for n in plan.nodes)])  # fmt: skip
 
 
 def _start_listener(plan: LabPlan, state_dir: str) -> int:
@@ -199,7 +206,7 @@ def _start_listener(plan: LabPlan, state_dir: str) -> int:
     job_path = Path(state_dir) / f"{plan.prefix}listener.json"
     job_path.write_text(json.dumps(job), encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ekstwin.lab.agent", "serve", str(job_path)],
+        [sys.executable, "-I", AGENT_PATH, "serve", str(job_path)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -272,7 +279,7 @@ def _is_agent(pid: int) -> bool:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"ekstwin.lab.agent" in cmd
+    return AGENT_PATH.encode() in cmd
 
 
 def _stop(pid: int) -> bool:
