@@ -302,3 +302,25 @@ def test_proxyless_client_has_no_auto_mtls(build: Builder) -> None:
     platform = build(BASE + STRICT + PROXYLESS)
     v = mesh_verdict(platform, "shop/grpc", "shop/web", 8080)
     assert (v.status, v.reason) == (MeshStatus.REFUSED, MeshReason.PLAINTEXT_TO_STRICT)
+
+
+def test_istio_mutual_towards_a_pod_without_sidecar_is_refused(build: Builder) -> None:
+    extra = """---
+apiVersion: v1
+kind: Service
+metadata: {name: old, namespace: legacy}
+spec: {selector: {app: old}, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: old, namespace: legacy}
+spec: {host: old.legacy.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}
+"""
+    platform = build(BASE + STRICT + extra)
+    v = mesh_verdict(platform, "shop/client", "legacy/old", 8080)
+    assert (v.status, v.reason) == (MeshStatus.REFUSED, MeshReason.MTLS_TO_NON_MESH)
+    assert v.message == (
+        "DestinationRule legacy/old sets tls.mode ISTIO_MUTUAL, but legacy/old has no sidecar "
+        "(neither the namespace (istio-injection, istio.io/rev) nor the pod labels ask for "
+        "injection): it cannot answer the TLS handshake"
+    )

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -162,11 +162,13 @@ def ip_match(block: str, ip: str) -> bool:
     return addr.version == net.version and addr in net
 
 
+Matcher = Callable[[str, str], bool]
+
+
 def _field(
-    values: Sequence[str], not_values: Sequence[str], actual: str | None, match: object
+    values: Sequence[str], not_values: Sequence[str], actual: str | None, match: Matcher
 ) -> Tri:
     """One field with its ``not`` form; ``actual`` None means 'absent'."""
-    assert callable(match)
     checks: list[Tri] = []
     if values:
         checks.append(False if actual is None else any(match(v, actual) for v in values))
@@ -176,7 +178,7 @@ def _field(
 
 
 def _unknown_field(
-    values: Sequence[str], not_values: Sequence[str], actual: str | None, match: object
+    values: Sequence[str], not_values: Sequence[str], actual: str | None, match: Matcher
 ) -> Tri:
     """A field whose attribute the question may not give: unknown stays unknown."""
     if not values and not not_values:
@@ -260,7 +262,7 @@ def _condition(c: AuthzCondition, peer: Peer, req: Request) -> Tri:
     if condition_http_only(c):
         return None if req.http else True
     actual: str | None
-    match: object = string_match
+    match: Matcher = string_match
     if key in ("source.ip", "remote.ip"):
         actual, match = peer.ip, ip_match
         if actual is None:

@@ -145,8 +145,8 @@ def explain(
     if isinstance(result, ServiceVerdict):
         svc_host = host
         if svc_host is None:
-            ns, _, name = result.service.split("/", 2)
-            svc_host = f"{name.split('/')[-1]}.{ns}.{CLUSTER_DOMAIN}"
+            ns, _, name = result.service.split("/", 2)  # NS/svc/NAME
+            svc_host = f"{name}.{ns}.{CLUSTER_DOMAIN}"
         backends = tuple(_one(model, v, method, path, svc_host) for v in result.backends)
         return CombinedServiceVerdict(
             result.source, result.service, result.protocol, result.port, backends, result.problem

@@ -333,6 +333,18 @@ def mesh_verdict(
         )
     if d.kind is not EndpointKind.POD or d.pod is None or d_inj is None or not d_inj.in_mesh:
         why = d_inj.reason if d_inj is not None else "not a pod"
+        if d.pod is not None and d_inj is not None and s_inj is not None and s_inj.in_mesh:
+            dr_mode, dr = model.destination_rule_tls(d.pod)
+            if dr_mode == "ISTIO_MUTUAL" and dr is not None:
+                tls = Tls(True, f"DestinationRule {dr.meta.namespace}/{dr.meta.name} sets "
+                          "tls.mode ISTIO_MUTUAL")  # fmt: skip
+                return verdict(
+                    MeshStatus.REFUSED,
+                    MeshReason.MTLS_TO_NON_MESH,
+                    f"{tls.why}, but {d.name} has no sidecar ({why}): it cannot answer the "
+                    "TLS handshake",
+                    tls=tls,
+                )
         return verdict(
             MeshStatus.ALLOWED,
             MeshReason.NOT_IN_MESH,
