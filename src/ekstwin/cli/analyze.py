@@ -14,7 +14,12 @@ from ekstwin.cli.common import (
     load_platform,
     write_output,
 )
-from ekstwin.engines.checks import DEFAULT_DEV_NAMESPACES, CheckContext, discover_checks
+from ekstwin.engines.checks import (
+    DEFAULT_DEV_NAMESPACES,
+    DEFAULT_PROD_NAMESPACES,
+    CheckContext,
+    discover_checks,
+)
 from ekstwin.errors import ConfigError, SelectorSyntaxError
 from ekstwin.findings import DiagnosticLevel, Severity
 from ekstwin.loaders import snapshot_to_json
@@ -47,6 +52,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="Calico selector over namespace labels that marks development namespaces "
         f"(default: {DEFAULT_DEV_NAMESPACES})",
     )
+    p.add_argument(
+        "--prod-namespaces",
+        metavar="SELECTOR",
+        default=DEFAULT_PROD_NAMESPACES,
+        help="Calico selector over namespace labels that marks production namespaces "
+        f"(default: {DEFAULT_PROD_NAMESPACES})",
+    )
     p.add_argument("--check", action="append", metavar="ID", help="run only these checks")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, errors only")
     p.set_defaults(handler=run_analyze)
@@ -74,10 +86,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _context(args: argparse.Namespace) -> CheckContext:
-    try:
-        return CheckContext(dev_namespaces=parse_calico_selector(args.dev_namespaces))
-    except SelectorSyntaxError as exc:
-        raise ConfigError(f"--dev-namespaces: {exc}") from exc
+    selectors = {}
+    for option in ("dev_namespaces", "prod_namespaces"):
+        try:
+            selectors[option] = parse_calico_selector(getattr(args, option))
+        except SelectorSyntaxError as exc:
+            flag = "--" + option.replace("_", "-")
+            raise ConfigError(f"{flag}: {exc}") from exc
+    return CheckContext(**selectors)
 
 
 def _chosen(args: argparse.Namespace) -> list[type] | None:

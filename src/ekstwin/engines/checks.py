@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Namespaces whose labels match this Calico selector count as development.
 DEFAULT_DEV_NAMESPACES = 'environment in {"dev", "development", "sandbox"}'
+#: ... and these as production.
+DEFAULT_PROD_NAMESPACES = 'environment in {"production", "prod"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,17 @@ class CheckContext:
     dev_namespaces: Selector = field(
         default_factory=lambda: parse_calico_selector(DEFAULT_DEV_NAMESPACES)
     )
+    prod_namespaces: Selector = field(
+        default_factory=lambda: parse_calico_selector(DEFAULT_PROD_NAMESPACES)
+    )
 
     def is_dev_namespace(self, platform: Platform, name: str) -> bool:
         ns = platform.namespace(name)
         return ns is not None and self.dev_namespaces.matches(ns.labels)
+
+    def is_prod_namespace(self, platform: Platform, name: str) -> bool:
+        ns = platform.namespace(name)
+        return ns is not None and self.prod_namespaces.matches(ns.labels)
 
 
 class Check(ABC):

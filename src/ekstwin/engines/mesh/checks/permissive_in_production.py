@@ -11,14 +11,12 @@ from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 
-#: Namespace label values that mark production.
-PRODUCTION = frozenset({"production", "prod"})
-
 
 class MtlsNotStrictInProduction(Check):
     """
     ## What it does
-    Finds namespaces labelled `environment: production` (or `prod`) with pods
+    Finds production namespaces (labels matching `--prod-namespaces`, by default
+    `environment` is `production` or `prod`) with pods
     in the mesh whose namespace-wide mTLS mode is PERMISSIVE or DISABLE
     (written in the namespace, or inherited from the mesh-wide policy or from
     Istio's PERMISSIVE default), and workload-level PeerAuthentications there
@@ -59,7 +57,7 @@ class MtlsNotStrictInProduction(Check):
         members = mesh_members(platform)
         meshed = {k.split("/", 1)[0] for k, inj in members.items() if inj.in_mesh}
         for ns in sorted(platform.namespaces, key=lambda n: n.name):
-            if ns.labels.get("environment") not in PRODUCTION or ns.name not in meshed:
+            if not ctx.prod_namespaces.matches(ns.labels) or ns.name not in meshed:
                 continue
             wide = namespace_mtls(platform, ns.name)
             if wide.mode is not MtlsMode.STRICT:
