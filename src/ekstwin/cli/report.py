@@ -1,0 +1,51 @@
+"""``ekstwin report``: one self-contained HTML file with every view of the platform."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.errors import LoadError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write one self-contained HTML report (graph, findings, chains, ALB, DNS, IPs)",
+        description="Write the platform's summary, findings with evidence, connectivity "
+        "graph, identity chains, ALB routes, DNS plan and IP capacity as one HTML file that "
+        "opens without network access. With --compare, add the connectivity diff.",
+    )
+    add_platform_argument(p)
+    p.add_argument("--output", "-o", metavar="FILE", required=True, help="the HTML file")
+    p.add_argument(
+        "--compare",
+        action="append",
+        metavar="OLD",
+        help="an older platform (directory, files or snapshot) to diff against",
+    )
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from ekstwin.web.report import report_html
+
+    result = load_platform(args)
+    if result.input_errors and not result.platform.pods and not result.platform.aws.subnets:
+        raise LoadError("nothing could be read from the input")
+    compare = None
+    if args.compare:
+        old_args = argparse.Namespace(platform=list(args.compare), quiet=args.quiet)
+        compare = load_platform(old_args)
+    text = report_html(
+        result,
+        inputs=list(args.platform),
+        compare=compare,
+        compare_inputs=list(args.compare) if args.compare else None,
+    )
+    write_output(text, args.output)
+    if not args.quiet:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return Exit.INPUT if result.input_errors else Exit.OK

@@ -1,0 +1,54 @@
+"""``ekstwin serve``: the report's views as a local, live, read-only web UI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ekstwin.cli.common import Exit, add_platform_argument, print_diagnostics
+from ekstwin.loaders import LoadResult, load
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="a local web UI: graph, findings, chains, and can / who-can / route queries",
+        description="Serve the report's views with query endpoints, reloading when the "
+        "platform's files change. Read-only. Binds 127.0.0.1; any other address needs "
+        "--token (or EKSTWIN_TOKEN), which every request must then carry.",
+    )
+    add_platform_argument(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    p.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="require this token on every request (header X-Ekstwin-Token or ?token=); "
+        "needed to bind a non-loopback address; default: EKSTWIN_TOKEN",
+    )
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from ekstwin.web.server import ServeOptions, WebServer, environ_token
+
+    quiet = bool(args.quiet)
+
+    def loader(paths: list[str]) -> LoadResult:
+        result = load(paths)
+        print_diagnostics(result.diagnostics, quiet=quiet)
+        return result
+
+    token = args.token if args.token is not None else environ_token()
+    options = ServeOptions(tuple(args.platform), args.host, args.port, token)
+    server = WebServer(options, loader=loader)
+    shown = server.url + ("?token=…" if token else "")
+    print(f"ekstwin serve: {shown} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return Exit.OK

@@ -1,0 +1,129 @@
+"""The UI in a real browser: headless Chromium (Debian's package) through Playwright.
+
+Screenshots land in artifacts/web/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ekstwin.engines.net import can
+from ekstwin.loaders import LoadResult
+from ekstwin.web.report import report_html
+from tests.web.conftest import DEMO, RunningServer
+
+pytestmark = pytest.mark.slow
+
+CART = "shop-api/cart-api"
+PAYMENTS = "payments/payments-api"
+DECIDING = "allowed by NetworkPolicy payments/payments-api-ingress (tier default) ingress rule 0"
+
+
+def _open_workload_graph(page: Any) -> None:
+    page.click("button[data-tab=network]")
+    page.wait_for_function("window.ekstwin && window.ekstwin.graphReady === 'namespace'")
+    page.select_option("#granularity", "workload")
+    page.wait_for_function("window.ekstwin.graphReady === 'workload'")
+
+
+def _click_node(page: Any, node_id: str) -> None:
+    """Click the node where cytoscape drew it on the canvas, as a person would."""
+    pos = page.evaluate(
+        """(id) => { const cy = window.ekstwin.graph.cy; const n = cy.getElementById(id);
+                     cy.center(n); const p = n.renderedPosition();
+                     const r = cy.container().getBoundingClientRect();
+                     return {x: r.left + p.x, y: r.top + p.y}; }""",
+        node_id,
+    )
+    page.mouse.click(pos["x"], pos["y"])
+
+
+def _flow_text(page: Any, list_id: str, other: str) -> str:
+    item = page.locator(f"[data-testid={list_id}] li.flow[data-node='{other}']")
+    return str(item.inner_text())
+
+
+def test_serve_click_workload_shows_flows_and_deciding_rule(
+    page: Any, demo_server: RunningServer, artifacts: Path
+) -> None:
+    page.goto(demo_server.url)
+    page.wait_for_function("window.ekstwin && window.ekstwin.ready === true")
+    _open_workload_graph(page)
+    _click_node(page, PAYMENTS)
+    panel = page.locator("[data-testid=node-panel]")
+    panel.wait_for()
+    assert panel.locator("h3").inner_text() == PAYMENTS
+    incoming = _flow_text(page, "reached-by", CART)
+    assert DECIDING in incoming
+    assert "examples/demo-platform/k8s/payments/network-policies.yaml:63" in incoming
+    assert page.locator("#endpoint-select").input_value() == PAYMENTS
+    page.screenshot(path=str(artifacts / "serve-workload-graph.png"), full_page=False)
+    assert page.ekstwin_errors == []
+
+
+def test_serve_can_query_in_the_ui(
+    page: Any, demo_server: RunningServer, demo: LoadResult, artifacts: Path
+) -> None:
+    src = next(p.key for p in demo.platform.pods if p.workload_key == CART)
+    dst = next(p.key for p in demo.platform.pods if p.workload_key == PAYMENTS)
+    expected = can(demo.platform, src, dst, 8080, "TCP").to_json()
+    page.goto(demo_server.url)
+    page.wait_for_function("window.ekstwin && window.ekstwin.ready === true")
+    page.click("button[data-tab=query]")
+    page.fill("#q-can input[name=from]", src)
+    page.fill("#q-can input[name=to]", dst)
+    page.fill("#q-can input[name=port]", "8080")
+    page.click("#q-can button[type=submit]")
+    verdict = page.locator("[data-testid=can-verdict]")
+    verdict.wait_for()
+    word = "ALLOWED" if expected["allowed"] else "DENIED"
+    assert verdict.inner_text() == f"{src} \u2192 {dst} TCP/8080: {word}"
+    result = page.locator("[data-testid=query-result]")
+    assert str(expected["ingress"]["message"]) in result.inner_text()  # type: ignore[index]
+    shown = json.loads(result.locator("pre").text_content())
+    assert shown == expected
+    page.screenshot(path=str(artifacts / "serve-can-query.png"), full_page=False)
+
+    page.fill("#q-can input[name=from]", "nowhere/nothing")
+    page.click("#q-can button[type=submit]")
+    page.locator("[data-testid=query-error]").wait_for()
+    assert "no pod nowhere/nothing" in page.locator("[data-testid=query-error]").inner_text()
+    assert page.ekstwin_errors == []
+
+
+def test_report_opens_from_disk_without_network_and_shows_graph(
+    page: Any, demo: LoadResult, tmp_path: Path, artifacts: Path
+) -> None:
+    out = tmp_path / "report.html"
+    out.write_text(report_html(demo, inputs=[str(DEMO)], compare=demo), encoding="utf-8")
+    attempted: list[str] = []
+
+    def block(route: Any) -> None:
+        url = route.request.url
+        if url.startswith("file://"):
+            route.continue_()
+        else:
+            attempted.append(url)
+            route.abort()
+
+    page.route("**/*", block)
+    page.goto(out.as_uri())
+    page.wait_for_function("window.ekstwin && window.ekstwin.ready === true")
+    _open_workload_graph(page)
+    nodes = page.evaluate("window.ekstwin.graph.cy.nodes(\"[kind = 'endpoint']\").length")
+    assert nodes == len({p.workload_key for p in demo.platform.pods})
+    _click_node(page, PAYMENTS)
+    assert DECIDING in _flow_text(page, "reached-by", CART)
+    page.screenshot(path=str(artifacts / "report-workload-graph.png"), full_page=False)
+    page.click("button[data-tab=ipam]")
+    page.locator("[data-testid=ip-chart] svg.ipchart rect").first.wait_for()
+    page.screenshot(path=str(artifacts / "report-ip-capacity.png"), full_page=False)
+    page.click("button[data-tab=findings]")
+    page.screenshot(path=str(artifacts / "report-findings.png"), full_page=False)
+    assert page.locator("[data-testid=unavailable]").count() == 0
+    assert attempted == []
+    assert page.ekstwin_errors == []
