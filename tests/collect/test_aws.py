@@ -10,7 +10,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from tests.collect.provision import IdMap, equivalent, provision
 
 from ekstwin.analysis import analyze
 from ekstwin.cli.main import main
@@ -19,6 +18,7 @@ from ekstwin.collect.policy import IAM_ACTIONS, iam_policy, is_read_only_action
 from ekstwin.loaders import load
 from ekstwin.loaders.aws import build_aws, load_aws_text
 from ekstwin.reporters.json_report import JsonReporter
+from tests.collect.provision import IdMap, equivalent, provision
 
 boto3 = pytest.importorskip("boto3")
 
