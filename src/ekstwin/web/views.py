@@ -78,15 +78,16 @@ def _graph(model: Any, by: Any) -> dict[str, object]:
     from ekstwin.engines.net.matrix import group_of, pod_flows
 
     m = matrix(model, by)
-    example: dict[tuple[str, str], tuple[Any, Any]] = {}
-    for a, b, _cid in pod_flows(model):
-        example.setdefault((group_of(a, by), group_of(b, by)), (a, b))
+    # One pod pair per group pair, explained on the first port that pair allows.
+    example: dict[tuple[str, str], tuple[Any, Any, int]] = {}
+    for a, b, cid in pod_flows(model):
+        example.setdefault((group_of(a, by), group_of(b, by)), (a, b, cid))
     flows: list[dict[str, object]] = []
     for f in m.flows:
         row = f.to_json()
         why: object = None
         pair = example.get((f.source, f.destination))
-        first = _first_port(f.allow)
+        first = _first_port(model.conns(pair[2])) if pair is not None else None
         if pair is not None and first is not None:
             why = model.verdict(pair[0], pair[1], first[0], first[1]).to_json()
         row["why"] = why
