@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ekstwin.engines import iam
 from ekstwin.engines.storage.model import EbsParameters, ebs_csi_identity, is_ebs
 from ekstwin.model.aws import Arn, EksCluster, KmsKey
 from ekstwin.model.platform import Platform
@@ -117,11 +118,22 @@ KeyEvaluator = Callable[[Platform, KmsKey, str, str, Mapping[str, str]], KeyDeci
 def key_decision(
     platform: Platform, key: KmsKey, principal_arn: str, action: str, context: Mapping[str, str]
 ) -> KeyDecision | None:
-    """May the role ``principal_arn`` perform ``action`` on ``key``? None when unknown."""
-    try:
-        from ekstwin.engines import iam
-    except ImportError:
+    """May the role ``principal_arn`` perform ``action`` on ``key``? None when unknown.
+
+    Unknown also covers a key without a policy in the input (every real key
+    has one, so it was not collected) and policies that do not parse.
+    """
+    if not key.policy or "Statement" not in key.policy:
         return None
+    try:
+        return _key_decision(platform, key, principal_arn, action, context)
+    except iam.PolicyError:
+        return None
+
+
+def _key_decision(
+    platform: Platform, key: KmsKey, principal_arn: str, action: str, context: Mapping[str, str]
+) -> KeyDecision | None:
     role = platform.aws.role(principal_arn)
     if role is None or role.account_id is None:
         return None
