@@ -17,14 +17,12 @@ export function portsText(allow) {
 
 function decision(label, d) {
   if (!d) return null;
-  const policy = d.policy ? `${d.policy.kind} ${d.policy.namespace ? d.policy.namespace + "/" : ""}${d.policy.name}` : null;
   return h(
     "div",
     { class: "decision " + (d.allowed ? "allow" : "deny") },
     h("span", { class: "dir" }, label),
     h("span", { class: "verdict" }, d.allowed ? "allow" : "deny"),
     h("span", { class: "msg" }, d.message),
-    policy && d.rule !== null && d.rule !== undefined ? h("span", { class: "rule" }, ` rule ${d.rule}`) : null,
     location(d.file, d.line),
   );
 }
