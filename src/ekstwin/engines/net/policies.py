@@ -12,7 +12,7 @@ rules all Allow.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ekstwin.engines.net.connections import PORT_PROTOCOLS, ConnectionSet
@@ -124,13 +124,22 @@ class K8sPeer:
 
     peer: NetpolPeer
     policy_namespace: str
+    _block: tuple[Cidr, tuple[Cidr, ...]] | None = field(
+        init=False, compare=False, repr=False, default=None
+    )
+
+    def __post_init__(self) -> None:
+        b = self.peer.ip_block
+        if b is not None:
+            parsed = (Cidr.parse(b.cidr), tuple(Cidr.parse(e) for e in b.except_))
+            object.__setattr__(self, "_block", parsed)
 
     def matches(self, ep: Endpoint, ctx: MatchContext) -> bool:
-        block = self.peer.ip_block
-        if block is not None:
-            if not Cidr.parse(block.cidr).contains(ep.ip):
+        if self._block is not None:
+            cidr, excepts = self._block
+            if not cidr.contains(ep.ip):
                 return False
-            return not any(Cidr.parse(e).contains(ep.ip) for e in block.except_)
+            return not any(e.contains(ep.ip) for e in excepts)
         if ep.kind is not EndpointKind.POD:
             return False
         ns_sel = self.peer.namespace_selector
@@ -188,6 +197,14 @@ class CalicoEntity:
 
     entity: EntityRule
     policy_namespace: str | None  # None for a GlobalNetworkPolicy
+    _nets: tuple[tuple[Cidr, ...], tuple[Cidr, ...]] = field(
+        init=False, compare=False, repr=False, default=((), ())
+    )
+
+    def __post_init__(self) -> None:
+        nets = tuple(Cidr.parse(n) for n in self.entity.nets)
+        not_nets = tuple(Cidr.parse(n) for n in self.entity.not_nets)
+        object.__setattr__(self, "_nets", (nets, not_nets))
 
     @property
     def has_source_ports(self) -> bool:
@@ -239,9 +256,10 @@ class CalicoEntity:
 
     def matches(self, ep: Endpoint, ctx: MatchContext) -> bool:
         e = self.entity
-        if e.nets and not any(Cidr.parse(n).contains(ep.ip) for n in e.nets):
+        nets, not_nets = self._nets
+        if nets and not any(c.contains(ep.ip) for c in nets):
             return False
-        if e.not_nets and any(Cidr.parse(n).contains(ep.ip) for n in e.not_nets):
+        if not_nets and any(c.contains(ep.ip) for c in not_nets):
             return False
         sets = ctx.sets_containing(ep.ip) if ctx.network_sets else ()
         if self._positive() and not (
