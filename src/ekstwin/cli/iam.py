@@ -51,7 +51,9 @@ def _register_queries(isub: argparse._SubParsersAction[argparse.ArgumentParser])
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(handler=run_pod)
 
-    w = isub.add_parser("who-can", help="which pods can perform ACTION on RESOURCE, with chains")
+    w = isub.add_parser(
+        "who-can", help="which pods and people can perform ACTION on RESOURCE, with chains"
+    )
     _platform_argument(w)
     w.add_argument("action", metavar="ACTION")
     w.add_argument("resource", metavar="RESOURCE")
@@ -115,14 +117,26 @@ def run_pod(args: argparse.Namespace) -> int:
 
 
 def run_who_can(args: argparse.Namespace) -> int:
+    from ekstwin.engines.access import AccessAnalyzer
+
     platform = _platform_result(args)
     result = who_can(platform, args.action, args.resource)
+    people = AccessAnalyzer(platform).aws_who_can(args.action, args.resource)
     if args.format == "json":
-        write_output(json.dumps(result.to_json(), indent=2), args.output)
+        doc = {**result.to_json(), "people": [p.to_json() for p in people]}
+        write_output(json.dumps(doc, indent=2), args.output)
         return Exit.OK
-    lines = [f"{args.action} on {args.resource}: {len(result.entries)} pod role(s)"]
+    lines = [
+        f"{args.action} on {args.resource}: {len(result.entries)} pod role(s), "
+        f"{len(people)} person role(s)"
+    ]
     for e in result.entries:
         lines.append(f"{e.pod} via {e.via.value} {e.role_arn}: {e.decision.reason}")
+    for g in people:
+        lines.append(
+            f"{g.login} (Keycloak {g.keycloak_user}) via {g.client_id} -> {g.role_arn}: "
+            f"{g.decision.reason}"
+        )
     write_output("\n".join(lines), args.output)
     return Exit.OK
 

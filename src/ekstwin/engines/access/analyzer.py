@@ -26,7 +26,7 @@ from ekstwin.engines.access.sso import (
     client_grants,
     parse_role_pair,
 )
-from ekstwin.engines.iam import IamAnalyzer
+from ekstwin.engines.iam import Decision, IamAnalyzer, Request
 from ekstwin.model.aws import EksCluster
 from ekstwin.model.k8s import Pod
 from ekstwin.model.keycloak import Realm, User
@@ -38,6 +38,7 @@ __all__ = [
     "Capability",
     "Grant",
     "Person",
+    "PersonAwsGrant",
     "PodRoleChain",
     "Reason",
     "SubjectAccess",
@@ -245,6 +246,35 @@ _RBAC_GROUP = {
     "clusterroles": "rbac.authorization.k8s.io",
     "rolebindings": "rbac.authorization.k8s.io",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAwsGrant:
+    """A person who can perform an AWS action, and the chain that gets them there."""
+
+    login: str
+    keycloak_user: str
+    client_id: str
+    role_arn: str
+    granted_by: tuple[str, ...]
+    decision: Decision
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "github_login": self.login,
+            "keycloak_user": self.keycloak_user,
+            "client_id": self.client_id,
+            "role_arn": self.role_arn,
+            "granted_by": list(self.granted_by),
+            "decision": self.decision.to_json(),
+            "chain": [
+                f"GitHub login {self.login} -> Keycloak user {self.keycloak_user}",
+                f"Keycloak client {self.client_id} asserts role {self.role_arn} "
+                f"({', '.join(self.granted_by) or 'directly'})",
+                f"AssumeRoleWithSAML {self.role_arn}: allowed by its trust policy",
+                f"{self.role_arn}: {self.decision.reason}",
+            ],
+        }
 
 
 @dataclass(slots=True)
@@ -576,6 +606,35 @@ class AccessAnalyzer:
             person.login, person.realm, person.username, True, person.clients, person.aws_roles,
             tuple(perms), tuple(kube), tuple(notes),
         )  # fmt: skip
+
+    def aws_who_can(
+        self, action: str, resource: str, context: dict[str, object] | None = None
+    ) -> tuple[PersonAwsGrant, ...]:
+        """People who can perform ``action`` on ``resource`` through an SSO role."""
+        ctx = Request.make_context(context or {})
+        region = self.cluster.region if self.cluster else None
+        out: list[PersonAwsGrant] = []
+        for person in self.people():
+            if not person.enabled:
+                continue
+            for claim in person.aws_roles:
+                if not claim.result.ok:
+                    continue
+                decision = self.iam.role_decision(
+                    claim.role_arn, person.session_name, action, resource, ctx, region=region
+                )
+                if decision is not None and decision.allowed:
+                    out.append(
+                        PersonAwsGrant(
+                            person.login,
+                            person.username,
+                            claim.client_id,
+                            claim.role_arn,
+                            claim.granted_by,
+                            decision,
+                        )
+                    )
+        return tuple(sorted(out, key=lambda g: (g.login.lower(), g.role_arn)))
 
     def service_account(self, namespace: str, name: str) -> SubjectAccess:
         return self.subject_access(

@@ -24,7 +24,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -677,6 +677,41 @@ class IamAnalyzer:
 
     # -- who can
 
+    def role_decision(
+        self,
+        role_arn: str,
+        session: str,
+        action: str,
+        resource: str,
+        context: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        region: str | None = None,
+    ) -> Decision | None:
+        """What a session of ``role_arn`` may do on ``resource``; None for unknown roles.
+
+        The request carries what AWS adds to a role session's call over TLS
+        (principal, account, requested region: the resource's, else ``region``),
+        then ``context``; a resource policy known for ``resource`` takes part.
+        """
+        parsed = self.catalog.get(role_arn)
+        if parsed is None:
+            return None
+        principal = role_session(role_arn, session)
+        policies = parsed.policy_set()
+        resource_policy = self._resource_policy(resource)
+        if resource_policy is not None:
+            policies = PolicySet(
+                identity=policies.identity,
+                permissions_boundary=policies.permissions_boundary,
+                scps=policies.scps,
+                resource_policy=resource_policy,
+            )
+        parts = resource.split(":", 5)
+        if len(parts) == 6 and parts[3]:
+            region = parts[3]
+        request_ctx = {**session_context(principal, region), **(context or {})}
+        return self.evaluator.evaluate(Request(principal, action, resource, request_ctx), policies)
+
     def who_can(
         self, action: str, resource: str, context: dict[str, object] | None = None
     ) -> WhoCan:
@@ -687,32 +722,19 @@ class IamAnalyzer:
             for grant in access.roles:
                 if not grant.obtained:
                     continue
-                parsed = self.catalog.get(grant.role_arn)
-                if parsed is None:
-                    continue
-                principal = role_session(grant.role_arn, "pod")
-                policies = parsed.policy_set()
-                resource_policy = self._resource_policy(resource)
-                if resource_policy is not None:
-                    policies = PolicySet(
-                        identity=policies.identity,
-                        permissions_boundary=policies.permissions_boundary,
-                        scps=policies.scps,
-                        resource_policy=resource_policy,
-                    )
-                parts = resource.split(":", 5)
                 cluster = self.platform.aws.cluster(access.cluster or "")
-                region = parts[3] if len(parts) == 6 and parts[3] else None
-                pod_ctx = {
-                    **session_context(principal, region or (cluster.region if cluster else None)),
-                    **ctx,
-                }
+                pod_ctx = dict(ctx)
                 if grant.via is Via.POD_IDENTITY and access.cluster is not None:
                     pod_ctx.update(_pod_identity_tags(self.platform, access, pod))
-                decision = self.evaluator.evaluate(
-                    Request(principal, action, resource, pod_ctx), policies
+                decision = self.role_decision(
+                    grant.role_arn,
+                    "pod",
+                    action,
+                    resource,
+                    pod_ctx,
+                    region=cluster.region if cluster else None,
                 )
-                if decision.allowed:
+                if decision is not None and decision.allowed:
                     entries.append(
                         WhoCanEntry(pod.key, grant.via, grant.role_arn, decision, grant.steps)
                     )
