@@ -9,7 +9,10 @@ import json
 
 from ekstwin.analysis import analyze
 from ekstwin.cli.common import Exit, add_output_arguments, load_platform, write_output
+from ekstwin.cli.mesh import combined_text
 from ekstwin.engines.checks import CheckContext, discover_checks
+from ekstwin.engines.mesh import MeshModel, explain, mesh_matrix
+from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
 from ekstwin.engines.net import (
     Decision,
     Granularity,
@@ -27,7 +30,9 @@ from ekstwin.reporters.interface import ReportFormat, reporter_for
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("net", help="pod reachability: can, matrix, diff, lint")
+    p = sub.add_parser(
+        "net", help="pod reachability (network policy and the Istio mesh): can, matrix, diff, lint"
+    )
     nsub = p.add_subparsers(dest="net_command", required=True, metavar="COMMAND")
 
     c = nsub.add_parser("can", help="may one endpoint reach another on a port, and why")
@@ -36,6 +41,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP", "ICMP"])
+    c.add_argument("--method", help="HTTP method, for the mesh's AuthorizationPolicy rules")
+    c.add_argument("--path", help="HTTP path, for the mesh's AuthorizationPolicy rules")
+    c.add_argument("--host", help="HTTP Host/authority, for the mesh's rules")
+    c.add_argument("--no-mesh", action="store_true", help="judge the network layer only (no Istio)")
     add_output_arguments(c, ["table", "json"])
     c.add_argument("--quiet", "-q", action="store_true")
     c.set_defaults(handler=run_can)
@@ -43,6 +52,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m = nsub.add_parser("matrix", help="allowed connections between every pair of endpoints")
     m.add_argument("platform", nargs="+", metavar="PLATFORM")
     m.add_argument("--by", choices=[g.value for g in Granularity], default="pod")
+    m.add_argument(
+        "--mesh",
+        action="store_true",
+        help="with --by pod: add, per flow, the declared TCP ports the mesh refuses "
+        "(JSON key mesh_refused)",
+    )
     add_output_arguments(m, ["table", "json", "csv", "dot"])
     m.add_argument("--quiet", "-q", action="store_true")
     m.set_defaults(handler=run_matrix)
@@ -79,27 +94,64 @@ def _verdict_text(v: Verdict) -> str:
     return "\n".join([head, _decision_line(v.egress), _decision_line(v.ingress)])
 
 
+def _combined_json(v: CombinedVerdict) -> dict[str, object]:
+    """The network verdict's JSON, with ``allowed`` for both layers and the mesh's part."""
+    decided = v.decided_by
+    return {
+        **v.network.to_json(),
+        "allowed": v.allowed,
+        "network_allowed": v.network.allowed,
+        "status": v.status,
+        "decided_by": None if decided is None else decided.value,
+        "mesh": v.mesh.to_json(),
+    }
+
+
 def run_can(args: argparse.Namespace) -> int:
     model = _model(args)
     try:
-        result = can(model, args.source, args.destination, args.port, args.protocol)
+        if args.no_mesh:
+            result: Verdict | ServiceVerdict | CombinedVerdict | CombinedServiceVerdict = can(
+                model, args.source, args.destination, args.port, args.protocol
+            )
+        else:
+            result = explain(
+                MeshModel(model.platform, model),
+                args.source,
+                args.destination,
+                args.port,
+                args.protocol,
+                method=args.method,
+                path=args.path,
+                host=args.host,
+            )
     except NetQueryError as exc:
         raise ConfigError(str(exc)) from exc
     if args.format == "json":
-        write_output(json.dumps(result.to_json(), indent=2), args.output)
+        if isinstance(result, CombinedVerdict):
+            doc = _combined_json(result)
+        elif isinstance(result, CombinedServiceVerdict):
+            doc = {**result.to_json(), "backends": [_combined_json(b) for b in result.backends]}
+        else:
+            doc = result.to_json()
+        write_output(json.dumps(doc, indent=2), args.output)
         return Exit.OK
-    if isinstance(result, ServiceVerdict):
+    if isinstance(result, ServiceVerdict | CombinedServiceVerdict):
         lines = [
             f"{result.source} -> {result.service} {result.protocol}/{result.port}: "
-            + ("ALLOWED (to some backend)" if result.allowed else "DENIED")
+            + ("ALLOWED (to some backend)" if result.allowed else "NOT ALLOWED (to any backend)")
         ]
         if result.problem:
             lines.append(f"  {result.problem}")
-        lines.extend(_verdict_text(v) for v in result.backends)
+        lines.extend(_any_text(v) for v in result.backends)
         write_output("\n".join(lines), args.output)
     else:
-        write_output(_verdict_text(result), args.output)
+        write_output(_any_text(result), args.output)
     return Exit.OK
+
+
+def _any_text(v: Verdict | CombinedVerdict) -> str:
+    return combined_text(v) if isinstance(v, CombinedVerdict) else _verdict_text(v)
 
 
 def _matrix_text(m: Matrix, fmt: str) -> str:
@@ -125,8 +177,23 @@ def _matrix_text(m: Matrix, fmt: str) -> str:
 
 
 def run_matrix(args: argparse.Namespace) -> int:
-    m = matrix(_model(args), Granularity(args.by))
-    write_output(_matrix_text(m, args.format), args.output)
+    model = _model(args)
+    m = matrix(model, Granularity(args.by))
+    if not args.mesh:
+        write_output(_matrix_text(m, args.format), args.output)
+        return Exit.OK
+    if Granularity(args.by) is not Granularity.POD or args.format != "json":
+        raise ConfigError("--mesh goes with --by pod --format json")
+    refused = {
+        (f.source, f.destination): [r.to_json() for r in f.refused]
+        for f in mesh_matrix(MeshModel(model.platform, model)).flows
+    }
+    doc = m.to_json()
+    flows = doc["flows"]
+    assert isinstance(flows, list)
+    for flow in flows:
+        flow["mesh_refused"] = refused.get((flow["from"], flow["to"]), [])
+    write_output(json.dumps(doc, indent=1), args.output)
     return Exit.OK
 
 
