@@ -1,0 +1,1 @@
+"""Checks of the net engine, one per file."""

@@ -1,0 +1,116 @@
+"""NET001."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ekstwin.engines.checks import Check, CheckContext
+from ekstwin.engines.net.endpoints import EndpointKind
+from ekstwin.engines.net.lint import (
+    LintModel,
+    first_items,
+    may_select_host_endpoints,
+    policy_meta,
+    policy_ref,
+)
+from ekstwin.engines.net.policies import CompiledPolicy
+from ekstwin.findings import Confidence, Finding, Severity
+from ekstwin.model.platform import Platform
+
+
+def _selection_text(p: CompiledPolicy) -> list[str]:
+    if p.k8s is not None:
+        sel = str(p.k8s.pod_selector) or "{} (every pod)"
+        return [f"podSelector {sel} in namespace {p.namespace}"]
+    pol = p.calico
+    assert pol is not None
+    out = [f"selector {pol.selector}" + (f" in namespace {p.namespace}" if p.namespace else "")]
+    if pol.namespace_selector is not None:
+        out.append(f"namespaceSelector {pol.namespace_selector}")
+    if pol.service_account_selector is not None:
+        out.append(f"serviceAccountSelector {pol.service_account_selector}")
+    return out
+
+
+class PolicySelectsNoPod(Check):
+    """
+    ## What it does
+    Finds network policies that apply to no pod of the platform: a Kubernetes
+    NetworkPolicy whose `podSelector` matches no pod of its namespace, a
+    Calico NetworkPolicy whose `selector` (and `serviceAccountSelector`)
+    matches no pod of its namespace, a Calico GlobalNetworkPolicy whose
+    `selector`, `namespaceSelector` and `serviceAccountSelector` together
+    match no pod. Pods on the host network do not count: pod policy does not
+    apply to them.
+
+    A GlobalNetworkPolicy that may be meant for host endpoints is left
+    alone: one with `doNotTrack` or `preDNAT` (host endpoints only), and,
+    when the input holds HostEndpoint objects, one without a namespace or
+    service-account scope. Pods are those of the input and those its
+    workloads would create.
+
+    ## Why is this bad?
+    A policy that selects nothing protects nothing. It is usually a typo in a
+    label, a label that changed in the workload and not in the policy, or a
+    policy left behind by a removed workload. Reviewers read it as if it
+    isolated something, so the pods it was written for stay open.
+
+    ## Example
+    ```yaml
+    kind: NetworkPolicy
+    metadata: {name: db-ingress, namespace: shop}
+    spec:
+      podSelector:
+        matchLabels: {app: postgress}   # the pods are labelled app=postgres
+      policyTypes: [Ingress]
+    ```
+
+    ## Fix
+    Correct the selector so that it matches the pods it is meant for
+    (`kubectl get pods -l app=postgres -n shop` lists them), or delete the
+    policy.
+
+    ## References
+    - Kubernetes documentation: Network Policies, "The NetworkPolicy resource" (podSelector)
+    - Calico documentation: NetworkPolicy and GlobalNetworkPolicy resources, selector,
+      namespaceSelector and serviceAccountSelector
+    """
+
+    id = "NET001"
+    slug = "policy-selects-no-pod"
+    title = "Network policy selects no pod"
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+
+    def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
+        lm = LintModel(platform)
+        for _, p in lm.policies():
+            if lm.selected_pods(p) or may_select_host_endpoints(p, platform):
+                continue
+            meta = policy_meta(p)
+            evidence = _selection_text(p)
+            if p.namespace is not None:
+                in_ns = [e for e in lm.endpoints if e.namespace == p.namespace]
+                pods = [e.name for e in in_ns if e.kind is EndpointKind.POD]
+                hosts = [e.name for e in in_ns if e.kind is not EndpointKind.POD]
+                if not in_ns:
+                    evidence.append(f"namespace {p.namespace} has no pod")
+                else:
+                    evidence.append(
+                        f"namespace {p.namespace} has {len(pods)} pod(s), none selected"
+                        + (f": {first_items(pods)}" if pods else "")
+                    )
+                if hosts:
+                    evidence.append(
+                        f"host-network pods are not subject to pod policy: {first_items(hosts)}"
+                    )
+            else:
+                evidence.append(f"none of the {len(lm.pods)} pods of the platform is selected")
+            yield self.finding(
+                policy_ref(p),
+                f"{p.id} (tier {p.tier}) selects no pod, so it protects nothing",
+                meta.line_of("/spec/selector" if p.calico is not None else "/spec/podSelector"),
+                evidence=evidence,
+                fix="correct the selector to match the pods the policy is meant for, "
+                "or delete the policy",
+            )

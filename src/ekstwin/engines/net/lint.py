@@ -1,0 +1,437 @@
+"""What the NET checks share: the compiled platform, endpoint classes, ordered walks.
+
+The checks read the net engine through its public objects only: ``NetModel``
+(its endpoints), ``can`` and ``matrix``, and the compiled tiers, policies and
+rules of :mod:`ekstwin.engines.net.policies`. :class:`LintModel` puts them
+together once per check run and adds what the checks need beyond a single
+verdict:
+
+- endpoint classes over every pod, host-network pod and a representative
+  address of each stretch of the IPv4 space that no named CIDR splits, so a
+  question "for every peer" is asked once per class;
+- :meth:`LintModel.applicable`: the tiers, policies and rules that apply to
+  an endpoint in a direction, in Calico's order, optionally without one policy;
+- :func:`walk` (the connections the ordered decisions allow for one pair, as
+  the engine computes them) and :func:`reaching` (the connections still
+  undecided when evaluation arrives at one rule, and what decided the rest).
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from ekstwin.engines.net import NetModel
+from ekstwin.engines.net.connections import ConnectionSet
+from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind, namespace_labels
+from ekstwin.engines.net.policies import (
+    CalicoPorts,
+    CompiledPolicy,
+    CompiledRule,
+    CompiledTier,
+    Direction,
+    K8sPeers,
+    K8sPorts,
+    MatchContext,
+    compile_network_sets,
+    compile_policies,
+)
+from ekstwin.model.calico import Action
+from ekstwin.model.k8s import Meta
+from ekstwin.model.platform import Platform
+from ekstwin.model.selectors import Global
+from ekstwin.model.source import ObjectRef, Source
+
+__all__ = [
+    "SYSTEM_NAMESPACES",
+    "Applicable",
+    "EndpointClass",
+    "LintModel",
+    "Reach",
+    "policy_meta",
+    "policy_ref",
+    "rule_location",
+    "rule_pointer",
+    "rule_text",
+    "is_unconditional",
+    "reaching",
+    "walk",
+    "first_items",
+    "has_host_endpoints",
+    "may_select_host_endpoints",
+]
+
+#: Namespaces NET003 leaves alone: Kubernetes' own (EKS runs its add-ons there).
+SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
+
+#: (tier, ((policy, rules whose subject side matches), ...)), in evaluation order.
+Applicable = tuple[
+    tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
+]
+
+_DECIDING = (Action.ALLOW, Action.DENY, Action.PASS)
+
+
+# --------------------------------------------------------------------------- policies
+
+
+def policy_meta(p: CompiledPolicy) -> Meta:
+    """The manifest metadata of a compiled policy."""
+    if p.k8s is not None:
+        return p.k8s.meta
+    assert p.calico is not None
+    return p.calico.meta
+
+
+def policy_ref(p: CompiledPolicy) -> ObjectRef:
+    meta = policy_meta(p)
+    return ObjectRef(meta.kind, meta.name, meta.namespace)
+
+
+def rule_pointer(direction: Direction, index: int) -> str:
+    return f"/spec/{direction.value}/{index}"
+
+
+def rule_location(p: CompiledPolicy, r: CompiledRule) -> Source | None:
+    return r.location or policy_meta(p).line_of(rule_pointer(r.direction, r.index))
+
+
+def rule_text(p: CompiledPolicy, r: CompiledRule) -> str:
+    """``NetworkPolicy shop/web (tier default) ingress rule 0 (Allow)``."""
+    return f"{p.id} (tier {p.tier}) {r.direction.value} rule {r.index} ({r.action.value})"
+
+
+def _calico_rule_is_l4(r: CompiledRule) -> bool:
+    """False when the rule matches on something the twin judges only partly:
+    HTTP fields, Kubernetes Services, IPv6, or source ports."""
+    if r.never:
+        return False
+    if not isinstance(r.ports, CalicoPorts):
+        return True
+    rule = r.ports.rule
+    if rule.http is not None or rule.ip_version == 6:
+        return False
+    return rule.source.services is None and rule.destination.services is None
+
+
+def is_unconditional(r: CompiledRule) -> bool:
+    """Does the rule match every peer on every connection (for an endpoint its
+    subject side already matched)?
+
+    True for a Kubernetes rule without ports whose peers are absent or include
+    an ipBlock 0.0.0.0/0 without except, and for a Calico rule without
+    protocol, ICMP, HTTP, IPv6 or destination-port criteria whose peer entity
+    (the source of an ingress rule, the destination of an egress rule) has no
+    criterion (``nets: [0.0.0.0/0]`` alone counts as none).
+    """
+    if r.never:
+        return False
+    if isinstance(r.ports, K8sPorts):
+        if r.ports.ports:
+            return False
+        assert isinstance(r.peer, K8sPeers)
+        if not r.peer.peers:
+            return True
+        for peer in r.peer.peers:
+            b = peer.peer.ip_block
+            if b is not None and not b.except_ and _is_everything(Cidr.parse(b.cidr)):
+                return True
+        return False
+    assert isinstance(r.ports, CalicoPorts)
+    rule = r.ports.rule
+    if (
+        rule.protocol is not None
+        or rule.not_protocol is not None
+        or rule.icmp is not None
+        or rule.not_icmp is not None
+        or rule.http is not None
+        or rule.ip_version == 6
+        or rule.destination.ports
+        or rule.destination.not_ports
+    ):
+        return False
+    e = rule.source if r.direction is Direction.INGRESS else rule.destination
+    if e.nets and not any(_is_everything(Cidr.parse(n)) for n in e.nets):
+        return False
+    return not (
+        e.not_nets
+        or e.selector is not None
+        or e.not_selector is not None
+        or e.namespace_selector is not None
+        or e.service_accounts is not None
+        or e.services is not None
+    )
+
+
+def _is_everything(c: Cidr) -> bool:
+    return c.first == 0 and c.last == 0xFFFFFFFF
+
+
+# --------------------------------------------------------------------------- classes
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointClass:
+    """Endpoints no policy of the platform can tell apart; ``rep`` stands for all."""
+
+    index: int
+    rep: Endpoint
+    members: tuple[Endpoint, ...]
+    #: For an address class: the (first, last) address of the stretch it stands for.
+    span: tuple[int, int] | None = None
+
+    @property
+    def is_pod(self) -> bool:
+        return self.rep.kind is EndpointKind.POD
+
+    def describe(self) -> str:
+        if self.span is not None:
+            lo, hi = (str(ipaddress.IPv4Address(x)) for x in self.span)
+            return lo if lo == hi else f"{lo}-{hi}"
+        names = sorted(m.name for m in self.members)
+        more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+        return ", ".join(names[:3]) + more
+
+
+def _named_cidrs(platform: Platform) -> list[Cidr]:
+    texts: set[str] = set()
+    for np in platform.network_policies:
+        for r in np.ingress + np.egress:
+            for peer in r.peers:
+                if peer.ip_block is not None:
+                    texts.add(peer.ip_block.cidr)
+                    texts.update(peer.ip_block.except_)
+    for cp in platform.calico_policies:
+        for cr in cp.ingress + cp.egress:
+            for e in (cr.source, cr.destination):
+                texts.update(e.nets)
+                texts.update(e.not_nets)
+    for s in platform.network_sets:
+        texts.update(s.nets)
+    return [c for c in (Cidr.parse(t) for t in sorted(texts)) if c.first <= c.last]
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What happens to a rule's traffic for one (subject, peer) pair."""
+
+    undecided: ConnectionSet  # still undecided when evaluation reaches the rule
+    deciders: tuple[str, ...]  # what decided the part of the rule's traffic that is not
+
+
+class LintModel:
+    """The platform compiled for the NET checks (built once per check run)."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.model = NetModel(platform)
+        self.ns_labels = namespace_labels(platform)
+        self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
+        self.tiers: tuple[CompiledTier, ...] = compile_policies(platform)
+        self.endpoints: tuple[Endpoint, ...] = tuple(
+            self.model.endpoints[k] for k in sorted(self.model.endpoints)
+        )
+        self.pods: tuple[Endpoint, ...] = tuple(
+            e for e in self.endpoints if e.kind is EndpointKind.POD
+        )
+        self.classes: tuple[EndpointClass, ...] = self._build_classes()
+        self._applicable: dict[tuple[int, Direction, int], Applicable] = {}
+        self._peer: dict[tuple[int, int], bool] = {}
+
+    # -- policies ----------------------------------------------------------
+
+    def policies(self) -> Iterator[tuple[CompiledTier, CompiledPolicy]]:
+        for tier in self.tiers:
+            for p in tier.policies:
+                yield tier, p
+
+    def selected_pods(self, p: CompiledPolicy) -> tuple[Endpoint, ...]:
+        return tuple(e for e in self.pods if p.selects(e, self.ctx))
+
+    def applicable(
+        self, ep: Endpoint, direction: Direction, without: CompiledPolicy | None = None
+    ) -> Applicable:
+        """The tiers that hold a policy selecting ``ep`` for ``direction``, in
+        order, each with its selecting policies in order and their rules whose
+        subject side matches ``ep``; ``without`` leaves one policy out."""
+        if ep.kind is not EndpointKind.POD:
+            return ()
+        key = (id(ep), direction, id(without) if without is not None else 0)
+        got = self._applicable.get(key)
+        if got is not None:
+            return got
+        out: list[tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]]]
+        out = []
+        for tier in self.tiers:
+            pols = tuple(
+                (p, tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx)))
+                for p in tier.policies
+                if p is not without and direction in p.types and p.selects(ep, self.ctx)
+            )
+            if pols:
+                out.append((tier, pols))
+        result = tuple(out)
+        self._applicable[key] = result
+        return result
+
+    def peer_matches(self, rule: CompiledRule, cls: EndpointClass) -> bool:
+        key = (id(rule), cls.index)
+        got = self._peer.get(key)
+        if got is None:
+            got = self._peer[key] = rule.peer.matches(cls.rep, self.ctx)
+        return got
+
+    # -- classes -----------------------------------------------------------
+
+    def _build_classes(self) -> tuple[EndpointClass, ...]:
+        cidrs = _named_cidrs(self.platform)
+        points = sorted({0} | {c.first for c in cidrs} | {c.last + 1 for c in cidrs})
+        points = [p for p in points if p <= 0xFFFFFFFF]
+
+        def stretch(ip: int | None) -> int:
+            return -1 if ip is None else bisect.bisect_right(points, ip) - 1
+
+        groups: dict[tuple[object, ...], list[Endpoint]] = {}
+        for ep in self.endpoints:
+            if ep.kind is EndpointKind.POD:
+                key: tuple[object, ...] = (
+                    "pod",
+                    ep.namespace,
+                    frozenset(ep.labels.items()),
+                    ep.service_account,
+                    frozenset(ep.sa_labels.items()),
+                    ep.named_ports,
+                    stretch(ep.ip),
+                )
+            else:
+                key = ("host", stretch(ep.ip))
+            groups.setdefault(key, []).append(ep)
+        out: list[EndpointClass] = []
+        for members in groups.values():
+            out.append(EndpointClass(len(out), members[0], tuple(members)))
+        taken = {e.ip for e in self.endpoints if e.ip is not None}
+        for i, lo in enumerate(points):
+            hi = points[i + 1] - 1 if i + 1 < len(points) else 0xFFFFFFFF
+            ip = lo
+            while ip in taken and ip <= hi and ip - lo < 64:
+                ip += 1
+            if ip in taken or ip > hi:
+                continue
+            text = str(ipaddress.IPv4Address(ip))
+            rep = Endpoint(EndpointKind.EXTERNAL, text, ip)
+            out.append(EndpointClass(len(out), rep, (rep,), span=(lo, hi)))
+        return tuple(out)
+
+    def class_of(self, ep: Endpoint) -> EndpointClass:
+        for c in self.classes:
+            if any(m is ep for m in c.members):
+                return c
+        raise KeyError(ep.name)
+
+    def pod_classes(self) -> tuple[EndpointClass, ...]:
+        return tuple(c for c in self.classes if c.is_pod)
+
+    def address_classes(self) -> tuple[EndpointClass, ...]:
+        return tuple(c for c in self.classes if c.span is not None)
+
+
+# --------------------------------------------------------------------------- walks
+
+
+def walk(
+    tiers: Applicable, peer_ok: Callable[[CompiledRule], bool], dst: Endpoint
+) -> ConnectionSet:
+    """The connections the ordered decisions allow for one (subject, peer) pair:
+    Allow and Deny final, Log ignored, Pass to the next tier, end of tier by
+    the tier's default action, the profile allowing after the last tier."""
+    remaining = ConnectionSet.all()
+    allowed = ConnectionSet.none()
+    for tier, pols in tiers:
+        passed = ConnectionSet.none()
+        for _, rules in pols:
+            for r in rules:
+                if remaining.is_empty:
+                    break
+                if r.action not in _DECIDING or not peer_ok(r):
+                    continue
+                m = r.conns(dst) & remaining
+                if m.is_empty:
+                    continue
+                remaining = remaining - m
+                if r.action is Action.ALLOW:
+                    allowed = allowed | m
+                elif r.action is Action.PASS:
+                    passed = passed | m
+        if tier.default_action is Action.PASS:
+            passed = passed | remaining
+        remaining = passed
+    return allowed | remaining
+
+
+def reaching(
+    tiers: Applicable,
+    target: CompiledRule,
+    peer_ok: Callable[[CompiledRule], bool],
+    dst: Endpoint,
+) -> Reach:
+    """The part of ``target``'s connections that evaluation brings to ``target``
+    undecided, for one (subject, peer) pair, and what decided the rest.
+
+    Rules the twin judges only in part (HTTP, Services, IPv6, source ports)
+    decide nothing here, so that a rule is never called unreachable because of
+    them.
+    """
+    wanted = target.conns(dst)
+    remaining = ConnectionSet.all()
+    deciders: list[str] = []
+    for tier, pols in tiers:
+        passed = ConnectionSet.none()
+        for p, rules in pols:
+            for r in rules:
+                if r is target:
+                    return Reach(remaining & wanted, tuple(deciders))
+                if r.action not in _DECIDING or not _calico_rule_is_l4(r) or not peer_ok(r):
+                    continue
+                m = r.conns(dst) & remaining
+                if m.is_empty:
+                    continue
+                if not (m & wanted).is_empty:
+                    deciders.append(rule_text(p, r))
+                remaining = remaining - m
+                if r.action is Action.PASS:
+                    passed = passed | m
+        if tier.default_action is Action.PASS:
+            passed = passed | remaining
+        elif not (remaining & wanted).is_empty:
+            deciders.append(f"the end of tier {tier.name} (default action Deny)")
+        remaining = passed
+    return Reach(ConnectionSet.none(), tuple(deciders))
+
+
+def first_items(items: Sequence[str], limit: int = 5) -> str:
+    """``a, b, c`` or ``a, b, c, d, e and 3 more``."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
+def has_host_endpoints(platform: Platform) -> bool:
+    """Whether the input holds Calico HostEndpoints (kept, not modelled)."""
+    return any(o.meta.kind == "HostEndpoint" for o in platform.opaque)
+
+
+def may_select_host_endpoints(p: CompiledPolicy, platform: Platform) -> bool:
+    """A GlobalNetworkPolicy with no namespace or service-account scope can
+    select host endpoints, which the twin does not model: true when the input
+    has some, or when the policy is doNotTrack or preDNAT (host endpoints only)."""
+    pol = p.calico
+    if pol is None or p.namespace is not None:
+        return False
+    if pol.do_not_track or pol.pre_dnat:
+        return True
+    if pol.service_account_selector is not None:
+        return False
+    if pol.namespace_selector is not None and not isinstance(pol.namespace_selector, Global):
+        return False
+    return has_host_endpoints(platform)
