@@ -56,6 +56,7 @@ __all__ = [
     "rule_pointer",
     "rule_text",
     "is_unconditional",
+    "judged_at_l4",
     "reaching",
     "walk",
     "first_items",
@@ -103,7 +104,7 @@ def rule_text(p: CompiledPolicy, r: CompiledRule) -> str:
     return f"{p.id} (tier {p.tier}) {r.direction.value} rule {r.index} ({r.action.value})"
 
 
-def _calico_rule_is_l4(r: CompiledRule) -> bool:
+def judged_at_l4(r: CompiledRule) -> bool:
     """False when the rule matches on something the twin judges only partly:
     HTTP fields, Kubernetes Services, IPv6, or source ports."""
     if r.never:
@@ -392,7 +393,7 @@ def reaching(
             for r in rules:
                 if r is target:
                     return Reach(remaining & wanted, tuple(deciders))
-                if r.action not in _DECIDING or not _calico_rule_is_l4(r) or not peer_ok(r):
+                if r.action not in _DECIDING or not judged_at_l4(r) or not peer_ok(r):
                     continue
                 m = r.conns(dst) & remaining
                 if m.is_empty:

@@ -1,0 +1,167 @@
+"""NET005."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ekstwin.engines.checks import Check, CheckContext
+from ekstwin.engines.net.connections import ConnectionSet
+from ekstwin.engines.net.lint import (
+    EndpointClass,
+    LintModel,
+    first_items,
+    judged_at_l4,
+    policy_ref,
+    reaching,
+    rule_location,
+)
+from ekstwin.engines.net.policies import CompiledPolicy, CompiledRule, Direction
+from ekstwin.findings import Confidence, Finding, Severity
+from ekstwin.model.platform import Platform
+
+
+class _Outcome:
+    """What evaluation does with one rule's traffic over every pair it could match."""
+
+    def __init__(self) -> None:
+        self.pairs = 0
+        self.live = False
+        self.deciders: dict[str, None] = {}
+        self.traffic = ConnectionSet.none()
+        self.peers: dict[str, None] = {}
+        self.subjects: dict[str, None] = {}
+
+
+def _peer_test(lm: LintModel, y: EndpointClass) -> Callable[[CompiledRule], bool]:
+    def test(rule: CompiledRule) -> bool:
+        return lm.peer_matches(rule, y)
+
+    return test
+
+
+def _outcome(
+    lm: LintModel, r: CompiledRule, subjects: list[EndpointClass], direction: Direction
+) -> _Outcome:
+    out = _Outcome()
+    for x in subjects:
+        if not r.subject_matches(x.rep, lm.ctx):
+            continue
+        tiers = lm.applicable(x.rep, direction)
+        for y in lm.classes:
+            if y is x and len(x.members) < 2:
+                continue  # a pod reaching itself is never filtered
+            if not lm.peer_matches(r, y):
+                continue
+            dst = x.rep if direction is Direction.INGRESS else y.rep
+            wanted = r.conns(dst)
+            if wanted.is_empty:
+                continue
+            out.pairs += 1
+            reach = reaching(tiers, r, _peer_test(lm, y), dst)
+            if not reach.undecided.is_empty:
+                out.live = True
+                return out
+            out.traffic = out.traffic | wanted
+            out.subjects[x.describe()] = None
+            out.peers[y.describe()] = None
+            for d in reach.deciders:
+                out.deciders[d] = None
+    return out
+
+
+class CalicoRuleShadowed(Check):
+    """
+    ## What it does
+    Finds Calico rules (NetworkPolicy and GlobalNetworkPolicy) that can never
+    match because everything they would match is decided before evaluation
+    reaches them: by an earlier rule of the same policy, by a policy before
+    it in the same tier (lower order, or same order and a name that sorts
+    first; Kubernetes NetworkPolicies count at order 1000 in `default`), or
+    by an earlier tier (an Allow or Deny there, or its end-of-tier drop).
+    Allow, Deny and Pass decide; Log does not. A Pass in the same tier
+    decides too: it sends the traffic past every later policy of the tier.
+
+    The check is exact over the platform's endpoints: for every pod the
+    policy selects and every peer the rule could match (pods, host-network
+    pods, and one address for each stretch of addresses no CIDR of the
+    platform splits), it computes with connection sets (protocol, port
+    ranges) the part of the rule's traffic still undecided when evaluation
+    arrives at the rule. The rule is reported only when that part is empty
+    for every pair and the rule has traffic at all (a rule that matches
+    nothing is NET002's business).
+
+    Limits (each errs towards not reporting): earlier rules with `http`,
+    `services`, `ipVersion: 6` or source ports are taken to decide nothing
+    (the twin judges them at layer 4 or not at all), and such rules are
+    never reported themselves. The verdict holds for the pods the platform
+    has today: a new pod that a later rule names but an earlier one does not
+    would make the rule live again.
+
+    ## Why is this bad?
+    A shadowed rule is dead code that reads like policy. An Allow that never
+    matches hides a broken flow behind a rule that seems to permit it; a Deny
+    that never matches gives a false sense of protection while an earlier
+    Allow or Pass lets the traffic through.
+
+    ## Example
+    ```yaml
+    egress:
+      - action: Allow
+        destination: {selector: all()}
+      - action: Deny                       # never matches: rule 0 allowed it all
+        destination: {selector: app == 'db'}
+    ```
+
+    ## Fix
+    Move the specific rule before the broad one, narrow the earlier rule,
+    lower the order of the policy holding the rule (or raise the other's),
+    or delete the rule if the earlier decision is the intended one.
+
+    ## References
+    - Calico documentation: NetworkPolicy and GlobalNetworkPolicy (order, rule actions)
+    - Calico documentation: Tier ("How policy is evaluated")
+    """
+
+    id = "NET005"
+    slug = "calico-rule-shadowed"
+    title = "Calico rule is shadowed: earlier rules or policies decide its traffic"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+
+    def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
+        lm = LintModel(platform)
+        pod_classes = lm.pod_classes()
+        for _, p in lm.policies():
+            if p.calico is None:
+                continue
+            subjects = [c for c in pod_classes if p.selects(c.rep, lm.ctx)]
+            if not subjects:
+                continue
+            for direction in (Direction.INGRESS, Direction.EGRESS):
+                if direction not in p.types:
+                    continue
+                for r in p.rules(direction):
+                    if not judged_at_l4(r):
+                        continue
+                    got = _outcome(lm, r, subjects, direction)
+                    if got.live or got.pairs == 0:
+                        continue
+                    yield self._finding(p, r, got)
+
+    def _finding(self, p: CompiledPolicy, r: CompiledRule, got: _Outcome) -> Finding:
+        deciders = list(got.deciders)
+        side = "from" if r.direction is Direction.INGRESS else "to"
+        return self.finding(
+            policy_ref(p),
+            f"{p.id} (tier {p.tier}) {r.direction.value} rule {r.index} ({r.action.value}) "
+            f"never matches: {first_items(deciders, 2)} decide(s) all of its traffic first",
+            rule_location(p, r),
+            evidence=[
+                f"its traffic: {got.traffic} for {first_items(list(got.subjects), 3)} "
+                f"{side} {first_items(list(got.peers), 3)}",
+                *(f"decided before it by {d}" for d in deciders),
+            ],
+            fix="move the rule before the rules that decide its traffic, change the "
+            "policy order, or remove the rule",
+            key=f"{r.direction.value}/{r.index}",
+        )

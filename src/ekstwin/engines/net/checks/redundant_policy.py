@@ -1,0 +1,197 @@
+"""NET006."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+
+from ekstwin.engines.checks import Check, CheckContext
+from ekstwin.engines.net import Granularity, Matrix, NetModel, matrix
+from ekstwin.engines.net.connections import ConnectionSet
+from ekstwin.engines.net.lint import (
+    EndpointClass,
+    LintModel,
+    first_items,
+    policy_meta,
+    policy_ref,
+    walk,
+)
+from ekstwin.engines.net.policies import CompiledPolicy, Direction
+from ekstwin.findings import Confidence, Finding, Severity
+from ekstwin.model.calico import Action
+from ekstwin.model.platform import Platform
+from ekstwin.model.selectors import All
+
+log = logging.getLogger(__name__)
+
+#: Above this many endpoints (pods), the check does not run.
+MAX_ENDPOINTS = 2000
+#: Above this many policies that select a pod, the check does not run.
+MAX_POLICIES = 400
+#: Budget for the engine's matrix recomputations: endpoints squared times recomputations.
+MAX_MATRIX_WORK = 20_000_000
+
+
+def _without(platform: Platform, p: CompiledPolicy) -> Platform:
+    if p.k8s is not None:
+        rest = tuple(x for x in platform.network_policies if x is not p.k8s)
+        return replace(platform, network_policies=rest)
+    return replace(
+        platform, calico_policies=tuple(x for x in platform.calico_policies if x is not p.calico)
+    )
+
+
+def is_default_deny(p: CompiledPolicy) -> bool:
+    """A select-all policy without rules: kept for the pods a namespace will run."""
+    if p.ingress or p.egress:
+        return False
+    if p.k8s is not None:
+        return p.k8s.pod_selector.is_empty
+    assert p.calico is not None
+    return isinstance(p.calico.selector, All) and p.calico.service_account_selector is None
+
+
+def _side(
+    lm: LintModel,
+    subject: EndpointClass,
+    peer: EndpointClass,
+    direction: Direction,
+    without: CompiledPolicy | None,
+) -> ConnectionSet:
+    if not subject.is_pod:
+        return ConnectionSet.all()  # not enforced at a host or outside address
+    tiers = lm.applicable(subject.rep, direction, without)
+    dst = subject.rep if direction is Direction.INGRESS else peer.rep
+    return walk(tiers, lambda r: lm.peer_matches(r, peer), dst)
+
+
+def _flow(
+    lm: LintModel, s: EndpointClass, d: EndpointClass, without: CompiledPolicy | None
+) -> ConnectionSet:
+    return _side(lm, s, d, Direction.EGRESS, without) & _side(lm, d, s, Direction.INGRESS, without)
+
+
+def _changes_something(lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass]) -> bool:
+    """Does removing ``p`` change a flow from or to a pod it selects (pods,
+    host-network pods, and one address of every stretch no CIDR splits)?"""
+    for x in selected:
+        for y in lm.classes:
+            if y is x and len(x.members) < 2:
+                continue
+            if Direction.EGRESS in p.types and _flow(lm, x, y, None) != _flow(lm, x, y, p):
+                return True
+            if Direction.INGRESS in p.types and _flow(lm, y, x, None) != _flow(lm, y, x, p):
+                return True
+    return False
+
+
+class RedundantPolicy(Check):
+    """
+    ## What it does
+    Finds policies whose removal changes no allowed connection. For each
+    policy that selects a pod, it first compares, with connection sets, every
+    flow from and to the pods the policy selects (to and from other pods,
+    host-network pods, and one address for each stretch of addresses that
+    no CIDR of the platform splits) with and without the policy. When
+    nothing differs, it confirms with the net engine: the whole pod-level
+    matrix of the platform against the matrix of the platform with the
+    policy removed. Only a policy that passes both is reported.
+
+    Not considered: policies that select no pod (NET001 reports them),
+    policies with a `Log` rule (removing them changes what is logged), and
+    default denies (a select-all selector and no rules: `podSelector: {}`,
+    `selector: all()`), which protect the pods a namespace will run even
+    when today's pods are all covered by other policies.
+    Each reported policy is redundant on its own: two policies that repeat
+    each other are both reported, and only one of them can go.
+
+    Cost bound: the check does not run on platforms with more than 2,000
+    endpoints (pods) or more than 400 policies that select a pod, and stops
+    confirming with the engine when the confirmations would exceed 20
+    million endpoint pairs in all; either is logged as a warning, and the
+    policies not confirmed are not reported.
+
+    ## Why is this bad?
+    A redundant policy adds nothing but reading time, and misleads: people
+    change it expecting an effect, or keep a copy of a rule alive in two
+    places until one of them drifts. It often reveals a misunderstanding,
+    such as an allow rule that another allow rule already covers, a second
+    default deny, or a policy in a tier whose earlier policy passes all of
+    its traffic away.
+
+    ## Example
+    ```yaml
+    # allow-web-to-api allows TCP 8080 from app=web; allow-frontend-to-api
+    # allows all TCP from the same pods: the first one changes nothing.
+    ```
+
+    ## Fix
+    Delete the policy, or, if it states an intent the other policies only
+    satisfy by accident, keep it and remove the broader rule instead.
+
+    ## References
+    - Kubernetes documentation: Network Policies (policies are additive)
+    - Calico documentation: NetworkPolicy and GlobalNetworkPolicy (order and actions)
+    """
+
+    id = "NET006"
+    slug = "redundant-policy"
+    title = "Network policy is redundant: removing it changes no connection"
+    severity = Severity.LOW
+    confidence = Confidence.MEDIUM
+
+    def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
+        lm = LintModel(platform)
+        pod_classes = lm.pod_classes()
+        candidates: list[tuple[CompiledPolicy, list[EndpointClass]]] = []
+        for _, p in lm.policies():
+            if is_default_deny(p) or any(r.action is Action.LOG for r in p.ingress + p.egress):
+                continue
+            selected = [c for c in pod_classes if p.selects(c.rep, lm.ctx)]
+            if selected:
+                candidates.append((p, selected))
+        n = len(lm.endpoints)
+        if n > MAX_ENDPOINTS or len(candidates) > MAX_POLICIES:
+            log.warning(
+                "NET006 skipped: %d endpoints and %d policies selecting a pod exceed its "
+                "bound (%d endpoints, %d policies)",
+                n,
+                len(candidates),
+                MAX_ENDPOINTS,
+                MAX_POLICIES,
+            )
+            return
+        base: Matrix | None = None
+        work = 0
+        for p, selected in candidates:
+            if _changes_something(lm, p, selected):
+                continue
+            work += n * n
+            if work > MAX_MATRIX_WORK:
+                log.warning("NET006 stopped confirming at %s: matrix budget spent", p.id)
+                return
+            if base is None:
+                base = matrix(lm.model, Granularity.POD)
+            reduced = matrix(NetModel(_without(platform, p)), Granularity.POD)
+            if reduced.flows != base.flows:
+                continue
+            yield self._finding(p, selected, base)
+
+    def _finding(self, p: CompiledPolicy, selected: list[EndpointClass], base: Matrix) -> Finding:
+        pods = sorted(m.name for c in selected for m in c.members)
+        directions = " and ".join(sorted(d.value for d in p.types))
+        meta = policy_meta(p)
+        return self.finding(
+            policy_ref(p),
+            f"{p.id} (tier {p.tier}) is redundant: removing it changes no allowed "
+            f"connection of the {len(pods)} pod(s) it selects",
+            meta.source,
+            evidence=[
+                f"selects for {directions}: {first_items(pods, 3)}",
+                f"pod-level matrix with and without it: the same {len(base.flows)} flows",
+                "flows between its pods and every address range: the same",
+            ],
+            fix="delete the policy, or remove the broader rule that makes it redundant "
+            "if this policy states the intent",
+        )
