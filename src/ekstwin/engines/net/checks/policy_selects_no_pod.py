@@ -105,7 +105,7 @@ class PolicySelectsNoPod(Check):
                         f"host-network pods are not subject to pod policy: {first_items(hosts)}"
                     )
             else:
-                evidence.append(f"none of the {len(lm.pods)} pods of the platform is selected")
+                evidence.append(f"none of the {len(lm.pods)} pod(s) of the platform is selected")
             yield self.finding(
                 policy_ref(p),
                 f"{p.id} (tier {p.tier}) selects no pod, so it protects nothing",

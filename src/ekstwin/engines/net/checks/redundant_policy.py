@@ -189,7 +189,7 @@ class RedundantPolicy(Check):
             meta.source,
             evidence=[
                 f"selects for {directions}: {first_items(pods, 3)}",
-                f"pod-level matrix with and without it: the same {len(base.flows)} flows",
+                f"pod-level matrix with and without it: the same {len(base.flows)} flow(s)",
                 "flows between its pods and every address range: the same",
             ],
             fix="delete the policy, or remove the broader rule that makes it redundant "
