@@ -1,0 +1,481 @@
+"""The NET checks: the demo's network mistakes, the CLI, and the corners of each check."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from ekstwin.cli.main import main
+from ekstwin.engines.checks import Check, CheckContext, discover_checks, run_checks
+from ekstwin.engines.net.checks import redundant_policy
+from ekstwin.engines.net.checks.calico_rule_shadowed import CalicoRuleShadowed
+from ekstwin.engines.net.checks.dns_blocked import DnsBlocked
+from ekstwin.engines.net.checks.namespace_without_default_deny import (
+    NamespaceWithoutDefaultDeny,
+)
+from ekstwin.engines.net.checks.redundant_policy import RedundantPolicy
+from ekstwin.engines.net.checks.rule_peer_selects_nothing import RulePeerSelectsNothing
+from ekstwin.engines.net.endpoints import EndpointKind
+from ekstwin.engines.net.lint import LintModel
+from ekstwin.loaders import load
+from ekstwin.model.platform import Platform
+from tests.engines.net.conftest import Builder
+
+DEMO = str(Path(__file__).resolve().parents[3] / "examples" / "demo-platform")
+
+NS = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: web:1}]}
+status: {podIP: 198.18.0.10}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: c, image: db:1}]}
+status: {podIP: 198.18.0.11}
+"""
+
+COREDNS = """
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: kube-system}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec: {containers: [{name: c, image: coredns:1}]}
+status: {podIP: 198.18.2.10}
+"""
+
+
+def _net_checks() -> list[type[Check]]:
+    return [c for c in discover_checks() if c.id.startswith("NET")]
+
+
+def _found(platform: Platform, *checks: type[Check]) -> list[tuple[str, str, str, str]]:
+    run = run_checks(platform, CheckContext(), list(checks))
+    assert run.diagnostics == ()
+    return [(f.check_id, str(f.subject), f.key, f.message) for f in run.findings]
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+def test_demo_platform_network_mistakes_are_found_quickly() -> None:
+    platform = load([DEMO]).platform
+    started = time.perf_counter()
+    run = run_checks(platform, CheckContext(), _net_checks())
+    elapsed = time.perf_counter() - started
+    assert run.diagnostics == () and run.crashed == ()
+    assert elapsed < 5.0
+    got = sorted((f.check_id, str(f.subject), f.key) for f in run.findings)
+    assert got == [
+        # README mistake 22: dev's egress default deny forgets DNS, on both protocols.
+        ("NET001", "GlobalNetworkPolicy/security.quarantine", ""),
+        ("NET003", "Namespace/argocd", ""),
+        ("NET003", "Namespace/calico-system", ""),
+        ("NET003", "Namespace/databases", ""),
+        ("NET003", "Namespace/dev", ""),
+        ("NET003", "Namespace/istio-system", ""),
+        ("NET003", "Namespace/monitoring", ""),
+        ("NET003", "Namespace/payments", ""),
+        ("NET003", "Namespace/shop-frontend", ""),
+        ("NET004", "Namespace/dev", ""),
+        # security.block-threat-feed ends with a Pass that matches everything: the
+        # later policies of the security tier never see a packet (Calico's Pass
+        # skips the rest of the tier), and payments-external-egress's final Pass
+        # skips the Kubernetes policies of the default tier for payments-api.
+        ("NET005", "GlobalNetworkPolicy/security.deny-imds", "egress/0"),
+        ("NET005", "GlobalNetworkPolicy/security.deny-imds", "egress/1"),
+        ("NET005", "GlobalNetworkPolicy/security.isolate-dev", "egress/0"),
+        ("NET005", "GlobalNetworkPolicy/security.isolate-dev", "egress/1"),
+        ("NET006", "GlobalNetworkPolicy/security.deny-imds", ""),
+        ("NET006", "GlobalNetworkPolicy/security.isolate-dev", ""),
+        ("NET006", "NetworkPolicy/payments/payments-egress", ""),
+    ]
+    dns = next(f for f in run.findings if f.check_id == "NET004")
+    assert dns.message == (
+        "2 of 2 pod(s) in namespace dev cannot reach CoreDNS on UDP/53 and TCP/53: "
+        "names do not resolve"
+    )
+    assert str(dns.source).endswith("demo-platform/k8s/dev/network-policies.yaml:4")
+
+
+def test_net_lint_command_runs_the_net_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["net", "lint", DEMO, "-q", "-f", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    ids = sorted({f["id"] for f in doc["findings"]})
+    assert ids == ["NET001", "NET003", "NET004", "NET005", "NET006"]
+    assert [c["id"] for c in doc["checks"] if c["id"].startswith("NET")] == [
+        "NET001",
+        "NET002",
+        "NET003",
+        "NET004",
+        "NET005",
+        "NET006",
+    ]
+
+
+# --------------------------------------------------------------------------- NET002
+
+
+def test_global_scope_without_global_network_sets_selects_nothing(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: out, namespace: shop}
+spec:
+  selector: all()
+  types: [Egress]
+  egress:
+    - action: Deny
+      destination:
+        namespaceSelector: global()
+"""
+    )
+    assert _found(platform, RulePeerSelectsNothing) == [
+        (
+            "NET002",
+            "NetworkPolicy/shop/out",
+            "egress/0",
+            "projectcalico.org/NetworkPolicy shop/out (tier default) egress rule 0 (Deny) "
+            "destination selects nothing: its namespaceSelector global() matches no "
+            "GlobalNetworkSet",
+        )
+    ]
+
+
+def test_selector_matching_a_global_network_set_is_something(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkSet
+metadata: {name: feed, labels: {feed: blocked}}
+spec: {nets: [203.0.113.200/29]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: block}
+spec:
+  selector: all()
+  types: [Egress]
+  egress:
+    - action: Deny
+      destination:
+        selector: feed == 'blocked'
+    - action: Deny
+      destination:
+        selector: feed == 'blocked'
+        namespaceSelector: global()
+    - action: Deny
+      destination:
+        selector: feed == 'blocked'
+        namespaceSelector: projectcalico.org/name == 'shop'
+"""
+    )
+    assert [(k, key) for k, _, key, _ in _found(platform, RulePeerSelectsNothing)] == [
+        ("NET002", "egress/2")  # a namespaced scope leaves the global set out
+    ]
+
+
+# --------------------------------------------------------------------------- NET003
+
+
+def test_tier_that_passes_by_default_is_no_default_deny(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: platform}
+spec: {order: 100, defaultAction: Pass}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: platform.scrape}
+spec:
+  tier: platform
+  selector: all()
+  types: [Ingress, Egress]
+  ingress:
+    - action: Allow
+      protocol: TCP
+      destination: {ports: [9090]}
+"""
+    )
+    found = _found(platform, NamespaceWithoutDefaultDeny)
+    assert [m for *_, m in found] == [
+        "namespace shop has no default deny for ingress and egress: traffic no policy "
+        "names is allowed"
+    ]
+    run = run_checks(platform, CheckContext(), [NamespaceWithoutDefaultDeny])
+    assert run.findings[0].evidence == (
+        "ingress: 2 of 2 pod(s) open, passed by tier(s) platform to the namespace profile: "
+        "shop/db, shop/web",
+        "egress: 2 of 2 pod(s) open, passed by tier(s) platform to the namespace profile: "
+        "shop/db, shop/web",
+    )
+
+
+def test_per_workload_policies_covering_every_pod_count_as_default_deny(
+    build: Builder,
+) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress, Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 0.0.0.0/1}}]
+"""
+    )
+    assert _found(platform, NamespaceWithoutDefaultDeny) == []
+
+
+def test_ipblock_everything_allow_is_not_a_default_deny(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 0.0.0.0/0}}]
+"""
+    )
+    run = run_checks(platform, CheckContext(), [NamespaceWithoutDefaultDeny])
+    assert [f.evidence for f in run.findings] == [
+        (
+            "egress: 2 of 2 pod(s) open, NetworkPolicy shop/all (tier default) egress rule 0 "
+            "(Allow) allows everything: shop/db, shop/web",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- NET004
+
+
+def test_dns_block_on_the_coredns_side_is_reported_with_its_direction(build: Builder) -> None:
+    platform = build(
+        NS
+        + COREDNS
+        + """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: dns-from-shop-only-udp, namespace: kube-system}
+spec:
+  podSelector: {matchLabels: {k8s-app: kube-dns}}
+  policyTypes: [Ingress]
+  ingress:
+    - ports: [{protocol: UDP, port: 53}]
+"""
+    )
+    run = run_checks(platform, CheckContext(), [DnsBlocked])
+    assert [(str(f.subject), f.severity.value, f.message) for f in run.findings] == [
+        (
+            "Namespace/shop",
+            "medium",
+            "2 of 2 pod(s) in namespace shop cannot reach CoreDNS on TCP/53: names do not "
+            "resolve when an answer needs TCP",
+        )
+    ]
+    assert run.findings[0].evidence[1] == (
+        "TCP/53 shop/db -> kube-system/coredns: ingress denied: selected by NetworkPolicy "
+        "kube-system/dns-from-shop-only-udp but no rule matched: denied at the end of tier "
+        f"default ({run.findings[0].source})"
+    )
+
+
+def test_dns_check_needs_coredns(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"""
+    )
+    assert _found(platform, DnsBlocked) == []
+
+
+# --------------------------------------------------------------------------- NET005
+
+
+def test_pass_in_an_earlier_policy_shadows_the_rest_of_the_tier(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: first}
+spec:
+  order: 10
+  selector: all()
+  types: [Egress]
+  egress:
+    - action: Pass
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: second}
+spec:
+  order: 20
+  selector: all()
+  types: [Egress]
+  egress:
+    - action: Deny
+      destination: {nets: [169.254.169.254/32]}
+"""
+    )
+    assert [(s, k) for _, s, k, _ in _found(platform, CalicoRuleShadowed)] == [
+        ("GlobalNetworkPolicy/second", "egress/0")
+    ]
+
+
+def test_rules_judged_beyond_layer_4_never_shadow(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  selector: app == 'db'
+  types: [Ingress]
+  ingress:
+    - action: Allow
+      http: {methods: [GET]}
+    - action: Deny
+      protocol: TCP
+"""
+    )
+    assert _found(platform, CalicoRuleShadowed) == []
+
+
+def test_partly_decided_rule_is_not_shadowed(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  selector: app == 'db'
+  types: [Ingress]
+  ingress:
+    - action: Deny
+      protocol: TCP
+      destination: {ports: ["1:1023"]}
+    - action: Allow
+      protocol: TCP
+      destination: {ports: ["1000:2000"]}
+"""
+    )
+    assert _found(platform, CalicoRuleShadowed) == []
+
+
+# --------------------------------------------------------------------------- NET006
+
+
+def test_redundant_policy_check_is_skipped_on_large_platforms(
+    build: Builder, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform = build(load_fixture("NET006", "fail_covered_allow"))
+    monkeypatch.setattr(redundant_policy, "MAX_ENDPOINTS", 1)
+    with caplog.at_level(logging.WARNING, logger=redundant_policy.__name__):
+        assert _found(platform, RedundantPolicy) == []
+    assert "NET006 skipped: 2 endpoints and 2 policies selecting a pod" in caplog.text
+
+
+def test_default_deny_is_never_redundant(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+"""
+    )
+    assert _found(platform, RedundantPolicy) == []
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_address_classes_cover_named_cidrs_without_pod_addresses(build: Builder) -> None:
+    platform = build(
+        NS
+        + """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 198.18.0.10/31, except: [198.18.0.11/32]}}]
+"""
+    )
+    lm = LintModel(platform)
+    spans = [(c.describe(), c.rep.name) for c in lm.address_classes()]
+    # 198.18.0.10 and .11 are pods: their stretches have no address of their own.
+    assert spans == [
+        ("0.0.0.0-198.18.0.9", "0.0.0.0"),
+        ("198.18.0.12-255.255.255.255", "198.18.0.12"),
+    ]
+    assert sorted(c.rep.kind for c in lm.classes if c.span is None) == [
+        EndpointKind.POD,
+        EndpointKind.POD,
+    ]
+
+
+def load_fixture(check_id: str, case: str) -> str:
+    root = Path(__file__).resolve().parents[2] / "fixtures" / "checks" / check_id / case
+    return (root / "objects.yaml").read_text(encoding="utf-8")
