@@ -12,7 +12,7 @@ destination allow it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,15 +32,17 @@ from ekstwin.engines.net.policies import (
     CompiledRule,
     CompiledTier,
     Direction,
+    K8sPeer,
     K8sPeers,
     MatchContext,
     PolicyId,
     compile_network_sets,
     compile_policies,
 )
-from ekstwin.model.calico import Action
+from ekstwin.model.calico import Action, EntityRule
 from ekstwin.model.k8s import ContainerPort, Pod
 from ekstwin.model.platform import Platform
+from ekstwin.model.selectors import LabelSelector
 from ekstwin.model.source import Source
 
 
@@ -138,11 +140,23 @@ class NetQueryError(ValueError):
     """A query names an endpoint or port the platform does not have."""
 
 
-def _iter_bits(bits: int) -> Iterator[int]:
-    while bits:
-        low = bits & -bits
-        yield low.bit_length() - 1
-        bits ^= low
+def bit_indices(bits: int) -> list[int]:
+    """The positions of the set bits of ``bits``, lowest first."""
+    if bits.bit_count() < 48:
+        out = []
+        while bits:
+            low = bits & -bits
+            out.append(low.bit_length() - 1)
+            bits ^= low
+        return out
+    text = bin(bits)[:1:-1]
+    out = []
+    find = text.find
+    i = find("1")
+    while i >= 0:
+        out.append(i)
+        i = find("1", i + 1)
+    return out
 
 
 _Tiers = tuple[
@@ -175,11 +189,21 @@ class NetModel:
             for p in tier.policies:
                 self._by_ns_policies.setdefault(p.namespace, []).append((ti, p))
         self._build_classes()
-        self._peer_cache: dict[tuple[object, Direction], int] = {}
+        self._label_cache: dict[LabelSelector, int] = {}
+        self._ns_sel_cache: dict[LabelSelector, int] = {}
+        self._k8s_peer_cache: dict[object, int] = {}
+        self._entity_cache: dict[CalicoEntity | EntityRule, int] = {}
+        self._by_class: list[list[tuple[int, CompiledPolicy]]] | None = None
+        self._applicable_cache: dict[tuple[int, Direction], _Tiers] = {}
+        self._rule_conns_cache: dict[
+            tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet
+        ] = {}
         self._side_cache: dict[tuple[object, ...], tuple[tuple[int, int], ...]] = {}
         self._conns: list[ConnectionSet] = [ConnectionSet.none(), ConnectionSet.all()]
         self._conn_ids: dict[ConnectionSet, int] = {self._conns[0]: 0, self._conns[1]: 1}
         self._and_cache: dict[tuple[int, int], int] = {}
+        self._union_cache: dict[frozenset[int], int] = {}
+        self._rows: list[dict[int, int]] | None = None
 
     # -- endpoints -------------------------------------------------------
 
@@ -290,6 +314,12 @@ class NetModel:
             if ep.kind is EndpointKind.POD:
                 self._pod_bits |= 1 << ci
             self._named_bits[ep.named_ports] = self._named_bits.get(ep.named_ports, 0) | (1 << ci)
+        by_labels: dict[frozenset[tuple[str, str]], int] = {}
+        for ci, ep in enumerate(self.class_reps):
+            if ep.kind is EndpointKind.POD:
+                lkey = frozenset(ep.labels.items())
+                by_labels[lkey] = by_labels.get(lkey, 0) | (1 << ci)
+        self._labelsets = [(dict(k), bits) for k, bits in by_labels.items()]
 
     # -- applicable policies ---------------------------------------------
 
@@ -298,6 +328,9 @@ class NetModel:
         each with its rules whose subject side matches ``ep``."""
         if ep.kind is not EndpointKind.POD:
             return ()
+        ci = self.class_of.get(ep.name)
+        if ci is not None and self.endpoints.get(ep.name) is ep:
+            return self._applicable_class(ci, direction)
         found: list[tuple[int, CompiledPolicy]] = []
         for ns in (ep.namespace, None):
             for ti, p in self._by_ns_policies.get(ns, ()):
@@ -312,6 +345,26 @@ class NetModel:
                 out.append((tier, []))
             out[-1][1].append((p, rules))
         return tuple((t, tuple(ps)) for t, ps in out)
+
+    def _applicable_class(self, ci: int, direction: Direction) -> _Tiers:
+        """:meth:`applicable` for the members of class ``ci``."""
+        got = self._applicable_cache.get((ci, direction))
+        if got is not None:
+            return got
+        ep = self.class_reps[ci]
+        out: list[tuple[CompiledTier, list[tuple[CompiledPolicy, tuple[CompiledRule, ...]]]]] = []
+        if ep.kind is EndpointKind.POD:
+            for ti, p in self._class_policies()[ci]:
+                if direction not in p.types:
+                    continue
+                tier = self.tiers[ti]
+                rules = tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx))
+                if not out or out[-1][0] is not tier:
+                    out.append((tier, []))
+                out[-1][1].append((p, rules))
+        got = tuple((t, tuple(ps)) for t, ps in out)
+        self._applicable_cache[(ci, direction)] = got
+        return got
 
     # -- one flow, one port: the explained walk --------------------------
 
@@ -419,17 +472,90 @@ class NetModel:
     def conns(self, cid: int) -> ConnectionSet:
         return self._conns[cid]
 
-    def _peer_bits(self, rule: CompiledRule) -> int:
-        key = (rule.peer, rule.direction)
-        got = self._peer_cache.get(key)
+    def union(self, cids: Iterable[int]) -> int:
+        """The connection id of the union of the connection sets ``cids``."""
+        key = frozenset(cids)
+        got = self._union_cache.get(key)
+        if got is None:
+            out = ConnectionSet.none()
+            for cid in sorted(key):
+                out = out | self._conns[cid]
+            got = self._union_cache[key] = self._intern(out)
+        return got
+
+    def _label_bits(self, sel: LabelSelector | None) -> int:
+        """Pod classes whose labels ``sel`` matches (None: every pod class)."""
+        if sel is None:
+            return self._pod_bits
+        got = self._label_cache.get(sel)
+        if got is None:
+            got = 0
+            for labels, bits in self._labelsets:
+                if sel.matches(labels):
+                    got |= bits
+            self._label_cache[sel] = got
+        return got
+
+    def _namespace_bits(self, sel: LabelSelector) -> int:
+        """Classes in the namespaces whose labels ``sel`` matches."""
+        got = self._ns_sel_cache.get(sel)
+        if got is None:
+            got = 0
+            for ns, labels in self.ns_labels.items():
+                if sel.matches(labels):
+                    got |= self._ns_bits.get(ns, 0)
+            self._ns_sel_cache[sel] = got
+        return got
+
+    def _k8s_peer_bits(self, peer: K8sPeer) -> int:
+        p = peer.peer
+        if p.ip_block is not None:
+            key: object = p.ip_block
+        elif p.namespace_selector is not None:
+            key = (p.namespace_selector, p.pod_selector)
+        else:
+            key = (peer.policy_namespace, p.pod_selector)
+        got = self._k8s_peer_cache.get(key)
         if got is not None:
             return got
+        if p.ip_block is not None:
+            got = 0
+            for ci, ep in enumerate(self.class_reps):
+                if peer.matches(ep, self.ctx):
+                    got |= 1 << ci
+        else:
+            ns_bits = (
+                self._ns_bits.get(peer.policy_namespace, 0)
+                if p.namespace_selector is None
+                else self._namespace_bits(p.namespace_selector)
+            )
+            got = ns_bits & self._label_bits(p.pod_selector) & self._pod_bits
+        self._k8s_peer_cache[key] = got
+        return got
+
+    def _peer_bits(self, rule: CompiledRule) -> int:
+        """The classes ``rule``'s peer side matches."""
         peer = rule.peer
-        narrowed: frozenset[str] | None
-        if isinstance(peer, (K8sPeers, CalicoEntity)):
-            narrowed = peer.namespaces(self.ns_labels)
-        else:  # pragma: no cover
-            narrowed = None
+        if isinstance(peer, K8sPeers):
+            if not peer.peers:
+                return self.all_bits
+            bits = 0
+            for p in peer.peers:
+                bits |= self._k8s_peer_bits(p)
+            return bits
+        e = peer.entity
+        key: CalicoEntity | EntityRule = peer
+        if (
+            e.selector is None
+            and e.not_selector is None
+            and e.namespace_selector is None
+            and e.service_accounts is None
+        ):
+            key = e  # the policy's namespace plays no part
+        got = self._entity_cache.get(key)
+        if got is not None:
+            return got
+        narrowed = peer.namespaces(self.ns_labels)
         if narrowed is None:
             candidates = self.all_bits
         else:
@@ -437,18 +563,47 @@ class NetModel:
             for n in narrowed:
                 candidates |= self._ns_bits.get(n, 0)
             candidates &= self._pod_bits
-        bits = 0
-        for ci in _iter_bits(candidates):
+        got = 0
+        for ci in bit_indices(candidates):
             if peer.matches(self.class_reps[ci], self.ctx):
+                got |= 1 << ci
+        self._entity_cache[key] = got
+        return got
+
+    def _selected_bits(self, p: CompiledPolicy) -> int:
+        """The pod classes policy ``p`` selects."""
+        if p.k8s is not None:
+            return self._ns_bits.get(p.namespace, 0) & self._label_bits(p.k8s.pod_selector)
+        candidates = self.all_bits if p.namespace is None else self._ns_bits.get(p.namespace, 0)
+        bits = 0
+        for ci in bit_indices(candidates & self._pod_bits):
+            if p.selects(self.class_reps[ci], self.ctx):
                 bits |= 1 << ci
-        self._peer_cache[key] = bits
         return bits
+
+    def _class_policies(self) -> list[list[tuple[int, CompiledPolicy]]]:
+        """Per class, the (tier index, policy) pairs that select it, in evaluation order."""
+        if self._by_class is None:
+            by_class: list[list[tuple[int, CompiledPolicy]]] = [[] for _ in self.class_reps]
+            for ti, tier in enumerate(self.tiers):
+                for p in tier.policies:
+                    for ci in bit_indices(self._selected_bits(p)):
+                        by_class[ci].append((ti, p))
+            self._by_class = by_class
+        return self._by_class
+
+    def _rule_conns(self, rule: CompiledRule, dst: Endpoint) -> ConnectionSet:
+        key = (rule.uid, dst.named_ports if rule.ports.uses_named_ports else ())
+        got = self._rule_conns_cache.get(key)
+        if got is None:
+            got = self._rule_conns_cache[key] = rule.conns(dst)
+        return got
 
     def side(self, direction: Direction, ci: int) -> tuple[tuple[int, int], ...]:
         """For subject class ``ci``: (peer class bits, connection id) blocks covering
         every peer class, the connections ``direction`` lets through."""
         subject = self.class_reps[ci]
-        tiers = self.applicable(subject, direction)
+        tiers = self._applicable_class(ci, direction)
         if not tiers:
             return ((self.all_bits, 1),)
         ident: tuple[object, ...] = (
@@ -464,12 +619,17 @@ class NetModel:
             return cached
         blocks = [self.all_bits]
         named = False
+        seen: set[int] = set()
         for _, pols in tiers:
             for _, rules in pols:
                 for r in rules:
+                    if r.action is Action.LOG:
+                        continue
                     bits = self._peer_bits(r)
                     named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
-                    blocks = _refine(blocks, bits)
+                    if bits not in seen:
+                        seen.add(bits)
+                        blocks = _refine(blocks, bits)
         if named:
             for bits in self._named_bits.values():
                 blocks = _refine(blocks, bits)
@@ -478,10 +638,10 @@ class NetModel:
             rep = (block & -block).bit_length() - 1
             peer_ep = self.class_reps[rep]
             dst = peer_ep if direction is Direction.EGRESS else subject
-            allowed = _walk(tiers, self._peer_test(rep), dst)
+            allowed = _walk(tiers, self._peer_test(rep), dst, self._rule_conns)
             cid = self._intern(allowed)
             merged[cid] = merged.get(cid, 0) | block
-        result = tuple((bits, cid) for cid, bits in merged.items())
+        result = tuple((bits, cid) for cid, bits in sorted(merged.items()))
         self._side_cache[ident] = result
         return result
 
@@ -504,30 +664,74 @@ class NetModel:
             got = self._and_cache[key] = self._intern(self._conns[e] & self._conns[i])
         return got
 
+    def class_rows(self) -> list[dict[int, int]]:
+        """The whole pod-level connectivity over classes: for each source class, a
+        map from connection id to the bitset of destination classes it reaches with
+        exactly those connections (a pod of a class reaching another pod of the
+        same class is the class's own bit). Denied pairs are absent. Rows of
+        equivalent sources are the same (shared, read-only) dict.
+
+        Egress blocks are already rows. Ingress blocks are per destination; they
+        are turned around per source through each ingress signature's largest
+        block (its default) and the source's exceptions to the defaults, so the
+        cost follows the blocks, not the class pairs.
+        """
+        if self._rows is not None:
+            return self._rows
+        n = len(self.class_reps)
+        groups: dict[tuple[tuple[int, int], ...], int] = {}
+        for d in range(n):
+            sig = self.side(Direction.INGRESS, d)
+            groups[sig] = groups.get(sig, 0) | (1 << d)
+        defaults: dict[int, int] = {}
+        entries: list[tuple[int, int, int]] = []
+        exceptions: list[list[int]] = [[] for _ in range(n)]
+        for sig, dest in groups.items():
+            top = max(range(len(sig)), key=lambda k: sig[k][0].bit_count())
+            default_cid = sig[top][1]
+            defaults[default_cid] = defaults.get(default_cid, 0) | dest
+            for k, (bits, cid) in enumerate(sig):
+                if k == top:
+                    continue
+                eid = len(entries)
+                entries.append((dest, default_cid, cid))
+                for s in bit_indices(bits):
+                    exceptions[s].append(eid)
+        memo: dict[tuple[object, ...], dict[int, int]] = {}
+        rows: list[dict[int, int]] = []
+        for s in range(n):
+            eblocks = self.side(Direction.EGRESS, s)
+            key = (eblocks, tuple(exceptions[s]))
+            row = memo.get(key)
+            if row is None:
+                incoming = dict(defaults)
+                for eid in exceptions[s]:
+                    dest, default_cid, cid = entries[eid]
+                    incoming[default_cid] &= ~dest
+                    incoming[cid] = incoming.get(cid, 0) | dest
+                row = {}
+                for ebits, e in eblocks:
+                    if e == 0:
+                        continue
+                    for i, dbits in incoming.items():
+                        if i == 0:
+                            continue
+                        both = ebits & dbits
+                        if both:
+                            c = self.combine(e, i)
+                            if c:
+                                row[c] = row.get(c, 0) | both
+                memo[key] = row
+            rows.append(row)
+        self._rows = rows
+        return rows
+
     def class_pairs(self) -> Iterator[tuple[int, int, int]]:
         """Every (source class, destination class, connection id) with some connection."""
-        n = len(self.class_reps)
-        ingress: list[int | list[int]] = []
-        for d in range(n):
-            blocks = self.side(Direction.INGRESS, d)
-            if len(blocks) == 1:
-                ingress.append(blocks[0][1])
-                continue
-            arr = [0] * n
-            for bits, cid in blocks:
-                for s in _iter_bits(bits):
-                    arr[s] = cid
-            ingress.append(arr)
-        for s in range(n):
-            for bits, e in self.side(Direction.EGRESS, s):
-                if e == 0:
-                    continue
-                for d in _iter_bits(bits):
-                    got = ingress[d]
-                    i = got if isinstance(got, int) else got[s]
-                    r = self.combine(e, i)
-                    if r:
-                        yield s, d, r
+        for s, row in enumerate(self.class_rows()):
+            for cid, bits in row.items():
+                for d in bit_indices(bits):
+                    yield s, d, cid
 
 
 def _refine(blocks: list[int], bits: int) -> list[int]:
@@ -544,7 +748,12 @@ def _refine(blocks: list[int], bits: int) -> list[int]:
     return out
 
 
-def _walk(tiers: _Tiers, peer_ok: Callable[[CompiledRule], bool], dst: Endpoint) -> ConnectionSet:
+def _walk(
+    tiers: _Tiers,
+    peer_ok: Callable[[CompiledRule], bool],
+    dst: Endpoint,
+    conns: Callable[[CompiledRule, Endpoint], ConnectionSet],
+) -> ConnectionSet:
     """The connections the ordered decisions allow for one (subject, peer) pair."""
     remaining = ConnectionSet.all()
     allowed = ConnectionSet.none()
@@ -556,7 +765,7 @@ def _walk(tiers: _Tiers, peer_ok: Callable[[CompiledRule], bool], dst: Endpoint)
                     break
                 if r.action is Action.LOG or not peer_ok(r):
                     continue
-                m = r.conns(dst) & remaining
+                m = conns(r, dst) & remaining
                 if m.is_empty:
                     continue
                 remaining = remaining - m

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.endpoints import Endpoint
-from ekstwin.engines.net.engine import NetModel
+from ekstwin.engines.net.engine import NetModel, bit_indices
 
 
 class Granularity(StrEnum):
@@ -55,11 +55,30 @@ def group_of(ep: Endpoint, by: Granularity) -> str:
 def pod_flows(model: NetModel) -> Iterator[tuple[Endpoint, Endpoint, int]]:
     """Every ordered pair of distinct pods with some allowed connection."""
     members = model.class_members
-    for s, d, cid in model.class_pairs():
-        for a in members[s]:
-            for b in members[d]:
-                if a is not b:
-                    yield a, b, cid
+    for s, row in enumerate(model.class_rows()):
+        sources = members[s]
+        for cid, bits in row.items():
+            for d in bit_indices(bits):
+                for b in members[d]:
+                    for a in sources:
+                        if a is not b:
+                            yield a, b, cid
+
+
+def _pod_matrix(model: NetModel, endpoints: list[str]) -> Matrix:
+    acc: list[tuple[str, str, int]] = [(a.name, b.name, cid) for a, b, cid in pod_flows(model)]
+    acc.sort()
+    conns = model.conns
+    flows = tuple(Flow(a, b, conns(cid)) for a, b, cid in acc)
+    return Matrix(Granularity.POD, tuple(endpoints), flows)
+
+
+def _cell(row: dict[int, int], d: int) -> int:
+    bit = 1 << d
+    for cid, bits in row.items():
+        if bits & bit:
+            return cid
+    return 0
 
 
 def matrix(model: NetModel, by: Granularity = Granularity.POD) -> Matrix:
@@ -68,33 +87,68 @@ def matrix(model: NetModel, by: Granularity = Granularity.POD) -> Matrix:
     A pod's connections to itself are not part of the matrix (loopback is never
     filtered, see docs/net.md); a group's flow to itself unions the flows between
     distinct pods of the group.
+
+    Grouped matrices are computed on classes: the rows of the classes with
+    members in a group are merged, then each destination class bit is mapped to
+    its groups, skipping at once every other class of a group already seen.
     """
-    endpoints = sorted({group_of(ep, by) for ep in model.endpoints.values()})
+    names = sorted({group_of(ep, by) for ep in model.endpoints.values()})
     if by is Granularity.POD:
-        acc_pod: dict[tuple[str, str], int] = {}
-        for a, b, cid in pod_flows(model):
-            acc_pod[(a.name, b.name)] = cid
-        flows = tuple(Flow(k[0], k[1], model.conns(cid)) for k, cid in sorted(acc_pod.items()))
-        return Matrix(by, tuple(endpoints), flows)
-    # Grouped: per class, how many of its pods fall in each group.
-    class_groups: list[dict[str, int]] = []
+        return _pod_matrix(model, names)
+    gid = {g: i for i, g in enumerate(names)}
+    # Per class, its groups and how many of its pods fall in each.
+    class_groups: list[dict[int, int]] = []
     for members in model.class_members:
-        counts: dict[str, int] = {}
+        counts: dict[int, int] = {}
         for ep in members:
-            g = group_of(ep, by)
+            g = gid[group_of(ep, by)]
             counts[g] = counts.get(g, 0) + 1
         class_groups.append(counts)
-    acc: dict[tuple[str, str], set[int]] = {}
-    for s, d, cid in model.class_pairs():
-        for ga, na in class_groups[s].items():
-            for gb in class_groups[d]:
-                if s == d and ga == gb and na < 2:
+    exclusive = [0] * len(names)  # classes whose only group is g
+    group_classes: list[list[int]] = [[] for _ in names]
+    for ci, counts in enumerate(class_groups):
+        for g in counts:
+            group_classes[g].append(ci)
+        if len(counts) == 1:
+            (g,) = counts
+            exclusive[g] |= 1 << ci
+    rows = model.class_rows()
+    single: dict[tuple[int, int], int] = {}
+    multi: dict[tuple[int, int], set[int]] = {}
+
+    def add(key: tuple[int, int], cid: int) -> None:
+        got = single.get(key)
+        if got is None:
+            single[key] = cid
+        elif got != cid:
+            multi.setdefault(key, {got}).add(cid)
+
+    for ga, classes in enumerate(group_classes):
+        merged: dict[int, int] = {}
+        for s in classes:
+            for cid, bits in rows[s].items():
+                merged[cid] = merged.get(cid, 0) | bits
+        for cid, bits in merged.items():
+            while bits:
+                d = (bits & -bits).bit_length() - 1
+                bits &= ~(1 << d)
+                for gb in class_groups[d]:
+                    bits &= ~exclusive[gb]
+                    if gb != ga:
+                        add((ga, gb), cid)
+        # A group's flow to itself: distinct pods only, exact per class pair.
+        for s in classes:
+            row = rows[s]
+            for d in classes:
+                if s == d and class_groups[s][ga] < 2:
                     continue
-                acc.setdefault((ga, gb), set()).add(cid)
+                cid = _cell(row, d)
+                if cid:
+                    add((ga, ga), cid)
+    conns = model.conns
     out = []
-    for (ga, gb), cids in sorted(acc.items()):
-        conns = ConnectionSet.none()
-        for cid in sorted(cids):
-            conns = conns | model.conns(cid)
-        out.append(Flow(ga, gb, conns))
-    return Matrix(by, tuple(endpoints), tuple(out))
+    for key in sorted(single):
+        cids = multi.get(key)
+        cid = single[key] if cids is None else model.union(cids)
+        out.append(Flow(names[key[0]], names[key[1]], conns(cid)))
+    return Matrix(by, tuple(names), tuple(out))
