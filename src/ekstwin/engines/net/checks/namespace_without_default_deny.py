@@ -76,6 +76,10 @@ class NamespaceWithoutDefaultDeny(Check):
     - a pod no policy selects, a tier whose rules pass everything, or an
       allow-all rule leaves that traffic open.
 
+    The check runs when the platform has at least one network policy
+    (Kubernetes or Calico): a platform with none does not use network policy
+    at all, and listing every namespace would say nothing more than that.
+
     A namespace is reported when some of its pods are open in a direction;
     the finding says which directions and which pods. The namespaces
     `kube-system`, `kube-public` and `kube-node-lease` are skipped: they hold
@@ -133,6 +137,8 @@ class NamespaceWithoutDefaultDeny(Check):
     confidence = Confidence.MEDIUM
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
+        if not platform.network_policies and not platform.calico_policies:
+            return
         lm = LintModel(platform)
         by_ns: dict[str, list[Endpoint]] = {}
         for ep in lm.pods:
