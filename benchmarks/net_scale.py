@@ -20,23 +20,26 @@ the ratio and the verdict disagreements.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ekstwin.engines.net import Granularity, NetModel, can, matrix
+from ekstwin.engines.net import ConnectionSet, Granularity, NetModel, can, matrix
+from ekstwin.engines.net.engine import bit_indices
 from ekstwin.loaders import load
 
 
-def generate(pods: int, seed: int = 7, calico: bool = True) -> list[dict[str, Any]]:
+def generate(
+    pods: int, seed: int = 7, calico: bool = True, owners: bool = True
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     nss = max(1, pods // 20)
     docs: list[dict[str, Any]] = []
@@ -73,15 +76,26 @@ def generate(pods: int, seed: int = 7, calico: bool = True) -> list[dict[str, An
             if tier == "db":
                 ports.append((5432, "TCP", "pg"))
             ip = f"198.18.{n // 250}.{n % 250 + 1}"
-            docs.append(
-                _pod(
-                    ns,
-                    f"{app}-{j}",
-                    {"app": app, "tier": tier, "version": f"v{(j // 4) % 2}"},
-                    ports,
-                    ip,
-                )
+            pod = _pod(
+                ns,
+                f"{app}-{j}",
+                {"app": app, "tier": tier, "version": f"v{(j // 4) % 2}"},
+                ports,
+                ip,
             )
+            if owners:
+                # a live pod of Deployment ``app``: its ReplicaSet is <app>-<pod-template-hash>
+                pod["metadata"]["labels"]["pod-template-hash"] = "5d8f7c9b4"
+                pod["metadata"]["ownerReferences"] = [
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "ReplicaSet",
+                        "name": f"{app}-5d8f7c9b4",
+                        "uid": f"{ns}-{app}",
+                        "controller": True,
+                    }
+                ]
+            docs.append(pod)
             n += 1
     policies = int(pods * 0.3)
     kinds = ["deny", "intra", "cross", "ipblock", "dns", "ports"]
@@ -277,53 +291,302 @@ def _k8s_policy(k: int, ns: str, kind: str, rng: random.Random) -> dict[str, Any
     }
 
 
-def run_ours(pods: int, tmp: Path) -> None:
-    path = tmp / f"c{pods}.yaml"
-    path.write_text(yaml.safe_dump_all(generate(pods), sort_keys=False), encoding="utf-8")
+# --------------------------------------------------------------------------- ekstwin, one size
+
+
+def measure(pods: int, path: Path) -> dict[str, Any]:
+    """Run in a fresh process (max RSS is per process): every figure of one size."""
+    figures: dict[str, Any] = {"pods": pods}
     t0 = time.perf_counter()
     platform = load([str(path)]).platform
-    t_load = time.perf_counter() - t0
-    tracemalloc.start()
+    figures["load"] = time.perf_counter() - t0
+    figures["namespaces"] = len(platform.namespaces)
+    figures["policies"] = len(platform.network_policies) + len(platform.calico_policies)
+    keys = sorted(p.key for p in platform.pods)
+    # can on a freshly compiled model (the CLI's path: compile, then one query)
     t0 = time.perf_counter()
     model = NetModel(platform)
-    t_compile = time.perf_counter() - t0
+    figures["compile"] = time.perf_counter() - t0
+    lat = []
+    for k in range(20):
+        src, dst = keys[(k * 997) % len(keys)], keys[(k * 7919 + 3) % len(keys)]
+        t0 = time.perf_counter()
+        can(model, src, dst, 8080)
+        lat.append(time.perf_counter() - t0)
+    figures["can_max"] = max(lat)
+    # the whole pod-level connectivity, held as classes
+    model = NetModel(platform)
     t0 = time.perf_counter()
-    ns_matrix = matrix(model, Granularity.NAMESPACE)
-    t_ns = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    wl_matrix = matrix(model, Granularity.WORKLOAD)
-    t_wl = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    keys = sorted(model.endpoints)
-    t0 = time.perf_counter()
-    can(model, keys[5], keys[-5], 8080)
-    t_can = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = model.class_rows()
+    figures["classes_time"] = time.perf_counter() - t0
+    figures["classes"] = len(model.class_reps)
+    sizes = [len(m) for m in model.class_members]
+    figures["pod_pairs"] = sum(
+        sizes[s] * sizes[d] - (sizes[s] if s == d else 0)
+        for s, row in enumerate(rows)
+        for bits in row.values()
+        for d in bit_indices(bits)
+    )
+    figures["conn_sets"] = len({cid for row in rows for cid in row})
+    for by in (Granularity.NAMESPACE, Granularity.WORKLOAD):
+        t0 = time.perf_counter()
+        m = matrix(model, by)
+        t_matrix = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        text = m.to_json_text()  # what `ekstwin net matrix --format json` writes
+        t_json = time.perf_counter() - t0
+        figures[f"{by.value}_matrix"] = t_matrix
+        figures[f"{by.value}_json"] = t_json
+        figures[f"{by.value}_flows"] = len(m.flows)
+        figures[f"{by.value}_bytes"] = len(text)
+    figures["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return figures
+
+
+def run_size(pods: int, tmp: Path) -> dict[str, Any]:
+    path = tmp / f"c{pods}.yaml"
+    path.write_text(yaml.safe_dump_all(generate(pods), sort_keys=False), encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", str(pods), str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures: dict[str, Any] = json.loads(out.stdout)
+    return figures
+
+
+def print_size(f: dict[str, Any]) -> None:
+    compute = f["compile"] + f["classes_time"]
     print(
-        f"{pods:>6} pods {len(platform.namespaces):>4} ns "
-        f"{len(platform.network_policies) + len(platform.calico_policies):>5} policies "
-        f"classes {len(model.class_reps):>5} | load {t_load:6.2f}s compile {t_compile:5.2f}s "
-        f"namespace matrix {t_ns:6.2f}s ({len(ns_matrix.flows)} flows) "
-        f"workload matrix {t_wl:6.2f}s ({len(wl_matrix.flows)} flows) | "
-        f"peak traced {peak / 2**20:7.1f} MiB, max RSS {rss:7.1f} MiB | can {t_can * 1000:5.1f} ms",
+        f"{f['pods']:>6} pods {f['namespaces']:>4} ns {f['policies']:>5} policies | "
+        f"load {f['load']:5.2f}s | compile {f['compile']:5.2f}s + classes "
+        f"{f['classes_time']:5.2f}s = {compute:5.2f}s ({f['classes']} classes, "
+        f"{f['conn_sets']} connection sets, {f['pod_pairs']:,} allowed pod pairs) | "
+        f"namespace matrix {f['namespace_matrix']:5.2f}s + json {f['namespace_json']:5.2f}s "
+        f"({f['namespace_flows']:,} flows) | workload matrix {f['workload_matrix']:5.2f}s "
+        f"+ json {f['workload_json']:5.2f}s ({f['workload_flows']:,} flows) | "
+        f"max RSS {f['rss'] / 2**20:6.0f} MiB | can {f['can_max'] * 1000:5.1f} ms (max of 20)",
         flush=True,
     )
+
+
+# ------------------------------------------------------------------- network-config-analyzer
+
+NCA_VENV = Path(tempfile.gettempdir()) / "nca-venv"
+
+
+def nca_binary() -> Path:
+    """network-config-analyzer from PyPI in its own venv under /tmp (never the repository's)."""
+    nca = NCA_VENV / "bin" / "nca"
+    if not nca.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(NCA_VENV)], check=True)
+        subprocess.run(
+            [str(NCA_VENV / "bin" / "pip"), "install", "-q", "network-config-analyzer"],
+            check=True,
+        )
+    return nca
+
+
+def parse_nca_connection(text: str) -> ConnectionSet | None:
+    """``All connections`` or ``{protocols:TCP,UDP,dst_ports:80,8000-8080}``; None if unknown."""
+    text = text.strip()
+    if text == "All connections":
+        return ConnectionSet.all()
+    if text == "No connections":
+        return ConnectionSet.none()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    body = text[1:-1]
+    ports_text = None
+    if ",dst_ports:" in body:
+        body, ports_text = body.split(",dst_ports:", 1)
+    if not body.startswith("protocols:") or "src_ports" in body:
+        return None
+    protocols = [p.strip().upper() for p in body[len("protocols:") :].split(",")]
+    ranges: list[tuple[int, int]] = []
+    if ports_text is not None:
+        for item in ports_text.split(","):
+            lo, _, hi = item.partition("-")
+            ranges.append((int(lo), int(hi or lo)))
+    out = ConnectionSet.none()
+    for proto in protocols:
+        if proto not in ("TCP", "UDP", "SCTP", "ICMP"):
+            continue
+        if ports_text is None:
+            out = out | ConnectionSet.protocol(proto)
+        else:
+            out = out | ConnectionSet.of({proto: ranges})
+    return out
+
+
+def run_nca(nca: Path, directory: Path) -> tuple[float, dict[tuple[str, str], ConnectionSet], int]:
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [
+            str(nca),
+            "--connectivity",
+            "-r",
+            str(directory),
+            "--output_format",
+            "txt_no_fw_rules",
+            "--output_endpoints",
+            "pods",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - t0
+    flows: dict[tuple[str, str], ConnectionSet] = {}
+    unparsed = 0
+    for line in done.stdout.splitlines():
+        if " => " not in line or " : " not in line:
+            continue
+        pair, conn_text = line.split(" : ", 1)
+        src, dst = (x.strip() for x in pair.split(" => ", 1))
+        if "/" not in src or "/" not in dst or src[0].isdigit() or dst[0].isdigit():
+            continue  # address ranges: outside the pod comparison
+        conns = parse_nca_connection(conn_text)
+        if conns is None:
+            unparsed += 1
+            continue
+        flows[(src, dst)] = flows.get((src, dst), ConnectionSet.none()) | conns
+    return elapsed, flows, unparsed
+
+
+def _reason(model: NetModel, src: str, dst: str, ours: ConnectionSet, theirs: ConnectionSet) -> str:
+    """Which side upstream semantics support, from the rule that decides an example port."""
+    extra = ours - theirs
+    sample = next(iter(extra or (theirs - ours)), None)
+    if sample is None:
+        return "?"
+    proto, ivs = sample
+    port = ivs[0][0]
+    v = model.verdict(model.endpoints[src], model.endpoints[dst], proto, port)
+    sides = [v.egress, v.ingress]
+    for d in sides:
+        pol = d.policy
+        if d.reason.value != "rule" or pol is None:
+            continue
+        np_ = next((p for p in model.platform.network_policies if p.meta.name == pol.name), None)
+        rules = (
+            () if np_ is None else (np_.egress if d.direction.value == "egress" else np_.ingress)
+        )
+        rule = (
+            rules[d.rule_index] if d.rule_index is not None and d.rule_index < len(rules) else None
+        )
+        if rule is not None and any(p.ip_block is not None for p in rule.peers) and extra:
+            return (
+                f"{proto}/{port}: ekstwin allows by {d.message}: an ipBlock matches the pod "
+                "address (Calico and the upstream e2e suite match pod IPs with ipBlocks; "
+                "NCA never does): ekstwin is right"
+            )
+    return f"{proto}/{port}: unexplained; ekstwin: {v.egress.message}; {v.ingress.message}"
+
+
+def compare_with_nca(sizes: list[int], tmp: Path) -> list[tuple[int, float, float, float]]:
+    nca = nca_binary()
+    results = []
+    for pods in sizes:
+        directory = tmp / f"nca{pods}"
+        directory.mkdir()
+        docs = generate(pods, calico=False, owners=False)
+        path = directory / "cluster.yaml"
+        path.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
+        # ekstwin: load, compile, the whole pod-level matrix (the same question NCA answers)
+        t0 = time.perf_counter()
+        model = NetModel(load([str(path)]).platform)
+        ours = matrix(model, Granularity.POD).lookup()
+        t_ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "ekstwin", "net", "matrix", str(path), "--format", "json"],
+            check=True,
+            capture_output=True,
+        )
+        t_cli = time.perf_counter() - t0
+        t_nca, theirs, unparsed = run_nca(nca, directory)
+        print(
+            f"{pods:>6} pods: ekstwin {t_ours:6.2f}s in process, {t_cli:6.2f}s as "
+            f"`ekstwin net matrix --format json`; network-config-analyzer {t_nca:7.2f}s: "
+            f"{t_nca / t_ours:6.1f}x (in process), {t_nca / t_cli:6.1f}x (CLI to CLI)",
+            flush=True,
+        )
+        pods_keys = sorted(model.endpoints)
+        disagreements = []
+        for a in pods_keys:
+            for b in pods_keys:
+                if a == b:
+                    continue
+                o = ours.get((a, b), ConnectionSet.none())
+                t = theirs.get((a, b), ConnectionSet.none())
+                if o != t:
+                    disagreements.append((a, b, o, t))
+        print(
+            f"        pairs compared {len(pods_keys) * (len(pods_keys) - 1):,}; "
+            f"disagreements {len(disagreements):,}; NCA lines not parsed {unparsed}"
+        )
+        shown: dict[str, int] = {}
+        for a, b, o, t in disagreements:
+            why = _reason(model, a, b, o, t)
+            key = why.split(": ", 1)[1] if ": " in why else why
+            shown[key] = shown.get(key, 0) + 1
+            if shown[key] <= 2:
+                print(f"        {a} -> {b}: ekstwin [{o}] NCA [{t}]\n          {why}")
+        for key, count in shown.items():
+            if count > 2:
+                print(f"        ... {count} pairs in all: {key[:100]}")
+        results.append((pods, t_ours, t_cli, t_nca))
+    return results
+
+
+# --------------------------------------------------------------------------- main
+
+
+def print_targets(figs: list[dict[str, Any]], nca: list[tuple[int, float, float, float]]) -> None:
+    print("\nfigure                                             measured        target")
+    for f in figs:
+        compute = f["compile"] + f["classes_time"]
+        ns_total = compute + f["namespace_matrix"] + f["namespace_json"]
+        wl_total = compute + f["workload_matrix"] + f["workload_json"]
+        tag = f"{f['pods']:>5} pods"
+        rows = [
+            (f"{tag}: pod-level connectivity as classes", f"{compute:8.2f} s", "<= 10 s"),
+            (f"{tag}: + namespace matrix written (JSON)", f"{ns_total:8.2f} s", "<= 10 s"),
+            (f"{tag}: + workload matrix written (JSON)", f"{wl_total:8.2f} s", "<= 10 s"),
+            (f"{tag}: max RSS (whole run)", f"{f['rss'] / 2**30:8.2f} GiB", "<= 2 GiB"),
+            (f"{tag}: net can on a compiled model", f"{f['can_max'] * 1000:8.1f} ms", "<= 100 ms"),
+        ]
+        for name, got, target in rows:
+            print(f"{name:50} {got:>14}  {target}")
+    for pods, t_ours, t_cli, t_nca in nca:
+        print(
+            f"{pods:>5} pods: NCA / ekstwin (in process){'':14} {t_nca / t_ours:8.1f} x"
+            "      >= 100 x"
+        )
+        print(f"{pods:>5} pods: NCA / ekstwin (CLI to CLI){'':15} {t_nca / t_cli:8.1f} x")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,5000,10000")
     ap.add_argument("--nca", action="store_true", help="also run network-config-analyzer (PyPI)")
+    ap.add_argument("--nca-sizes", default="500,1000")
+    ap.add_argument("--measure", nargs=2, metavar=("PODS", "FILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(int(args.measure[0]), Path(args.measure[1]))))
+        return 0
+    figs = []
+    nca: list[tuple[int, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in (int(s) for s in args.sizes.split(",")):
-            run_ours(size, Path(tmp))
-    if args.nca:
-        print(
-            "network-config-analyzer comparison: not implemented in this version", file=sys.stderr
-        )
-        _ = subprocess  # reserved for the side-by-side run
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            figs.append(run_size(size, Path(tmp)))
+            print_size(figs[-1])
+        if args.nca:
+            nca = compare_with_nca([int(s) for s in args.nca_sizes.split(",")], Path(tmp))
+    print_targets(figs, nca)
     return 0
 
 

@@ -156,7 +156,7 @@ def _any_text(v: Verdict | CombinedVerdict) -> str:
 
 def _matrix_text(m: Matrix, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(m.to_json(), indent=1)
+        return m.to_json_text()  # the same text as json.dumps(indent=1), fast
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")

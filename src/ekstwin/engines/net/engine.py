@@ -329,7 +329,7 @@ class NetModel:
         if ep.kind is not EndpointKind.POD:
             return ()
         ci = self.class_of.get(ep.name)
-        if ci is not None and self.endpoints.get(ep.name) is ep:
+        if self._by_class is not None and ci is not None and self.endpoints.get(ep.name) is ep:
             return self._applicable_class(ci, direction)
         found: list[tuple[int, CompiledPolicy]] = []
         for ns in (ep.namespace, None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,6 +40,34 @@ class Matrix:
             "endpoints": list(self.endpoints),
             "flows": [f.to_json() for f in self.flows],
         }
+
+    def to_json_text(self) -> str:
+        """``json.dumps(self.to_json(), indent=1)``, the same text, written fast: each
+        distinct connection set is rendered once (large matrices share a few)."""
+        dumps = json.dumps
+        allow_text: dict[ConnectionSet, str] = {}
+        parts = [
+            '{\n "granularity": ',
+            dumps(self.granularity.value),
+            ',\n "endpoints": ',
+            dumps(list(self.endpoints), indent=1).replace("\n", "\n "),
+            ',\n "flows": ',
+        ]
+        if not self.flows:
+            parts.append("[]\n}")
+            return "".join(parts)
+        items = []
+        for f in self.flows:
+            allow = allow_text.get(f.allow)
+            if allow is None:
+                allow = dumps(f.allow.to_json(), indent=1).replace("\n", "\n   ")
+                allow_text[f.allow] = allow
+            items.append(
+                f'  {{\n   "from": {dumps(f.source)},\n   "to": {dumps(f.destination)},'
+                f'\n   "allow": {allow}\n  }}'
+            )
+        parts.append("[\n" + ",\n".join(items) + "\n ]\n}")
+        return "".join(parts)
 
     def lookup(self) -> dict[tuple[str, str], ConnectionSet]:
         return {(f.source, f.destination): f.allow for f in self.flows}
@@ -104,6 +133,7 @@ def matrix(model: NetModel, by: Granularity = Granularity.POD) -> Matrix:
             g = gid[group_of(ep, by)]
             counts[g] = counts.get(g, 0) + 1
         class_groups.append(counts)
+    groups_of = [tuple(c) for c in class_groups]
     exclusive = [0] * len(names)  # classes whose only group is g
     group_classes: list[list[int]] = [[] for _ in names]
     for ci, counts in enumerate(class_groups):
@@ -112,31 +142,37 @@ def matrix(model: NetModel, by: Granularity = Granularity.POD) -> Matrix:
         if len(counts) == 1:
             (g,) = counts
             exclusive[g] |= 1 << ci
+    # Few large groups (namespaces): jump over a whole group once it is seen.
+    jump = len(class_groups) >= 4 * max(1, len(names))
     rows = model.class_rows()
-    single: dict[tuple[int, int], int] = {}
-    multi: dict[tuple[int, int], set[int]] = {}
-
-    def add(key: tuple[int, int], cid: int) -> None:
-        got = single.get(key)
-        if got is None:
-            single[key] = cid
-        elif got != cid:
-            multi.setdefault(key, {got}).add(cid)
-
+    conns = model.conns
+    out: list[Flow] = []
     for ga, classes in enumerate(group_classes):
         merged: dict[int, int] = {}
         for s in classes:
             for cid, bits in rows[s].items():
                 merged[cid] = merged.get(cid, 0) | bits
+        first: dict[int, int] = {}
+        more: dict[int, set[int]] = {}
         for cid, bits in merged.items():
-            while bits:
-                d = (bits & -bits).bit_length() - 1
-                bits &= ~(1 << d)
-                for gb in class_groups[d]:
-                    bits &= ~exclusive[gb]
-                    if gb != ga:
-                        add((ga, gb), cid)
+            if jump:
+                while bits:
+                    d = (bits & -bits).bit_length() - 1
+                    bits &= ~(1 << d)
+                    for gb in groups_of[d]:
+                        bits &= ~exclusive[gb]
+                        got = first.setdefault(gb, cid)
+                        if got != cid:
+                            more.setdefault(gb, {got}).add(cid)
+            else:
+                for d in bit_indices(bits):
+                    for gb in groups_of[d]:
+                        got = first.setdefault(gb, cid)
+                        if got != cid:
+                            more.setdefault(gb, {got}).add(cid)
         # A group's flow to itself: distinct pods only, exact per class pair.
+        first.pop(ga, None)
+        more.pop(ga, None)
         for s in classes:
             row = rows[s]
             for d in classes:
@@ -144,11 +180,12 @@ def matrix(model: NetModel, by: Granularity = Granularity.POD) -> Matrix:
                     continue
                 cid = _cell(row, d)
                 if cid:
-                    add((ga, ga), cid)
-    conns = model.conns
-    out = []
-    for key in sorted(single):
-        cids = multi.get(key)
-        cid = single[key] if cids is None else model.union(cids)
-        out.append(Flow(names[key[0]], names[key[1]], conns(cid)))
+                    got = first.setdefault(ga, cid)
+                    if got != cid:
+                        more.setdefault(ga, {got}).add(cid)
+        source = names[ga]
+        for gb in sorted(first):
+            cids = more.get(gb)
+            cid = first[gb] if cids is None else model.union(cids)
+            out.append(Flow(source, names[gb], conns(cid)))
     return Matrix(by, tuple(names), tuple(out))
