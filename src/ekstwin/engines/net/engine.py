@@ -314,6 +314,10 @@ class NetModel:
             if ep.kind is EndpointKind.POD:
                 self._pod_bits |= 1 << ci
             self._named_bits[ep.named_ports] = self._named_bits.get(ep.named_ports, 0) | (1 << ci)
+        self._in_sets_bits = 0
+        for ci, ep in enumerate(self.class_reps):
+            if self.ctx.sets_containing(ep.ip):
+                self._in_sets_bits |= 1 << ci
         by_labels: dict[frozenset[tuple[str, str]], int] = {}
         for ci, ep in enumerate(self.class_reps):
             if ep.kind is EndpointKind.POD:
@@ -562,7 +566,9 @@ class NetModel:
             candidates = 0
             for n in narrowed:
                 candidates |= self._ns_bits.get(n, 0)
-            candidates &= self._pod_bits
+            # an address in a network set the selector matches is matched too,
+            # whatever the namespace of the pod (or node) that has it
+            candidates = (candidates & self._pod_bits) | self._in_sets_bits
         got = 0
         for ci in bit_indices(candidates):
             if peer.matches(self.class_reps[ci], self.ctx):
