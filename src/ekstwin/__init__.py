@@ -16,7 +16,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from ekstwin.analysis import analyze
+from typing import TYPE_CHECKING, Any
+
 from ekstwin.errors import (
     ConfigError,
     EkstwinError,
@@ -25,9 +26,35 @@ from ekstwin.errors import (
     SchemaError,
     SelectorSyntaxError,
 )
-from ekstwin.findings import Diagnostic, Finding, Report, Severity
-from ekstwin.loaders import LoadResult, load
-from ekstwin.model.platform import Platform
+
+if TYPE_CHECKING:
+    from ekstwin.analysis import analyze
+    from ekstwin.findings import Diagnostic, Finding, Report, Severity
+    from ekstwin.loaders import LoadResult, load
+    from ekstwin.model.platform import Platform
+
+#: Names imported on first use, so ``import ekstwin`` (and every command's
+#: start-up) does not pay for the loaders and engines it may not need.
+_LAZY = {
+    "analyze": "ekstwin.analysis",
+    "Diagnostic": "ekstwin.findings",
+    "Finding": "ekstwin.findings",
+    "Report": "ekstwin.findings",
+    "Severity": "ekstwin.findings",
+    "LoadResult": "ekstwin.loaders",
+    "load": "ekstwin.loaders",
+    "Platform": "ekstwin.model.platform",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ekstwin' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "ConfigError",

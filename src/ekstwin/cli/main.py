@@ -24,14 +24,30 @@ COMMAND_MODULES = ("analyze", "net", "mesh", "lab", "ipam", "iam", "access", "in
                    "dns", "cluster", "storage", "collect", "report", "serve")  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Commands that live in the ``analyze`` module rather than one of their own.
+ANALYZE_COMMANDS = frozenset({"analyze", "checks", "snapshot", "baseline", "version"})
+
+
+def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
+    """Only the module of the command asked for (imports are most of the start-up
+    time); every module for ``--help``, no command or an unknown one."""
+    command = next((a for a in argv or () if not a.startswith("-")), None)
+    if command in COMMAND_MODULES:
+        return (command,)
+    if command in ANALYZE_COMMANDS:
+        return ("analyze",)
+    return COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the command group ``argv`` names is loaded."""
     parser = argparse.ArgumentParser(
         prog="ekstwin",
         description="A digital twin of an Amazon EKS platform.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in _modules_for(argv) if argv is not None else COMMAND_MODULES:
         try:
             module = importlib.import_module(f"ekstwin.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -44,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = build_parser()
+        parser = build_parser(sys.argv[1:] if argv is None else argv)
     except Exception as exc:  # a command module that does not import is a bug
         print(
             f"error: internal error: {type(exc).__name__}: {exc} - this is a bug in ekstwin; "
