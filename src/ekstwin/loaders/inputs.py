@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ekstwin.findings import Diagnostic
+from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
 from ekstwin.loaders.jsonlines import pointer_lines
 from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
@@ -191,6 +191,21 @@ def _read_json(col: _Collector, text: str, file: str) -> None:
 
 
 def _read_text(col: _Collector, text: str, file: str, *, json_first: bool) -> None:
+    try:
+        _read_text_parsed(col, text, file, json_first=json_first)
+    except RecursionError:
+        # json.loads recurses once per level; Python's stack ends first.
+        col.diagnostics.append(
+            Diagnostic(
+                Source(file, 1),
+                "JSON nested too deeply to read",
+                "flatten the document; ekstwin reads at most a few hundred levels",
+                code="json-syntax",
+            )
+        )
+
+
+def _read_text_parsed(col: _Collector, text: str, file: str, *, json_first: bool) -> None:
     if json_first:
         try:
             json.loads(text)
@@ -410,11 +425,27 @@ def snapshot_from_json(data: dict[str, object], source: Source) -> RawInputs:
         if isinstance(doc, dict):
             aws.append(
                 AwsDocument(
-                    file=str(e.get("file", source.file)), data=doc, lines=_lines(e.get("lines"))
+                    file=file if isinstance(file := e.get("file"), str) else source.file,
+                    data=doc,
+                    lines=_lines(e.get("lines")),
                 )
             )
-    for e in entries("keycloak"):
+
+    def malformed(key: str, i: int, what: str) -> None:
+        diags.append(
+            Diagnostic(
+                source,
+                f"snapshot {key} entry {i} is malformed: {what}",
+                "write the snapshot again with this version of ekstwin",
+                code="snapshot",
+            )
+        )
+
+    for i, e in enumerate(entries("keycloak")):
         src = e.get("source")
+        if isinstance(src, dict) and "file" not in src:
+            malformed("keycloak", i, "source has no file")
+            continue
         realms.append(
             RealmDocument(
                 redact_realm(e.get("export")),
@@ -422,8 +453,15 @@ def snapshot_from_json(data: dict[str, object], source: Source) -> RawInputs:
                 _lines(e.get("lines")),
             )
         )
-    for e in entries("diagnostics"):
-        diags.append(Diagnostic.from_json(e))
+    levels = [level.value for level in DiagnosticLevel]
+    for i, e in enumerate(entries("diagnostics")):
+        src, level = e.get("source"), e.get("level", "error")
+        if level not in levels:
+            malformed("diagnostics", i, f"level {level!r} is not one of {', '.join(levels)}")
+        elif isinstance(src, dict) and "file" not in src:
+            malformed("diagnostics", i, "source has no file")
+        else:
+            diags.append(Diagnostic.from_json(e))
     inputs = data.get("inputs")
     return RawInputs(
         inputs=tuple(str(i) for i in inputs) if isinstance(inputs, list) else (),
