@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ekstwin.errors import SchemaError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.aws import AwsDocument
 from ekstwin.model.source import Source
@@ -138,11 +139,17 @@ def _hex(address: str, n: int = 17) -> str:
     return hashlib.sha256(address.encode()).hexdigest()[:n]
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _modules(module: Mapping[str, Any], pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
-    for i, r in enumerate(module.get("resources") or []):
-        yield r, f"{pointer}/resources/{i}"
-    for i, child in enumerate(module.get("child_modules") or []):
-        yield from _modules(child, f"{pointer}/child_modules/{i}")
+    for i, r in enumerate(_list(module.get("resources"))):
+        if isinstance(r, dict):
+            yield r, f"{pointer}/resources/{i}"
+    for i, child in enumerate(_list(module.get("child_modules"))):
+        if isinstance(child, dict):
+            yield from _modules(child, f"{pointer}/child_modules/{i}")
 
 
 def _resources(data: Mapping[str, Any]) -> list[_Resource]:
@@ -150,6 +157,8 @@ def _resources(data: Mapping[str, Any]) -> list[_Resource]:
     changes = data.get("resource_changes")
     if isinstance(changes, list):
         for i, rc in enumerate(changes):
+            if not isinstance(rc, dict) or not isinstance(rc.get("change") or {}, dict):
+                continue
             change = rc.get("change") or {}
             actions = change.get("actions") or []
             if rc.get("mode", "managed") != "managed" or actions == ["delete"]:
@@ -170,8 +179,10 @@ def _resources(data: Mapping[str, Any]) -> list[_Resource]:
             )
         return out
     values = data.get("values") or data.get("planned_values") or {}
-    root = values.get("root_module") or {}
     key = "/values/root_module" if data.get("values") else "/planned_values/root_module"
+    root = (values.get("root_module") or {}) if isinstance(values, dict) else None
+    if not isinstance(root, dict):
+        raise SchemaError("must be an object", path=key)
     for r, ptr in _modules(root, key):
         if r.get("mode", "managed") != "managed" or r.get("type") not in RESOURCE_TYPES:
             continue

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ekstwin.errors import SchemaError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
 from ekstwin.loaders.jsonlines import pointer_lines
@@ -143,7 +144,21 @@ def _classify(col: _Collector, data: object, source: Source, lines: dict[str, in
         from ekstwin.collect.terraform import terraform_to_aws
 
         assert isinstance(data, dict)
-        doc, diags = terraform_to_aws(data, source.file, lines)
+        try:
+            doc, diags = terraform_to_aws(data, source.file, lines)
+        except (SchemaError, AttributeError, TypeError, KeyError) as exc:
+            # The converter trusts Terraform's own shape; a hand-edited file may not have it.
+            what = str(exc) if isinstance(exc, SchemaError) else f"{type(exc).__name__} {exc}"
+            col.diagnostics.append(
+                Diagnostic(
+                    source,
+                    f"not the shape of 'terraform show -json' output: {what}; "
+                    "the file was not read",
+                    "give the output of 'terraform show -json PLANFILE' unchanged",
+                    code="terraform",
+                )
+            )
+            return
         col.aws.append(doc)
         col.diagnostics.extend(diags)
     else:
