@@ -7,8 +7,10 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from ekstwin.cli.common import Exit, print_diagnostics, write_output
+from ekstwin.errors import ConfigError
 from ekstwin.findings import DiagnosticLevel
 
 
@@ -74,6 +76,13 @@ def _progress(quiet: bool, label: str) -> Iterator[Callable[[str, int, int], Non
 def run_collect_aws(args: argparse.Namespace) -> int:
     from ekstwin.collect.aws import AwsCollectOptions, collect_aws
 
+    if args.endpoint_url is not None:
+        url = urlsplit(args.endpoint_url)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ConfigError(
+                f"--endpoint-url {args.endpoint_url!r} is not a URL - give one such as "
+                "http://localhost:4566"
+            )
     options = AwsCollectOptions(
         regions=tuple(args.region or ()),
         profile=args.profile,

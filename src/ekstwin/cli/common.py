@@ -34,6 +34,15 @@ def add_output_arguments(parser: argparse.ArgumentParser, formats: list[str]) ->
     parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
 
 
+def check_port(port: int, *, allow_zero: bool = False) -> None:
+    """A TCP/UDP port the user gave: 1-65535 (0 too where it means "pick one")."""
+    if not (0 if allow_zero else 1) <= port <= 65535:
+        raise ConfigError(
+            f"--port {port} is not a TCP port - give 1-65535"
+            + (", or 0 to pick a free one" if allow_zero else "")
+        )
+
+
 def load_platform(args: argparse.Namespace) -> LoadResult:
     """Load the platform the command names; print input diagnostics on stderr."""
     paths = list(args.platform) if isinstance(args.platform, list) else [args.platform]

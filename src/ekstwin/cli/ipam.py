@@ -21,6 +21,12 @@ from ekstwin.engines.ipam.limits import (
 from ekstwin.engines.ipam.plan import Plan, Scenario, plan
 from ekstwin.errors import ConfigError, LoadError
 
+#: Kubernetes' largest supported cluster ("Considerations for large clusters"):
+#: 5,000 nodes and 150,000 pods. The plan replays pods one by one, so larger
+#: numbers would only make it run for minutes.
+MAX_CLUSTER_NODES = 5000
+MAX_CLUSTER_PODS = 150_000
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -124,9 +130,19 @@ def _scenario(args: argparse.Namespace) -> Scenario:
         name, sep, count = item.partition("=")
         if not sep or not name or not count.strip().isdigit():
             raise ConfigError(f"--scale {item!r}: expected NODEGROUP=N with N a whole number")
+        if int(count) > MAX_CLUSTER_NODES:
+            raise ConfigError(
+                f"--scale {item!r}: more nodes than a Kubernetes cluster holds "
+                f"(at most {MAX_CLUSTER_NODES}) - give a smaller N"
+            )
         scale[name.strip()] = int(count)
     if args.pods_per_node is not None and args.pods_per_node < 0:
         raise ConfigError("--pods-per-node must be 0 or more")
+    if args.pods_per_node is not None and args.pods_per_node > MAX_CLUSTER_PODS:
+        raise ConfigError(
+            f"--pods-per-node {args.pods_per_node}: more pods than a Kubernetes cluster holds "
+            f"(at most {MAX_CLUSTER_PODS}) - give a smaller N"
+        )
     return Scenario(scale, args.pods_per_node)
 
 

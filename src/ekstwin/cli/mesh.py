@@ -6,7 +6,13 @@ import argparse
 import json
 
 from ekstwin.analysis import analyze
-from ekstwin.cli.common import Exit, add_output_arguments, load_platform, write_output
+from ekstwin.cli.common import (
+    Exit,
+    add_output_arguments,
+    check_port,
+    load_platform,
+    write_output,
+)
 from ekstwin.engines.checks import CheckContext, discover_checks
 from ekstwin.engines.mesh import MeshModel, coverage, explain, routes
 from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
@@ -98,6 +104,8 @@ def combined_text(v: CombinedVerdict) -> str:
 
 
 def run_can(args: argparse.Namespace) -> int:
+    if args.protocol != "ICMP":
+        check_port(args.port)
     model = MeshModel(load_platform(args).platform)
     try:
         result = explain(

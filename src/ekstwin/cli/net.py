@@ -8,7 +8,13 @@ import io
 import json
 
 from ekstwin.analysis import analyze
-from ekstwin.cli.common import Exit, add_output_arguments, load_platform, write_output
+from ekstwin.cli.common import (
+    Exit,
+    add_output_arguments,
+    check_port,
+    load_platform,
+    write_output,
+)
 from ekstwin.cli.mesh import combined_text
 from ekstwin.engines.checks import CheckContext, discover_checks
 from ekstwin.engines.mesh import MeshModel, explain, mesh_matrix
@@ -108,6 +114,8 @@ def _combined_json(v: CombinedVerdict) -> dict[str, object]:
 
 
 def run_can(args: argparse.Namespace) -> int:
+    if args.protocol != "ICMP":
+        check_port(args.port)
     model = _model(args)
     try:
         if args.no_mesh:
@@ -211,12 +219,12 @@ def _diff_text(d: NetDiff) -> str:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    old_args = argparse.Namespace(platform=[args.old], quiet=args.quiet)
-    new_args = argparse.Namespace(platform=[args.new], quiet=args.quiet)
-    result = diff(_model(old_args), _model(new_args))
+    old = load_platform(argparse.Namespace(platform=[args.old], quiet=args.quiet))
+    new = load_platform(argparse.Namespace(platform=[args.new], quiet=args.quiet))
+    result = diff(NetModel(old.platform), NetModel(new.platform))
     text = json.dumps(result.to_json(), indent=1) if args.format == "json" else _diff_text(result)
     write_output(text, args.output)
-    return Exit.OK
+    return Exit.INPUT if old.input_errors or new.input_errors else Exit.OK
 
 
 def run_lint(args: argparse.Namespace) -> int:

@@ -48,4 +48,6 @@ def run_report(args: argparse.Namespace) -> int:
     write_output(text, args.output)
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
-    return Exit.INPUT if result.input_errors else Exit.OK
+    if result.input_errors or (compare is not None and compare.input_errors):
+        return Exit.INPUT
+    return Exit.OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ekstwin.cli.common import Exit, add_platform_argument, print_diagnostics
+from ekstwin.cli.common import Exit, add_platform_argument, check_port, print_diagnostics
 from ekstwin.loaders import LoadResult, load
 
 
@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from ekstwin.web.server import ServeOptions, WebServer, environ_token
 
+    check_port(args.port, allow_zero=True)
     quiet = bool(args.quiet)
 
     def loader(paths: list[str]) -> LoadResult:

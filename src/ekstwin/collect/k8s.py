@@ -143,6 +143,12 @@ def _api_client(options: K8sCollectOptions) -> Any:
         )
     except (errors.ConfigException, OSError) as exc:
         raise ConfigError(f"cannot load the kubeconfig: {exc}") from exc
+    except (TypeError, AttributeError, ValueError) as exc:  # YAML that is not a kubeconfig
+        raise ConfigError(
+            f"cannot load the kubeconfig: {options.kubeconfig or '$KUBECONFIG'} is not a "
+            "kubeconfig (a YAML mapping of clusters, contexts and users) - give a kubeconfig "
+            "file with --kubeconfig"
+        ) from exc
 
 
 def _versions(api: _Api) -> dict[str, str]:

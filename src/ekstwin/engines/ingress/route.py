@@ -226,7 +226,10 @@ def _result_for_action(
 
 def route(platform: Platform, url: str, options: AlbOptions | None = None) -> RouteResult:
     """Follow one URL through the ALBs the controller would build."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+    except ValueError as exc:  # an unclosed [IPv6] host
+        raise ConfigError(f"not an http(s) URL: {url!r} ({exc})") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"not an http(s) URL: {url!r}")
     host = parts.hostname.lower()
