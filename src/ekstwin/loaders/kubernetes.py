@@ -1210,10 +1210,14 @@ def _aws_auth(cm: ConfigMap, diags: list[Diagnostic]) -> AwsAuth:
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
+            # One line: PyYAML's own message spans several and quotes the text.
+            mark = getattr(exc, "problem_mark", None)
+            at = f"line {mark.line + 1}, column {mark.column + 1} of its value: " if mark else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
             diags.append(
                 Diagnostic(
                     where,
-                    f"aws-auth {key} is not valid YAML: {exc}",
+                    f"aws-auth {key} is not valid YAML: {at}{problem}",
                     f"fix the YAML inside data.{key}; the authenticator ignores the whole key",
                     code="aws-auth",
                 )
