@@ -13,7 +13,7 @@ from ekstwin.engines.access import (
     UserAccess,
     WhoCanResult,
 )
-from ekstwin.errors import ConfigError, LoadError
+from ekstwin.errors import ConfigError
 from ekstwin.model.platform import Platform
 
 
@@ -67,10 +67,15 @@ def _platform(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Platform:
+    """The platform; input errors were printed, and the answer covers the rest
+    of the input (the command then exits 2, see ``_exit``)."""
     result = load_platform(args)
-    if result.input_errors:
-        raise LoadError("the platform could not be read completely - fix the errors above")
+    args.input_errors = result.input_errors
     return result.platform
+
+
+def _exit(args: argparse.Namespace) -> int:
+    return Exit.INPUT if getattr(args, "input_errors", False) else Exit.OK
 
 
 def _request(args: argparse.Namespace) -> ResourceRequest:
@@ -139,14 +144,14 @@ def run_who_can(args: argparse.Namespace) -> int:
     result = AccessAnalyzer(_load(args)).who_can(_request(args))
     text = json.dumps(result.to_json(), indent=2) if args.format == "json" else who_can_text(result)
     write_output(text, args.output)
-    return Exit.OK
+    return _exit(args)
 
 
 def run_user(args: argparse.Namespace) -> int:
     result = AccessAnalyzer(_load(args)).user(args.login)
     text = json.dumps(result.to_json(), indent=2) if args.format == "json" else user_text(result)
     write_output(text, args.output)
-    return Exit.OK
+    return _exit(args)
 
 
 def run_sa(args: argparse.Namespace) -> int:
@@ -159,4 +164,4 @@ def run_sa(args: argparse.Namespace) -> int:
     else:
         text = "\n".join([f"ServiceAccount {ns}/{name}", *subject_text(result)])
     write_output(text, args.output)
-    return Exit.OK
+    return _exit(args)

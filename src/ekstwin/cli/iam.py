@@ -97,10 +97,15 @@ def pod_text(access: PodAccess) -> str:
 
 
 def _platform_result(args: argparse.Namespace) -> Platform:
+    """The platform; input errors were printed, and the answer covers the rest
+    of the input (the command then exits 2, see ``_exit``)."""
     result = load_platform(args)
-    if result.input_errors:
-        raise LoadError("the platform could not be read completely - fix the errors above")
+    args.input_errors = result.input_errors
     return result.platform
+
+
+def _exit(args: argparse.Namespace) -> int:
+    return Exit.INPUT if getattr(args, "input_errors", False) else Exit.OK
 
 
 def run_pod(args: argparse.Namespace) -> int:
@@ -113,7 +118,7 @@ def run_pod(args: argparse.Namespace) -> int:
         write_output(json.dumps(access.to_json(), indent=2), args.output)
     else:
         write_output(pod_text(access), args.output)
-    return Exit.OK
+    return _exit(args)
 
 
 def run_who_can(args: argparse.Namespace) -> int:
@@ -125,7 +130,7 @@ def run_who_can(args: argparse.Namespace) -> int:
     if args.format == "json":
         doc = {**result.to_json(), "people": [p.to_json() for p in people]}
         write_output(json.dumps(doc, indent=2), args.output)
-        return Exit.OK
+        return _exit(args)
     lines = [
         f"{args.action} on {args.resource}: {len(result.entries)} pod role(s), "
         f"{len(people)} person role(s)"
@@ -138,7 +143,7 @@ def run_who_can(args: argparse.Namespace) -> int:
             f"{g.decision.reason}"
         )
     write_output("\n".join(lines), args.output)
-    return Exit.OK
+    return _exit(args)
 
 
 def _read_json(path: str) -> object:
