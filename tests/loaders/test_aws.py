@@ -709,6 +709,34 @@ def test_bad_policy_statement_drops_the_role_not_the_statement() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        (
+            {"Effect": "Allow", "Action": 5, "Resource": "*"},
+            "$.accounts[0].iam.roles[0].trust_policy.Statement[0].Action: "
+            "expected string or array, found integer 5",
+        ),
+        (
+            {"Effect": "Permit", "Action": "s3:*", "Resource": "*"},
+            "$.accounts[0].iam.roles[0].trust_policy.Statement[0].Effect: "
+            '"Permit" is not one of: Allow, Deny',
+        ),
+    ],
+)
+def test_malformed_statement_elements_are_input_errors(
+    statement: dict[str, object], message: str
+) -> None:
+    bad = role("r")
+    bad["trust_policy"] = {"Version": "2012-10-17", "Statement": [statement]}
+    state, diagnostics = build_aws(
+        [doc_of(minimal({"id": ACCT, "iam": {"roles": [bad, role("ok")]}}))]
+    )
+    assert [r.name for r in state.roles] == ["ok"]
+    assert [d.message for d in diagnostics] == [message]
+    assert [d.level for d in diagnostics] == [DiagnosticLevel.ERROR]
+
+
 def test_unknown_field_is_reported_and_ignored() -> None:
     data = role("r")
     data["trust_polcy"] = {}
