@@ -300,3 +300,13 @@ def test_secret_values_are_kept_nowhere_after_loading(tmp_path: Path) -> None:
         ("api", ("token", "user"), True, {}),
         ("other", ("pw",), True, {}),
     ]
+
+
+def test_an_empty_directory_is_a_warning_not_silence(tmp_path: Path) -> None:
+    from ekstwin.findings import DiagnosticLevel
+    from ekstwin.loaders.inputs import read_inputs
+
+    raw = read_inputs([str(tmp_path)])
+    assert [(d.level, d.code, d.source) for d in raw.diagnostics] == [
+        (DiagnosticLevel.WARNING, "empty", Source(str(tmp_path)))
+    ]

@@ -344,6 +344,17 @@ def read_inputs(
         done += 1
         if progress:
             progress(done, total)
+    if not (col.kube or col.aws or col.realms or col.snapshots or col.diagnostics):
+        col.diagnostics.append(
+            Diagnostic(
+                Source(", ".join(paths) or "(no input)"),
+                "nothing to read: no Kubernetes manifest, aws.json, Keycloak realm export or "
+                "snapshot was found",
+                "point ekstwin at the directory or files of the platform (YAML or JSON)",
+                level=DiagnosticLevel.WARNING,
+                code="empty",
+            )
+        )
     raw = RawInputs(
         inputs=tuple(paths),
         kube=tuple(col.kube),
