@@ -122,10 +122,13 @@ def subject_text(access: SubjectAccess, indent: str = "") -> list[str]:
 
 
 def user_text(access: UserAccess) -> str:
-    lines = [
-        f"GitHub {access.login}: Keycloak user {access.keycloak_user} in realm {access.realm}"
-        + ("" if access.enabled else " (cannot sign in)")
-    ]
+    if access.keycloak_user is None:
+        lines = [f"GitHub {access.login}: no Keycloak user"]
+    else:
+        lines = [
+            f"GitHub {access.login}: Keycloak user {access.keycloak_user} in realm {access.realm}"
+            + ("" if access.enabled else " (cannot sign in)")
+        ]
     lines += [f"note: {n}" for n in access.notes]
     for c in access.clients:
         got = "; ".join(f"{k} = {', '.join(v)}" for k, v in c.attributes) or "nothing mapped"

@@ -99,7 +99,9 @@ def _context(args: argparse.Namespace) -> CheckContext:
 def _chosen(args: argparse.Namespace) -> list[type] | None:
     if not args.check:
         return None
-    wanted = {c.strip().upper() for arg in args.check for c in arg.split(",")}
+    wanted = {c.strip().upper() for arg in args.check for c in arg.split(",") if c.strip()}
+    if not wanted:
+        raise ConfigError("--check needs a check id, e.g. --check ECR001 (see 'ekstwin checks')")
     checks = [c for c in discover_checks() if c.id in wanted]
     unknown = wanted - {c.id for c in checks}
     if unknown:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ekstwin.cli.common import Exit, add_platform_argument, check_port, print_diagnostics
+from ekstwin.errors import ConfigError
 from ekstwin.loaders import LoadResult, load
 
 
@@ -35,6 +37,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
     check_port(args.port, allow_zero=True)
     quiet = bool(args.quiet)
+    missing = [p for p in args.platform if p != "-" and not Path(p).exists()]
+    if missing:
+        raise ConfigError(
+            f"no such file or directory: {', '.join(missing)} - serve watches the platform's "
+            "files, so give paths that exist"
+        )
 
     def loader(paths: list[str]) -> LoadResult:
         result = load(paths)

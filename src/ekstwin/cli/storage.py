@@ -75,7 +75,7 @@ def plan_text(plan: StoragePlan) -> str:
 def run_plan(args: argparse.Namespace) -> int:
     result = load_platform(args)
     zones = sorted({n.zone for n in result.platform.nodes if n.zone})
-    if args.lose_az and args.lose_az not in zones:
+    if args.lose_az is not None and args.lose_az not in zones:
         raise ConfigError(
             f"--lose-az {args.lose_az}: no node of the platform is in that zone "
             f"(zones: {', '.join(zones) or 'none'})"
