@@ -78,10 +78,12 @@ def _split_host(args: argparse.Namespace) -> None:
     args.host = args.platform.pop()
 
 
-def _net_line(d: Decision) -> str:
+def decision_line(d: Decision, layer: str = "") -> str:
+    """One network decision: direction, verdict, why and where (``net can`` and ``mesh can``)."""
     verdict = "allow" if d.allowed else "deny"
     where = f" ({d.source})" if d.source is not None else ""
-    return f"  network {d.direction.value:7} {verdict:5} {d.message}{where}"
+    label = f"{layer} " if layer else ""
+    return f"  {label}{d.direction.value:7} {verdict:5} {d.message}{where}"
 
 
 def _mesh_lines(m: MeshVerdict) -> list[str]:
@@ -99,7 +101,12 @@ def combined_text(v: CombinedVerdict) -> str:
     head += {"denied": "DENIED by the network", "refused": "REFUSED by the mesh"}.get(
         v.status, v.status.upper()
     )
-    lines = [head, _net_line(v.network.egress), _net_line(v.network.ingress), *_mesh_lines(v.mesh)]
+    lines = [
+        head,
+        decision_line(v.network.egress, "network"),
+        decision_line(v.network.ingress, "network"),
+        *_mesh_lines(v.mesh),
+    ]
     return "\n".join(lines)
 
 

@@ -15,12 +15,11 @@ from ekstwin.cli.common import (
     load_platform,
     write_output,
 )
-from ekstwin.cli.mesh import combined_text
+from ekstwin.cli.mesh import combined_text, decision_line
 from ekstwin.engines.checks import CheckContext, discover_checks
 from ekstwin.engines.mesh import MeshModel, explain, mesh_matrix
 from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
 from ekstwin.engines.net import (
-    Decision,
     Granularity,
     Matrix,
     NetModel,
@@ -88,16 +87,10 @@ def _model(args: argparse.Namespace) -> NetModel:
     return NetModel(load_platform(args).platform)
 
 
-def _decision_line(d: Decision) -> str:
-    verdict = "allow" if d.allowed else "deny"
-    where = f" ({d.source})" if d.source is not None else ""
-    return f"  {d.direction.value:7} {verdict:5} {d.message}{where}"
-
-
 def _verdict_text(v: Verdict) -> str:
     head = f"{v.source} -> {v.destination} {v.protocol}/{v.port}: "
     head += "ALLOWED" if v.allowed else "DENIED"
-    return "\n".join([head, _decision_line(v.egress), _decision_line(v.ingress)])
+    return "\n".join([head, decision_line(v.egress), decision_line(v.ingress)])
 
 
 def _combined_json(v: CombinedVerdict) -> dict[str, object]:
@@ -213,8 +206,8 @@ def _diff_text(d: NetDiff) -> str:
         if c.example_old is not None and c.example_new is not None:
             for label, v in (("before", c.example_old), ("after", c.example_new)):
                 lines.append(f"  {label} ({v.protocol}/{v.port}):")
-                lines.append("  " + _decision_line(v.egress))
-                lines.append("  " + _decision_line(v.ingress))
+                lines.append("  " + decision_line(v.egress))
+                lines.append("  " + decision_line(v.ingress))
     return "\n".join(lines) if lines else "no connectivity change"
 
 
