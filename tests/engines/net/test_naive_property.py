@@ -13,6 +13,7 @@ compared with the naive evaluator.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ekstwin.engines.net import ConnectionSet, Granularity, NetModel, matrix
-from ekstwin.engines.net.matrix import group_of
+from ekstwin.engines.net.matrix import group_of, pod_flows
 from ekstwin.engines.net.naive import naive_allowed
 from ekstwin.loaders import load
 
@@ -316,3 +317,23 @@ def test_engine_equals_naive_evaluator(docs: list[dict[str, Any]]) -> None:
             key = (group_of(model.endpoints[a], by), group_of(model.endpoints[b], by))
             union[key] = union.get(key, ConnectionSet.none()) | conns
         assert grouped == union, by
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(platforms())
+def test_matrix_reads_the_same_every_way(docs: list[dict[str, Any]]) -> None:
+    """Pod rows are shared by a class's pods: reading them must still give each
+    pair once, sorted, never a pod to itself, and the fast JSON writer must
+    write what json.dumps writes."""
+    model = _model(docs)
+    for by in Granularity:
+        m = matrix(model, by)
+        pairs = [(f.source, f.destination) for f in m.flows]
+        assert pairs == sorted(set(pairs)), by
+        assert list(m) == list(m.flows), by
+        if by is Granularity.POD:
+            assert all(a != b for a, b in pairs)
+            expected = {(a.name, b.name) for a, b, _ in pod_flows(model)}
+            assert set(pairs) == expected
+        assert m.to_json_text() == json.dumps(m.to_json(), indent=1), by
+        assert m == matrix(model, by)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,24 +28,93 @@ class Flow:
         return {"from": self.source, "to": self.destination, "allow": self.allow.to_json()}
 
 
-@dataclass(frozen=True, slots=True)
+#: One source's flows: (destination, allowed connections), destinations sorted.
+Row = tuple[tuple[str, ConnectionSet], ...]
+
+
 class Matrix:
-    granularity: Granularity
-    endpoints: tuple[str, ...]
-    flows: tuple[Flow, ...]
+    """Connectivity between endpoints (pods, workloads or namespaces).
+
+    It is held as rows, one per source endpoint in name order. At pod
+    granularity the pods of one class share their class's row, which lists every
+    pod the class reaches; a pod's own entry in it is skipped when the flows are
+    read (a pod's traffic to itself is not part of the matrix). Building a pod
+    matrix therefore costs what the classes cost, and each pair costs only when
+    it is read: ``flows`` (made once, then kept), iteration, or ``to_json_text``.
+    """
+
+    __slots__ = ("_flows", "_rows", "_skip_self", "endpoints", "granularity")
+
+    def __init__(
+        self,
+        granularity: Granularity,
+        endpoints: tuple[str, ...],
+        rows: tuple[tuple[str, Row], ...],
+        *,
+        skip_self: bool = False,
+    ) -> None:
+        self.granularity = granularity
+        self.endpoints = endpoints
+        self._rows = rows
+        self._skip_self = skip_self
+        self._flows: tuple[Flow, ...] | None = None
+
+    @classmethod
+    def of_flows(
+        cls, granularity: Granularity, endpoints: tuple[str, ...], flows: Iterable[Flow]
+    ) -> Matrix:
+        """A matrix from flows already sorted by source, then destination."""
+        rows: list[tuple[str, list[tuple[str, ConnectionSet]]]] = []
+        for f in flows:
+            if not rows or rows[-1][0] != f.source:
+                rows.append((f.source, []))
+            rows[-1][1].append((f.destination, f.allow))
+        return cls(granularity, endpoints, tuple((s, tuple(r)) for s, r in rows))
+
+    def __iter__(self) -> Iterator[Flow]:
+        if self._flows is not None:
+            yield from self._flows
+            return
+        skip = self._skip_self
+        for source, row in self._rows:
+            for destination, allow in row:
+                if not (skip and destination == source):
+                    yield Flow(source, destination, allow)
+
+    @property
+    def flows(self) -> tuple[Flow, ...]:
+        if self._flows is None:
+            self._flows = tuple(iter(self))
+        return self._flows
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Matrix):
+            return NotImplemented
+        return (self.granularity, self.endpoints, self.flows) == (
+            other.granularity,
+            other.endpoints,
+            other.flows,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Matrix({self.granularity.value}, {len(self.endpoints)} endpoints)"
 
     def to_json(self) -> dict[str, object]:
         return {
             "granularity": self.granularity.value,
             "endpoints": list(self.endpoints),
-            "flows": [f.to_json() for f in self.flows],
+            "flows": [f.to_json() for f in self],
         }
 
     def to_json_text(self) -> str:
         """``json.dumps(self.to_json(), indent=1)``, the same text, written fast: each
-        distinct connection set is rendered once (large matrices share a few)."""
+        distinct connection set is rendered once, and each shared row's entries once
+        (large matrices share a few of each)."""
         dumps = json.dumps
         allow_text: dict[ConnectionSet, str] = {}
+        row_text: dict[int, list[tuple[str, str]]] = {}
         parts = [
             '{\n "granularity": ',
             dumps(self.granularity.value),
@@ -53,24 +122,30 @@ class Matrix:
             dumps(list(self.endpoints), indent=1).replace("\n", "\n "),
             ',\n "flows": ',
         ]
-        if not self.flows:
+        skip = self._skip_self
+        items: list[str] = []
+        for source, row in self._rows:
+            entries = row_text.get(id(row))
+            if entries is None:
+                entries = []
+                for destination, allow in row:
+                    text = allow_text.get(allow)
+                    if text is None:
+                        text = dumps(allow.to_json(), indent=1).replace("\n", "\n   ")
+                        allow_text[allow] = text
+                    tail = f'{dumps(destination)},\n   "allow": {text}\n  }}'
+                    entries.append((destination, tail))
+                row_text[id(row)] = entries
+            head = f'  {{\n   "from": {dumps(source)},\n   "to": '
+            items.extend(head + tail for d, tail in entries if not (skip and d == source))
+        if not items:
             parts.append("[]\n}")
             return "".join(parts)
-        items = []
-        for f in self.flows:
-            allow = allow_text.get(f.allow)
-            if allow is None:
-                allow = dumps(f.allow.to_json(), indent=1).replace("\n", "\n   ")
-                allow_text[f.allow] = allow
-            items.append(
-                f'  {{\n   "from": {dumps(f.source)},\n   "to": {dumps(f.destination)},'
-                f'\n   "allow": {allow}\n  }}'
-            )
         parts.append("[\n" + ",\n".join(items) + "\n ]\n}")
         return "".join(parts)
 
     def lookup(self) -> dict[tuple[str, str], ConnectionSet]:
-        return {(f.source, f.destination): f.allow for f in self.flows}
+        return {(f.source, f.destination): f.allow for f in self}
 
 
 def group_of(ep: Endpoint, by: Granularity) -> str:
@@ -95,11 +170,30 @@ def pod_flows(model: NetModel) -> Iterator[tuple[Endpoint, Endpoint, int]]:
 
 
 def _pod_matrix(model: NetModel, endpoints: list[str]) -> Matrix:
-    acc: list[tuple[str, str, int]] = [(a.name, b.name, cid) for a, b, cid in pod_flows(model)]
-    acc.sort()
+    """Each distinct class row becomes one sorted row of pods, shared by the pods of
+    every class with that row (equivalent sources share the row dict)."""
+    members = model.class_members
     conns = model.conns
-    flows = tuple(Flow(a, b, conns(cid)) for a, b, cid in acc)
-    return Matrix(Granularity.POD, tuple(endpoints), flows)
+    names = [[ep.name for ep in m] for m in members]
+    shared: dict[int, Row] = {}
+    class_rows = model.class_rows()
+    rows: list[tuple[str, Row]] = []
+    for s, row in enumerate(class_rows):
+        got = shared.get(id(row))
+        if got is None:
+            acc = [
+                (name, cid) for cid, bits in row.items() for d in bit_indices(bits)
+                for name in names[d]
+            ]  # fmt: skip
+            acc.sort()
+            got = shared[id(row)] = tuple((name, conns(cid)) for name, cid in acc)
+        rows.extend((name, got) for name in names[s])
+    rows.sort(key=_first)
+    return Matrix(Granularity.POD, tuple(endpoints), tuple(rows), skip_self=True)
+
+
+def _first(row: tuple[str, Row]) -> str:
+    return row[0]
 
 
 def _cell(row: dict[int, int], d: int) -> int:
@@ -188,4 +282,4 @@ def matrix(model: NetModel, by: Granularity = Granularity.POD) -> Matrix:
             cids = more.get(gb)
             cid = first[gb] if cids is None else model.union(cids)
             out.append(Flow(source, names[gb], conns(cid)))
-    return Matrix(by, tuple(names), tuple(out))
+    return Matrix.of_flows(by, tuple(names), out)
