@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ekstwin.loaders.yamldocs import Document, read_documents
 from ekstwin.model.source import Source
 
@@ -181,3 +184,113 @@ def test_error_at_the_end_of_a_document_points_at_what_was_left_open() -> None:
     assert [(d.source, d.message) for d in diags] == [
         (Source(F, 5), "YAML syntax error: did not find expected ',' or ']' (column 8)")
     ]
+
+
+# The fast conversion (documents without aliases) must give exactly what the
+# full converter gives, lines included.
+
+_TRICKY = [
+    "yes", "No", "on", "OFF", "y", "~", "null", "Null", "", "0", "012", "0o12", "0x1F",
+    "0b101", "1_000", "1e3", "1.5", ".inf", "-.Inf", ".NaN", "2024-01-02", "12:30:00",
+    "+12", "-0", "a/b", "~x", "x~/y", "'quoted'", '"5"', "!!str 5", "!!int 7", "<<: {m: 1}",
+    "plain text", "true", "False",
+]  # fmt: skip
+
+
+def _both_ways(text: str) -> list[tuple[object, dict[str, int], object, dict[str, int]]]:
+    import yaml
+
+    from ekstwin.loaders import yamldocs
+
+    out: list[tuple[object, dict[str, int], object, dict[str, int]]] = []
+    for piece in yamldocs._pieces(text):
+        if not piece.text.strip():
+            continue
+        loader = yamldocs._Loader(piece.text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if node is None:
+            continue
+        full_lines: dict[str, int] = {}
+        full = yamldocs._Converter(piece.first_line).value(node, "", full_lines)
+        fast_lines: dict[str, int] = {}
+        try:
+            fast = yamldocs._fast_value(node, piece.first_line, fast_lines, {})
+            plain = yamldocs._fast_value(node, piece.first_line, None, {})
+        except yamldocs._Fallback:
+            continue
+        assert plain == fast
+        out.append((full, full_lines, fast, fast_lines))
+        assert isinstance(node, yaml.Node)
+    return out
+
+
+def test_fast_conversion_equals_the_full_one_on_every_yaml_file_in_the_repository() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = [
+        p for base in ("examples", "tests/fixtures") for p in sorted((root / base).rglob("*.y*ml"))
+    ]
+    assert len(files) > 50
+    compared = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "*" in text:
+            continue  # aliases take the full converter anyway
+        try:
+            pairs = _both_ways(text)
+        except Exception:  # broken on purpose (robustness fixtures): not this test's matter
+            continue
+        for full, full_lines, fast, fast_lines in pairs:
+            assert repr(fast) == repr(full), path
+            assert fast_lines == full_lines, path
+            compared += 1
+    assert compared > 200
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.sampled_from(_TRICKY),
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=4),
+            st.dictionaries(st.sampled_from(_TRICKY[:-4]), inner, min_size=1, max_size=4),
+        ),
+        max_leaves=12,
+    )
+)
+def test_fast_conversion_equals_the_full_one_on_plain_scalars(tree: object) -> None:
+    def render(x: object, indent: int) -> list[str]:
+        pad = " " * indent
+        if isinstance(x, str):
+            return [pad + x]
+        if isinstance(x, list):
+            lines = []
+            for item in x:
+                sub = render(item, indent + 2)
+                lines.append(pad + "- " + sub[0].lstrip())
+                lines.extend(sub[1:])
+            return lines
+        assert isinstance(x, dict)
+        lines = []
+        for k, v in x.items():
+            key = k if k.strip() and not k.startswith(("'", '"', "!", "<")) else "k" + k
+            sub = render(v, indent + 2)
+            if isinstance(v, str):
+                lines.append(f"{pad}{key}: {v}")
+            else:
+                lines.append(f"{pad}{key}:")
+                lines.extend(sub)
+        return lines
+
+    text = "\n".join(render(tree, 0)) + "\n"
+    try:
+        pairs = _both_ways(text)
+    except Exception:
+        return  # not valid YAML as rendered (a plain scalar that needs quoting)
+    for full, full_lines, fast, fast_lines in pairs:
+        assert repr(fast) == repr(full)
+        assert fast_lines == full_lines

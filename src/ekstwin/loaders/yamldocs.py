@@ -162,7 +162,8 @@ def read_documents(
     """
     docs: list[Document] = []
     diags: list[Diagnostic] = []
-    check_aliases = _HAS_ALIAS.search(text) is not None
+    check_aliases = "*" in text and _HAS_ALIAS.search(text) is not None
+    plain_cache: dict[str, object] = {}
     for piece in _pieces(text):
         if not piece.text.strip():
             continue
@@ -188,7 +189,14 @@ def read_documents(
                     )
                     continue
             lines: dict[str, int] | None = {} if _kind_of(node) in line_kinds else None
-            data = _Converter(piece.first_line).value(node, "", lines)
+            data = _UNSET
+            if not check_aliases:
+                try:
+                    data = _fast_value(node, piece.first_line, lines, plain_cache)
+                except _Fallback:
+                    lines = None if lines is None else {}
+            if data is _UNSET:
+                data = _Converter(piece.first_line).value(node, "", lines)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             if (
@@ -338,6 +346,76 @@ class _Converter:
             base.update(out)
             return base
         return out
+
+
+_UNSET: object = object()
+
+
+class _Fallback(Exception):
+    """The fast conversion met what only the full converter handles (a merge key,
+    a collection as a key)."""
+
+
+def _fast_value(
+    node: yaml.Node, first_line: int, lines: dict[str, int] | None, cache: dict[str, object]
+) -> object:
+    """What ``_Converter.value`` gives for a document without aliases, faster.
+
+    Without aliases no node is shared, so no recursion guard is needed; a plain
+    scalar's value depends on its text alone, so each distinct text is resolved
+    once per file (the values are immutable). Anything unusual raises
+    ``_Fallback`` and the document goes through the full converter.
+    """
+    scalar_node = yaml.ScalarNode
+    sequence_node = yaml.SequenceNode
+    slow = _Converter(first_line)
+
+    def scalar(n: yaml.Node) -> object:
+        tag = n.tag
+        if tag == _STR:
+            return n.value
+        if tag != _PLAIN:
+            return slow.scalar(n)  # type: ignore[arg-type]
+        text: str = n.value
+        got = cache.get(text, _UNSET)
+        if got is _UNSET:
+            got = cache[text] = slow.scalar(n)  # type: ignore[arg-type]
+        return got
+
+    def key_of(k: yaml.Node) -> object:
+        if k.__class__ is not scalar_node or (k.value == "<<" and k.tag == _PLAIN):
+            raise _Fallback
+        return scalar(k)
+
+    def value(n: yaml.Node) -> object:
+        cls = n.__class__
+        if cls is scalar_node:
+            return scalar(n)
+        if cls is sequence_node:
+            return [value(v) for v in n.value]
+        return {key_of(k): value(v) for k, v in n.value}
+
+    if lines is None:
+        return value(node)
+    found = lines
+
+    def value_lines(n: yaml.Node, pointer: str) -> object:
+        found[pointer] = n.start_mark.line + first_line + 1
+        cls = n.__class__
+        if cls is scalar_node:
+            return scalar(n)
+        if cls is sequence_node:
+            return [value_lines(v, f"{pointer}/{i}") for i, v in enumerate(n.value)]
+        out: dict[object, object] = {}
+        for k, v in n.value:
+            name = key_of(k)
+            text = str(name)
+            if "~" in text or "/" in text:
+                text = text.replace("~", "~0").replace("/", "~1")
+            out[name] = value_lines(v, f"{pointer}/{text}")
+        return out
+
+    return value_lines(node, "")
 
 
 def _kind_of(node: yaml.Node) -> str | None:
