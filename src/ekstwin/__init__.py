@@ -9,13 +9,7 @@ The public API is small: load a platform, run the checks, read the findings::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("ekstwin")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
-
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ekstwin.errors import (
@@ -28,10 +22,24 @@ from ekstwin.errors import (
 )
 
 if TYPE_CHECKING:
+    __version__: str
     from ekstwin.analysis import analyze
     from ekstwin.findings import Diagnostic, Finding, Report, Severity
     from ekstwin.loaders import LoadResult, load
     from ekstwin.model.platform import Platform
+
+
+@cache
+def _version() -> str:
+    """The installed distribution's version, read on first use (importlib.metadata
+    costs 50 ms at start-up), then kept."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ekstwin")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
 
 #: Names imported on first use, so ``import ekstwin`` (and every command's
 #: start-up) does not pay for the loaders and engines it may not need.
@@ -48,6 +56,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ekstwin' has no attribute {name!r}")

@@ -6,10 +6,13 @@ import argparse
 import sys
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ekstwin.errors import ConfigError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
-from ekstwin.loaders import LoadResult, load
+
+if TYPE_CHECKING:
+    from ekstwin.loaders import LoadResult
 
 
 class Exit(IntEnum):
@@ -45,6 +48,8 @@ def check_port(port: int, *, allow_zero: bool = False) -> None:
 
 def load_platform(args: argparse.Namespace) -> LoadResult:
     """Load the platform the command names; print input diagnostics on stderr."""
+    from ekstwin.loaders import load  # imported by the commands that read a platform
+
     paths = list(args.platform) if isinstance(args.platform, list) else [args.platform]
     quiet = bool(getattr(args, "quiet", False))
     show_bar = not quiet and sys.stderr.isatty()

@@ -13,12 +13,13 @@ from ekstwin.cli.common import (
     load_platform,
     write_output,
 )
+from ekstwin.cli.net import decision_line
 from ekstwin.engines.checks import CheckContext, discover_checks
 from ekstwin.engines.mesh import MeshModel, coverage, explain, routes
 from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
 from ekstwin.engines.mesh.routes import RouteTable
 from ekstwin.engines.mesh.verdict import MeshVerdict
-from ekstwin.engines.net import Decision, NetQueryError
+from ekstwin.engines.net import NetQueryError
 from ekstwin.errors import ConfigError
 from ekstwin.reporters.interface import ReportFormat, reporter_for
 
@@ -76,14 +77,6 @@ def _split_host(args: argparse.Namespace) -> None:
     if len(args.platform) < 2:
         raise ConfigError("mesh routes needs a PLATFORM and a HOST - e.g. mesh routes DIR web.shop")
     args.host = args.platform.pop()
-
-
-def decision_line(d: Decision, layer: str = "") -> str:
-    """One network decision: direction, verdict, why and where (``net can`` and ``mesh can``)."""
-    verdict = "allow" if d.allowed else "deny"
-    where = f" ({d.source})" if d.source is not None else ""
-    label = f"{layer} " if layer else ""
-    return f"  {label}{d.direction.value:7} {verdict:5} {d.message}{where}"
 
 
 def _mesh_lines(m: MeshVerdict) -> list[str]:

@@ -6,8 +6,8 @@ import argparse
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
-from ekstwin.analysis import analyze
 from ekstwin.cli.common import (
     Exit,
     add_output_arguments,
@@ -15,11 +15,8 @@ from ekstwin.cli.common import (
     load_platform,
     write_output,
 )
-from ekstwin.cli.mesh import combined_text, decision_line
-from ekstwin.engines.checks import CheckContext, discover_checks
-from ekstwin.engines.mesh import MeshModel, explain, mesh_matrix
-from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
 from ekstwin.engines.net import (
+    Decision,
     Granularity,
     Matrix,
     NetModel,
@@ -29,9 +26,12 @@ from ekstwin.engines.net import (
     can,
     matrix,
 )
-from ekstwin.engines.net.diff import NetDiff, diff
 from ekstwin.errors import ConfigError
 from ekstwin.reporters.interface import ReportFormat, reporter_for
+
+if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
+    from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict, MeshMatrix
+    from ekstwin.engines.net.diff import NetDiff
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,6 +87,14 @@ def _model(args: argparse.Namespace) -> NetModel:
     return NetModel(load_platform(args).platform)
 
 
+def decision_line(d: Decision, layer: str = "") -> str:
+    """One network decision: direction, verdict, why and where (``net can`` and ``mesh can``)."""
+    verdict = "allow" if d.allowed else "deny"
+    where = f" ({d.source})" if d.source is not None else ""
+    label = f"{layer} " if layer else ""
+    return f"  {label}{d.direction.value:7} {verdict:5} {d.message}{where}"
+
+
 def _verdict_text(v: Verdict) -> str:
     head = f"{v.source} -> {v.destination} {v.protocol}/{v.port}: "
     head += "ALLOWED" if v.allowed else "DENIED"
@@ -107,6 +115,9 @@ def _combined_json(v: CombinedVerdict) -> dict[str, object]:
 
 
 def run_can(args: argparse.Namespace) -> int:
+    from ekstwin.engines.mesh import MeshModel, explain
+    from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
+
     if args.protocol != "ICMP":
         check_port(args.port)
     model = _model(args)
@@ -152,6 +163,9 @@ def run_can(args: argparse.Namespace) -> int:
 
 
 def _any_text(v: Verdict | CombinedVerdict) -> str:
+    from ekstwin.cli.mesh import combined_text
+    from ekstwin.engines.mesh.combined import CombinedVerdict
+
     return combined_text(v) if isinstance(v, CombinedVerdict) else _verdict_text(v)
 
 
@@ -177,6 +191,12 @@ def _matrix_text(m: Matrix, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def _mesh_matrix(model: NetModel) -> MeshMatrix:
+    from ekstwin.engines.mesh import MeshModel, mesh_matrix
+
+    return mesh_matrix(MeshModel(model.platform, model))
+
+
 def run_matrix(args: argparse.Namespace) -> int:
     model = _model(args)
     m = matrix(model, Granularity(args.by))
@@ -187,7 +207,7 @@ def run_matrix(args: argparse.Namespace) -> int:
         raise ConfigError("--mesh goes with --by pod --format json")
     refused = {
         (f.source, f.destination): [r.to_json() for r in f.refused]
-        for f in mesh_matrix(MeshModel(model.platform, model)).flows
+        for f in _mesh_matrix(model).flows
     }
     doc = m.to_json()
     flows = doc["flows"]
@@ -212,6 +232,8 @@ def _diff_text(d: NetDiff) -> str:
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    from ekstwin.engines.net.diff import diff
+
     old = load_platform(argparse.Namespace(platform=[args.old], quiet=args.quiet))
     new = load_platform(argparse.Namespace(platform=[args.new], quiet=args.quiet))
     result = diff(NetModel(old.platform), NetModel(new.platform))
@@ -221,6 +243,9 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    from ekstwin.analysis import analyze
+    from ekstwin.engines.checks import CheckContext, discover_checks
+
     result = load_platform(args)
     checks = [c for c in discover_checks() if c.id.startswith("NET")]
     report = analyze(result, ctx=CheckContext(), checks=checks)

@@ -15,11 +15,9 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
-from typing import Any, TypeVar, cast
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.jsonlines import json_path, line_of, pointer, pointer_lines
@@ -92,6 +90,10 @@ DOCS = "docs/aws-json.md"
 Path = tuple[str | int, ...]
 _T = TypeVar("_T")
 
+if TYPE_CHECKING:  # jsonschema is imported when an aws.json is read
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
 
 @dataclass(frozen=True, slots=True)
 class AwsDocument:
@@ -140,7 +142,11 @@ def _schema_text() -> str:
     return resources.files("ekstwin").joinpath("schemas/aws.schema.json").read_text("utf-8")
 
 
+@cache
 def _validator() -> Draft202012Validator:
+    """Built on the first aws.json read (importing jsonschema costs 80 ms), then kept."""
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(_schema_text())
     return Draft202012Validator(schema)
 
@@ -1042,7 +1048,6 @@ def build_aws(docs: Sequence[AwsDocument]) -> tuple[AwsState, list[Diagnostic]]:
     unsupported versions.
     """
     diagnostics: list[Diagnostic] = []
-    validator = _validator()
     accounts: list[Account] = []
     managed: dict[str, ManagedPolicy] = {}
     for doc in docs:
@@ -1074,7 +1079,7 @@ def build_aws(docs: Sequence[AwsDocument]) -> tuple[AwsState, list[Diagnostic]]:
                 )
             )
             continue
-        validated = _validate(doc, validator, diagnostics)
+        validated = _validate(doc, _validator(), diagnostics)
         if not validated.document_ok:
             continue
         reader = _Reader(doc, validated, diagnostics)
