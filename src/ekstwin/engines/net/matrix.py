@@ -114,7 +114,7 @@ class Matrix:
         (large matrices share a few of each)."""
         dumps = json.dumps
         allow_text: dict[ConnectionSet, str] = {}
-        row_text: dict[int, list[tuple[str, str]]] = {}
+        row_text: dict[int, tuple[list[str], dict[str, int]]] = {}
         parts = [
             '{\n "granularity": ',
             dumps(self.granularity.value),
@@ -123,25 +123,30 @@ class Matrix:
             ',\n "flows": ',
         ]
         skip = self._skip_self
-        items: list[str] = []
+        first = True
         for source, row in self._rows:
-            entries = row_text.get(id(row))
-            if entries is None:
-                entries = []
+            if not row:
+                continue
+            got = row_text.get(id(row))
+            if got is None:
+                tails = []
                 for destination, allow in row:
                     text = allow_text.get(allow)
                     if text is None:
                         text = dumps(allow.to_json(), indent=1).replace("\n", "\n   ")
                         allow_text[allow] = text
-                    tail = f'{dumps(destination)},\n   "allow": {text}\n  }}'
-                    entries.append((destination, tail))
-                row_text[id(row)] = entries
+                    tails.append(f'{dumps(destination)},\n   "allow": {text}\n  }}')
+                got = row_text[id(row)] = (tails, {d: i for i, (d, _) in enumerate(row)})
+            tails, position = got
+            i = position.get(source) if skip else None
+            if i is not None:
+                tails = tails[:i] + tails[i + 1 :]
+                if not tails:
+                    continue
             head = f'  {{\n   "from": {dumps(source)},\n   "to": '
-            items.extend(head + tail for d, tail in entries if not (skip and d == source))
-        if not items:
-            parts.append("[]\n}")
-            return "".join(parts)
-        parts.append("[\n" + ",\n".join(items) + "\n ]\n}")
+            parts.extend(("[\n" if first else ",\n", head, (",\n" + head).join(tails)))
+            first = False
+        parts.append("[]\n}" if first else "\n ]\n}")
         return "".join(parts)
 
     def lookup(self) -> dict[tuple[str, str], ConnectionSet]:
