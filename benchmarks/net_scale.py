@@ -8,8 +8,9 @@ cross-namespace selectors, ipBlock with except, DNS egress to CoreDNS, named
 ports, endPort ranges, SCTP) and Calico policies (a security tier with Pass
 and Deny, GlobalNetworkPolicies, namespaced policies with order). Prints the
 load time, the class count, the time and peak memory (tracemalloc) of the
-whole connectivity at namespace and workload granularity, and the time of one
-``can`` query after loading.
+whole connectivity at namespace and workload granularity, the time of one
+``can`` query after loading, and of ``net diff`` against the same platform
+without two of its NetworkPolicies.
 
 ``--nca`` installs network-config-analyzer from PyPI into /tmp/nca-venv (never
 into the repository) and runs it side by side on bare-Pod inputs of 500 and
@@ -20,6 +21,7 @@ the ratio and the verdict disagreements.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -34,6 +36,7 @@ from typing import Any
 import yaml
 
 from ekstwin.engines.net import ConnectionSet, Granularity, NetModel, can, matrix
+from ekstwin.engines.net.diff import diff
 from ekstwin.engines.net.engine import bit_indices
 from ekstwin.loaders import load
 
@@ -353,6 +356,14 @@ def measure(pods: int, path: Path) -> dict[str, Any]:
         figures[f"{by.value}_flows"] = len(m.flows)
         figures[f"{by.value}_bytes"] = len(text)
     figures["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # net diff as a pull request would run it: the same platform, two policies gone
+    step = max(1, len(platform.network_policies) // 2)
+    kept = tuple(np for i, np in enumerate(platform.network_policies) if i % step != step // 2)
+    t0 = time.perf_counter()
+    changed = diff(model, NetModel(dataclasses.replace(platform, network_policies=kept)))
+    figures["diff"] = time.perf_counter() - t0
+    figures["diff_removed"] = len(platform.network_policies) - len(kept)
+    figures["diff_changes"] = len(changed.changes)
     return figures
 
 
@@ -379,7 +390,9 @@ def print_size(f: dict[str, Any]) -> None:
         f"namespace matrix {f['namespace_matrix']:5.2f}s + json {f['namespace_json']:5.2f}s "
         f"({f['namespace_flows']:,} flows) | workload matrix {f['workload_matrix']:5.2f}s "
         f"+ json {f['workload_json']:5.2f}s ({f['workload_flows']:,} flows) | "
-        f"max RSS {f['rss'] / 2**20:6.0f} MiB | can {f['can_max'] * 1000:5.1f} ms (max of 20)",
+        f"max RSS {f['rss'] / 2**20:6.0f} MiB | can {f['can_max'] * 1000:5.1f} ms (max of 20) | "
+        f"net diff with {f['diff_removed']} policies removed {f['diff']:5.2f}s "
+        f"({f['diff_changes']:,} changed pod pairs, each explained)",
         flush=True,
     )
 

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ekstwin.engines.net import ConnectionSet, Granularity, NetModel, matrix
+from ekstwin.engines.net.diff import diff
 from ekstwin.engines.net.matrix import group_of, pod_flows
 from ekstwin.engines.net.naive import naive_allowed
 from ekstwin.loaders import load
@@ -337,3 +338,31 @@ def test_matrix_reads_the_same_every_way(docs: list[dict[str, Any]]) -> None:
             assert set(pairs) == expected
         assert m.to_json_text() == json.dumps(m.to_json(), indent=1), by
         assert m == matrix(model, by)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(platforms(), platforms())
+def test_diff_equals_the_pairwise_comparison_of_the_two_matrices(
+    old_docs: list[dict[str, Any]], new_docs: list[dict[str, Any]]
+) -> None:
+    """net diff compares shared class rows once; it must find exactly the pod pairs
+    (present in both platforms) whose connections differ, in order."""
+    old, new = _model(old_docs), _model(new_docs)
+    got = diff(old, new)
+    a = matrix(old, Granularity.POD).lookup()
+    b = matrix(new, Granularity.POD).lookup()
+    both = set(old.endpoints) & set(new.endpoints)
+    none = ConnectionSet.none()
+    expected = [
+        (s, d, a.get((s, d), none), b.get((s, d), none))
+        for s, d in sorted(set(a) | set(b))
+        if s in both and d in both and a.get((s, d), none) != b.get((s, d), none)
+    ]
+    assert [(c.source, c.destination, c.old, c.new) for c in got.changes] == expected
+    assert got.endpoints_added == tuple(sorted(set(new.endpoints) - set(old.endpoints)))
+    assert got.endpoints_removed == tuple(sorted(set(old.endpoints) - set(new.endpoints)))
+    for c in got.changes:
+        assert c.example_old is not None and c.example_new is not None
+        # the example port is one whose verdict differs between the two platforms
+        assert c.example_old.allowed != c.example_new.allowed
+    assert diff(old, old).is_empty

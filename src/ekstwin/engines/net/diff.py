@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.engine import NetModel, Verdict
-from ekstwin.engines.net.matrix import Granularity, matrix
+from ekstwin.engines.net.matrix import Granularity, Row, matrix
 
 
 class ChangeKind(StrEnum):
@@ -75,38 +75,76 @@ def _first(conns: ConnectionSet) -> tuple[str, int] | None:
     return None
 
 
+def _row_changes(
+    old_row: Row, new_row: Row, both: set[str]
+) -> list[tuple[str, ConnectionSet, ConnectionSet]]:
+    """Destinations present in both platforms whose connections differ between two
+    rows (both sorted by destination): a merge of the two lists."""
+    none = ConnectionSet.none()
+    out = []
+    i = j = 0
+    while i < len(old_row) or j < len(new_row):
+        if j >= len(new_row) or (i < len(old_row) and old_row[i][0] < new_row[j][0]):
+            dest, o, n = old_row[i][0], old_row[i][1], none
+            i += 1
+        elif i >= len(old_row) or new_row[j][0] < old_row[i][0]:
+            dest, o, n = new_row[j][0], none, new_row[j][1]
+            j += 1
+        else:
+            dest, o, n = old_row[i][0], old_row[i][1], new_row[j][1]
+            i += 1
+            j += 1
+        if o != n and dest in both:
+            out.append((dest, o, n))
+    return out
+
+
 def diff(old: NetModel, new: NetModel) -> NetDiff:
     """Flows opened, closed and changed between pods present in both platforms,
     and pods added or removed; each change explained by one example port in
-    both platforms (the rule that decides it before and after)."""
-    a = matrix(old, Granularity.POD).lookup()
-    b = matrix(new, Granularity.POD).lookup()
+    both platforms (the rule that decides it before and after).
+
+    Pod matrices hold one row per class, shared by its pods; two rows are
+    compared once for every source with that pair of rows, so the cost follows
+    the distinct (old class, new class) pairs and the changes, not the pod pairs.
+    """
+    a = matrix(old, Granularity.POD)
+    b = matrix(new, Granularity.POD)
     both = set(old.endpoints) & set(new.endpoints)
+    new_rows = dict(b.rows())
+    compared: dict[tuple[int, int], list[tuple[str, ConnectionSet, ConnectionSet]]] = {}
     changes = []
-    for key in sorted(set(a) | set(b)):
-        if key[0] not in both or key[1] not in both:
+    for source, old_row in a.rows():
+        new_row = new_rows.get(source)
+        if new_row is None or source not in both:
             continue
-        o = a.get(key, ConnectionSet.none())
-        n = b.get(key, ConnectionSet.none())
-        if o == n:
-            continue
-        kind = (
-            ChangeKind.OPENED
-            if o.is_empty
-            else ChangeKind.CLOSED
-            if n.is_empty
-            else ChangeKind.CHANGED
-        )
-        sample = _first(n - o) or _first(o - n)
-        ex_old = ex_new = None
-        if sample is not None:
-            src_o, dst_o = old.endpoints[key[0]], old.endpoints[key[1]]
-            src_n, dst_n = new.endpoints[key[0]], new.endpoints[key[1]]
-            ex_old = old.verdict(src_o, dst_o, sample[0], sample[1])
-            ex_new = new.verdict(src_n, dst_n, sample[0], sample[1])
-        changes.append(FlowChange(kind, key[0], key[1], o, n, ex_old, ex_new))
+        key = (id(old_row), id(new_row))
+        found = compared.get(key)
+        if found is None:
+            found = compared[key] = _row_changes(old_row, new_row, both)
+        for dest, o, n in found:
+            if dest == source:
+                continue  # a pod's traffic to itself is not part of the matrix
+            changes.append(_change(old, new, (source, dest), o, n))
     return NetDiff(
         tuple(sorted(set(new.endpoints) - set(old.endpoints))),
         tuple(sorted(set(old.endpoints) - set(new.endpoints))),
         tuple(changes),
     )
+
+
+def _change(
+    old: NetModel, new: NetModel, pair: tuple[str, str], o: ConnectionSet, n: ConnectionSet
+) -> FlowChange:
+    source, dest = pair
+    kind = (
+        ChangeKind.OPENED if o.is_empty else ChangeKind.CLOSED if n.is_empty else ChangeKind.CHANGED
+    )
+    sample = _first(n - o) or _first(o - n)
+    ex_old = ex_new = None
+    if sample is not None:
+        src_o, dst_o = old.endpoints[source], old.endpoints[dest]
+        src_n, dst_n = new.endpoints[source], new.endpoints[dest]
+        ex_old = old.verdict(src_o, dst_o, sample[0], sample[1])
+        ex_new = new.verdict(src_n, dst_n, sample[0], sample[1])
+    return FlowChange(kind, source, dest, o, n, ex_old, ex_new)

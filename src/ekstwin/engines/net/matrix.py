@@ -149,6 +149,17 @@ class Matrix:
         parts.append("[]\n}" if first else "\n ]\n}")
         return "".join(parts)
 
+    def rows(self) -> Iterator[tuple[str, Row]]:
+        """(source, its row) in source order, rows as held: a pod matrix's rows are
+        shared by the pods of a class and may list the source itself (see
+        ``skips_self``), so readers can work once per distinct row."""
+        return iter(self._rows)
+
+    @property
+    def skips_self(self) -> bool:
+        """Whether a source's own entry in its row is to be skipped (pod matrices)."""
+        return self._skip_self
+
     def lookup(self) -> dict[tuple[str, str], ConnectionSet]:
         return {(f.source, f.destination): f.allow for f in self}
 
