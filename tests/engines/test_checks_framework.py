@@ -170,6 +170,37 @@ def test_analyze_reports_a_crash_among_the_input_diagnostics(
     assert report.input_errors
 
 
+class BoundedCheck(Check):
+    """A check that reaches its cost bound after one finding."""
+
+    id = "TST998"
+    slug = "bounded"
+    title = "Stops at its bound"
+    severity = Severity.LOW
+
+    def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
+        yield self.finding(ObjectRef("Namespace", "shop"), "first", None)
+        self.incomplete("stopped after one", "look at a smaller platform")
+
+
+def test_a_check_that_stops_at_its_bound_says_so_in_the_report_and_keeps_its_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(FIXTURES / "SEC001" / "fail_data")
+    report = analyze(load(["."]), checks=[BoundedCheck, PlaintextSecret], tool_version="0")
+    assert report.diagnostics == (
+        Diagnostic(
+            None,
+            "check TST998 is incomplete: stopped after one",
+            "look at a smaller platform",
+            level=DiagnosticLevel.WARNING,
+            code="check-incomplete",
+        ),
+    )
+    assert [f.check_id for f in report.findings] == ["SEC001", "TST998"]
+    assert not report.input_errors  # a warning: the exit code is not 2
+
+
 # -- ordering ----------------------------------------------------------------
 
 # Fixtures that load together without clashes: one platform with findings of

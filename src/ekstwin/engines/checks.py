@@ -70,9 +70,26 @@ class Check(ABC):
     severity: ClassVar[Severity]
     confidence: ClassVar[Confidence] = Confidence.HIGH
 
+    def __init__(self) -> None:
+        #: What this run of the check has to say besides findings (see ``incomplete``).
+        self.diagnostics: list[Diagnostic] = []
+
     @abstractmethod
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         """Yield every finding of this check on the platform."""
+
+    def incomplete(self, message: str, hint: str) -> None:
+        """Say that this run did not look at everything (a bound was reached), as a
+        warning diagnostic in the report, so that no finding is not read as a pass."""
+        self.diagnostics.append(
+            Diagnostic(
+                None,
+                f"check {self.id} is incomplete: {message}",
+                hint,
+                level=DiagnosticLevel.WARNING,
+                code="check-incomplete",
+            )
+        )
 
     @classmethod
     def engine(cls) -> str:
@@ -200,8 +217,9 @@ def run_checks(
     diags: list[Diagnostic] = []
     crashed: list[str] = []
     for cls in checks:
+        check = cls()
         try:
-            findings.extend(cls().run(platform, ctx))
+            findings.extend(check.run(platform, ctx))
         except Exception as exc:
             log.debug("check %s crashed", cls.id, exc_info=True)
             crashed.append(cls.id)
@@ -216,5 +234,6 @@ def run_checks(
                     code="internal",
                 )
             )
+        diags.extend(check.diagnostics)
     findings.sort(key=lambda f: (-f.severity.rank, f.check_id, str(f.subject), f.key))
     return CheckRun(tuple(findings), tuple(diags), tuple(crashed))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ekstwin.engines.net.checks.redundant_policy import RedundantPolicy
 from ekstwin.engines.net.checks.rule_peer_selects_nothing import RulePeerSelectsNothing
 from ekstwin.engines.net.endpoints import EndpointKind
 from ekstwin.engines.net.lint import LintModel
+from ekstwin.findings import DiagnosticLevel
 from ekstwin.loaders import load
 from ekstwin.model.platform import Platform
 from tests.engines.net.conftest import Builder
@@ -416,14 +416,32 @@ spec:
 # --------------------------------------------------------------------------- NET006
 
 
-def test_redundant_policy_check_is_skipped_on_large_platforms(
-    build: Builder, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_redundant_policy_check_says_when_it_is_skipped_on_large_platforms(
+    build: Builder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Over its bound NET006 does not run; the report says so (a warning), so the
+    absence of NET006 findings is not taken for a pass."""
     platform = build(load_fixture("NET006", "fail_covered_allow"))
     monkeypatch.setattr(redundant_policy, "MAX_ENDPOINTS", 1)
-    with caplog.at_level(logging.WARNING, logger=redundant_policy.__name__):
-        assert _found(platform, RedundantPolicy) == []
-    assert "NET006 skipped: 2 endpoints and 2 policies selecting a pod" in caplog.text
+    run = run_checks(platform, CheckContext(), [RedundantPolicy])
+    assert run.findings == ()
+    (diag,) = run.diagnostics
+    assert diag.level is DiagnosticLevel.WARNING
+    assert diag.code == "check-incomplete"
+    assert "check NET006 is incomplete: not run: 2 endpoints and 2 policies" in diag.message
+    monkeypatch.setattr(redundant_policy, "MAX_ENDPOINTS", 2000)
+    assert run_checks(platform, CheckContext(), [RedundantPolicy]).diagnostics == ()
+
+
+def test_redundant_policy_check_says_where_it_stopped_when_its_budget_is_spent(
+    build: Builder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = build(load_fixture("NET006", "fail_covered_allow"))
+    monkeypatch.setattr(redundant_policy, "MAX_MATRIX_WORK", 1)
+    run = run_checks(platform, CheckContext(), [RedundantPolicy])
+    assert run.findings == ()
+    (diag,) = run.diagnostics
+    assert "the budget of pod-level comparisons is spent" in diag.message
 
 
 def test_default_deny_is_never_redundant(build: Builder) -> None:

@@ -304,8 +304,8 @@ def test_engine_equals_naive_evaluator(docs: list[dict[str, Any]]) -> None:
     for by in (Granularity.WORKLOAD, Granularity.NAMESPACE):
         grouped = matrix(model, by).lookup()
         expected: dict[tuple[str, str], set[tuple[str, int]]] = {}
-        for (a, b), probes in naive.items():
-            key = (group_of(model.endpoints[a], by), group_of(model.endpoints[b], by))
+        for (src, dst), probes in naive.items():
+            key = (group_of(model.endpoints[src], by), group_of(model.endpoints[dst], by))
             expected.setdefault(key, set()).update(probes)
         got = {
             key: {(p, n) for p, n in PROBES if conns.contains(p, n)}
@@ -314,8 +314,8 @@ def test_engine_equals_naive_evaluator(docs: list[dict[str, Any]]) -> None:
         assert {k: v for k, v in got.items() if v} == expected, by
         pods = matrix(model, Granularity.POD).lookup()
         union: dict[tuple[str, str], ConnectionSet] = {}
-        for (a, b), conns in pods.items():
-            key = (group_of(model.endpoints[a], by), group_of(model.endpoints[b], by))
+        for (src, dst), conns in pods.items():
+            key = (group_of(model.endpoints[src], by), group_of(model.endpoints[dst], by))
             union[key] = union.get(key, ConnectionSet.none()) | conns
         assert grouped == union, by
 

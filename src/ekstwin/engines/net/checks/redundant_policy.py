@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -22,8 +21,6 @@ from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.calico import Action
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import All
-
-log = logging.getLogger(__name__)
 
 #: Above this many endpoints (pods), the check does not run.
 MAX_ENDPOINTS = 2000
@@ -109,8 +106,8 @@ class RedundantPolicy(Check):
     Cost bound: the check does not run on platforms with more than 2,000
     endpoints (pods) or more than 400 policies that select a pod, and stops
     confirming with the engine when the confirmations would exceed 20
-    million endpoint pairs in all; either is logged as a warning, and the
-    policies not confirmed are not reported.
+    million endpoint pairs in all; either is a warning in the report (code
+    `check-incomplete`), and the policies not confirmed are not reported.
 
     ## Why is this bad?
     A redundant policy adds nothing but reading time, and misleads: people
@@ -153,13 +150,12 @@ class RedundantPolicy(Check):
                 candidates.append((p, selected))
         n = len(lm.endpoints)
         if n > MAX_ENDPOINTS or len(candidates) > MAX_POLICIES:
-            log.warning(
-                "NET006 skipped: %d endpoints and %d policies selecting a pod exceed its "
-                "bound (%d endpoints, %d policies)",
-                n,
-                len(candidates),
-                MAX_ENDPOINTS,
-                MAX_POLICIES,
+            self.incomplete(
+                f"not run: {n} endpoints and {len(candidates)} policies selecting a pod "
+                f"exceed its bound ({MAX_ENDPOINTS} endpoints, {MAX_POLICIES} policies); "
+                "no NET006 finding does not mean no redundant policy",
+                "run `ekstwin net lint` on a part of the platform (some namespaces' files) "
+                "to look for redundant policies there",
             )
             return
         base: Matrix | None = None
@@ -169,12 +165,16 @@ class RedundantPolicy(Check):
                 continue
             work += n * n
             if work > MAX_MATRIX_WORK:
-                log.warning("NET006 stopped confirming at %s: matrix budget spent", p.id)
+                self.incomplete(
+                    f"stopped at {p.id}: the budget of pod-level comparisons is spent; "
+                    "the policies after it were not looked at",
+                    "run `ekstwin net lint` on a part of the platform to look at the rest",
+                )
                 return
             if base is None:
                 base = matrix(lm.model, Granularity.POD)
             reduced = matrix(NetModel(_without(platform, p)), Granularity.POD)
-            if reduced.flows != base.flows:
+            if reduced != base:
                 continue
             yield self._finding(p, selected, base)
 
