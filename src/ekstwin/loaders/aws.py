@@ -60,6 +60,7 @@ from ekstwin.model.aws import (
     NetworkInterface,
     NodeGroup,
     NodeGroupScaling,
+    OidcIdentityProviderConfig,
     OidcProvider,
     Organization,
     PodIdentityAssociation,
@@ -568,6 +569,9 @@ class _Reader:
             pod_identity_associations=self.objects(
                 data, "pod_identity_associations", path, self.pod_identity
             ),
+            identity_provider_configs=self.objects(
+                data, "identity_provider_configs", path, self.identity_provider_config
+            ),
             addons=self.objects(data, "addons", path, self.addon),
             vpc_cni=VpcCniSettings.from_env(env, self.src(cni_path)),
             node_groups=self.objects(data, "node_groups", path, self.node_group),
@@ -609,6 +613,22 @@ class _Reader:
             association_id=_opt_str(data, "association_id"),
             target_role_arn=_opt_str(data, "target_role_arn"),
             disable_session_tags=_bool(data, "disable_session_tags", False),
+            source=self.src(path),
+        )
+
+    def identity_provider_config(
+        self, data: dict[str, object], path: Path
+    ) -> OidcIdentityProviderConfig:
+        return OidcIdentityProviderConfig(
+            name=_str(data, "name"),
+            issuer_url=_str(data, "issuer_url"),
+            client_id=_str(data, "client_id"),
+            username_claim=_str(data, "username_claim", "sub"),
+            username_prefix=_opt_str(data, "username_prefix"),
+            groups_claim=_opt_str(data, "groups_claim"),
+            groups_prefix=_opt_str(data, "groups_prefix") or "",
+            required_claims=tuple(sorted(self.free_map(data, "required_claims", path).items())),
+            status=_str(data, "status", "ACTIVE"),
             source=self.src(path),
         )
 

@@ -456,6 +456,8 @@ class _Builder:
                 email=self._str(obj, "email", ptr),
                 # Keycloak imports a user without "enabled" as disabled.
                 enabled=self._bool(obj, "enabled", ptr, False),
+                id=self._str(obj, "id", ptr),
+                email_verified=self._bool(obj, "emailVerified", ptr, False),
                 first_name=self._str(obj, "firstName", ptr),
                 last_name=self._str(obj, "lastName", ptr),
                 federated_identities=tuple(links),

@@ -241,6 +241,31 @@ class PodIdentityAssociation:
 
 
 @dataclass(frozen=True, slots=True)
+class OidcIdentityProviderConfig:
+    """An OIDC identity provider associated with an EKS cluster: people sign in to
+    Kubernetes with that issuer's ID tokens, without IAM.
+
+    As kube-apiserver's OIDC authenticator reads it: the token's ``iss`` must be
+    ``issuer_url`` and its ``aud`` must hold ``client_id``; the username is the
+    ``username_claim`` (default ``sub``) after ``username_prefix`` (None: the
+    issuer URL and ``#`` unless the claim is ``email``; ``-``: no prefix); the
+    groups are the ``groups_claim`` values after ``groups_prefix``; every
+    ``required_claims`` pair must be in the token.
+    """
+
+    name: str
+    issuer_url: str
+    client_id: str
+    username_claim: str = "sub"
+    username_prefix: str | None = None
+    groups_claim: str | None = None
+    groups_prefix: str = ""
+    required_claims: tuple[tuple[str, str], ...] = ()
+    status: str = "ACTIVE"
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True, slots=True)
 class Addon:
     name: str
     version: str | None = None
@@ -380,6 +405,7 @@ class EksCluster:
     platform_version: str | None = None
     access_entries: tuple[AccessEntry, ...] = ()
     pod_identity_associations: tuple[PodIdentityAssociation, ...] = ()
+    identity_provider_configs: tuple[OidcIdentityProviderConfig, ...] = ()
     addons: tuple[Addon, ...] = ()
     vpc_cni: VpcCniSettings = VpcCniSettings()
     node_groups: tuple[NodeGroup, ...] = ()

@@ -98,6 +98,8 @@ class User:
     username: str
     email: str | None = None
     enabled: bool = True
+    id: str | None = None  # the ``sub`` of its OIDC tokens
+    email_verified: bool = False
     first_name: str | None = None
     last_name: str | None = None
     federated_identities: tuple[FederatedIdentity, ...] = ()

@@ -6,6 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ekstwin.engines.access.eks import KubeIdentity, PolicyGrant, authenticate
+from ekstwin.engines.access.oidc import (
+    OIDC_VIA,
+    authenticate_oidc,
+    id_token,
+    issuer_matches,
+    oidc_clients,
+)
 from ekstwin.engines.access.rbac import (
     AUTHENTICATED,
     MASTERS,
@@ -159,6 +166,9 @@ class Person:
     aws_roles: tuple[AwsRoleClaim, ...]
     session_name: str
     identities: tuple[KubeIdentity, ...]
+    #: Sign-ins with an OIDC ID token through the cluster's identity provider
+    #: configs, accepted (``mapped``) or refused (the reason last in ``steps``).
+    oidc_identities: tuple[KubeIdentity, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +182,7 @@ class UserAccess:
     clients: tuple[ClientGrant, ...]
     aws_roles: tuple[AwsRoleClaim, ...]
     aws_permissions: tuple[tuple[str, tuple[dict[str, object], ...]], ...]
-    kubernetes: tuple[tuple[str, SubjectAccess], ...]  # (role ARN, access)
+    kubernetes: tuple[tuple[str, SubjectAccess], ...]  # (role ARN or OIDC sign-in, access)
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
@@ -187,11 +197,26 @@ class UserAccess:
                 {**c.to_json(), "permissions": list(perms.get(c.role_arn, ()))}
                 for c in self.aws_roles
             ],
-            "kubernetes": [
-                {"role_arn": arn, **access.to_json()} for arn, access in self.kubernetes
-            ],
+            "kubernetes": [_kube_json(label, access) for label, access in self.kubernetes],
             "notes": list(self.notes),
         }
+
+
+def _is_oidc(ident: KubeIdentity | None) -> bool:
+    return ident is not None and ident.via == OIDC_VIA
+
+
+def _kube_json(label: str, access: SubjectAccess) -> dict[str, object]:
+    oidc = _is_oidc(access.identity)
+    return {
+        "role_arn": None if oidc else label,
+        "sign_in": "oidc" if oidc else "saml-role",
+        **access.to_json(),
+    }
+
+
+def _sign_in_step(ident: KubeIdentity) -> str:
+    return ident.principal_arn if _is_oidc(ident) else f"SAML role {ident.principal_arn}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,8 +397,26 @@ class AccessAnalyzer:
         )
         return Person(
             login, realm.name, user.username, user.enabled and realm.enabled, clients,
-            tuple(claims), session, identities,
+            tuple(claims), session, identities, self._oidc_sign_ins(realm, user),
         )  # fmt: skip
+
+    def _oidc_sign_ins(self, realm: Realm, user: User) -> tuple[KubeIdentity, ...]:
+        """Every (OIDC client, identity provider config) pair where the client's ID
+        token names the config's client id in ``aud``: what the cluster makes of it."""
+        if self.cluster is None:
+            return ()
+        configs = [
+            c for c in self.cluster.identity_provider_configs if issuer_matches(c.issuer_url, realm)
+        ]
+        if not configs:
+            return ()
+        out: list[KubeIdentity] = []
+        for client in oidc_clients(realm, user):
+            token = id_token(realm, user, client)
+            for config in configs:
+                if config.client_id in token.audiences:
+                    out.append(authenticate_oidc(self.cluster, config, token))
+        return tuple(out)
 
     # -- evaluation
 
@@ -602,6 +645,17 @@ class AccessAnalyzer:
                     self.subject_access(ident.username or "", ident.groups, ident.policies, ident),
                 )
             )
+        for ident in person.oidc_identities:
+            if not ident.mapped:
+                notes.append(f"{ident.principal_arn}: refused: {ident.steps[-1]}")
+                continue
+            notes.extend(f"{ident.principal_arn}: {n}" for n in ident.notes)
+            kube.append(
+                (
+                    ident.principal_arn,
+                    self.subject_access(ident.username or "", ident.groups, ident.policies, ident),
+                )
+            )
         return UserAccess(
             person.login, person.realm, person.username, True, person.clients, person.aws_roles,
             tuple(perms), tuple(kube), tuple(notes),
@@ -709,14 +763,15 @@ class AccessAnalyzer:
             if not person.enabled:
                 continue
             chains = []
-            for ident in person.identities:
+            for ident in (*person.identities, *person.oidc_identities):
                 if not ident.mapped:
                     continue
-                via_people.add(ident.principal_arn.lower())
+                if not _is_oidc(ident):
+                    via_people.add(ident.principal_arn.lower())
                 for text in self._identity_chains(ident, requests, subjects, consumed):
                     chains.append(
                         (f"GitHub {person.login}", f"Keycloak user {person.username}",
-                         f"SAML role {ident.principal_arn}", *ident.steps[-1:], text)
+                         _sign_in_step(ident), *ident.steps[-1:], text)
                     )  # fmt: skip
             if chains:
                 entries.append(WhoCanEntry("person", person.login, tuple(chains)))
