@@ -364,7 +364,12 @@ def _eks(eks: Any, section: dict[str, Any], ids: IdMap) -> None:
                 labels=group.get("labels", {}),
                 **({"taints": group["taints"]} if group.get("taints") else {}),
             )
-        for part in ("access_entries", "pod_identity_associations", "addons"):
+        for part in (
+            "access_entries",
+            "pod_identity_associations",
+            "identity_provider_configs",
+            "addons",
+        ):
             if cluster.get(part):
                 ids.skipped.append(f"cluster {cluster['name']}: {part} (moto has no API)")
 
@@ -450,6 +455,7 @@ def _condition(condition: dict[str, Any]) -> dict[str, Any]:
 NOT_IN_MOTO = {
     "access_entries": "moto has no EKS access-entry API",
     "pod_identity_associations": "moto has no EKS Pod Identity API",
+    "identity_provider_configs": "moto has no EKS identity provider config API",
     "addons": "moto has no EKS add-on API",
     "vpc_cni": "read from the vpc-cni add-on's configuration, which moto cannot hold",
 }

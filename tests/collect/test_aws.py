@@ -148,6 +148,7 @@ def test_collected_file_is_valid_aws_json_with_the_collector_diagnostics(
     assert sorted((d["service"], d["operation"]) for d in collector["diagnostics"]) == [
         ("eks", "ListAccessEntries"),
         ("eks", "ListAddons"),
+        ("eks", "ListIdentityProviderConfigs"),
         ("eks", "ListPodIdentityAssociations"),
     ]
 
@@ -174,13 +175,15 @@ def test_collector_calls_nothing_outside_the_shipped_policy(
     allowed = set(statement[0]["Action"])
     assert set(calls) <= allowed
     # the policy is no wider than the collector: every action is used on this account
-    # except those behind APIs moto lacks (no access entries, Pod Identity or add-ons
+    # except those behind APIs moto lacks (no access entries, Pod Identity, add-ons or
+    # identity provider configs
     # to describe) and GetHostedZone, called for private zones only
     assert allowed - set(calls) == {
         "eks:DescribeAccessEntry",
         "eks:ListAssociatedAccessPolicies",
         "eks:DescribePodIdentityAssociation",
         "eks:DescribeAddon",
+        "eks:DescribeIdentityProviderConfig",
         "route53:GetHostedZone",
     }
 
@@ -266,3 +269,80 @@ def test_route53_escapes_are_decoded() -> None:
 
     assert _dns_name("\\052.apps.example.com.") == "*.apps.example.com."
     assert re.fullmatch(r"[a-z.*]+", _dns_name("\\052.example.com."))
+
+
+def test_oidc_identity_provider_configs_are_collected_and_read_as_aws_json() -> None:
+    """moto has no identity-provider-config API: botocore's Stubber answers instead."""
+    from botocore.stub import Stubber
+
+    from ekstwin.collect.aws import _identity_provider_configs
+
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    run = _Run(AwsCollectOptions(), session, None)
+    eks = run.client("eks", "eu-west-1")
+    with Stubber(eks) as stub:
+        stub.add_response(
+            "list_identity_provider_configs",
+            {"identityProviderConfigs": [{"type": "oidc", "name": "keycloak"}]},
+            {"clusterName": "prod"},
+        )
+        stub.add_response(
+            "describe_identity_provider_config",
+            {
+                "identityProviderConfig": {
+                    "oidc": {
+                        "identityProviderConfigName": "keycloak",
+                        "clusterName": "prod",
+                        "issuerUrl": "https://sso.example.com/realms/platform",
+                        "clientId": "eks-kubectl",
+                        "usernameClaim": "email",
+                        "groupsClaim": "groups",
+                        "groupsPrefix": "oidc:",
+                        "requiredClaims": {"env": "prod"},
+                        "status": "ACTIVE",
+                    }
+                }
+            },
+            {"clusterName": "prod", "identityProviderConfig": {"type": "oidc", "name": "keycloak"}},
+        )
+        configs = _identity_provider_configs(run, eks, "eu-west-1", "prod")
+        stub.assert_no_pending_responses()
+    assert run.issues == []
+    assert configs == [
+        {
+            "name": "keycloak",
+            "type": "oidc",
+            "issuer_url": "https://sso.example.com/realms/platform",
+            "client_id": "eks-kubectl",
+            "username_claim": "email",
+            "username_prefix": None,
+            "groups_claim": "groups",
+            "groups_prefix": "oidc:",
+            "required_claims": {"env": "prod"},
+            "status": "ACTIVE",
+            "tags": {},
+        }
+    ]
+    doc = {
+        "format": "ekstwin-aws",
+        "version": 1,
+        "accounts": [{"id": "111122223333", "eks": {"clusters": [{
+            "name": "prod", "region": "eu-west-1", "version": "1.31",
+            "arn": "arn:aws:eks:eu-west-1:111122223333:cluster/prod",
+            "identity_provider_configs": configs,
+        }]}}],
+    }  # fmt: skip
+    parsed, diags = load_aws_text(json.dumps(doc), "aws.json")
+    assert parsed is not None and diags == []
+    state, diags = build_aws([parsed])
+    assert diags == []
+    cluster = state.cluster("prod")
+    assert cluster is not None
+    (idp,) = cluster.identity_provider_configs
+    assert (idp.username_claim, idp.username_prefix, idp.required_claims) == (
+        "email",
+        None,
+        (("env", "prod"),),
+    )

@@ -526,6 +526,9 @@ def _eks_cluster(run: _Run, eks: Any, region: str, name: str) -> dict[str, objec
     cluster["pod_identity_associations"] = run.section(
         "eks", region, _pod_identities, run, eks, region, name
     )
+    cluster["identity_provider_configs"] = run.section(
+        "eks", region, _identity_provider_configs, run, eks, region, name
+    )
     addons = run.section("eks", region, _addons, run, eks, region, name)
     cluster["addons"] = addons
     for addon in addons:
@@ -647,6 +650,48 @@ def _pod_identities(run: _Run, eks: Any, region: str, cluster: str) -> list[dict
                     "role_arn": str(a["roleArn"]),
                     "target_role_arn": a.get("targetRoleArn"),
                     "disable_session_tags": bool(a.get("disableSessionTags", False)),
+                }
+            )
+    return out
+
+
+def _identity_provider_configs(
+    run: _Run, eks: Any, region: str, cluster: str
+) -> list[dict[str, object]]:
+    """The cluster's OIDC identity provider configs (people signing in without IAM)."""
+    out: list[dict[str, object]] = []
+    for page in run.pages(eks, "list_identity_provider_configs", clusterName=cluster):
+        for ref in page["identityProviderConfigs"]:
+            if ref.get("type") != "oidc":
+                continue
+            name = str(ref["name"])
+            got = run.attempt(
+                "eks",
+                "DescribeIdentityProviderConfig",
+                region,
+                eks.describe_identity_provider_config,
+                name,
+                clusterName=cluster,
+                identityProviderConfig={"type": "oidc", "name": name},
+            )
+            if got is None:
+                continue
+            o = (got.get("identityProviderConfig") or {}).get("oidc") or {}
+            out.append(
+                {
+                    "name": name,
+                    "type": "oidc",
+                    "issuer_url": str(o.get("issuerUrl", "")),
+                    "client_id": str(o.get("clientId", "")),
+                    "username_claim": str(o.get("usernameClaim") or "sub"),
+                    "username_prefix": o.get("usernamePrefix"),
+                    "groups_claim": o.get("groupsClaim"),
+                    "groups_prefix": o.get("groupsPrefix"),
+                    "required_claims": {
+                        str(k): str(v) for k, v in (o.get("requiredClaims") or {}).items()
+                    },
+                    "status": str(o.get("status") or "ACTIVE"),
+                    "tags": _tags(o.get("tags")),
                 }
             )
     return out

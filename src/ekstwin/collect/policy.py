@@ -42,6 +42,8 @@ IAM_ACTIONS: dict[str, tuple[str, ...]] = {
         "ListAssociatedAccessPolicies",
         "ListPodIdentityAssociations",
         "DescribePodIdentityAssociation",
+        "ListIdentityProviderConfigs",
+        "DescribeIdentityProviderConfig",
         "ListAddons",
         "DescribeAddon",
     ),

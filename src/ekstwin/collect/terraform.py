@@ -41,6 +41,7 @@ RESOURCE_TYPES = frozenset(
         "aws_eks_access_entry",
         "aws_eks_access_policy_association",
         "aws_eks_pod_identity_association",
+        "aws_eks_identity_provider_config",
         "aws_iam_role",
         "aws_iam_role_policy",
         "aws_iam_role_policy_attachment",
@@ -588,6 +589,7 @@ def terraform_to_aws(
             "tags": _tags(r.values.get("tags")),
             "access_entries": [],
             "pod_identity_associations": [],
+            "identity_provider_configs": [],
             "node_groups": [],
         }
         if "bootstrap_cluster_creator_admin_permissions" in access:
@@ -649,6 +651,27 @@ def terraform_to_aws(
                 "role_arn": role_arn,
                 "target_role_arn": r.values.get("target_role_arn") or None,
                 "disable_session_tags": bool(r.values.get("disable_session_tags")),
+            }
+        )
+    for r in by_type.get("aws_eks_identity_provider_config", []):
+        cluster_name = b.get(r, "cluster_name")
+        idp = _first(r.values.get("oidc"))
+        if cluster_name not in clusters or not idp:
+            continue
+        configs = clusters[str(cluster_name)]["identity_provider_configs"]
+        assert isinstance(configs, list)
+        configs.append(
+            {
+                "name": idp.get("identity_provider_config_name") or r.name,
+                "type": "oidc",
+                "issuer_url": idp.get("issuer_url"),
+                "client_id": idp.get("client_id"),
+                "username_claim": idp.get("username_claim") or "sub",
+                "username_prefix": idp.get("username_prefix") or None,
+                "groups_claim": idp.get("groups_claim") or None,
+                "groups_prefix": idp.get("groups_prefix") or None,
+                "required_claims": _tags(idp.get("required_claims")),
+                "status": str(r.values.get("status") or "ACTIVE"),
             }
         )
     for r in by_type.get("aws_eks_node_group", []):
