@@ -435,7 +435,13 @@ def test_realm_export_holds_the_sso_chain(realm: dict[str, Any]) -> None:
     assert 4 <= len(users) <= 7
     assert all(u["federatedIdentities"][0]["identityProvider"] == "github" for u in users)
     clients = {c["clientId"]: c for c in realm["clients"]}
-    assert set(clients) == {"urn:amazon:webservices", "argocd", "grafana"}
+    assert set(clients) == {"urn:amazon:webservices", "argocd", "grafana", "eks-kubectl"}
+    # mistake 33: kubectl's groups mapper is added to the access token, not the ID token
+    (groups,) = clients["eks-kubectl"]["protocolMappers"]
+    assert (groups["config"]["id.token.claim"], groups["config"]["access.token.claim"]) == (
+        "false",
+        "true",
+    )
     aws_roles = [r["name"] for r in realm["roles"]["client"]["urn:amazon:webservices"]]
     assert all(
         re.fullmatch(

@@ -68,7 +68,10 @@ def test_dave_gets_the_aws_role_but_no_kubernetes_identity_because_of_the_path(
     assert [(r.role_arn, r.result.ok) for r in u.aws_roles] == [
         (f"{A}/sso/team-orders-developer", True)
     ]
-    assert u.kubernetes == ()
+    # no identity through the role; kubectl's OIDC sign-in still works (without groups)
+    assert [label for label, _ in u.kubernetes] == [
+        "OIDC client eks-kubectl -> identity provider config keycloak"
+    ]
     assert (
         "the authenticator looks up arn:aws:iam::111122223333:role/team-orders-developer"
         in u.notes[0]
@@ -101,7 +104,7 @@ def test_grace_reads_secrets_and_execs_everywhere_through_admin_view(
         ("read-secrets", "cluster"),
     ]
     clients = [c.client_id for c in analyzer.user("ghopkins-contractor").clients]
-    assert clients == ["urn:amazon:webservices", "argocd", "grafana"]
+    assert clients == ["urn:amazon:webservices", "argocd", "grafana", "eks-kubectl"]
 
 
 def test_person_exec_pod_irsa_role_chain_is_found_and_explained(analyzer: AccessAnalyzer) -> None:
