@@ -145,7 +145,7 @@ function identityView(views) {
         h("div", { class: "chain-row " + (r.assumable ? "ok" : "fail") }, `${r.client_id} \u2192 ${r.role_arn}: `, h("b", null, r.assumable ? "assumable" : "NOT assumable"), ` \u2014 ${r.reason}`, (r.granted_by || []).length ? h("div", { class: "muted" }, "granted by " + r.granted_by.join(", ")) : null),
       ),
       (p.kubernetes || []).map((k) =>
-        h("div", { class: "chain-row" }, `as ${k.role_arn} \u2192 Kubernetes ${k.username}`, h("div", { class: "muted" }, "groups " + (k.groups || []).join(", "))),
+        h("div", { class: "chain-row" }, `${k.sign_in === "oidc" ? "kubectl OIDC sign-in" : "as " + k.role_arn} \u2192 Kubernetes ${k.username}`, h("div", { class: "muted" }, "groups " + (k.groups || []).join(", "))),
       ),
       (p.notes || []).map((n) => h("div", { class: "muted" }, n)),
     ),
