@@ -114,3 +114,52 @@ def test_who_can_write_the_invoices_bucket(platform: Platform) -> None:
     pods = {e.pod.split("/")[0] for e in result.entries}
     assert "argocd" not in pods
     assert "shop-api" in pods
+
+
+def _with_rcps(tmp_path: Path, account: str, rcps: list[list[dict[str, object]]]) -> Platform:
+    import json
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO, target)
+    aws = json.loads((target / "aws.json").read_text(encoding="utf-8"))
+    for a in aws["accounts"]:
+        if a["id"] == account:
+            a["organization"]["rcps"] = rcps
+    (target / "aws.json").write_text(json.dumps(aws), encoding="utf-8")
+    result = load([str(target)])
+    assert [d for d in result.diagnostics if d.level.value == "error"] == []
+    return result.platform
+
+
+RCP_WEB_IDENTITY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "OnlyThisClustersIssuer",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Resource": "*",
+            "Condition": {
+                "StringNotLike": {
+                    "aws:FederatedProvider": "arn:aws:iam::*:oidc-provider/oidc.eks.eu-west-2.*"
+                }
+            },
+        }
+    ],
+}
+
+
+def test_an_rcp_of_the_roles_account_refuses_the_irsa_token(tmp_path: Path) -> None:
+    """RCPs govern sts on the role's account: a Deny on web identities from other
+    issuers than eu-west-2's EKS refuses the demo's eu-west-1 cluster tokens."""
+    platform = _with_rcps(tmp_path, "111122223333", [[RCP_WEB_IDENTITY], []])
+    access = _access(platform, "payments", "payments-api")
+    via, role, obtained, failure = _summary(access)[0]
+    assert (via, role, obtained) == ("irsa", "arn:aws:iam::111122223333:role/payments-api", False)
+    assert failure is not None and failure.startswith("the organization's RCPs refuse the token")
+    assert "OnlyThisClustersIssuer" in failure
+    # an RCP only on another account's levels changes nothing here
+    other = _with_rcps(tmp_path / "o", "444455556666", [[RCP_WEB_IDENTITY]])
+    assert _summary(_access(other, "payments", "payments-api"))[0][2] is True

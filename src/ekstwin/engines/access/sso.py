@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ekstwin.engines.iam import Evaluator, Principal, PrincipalType, Request
 from ekstwin.engines.iam.roles import RoleCatalog
@@ -208,7 +208,9 @@ def assume_with_saml(
         role_arn,
         {"saml:aud": (SAML_AUDIENCE,), "aws:federatedprovider": (provider_arn,)},
     )
-    decision = evaluator.evaluate(request, policies.policy_set(trust=True))
+    decision = evaluator.evaluate(
+        request, replace(policies.policy_set(trust=True), rcps=catalog.rcps(parsed_role.account))
+    )
     if decision.allowed:
         return SamlRoleResult(True, f"trust policy allows {provider_arn}: {decision.reason}")
     return SamlRoleResult(

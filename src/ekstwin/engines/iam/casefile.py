@@ -3,6 +3,7 @@
 ```
 {"policies": {"identity": [doc, ...], "permissions_boundary": doc|null,
               "session_policy": doc|null, "scps": null|[[doc, ...] per level],
+              "rcps": null|[[doc, ...] per level of the resource owner],
               "resource_policy": null|{"owner_account": "...", "policy": doc},
               "trust_policy": doc|null},
  "request": {"principal": {"type": ..., "arn": ..., "account": ..., ...},
@@ -12,7 +13,7 @@
 Case files of the test suite add ``description`` and ``expected`` (the
 whole output); both are ignored here. Policies are named in decisions by
 where they sit: ``identity[0]``, ``permissions_boundary``, ``session_policy``,
-``scps[1][0]``, ``resource_policy``, ``trust_policy``.
+``scps[1][0]``, ``rcps[0][0]``, ``resource_policy``, ``trust_policy``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _POLICY_KEYS = frozenset(
         "permissions_boundary",
         "session_policy",
         "scps",
+        "rcps",
         "resource_policy",
         "trust_policy",
     }
@@ -55,6 +57,18 @@ def _object(value: object, path: str) -> Mapping[str, object]:
 
 def _optional_policy(value: object, name: str) -> Policy | None:
     return None if value is None else parse_policy(value, name)
+
+
+def _levels(raw: object, name: str) -> tuple[tuple[Policy, ...], ...] | None:
+    """``scps`` or ``rcps``: null, or one list of documents per level (root first)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(level, list) for level in raw):
+        raise SchemaError(f"$.policies.{name} must be a list of lists", path=f"$.policies.{name}")
+    return tuple(
+        tuple(parse_policy(d, f"{name}[{i}][{j}]") for j, d in enumerate(level))
+        for i, level in enumerate(raw)
+    )
 
 
 def _str(data: Mapping[str, object], key: str, path: str, *, required: bool = True) -> str | None:
@@ -80,15 +94,8 @@ def parse_case(data: object) -> tuple[Request, PolicySet]:
     if not isinstance(identity_raw, list):
         raise SchemaError("$.policies.identity must be a list", path="$.policies.identity")
     identity = tuple(parse_policy(d, f"identity[{i}]") for i, d in enumerate(identity_raw))
-    scps_raw = pol.get("scps")
-    scps: tuple[tuple[Policy, ...], ...] | None = None
-    if scps_raw is not None:
-        if not isinstance(scps_raw, list) or not all(isinstance(level, list) for level in scps_raw):
-            raise SchemaError("$.policies.scps must be a list of lists", path="$.policies.scps")
-        scps = tuple(
-            tuple(parse_policy(d, f"scps[{i}][{j}]") for j, d in enumerate(level))
-            for i, level in enumerate(scps_raw)
-        )
+    scps = _levels(pol.get("scps"), "scps")
+    rcps = _levels(pol.get("rcps"), "rcps")
     resource: ResourcePolicy | None = None
     rp_raw = pol.get("resource_policy")
     if rp_raw is not None:
@@ -103,6 +110,7 @@ def parse_case(data: object) -> tuple[Request, PolicySet]:
         ),
         session_policy=_optional_policy(pol.get("session_policy"), "session_policy"),
         scps=scps,
+        rcps=rcps,
         resource_policy=resource,
         trust_policy=_optional_policy(pol.get("trust_policy"), "trust_policy"),
     )

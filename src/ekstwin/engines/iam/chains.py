@@ -31,6 +31,7 @@ from enum import StrEnum
 from ekstwin.engines.ecr import find_repository
 from ekstwin.engines.iam.evaluate import (
     Decision,
+    DenyKind,
     Evaluator,
     PolicySet,
     Principal,
@@ -41,7 +42,7 @@ from ekstwin.engines.iam.evaluate import (
 from ekstwin.engines.iam.patterns import PatternCache
 from ekstwin.engines.iam.policy import Effect, PolicyError, Statement, parse_policy
 from ekstwin.engines.iam.roles import Permission, RoleCatalog
-from ekstwin.model.aws import EksCluster, HttpEndpoint, HttpTokens, Instance
+from ekstwin.model.aws import EksCluster, HttpEndpoint, HttpTokens, Instance, account_of_arn
 from ekstwin.model.k8s import Container, Pod
 from ekstwin.model.platform import Platform
 
@@ -429,9 +430,22 @@ class IamAnalyzer:
             ),
             "sts:AssumeRoleWithWebIdentity",
             role_arn,
-            {f"{host_path}:sub".lower(): (sub,), f"{host_path}:aud".lower(): (audience,)},
+            {
+                f"{host_path}:sub".lower(): (sub,),
+                f"{host_path}:aud".lower(): (audience,),
+                "aws:federatedprovider": (provider_arn,),
+            },
         )
-        decision = self.evaluator.evaluate(request, PolicySet(trust_policy=parsed.trust))
+        decision = self.evaluator.evaluate(
+            request,
+            PolicySet(trust_policy=parsed.trust, rcps=self.catalog.rcps(account_of_arn(role_arn))),
+        )
+        if (
+            not decision.allowed
+            and decision.deny_kind is DenyKind.EXPLICIT
+            and any(d.policy.startswith("rcp[") for d in decision.statements)
+        ):
+            return fail("trust", f"the organization's RCPs refuse the token: {decision.reason}")
         if not decision.allowed:
             why = trust_refusal(parsed.trust.statements, provider_arn, host_path, sub, audience)
             return fail("trust", f"the trust policy of {role_arn} refuses the token: {why}")
@@ -487,7 +501,10 @@ class IamAnalyzer:
         actions = ["sts:AssumeRole"] + (["sts:TagSession"] if tags else [])
         for action in actions:
             decision = self.evaluator.evaluate(
-                Request(principal, action, role_arn), PolicySet(trust_policy=parsed.trust)
+                Request(principal, action, role_arn),
+                PolicySet(
+                    trust_policy=parsed.trust, rcps=self.catalog.rcps(account_of_arn(role_arn))
+                ),
             )
             if not decision.allowed:
                 return done(
@@ -653,6 +670,7 @@ class IamAnalyzer:
                     identity=base.identity,
                     permissions_boundary=base.permissions_boundary,
                     scps=base.scps,
+                    rcps=self.catalog.rcps(repo.account_id),
                     resource_policy=resource_policy,
                 )
                 resource = repo.arn
@@ -699,11 +717,14 @@ class IamAnalyzer:
         principal = role_session(role_arn, session)
         policies = parsed.policy_set()
         resource_policy = self._resource_policy(resource)
-        if resource_policy is not None:
+        owner = resource_policy.owner_account if resource_policy else account_of_arn(resource)
+        rcps = self.catalog.rcps(owner)
+        if resource_policy is not None or rcps is not None:
             policies = PolicySet(
                 identity=policies.identity,
                 permissions_boundary=policies.permissions_boundary,
                 scps=policies.scps,
+                rcps=rcps,
                 resource_policy=resource_policy,
             )
         parts = resource.split(":", 5)

@@ -3,8 +3,13 @@
 The order follows the IAM User Guide ("Policy evaluation logic" and
 "Cross-account policy evaluation logic"):
 
-1. an explicit Deny in any applicable policy (SCPs, resource-based,
-   identity-based, permissions boundary, session policy) decides;
+1. an explicit Deny in any applicable policy (SCPs, RCPs, resource-based,
+   identity-based, permissions boundary, session policy) decides. RCPs
+   (resource control policies of the resource owner's organization levels)
+   take part only for the services that support them and never for
+   service-linked roles; their only Allow is the RCPFullAWSAccess policy AWS
+   attaches to every level and that cannot be detached, so only their Denies
+   can decide;
 2. SCPs: every level of the OU path (root first, account last) needs an
    Allow, for principals of member accounts;
 3. resource-based policy: in the same account its Allow is enough when it
@@ -44,6 +49,7 @@ __all__ = [
     "Request",
     "ResourcePolicy",
     "evaluate",
+    "rcps_apply",
 ]
 
 _ACCOUNT = re.compile(r"\d{12}")
@@ -146,6 +152,8 @@ class PolicySet:
     permissions_boundary: Policy | None = None
     session_policy: Policy | None = None
     scps: tuple[tuple[Policy, ...], ...] | None = None
+    #: The resource owner's RCPs, one tuple per level (root first); None: no RCPs.
+    rcps: tuple[tuple[Policy, ...], ...] | None = None
     resource_policy: ResourcePolicy | None = None
     trust_policy: Policy | None = None
 
@@ -348,8 +356,12 @@ class Evaluator:
         res_allow, res_deny = self._match(
             [resource_doc] if resource_doc else [], request, action, principal_of=True
         )
+        rcp_deny: list[tuple[Policy, Statement, int]] = []
+        if policies.rcps is not None and rcps_apply(action, p):
+            for level in policies.rcps:
+                rcp_deny.extend(self._match(level, request, action)[1])
 
-        denies = scp_deny + res_deny + id_deny + pb_deny + sp_deny
+        denies = scp_deny + rcp_deny + res_deny + id_deny + pb_deny + sp_deny
         if denies:
             names = ", ".join(sorted({f"{pol.name} ({st.label})" for pol, st, _ in denies}))
             return Decision(
@@ -459,6 +471,30 @@ class Evaluator:
         return Decision(
             True, None, reason, _deciding(scp_used + id_allow + res_allow + pb_allow + sp_allow)
         )
+
+
+#: Services whose resources RCPs govern (AWS Organizations, "List of AWS services
+#: that support RCPs"): the first five, then those added in 2025.
+RCP_SERVICES = frozenset(
+    {"s3", "sts", "kms", "sqs", "secretsmanager",
+     "cognito-idp", "logs", "dynamodb", "ecr", "aoss"}
+)  # fmt: skip
+
+
+def rcps_apply(action: str, principal: Principal) -> bool:
+    """Whether RCPs take part in a request: a supported service, and not a
+    service-linked role (RCPs do not restrict those)."""
+    service = action.split(":", 1)[0].lower()
+    if service not in RCP_SERVICES:
+        return False
+    arn = principal.arn or ""
+    role = arn.split(":role/", 1)[-1] if ":role/" in arn else ""
+    session = arn.split(":assumed-role/", 1)[-1] if ":assumed-role/" in arn else ""
+    return not (
+        role.startswith("aws-service-role/")
+        or role.startswith("AWSServiceRoleFor")
+        or session.startswith("AWSServiceRoleFor")
+    )
 
 
 def _level_name(index: int, levels: int) -> str:

@@ -98,6 +98,7 @@ class RoleCatalog:
 
     aws: AwsState
     _parsed: dict[str, RolePolicies | None] = field(default_factory=dict)
+    _rcps: dict[str, tuple[tuple[Policy, ...], ...] | None] = field(default_factory=dict)
 
     def get(self, role_arn: str) -> RolePolicies | None:
         if role_arn in self._parsed:
@@ -106,6 +107,30 @@ class RoleCatalog:
         result = None if role is None else _parse_role(self.aws, role)
         self._parsed[role_arn] = result
         return result
+
+    def rcps(self, account_id: str | None) -> tuple[tuple[Policy, ...], ...] | None:
+        """The RCPs of the levels above ``account_id`` (root first), for requests on its
+        resources; None when the account has none in the model. Unreadable documents
+        are left out (the aws.json schema check reports them)."""
+        if not account_id:
+            return None
+        if account_id not in self._rcps:
+            account = self.aws.account(account_id)
+            org = account.organization if account is not None else None
+            levels: tuple[tuple[Policy, ...], ...] | None = None
+            if org is not None and org.rcps:
+                parsed: list[tuple[Policy, ...]] = []
+                for i, level in enumerate(org.rcps):
+                    docs: list[Policy] = []
+                    for j, document in enumerate(level):
+                        try:
+                            docs.append(parse_policy(document, f"rcp[{i}][{j}]"))
+                        except PolicyError:
+                            continue
+                    parsed.append(tuple(docs))
+                levels = tuple(parsed)
+            self._rcps[account_id] = levels
+        return self._rcps[account_id]
 
 
 def _parse_role(aws: AwsState, role: IamRole) -> RolePolicies:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ekstwin.engines import iam
+from ekstwin.engines.iam.roles import RoleCatalog
 from ekstwin.engines.storage.model import EbsParameters, ebs_csi_identity, is_ebs
 from ekstwin.model.aws import Arn, EksCluster, KmsKey
 from ekstwin.model.platform import Platform
@@ -169,6 +170,7 @@ def _key_decision(
         identity=tuple(policies),
         permissions_boundary=boundary,
         scps=scps,
+        rcps=RoleCatalog(platform.aws).rcps(key_account),
         resource_policy=iam.ResourcePolicy(
             key_account, iam.parse_policy(key.policy, f"key policy {key.key_id}")
         ),
