@@ -649,6 +649,7 @@ def _pod_identities(run: _Run, eks: Any, region: str, cluster: str) -> list[dict
                     "service_account": str(a["serviceAccount"]),
                     "role_arn": str(a["roleArn"]),
                     "target_role_arn": a.get("targetRoleArn"),
+                    "external_id": a.get("externalId"),
                     "disable_session_tags": bool(a.get("disableSessionTags", False)),
                 }
             )

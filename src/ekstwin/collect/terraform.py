@@ -650,6 +650,7 @@ def terraform_to_aws(
                 "service_account": r.values.get("service_account"),
                 "role_arn": role_arn,
                 "target_role_arn": r.values.get("target_role_arn") or None,
+                "external_id": r.values.get("external_id") or None,
                 "disable_session_tags": bool(r.values.get("disable_session_tags")),
             }
         )

@@ -612,6 +612,7 @@ class _Reader:
             role_arn=_str(data, "role_arn"),
             association_id=_opt_str(data, "association_id"),
             target_role_arn=_opt_str(data, "target_role_arn"),
+            external_id=_opt_str(data, "external_id"),
             disable_session_tags=_bool(data, "disable_session_tags", False),
             source=self.src(path),
         )

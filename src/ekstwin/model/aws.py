@@ -235,7 +235,11 @@ class PodIdentityAssociation:
     service_account: str
     role_arn: str
     association_id: str | None = None
+    #: EKS assumes this role with the session of ``role_arn`` and gives the pod its
+    #: credentials (role chaining, possibly across accounts).
     target_role_arn: str | None = None
+    #: What EKS passes as sts:ExternalId to the target role (from the API).
+    external_id: str | None = None
     disable_session_tags: bool = False
     source: Source = NO_SOURCE
 

@@ -163,3 +163,85 @@ def test_an_rcp_of_the_roles_account_refuses_the_irsa_token(tmp_path: Path) -> N
     # an RCP only on another account's levels changes nothing here
     other = _with_rcps(tmp_path / "o", "444455556666", [[RCP_WEB_IDENTITY]])
     assert _summary(_access(other, "payments", "payments-api"))[0][2] is True
+
+
+BROKER = "arn:aws:iam::111122223333:role/cart-broker"
+TARGET = "arn:aws:iam::444455556666:role/cart-data"
+
+
+def _with_target_role(
+    tmp_path: Path, trust_condition: dict[str, object], broker_may: bool
+) -> Platform:
+    """The demo plus a Pod Identity association for shop-api/cart-api whose role
+    hands over to a target role in the shared account."""
+    import json
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO, target)
+    aws = json.loads((target / "aws.json").read_text(encoding="utf-8"))
+    prod, shared = aws["accounts"][0], aws["accounts"][1]
+    cluster = prod["eks"]["clusters"][0]
+    cluster["pod_identity_associations"].append(
+        {"namespace": "shop-api", "service_account": "cart-api", "role_arn": BROKER,
+         "target_role_arn": TARGET, "external_id": "3f1e2d4c-aaaa"}
+    )  # fmt: skip
+    version = "2012-10-17"
+    prod["iam"]["roles"].append(
+        {"name": "cart-broker", "arn": BROKER, "path": "/",
+         "trust_policy": {"Version": version, "Statement": [{
+             "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+             "Action": ["sts:AssumeRole", "sts:TagSession"]}]},
+         "inline_policies": {"chain": {"Version": version, "Statement": [{
+             "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
+             "Resource": TARGET if broker_may else "arn:aws:iam::444455556666:role/other"}]}}}
+    )  # fmt: skip
+    shared["iam"] = {"roles": [
+        {"name": "cart-data", "arn": TARGET, "path": "/",
+         "trust_policy": {"Version": version, "Statement": [{
+             "Effect": "Allow", "Principal": {"AWS": BROKER},
+             "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": trust_condition}]},
+         "inline_policies": {"read": {"Version": version, "Statement": [{
+             "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::cart-data/*"}]}}}
+    ]}  # fmt: skip
+    (target / "aws.json").write_text(json.dumps(aws), encoding="utf-8")
+    result = load([str(target)])
+    assert [d for d in result.diagnostics if d.level.value == "error"] == []
+    return result.platform
+
+
+EXTERNAL_ID = {"StringEquals": {"sts:ExternalId": "3f1e2d4c-aaaa"}}
+
+
+def test_pod_identity_target_role_gives_the_pod_the_target_roles_credentials(
+    tmp_path: Path,
+) -> None:
+    access = _access(_with_target_role(tmp_path, EXTERNAL_ID, True), "shop-api", "cart-api")
+    grant = access.roles[0]
+    assert (grant.via.value, grant.role_arn, grant.obtained) == ("pod-identity", TARGET, True)
+    assert [p.actions for p in grant.permissions] == [("s3:GetObject",)]
+    assert grant.steps[-1].step == "target-role"
+    assert "external id 3f1e2d4c-aaaa" in grant.steps[-1].detail
+
+
+@pytest.mark.parametrize(
+    ("condition", "broker_may", "why"),
+    [
+        (
+            {"StringEquals": {"sts:ExternalId": "another-association"}},
+            True,
+            "cross-account request: the trust policy of account 444455556666 does not allow",
+        ),
+        (EXTERNAL_ID, False, "no identity-based policy allows it"),
+    ],
+)
+def test_pod_identity_target_role_refused(
+    tmp_path: Path, condition: dict[str, object], broker_may: bool, why: str
+) -> None:
+    access = _access(_with_target_role(tmp_path, condition, broker_may), "shop-api", "cart-api")
+    grant = access.roles[0]
+    assert (grant.role_arn, grant.obtained) == (BROKER, False)
+    assert grant.failure is not None
+    assert grant.failure.startswith(f"{BROKER} may not sts:AssumeRole the target role {TARGET}")
+    assert why in grant.failure

@@ -41,8 +41,15 @@ from ekstwin.engines.iam.evaluate import (
 )
 from ekstwin.engines.iam.patterns import PatternCache
 from ekstwin.engines.iam.policy import Effect, PolicyError, Statement, parse_policy
-from ekstwin.engines.iam.roles import Permission, RoleCatalog
-from ekstwin.model.aws import EksCluster, HttpEndpoint, HttpTokens, Instance, account_of_arn
+from ekstwin.engines.iam.roles import Permission, RoleCatalog, RolePolicies
+from ekstwin.model.aws import (
+    EksCluster,
+    HttpEndpoint,
+    HttpTokens,
+    Instance,
+    PodIdentityAssociation,
+    account_of_arn,
+)
 from ekstwin.model.k8s import Container, Pod
 from ekstwin.model.platform import Platform
 
@@ -473,14 +480,14 @@ class IamAnalyzer:
             )
         ]
 
-        def done(ok: bool, step: str, detail: str) -> RoleGrant:
+        def done(ok: bool, step: str, detail: str, obtained: str = role_arn) -> RoleGrant:
             steps.append(ChainStep(step, ok, detail))
             grant = RoleGrant(
                 Via.POD_IDENTITY,
-                role_arn,
+                obtained,
                 ok,
                 tuple(steps),
-                permissions=self._permissions(role_arn) if ok else (),
+                permissions=self._permissions(obtained) if ok else (),
                 failure=None if ok else detail,
             )
             self._pod_identity[key] = grant
@@ -520,22 +527,70 @@ class IamAnalyzer:
                 f"{role_arn} trusts {POD_IDENTITY_SERVICE} for {' and '.join(actions)}",
             )
         )
-        if association is not None and association.target_role_arn:
-            steps.append(
-                ChainStep(
-                    "target-role",
-                    True,
-                    f"EKS then assumes target role {association.target_role_arn} "
-                    "(its trust is not evaluated here)",
-                )
-            )
         detail = (
             "session tags eks-cluster-arn, eks-cluster-name, kubernetes-namespace, "
             "kubernetes-service-account, kubernetes-pod-name, kubernetes-pod-uid"
             if tags
             else "session tags disabled by the association"
         )
-        return done(True, "session", detail)
+        if association is None or not association.target_role_arn:
+            return done(True, "session", detail)
+        steps.append(ChainStep("session", True, detail))
+        target = association.target_role_arn
+        failure = self._target_role_refusal(cluster, association, parsed, tags)
+        if failure is not None:
+            return done(False, "target-role", failure)
+        return done(
+            True,
+            "target-role",
+            f"EKS assumes target role {target} with the session of {role_arn} (role chaining"
+            + (f", external id {association.external_id}" if association.external_id else "")
+            + "): the pod gets the target role's credentials",
+            obtained=target,
+        )
+
+    def _target_role_refusal(
+        self,
+        cluster: EksCluster,
+        association: PodIdentityAssociation,
+        parsed: RolePolicies,
+        tags: bool,
+    ) -> str | None:
+        """Why the association's role may not assume its target role, or None.
+
+        EKS calls sts:AssumeRole (and sts:TagSession when session tags are on) on
+        the target role as a session of the association's role, with the
+        association's external id: the caller's policies must allow it (across
+        accounts, and unless the target's trust names the role itself) and the
+        target's trust policy must admit it.
+        """
+        target = association.target_role_arn or ""
+        tparsed = self.catalog.get(target)
+        if tparsed is None:
+            return f"target role {target} is not in the model"
+        if tparsed.trust is None:
+            return f"target role {target} has no readable trust policy"
+        principal = role_session(parsed.role.arn, "eks-pod-identity")
+        context = session_context(principal, cluster.region)
+        if association.external_id:
+            context["sts:externalid"] = (association.external_id,)
+        policies = PolicySet(
+            identity=parsed.identity,
+            permissions_boundary=parsed.boundary,
+            scps=parsed.scps,
+            trust_policy=tparsed.trust,
+            rcps=self.catalog.rcps(account_of_arn(target)),
+        )
+        for action in ["sts:AssumeRole"] + (["sts:TagSession"] if tags else []):
+            decision = self.evaluator.evaluate(
+                Request(principal, action, target, context), policies
+            )
+            if not decision.allowed:
+                return (
+                    f"{parsed.role.arn} may not {action} the target role {target}: "
+                    f"{decision.reason}"
+                )
+        return None
 
     def _node_grants(self, pod: Pod, nodes: Iterable[Instance]) -> list[RoleGrant]:
         by_role: dict[str, list[tuple[Instance, RoleGrant]]] = {}
