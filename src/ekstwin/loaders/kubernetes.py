@@ -48,6 +48,7 @@ from ekstwin.model.istio import (
 )
 from ekstwin.model.k8s import (
     DEFAULT_NAMESPACE,
+    ENV_VALUES_KEPT,
     NAMESPACE_NAME_LABEL,
     AwsAuth,
     AwsAuthEntry,
@@ -427,6 +428,13 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                         host_port=_int(p.get("hostPort"), f"{pptr}/hostPort"),
                     )
                 )
+            env: list[tuple[str, str | None]] = []
+            for j, re_ in enumerate(_list(c.get("env"), f"{ptr}/env")):
+                e = _map(re_, f"{ptr}/env/{j}")
+                env_name = _req_str(e.get("name"), f"{ptr}/env/{j}/name")
+                value = e.get("value")
+                kept = value if env_name in ENV_VALUES_KEPT and isinstance(value, str) else None
+                env.append((env_name, kept))
             out.append(
                 Container(
                     name=name,
@@ -437,6 +445,8 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                     kind=kind,
                     restart_policy=_str(c.get("restartPolicy"), f"{ptr}/restartPolicy"),
                     pointer=ptr,
+                    env=tuple(env),
+                    env_from=bool(_list(c.get("envFrom"), f"{ptr}/envFrom")),
                 )
             )
     return tuple(out)

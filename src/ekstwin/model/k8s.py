@@ -123,6 +123,38 @@ class Container:
     kind: ContainerKind = ContainerKind.CONTAINER
     restart_policy: str | None = None
     pointer: str = ""  # JSON Pointer of the container inside its object
+    #: The names of its ``env`` entries, in order, each with its literal value only
+    #: when the name is in ``ENV_VALUES_KEPT`` (never a secret); None otherwise.
+    env: tuple[tuple[str, str | None], ...] = ()
+    #: Whether ``envFrom`` adds variables whose names the manifest does not show.
+    env_from: bool = False
+
+    def env_value(self, name: str) -> str | None:
+        for key, value in self.env:
+            if key == name:
+                return value
+        return None
+
+    def has_env(self, name: str) -> bool:
+        return any(key == name for key, _ in self.env)
+
+
+#: Environment variables whose literal values ekstwin keeps: AWS SDK settings
+#: that name roles, files and regions, never credentials.
+ENV_VALUES_KEPT = frozenset(
+    {
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_SESSION_NAME",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_STS_REGIONAL_ENDPOINTS",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_PROFILE",
+        "AWS_EC2_METADATA_DISABLED",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,3 +245,70 @@ def test_pod_identity_target_role_refused(
     assert grant.failure is not None
     assert grant.failure.startswith(f"{BROKER} may not sts:AssumeRole the target role {TARGET}")
     assert why in grant.failure
+
+
+POD_WITH_ENV = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: env-probe
+  namespace: payments
+  annotations:
+    eks.amazonaws.com/skip-containers: "skipped,unused"
+spec:
+  serviceAccountName: payments-api
+  containers:
+  - name: app
+    image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:1.0.0
+  - name: legacy
+    image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:1.0.0
+    env:
+    - name: AWS_ACCESS_KEY_ID
+      value: AKIAEXAMPLEEXAMPLE12
+    - name: AWS_SECRET_ACCESS_KEY
+      valueFrom: {secretKeyRef: {name: legacy-keys, key: secret}}
+  - name: other-role
+    image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:1.0.0
+    env:
+    - name: AWS_ROLE_ARN
+      value: arn:aws:iam::111122223333:role/payments-ledger
+    - name: AWS_WEB_IDENTITY_TOKEN_FILE
+      value: /var/run/secrets/eks.amazonaws.com/serviceaccount/token
+  - name: half
+    image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:1.0.0
+    env:
+    - name: AWS_ROLE_ARN
+      value: arn:aws:iam::111122223333:role/payments-api
+  - name: skipped
+    image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:1.0.0
+"""
+
+
+def test_each_container_gets_what_its_sdk_chain_picks_after_the_webhook(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO, target)
+    (target / "k8s" / "payments" / "env-probe.yaml").write_text(POD_WITH_ENV, encoding="utf-8")
+    platform = load([str(target)]).platform
+    pod = next(p for p in platform.pods if p.name == "env-probe")
+    access = IamAnalyzer(platform).pod_access(pod)
+    got = {c.container: (c.source, c.role_arn, c.obtained) for c in access.containers}
+    irsa = "arn:aws:iam::111122223333:role/payments-api"
+    assert got == {
+        "app": ("web-identity", irsa, True),
+        "legacy": ("static-keys", None, None),
+        "other-role": ("web-identity", "arn:aws:iam::111122223333:role/payments-ledger", False),
+        "half": ("imds", NODE, True),
+        "skipped": ("imds", NODE, True),
+    }
+    notes = "\n".join(access.notes)
+    assert "container legacy: sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in notes
+    assert "container half: sets only AWS_ROLE_ARN, so the webhook adds neither" in notes
+    assert "container skipped: the webhook skips it (eks.amazonaws.com/skip-containers)" in notes
+    assert "container app" not in notes  # what the pod's default says
+    # a credential value in the manifest is never kept, nor written out
+    assert "AKIAEXAMPLEEXAMPLE12" not in json.dumps(access.to_json())
+    legacy = next(c for c in pod.spec.containers if c.name == "legacy")
+    assert legacy.env == (("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None))

@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -50,13 +51,14 @@ from ekstwin.model.aws import (
     PodIdentityAssociation,
     account_of_arn,
 )
-from ekstwin.model.k8s import Container, Pod
+from ekstwin.model.k8s import Container, ContainerKind, Pod, ServiceAccount
 from ekstwin.model.platform import Platform
 
 __all__ = [
     "ChainStep",
     "IamAnalyzer",
     "ImagePull",
+    "ContainerCredentials",
     "PodAccess",
     "RoleGrant",
     "Via",
@@ -139,6 +141,32 @@ class ImagePull:
 
 
 @dataclass(frozen=True, slots=True)
+class ContainerCredentials:
+    """What one container's AWS SDK picks first, after the webhook has run.
+
+    ``source`` is ``static-keys`` (``AWS_ACCESS_KEY_ID`` and
+    ``AWS_SECRET_ACCESS_KEY`` in its env), ``web-identity`` (``AWS_ROLE_ARN``
+    and a token file: IRSA, or the container's own), ``container-credentials``
+    (Pod Identity's agent), ``imds`` (the node role) or ``none``.
+    """
+
+    container: str
+    source: str
+    role_arn: str | None
+    obtained: bool | None
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "container": self.container,
+            "source": self.source,
+            "role_arn": self.role_arn,
+            "obtained": self.obtained,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PodAccess:
     """Everything a pod can obtain in AWS (``ekstwin iam pod``)."""
 
@@ -149,6 +177,7 @@ class PodAccess:
     roles: tuple[RoleGrant, ...]
     pulls: tuple[ImagePull, ...]
     notes: tuple[str, ...] = ()
+    containers: tuple[ContainerCredentials, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -160,6 +189,7 @@ class PodAccess:
             else None,
             "roles": [r.to_json() for r in self.roles],
             "image_pulls": [p.to_json() for p in self.pulls],
+            "containers": [c.to_json() for c in self.containers],
             "notes": list(self.notes),
         }
 
@@ -334,6 +364,20 @@ class IamAnalyzer:
         elif any(r.via is Via.NODE_ROLE and r.obtained for r in roles):
             default = Via.NODE_ROLE
         pulls = tuple(self._pulls_for(pod, nodes))
+        containers = tuple(
+            self._container_credentials(pod, c, (pod_identity, irsa, roles), sa)
+            for c in pod.spec.containers
+            if c.kind is not ContainerKind.EPHEMERAL
+        )
+        expected = {Via.POD_IDENTITY: "container-credentials", Via.IRSA: "web-identity",
+                    Via.NODE_ROLE: "imds", None: "none"}[default]  # fmt: skip
+        for cred in containers:
+            if cred.source != expected or (
+                cred.source == "web-identity"
+                and irsa is not None
+                and cred.role_arn != irsa.role_arn
+            ):
+                notes.append(f"container {cred.container}: {cred.detail}")
         return PodAccess(
             pod=pod.key,
             service_account=f"{ns}/{sa_name}",
@@ -342,7 +386,80 @@ class IamAnalyzer:
             roles=tuple(roles),
             pulls=pulls,
             notes=tuple(notes),
+            containers=containers,
         )
+
+    def _container_credentials(
+        self,
+        pod: Pod,
+        c: Container,
+        grants: tuple[RoleGrant | None, RoleGrant | None, list[RoleGrant]],
+        sa: ServiceAccount | None,
+    ) -> ContainerCredentials:
+        """The AWS SDK default chain for one container, on the env the pod identity
+        webhook leaves it: static keys in env, then web identity, then container
+        credentials (Pod Identity), then IMDS. The webhook leaves alone a container
+        named in ``eks.amazonaws.com/skip-containers``; it adds no web-identity
+        variables to a container that sets AWS_ROLE_ARN or AWS_WEB_IDENTITY_TOKEN_FILE
+        itself, and no container-credentials variables to one that sets either of
+        those (amazon-eks-pod-identity-webhook ``addEnvToContainer``)."""
+        pod_identity, irsa, roles = grants
+        skipped = c.name in _skip_containers(pod)
+        unseen = " (envFrom may add variables the manifest does not show)" if c.env_from else ""
+        if c.has_env("AWS_ACCESS_KEY_ID") and c.has_env("AWS_SECRET_ACCESS_KEY"):
+            return ContainerCredentials(
+                c.name, "static-keys", None, None,
+                "sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: its SDK uses those long-lived "
+                "keys before any role the pod gets" + unseen,
+            )  # fmt: skip
+        own_web = c.has_env("AWS_ROLE_ARN") or c.has_env("AWS_WEB_IDENTITY_TOKEN_FILE")
+        if irsa is not None and not skipped and not own_web:
+            return ContainerCredentials(
+                c.name, "web-identity", irsa.role_arn, irsa.obtained,
+                f"IRSA: the webhook injects AWS_ROLE_ARN={irsa.role_arn}" + unseen,
+            )  # fmt: skip
+        if own_web:
+            role = c.env_value("AWS_ROLE_ARN")
+            if c.has_env("AWS_ROLE_ARN") and c.has_env("AWS_WEB_IDENTITY_TOKEN_FILE"):
+                if role is None:
+                    return ContainerCredentials(
+                        c.name, "web-identity", None, None,
+                        "sets AWS_ROLE_ARN (not from a literal value) and a token file itself",
+                    )  # fmt: skip
+                grant = (
+                    self._irsa_grant(pod, self.cluster_for(pod), sa.meta.annotations, role)
+                    if sa is not None
+                    else None
+                )
+                return ContainerCredentials(
+                    c.name, "web-identity", role, grant.obtained if grant else None,
+                    f"sets AWS_ROLE_ARN={role} and the token file itself (the webhook leaves "
+                    "them): it assumes that role with the pod's token"
+                    + (f"; {grant.failure}" if grant is not None and grant.failure else ""),
+                )  # fmt: skip
+            only = "AWS_ROLE_ARN" if c.has_env("AWS_ROLE_ARN") else "AWS_WEB_IDENTITY_TOKEN_FILE"
+            why = f"sets only {only}, so the webhook adds neither and web identity is incomplete; "
+        else:
+            why = "the webhook skips it (eks.amazonaws.com/skip-containers); " if skipped else ""
+        own_container = c.has_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") or c.has_env(
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+        )
+        if pod_identity is not None and not skipped and not own_container:
+            return ContainerCredentials(
+                c.name, "container-credentials", pod_identity.role_arn, pod_identity.obtained,
+                why + f"Pod Identity: {pod_identity.role_arn}" + unseen,
+            )  # fmt: skip
+        if c.env_value("AWS_EC2_METADATA_DISABLED") == "true":
+            return ContainerCredentials(
+                c.name, "none", None, None, why + "AWS_EC2_METADATA_DISABLED=true: no IMDS fallback"
+            )  # fmt: skip
+        node = next((r for r in roles if r.via is Via.NODE_ROLE and r.obtained), None)
+        if node is not None:
+            return ContainerCredentials(
+                c.name, "imds", node.role_arn, True,
+                why + f"falls back to the node role {node.role_arn} through IMDS" + unseen,
+            )  # fmt: skip
+        return ContainerCredentials(c.name, "none", None, None, why + "no credentials" + unseen)
 
     def _permissions(self, role_arn: str) -> tuple[Permission, ...]:
         parsed = self.catalog.get(role_arn)
@@ -844,6 +961,16 @@ def _pod_identity_tags(
     if cluster is not None:
         tags["eks-cluster-arn"] = cluster.arn
     return {f"aws:principaltag/{k}": (v,) for k, v in tags.items()}
+
+
+def _skip_containers(pod: Pod) -> frozenset[str]:
+    """Names in the pod's ``eks.amazonaws.com/skip-containers`` annotation (CSV)."""
+    value = pod.meta.annotations.get("eks.amazonaws.com/skip-containers", "")
+    try:
+        row = next(csv.reader([value]), [])
+    except csv.Error:
+        return frozenset()
+    return frozenset(x for x in row if x)
 
 
 def _node_name(inst: Instance) -> str:
