@@ -310,3 +310,58 @@ def test_an_empty_directory_is_a_warning_not_silence(tmp_path: Path) -> None:
     assert [(d.level, d.code, d.source) for d in raw.diagnostics] == [
         (DiagnosticLevel.WARNING, "empty", Source(str(tmp_path)))
     ]
+
+
+CRONJOB_WITH_ENV = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+  namespace: orders
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"s": "wJalrXUtnFEMIK7MDENG"}'
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          initContainers:
+            - name: init
+              image: busybox:1.36
+              env:
+                - {name: GITHUB_TOKEN, value: ghp_exampleexampleexample}
+          containers:
+            - name: report
+              image: registry.example.com/report:1.0.0
+              env:
+                - {name: AWS_REGION, value: eu-west-1}
+                - {name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}
+                - {name: AWS_SECRET_ACCESS_KEY, value: wJalrXUtnFEMIK7MDENG}
+                - name: DB_PASSWORD
+                  valueFrom: {secretKeyRef: {name: db, key: password}}
+"""
+
+
+def test_secret_looking_env_values_and_last_applied_are_kept_nowhere(tmp_path: Path) -> None:
+    """A literal credential in a container's env (any depth: a CronJob's job
+    template) is redacted in the raw input, so snapshots never hold it; the name,
+    the literal-ness and non-secret settings stay."""
+    f = _write(tmp_path / "cron.yaml", CRONJOB_WITH_ENV)
+    result = load([str(f)])
+    assert [d for d in result.diagnostics if d.level is DiagnosticLevel.ERROR] == []
+    text = repr(result.platform) + repr(result.raw)
+    for value in ("wJalrXUtnFEMIK7MDENG", "AKIAIOSFODNN7EXAMPLE", "ghp_exampleexampleexample"):
+        assert value not in text
+    (cron,) = [w for w in result.platform.workloads if w.meta.name == "report"]
+    assert "kubectl.kubernetes.io/last-applied-configuration" not in cron.meta.annotations
+    container = next(c for c in cron.spec.containers if c.name == "report")
+    assert container.env == (
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_ACCESS_KEY_ID", None),
+        ("AWS_SECRET_ACCESS_KEY", None),
+        ("DB_PASSWORD", None),
+    )
+    assert container.env_literal == {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    assert "eu-west-1" in repr(result.raw)  # not a secret: kept

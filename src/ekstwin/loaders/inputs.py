@@ -63,20 +63,34 @@ class _Collector:
 
 
 def sanitize(data: object) -> object:
-    """Drop what must never be kept: Secret values and bulky server fields.
+    """Drop what must never be kept: secret values and bulky server fields.
 
     A Secret keeps its keys, each value replaced by ``True`` when it held
     something and ``None`` when it was empty, and a flag saying whether any
-    held a value; its last-applied-configuration annotation, which repeats
-    the values, goes too. ``managedFields`` goes from every object.
+    held a value. A container ``env`` entry whose name looks secret
+    (``AWS_SECRET_ACCESS_KEY``, ``DB_PASSWORD``, ``GITHUB_TOKEN``) keeps its
+    name with the literal value redacted. The last-applied-configuration
+    annotation, which repeats the whole object, goes from every object, and
+    ``managedFields`` too.
     """
     if not isinstance(data, dict):
         return data
     md = data.get("metadata")
-    if isinstance(md, dict) and "managedFields" in md:
-        md = {k: v for k, v in md.items() if k != "managedFields"}
-        data = {**data, "metadata": md}
+    if isinstance(md, dict):
+        annotations = md.get("annotations")
+        if "managedFields" in md or (
+            isinstance(annotations, dict) and _LAST_APPLIED in annotations
+        ):
+            md = {k: v for k, v in md.items() if k != "managedFields"}
+            if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+                md["annotations"] = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
+            data = {**data, "metadata": md}
     if data.get("kind") != "Secret" or not str(data.get("apiVersion", "v1")).startswith("v1"):
+        spec = data.get("spec")
+        if isinstance(spec, dict):
+            redacted = _redact_env(spec)
+            if redacted is not spec:
+                data = {**data, "spec": redacted}
         return data
     out = dict(data)
     # A snapshot holds Secrets already sanitized: keep the flag they carry.
@@ -89,13 +103,60 @@ def sanitize(data: object) -> object:
         elif values is not None:
             out[key] = {}
     out[HAD_VALUES_KEY] = had
-    if isinstance(md, dict):
-        annotations = md.get("annotations")
-        if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
-            md = dict(md)
-            md["annotations"] = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
-            out["metadata"] = md
     return out
+
+
+#: Parts of an environment variable name that mark its value as secret.
+_SECRET_ENV_MARKERS = (
+    "secret", "password", "passwd", "token", "private", "credential", "api_key", "apikey",
+    "access_key",
+)  # fmt: skip
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def is_secret_env_name(name: str) -> bool:
+    lowered = name.lower()
+    return any(marker in lowered for marker in _SECRET_ENV_MARKERS)
+
+
+def _redact_env(node: object) -> object:
+    """``node`` with every secret-looking literal env value redacted, at any depth
+    (pod specs sit under ``spec``, ``spec.template.spec``, ``jobTemplate``...);
+    the same object when there is nothing to redact."""
+    if isinstance(node, list):
+        items = [_redact_env(v) for v in node]
+        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+    if not isinstance(node, dict):
+        return node
+    changed: dict[str, object] = {}
+    for key, value in node.items():
+        if key in _CONTAINER_LISTS and isinstance(value, list):
+            new = [_redact_container(c) for c in value]
+            if any(a is not b for a, b in zip(new, value, strict=True)):
+                changed[key] = new
+        elif isinstance(value, dict | list):
+            new_value = _redact_env(value)
+            if new_value is not value:
+                changed[key] = new_value
+    return {**node, **changed} if changed else node
+
+
+def _redact_container(container: object) -> object:
+    if not isinstance(container, dict) or not isinstance(container.get("env"), list):
+        return container
+    env = container["env"]
+    new = [
+        {**e, "value": REDACTED}
+        if isinstance(e, dict)
+        and isinstance(e.get("name"), str)
+        and is_secret_env_name(e["name"])
+        and e.get("value") not in (None, "", REDACTED)
+        else e
+        for e in env
+    ]
+    if all(a is b for a, b in zip(new, env, strict=True)):
+        return container
+    return {**container, "env": new}
 
 
 REDACTED = "<redacted by ekstwin>"

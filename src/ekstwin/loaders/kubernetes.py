@@ -429,12 +429,15 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                     )
                 )
             env: list[tuple[str, str | None]] = []
+            literal: set[str] = set()
             for j, re_ in enumerate(_list(c.get("env"), f"{ptr}/env")):
                 e = _map(re_, f"{ptr}/env/{j}")
                 env_name = _req_str(e.get("name"), f"{ptr}/env/{j}/name")
                 value = e.get("value")
                 kept = value if env_name in ENV_VALUES_KEPT and isinstance(value, str) else None
                 env.append((env_name, kept))
+                if value is not None and "valueFrom" not in e:
+                    literal.add(env_name)
             out.append(
                 Container(
                     name=name,
@@ -447,6 +450,7 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                     pointer=ptr,
                     env=tuple(env),
                     env_from=bool(_list(c.get("envFrom"), f"{ptr}/envFrom")),
+                    env_literal=frozenset(literal),
                 )
             )
     return tuple(out)

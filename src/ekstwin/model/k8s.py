@@ -128,6 +128,8 @@ class Container:
     env: tuple[tuple[str, str | None], ...] = ()
     #: Whether ``envFrom`` adds variables whose names the manifest does not show.
     env_from: bool = False
+    #: Names of ``env`` entries written as a literal ``value`` (not ``valueFrom``).
+    env_literal: frozenset[str] = frozenset()
 
     def env_value(self, name: str) -> str | None:
         for key, value in self.env:
