@@ -7,6 +7,9 @@ import json
 
 from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
 from ekstwin.engines.dns import ALPHA_PREFIX, GA_PREFIX, DnsOptions, DnsPlan, Policy, plan_dns
+from ekstwin.engines.dns.config import ExternalDnsConfig, external_dns_configs
+from ekstwin.errors import ConfigError
+from ekstwin.model.platform import Platform
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,22 +21,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dsub = p.add_subparsers(dest="dns_command", required=True, metavar="COMMAND")
     pl = dsub.add_parser("plan", help="creates, updates, deletes, conflicts and skipped names")
     add_platform_argument(pl)
-    pl.add_argument("--owner-id", required=True, metavar="ID", help="ExternalDNS --txt-owner-id")
+    pl.add_argument(
+        "--owner-id",
+        metavar="ID",
+        help="ExternalDNS --txt-owner-id (default: the platform's ExternalDNS Deployment's)",
+    )
     pl.add_argument(
         "--policy",
         choices=[p.value for p in Policy],
-        default=Policy.SYNC.value,
-        help="ExternalDNS --policy (default: sync)",
+        help="ExternalDNS --policy (default: the Deployment's, else sync)",
     )
     pl.add_argument(
         "--domain-filter",
         action="append",
-        default=[],
         metavar="DOMAIN",
-        help="ExternalDNS --domain-filter (repeatable)",
+        help="ExternalDNS --domain-filter (repeatable; default: the Deployment's)",
+    )
+    pl.add_argument("--exclude-domains", action="append", metavar="DOMAIN", help="repeatable")
+    pl.add_argument(
+        "--external-dns",
+        metavar="NS/NAME",
+        help="the ExternalDNS workload whose flags to use, when the platform runs several",
     )
     pl.add_argument(
-        "--exclude-domains", action="append", default=[], metavar="DOMAIN", help="repeatable"
+        "--ignore-deployment",
+        action="store_true",
+        help="plan with the command-line options alone, not the platform's ExternalDNS flags",
     )
     pl.add_argument(
         "--annotation-prefix",
@@ -41,8 +54,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"annotation prefix ({ALPHA_PREFIX} before v0.22, {GA_PREFIX} since); "
         "default: by the ExternalDNS image found in the platform, else the v0.22 one",
     )
-    pl.add_argument("--txt-prefix", default="", metavar="PREFIX")
-    pl.add_argument("--txt-suffix", default="", metavar="SUFFIX")
+    pl.add_argument("--txt-prefix", metavar="PREFIX")
+    pl.add_argument("--txt-suffix", metavar="SUFFIX")
     pl.add_argument("--format", "-f", choices=["table", "json"], default="table")
     pl.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     pl.add_argument("--quiet", "-q", action="store_true")
@@ -74,21 +87,71 @@ def plan_table(plan: DnsPlan) -> str:
     return "\n".join(lines)
 
 
+def _split(values: list[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(d for v in values for d in v.split(",") if d)
+
+
+def _config(args: argparse.Namespace, platform: Platform) -> ExternalDnsConfig | None:
+    """The platform's ExternalDNS whose flags are the defaults, or None."""
+    if args.ignore_deployment:
+        return None
+    configs = external_dns_configs(platform)
+    if args.external_dns:
+        chosen = [
+            c for c in configs if f"{c.workload.namespace}/{c.workload.name}" == args.external_dns
+        ]
+        if not chosen:
+            found = ", ".join(f"{c.workload.namespace}/{c.workload.name}" for c in configs)
+            raise ConfigError(
+                f"--external-dns {args.external_dns}: no ExternalDNS workload of that name "
+                f"(found: {found or 'none'})"
+            )
+        return chosen[0]
+    if args.owner_id is not None:
+        configs = [c for c in configs if c.owner_id == args.owner_id] or configs[:0]
+    if len(configs) > 1:
+        names = ", ".join(f"{c.workload.namespace}/{c.workload.name}" for c in configs)
+        raise ConfigError(
+            f"the platform runs several ExternalDNS ({names}): choose one with --external-dns "
+            "NS/NAME (or give --owner-id)"
+        )
+    return configs[0] if configs else None
+
+
 def run_plan(args: argparse.Namespace) -> int:
-    options = DnsOptions(
-        owner_id=args.owner_id,
-        policy=Policy(args.policy),
-        domain_filters=tuple(d for arg in args.domain_filter for d in arg.split(",") if d),
-        exclude_domains=tuple(d for arg in args.exclude_domains for d in arg.split(",") if d),
-        annotation_prefix=args.annotation_prefix,
-        txt_prefix=args.txt_prefix,
-        txt_suffix=args.txt_suffix,
-    )
     result = load_platform(args)
+    config = _config(args, result.platform)
+    overrides = {
+        "owner_id": args.owner_id,
+        "policy": Policy(args.policy) if args.policy else None,
+        "domain_filters": _split(args.domain_filter),
+        "exclude_domains": _split(args.exclude_domains),
+        "annotation_prefix": args.annotation_prefix,
+        "txt_prefix": args.txt_prefix,
+        "txt_suffix": args.txt_suffix,
+    }
+    if config is not None:
+        options = config.options(**overrides)
+    else:
+        if args.owner_id is None:
+            raise ConfigError(
+                "no --owner-id, and the platform has no ExternalDNS Deployment to read "
+                "--txt-owner-id from: give --owner-id"
+            )
+        options = DnsOptions(**{k: v for k, v in overrides.items() if v is not None})
     plan = plan_dns(result.platform, options)
     if args.format == "json":
-        text = json.dumps(plan.to_json(), indent=2)
+        doc = plan.to_json()
+        doc["external_dns"] = config.to_json() if config is not None else None
+        text = json.dumps(doc, indent=2)
     else:
         text = plan_table(plan)
+        if config is not None:
+            head = (
+                f"ExternalDNS flags from {config.workload} container {config.container}"
+                + (f" ({config.source})" if config.source else "")
+                + f": owner id {options.owner_id}, policy {options.policy.value}"
+            )
+            text = "\n".join([head, *(f"  note: {n}" for n in config.notes()), text])
     write_output(text, args.output)
     return Exit.INPUT if result.input_errors else Exit.OK

@@ -142,21 +142,51 @@ def _redact_env(node: object) -> object:
 
 
 def _redact_container(container: object) -> object:
-    if not isinstance(container, dict) or not isinstance(container.get("env"), list):
+    if not isinstance(container, dict):
         return container
-    env = container["env"]
-    new = [
-        {**e, "value": REDACTED}
-        if isinstance(e, dict)
-        and isinstance(e.get("name"), str)
-        and is_secret_env_name(e["name"])
-        and e.get("value") not in (None, "", REDACTED)
-        else e
-        for e in env
-    ]
-    if all(a is b for a, b in zip(new, env, strict=True)):
-        return container
-    return {**container, "env": new}
+    changed: dict[str, object] = {}
+    env = container.get("env")
+    if isinstance(env, list):
+        new = [
+            {**e, "value": REDACTED}
+            if isinstance(e, dict)
+            and isinstance(e.get("name"), str)
+            and is_secret_env_name(e["name"])
+            and e.get("value") not in (None, "", REDACTED)
+            else e
+            for e in env
+        ]
+        if any(a is not b for a, b in zip(new, env, strict=True)):
+            changed["env"] = new
+    for key in ("command", "args"):
+        words = container.get(key)
+        if isinstance(words, list):
+            redacted = _redact_words(words)
+            if redacted is not words:
+                changed[key] = redacted
+    return {**container, **changed} if changed else container
+
+
+def _redact_words(words: list[object]) -> list[object]:
+    """``--password=x`` and ``--password x``: the value of a secret-looking flag
+    redacted (the same list when there is none)."""
+    out: list[object] = []
+    redact_next = False
+    for word in words:
+        if redact_next and isinstance(word, str) and not word.startswith("-"):
+            out.append(REDACTED)
+            redact_next = False
+            continue
+        redact_next = False
+        if isinstance(word, str) and word.startswith("-"):
+            flag, eq, value = word.partition("=")
+            if is_secret_env_name(flag.lstrip("-").replace("-", "_")):
+                if eq and value and value != REDACTED:
+                    out.append(f"{flag}={REDACTED}")
+                    continue
+                redact_next = not eq
+        out.append(word)
+    return out if any(a is not b for a, b in zip(out, words, strict=True)) else words
 
 
 REDACTED = "<redacted by ekstwin>"

@@ -451,6 +451,12 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                     env=tuple(env),
                     env_from=bool(_list(c.get("envFrom"), f"{ptr}/envFrom")),
                     env_literal=frozenset(literal),
+                    command=tuple(
+                        x for x in _list(c.get("command"), f"{ptr}/command") if isinstance(x, str)
+                    ),
+                    args=tuple(
+                        x for x in _list(c.get("args"), f"{ptr}/args") if isinstance(x, str)
+                    ),
                 )
             )
     return tuple(out)

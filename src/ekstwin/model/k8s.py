@@ -130,6 +130,10 @@ class Container:
     env_from: bool = False
     #: Names of ``env`` entries written as a literal ``value`` (not ``valueFrom``).
     env_literal: frozenset[str] = frozenset()
+    #: ``command`` and ``args`` as written (a secret-looking ``--flag=value`` has its
+    #: value redacted when read).
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
 
     def env_value(self, name: str) -> str | None:
         for key, value in self.env:

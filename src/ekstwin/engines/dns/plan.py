@@ -80,6 +80,7 @@ class DnsOptions:
     sources: tuple[str, ...] = ("ingress", "service")
     prefer_cname: bool = False
     evaluate_target_health: bool = True
+    zone_type: str = ""  # --aws-zone-type: "" (every zone), "public" or "private"
 
     def __post_init__(self) -> None:
         if not self.owner_id:
@@ -178,6 +179,15 @@ def _zone_selected(opts: DnsOptions, zone: HostedZone) -> bool:
     return any(
         f.lower().removesuffix(".").lstrip(".").endswith("." + zname) for f in opts.domain_filters
     )
+
+
+def _zone_type_matches(zone_type: str, zone: HostedZone) -> bool:
+    """ExternalDNS's ``--aws-zone-type`` filter (provider/aws ``zoneTypeFilter``)."""
+    if zone_type == "public":
+        return not zone.private
+    if zone_type == "private":
+        return zone.private
+    return True
 
 
 def suitable_zones(name: str, zones: list[HostedZone]) -> list[HostedZone]:
@@ -549,7 +559,11 @@ def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = Non
         source_skips += sk
     desired = adjust_for_route53(desired, options)
     mapper = NameMapper(options.txt_prefix, options.txt_suffix)
-    zones = [z for z in platform.aws.hosted_zones if _zone_selected(options, z)]
+    zones = [
+        z
+        for z in platform.aws.hosted_zones
+        if _zone_selected(options, z) and _zone_type_matches(options.zone_type, z)
+    ]
     current = current_records(zones, mapper, options.owner_id)
     work = _Work([], [], [], [], [Skipped(s.name, s.reason, "target") for s in source_skips])
     wanted: list[Endpoint] = []

@@ -136,7 +136,7 @@ def annotation_prefix_for(platform: Platform) -> str:
     """The prefix of the ExternalDNS the platform runs: alpha before v0.22."""
     for w in platform.workloads:
         for c in w.spec.containers:
-            if _is_external_dns(c.image) and c.image.tag:
+            if is_external_dns(c.image) and c.image.tag:
                 m = re.match(r"v?(\d+)\.(\d+)", c.image.tag)
                 if m and (int(m.group(1)), int(m.group(2))) < (0, 22):
                     return ALPHA_PREFIX
@@ -145,7 +145,7 @@ def annotation_prefix_for(platform: Platform) -> str:
     return GA_PREFIX
 
 
-def _is_external_dns(image: ImageRef) -> bool:
+def is_external_dns(image: ImageRef) -> bool:
     return image.repository.rsplit("/", 1)[-1] == "external-dns"
 
 

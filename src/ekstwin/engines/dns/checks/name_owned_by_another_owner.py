@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.dns import NameMapper, annotation_prefix_for, parse_labels, suitable_zones
+from ekstwin.engines.dns.config import the_external_dns
 from ekstwin.engines.dns.plan import MANAGED_TYPES, current_records
 from ekstwin.engines.dns.sources import claimed_hostnames
 from ekstwin.findings import Confidence, Finding, Severity
@@ -39,7 +40,8 @@ class NameOwnedByAnotherOwner(Check):
     ExternalDNS owner id (its TXT registry record names another
     `external-dns/owner`), or to no ExternalDNS at all (made by hand). The
     platform's own owner id is taken as the one that owns most ExternalDNS
-    TXT records in the zones; `ekstwin dns plan --owner-id` states it exactly.
+    TXT records in the zones, unless the platform runs one ExternalDNS
+    Deployment: then its `--txt-owner-id` (and TXT prefix or suffix).
 
     ## Why is this bad?
     ExternalDNS never updates, deletes or adds to a name it does not own: it
@@ -71,8 +73,16 @@ class NameOwnedByAnotherOwner(Check):
         zones = list(platform.aws.hosted_zones)
         if not zones:
             return
-        owner = platform_owner(zones)
-        current = current_records(zones, NameMapper(), owner or "")
+        config = the_external_dns(platform)
+        if config is not None:
+            owner: str | None = config.owner_id
+            mapper = NameMapper(config.txt_prefix, config.txt_suffix)
+            whence = f"--txt-owner-id of {config.workload}"
+        else:
+            owner = platform_owner(zones)
+            mapper = NameMapper()
+            whence = "most TXT records"
+        current = current_records(zones, mapper, owner or "")
         by_name: dict[str, list[str]] = {}
         for rec in current.records:
             if rec.type in MANAGED_TYPES:
@@ -105,7 +115,7 @@ class NameOwnedByAnotherOwner(Check):
                 message,
                 claim.meta_source,
                 evidence=[
-                    f"platform owner id (most TXT records): {owner or 'unknown'}",
+                    f"platform owner id ({whence}): {owner or 'unknown'}",
                     f"owners of {claim.hostname} records: "
                     + ", ".join(sorted({o or "(none)" for o in owners})),
                 ],

@@ -1,0 +1,177 @@
+"""ExternalDNS's configuration as the platform deploys it: the flags of its container.
+
+ExternalDNS reads its whole configuration from command-line flags
+(``pkg/apis/externaldns/types.go``, kingpin): ``--flag=value`` or ``--flag
+value``, repeatable ones (``--source``, ``--domain-filter``,
+``--exclude-domains``) once per value, booleans as ``--flag`` / ``--no-flag``.
+A Deployment whose container image is ``.../external-dns`` is the platform's
+ExternalDNS; its flags are the defaults of ``ekstwin dns plan`` and of the DNS
+checks (flags given on the command line win). ExternalDNS's own defaults apply
+to what the container does not set: owner id ``default``, policy ``sync``,
+registry ``txt``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ekstwin.engines.dns.plan import DnsOptions, Policy
+from ekstwin.engines.dns.sources import is_external_dns
+from ekstwin.model.platform import Platform
+from ekstwin.model.source import ObjectRef, Source
+
+__all__ = ["ExternalDnsConfig", "external_dns_configs", "parse_flags", "the_external_dns"]
+
+_REPEATED = frozenset({"source", "domain-filter", "exclude-domains"})
+_BOOLEANS = frozenset({"aws-prefer-cname", "aws-evaluate-target-health", "once", "dry-run"})
+#: Flags that change what ExternalDNS does and that the planner does not model.
+_NOT_MODELLED = frozenset(
+    {
+        "annotation-filter", "label-filter", "ingress-class", "namespace", "zone-id-filter",
+        "regex-domain-filter", "regex-domain-exclusion", "managed-record-types",
+        "txt-encrypt-enabled", "aws-assume-role", "fqdn-template", "combine-fqdn-annotation",
+        "ignore-hostname-annotation", "ignore-ingress-tls-spec", "publish-internal-services",
+        "aws-zone-tags", "exclude-record-types", "txt-wildcard-replacement",
+    }
+)  # fmt: skip
+
+
+def parse_flags(words: tuple[str, ...]) -> dict[str, list[str]]:
+    """``--name=value`` / ``--name value`` / ``--name`` / ``--no-name`` into name -> values
+    (booleans as ``"true"``/``"false"``); words that are not flags are ignored."""
+    out: dict[str, list[str]] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not word.startswith("--"):
+            continue
+        name, eq, value = word[2:].partition("=")
+        if not eq:
+            if name in _BOOLEANS:
+                value = "true"
+            elif name.startswith("no-") and name[3:] in _BOOLEANS:
+                name, value = name[3:], "false"
+            elif i < len(words) and not words[i].startswith("--"):
+                value = words[i]
+                i += 1
+            else:
+                value = "true"
+        out.setdefault(name, []).append(value)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalDnsConfig:
+    """One ExternalDNS Deployment's flags, read as the planner's options."""
+
+    workload: ObjectRef
+    container: str
+    source: Source | None
+    owner_id: str
+    policy: Policy
+    domain_filters: tuple[str, ...]
+    exclude_domains: tuple[str, ...]
+    txt_prefix: str
+    txt_suffix: str
+    sources: tuple[str, ...]
+    prefer_cname: bool
+    evaluate_target_health: bool
+    zone_type: str
+    provider: str
+    registry: str
+    not_modelled: tuple[str, ...] = field(default=())
+    sources_given: bool = True
+
+    def options(self, **overrides: object) -> DnsOptions:
+        """The planner's options, with ``overrides`` (None: keep the Deployment's)."""
+        values: dict[str, object] = {
+            "owner_id": self.owner_id,
+            "policy": self.policy,
+            "domain_filters": self.domain_filters,
+            "exclude_domains": self.exclude_domains,
+            "txt_prefix": self.txt_prefix,
+            "txt_suffix": self.txt_suffix,
+            "sources": self.sources,
+            "prefer_cname": self.prefer_cname,
+            "evaluate_target_health": self.evaluate_target_health,
+            "zone_type": self.zone_type,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return DnsOptions(**values)  # type: ignore[arg-type]
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.provider != "aws":
+            out.append(f"--provider={self.provider}: the plan is for Route 53 (aws)")
+        if not self.sources_given:
+            out.append("no --source: ExternalDNS refuses to start without one")
+        if self.registry != "txt":
+            out.append(f"--registry={self.registry}: ownership is read as the txt registry")
+        out += [f"--{f} is not modelled (the plan ignores it)" for f in self.not_modelled]
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "workload": str(self.workload),
+            "container": self.container,
+            "source": str(self.source) if self.source else None,
+            "owner_id": self.owner_id,
+            "policy": self.policy.value,
+            "domain_filters": list(self.domain_filters),
+            "sources": list(self.sources),
+            "notes": self.notes(),
+        }
+
+
+def _split(values: list[str]) -> tuple[str, ...]:
+    return tuple(x for v in values for x in v.split(",") if x)
+
+
+def external_dns_configs(platform: Platform) -> list[ExternalDnsConfig]:
+    """Every ExternalDNS container of the platform's workloads, with its flags read."""
+    out: list[ExternalDnsConfig] = []
+    for w in sorted(platform.workloads, key=lambda w: str(w.meta.ref)):
+        for c in w.spec.containers:
+            if not is_external_dns(c.image):
+                continue
+            words = (*c.command[1:], *c.args) if c.command else c.args
+            flags = parse_flags(words)
+
+            def last(name: str, default: str, flags: dict[str, list[str]] = flags) -> str:
+                values = flags.get(name)
+                return values[-1] if values else default
+
+            try:
+                policy = Policy(last("policy", Policy.SYNC.value))
+            except ValueError:
+                policy = Policy.SYNC
+            where = f"{c.pointer}/args" if c.args else c.pointer
+            out.append(
+                ExternalDnsConfig(
+                    workload=w.meta.ref,
+                    container=c.name,
+                    source=w.meta.line_of(where),
+                    owner_id=last("txt-owner-id", "default") or "default",
+                    policy=policy,
+                    domain_filters=_split(flags.get("domain-filter", [])),
+                    exclude_domains=_split(flags.get("exclude-domains", [])),
+                    txt_prefix=last("txt-prefix", ""),
+                    txt_suffix=last("txt-suffix", ""),
+                    sources=_split(flags.get("source", [])) or ("ingress", "service"),
+                    prefer_cname=last("aws-prefer-cname", "false") == "true",
+                    evaluate_target_health=last("aws-evaluate-target-health", "true") == "true",
+                    zone_type=last("aws-zone-type", ""),
+                    provider=last("provider", "aws"),
+                    registry=last("registry", "txt"),
+                    not_modelled=tuple(sorted(f for f in flags if f in _NOT_MODELLED)),
+                    sources_given="source" in flags,
+                )
+            )
+    return out
+
+
+def the_external_dns(platform: Platform) -> ExternalDnsConfig | None:
+    """The platform's ExternalDNS when it runs exactly one (checks use its flags)."""
+    configs = external_dns_configs(platform)
+    return configs[0] if len(configs) == 1 else None
