@@ -119,13 +119,15 @@ def is_secret_env_name(name: str) -> bool:
     return any(marker in lowered for marker in _SECRET_ENV_MARKERS)
 
 
+#: Keys on the way from an object's ``spec`` to its pod specs (Pod, workloads'
+#: ``template``, CronJob's ``jobTemplate``).
+_POD_SPEC_PATH = frozenset({"spec", "template", "jobTemplate"})
+
+
 def _redact_env(node: object) -> object:
-    """``node`` with every secret-looking literal env value redacted, at any depth
-    (pod specs sit under ``spec``, ``spec.template.spec``, ``jobTemplate``...);
-    the same object when there is nothing to redact."""
-    if isinstance(node, list):
-        items = [_redact_env(v) for v in node]
-        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+    """``node`` (an object's ``spec``) with every secret-looking literal env value of its
+    containers redacted, following only the keys that lead to pod specs; the same
+    object when there is nothing to redact."""
     if not isinstance(node, dict):
         return node
     changed: dict[str, object] = {}
@@ -134,7 +136,7 @@ def _redact_env(node: object) -> object:
             new = [_redact_container(c) for c in value]
             if any(a is not b for a, b in zip(new, value, strict=True)):
                 changed[key] = new
-        elif isinstance(value, dict | list):
+        elif key in _POD_SPEC_PATH and isinstance(value, dict):
             new_value = _redact_env(value)
             if new_value is not value:
                 changed[key] = new_value
