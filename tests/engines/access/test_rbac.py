@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ekstwin.engines.access import AccessAnalyzer, ResourceRequest, Rule, exec_verbs
 from ekstwin.engines.access.builtin import RuleSpec
 from ekstwin.engines.access.rbac import Rbac
+from ekstwin.loaders import load
 from ekstwin.model.k8s import Meta, PolicyRule, Role, RoleBinding, RoleRef, Subject
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import LabelSelector
@@ -150,3 +153,84 @@ def test_exec_needs_create_from_1_35_and_get_suffices_before() -> None:
     assert exec_verbs("1.35") == ("create",)
     assert exec_verbs("v1.36.1-eks") == ("create",)
     assert exec_verbs(None) == ("create", "get")
+
+
+IMPERSONATION = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: impersonate-masters}
+rules:
+- {apiGroups: [""], resources: [users], verbs: [impersonate]}
+- {apiGroups: [""], resources: [groups], verbs: [impersonate], resourceNames: ["system:masters"]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-deployer}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-masters}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: group-only}
+rules:
+- {apiGroups: [""], resources: [groups], verbs: [impersonate], resourceNames: ["system:masters"]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: half-impersonator}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: group-only}
+subjects: [{kind: ServiceAccount, name: half, namespace: ci}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: secret-reader, namespace: shop}
+rules:
+- {apiGroups: [""], resources: [secrets], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: shop-admin-reads, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
+subjects: [{kind: ServiceAccount, name: shop-admin, namespace: shop}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: become-shop-admin, namespace: shop}
+rules:
+- {apiGroups: [""], resources: [serviceaccounts], verbs: [impersonate], resourceNames: [shop-admin]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-becomes-shop-admin, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: become-shop-admin}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
+"""
+
+
+def test_who_can_follows_one_hop_of_impersonation(tmp_path: Path) -> None:
+    (tmp_path / "rbac.yaml").write_text(IMPERSONATION, encoding="utf-8")
+    result = load([str(tmp_path)])
+    assert [str(d) for d in result.diagnostics if d.level.value == "error"] == []
+    who = AccessAnalyzer(result.platform).who_can(
+        ResourceRequest("get", "secrets", namespace="shop", name="db")
+    )
+    chains = {(e.kind, e.name): [" | ".join(c) for c in e.chains] for e in who.entries}
+    deployer = chains[("service-account", "ci/deployer")]
+    assert any(
+        "(impersonate) -> impersonates Group system:masters -> group system:masters" in c
+        for c in deployer
+    )
+    alice = chains[("user", "alice")]
+    assert alice == [
+        "User alice -> RoleBinding shop/alice-becomes-shop-admin -> Role shop/become-shop-admin: "
+        "impersonate on serviceaccounts [core] names shop-admin (impersonate) -> impersonates "
+        "ServiceAccount shop/shop-admin -> ServiceAccount shop/shop-admin -> RoleBinding "
+        "shop/shop-admin-reads -> Role shop/secret-reader: get on secrets [core] (get)"
+    ]
+    # a group may be impersonated only together with a user: ci/half cannot
+    assert ("service-account", "ci/half") not in chains
+    assert ("service-account", "shop/shop-admin") in chains

@@ -23,6 +23,7 @@ from ekstwin.engines.access.rbac import (
     exec_verbs,
     service_account_groups,
     service_account_user,
+    subject_key,
 )
 from ekstwin.engines.access.sso import (
     AWS_ROLE_ATTRIBUTE,
@@ -200,6 +201,9 @@ class UserAccess:
             "kubernetes": [_kube_json(label, access) for label, access in self.kubernetes],
             "notes": list(self.notes),
         }
+
+
+SA_PREFIX = "system:serviceaccount:"
 
 
 def _is_oidc(ident: KubeIdentity | None) -> bool:
@@ -725,6 +729,8 @@ class AccessAnalyzer:
         subjects.setdefault(("Group", MASTERS), []).append(
             "group system:masters: every request (hard-wired in kube-apiserver)"
         )
+        for key, texts in self._impersonators(subjects).items():
+            subjects.setdefault(key, []).extend(texts)
         entries: list[WhoCanEntry] = []
         consumed: set[tuple[str, str]] = set()
         # service accounts
@@ -792,6 +798,74 @@ class AccessAnalyzer:
         return WhoCanResult(
             req.describe(), tuple(r.verb for r in requests), tuple(entries), tuple(notes)
         )
+
+    def _impersonators(
+        self, subjects: dict[tuple[str, str], list[str]]
+    ) -> dict[tuple[str, str], list[str]]:
+        """RBAC subjects that can impersonate one of ``subjects`` (one hop), each with
+        the text of that path.
+
+        kube-apiserver's impersonation filter asks RBAC for ``impersonate`` on
+        ``users/NAME``, ``groups/NAME`` or ``serviceaccounts/NAME`` in the
+        ServiceAccount's namespace; impersonating a group also needs a user to
+        impersonate (``Impersonate-Group`` requires ``Impersonate-User``), so a
+        group is reachable only by a subject that may also impersonate some user.
+        Impersonating ``system:masters`` this way is cluster-admin.
+        """
+        candidates = [
+            b
+            for b in self.rbac.bindings
+            if b.role is not None
+            and any("*" in r.verbs or "impersonate" in r.verbs for r in b.role.rules)
+        ]
+        if not candidates:
+            return {}
+
+        def holders(req: ResourceRequest) -> list[tuple[tuple[str, str], str]]:
+            out = []
+            for b in candidates:
+                rules = self._allowing(b, req)
+                if not rules:
+                    continue
+                role = b.role.label() if b.role else b.role_ref
+                for kind, name, ns in b.subjects:
+                    key = subject_key(kind, name, ns)
+                    who = f"{kind} {name if kind != 'ServiceAccount' else f'{ns}/{name}'}"
+                    out.append((key, f"{who} -> {b.label()} -> {role}: {rules[0]}"))
+            return out
+
+        def any_user(key: tuple[str, str]) -> bool:
+            """Whether ``key`` may impersonate some user (any name, or listed ones)."""
+            return any(
+                ("*" in r.verbs or "impersonate" in r.verbs)
+                and ({"", "*"} & r.api_groups)
+                and ({"users", "*"} & r.resources)
+                for b in candidates
+                if b.namespace is None and b.role is not None
+                and any(subject_key(k, n, ns) == key for k, n, ns in b.subjects)
+                for r in b.role.rules
+            )  # fmt: skip
+
+        found: dict[tuple[str, str], list[str]] = {}
+        direct = set(subjects)  # who already may: the impersonation path adds nothing
+        for (kind, name), texts in list(subjects.items()):
+            if kind == "User" and name.startswith(SA_PREFIX):
+                ns, _, sa = name[len(SA_PREFIX) :].partition(":")
+                req = ResourceRequest("impersonate", "serviceaccounts", namespace=ns, name=sa)
+                target = f"ServiceAccount {ns}/{sa}"
+            elif kind == "User":
+                req = ResourceRequest("impersonate", "users", name=name)
+                target = f"User {name}"
+            else:
+                req = ResourceRequest("impersonate", "groups", name=name)
+                target = f"Group {name}"
+            for key, how in holders(req):
+                if key in direct or (kind == "Group" and not any_user(key)):
+                    continue
+                found.setdefault(key, []).append(
+                    f"{how} (impersonate) -> impersonates {target} -> {texts[0]}"
+                )
+        return found
 
     def _identity_chains(
         self,
