@@ -359,3 +359,16 @@ def test_a_groups_claim_the_token_lacks_leaves_people_without_groups_and_says_so
     assert code == 0
     assert "as OIDC client eks-kubectl -> identity provider config keycloak:" in out
     assert "groups claim 'roles' is not in the ID token: no groups" in out
+
+
+def test_group_paths_need_full_path_true_as_keycloak_reads_it() -> None:
+    """GroupMembershipMapper.useFullPath is "true".equals(config "full.path"): absent
+    means group names, not paths."""
+    bare = mapper(
+        "oidc-group-membership-mapper", **{"claim.name": "groups", "id.token.claim": "true"}
+    )
+    assert token(bare).claims["groups"] == ["platform-admins", "payments"]
+    assert token(groups_mapper(full_path="true")).claims["groups"] == [
+        "/platform-admins",
+        "/developers/payments",
+    ]

@@ -129,7 +129,7 @@ def id_token(realm: Realm, user: User, client: Client) -> IdToken:
             continue
         value: object = None
         if kind == "oidc-group-membership-mapper":
-            full = cfg.get("full.path", "true").lower() == "true"
+            full = cfg.get("full.path", "false").lower() == "true"
             value = [p if full else p.rsplit("/", 1)[-1] for p in user.groups]
         elif kind == "oidc-usermodel-property-mapper":
             value = _property(user, cfg.get("user.attribute", ""))

@@ -99,7 +99,7 @@ def client_grants(realm: Realm, user: User) -> tuple[ClientGrant, ...]:
                     attrs.setdefault(name, []).append(ref.name)
                     role_src.append((ref.name, tuple(sources.get(str(ref), ["composite role"]))))
             elif kind in ("saml-group-membership-mapper", "oidc-group-membership-mapper"):
-                full = cfg.get("full.path", "true").lower() == "true"
+                full = cfg.get("full.path", "false").lower() == "true"
                 for path in user.groups:
                     norm = path if path.startswith("/") else "/" + path
                     attrs.setdefault(name, []).append(norm if full else norm.rsplit("/", 1)[-1])
