@@ -3,7 +3,9 @@
 Twelve pod slots on three nodes with fixed addresses (slot i on node i % 3 at
 198.18.1.(10+i)), so one lab serves every example: only the policy is
 re-rendered between examples. Pods serve TCP 80, TCP 81 and UDP 53 and declare
-a random subset with names that may differ between pods.
+a random subset with names that may differ between pods; every pair is also
+probed with an ICMP echo request, which Calico rules match by protocol and
+ICMP type.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from hypothesis import strategies as st
 SLOTS = 12
 NODES = 3
 PORTS = (("TCP", 80), ("TCP", 81), ("UDP", 53))
+#: What the differential test probes: the served ports and an ICMP echo request.
+PROBE_PORTS = (*PORTS, ("ICMP", 8 * 256))
 NAMESPACES = ("a", "b", "c")
 APPS = ("web", "db", "api")
 
@@ -212,11 +216,22 @@ def _calico_rule(draw: st.DrawFn) -> dict[str, Any]:
     rule: dict[str, Any] = {"action": draw(st.sampled_from(["Allow", "Deny", "Pass", "Log"]))}
     src = draw(_entity(False))
     dst = draw(_entity(True))
-    proto = draw(st.sampled_from([None, "TCP", "UDP"]))
+    proto = draw(st.sampled_from([None, "TCP", "UDP", "ICMP"]))
     if dst.get("ports") or dst.get("notPorts"):
-        proto = proto or "TCP"
+        proto = "TCP" if proto in (None, "ICMP") else proto
     if proto:
         rule["protocol"] = proto
+    if proto == "ICMP" and draw(st.booleans()):
+        # echo request (what the probes send), echo reply, or "not echo request"
+        key, icmp = draw(
+            st.sampled_from(
+                [("icmp", {"type": 8}), ("icmp", {"type": 8, "code": 0}), ("icmp", {"type": 0}),
+                 ("notICMP", {"type": 8})]
+            )
+        )  # fmt: skip
+        rule[key] = icmp
+    elif proto is None and draw(st.integers(0, 5)) == 0:
+        rule["notProtocol"] = draw(st.sampled_from(["ICMP", "TCP"]))
     if src:
         rule["source"] = src
     if dst:

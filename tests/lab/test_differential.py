@@ -33,7 +33,7 @@ from ekstwin.lab import (
 )
 from ekstwin.loaders import load
 from tests.lab.conftest import new_prefix, root_state
-from tests.lab.platforms import PORTS, base_manifests, dump, platforms
+from tests.lab.platforms import PORTS, PROBE_PORTS, base_manifests, dump, platforms
 
 pytestmark = pytest.mark.root
 
@@ -69,7 +69,7 @@ def _check(text: str, base: LabPlan) -> None:
     )
     plan = dataclasses.replace(base, pods=pods)
     apply_policy(platform, plan, pod_ips)
-    report = run_probes(platform, plan, plan_probes(plan, ports=PORTS), timeout=0.3)
+    report = run_probes(platform, plan, plan_probes(plan, ports=PROBE_PORTS), timeout=0.3)
     bad = [r.to_json() for r in report.disagreements] + [
         r.to_json() for r in report.source_mismatches
     ]

@@ -169,3 +169,36 @@ def test_demo_platform_end_to_end(prefix: str, state_dir: str, root_guard: objec
     assert [r.to_json() for r in report.disagreements] == []
     assert [r.to_json() for r in report.source_mismatches] == []
     assert {r.kernel for r in report.results} == {"allowed", "blocked"}
+
+
+def test_icmp_echo_probes_agree_with_the_engine(
+    prefix: str, state_dir: str, root_guard: object
+) -> None:
+    """Echo requests from raw sockets: a NetworkPolicy with ports admits no ICMP, a
+    Calico rule admits type 8 from one source only, replies ride on conntrack."""
+    from ekstwin.lab.probe import ICMP_ECHO
+
+    platform = load([str(FIXTURES / "icmp.yaml")]).platform
+    plan = build_plan(platform, prefix)
+    bring_up(platform, plan, pod_addressing(platform).pod_ips, state_dir=state_dir)
+    try:
+        report = run_probes(platform, plan, plan_probes(plan, ports=(ICMP_ECHO,)))
+    finally:
+        bring_down(prefix, state_dir=state_dir)
+    got = sorted(
+        (r.target.source, r.target.destination, r.kernel, r.engine_allowed) for r in report.results
+    )
+    assert got == sorted(
+        [
+            ("ping/a", "ping/b", "blocked", False),  # b's policy admits TCP 80 only
+            ("ping/a", "ping/c", "allowed", True),  # echo from a is allowed
+            ("ping/b", "ping/a", "allowed", True),  # a is selected by nothing
+            ("ping/b", "ping/c", "blocked", False),  # end of tier: only a's echo
+            ("ping/c", "ping/a", "allowed", True),
+            ("ping/c", "ping/b", "blocked", False),
+            ("ping/a", "internet", "allowed", True),
+            ("ping/b", "internet", "allowed", True),
+            ("ping/c", "internet", "allowed", True),
+        ]
+    )
+    assert report.disagreements == ()

@@ -72,7 +72,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         nargs="+",
         default=[],
         metavar="PORT",
-        help="probe these ports (80, 80/tcp, 53/udp) instead of each destination's own",
+        help="probe these ports (80, 80/tcp, 53/udp, icmp for an echo request) instead of "
+        "each destination's own",
     )
     probe.add_argument("--seed", type=int, default=0, help="random seed of --sample")
     probe.add_argument(

@@ -10,7 +10,9 @@
     opens every probe's socket inside its source namespace, runs them all at
     once, and reports ``allowed`` (answered; with the address the receiver
     saw), ``refused`` (reset / port unreachable: the packet got through),
-    ``blocked`` (no answer before the timeout) or ``error``.
+    ``blocked`` (no answer before the timeout) or ``error``. ICMP probes are
+    echo requests from a raw socket; the destination's kernel answers them,
+    so they report no source address.
 
 A socket belongs to the namespace it was created in, so one process serves
 or probes any number of namespaces. The agent only ever enters namespaces
@@ -159,6 +161,21 @@ def _probe_batch(probes: list[list[Any]], prefix: str, timeout: float) -> list[l
                 continue
             sel.register(s, selectors.EVENT_WRITE, pid)
             pending[s.fileno()] = (pid, s, "TCP", "connecting")
+        elif proto == "ICMP":
+            if int(port) != ICMP_ECHO:
+                out[pid] = [pid, "error:only ICMP echo (type 8 code 0) is probed", None]
+                continue
+            s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+            s.setblocking(False)
+            ident = int(pid) & 0xFFFF
+            try:
+                s.sendto(_echo_request(ident), (str(ip), 0))
+            except OSError as exc:
+                out[pid] = [pid, _status(exc.errno or 0), None]
+                s.close()
+                continue
+            sel.register(s, selectors.EVENT_READ, pid)
+            pending[s.fileno()] = (pid, s, "ICMP", f"{ip}|{ident}")
         else:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setblocking(False)
@@ -191,6 +208,11 @@ def _probe_batch(probes: list[list[Any]], prefix: str, timeout: float) -> list[l
                 sel.modify(s, selectors.EVENT_READ, pid)
                 pending[fd] = (pid, s, proto, "connected")
                 continue
+            if proto == "ICMP":
+                if _echo_reply_seen(s, state):
+                    out[pid] = [pid, "allowed", None]
+                    _drop(sel, pending, s)
+                continue
             try:
                 data = s.recv(256)
             except BlockingIOError:
@@ -210,6 +232,49 @@ def _probe_batch(probes: list[list[Any]], prefix: str, timeout: float) -> list[l
         _drop(sel, pending, s)
     sel.close()
     return [out[p[0]] for p in probes]
+
+
+#: The engine's number for ICMP type 8 (echo request) code 0: type * 256 + code.
+ICMP_ECHO = 8 * 256
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _echo_request(ident: int) -> bytes:
+    payload = b"ekstwin-lab"
+    head = bytes([8, 0, 0, 0]) + ident.to_bytes(2, "big") + (1).to_bytes(2, "big")
+    check = _checksum(head + payload)
+    return bytes([8, 0]) + check.to_bytes(2, "big") + head[4:] + payload
+
+
+def _echo_reply_seen(s: socket.socket, state: str) -> bool:
+    """Read what the raw socket holds; True once the echo reply from the probed
+    address with our identifier is among it (a raw socket sees every ICMP packet
+    of its namespace: other probes' replies are skipped)."""
+    address, ident = state.split("|")
+    while True:
+        try:
+            packet, (sender, _) = s.recvfrom(2048)
+        except BlockingIOError:
+            return False
+        if len(packet) < 20:
+            continue
+        header = (packet[0] & 0x0F) * 4
+        icmp = packet[header : header + 8]
+        if (
+            len(icmp) == 8
+            and icmp[0] == 0
+            and sender == address
+            and int.from_bytes(icmp[4:6], "big") == int(ident)
+        ):
+            return True
 
 
 def _drop(

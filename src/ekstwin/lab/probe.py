@@ -68,8 +68,8 @@ class ProbeTarget:
     source: str  # ns/pod
     destination: str  # ns/pod or "internet"
     address: str
-    port: int
-    protocol: str  # TCP | UDP
+    port: int  # for ICMP: type * 256 + code (echo: 2048)
+    protocol: str  # TCP | UDP | ICMP
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,18 +135,25 @@ class ProbeReport:
         }
 
 
+#: ``icmp`` in ``--ports``: an echo request (type 8, code 0), as the engine numbers it.
+ICMP_ECHO = ("ICMP", 8 * 256)
+
+
 def parse_ports(texts: Sequence[str]) -> tuple[tuple[str, int], ...]:
-    """``80``, ``80/tcp``, ``53/udp``, comma-separated or repeated."""
+    """``80``, ``80/tcp``, ``53/udp``, ``icmp`` (echo), comma-separated or repeated."""
     out: list[tuple[str, int]] = []
     for text in texts:
         for part in text.split(","):
             part = part.strip()
             if not part:
                 continue
+            if part.lower() == "icmp":
+                out.append(ICMP_ECHO)
+                continue
             num, _, proto = part.partition("/")
             proto = (proto or "tcp").upper()
             if proto not in ("TCP", "UDP") or not num.isdigit() or not 0 < int(num) < 65536:
-                raise LabError(f"bad port {part!r} - use PORT or PORT/tcp or PORT/udp")
+                raise LabError(f"bad port {part!r} - use PORT, PORT/tcp, PORT/udp or icmp")
             out.append((proto, int(num)))
     return tuple(dict.fromkeys(out))
 
