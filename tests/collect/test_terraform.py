@@ -113,3 +113,35 @@ def test_plan_without_resources_ekstwin_reads_is_one_warning(tmp_path: Path) -> 
             "this Terraform plan or state holds none of the AWS resource types ekstwin reads",
         )
     ]
+
+
+def test_unknown_list_elements_are_null_in_after_and_left_out() -> None:
+    """Terraform's jsonplan omits an unknown attribute from ``after`` and turns an
+    unknown list element into null (internal/command/jsonplan omitUnknowns)."""
+    plan = {
+        "format_version": "1.2",
+        "resource_changes": [
+            {
+                "address": "aws_eks_cluster.main",
+                "mode": "managed",
+                "type": "aws_eks_cluster",
+                "name": "main",
+                "change": {
+                    "actions": ["create"],
+                    "after": {
+                        "name": "pr-7",
+                        "version": "1.31",
+                        "enabled_cluster_log_types": [None, "api"],
+                    },
+                    "after_unknown": {"arn": True, "enabled_cluster_log_types": [True, False]},
+                },
+            }
+        ],
+        "configuration": {
+            "provider_config": {"aws": {"expressions": {"region": {"constant_value": "eu-west-1"}}}}
+        },
+    }
+    doc, _ = terraform_to_aws(plan, "plan.json")
+    accounts = doc.data["accounts"]  # type: ignore[index]
+    (cluster,) = accounts[0]["eks"]["clusters"]
+    assert cluster["logging"] == {"enabled_types": ["api"]}

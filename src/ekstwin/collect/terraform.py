@@ -284,7 +284,10 @@ def _first(value: Any) -> dict[str, Any]:
 
 
 def _strs(value: Any) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
+    """A list of strings; an element unknown until apply is null in ``after``
+    (Terraform's jsonplan omits unknown attributes and nulls unknown list
+    elements) and is left out."""
+    return [str(v) for v in value if v is not None] if isinstance(value, list) else []
 
 
 def _tags(value: Any) -> dict[str, str]:
