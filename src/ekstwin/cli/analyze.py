@@ -17,6 +17,7 @@ from ekstwin.cli.common import (
 from ekstwin.engines.checks import (
     DEFAULT_DEV_NAMESPACES,
     DEFAULT_PROD_NAMESPACES,
+    DEFAULT_SYSTEM_NAMESPACES,
     CheckContext,
     discover_checks,
 )
@@ -59,6 +60,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="Calico selector over namespace labels that marks production namespaces "
         f"(default: {DEFAULT_PROD_NAMESPACES})",
     )
+    p.add_argument(
+        "--system-namespaces",
+        metavar="SELECTOR",
+        default=DEFAULT_SYSTEM_NAMESPACES,
+        help="Calico selector over namespace labels that marks the cluster's own namespaces, "
+        f"which workload checks skip (default: {DEFAULT_SYSTEM_NAMESPACES})",
+    )
     p.add_argument("--check", action="append", metavar="ID", help="run only these checks")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, errors only")
     p.set_defaults(handler=run_analyze)
@@ -87,7 +95,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _context(args: argparse.Namespace) -> CheckContext:
     selectors = {}
-    for option in ("dev_namespaces", "prod_namespaces"):
+    for option in ("dev_namespaces", "prod_namespaces", "system_namespaces"):
         try:
             selectors[option] = parse_calico_selector(getattr(args, option))
         except SelectorSyntaxError as exc:

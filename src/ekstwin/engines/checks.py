@@ -29,6 +29,7 @@ from ekstwin.findings import (
     Finding,
     Severity,
 )
+from ekstwin.model.k8s import NAMESPACE_NAME_LABEL
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import Selector, parse_calico_selector
 from ekstwin.model.source import ObjectRef, Source
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 DEFAULT_DEV_NAMESPACES = 'environment in {"dev", "development", "sandbox"}'
 #: ... and these as production.
 DEFAULT_PROD_NAMESPACES = 'environment in {"production", "prod"}'
+#: ... and these as the cluster's own (checks about workloads skip them).
+DEFAULT_SYSTEM_NAMESPACES = (
+    'kubernetes.io/metadata.name in {"kube-system", "kube-public", "kube-node-lease"}'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,16 @@ class CheckContext:
     prod_namespaces: Selector = field(
         default_factory=lambda: parse_calico_selector(DEFAULT_PROD_NAMESPACES)
     )
+    system_namespaces: Selector = field(
+        default_factory=lambda: parse_calico_selector(DEFAULT_SYSTEM_NAMESPACES)
+    )
+
+    def is_system_namespace(self, platform: Platform, name: str) -> bool:
+        """Matched on the namespace's labels; a namespace the input does not define has
+        only its automatic ``kubernetes.io/metadata.name`` label."""
+        ns = platform.namespace(name)
+        labels = ns.labels if ns is not None else {NAMESPACE_NAME_LABEL: name}
+        return self.system_namespaces.matches(labels)
 
     def is_dev_namespace(self, platform: Platform, name: str) -> bool:
         ns = platform.namespace(name)

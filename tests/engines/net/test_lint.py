@@ -23,6 +23,7 @@ from ekstwin.engines.net.lint import LintModel
 from ekstwin.findings import DiagnosticLevel
 from ekstwin.loaders import load
 from ekstwin.model.platform import Platform
+from ekstwin.model.selectors import parse_calico_selector
 from tests.engines.net.conftest import Builder
 
 DEMO = str(Path(__file__).resolve().parents[3] / "examples" / "demo-platform")
@@ -497,3 +498,53 @@ spec:
 def load_fixture(check_id: str, case: str) -> str:
     root = Path(__file__).resolve().parents[2] / "fixtures" / "checks" / check_id / case
     return (root / "objects.yaml").read_text(encoding="utf-8")
+
+
+def test_system_namespaces_are_chosen_by_a_selector(build: Builder) -> None:
+    """kube-system (defined or not) is skipped by default; --system-namespaces
+    names the platform's own too (here by a label), and only those."""
+    platform = build(
+        NS
+        + COREDNS
+        + """
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring, labels: {owner: platform-team}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: prom, namespace: monitoring, labels: {app: prom}}
+spec: {containers: [{name: c, image: prom:1}]}
+status: {podIP: 198.18.0.20}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+"""
+    )
+
+    def flagged(ctx: CheckContext) -> list[str]:
+        return [
+            str(f.subject)
+            for f in run_checks(platform, ctx, [NamespaceWithoutDefaultDeny]).findings
+        ]
+
+    assert flagged(CheckContext()) == ["Namespace/monitoring"]
+    own = parse_calico_selector(
+        "owner == 'platform-team' || kubernetes.io/metadata.name == 'kube-system'"
+    )
+    assert flagged(CheckContext(system_namespaces=own)) == []
+    nothing = parse_calico_selector("!all()")
+    assert flagged(CheckContext(system_namespaces=nothing)) == [
+        "Namespace/kube-system",
+        "Namespace/monitoring",
+    ]
+
+
+def test_analyze_rejects_a_bad_system_namespaces_selector(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["analyze", str(DEMO), "--system-namespaces", "owner ==", "-q"]) == 2
+    assert "--system-namespaces:" in capsys.readouterr().err

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.endpoints import Endpoint
 from ekstwin.engines.net.lint import (
-    SYSTEM_NAMESPACES,
     LintModel,
     first_items,
     is_unconditional,
@@ -81,8 +80,9 @@ class NamespaceWithoutDefaultDeny(Check):
     at all, and listing every namespace would say nothing more than that.
 
     A namespace is reported when some of its pods are open in a direction;
-    the finding says which directions and which pods. The namespaces
-    `kube-system`, `kube-public` and `kube-node-lease` are skipped: they hold
+    the finding says which directions and which pods. The cluster's own
+    namespaces (`--system-namespaces`, by default
+    `kube-system`, `kube-public` and `kube-node-lease`) are skipped: they hold
     the cluster's own components, which EKS manages and which a blanket
     default deny would break.
 
@@ -143,7 +143,7 @@ class NamespaceWithoutDefaultDeny(Check):
         by_ns: dict[str, list[Endpoint]] = {}
         for ep in lm.pods:
             ns = ep.namespace or "default"
-            if ns not in SYSTEM_NAMESPACES:
+            if not ctx.is_system_namespace(platform, ns):
                 by_ns.setdefault(ns, []).append(ep)
         for ns in sorted(by_ns):
             pods = by_ns[ns]
