@@ -16,9 +16,9 @@ import logging
 import pkgutil
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar, cast
 
 import ekstwin.engines
 from ekstwin.findings import (
@@ -35,6 +35,8 @@ from ekstwin.model.selectors import Selector, parse_calico_selector
 from ekstwin.model.source import ObjectRef, Source
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Namespaces whose labels match this Calico selector count as development.
 DEFAULT_DEV_NAMESPACES = 'environment in {"dev", "development", "sandbox"}'
@@ -59,6 +61,21 @@ class CheckContext:
     system_namespaces: Selector = field(
         default_factory=lambda: parse_calico_selector(DEFAULT_SYSTEM_NAMESPACES)
     )
+    #: Compiled models several checks of one run share (see ``shared``).
+    _shared: dict[str, tuple[Platform, object]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+
+    def shared(self, key: str, platform: Platform, make: Callable[[], T]) -> T:
+        """The object ``make`` builds for ``platform``, built once per context: the
+        checks of one run compile the platform's network or mesh model once. The
+        objects are read-only for the checks (their own caches aside)."""
+        got = self._shared.get(key)
+        if got is None or got[0] is not platform:
+            value = make()
+            self._shared[key] = (platform, value)
+            return value
+        return cast(T, got[1])
 
     def is_system_namespace(self, platform: Platform, name: str) -> bool:
         """Matched on the namespace's labels; a namespace the input does not define has

@@ -23,6 +23,7 @@ import ipaddress
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from ekstwin.engines.checks import CheckContext
 from ekstwin.engines.net import NetModel
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind, namespace_labels
@@ -45,6 +46,8 @@ from ekstwin.model.selectors import Global
 from ekstwin.model.source import ObjectRef, Source
 
 __all__ = [
+    "lint_model",
+    "net_model",
     "SYSTEM_NAMESPACES",
     "Applicable",
     "EndpointClass",
@@ -225,9 +228,9 @@ class Reach:
 class LintModel:
     """The platform compiled for the NET checks (built once per check run)."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, model: NetModel | None = None) -> None:
         self.platform = platform
-        self.model = NetModel(platform)
+        self.model = model if model is not None else NetModel(platform)
         self.ns_labels = namespace_labels(platform)
         self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
         self.tiers: tuple[CompiledTier, ...] = compile_policies(platform)
@@ -238,7 +241,13 @@ class LintModel:
             e for e in self.endpoints if e.kind is EndpointKind.POD
         )
         self.classes: tuple[EndpointClass, ...] = self._build_classes()
-        self._applicable: dict[tuple[int, Direction, int], Applicable] = {}
+        #: id of each endpoint -> its class (members of a class are alike to every policy)
+        self._class_of: dict[int, EndpointClass] = {
+            id(m): c for c in self.classes for m in c.members
+        }
+        self._applicable: dict[tuple[object, Direction, int], Applicable] = {}
+        self._pods_by_ns: dict[str | None, tuple[EndpointClass, ...]] | None = None
+        self._conns: dict[tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet] = {}
         self._peer: dict[tuple[int, int], bool] = {}
 
     # -- policies ----------------------------------------------------------
@@ -249,7 +258,19 @@ class LintModel:
                 yield tier, p
 
     def selected_pods(self, p: CompiledPolicy) -> tuple[Endpoint, ...]:
-        return tuple(e for e in self.pods if p.selects(e, self.ctx))
+        """The pods ``p`` selects, in name order: judged once per class, and only in
+        the policy's namespace when it has one."""
+        if self._pods_by_ns is None:
+            by_ns: dict[str | None, list[EndpointClass]] = {}
+            for c in self.pod_classes():
+                by_ns.setdefault(c.rep.namespace, []).append(c)
+            self._pods_by_ns = {ns: tuple(cs) for ns, cs in by_ns.items()}
+        classes = (
+            self._pods_by_ns.get(p.namespace, ()) if p.namespace is not None else self.pod_classes()
+        )
+        chosen = [m for c in classes if p.selects(c.rep, self.ctx) for m in c.members]
+        chosen.sort(key=lambda e: e.name)
+        return tuple(chosen)
 
     def applicable(
         self, ep: Endpoint, direction: Direction, without: CompiledPolicy | None = None
@@ -259,7 +280,10 @@ class LintModel:
         subject side matches ``ep``; ``without`` leaves one policy out."""
         if ep.kind is not EndpointKind.POD:
             return ()
-        key = (id(ep), direction, id(without) if without is not None else 0)
+        # Members of a class are alike to every selector and subject: one answer each.
+        cls = self._class_of.get(id(ep))
+        who: object = ("class", cls.index) if cls is not None else ("endpoint", id(ep))
+        key = (who, direction, id(without) if without is not None else 0)
         got = self._applicable.get(key)
         if got is not None:
             return got
@@ -276,6 +300,15 @@ class LintModel:
         result = tuple(out)
         self._applicable[key] = result
         return result
+
+    def rule_conns(self, rule: CompiledRule, dst: Endpoint) -> ConnectionSet:
+        """``rule.conns(dst)``, once per rule and set of named ports (the only thing of
+        the destination a rule's ports depend on)."""
+        key = (id(rule), dst.named_ports)
+        got = self._conns.get(key)
+        if got is None:
+            got = self._conns[key] = rule.conns(dst)
+        return got
 
     def peer_matches(self, rule: CompiledRule, cls: EndpointClass) -> bool:
         key = (id(rule), cls.index)
@@ -326,10 +359,10 @@ class LintModel:
         return tuple(out)
 
     def class_of(self, ep: Endpoint) -> EndpointClass:
-        for c in self.classes:
-            if any(m is ep for m in c.members):
-                return c
-        raise KeyError(ep.name)
+        got = self._class_of.get(id(ep))
+        if got is None:
+            raise KeyError(ep.name)
+        return got
 
     def pod_classes(self) -> tuple[EndpointClass, ...]:
         return tuple(c for c in self.classes if c.is_pod)
@@ -376,6 +409,7 @@ def reaching(
     target: CompiledRule,
     peer_ok: Callable[[CompiledRule], bool],
     dst: Endpoint,
+    conns_of: Callable[[CompiledRule, Endpoint], ConnectionSet] | None = None,
 ) -> Reach:
     """The part of ``target``'s connections that evaluation brings to ``target``
     undecided, for one (subject, peer) pair, and what decided the rest.
@@ -384,7 +418,8 @@ def reaching(
     decide nothing here, so that a rule is never called unreachable because of
     them.
     """
-    wanted = target.conns(dst)
+    conns = conns_of or _rule_conns
+    wanted = conns(target, dst)
     remaining = ConnectionSet.all()
     deciders: list[str] = []
     for tier, pols in tiers:
@@ -395,7 +430,7 @@ def reaching(
                     return Reach(remaining & wanted, tuple(deciders))
                 if r.action not in _DECIDING or not judged_at_l4(r) or not peer_ok(r):
                     continue
-                m = r.conns(dst) & remaining
+                m = conns(r, dst) & remaining
                 if m.is_empty:
                     continue
                 if not (m & wanted).is_empty:
@@ -409,6 +444,10 @@ def reaching(
             deciders.append(f"the end of tier {tier.name} (default action Deny)")
         remaining = passed
     return Reach(ConnectionSet.none(), tuple(deciders))
+
+
+def _rule_conns(rule: CompiledRule, dst: Endpoint) -> ConnectionSet:
+    return rule.conns(dst)
 
 
 def first_items(items: Sequence[str], limit: int = 5) -> str:
@@ -436,3 +475,13 @@ def may_select_host_endpoints(p: CompiledPolicy, platform: Platform) -> bool:
     if pol.namespace_selector is not None and not isinstance(pol.namespace_selector, Global):
         return False
     return has_host_endpoints(platform)
+
+
+def net_model(platform: Platform, ctx: CheckContext) -> NetModel:
+    """The platform's network model, compiled once per check run."""
+    return ctx.shared("net.model", platform, lambda: NetModel(platform))
+
+
+def lint_model(platform: Platform, ctx: CheckContext) -> LintModel:
+    """The NET checks' model, built once per check run (on the shared network model)."""
+    return ctx.shared("net.lint", platform, lambda: LintModel(platform, net_model(platform, ctx)))

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.mesh.authz import policies_for, rule_http_only_fields
+from ekstwin.engines.mesh.checks import mesh_model
 from ekstwin.engines.mesh.injection import DataPlane
-from ekstwin.engines.mesh.verdict import MeshModel
 from ekstwin.engines.mesh.workloads import owner_ref
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
@@ -53,7 +53,7 @@ class AllowHttpFieldsOnTcp(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        model = MeshModel(platform)
+        model = mesh_model(platform, ctx)
         for ap in sorted(
             platform.authorization_policies, key=lambda a: (a.meta.namespace or "", a.meta.name)
         ):

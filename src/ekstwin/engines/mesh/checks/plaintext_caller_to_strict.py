@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
+from ekstwin.engines.mesh.checks import mesh_model
 from ekstwin.engines.mesh.verdict import MeshModel, MeshReason, mesh_verdict
 from ekstwin.engines.mesh.workloads import owner_ref
-from ekstwin.engines.net.matrix import pod_flows
+from ekstwin.engines.net.endpoints import Endpoint
+from ekstwin.engines.net.engine import bit_indices
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
@@ -56,27 +58,55 @@ class PlaintextCallerToStrict(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        model = MeshModel(platform)
+        model = mesh_model(platform, ctx)
         broken: dict[tuple[ObjectRef, int], set[str]] = {}
         why: dict[tuple[ObjectRef, int], tuple[str, Source | None]] = {}
-        for a, b, cid in pod_flows(model.net):
-            inj_b = model.injection(b)
-            if b.pod is None or inj_b is None or not inj_b.in_mesh:
-                continue
-            inj_a = model.injection(a)
-            if inj_a is not None and inj_a.in_mesh:
-                continue
+        for a, b, cid in self._plaintext_to_mesh(model):
+            pod = b.pod
+            assert pod is not None  # meshed destinations are pods
             conns = model.net.conns(cid)
-            for port in sorted({p.container_port for p in b.pod.spec.all_ports}):
+            for port in sorted({p.container_port for p in pod.spec.all_ports}):
                 if not conns.contains("TCP", port):
                     continue
                 v = mesh_verdict(model, a, b, port)
                 if v.reason is not MeshReason.PLAINTEXT_TO_STRICT or v.mtls is None:
                     continue
-                key = (owner_ref(platform, b.pod), port)
+                key = (owner_ref(platform, pod), port)
                 caller = str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
                 broken.setdefault(key, set()).add(caller)
                 why[key] = (v.mtls.explanation, v.mtls.source)
+        yield from self._findings(broken, why)
+
+    @staticmethod
+    def _plaintext_to_mesh(model: MeshModel) -> Iterator[tuple[Endpoint, Endpoint, int]]:
+        """Allowed pod pairs from a pod without a sidecar to a pod with one, walked by
+        class: classes with no such destination (or source) cost nothing."""
+        net = model.net
+
+        def in_mesh(ep: Endpoint) -> bool:
+            inj = model.injection(ep)
+            return inj is not None and inj.in_mesh
+
+        meshed = [[b for b in m if b.pod is not None and in_mesh(b)] for m in net.class_members]
+        if not any(meshed):
+            return
+        plain = [[a for a in m if not in_mesh(a)] for m in net.class_members]
+        for s, row in enumerate(net.class_rows()):
+            sources = plain[s]
+            if not sources:
+                continue
+            for cid, bits in row.items():
+                for d in bit_indices(bits):
+                    for b in meshed[d]:
+                        for a in sources:
+                            if a is not b:
+                                yield a, b, cid
+
+    def _findings(
+        self,
+        broken: dict[tuple[ObjectRef, int], set[str]],
+        why: dict[tuple[ObjectRef, int], tuple[str, Source | None]],
+    ) -> Iterator[Finding]:
         for (subject, port), callers in sorted(
             broken.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
         ):

@@ -11,6 +11,7 @@ from ekstwin.engines.net.lint import (
     LintModel,
     first_items,
     judged_at_l4,
+    lint_model,
     policy_ref,
     reaching,
     rule_location,
@@ -57,7 +58,7 @@ def _outcome(
             if wanted.is_empty:
                 continue
             out.pairs += 1
-            reach = reaching(tiers, r, _peer_test(lm, y), dst)
+            reach = reaching(tiers, r, _peer_test(lm, y), dst, lm.rule_conns)
             if not reach.undecided.is_empty:
                 out.live = True
                 return out
@@ -129,7 +130,7 @@ class CalicoRuleShadowed(Check):
     confidence = Confidence.MEDIUM
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        lm = LintModel(platform)
+        lm = lint_model(platform, ctx)
         pod_classes = lm.pod_classes()
         for _, p in lm.policies():
             if p.calico is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net import Decision, Endpoint, ServiceVerdict, Verdict, can
-from ekstwin.engines.net.lint import LintModel, first_items
+from ekstwin.engines.net.lint import LintModel, first_items, lint_model
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
@@ -118,7 +118,7 @@ class DnsBlocked(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        lm = LintModel(platform)
+        lm = lint_model(platform, ctx)
         dns = _coredns(lm)
         if not dns:
             return

@@ -11,6 +11,7 @@ from ekstwin.engines.net.lint import (
     LintModel,
     first_items,
     is_unconditional,
+    lint_model,
     rule_text,
 )
 from ekstwin.engines.net.policies import Direction
@@ -139,7 +140,7 @@ class NamespaceWithoutDefaultDeny(Check):
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         if not platform.network_policies and not platform.calico_policies:
             return
-        lm = LintModel(platform)
+        lm = lint_model(platform, ctx)
         by_ns: dict[str, list[Endpoint]] = {}
         for ep in lm.pods:
             ns = ep.namespace or "default"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.endpoints import EndpointKind
 from ekstwin.engines.net.lint import (
-    LintModel,
     first_items,
+    lint_model,
     may_select_host_endpoints,
     policy_meta,
     policy_ref,
@@ -83,7 +83,7 @@ class PolicySelectsNoPod(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        lm = LintModel(platform)
+        lm = lint_model(platform, ctx)
         for _, p in lm.policies():
             if lm.selected_pods(p) or may_select_host_endpoints(p, platform):
                 continue

@@ -12,6 +12,7 @@ from ekstwin.engines.net.lint import (
     EndpointClass,
     LintModel,
     first_items,
+    lint_model,
     policy_meta,
     policy_ref,
     walk,
@@ -139,7 +140,7 @@ class RedundantPolicy(Check):
     confidence = Confidence.MEDIUM
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        lm = LintModel(platform)
+        lm = lint_model(platform, ctx)
         pod_classes = lm.pod_classes()
         candidates: list[tuple[CompiledPolicy, list[EndpointClass]]] = []
         for _, p in lm.policies():

@@ -10,6 +10,7 @@ from ekstwin.engines.net.lint import (
     LintModel,
     first_items,
     has_host_endpoints,
+    lint_model,
     policy_meta,
     policy_ref,
 )
@@ -189,7 +190,7 @@ class RulePeerSelectsNothing(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        lm = LintModel(platform)
+        lm = lint_model(platform, ctx)
         probes = _set_probes(lm)
         for _, p in lm.policies():
             meta = policy_meta(p)
