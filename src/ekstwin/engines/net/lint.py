@@ -257,9 +257,9 @@ class LintModel:
             for p in tier.policies:
                 yield tier, p
 
-    def selected_pods(self, p: CompiledPolicy) -> tuple[Endpoint, ...]:
-        """The pods ``p`` selects, in name order: judged once per class, and only in
-        the policy's namespace when it has one."""
+    def selected_classes(self, p: CompiledPolicy) -> list[EndpointClass]:
+        """The pod classes ``p`` selects, judged on each class's representative and
+        only in the policy's namespace when it has one."""
         if self._pods_by_ns is None:
             by_ns: dict[str | None, list[EndpointClass]] = {}
             for c in self.pod_classes():
@@ -268,7 +268,11 @@ class LintModel:
         classes = (
             self._pods_by_ns.get(p.namespace, ()) if p.namespace is not None else self.pod_classes()
         )
-        chosen = [m for c in classes if p.selects(c.rep, self.ctx) for m in c.members]
+        return [c for c in classes if p.selects(c.rep, self.ctx)]
+
+    def selected_pods(self, p: CompiledPolicy) -> tuple[Endpoint, ...]:
+        """The pods ``p`` selects, in name order."""
+        chosen = [m for c in self.selected_classes(p) for m in c.members]
         chosen.sort(key=lambda e: e.name)
         return tuple(chosen)
 

@@ -141,12 +141,11 @@ class RedundantPolicy(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         lm = lint_model(platform, ctx)
-        pod_classes = lm.pod_classes()
         candidates: list[tuple[CompiledPolicy, list[EndpointClass]]] = []
         for _, p in lm.policies():
             if is_default_deny(p) or any(r.action is Action.LOG for r in p.ingress + p.egress):
                 continue
-            selected = [c for c in pod_classes if p.selects(c.rep, lm.ctx)]
+            selected = lm.selected_classes(p)
             if selected:
                 candidates.append((p, selected))
         n = len(lm.endpoints)
