@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.lint import (
+    Applicable,
     EndpointClass,
     LintModel,
+    Reach,
     first_items,
     judged_at_l4,
     lint_model,
@@ -40,6 +42,18 @@ def _peer_test(lm: LintModel, y: EndpointClass) -> Callable[[CompiledRule], bool
     return test
 
 
+def _rules_before(tiers: Applicable, target: CompiledRule) -> tuple[CompiledRule, ...]:
+    """The rules evaluation meets before ``target`` in ``tiers``."""
+    out: list[CompiledRule] = []
+    for _tier, pols in tiers:
+        for _p, rules in pols:
+            for q in rules:
+                if q is target:
+                    return tuple(out)
+                out.append(q)
+    return tuple(out)
+
+
 def _outcome(
     lm: LintModel, r: CompiledRule, subjects: list[EndpointClass], direction: Direction
 ) -> _Outcome:
@@ -48,17 +62,24 @@ def _outcome(
         if not r.subject_matches(x.rep, lm.ctx):
             continue
         tiers = lm.applicable(x.rep, direction)
+        # What evaluation does before ``r`` depends on which earlier rules the peer
+        # matches and on the destination's named ports: peers alike in both share it.
+        earlier = _rules_before(tiers, r)
+        memo: dict[tuple[tuple[bool, ...], object], Reach] = {}
         for y in lm.classes:
             if y is x and len(x.members) < 2:
                 continue  # a pod reaching itself is never filtered
             if not lm.peer_matches(r, y):
                 continue
             dst = x.rep if direction is Direction.INGRESS else y.rep
-            wanted = r.conns(dst)
+            wanted = lm.rule_conns(r, dst)
             if wanted.is_empty:
                 continue
             out.pairs += 1
-            reach = reaching(tiers, r, _peer_test(lm, y), dst, lm.rule_conns)
+            key = (tuple(lm.peer_matches(q, y) for q in earlier), dst.named_ports)
+            reach = memo.get(key)
+            if reach is None:
+                reach = memo[key] = reaching(tiers, r, _peer_test(lm, y), dst, lm.rule_conns)
             if not reach.undecided.is_empty:
                 out.live = True
                 return out
