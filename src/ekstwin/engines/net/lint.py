@@ -248,6 +248,8 @@ class LintModel:
         self._applicable: dict[tuple[object, Direction, int], Applicable] = {}
         self._pods_by_ns: dict[str | None, tuple[EndpointClass, ...]] | None = None
         self._conns: dict[tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet] = {}
+        self._tier_index: dict[str, dict[str | None, list[tuple[int, CompiledPolicy]]]] = {}
+        self._tier_ns: dict[tuple[str, str | None], tuple[CompiledPolicy, ...]] = {}
         self._peer: dict[tuple[int, int], bool] = {}
 
     # -- policies ----------------------------------------------------------
@@ -296,7 +298,7 @@ class LintModel:
         for tier in self.tiers:
             pols = tuple(
                 (p, tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx)))
-                for p in tier.policies
+                for p in self._candidates(tier, ep.namespace)
                 if p is not without and direction in p.types and p.selects(ep, self.ctx)
             )
             if pols:
@@ -304,6 +306,23 @@ class LintModel:
         result = tuple(out)
         self._applicable[key] = result
         return result
+
+    def _candidates(self, tier: CompiledTier, namespace: str | None) -> tuple[CompiledPolicy, ...]:
+        """The policies of ``tier`` that may select a pod of ``namespace``, in tier
+        order: its namespace's own and the global ones."""
+        key = (tier.name, namespace)
+        got = self._tier_ns.get(key)
+        if got is None:
+            index = self._tier_index.get(tier.name)
+            if index is None:
+                by_ns: dict[str | None, list[tuple[int, CompiledPolicy]]] = {}
+                for i, p in enumerate(tier.policies):
+                    by_ns.setdefault(p.namespace, []).append((i, p))
+                index = self._tier_index[tier.name] = by_ns
+            own = index.get(namespace, []) if namespace is not None else []
+            merged = sorted(own + index.get(None, []), key=lambda ip: ip[0])
+            got = self._tier_ns[key] = tuple(p for _, p in merged)
+        return got
 
     def rule_conns(self, rule: CompiledRule, dst: Endpoint) -> ConnectionSet:
         """``rule.conns(dst)``, once per rule and set of named ports (the only thing of
