@@ -250,6 +250,7 @@ class LintModel:
         self._conns: dict[tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet] = {}
         self._tier_index: dict[str, dict[str | None, list[tuple[int, CompiledPolicy]]]] = {}
         self._tier_ns: dict[tuple[str, str | None], tuple[CompiledPolicy, ...]] = {}
+        self._pod_classes: tuple[EndpointClass, ...] | None = None
         self._peer: dict[tuple[int, int], bool] = {}
 
     # -- policies ----------------------------------------------------------
@@ -388,7 +389,9 @@ class LintModel:
         return got
 
     def pod_classes(self) -> tuple[EndpointClass, ...]:
-        return tuple(c for c in self.classes if c.is_pod)
+        if self._pod_classes is None:
+            self._pod_classes = tuple(c for c in self.classes if c.is_pod)
+        return self._pod_classes
 
     def address_classes(self) -> tuple[EndpointClass, ...]:
         return tuple(c for c in self.classes if c.span is not None)

@@ -41,7 +41,7 @@ def _k8s_problem(lm: LintModel, kp: K8sPeer) -> tuple[str, list[str]] | None:
     peer = kp.peer
     if peer.ip_block is not None:
         return None
-    if any(kp.matches(e, lm.ctx) for e in lm.pods):
+    if any(kp.matches(c.rep, lm.ctx) for c in lm.pod_classes()):  # members are alike
         return None
     names = kp.namespaces(lm.ns_labels)
     evidence = []
