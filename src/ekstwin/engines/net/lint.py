@@ -48,7 +48,6 @@ from ekstwin.model.source import ObjectRef, Source
 __all__ = [
     "lint_model",
     "net_model",
-    "SYSTEM_NAMESPACES",
     "Applicable",
     "EndpointClass",
     "LintModel",
@@ -66,9 +65,6 @@ __all__ = [
     "has_host_endpoints",
     "may_select_host_endpoints",
 ]
-
-#: Namespaces NET003 leaves alone: Kubernetes' own (EKS runs its add-ons there).
-SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 
 #: (tier, ((policy, rules whose subject side matches), ...)), in evaluation order.
 Applicable = tuple[
