@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ekstwin.engines.dns.plan import DnsOptions, Policy
 from ekstwin.engines.dns.sources import is_external_dns
+from ekstwin.errors import ConfigError
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
 
@@ -82,6 +83,7 @@ class ExternalDnsConfig:
     registry: str
     not_modelled: tuple[str, ...] = field(default=())
     sources_given: bool = True
+    bad_policy: str | None = None
 
     def options(self, **overrides: object) -> DnsOptions:
         """The planner's options, with ``overrides`` (None: keep the Deployment's)."""
@@ -98,12 +100,19 @@ class ExternalDnsConfig:
             "zone_type": self.zone_type,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return DnsOptions(**values)  # type: ignore[arg-type]
+        try:
+            return DnsOptions(**values)  # type: ignore[arg-type]
+        except ConfigError as exc:
+            raise ConfigError(f"the flags of {self.workload}: {exc}") from exc
 
     def notes(self) -> list[str]:
         out = []
         if self.provider != "aws":
             out.append(f"--provider={self.provider}: the plan is for Route 53 (aws)")
+        if self.bad_policy is not None:
+            out.append(
+                f"--policy={self.bad_policy} is not a policy ExternalDNS knows: read as sync"
+            )
         if not self.sources_given:
             out.append("no --source: ExternalDNS refuses to start without one")
         if self.registry != "txt":
@@ -142,10 +151,11 @@ def external_dns_configs(platform: Platform) -> list[ExternalDnsConfig]:
                 values = flags.get(name)
                 return values[-1] if values else default
 
+            bad_policy = None
             try:
                 policy = Policy(last("policy", Policy.SYNC.value))
             except ValueError:
-                policy = Policy.SYNC
+                policy, bad_policy = Policy.SYNC, last("policy", "")
             where = f"{c.pointer}/args" if c.args else c.pointer
             out.append(
                 ExternalDnsConfig(
@@ -166,12 +176,20 @@ def external_dns_configs(platform: Platform) -> list[ExternalDnsConfig]:
                     registry=last("registry", "txt"),
                     not_modelled=tuple(sorted(f for f in flags if f in _NOT_MODELLED)),
                     sources_given="source" in flags,
+                    bad_policy=bad_policy,
                 )
             )
     return out
 
 
 def the_external_dns(platform: Platform) -> ExternalDnsConfig | None:
-    """The platform's ExternalDNS when it runs exactly one (checks use its flags)."""
+    """The platform's ExternalDNS when it runs exactly one whose flags make valid
+    options (checks use its flags; ExternalDNS refuses to start otherwise)."""
     configs = external_dns_configs(platform)
-    return configs[0] if len(configs) == 1 else None
+    if len(configs) != 1:
+        return None
+    try:
+        configs[0].options()
+    except ConfigError:
+        return None
+    return configs[0]
