@@ -372,3 +372,9 @@ def test_group_paths_need_full_path_true_as_keycloak_reads_it() -> None:
         "/platform-admins",
         "/developers/payments",
     ]
+
+
+def test_an_empty_username_prefix_is_the_default_prefix() -> None:
+    """kube-apiserver treats an empty --oidc-username-prefix as not given."""
+    ident = authenticate_oidc(CLUSTER, config(username_prefix=""), token())
+    assert ident.username == f"{ISSUER}#{USER.id}"

@@ -232,7 +232,7 @@ def authenticate_oidc(
         return refused(f"username claim {claim!r} is {shown} in the token")
     if claim == "email" and "email_verified" in claims and claims["email_verified"] is not True:
         return refused("username claim is email and email_verified is false")
-    if config.username_prefix is None:
+    if not config.username_prefix:  # unset and "" alike, as kube-apiserver reads the flag
         prefix = "" if claim == "email" else f"{config.issuer_url}#"
     else:
         prefix = "" if config.username_prefix == "-" else config.username_prefix
