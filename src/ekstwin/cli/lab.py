@@ -187,7 +187,7 @@ def render_table(report: ProbeReport) -> str:
         if not r.source_ok:
             mark += f"  SOURCE expected {r.expected_source}"
         lines.append(
-            f"{t.source:<28} {t.destination:<28} {f'{t.port}/{t.protocol.lower()}':<10} "
+            f"{t.source:<28} {t.destination:<28} {_port_text(t.port, t.protocol):<10} "
             f"{kernel:<9} {engine:<8} {r.seen_source or '-':<16}{mark}"
         )
     dis = report.disagreements
@@ -200,7 +200,7 @@ def render_table(report: ProbeReport) -> str:
     for r in dis:
         t = r.target
         lines.append(
-            f"  {t.source} -> {t.destination} {t.port}/{t.protocol.lower()}: kernel "
+            f"  {t.source} -> {t.destination} {_port_text(t.port, t.protocol)}: kernel "
             f"{'allows' if r.kernel_allowed else 'blocks'} ({r.kernel}); engine: {r.explanation}"
         )
     return "\n".join(lines) + "\n"
@@ -215,3 +215,11 @@ def run_down(args: argparse.Namespace) -> int:
     listener = ", listener stopped" if report.listener_stopped else ""
     print(f"lab {prefix} down: {len(report.namespaces)} namespace(s) removed{listener}")
     return Exit.OK
+
+
+def _port_text(port: int, protocol: str) -> str:
+    """``80/tcp``; an ICMP probe as its type (``echo/icmp`` for type 8 code 0)."""
+    if protocol == "ICMP":
+        kind, code = divmod(port, 256)
+        return "echo/icmp" if (kind, code) == (8, 0) else f"{kind}.{code}/icmp"
+    return f"{port}/{protocol.lower()}"
