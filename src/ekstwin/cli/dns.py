@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pl.add_argument(
         "--owner-id",
         metavar="ID",
-        help="ExternalDNS --txt-owner-id (default: the platform's ExternalDNS Deployment's)",
+        help="ExternalDNS --txt-owner-id; with it, every other flag is the command line's "
+        "(ExternalDNS's defaults); without it, the platform's ExternalDNS Deployment gives them",
     )
     pl.add_argument(
         "--policy",
@@ -92,8 +93,16 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
 
 
 def _config(args: argparse.Namespace, platform: Platform) -> ExternalDnsConfig | None:
-    """The platform's ExternalDNS whose flags are the defaults, or None."""
+    """The platform's ExternalDNS whose flags are the defaults, or None.
+
+    With ``--owner-id`` the plan is the command line's alone (the interface of
+    issue 8: every other flag at ExternalDNS's default unless given), unless
+    ``--external-dns`` names the Deployment to start from; without it, the
+    platform's one ExternalDNS gives every flag.
+    """
     if args.ignore_deployment:
+        return None
+    if args.owner_id is not None and not args.external_dns:
         return None
     configs = external_dns_configs(platform)
     if args.external_dns:
@@ -107,13 +116,11 @@ def _config(args: argparse.Namespace, platform: Platform) -> ExternalDnsConfig |
                 f"(found: {found or 'none'})"
             )
         return chosen[0]
-    if args.owner_id is not None:
-        configs = [c for c in configs if c.owner_id == args.owner_id] or configs[:0]
     if len(configs) > 1:
         names = ", ".join(f"{c.workload.namespace}/{c.workload.name}" for c in configs)
         raise ConfigError(
             f"the platform runs several ExternalDNS ({names}): choose one with --external-dns "
-            "NS/NAME (or give --owner-id)"
+            "NS/NAME, or give every flag with --owner-id"
         )
     return configs[0] if configs else None
 
@@ -140,6 +147,11 @@ def run_plan(args: argparse.Namespace) -> int:
             )
         options = DnsOptions(**{k: v for k, v in overrides.items() if v is not None})
     plan = plan_dns(result.platform, options)
+    ignored = (
+        external_dns_configs(result.platform)
+        if config is None and not args.ignore_deployment
+        else []
+    )
     if args.format == "json":
         doc = plan.to_json()
         doc["external_dns"] = config.to_json() if config is not None else None
@@ -153,5 +165,11 @@ def run_plan(args: argparse.Namespace) -> int:
                 + f": owner id {options.owner_id}, policy {options.policy.value}"
             )
             text = "\n".join([head, *(f"  note: {n}" for n in config.notes()), text])
+        elif ignored:
+            names = ", ".join(str(c.workload) for c in ignored)
+            text = (
+                f"note: planned with the command line's flags alone; the platform runs {names} "
+                "(omit --owner-id, or add --external-dns NS/NAME, to plan with its flags)\n" + text
+            )
     write_output(text, args.output)
     return Exit.INPUT if result.input_errors else Exit.OK

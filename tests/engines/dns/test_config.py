@@ -124,5 +124,13 @@ def test_several_external_dns_need_a_choice(
     args = ["dns", "plan", str(tmp_path), "--external-dns", "kube-system/external-dns-internal"]
     assert main([*args, "-f", "json", "-q"]) == 0
     assert json.loads(capsys.readouterr().out)["external_dns"]["owner_id"] == "internal"
+    # --owner-id: the command line's flags alone, as the interface has it
     assert main(["dns", "plan", str(tmp_path), "--owner-id", "public", "-f", "json", "-q"]) == 0
-    assert json.loads(capsys.readouterr().out)["external_dns"]["owner_id"] == "public"
+    assert json.loads(capsys.readouterr().out)["external_dns"] is None
+    assert main(["dns", "plan", str(tmp_path), "--owner-id", "public", "-q"]) == 0
+    assert "planned with the command line's flags alone" in capsys.readouterr().out
+    # both: start from the Deployment, the owner id overridden
+    both = [*args, "--owner-id", "x", "-f", "json", "-q"]
+    assert main(both) == 0
+    doc = json.loads(capsys.readouterr().out)["external_dns"]
+    assert doc["workload"] == "Deployment/kube-system/external-dns-internal"

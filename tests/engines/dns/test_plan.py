@@ -306,10 +306,9 @@ def test_cli_dns_plan_json_shape(capsys: object) -> None:
     )
     out = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
     assert rc == 0
-    # the keys, and what ExternalDNS Deployment the other flags came from
+    # the keys; with --owner-id the plan is the command line's alone
     assert sorted(out) == ["changes", "conflicts", "external_dns", "skipped"]
-    assert out["external_dns"]["workload"] == "Deployment/kube-system/external-dns"
-    assert out["external_dns"]["owner_id"] == "platform-prod"
+    assert out["external_dns"] is None
     assert sorted(out["changes"][0]) == ["action", "alias", "name", "source", "targets", "type"]
     assert sorted(out["conflicts"][0]) == ["claimants", "name", "reason"]
     assert sorted(out["skipped"][0]) == ["name", "reason"]
