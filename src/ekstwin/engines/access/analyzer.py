@@ -206,6 +206,17 @@ class UserAccess:
 SA_PREFIX = "system:serviceaccount:"
 
 
+def _grant_texts(binding: Binding, rule: str) -> list[tuple[tuple[str, str], str]]:
+    """(subject key, ``Kind name -> binding -> role: rule``) for each subject of a
+    binding whose role allows a request through ``rule``."""
+    role = binding.role.label() if binding.role else binding.role_ref
+    out = []
+    for kind, name, ns in binding.subjects:
+        who = f"{kind} {name if kind != 'ServiceAccount' else f'{ns}/{name}'}"
+        out.append((subject_key(kind, name, ns), f"{who} -> {binding.label()} -> {role}: {rule}"))
+    return out
+
+
 def _is_oidc(ident: KubeIdentity | None) -> bool:
     return ident is not None and ident.via == OIDC_VIA
 
@@ -714,17 +725,8 @@ class AccessAnalyzer:
                 rules = self._allowing(binding, r)
                 if not rules:
                     continue
-                role = binding.role.label() if binding.role else binding.role_ref
-                for kind, name, ns in binding.subjects:
-                    key = (
-                        ("User", service_account_user(ns or "default", name))
-                        if kind == "ServiceAccount"
-                        else (kind, name)
-                    )
-                    subjects.setdefault(key, []).append(
-                        f"{kind} {name if kind != 'ServiceAccount' else f'{ns}/{name}'} -> "
-                        f"{binding.label()} -> {role}: {rules[0]} ({r.verb})"
-                    )
+                for key, text in _grant_texts(binding, rules[0]):
+                    subjects.setdefault(key, []).append(f"{text} ({r.verb})")
                 break
         subjects.setdefault(("Group", MASTERS), []).append(
             "group system:masters: every request (hard-wired in kube-apiserver)"
@@ -825,13 +827,8 @@ class AccessAnalyzer:
             out = []
             for b in candidates:
                 rules = self._allowing(b, req)
-                if not rules:
-                    continue
-                role = b.role.label() if b.role else b.role_ref
-                for kind, name, ns in b.subjects:
-                    key = subject_key(kind, name, ns)
-                    who = f"{kind} {name if kind != 'ServiceAccount' else f'{ns}/{name}'}"
-                    out.append((key, f"{who} -> {b.label()} -> {role}: {rules[0]}"))
+                if rules:
+                    out.extend(_grant_texts(b, rules[0]))
             return out
 
         def any_user(key: tuple[str, str]) -> bool:
