@@ -137,18 +137,12 @@ def _people(result: LoadResult) -> list[object]:
 
 
 def _dns(result: LoadResult) -> dict[str, object]:
-    """The plan with the flags of the platform's ExternalDNS when it runs one, else
-    with the owner id that owns most TXT records (as DNS002 does)."""
-    from ekstwin.engines.dns import DnsOptions, plan_dns
-    from ekstwin.engines.dns.checks.name_owned_by_another_owner import platform_owner
-    from ekstwin.engines.dns.config import the_external_dns
+    """The plan with the options the platform's ExternalDNS runs with (as the DNS
+    checks see them)."""
+    from ekstwin.engines.dns import plan_dns
+    from ekstwin.engines.dns.config import platform_dns
 
-    config = the_external_dns(result.platform)
-    if config is not None:
-        options = config.options()
-    else:
-        owner = platform_owner(list(result.platform.aws.hosted_zones)) or "default"
-        options = DnsOptions(owner_id=owner)
+    options = platform_dns(result.platform).options
     return {
         "owner_id": options.owner_id,
         "plan": plan_dns(result.platform, options).to_json(),

@@ -13,15 +13,26 @@ registry ``txt``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ekstwin.engines.dns.plan import DnsOptions, Policy
+from ekstwin.engines.dns.registry import parse_labels
 from ekstwin.engines.dns.sources import is_external_dns
 from ekstwin.errors import ConfigError
+from ekstwin.model.aws import HostedZone
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
 
-__all__ = ["ExternalDnsConfig", "external_dns_configs", "parse_flags", "the_external_dns"]
+__all__ = [
+    "ExternalDnsConfig",
+    "PlatformDns",
+    "external_dns_configs",
+    "parse_flags",
+    "platform_dns",
+    "platform_owner",
+    "the_external_dns",
+]
 
 _REPEATED = frozenset({"source", "domain-filter", "exclude-domains"})
 _BOOLEANS = frozenset({"aws-prefer-cname", "aws-evaluate-target-health", "once", "dry-run"})
@@ -193,3 +204,40 @@ def the_external_dns(platform: Platform) -> ExternalDnsConfig | None:
     except ConfigError:
         return None
     return configs[0]
+
+
+def platform_owner(zones: list[HostedZone]) -> str | None:
+    """The owner id of most ExternalDNS TXT records in the zones (None on a tie or
+    when there are none)."""
+    owners = Counter(
+        labels["owner"]
+        for z in zones
+        for r in z.records
+        if r.type == "TXT" and r.values
+        for labels in [parse_labels(r.values[0])]
+        if labels and labels.get("owner")
+    )
+    ranked = owners.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformDns:
+    """The options the platform's ExternalDNS runs with, as well as the input says."""
+
+    options: DnsOptions
+    owner_known: bool  # False: no Deployment and no majority of TXT owners
+    whence: str  # where the owner id comes from
+
+
+def platform_dns(platform: Platform) -> PlatformDns:
+    """The flags of the platform's one ExternalDNS; else ExternalDNS's defaults with
+    the owner id of most TXT records in the zones (the DNS checks and the web view)."""
+    config = the_external_dns(platform)
+    if config is not None:
+        return PlatformDns(config.options(), True, f"--txt-owner-id of {config.workload}")
+    owner = platform_owner(list(platform.aws.hosted_zones))
+    options = DnsOptions(owner_id=owner or "default")
+    return PlatformDns(options, owner is not None, "most TXT records")

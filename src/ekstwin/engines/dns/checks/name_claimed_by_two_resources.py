@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.dns import DnsOptions, plan_dns
-from ekstwin.engines.dns.checks.name_owned_by_another_owner import platform_owner
-from ekstwin.engines.dns.config import the_external_dns
+from ekstwin.engines.dns import plan_dns
+from ekstwin.engines.dns.config import platform_dns
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef
@@ -51,13 +50,7 @@ class NameClaimedByTwoResources(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        config = the_external_dns(platform)
-        if config is not None:
-            options = config.options()
-        else:
-            owner = platform_owner(list(platform.aws.hosted_zones)) or "default"
-            options = DnsOptions(owner_id=owner)
-        plan = plan_dns(platform, options)
+        plan = plan_dns(platform, platform_dns(platform).options)
         for conflict in plan.conflicts:
             if not any(word in conflict.reason for word in _REAL):
                 continue

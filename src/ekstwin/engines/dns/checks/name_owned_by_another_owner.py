@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.dns import NameMapper, annotation_prefix_for, parse_labels, suitable_zones
-from ekstwin.engines.dns.config import the_external_dns
+from ekstwin.engines.dns import NameMapper, annotation_prefix_for, suitable_zones
+from ekstwin.engines.dns.config import platform_dns
 from ekstwin.engines.dns.plan import MANAGED_TYPES, current_records
 from ekstwin.engines.dns.sources import claimed_hostnames
 from ekstwin.findings import Confidence, Finding, Severity
-from ekstwin.model.aws import HostedZone
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef
-
-
-def platform_owner(zones: list[HostedZone]) -> str | None:
-    """The owner id of most ExternalDNS TXT records in the zones (the platform's own)."""
-    owners = Counter(
-        labels["owner"]
-        for z in zones
-        for r in z.records
-        if r.type == "TXT" and r.values
-        for labels in [parse_labels(r.values[0])]
-        if labels and labels.get("owner")
-    )
-    ranked = owners.most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
-        return None
-    return ranked[0][0]
 
 
 class NameOwnedByAnotherOwner(Check):
@@ -73,15 +55,10 @@ class NameOwnedByAnotherOwner(Check):
         zones = list(platform.aws.hosted_zones)
         if not zones:
             return
-        config = the_external_dns(platform)
-        if config is not None:
-            owner: str | None = config.owner_id
-            mapper = NameMapper(config.txt_prefix, config.txt_suffix)
-            whence = f"--txt-owner-id of {config.workload}"
-        else:
-            owner = platform_owner(zones)
-            mapper = NameMapper()
-            whence = "most TXT records"
+        found = platform_dns(platform)
+        owner = found.options.owner_id if found.owner_known else None
+        whence = found.whence
+        mapper = NameMapper(found.options.txt_prefix, found.options.txt_suffix)
         current = current_records(zones, mapper, owner or "")
         by_name: dict[str, list[str]] = {}
         for rec in current.records:
