@@ -378,3 +378,22 @@ def test_an_empty_username_prefix_is_the_default_prefix() -> None:
     """kube-apiserver treats an empty --oidc-username-prefix as not given."""
     ident = authenticate_oidc(CLUSTER, config(username_prefix=""), token())
     assert ident.username == f"{ISSUER}#{USER.id}"
+
+
+def test_the_client_view_reads_oidc_mappers_as_the_id_token_does() -> None:
+    """access user's "receives" and the ID token share one reading of each mapper
+    (whatever token the mapper targets)."""
+    from ekstwin.engines.access.sso import client_grants
+
+    r = realm(
+        groups_mapper(in_id_token="false"),
+        mapper("oidc-hardcoded-claim-mapper", **{"claim.name": "env", "claim.value": "prod"}),
+        mapper("oidc-usermodel-property-mapper",
+               **{"claim.name": "verified", "user.attribute": "emailVerified"}),
+    )  # fmt: skip
+    (grant,) = client_grants(r, USER)
+    assert dict(grant.attributes) == {
+        "groups": ("/platform-admins", "/developers/payments"),
+        "env": ("prod",),
+        "verified": ("true",),
+    }

@@ -33,15 +33,23 @@ Keycloak before 17) and the step says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ekstwin.engines.access.eks import KubeIdentity
 from ekstwin.engines.access.rbac import AUTHENTICATED
 from ekstwin.model.aws import EksCluster, OidcIdentityProviderConfig
-from ekstwin.model.keycloak import OPENID_CONNECT, Client, Realm, User
+from ekstwin.model.keycloak import OPENID_CONNECT, Client, ProtocolMapper, Realm, RoleRef, User
 
-__all__ = ["OIDC_VIA", "IdToken", "authenticate_oidc", "id_token", "issuer_matches", "oidc_clients"]
+__all__ = [
+    "OIDC_VIA",
+    "IdToken",
+    "authenticate_oidc",
+    "id_token",
+    "issuer_matches",
+    "mapper_claim",
+    "oidc_clients",
+]
 
 #: ``KubeIdentity.via`` of an OIDC sign-in.
 OIDC_VIA = "oidc-identity-provider"
@@ -113,12 +121,16 @@ def id_token(realm: Realm, user: User, client: Client) -> IdToken:
                 }[claim]
                 if standard is not None:
                     claims[claim] = standard
-    roles = None
+    roles: list[frozenset[RoleRef]] = []
+
+    def in_scope() -> frozenset[RoleRef]:
+        if not roles:
+            roles.append(realm.roles_in_scope(user, client))
+        return roles[0]
+
     for origin, mapper in realm.protocol_mappers_for(client):
         cfg = mapper.config
-        kind = mapper.protocol_mapper
-        claim = cfg.get("claim.name", "")
-        if kind == "oidc-audience-mapper":
+        if mapper.protocol_mapper == "oidc-audience-mapper":
             if cfg.get("id.token.claim", "false").lower() != "true":
                 continue
             audiences = claims["aud"]
@@ -127,39 +139,10 @@ def id_token(realm: Realm, user: User, client: Client) -> IdToken:
                 if cfg.get(key):
                     audiences.append(cfg[key])
             continue
-        value: object = None
-        if kind == "oidc-group-membership-mapper":
-            full = cfg.get("full.path", "false").lower() == "true"
-            value = [p if full else p.rsplit("/", 1)[-1] for p in user.groups]
-        elif kind == "oidc-usermodel-property-mapper":
-            value = _property(user, cfg.get("user.attribute", ""))
-        elif kind == "oidc-usermodel-attribute-mapper":
-            multi = cfg.get("multivalued", "false").lower() == "true"
-            value = _user_attribute(user, cfg.get("user.attribute", ""), multi)
-        elif kind == "oidc-hardcoded-claim-mapper":
-            value = cfg.get("claim.value")
-        elif kind == "oidc-full-name-mapper":
-            claim = "name"
-            value = " ".join(x for x in (user.first_name, user.last_name) if x) or None
-        elif kind in ("oidc-usermodel-realm-role-mapper", "oidc-usermodel-client-role-mapper"):
-            if roles is None:
-                roles = realm.roles_in_scope(user, client)
-            wanted_client = cfg.get("usermodel.clientRoleMapping.clientId")
-            value = sorted(
-                r.name
-                for r in roles
-                if (r.client is None) == (kind == "oidc-usermodel-realm-role-mapper")
-                and (wanted_client is None or r.client == wanted_client)
-            )
-            claim = claim or (
-                "realm_access.roles"
-                if kind == "oidc-usermodel-realm-role-mapper"
-                else "resource_access.${client_id}.roles"
-            )
-        else:
+        got = mapper_claim(mapper, user, in_scope)
+        if got is None:
             continue
-        if not claim or value is None:
-            continue
+        claim, value = got
         if cfg.get("id.token.claim", "false").lower() != "true":
             left_out.append(
                 f"{claim} (mapper {mapper.name!r}, {origin}): not added to the ID token "
@@ -170,6 +153,48 @@ def id_token(realm: Realm, user: User, client: Client) -> IdToken:
             nested.append(claim)
         claims[claim.replace("\\.", ".")] = value
     return IdToken(realm.name, client.client_id, claims, tuple(nested), tuple(left_out))
+
+
+def mapper_claim(
+    mapper: ProtocolMapper, user: User, roles: Callable[[], frozenset[RoleRef]]
+) -> tuple[str, object] | None:
+    """(claim name, value) an OIDC protocol mapper puts in a token for ``user``, or
+    None (a mapper type not modelled, or nothing to put). ``roles`` gives the user's
+    roles in the client's scope, asked only by the role mappers. Where the claim
+    goes (ID token, access token) is the caller's business."""
+    cfg = mapper.config
+    kind = mapper.protocol_mapper
+    claim = cfg.get("claim.name", "")
+    value: object = None
+    if kind == "oidc-group-membership-mapper":
+        # GroupMembershipMapper.useFullPath: "true".equals(full.path); absent is false
+        full = cfg.get("full.path", "false").lower() == "true"
+        value = [p if full else p.rsplit("/", 1)[-1] for p in user.groups]
+    elif kind == "oidc-usermodel-property-mapper":
+        value = _property(user, cfg.get("user.attribute", ""))
+    elif kind == "oidc-usermodel-attribute-mapper":
+        multi = cfg.get("multivalued", "false").lower() == "true"
+        value = _user_attribute(user, cfg.get("user.attribute", ""), multi)
+    elif kind == "oidc-hardcoded-claim-mapper":
+        value = cfg.get("claim.value")
+    elif kind == "oidc-full-name-mapper":
+        claim = "name"
+        value = " ".join(x for x in (user.first_name, user.last_name) if x) or None
+    elif kind in ("oidc-usermodel-realm-role-mapper", "oidc-usermodel-client-role-mapper"):
+        realm_roles = kind == "oidc-usermodel-realm-role-mapper"
+        wanted_client = cfg.get("usermodel.clientRoleMapping.clientId")
+        value = sorted(
+            r.name
+            for r in roles()
+            if (r.client is None) == realm_roles
+            and (wanted_client is None or r.client == wanted_client)
+        )
+        claim = claim or (
+            "realm_access.roles" if realm_roles else "resource_access.${client_id}.roles"
+        )
+    if not claim or value is None:
+        return None
+    return claim, value
 
 
 def issuer_matches(issuer_url: str, realm: Realm) -> bool:

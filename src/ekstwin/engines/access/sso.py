@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ekstwin.engines.access.oidc import mapper_claim
 from ekstwin.engines.iam import Evaluator, Principal, PrincipalType, Request
 from ekstwin.engines.iam.roles import RoleCatalog
 from ekstwin.model.aws import Arn, AwsState
-from ekstwin.model.keycloak import SAML, Client, Realm, User
+from ekstwin.model.keycloak import OPENID_CONNECT, SAML, Client, Realm, RoleRef, User
 
 __all__ = [
     "AWS_ROLE_ATTRIBUTE",
@@ -88,7 +89,12 @@ def client_grants(realm: Realm, user: User) -> tuple[ClientGrant, ...]:
     out: list[ClientGrant] = []
     for client in realm.reachable_clients(user):
         attrs: dict[str, list[str]] = {}
-        in_scope = sorted(realm.roles_in_scope(user, client), key=str)
+        in_scope_set = realm.roles_in_scope(user, client)
+        in_scope = sorted(in_scope_set, key=str)
+
+        def scope_roles(roles: frozenset[RoleRef] = in_scope_set) -> frozenset[RoleRef]:
+            return roles
+
         role_src: list[tuple[str, tuple[str, ...]]] = []
         for _origin, mapper in realm.protocol_mappers_for(client):
             cfg = mapper.config
@@ -98,7 +104,7 @@ def client_grants(realm: Realm, user: User) -> tuple[ClientGrant, ...]:
                 for ref in in_scope:
                     attrs.setdefault(name, []).append(ref.name)
                     role_src.append((ref.name, tuple(sources.get(str(ref), ["composite role"]))))
-            elif kind in ("saml-group-membership-mapper", "oidc-group-membership-mapper"):
+            elif kind == "saml-group-membership-mapper":
                 full = cfg.get("full.path", "false").lower() == "true"
                 for path in user.groups:
                     norm = path if path.startswith("/") else "/" + path
@@ -110,17 +116,12 @@ def client_grants(realm: Realm, user: User) -> tuple[ClientGrant, ...]:
                     attrs.setdefault(name, []).append(value)
             elif kind == "saml-hardcode-attribute-mapper":
                 attrs.setdefault(name, []).append(cfg.get("attribute.value", ""))
-            elif kind in ("oidc-usermodel-realm-role-mapper",):
-                for ref in in_scope:
-                    if ref.client is None:
-                        attrs.setdefault(cfg.get("claim.name", "realm_access.roles"), []).append(
-                            ref.name
-                        )
-            elif kind == "oidc-usermodel-client-role-mapper":
-                wanted = cfg.get("usermodel.clientRoleMapping.clientId")
-                for ref in in_scope:
-                    if ref.client is not None and (wanted is None or ref.client == wanted):
-                        attrs.setdefault(name, []).append(ref.name)
+            elif mapper.protocol == OPENID_CONNECT:
+                got = mapper_claim(mapper, user, scope_roles)
+                if got is not None:
+                    claim, claimed = got
+                    values = claimed if isinstance(claimed, list) else [claimed]
+                    attrs.setdefault(claim, []).extend(_claim_text(v) for v in values)
         out.append(
             ClientGrant(
                 client.client_id,
@@ -131,6 +132,12 @@ def client_grants(realm: Realm, user: User) -> tuple[ClientGrant, ...]:
             )
         )
     return tuple(out)
+
+
+def _claim_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def is_aws_saml_client(client: Client) -> bool:
