@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ekstwin.engines.mesh import DataPlane, Injection, decide_injection
-from tests.engines.mesh.conftest import Builder
+from tests.engines.conftest import Builder
 
 
 def _platform(

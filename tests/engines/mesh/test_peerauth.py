@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ekstwin.engines.mesh import MtlsDecision, MtlsMode, effective_mtls
 from ekstwin.engines.mesh.peerauth import Scope
-from tests.engines.mesh.conftest import Builder
+from tests.engines.conftest import Builder
 
 POD = """
 apiVersion: v1

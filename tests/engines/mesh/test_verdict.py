@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ekstwin.engines.mesh import MeshReason, MeshStatus, MeshVerdict, mesh_verdict
 from ekstwin.engines.mesh.authz import path_match, string_match
-from tests.engines.mesh.conftest import Builder
+from tests.engines.conftest import Builder
 
 BASE = """
 apiVersion: v1

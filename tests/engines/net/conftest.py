@@ -1,33 +1,13 @@
-"""Helpers for the net engine tests: build platforms from YAML text."""
+"""Helpers for the net engine tests (``build`` comes from tests/engines/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from ekstwin.engines.net import NetModel
-from ekstwin.loaders import load
-from ekstwin.model.platform import Platform
-
-Builder = Callable[[str], Platform]
-
-
-@pytest.fixture
-def build(tmp_path: Path) -> Builder:
-    counter = iter(range(1_000_000))
-
-    def make(text: str) -> Platform:
-        d = tmp_path / f"p{next(counter)}"
-        d.mkdir()
-        (d / "objects.yaml").write_text(text, encoding="utf-8")
-        result = load([str(d)])
-        errors = [str(x) for x in result.diagnostics if x.level.value == "error"]
-        assert not errors, errors
-        return result.platform
-
-    return make
+from tests.engines.conftest import Builder
 
 
 @pytest.fixture

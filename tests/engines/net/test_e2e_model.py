@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ekstwin.engines.net import Granularity, NetModel, can, matrix
-from tests.engines.net.conftest import Builder
+from tests.engines.conftest import Builder
 from tests.engines.net.e2e_model import ALL, cluster_yaml, expected_table, render
 
 CASES_FILE = Path(__file__).parents[2] / "fixtures" / "net" / "e2e" / "cases.yaml"

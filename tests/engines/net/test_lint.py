@@ -24,7 +24,7 @@ from ekstwin.findings import DiagnosticLevel
 from ekstwin.loaders import load
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import parse_calico_selector
-from tests.engines.net.conftest import Builder
+from tests.engines.conftest import Builder
 
 DEMO = str(Path(__file__).resolve().parents[3] / "examples" / "demo-platform")
 

@@ -1,4 +1,4 @@
-"""Helpers for the mesh engine tests: build platforms from YAML text."""
+"""Helpers for the engine tests: build platforms from YAML text."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ Builder = Callable[[str], Platform]
 
 @pytest.fixture
 def build(tmp_path: Path) -> Builder:
+    """Load YAML text as a platform; an input error fails the test."""
     counter = iter(range(1_000_000))
 
     def make(text: str) -> Platform:
