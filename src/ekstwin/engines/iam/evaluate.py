@@ -474,7 +474,9 @@ class Evaluator:
 
 
 #: Services whose resources RCPs govern (AWS Organizations, "List of AWS services
-#: that support RCPs"): the first five, then those added in 2025.
+#: that support RCPs"): the five of the launch (December 2024), then ECR and
+#: OpenSearch Serverless (June 2025), Cognito user pools and CloudWatch Logs
+#: (January 2026), DynamoDB (February 2026).
 RCP_SERVICES = frozenset(
     {"s3", "sts", "kms", "sqs", "secretsmanager",
      "cognito-idp", "logs", "dynamodb", "ecr", "aoss"}
