@@ -20,7 +20,7 @@ from ekstwin.cli.common import Exit
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
 
 #: Command-group modules under ekstwin.cli, in the order of ``--help``.
-COMMAND_MODULES = ("analyze", "net", "mesh", "lab", "ipam", "iam", "access", "ingress",
+COMMAND_MODULES = ("analyze", "diff", "net", "mesh", "lab", "ipam", "iam", "access", "ingress",
                    "dns", "cluster", "storage", "collect", "report", "serve")  # fmt: skip
 
 

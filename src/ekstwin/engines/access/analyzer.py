@@ -288,6 +288,17 @@ _RBAC_GROUP = {
 }
 
 
+def ability_request(ability: str, namespace: str | None) -> ResourceRequest:
+    """The request that stands for one of :data:`ABILITIES` in a namespace (None:
+    cluster-wide); ``cluster-admin`` is every verb on every resource."""
+    if ability == "cluster-admin":
+        return ResourceRequest("*", "*", "", "*", namespace)
+    for name, verb, resource, sub in ABILITIES:
+        if name == ability:
+            return ResourceRequest(verb, resource, sub, _RBAC_GROUP.get(resource, ""), namespace)
+    raise KeyError(ability)
+
+
 @dataclass(frozen=True, slots=True)
 class PersonAwsGrant:
     """A person who can perform an AWS action, and the chain that gets them there."""
@@ -513,11 +524,9 @@ class AccessAnalyzer:
     ) -> tuple[Capability, ...]:
         out: list[Capability] = []
         scopes: list[str | None] = [None, *sorted({n.name for n in self.platform.namespaces})]
-        for ability, verb, resource, sub in ABILITIES:
+        for ability, *_ in ABILITIES:
             for ns in scopes:
-                base = ResourceRequest(verb, resource, sub, _RBAC_GROUP.get(resource, ""), ns)
-                if ability == "cluster-admin":
-                    base = ResourceRequest("*", "*", "", "*", ns)
+                base = ability_request(ability, ns)
                 reasons: list[Reason] = []
                 for r in self.session_requests(base):
                     for reason in self.reasons(user, groups, policies, r):
