@@ -21,11 +21,14 @@ from ekstwin.errors import ConfigError, EkstwinError, LoadError
 
 #: Command-group modules under ekstwin.cli, in the order of ``--help``.
 COMMAND_MODULES = ("analyze", "diff", "net", "mesh", "lab", "ipam", "iam", "access", "ingress",
-                   "dns", "cluster", "storage", "collect", "report", "serve")  # fmt: skip
+                   "dns", "cluster", "storage", "collect", "report", "serve", "record")  # fmt: skip
 
 
-#: Commands that live in the ``analyze`` module rather than one of their own.
-ANALYZE_COMMANDS = frozenset({"analyze", "checks", "snapshot", "baseline", "version"})
+#: Commands that live in another command's module rather than one of their own.
+SHARED_MODULE = {
+    **dict.fromkeys(("analyze", "checks", "snapshot", "baseline", "version"), "analyze"),
+    "history": "record",
+}
 
 
 def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
@@ -34,8 +37,8 @@ def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
     command = next((a for a in argv or () if not a.startswith("-")), None)
     if command in COMMAND_MODULES:
         return (command,)
-    if command in ANALYZE_COMMANDS:
-        return ("analyze",)
+    if command in SHARED_MODULE:
+        return (SHARED_MODULE[command],)
     return COMMAND_MODULES
 
 

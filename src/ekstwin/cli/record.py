@@ -1,0 +1,171 @@
+"""``ekstwin record`` and ``ekstwin history``: the platform's states over time."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.errors import ConfigError
+from ekstwin.model.source import ObjectRef, Source
+
+if TYPE_CHECKING:
+    from ekstwin.engines.review import PlatformDiff
+    from ekstwin.findings import Finding
+    from ekstwin.model.platform import Platform
+    from ekstwin.store import State, StateStore, StoredFinding
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    r = sub.add_parser(
+        "record",
+        help="store the platform's current state (snapshot, findings) in a state database",
+        description="Load and analyse the platform and store the state: the snapshot, its "
+        "digest, the findings and the summary, with a timestamp and a label. "
+        "`ekstwin history` lists what changed between consecutive states.",
+    )
+    add_platform_argument(r)
+    r.add_argument("--db", required=True, metavar="FILE", help="SQLite file (created if absent)")
+    r.add_argument("--label", default="", help="a label for this state, e.g. a commit or a date")
+    r.add_argument("--quiet", "-q", action="store_true")
+    r.set_defaults(handler=run_record)
+
+    h = sub.add_parser(
+        "history",
+        help="what changed between consecutive recorded states",
+        description="List the recorded states and, between consecutive states whose "
+        "platforms differ, the changes `ekstwin diff` reports.",
+    )
+    h.add_argument("--db", required=True, metavar="FILE", help="SQLite file of ekstwin record")
+    h.add_argument(
+        "--since", metavar="WHEN", help="states recorded at or after this ISO date or time (UTC)"
+    )
+    h.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    h.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    h.add_argument("--quiet", "-q", action="store_true")
+    h.set_defaults(handler=run_history)
+
+
+def _open(path: str, *, create: bool) -> StateStore:
+    from pathlib import Path
+
+    from ekstwin.store import StateStore, StoreError
+
+    if not create and not Path(path).is_file():
+        raise ConfigError(f"--db {path}: no such file - record a state first (ekstwin record)")
+    try:
+        return StateStore(path)
+    except StoreError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def run_record(args: argparse.Namespace) -> int:
+    from ekstwin import __version__
+    from ekstwin.analysis import analyze
+    from ekstwin.loaders.inputs import snapshot_to_json
+    from ekstwin.store import StoredFinding
+
+    result = load_platform(args)
+    report = analyze(result)
+    findings = [
+        StoredFinding(
+            f.fingerprint, f.check_id, f.title, f.severity.value, str(f.subject), f.message
+        )
+        for f in report.findings
+    ]
+    summary = report.summary.to_json()
+    with _open(args.db, create=True) as store:
+        state = store.add(
+            snapshot_to_json(result.raw, __version__),
+            findings=findings,
+            summary=summary,
+            label=args.label,
+            tool_version=__version__,
+        )
+        before = store.previous(state)
+    same = before is not None and before.digest == state.digest
+    if not args.quiet:
+        print(
+            f"recorded state {state.id} at {state.recorded_at} ({len(findings)} findings, "
+            f"digest {state.digest[:12]})"
+            + (f"; the platform is unchanged since state {before.id}" if same and before else ""),
+            file=sys.stderr,
+        )
+    return Exit.INPUT if result.input_errors else Exit.OK
+
+
+def _finding(stored: StoredFinding) -> Finding:
+    """A stored finding as the diff engine compares them (by fingerprint)."""
+    from ekstwin.findings import Confidence, Finding, Severity
+
+    kind, _, rest = stored.object.partition("/")
+    namespace, _, name = rest.rpartition("/")
+    return Finding(
+        stored.check_id,
+        stored.title,
+        Severity(stored.severity),
+        Confidence.HIGH,
+        ObjectRef(kind, name, namespace or None),
+        stored.message,
+        None,
+        fingerprint=stored.fingerprint,
+    )
+
+
+def _compare(store: StateStore, old: State, new: State) -> PlatformDiff:
+    from ekstwin.engines.review import diff_platforms
+    from ekstwin.loaders import load_raw
+    from ekstwin.loaders.inputs import snapshot_from_json
+
+    def platform(state: State) -> Platform:
+        where = Source(f"{store.path}#state-{state.id}")
+        return load_raw(snapshot_from_json(store.snapshot(state), where)).platform
+
+    return diff_platforms(
+        platform(old),
+        platform(new),
+        base_findings=[_finding(f) for f in old.findings],
+        head_findings=[_finding(f) for f in new.findings],
+    )
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from ekstwin.reporters.diff import diff_table
+
+    with _open(args.db, create=False) as store:
+        states = list(store.states(args.since))
+        steps: list[tuple[State, State, PlatformDiff | None]] = []
+        for old, new in itertools.pairwise(states):
+            diff = None if old.digest == new.digest else _compare(store, old, new)
+            steps.append((old, new, diff))
+    if args.format == "json":
+        doc = {
+            "states": [s.to_json() for s in states],
+            "changes": [
+                {"from": a.id, "to": b.id, "diff": None if d is None else d.to_json()}
+                for a, b, d in steps
+            ],
+        }
+        write_output(json.dumps(doc, indent=1), args.output)
+        return Exit.OK
+    lines: list[str] = []
+    if not states:
+        lines.append("no state recorded" + (f" since {args.since}" if args.since else ""))
+    for i, state in enumerate(states):
+        label = f" {state.label}" if state.label else ""
+        lines.append(
+            f"state {state.id} at {state.recorded_at}{label}: {len(state.findings)} findings "
+            f"(digest {state.digest[:12]}, ekstwin {state.tool_version or '?'})"
+        )
+        if i == 0:
+            continue
+        diff = steps[i - 1][2]
+        if diff is None:
+            lines.append("  no change")
+        else:
+            lines.extend("  " + line for line in diff_table(diff).rstrip("\n").split("\n"))
+    write_output("\n".join(lines), args.output)
+    return Exit.OK
