@@ -13,7 +13,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 ekstwin
 COPY --from=build /wheels /wheels
-RUN python -m pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# the collect extra (boto3, kubernetes) lets the image collect a live platform
+RUN python -m pip install --no-cache-dir --find-links /wheels "$(ls /wheels/ekstwin-*.whl)[collect]" \
+    && rm -rf /wheels
 USER 10001
 WORKDIR /work
 ENTRYPOINT ["ekstwin"]

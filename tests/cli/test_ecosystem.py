@@ -177,3 +177,29 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     report = ekstwin("report", "demo", "-o", "report.html", "-q")
     assert report.returncode == 0, report.stderr
     assert "<script" in (work / "report.html").read_text(encoding="utf-8")
+
+
+def test_drift_cronjob_is_a_valid_platform_running_real_commands() -> None:
+    """The documented CronJob loads without input errors, binds the shipped read-only
+    ClusterRole, and each ekstwin command it runs parses with ekstwin's own parser."""
+    import shlex
+
+    from ekstwin.cli.main import build_parser
+    from ekstwin.loaders import load
+
+    cronjob = REPO / "docs" / "drift-cronjob.yaml"
+    result = load([str(cronjob)])
+    assert not result.input_errors, result.diagnostics
+    docs = list(yaml.safe_load_all(cronjob.read_text(encoding="utf-8")))
+    role = yaml.safe_load((REPO / "docs" / "collect-clusterrole.yaml").read_text(encoding="utf-8"))
+    (binding,) = [d for d in docs if d["kind"] == "ClusterRoleBinding"]
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    (job,) = [d for d in docs if d["kind"] == "CronJob"]
+    script = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"][0]
+    commands = [
+        shlex.split(line.split("||")[0]) for line in script.splitlines() if "ekstwin" in line
+    ]
+    assert [c[1] for c in commands] == ["collect", "collect", "record", "analyze"]
+    for argv in commands:
+        args = build_parser(argv[1:]).parse_args(argv[1:])
+        assert callable(args.handler)

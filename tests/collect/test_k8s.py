@@ -301,3 +301,31 @@ def test_a_recorded_kubectl_get_list_file_loads() -> None:
     assert [p.meta.name for p in kube.calico_policies] == ["allow-dns"]
     assert [p.meta.name for p in kube.authorization_policies] == ["web"]
     assert [(s.meta.name, s.keys) for s in kube.secrets] == [("web-db", ("password",))]
+
+
+def test_collect_k8s_uses_the_pods_service_account_without_a_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a CronJob there is no kubeconfig: the client is configured from the pod's
+    service account, as kubectl does in a pod; with a kubeconfig it is never used."""
+    import kubernetes.config
+
+    from ekstwin.collect.k8s import K8sCollectOptions, _api_client
+
+    calls: list[object] = []
+
+    def fake_incluster(client_configuration: Any = None, **_: Any) -> None:
+        calls.append(client_configuration)
+        client_configuration.host = "https://10.100.0.1:443"
+
+    monkeypatch.setattr(kubernetes.config, "load_incluster_config", fake_incluster)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.100.0.1")
+    client = _api_client(K8sCollectOptions())
+    assert client.configuration.host == "https://10.100.0.1:443"
+    assert len(calls) == 1
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    with pytest.raises(Exception, match="kubeconfig"):
+        _api_client(K8sCollectOptions())
+    assert len(calls) == 1

@@ -6,6 +6,7 @@ from ekstwin.reporters import ReportFormat, reporter_for
 from ekstwin.reporters.interface import sorted_findings
 from ekstwin.reporters.json_report import JsonReporter
 from ekstwin.reporters.junit import JunitReporter
+from ekstwin.reporters.prometheus import PrometheusReporter
 from ekstwin.reporters.sarif import SarifReporter
 from ekstwin.reporters.table import TableReporter
 
@@ -26,6 +27,7 @@ def test_reporter_for_maps_every_format() -> None:
         ReportFormat.JSON: JsonReporter,
         ReportFormat.SARIF: SarifReporter,
         ReportFormat.JUNIT: JunitReporter,
+        ReportFormat.PROMETHEUS: PrometheusReporter,
     }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,18 @@ def kubectl_command() -> str:
     return f"kubectl get {','.join(names)} -A -o yaml > cluster.yaml"
 
 
+def _in_cluster(options: K8sCollectOptions) -> bool:
+    """Inside a pod (a CronJob) with no kubeconfig at all: the pod's service account
+    (its token and CA, and KUBERNETES_SERVICE_HOST), as kubectl does."""
+    return (
+        options.kubeconfig is None
+        and options.context is None
+        and bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+        and not os.environ.get("KUBECONFIG")
+        and not Path("~/.kube/config").expanduser().is_file()
+    )
+
+
 def _api_client(options: K8sCollectOptions) -> Any:
     try:
         config = importlib.import_module("kubernetes.config")
@@ -137,6 +150,14 @@ def _api_client(options: K8sCollectOptions) -> Any:
             "'pip install kubernetes'"
         ) from exc
     errors = importlib.import_module("kubernetes.config.config_exception")
+    if _in_cluster(options):
+        client = importlib.import_module("kubernetes.client")
+        configuration = client.Configuration()
+        try:
+            config.load_incluster_config(client_configuration=configuration)
+        except (errors.ConfigException, OSError) as exc:
+            raise ConfigError(f"cannot use the pod's service account: {exc}") from exc
+        return client.ApiClient(configuration)
     try:
         return config.new_client_from_config(
             config_file=options.kubeconfig, context=options.context, persist_config=False

@@ -36,6 +36,7 @@ class ReportFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
+    PROMETHEUS = "prometheus"
 
 
 class Reporter(ABC):
@@ -65,6 +66,10 @@ def reporter_for(fmt: ReportFormat, *, color: bool = False) -> Reporter:
             from ekstwin.reporters.junit import JunitReporter
 
             return JunitReporter()
+        case ReportFormat.PROMETHEUS:
+            from ekstwin.reporters.prometheus import PrometheusReporter
+
+            return PrometheusReporter()
         case _:
             assert_never(fmt)
 
