@@ -14,8 +14,7 @@ from ekstwin.model.platform import Platform
 _Abilities = dict[tuple[str, str], dict[tuple[str, str], tuple[str, ...]]]
 
 
-def _abilities(platform: Platform, scopes: list[str | None]) -> _Abilities:
-    analyzer = AccessAnalyzer(platform)
+def _abilities(analyzer: AccessAnalyzer, scopes: list[str | None]) -> _Abilities:
     out: _Abilities = {}
     for ability, *_ in ABILITIES:
         cluster_wide: set[tuple[str, str]] = set()
@@ -32,6 +31,22 @@ def _abilities(platform: Platform, scopes: list[str | None]) -> _Abilities:
     return out
 
 
+def _namespaced_grants(analyzer: AccessAnalyzer) -> set[str] | None:
+    """The namespaces where something grants inside the namespace only: RoleBindings
+    and EKS access policies scoped to namespaces (None: a scope with a wildcard,
+    which may name any namespace). Elsewhere only cluster-wide grants apply, and
+    those are compared once, at cluster scope."""
+    names = {b.namespace for b in analyzer.rbac.bindings if b.namespace is not None}
+    for cluster in analyzer.platform.aws.clusters:
+        for entry in cluster.access_entries:
+            for assoc in entry.access_policies:
+                for ns in assoc.access_scope.namespaces:
+                    if "*" in ns:
+                        return None
+                    names.add(ns)
+    return names
+
+
 def kubernetes_access_changes(
     base: Platform, head: Platform, protected: Callable[[str], bool]
 ) -> list[Change]:
@@ -39,10 +54,17 @@ def kubernetes_access_changes(
     groups) that gain or lose one of the sensitive abilities of ``access user``
     (cluster-admin, read/list secrets, create pods, exec, impersonation, token
     creation, bind/escalate, create RoleBindings), cluster-wide or per namespace,
-    with the chain of bindings after the change (gained) or before it (lost)."""
-    names = sorted({n.name for n in base.namespaces} | {n.name for n in head.namespaces})
+    with the chain of bindings after the change (gained) or before it (lost).
+
+    Namespaces are asked about only where a namespaced grant exists on either
+    side; in the others a subject holds exactly its cluster-wide abilities."""
+    a, b = AccessAnalyzer(base), AccessAnalyzer(head)
+    every = sorted({n.name for n in base.namespaces} | {n.name for n in head.namespaces})
+    found_a, found_b = _namespaced_grants(a), _namespaced_grants(b)
+    wanted = None if found_a is None or found_b is None else found_a | found_b
+    names = every if wanted is None else sorted(wanted)
     scopes: list[str | None] = [None, *names]
-    old, new = _abilities(base, scopes), _abilities(head, scopes)
+    old, new = _abilities(a, scopes), _abilities(b, scopes)
     out: list[Change] = []
     for ability, *_ in ABILITIES:
         for ns in scopes:
