@@ -19,6 +19,8 @@ AREA_TITLES = {
     Area.AWS_ACCESS: "AWS access (roles of workloads)",
     Area.ALB: "ALB rules (AWS Load Balancer Controller)",
     Area.DNS: "Route 53 records (ExternalDNS)",
+    Area.CAPACITY: "IP capacity (VPC CNI, subnets)",
+    Area.STORAGE: "Storage (volumes across zones)",
     Area.FINDINGS: "Findings",
 }
 

@@ -159,3 +159,52 @@ def test_json_shape(sides: tuple[object, object], tmp_path: Path) -> None:
         "kubernetes-access": {"gained": 6},
         "alb": {"added": 1, "removed": 1},
     }
+
+
+DEMO = Path(__file__).parents[3] / "examples" / "demo-platform"
+
+
+def test_capacity_and_storage_changes_on_the_demo(tmp_path: Path) -> None:
+    """Raising a node group's maximum size narrows its subnet at that size; running
+    kafka on one replica puts every volume in one zone."""
+    import json
+    import shutil
+
+    head = tmp_path / "head"
+    shutil.copytree(DEMO, head)
+    aws_path = head / "aws.json"
+    aws = json.loads(aws_path.read_text(encoding="utf-8"))
+    (batch,) = [
+        g
+        for account in aws["accounts"]
+        for cluster in account.get("eks", {}).get("clusters", [])
+        for g in cluster["node_groups"]
+        if g["name"] == "batch"
+    ]
+    batch["scaling"]["max"] *= 2
+    aws_path.write_text(json.dumps(aws), encoding="utf-8")
+    kafka = head / "k8s" / "databases" / "redis-kafka.yaml"
+    text = kafka.read_text(encoding="utf-8")
+    name_at = text.index("kind: StatefulSet\n    metadata:\n      name: kafka")
+    replicas_at = text.index("replicas: 3", name_at)
+    kafka.write_text(text[:replicas_at] + "replicas: 1" + text[replicas_at + 11 :], "utf-8")
+
+    diff = diff_platforms(load([str(DEMO)]).platform, load([str(head)]).platform)
+    rows = [
+        (c.area.value, c.kind.value, c.summary)
+        for c in diff.changes
+        if c.area in (Area.CAPACITY, Area.STORAGE)
+    ]
+    assert rows == [
+        (
+            "capacity",
+            "narrowed",
+            "subnet subnet-04ac22710202d47d8 (198.18.64.0/24, eu-west-1a) at the node groups' "
+            "maximum size: 191 -> 131 free of 251",
+        ),
+        (
+            "storage",
+            "narrowed",
+            "StatefulSet databases/kafka: volumes in eu-west-1a, eu-west-1b -> eu-west-1a",
+        ),
+    ]

@@ -11,6 +11,9 @@ and returns a :class:`PlatformDiff`:
 * alb: ALB rules added, removed, moved, re-prioritised, re-targeted; group build
   errors introduced or repaired;
 * dns: Route 53 records ExternalDNS would create, delete or change;
+* capacity: subnets whose free pod addresses move by 5% or more, or run out;
+* storage: StatefulSets whose volumes span fewer zones, or that a zone's loss
+  newly leaves without quorum;
 * findings: new and fixed findings, by fingerprint.
 
 The findings come from the caller (each side's ``analyze``), so this engine
@@ -23,6 +26,7 @@ from collections.abc import Callable, Sequence
 
 from ekstwin.engines.net.engine import NetModel
 from ekstwin.engines.review.access import aws_access_changes, kubernetes_access_changes
+from ekstwin.engines.review.capacity import capacity_changes, storage_changes
 from ekstwin.engines.review.model import WIDENING, Area, Change, ChangeKind, PlatformDiff
 from ekstwin.engines.review.reachability import reachability_changes
 from ekstwin.engines.review.traffic import alb_changes, dns_changes
@@ -79,6 +83,8 @@ def diff_platforms(
     changes += aws_access_changes(base, head, is_protected)
     changes += alb_changes(base, head)
     changes += dns_changes(base, head)
+    changes += capacity_changes(base, head)
+    changes += storage_changes(base, head)
     old = {f.fingerprint: f for f in base_findings}
     new = {f.fingerprint: f for f in head_findings}
     new_findings = tuple(f for fp, f in new.items() if fp not in old)
@@ -88,7 +94,6 @@ def diff_platforms(
     for f in fixed:
         changes.append(_finding_change(f, ChangeKind.FIXED))
     notes = (
-        "capacity (subnet exhaustion) and storage (AZ spread) are not compared yet",
         "reachability covers network policy (Kubernetes, Calico) between workloads; "
         "the mesh and the AWS network layer are not compared yet",
     )

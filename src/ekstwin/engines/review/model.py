@@ -16,6 +16,8 @@ class Area(StrEnum):
     AWS_ACCESS = "aws-access"
     ALB = "alb"
     DNS = "dns"
+    CAPACITY = "capacity"
+    STORAGE = "storage"
     FINDINGS = "findings"
 
 
