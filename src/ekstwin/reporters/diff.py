@@ -15,6 +15,7 @@ from ekstwin.reporters._text import printable
 #: What each area is called in a report.
 AREA_TITLES = {
     Area.REACHABILITY: "Reachability (network policy, between workloads)",
+    Area.MESH: "Service mesh (Istio refusals between workloads)",
     Area.KUBERNETES_ACCESS: "Kubernetes access (sensitive abilities)",
     Area.AWS_ACCESS: "AWS access (roles of workloads)",
     Area.ALB: "ALB rules (AWS Load Balancer Controller)",

@@ -208,3 +208,25 @@ def test_capacity_and_storage_changes_on_the_demo(tmp_path: Path) -> None:
             "StatefulSet databases/kafka: volumes in eu-west-1a, eu-west-1b -> eu-west-1a",
         ),
     ]
+
+
+def test_strict_mtls_shows_the_scrapes_it_breaks(tmp_path: Path) -> None:
+    """orders' PeerAuthentication PERMISSIVE -> STRICT: Prometheus, outside the mesh,
+    loses port 9090 of both orders workloads; nothing else changes in the mesh."""
+    import shutil
+
+    head = tmp_path / "head"
+    shutil.copytree(DEMO, head)
+    mesh = head / "k8s" / "orders" / "mesh.yaml"
+    text = mesh.read_text(encoding="utf-8")
+    assert text.count("mode: PERMISSIVE") == 1
+    mesh.write_text(text.replace("mode: PERMISSIVE", "mode: STRICT"), encoding="utf-8")
+    diff = diff_platforms(load([str(DEMO)]).platform, load([str(head)]).platform)
+    changes = diff.in_area(Area.MESH)
+    assert [(c.kind.value, c.summary) for c in changes] == [
+        ("narrowed", f"monitoring/prometheus -> orders/{w}: the mesh now refuses TCP 9090")
+        for w in ("orders-api", "orders-consumer")
+    ]
+    assert all(c.because[0].startswith("after TCP/9090: plaintext-to-strict") for c in changes)
+    assert all("orders/default" in c.because[0] for c in changes)
+    assert not diff.in_area(Area.REACHABILITY)  # the network did not change

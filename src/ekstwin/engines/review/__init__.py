@@ -5,6 +5,8 @@ and returns a :class:`PlatformDiff`:
 
 * reachability: workload-to-workload flows opened, closed, widened or narrowed
   (network policy), each explained by the deciding rules before and after;
+* mesh: workload pairs the network connects on both sides where the Istio mesh
+  starts or stops refusing a declared port outright;
 * kubernetes-access: subjects gaining or losing a sensitive ability (the ones
   ``access user`` lists) cluster-wide or per namespace, with the binding chain;
 * aws-access: workloads obtaining or losing IAM roles or role permissions;
@@ -28,7 +30,7 @@ from ekstwin.engines.net.engine import NetModel
 from ekstwin.engines.review.access import aws_access_changes, kubernetes_access_changes
 from ekstwin.engines.review.capacity import capacity_changes, storage_changes
 from ekstwin.engines.review.model import WIDENING, Area, Change, ChangeKind, PlatformDiff
-from ekstwin.engines.review.reachability import reachability_changes
+from ekstwin.engines.review.reachability import mesh_changes, reachability_changes
 from ekstwin.engines.review.traffic import alb_changes, dns_changes
 from ekstwin.findings import Finding, Severity
 from ekstwin.model.k8s import NAMESPACE_NAME_LABEL
@@ -78,7 +80,9 @@ def diff_platforms(
     marked ``protected``."""
     is_protected = _protector(base, head, protect)
     changes: list[Change] = []
-    changes += reachability_changes(NetModel(base), NetModel(head), is_protected)
+    net_base, net_head = NetModel(base), NetModel(head)
+    changes += reachability_changes(net_base, net_head, is_protected)
+    changes += mesh_changes(net_base, net_head, is_protected)
     changes += kubernetes_access_changes(base, head, is_protected)
     changes += aws_access_changes(base, head, is_protected)
     changes += alb_changes(base, head)
@@ -94,8 +98,8 @@ def diff_platforms(
     for f in fixed:
         changes.append(_finding_change(f, ChangeKind.FIXED))
     notes = (
-        "reachability covers network policy (Kubernetes, Calico) between workloads; "
-        "the mesh and the AWS network layer are not compared yet",
+        "reachability covers network policy (Kubernetes, Calico) and the Istio mesh's "
+        "outright refusals between workloads; the AWS network layer is not compared yet",
     )
     return PlatformDiff(
         tuple(changes),

@@ -12,6 +12,7 @@ class Area(StrEnum):
     """The questions a reviewer asks of a change, in the order the report shows them."""
 
     REACHABILITY = "reachability"
+    MESH = "mesh"
     KUBERNETES_ACCESS = "kubernetes-access"
     AWS_ACCESS = "aws-access"
     ALB = "alb"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ekstwin.engines.mesh.verdict import MeshModel, MeshStatus, mesh_verdict
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.endpoints import Endpoint
 from ekstwin.engines.net.engine import Decision, NetModel, Verdict
@@ -116,6 +117,87 @@ def reachability_changes(
                 kind,
                 f"{src} -> {dst}",
                 f"{src} -> {dst} {kind.value}: " + "; ".join(parts),
+                tuple(because),
+                namespace,
+                protected=protected(namespace),
+            )
+        )
+    return out
+
+
+def _refusals(
+    mesh: MeshModel, reps: dict[str, Endpoint], pairs: list[tuple[str, str, ConnectionSet]]
+) -> dict[tuple[str, str], dict[int, str]]:
+    """Per workload pair: the destination's declared TCP ports that the network allows
+    and the mesh refuses outright, with the reason (one pod of each workload)."""
+    out: dict[tuple[str, str], dict[int, str]] = {}
+    for src, dst, conns in pairs:
+        a, b = reps[src], reps[dst]
+        if b.pod is None:
+            continue
+        ports = sorted(
+            {p.container_port for p in b.pod.spec.all_ports if p.protocol.value == "TCP"}
+        )
+        refused: dict[int, str] = {}
+        for port in ports:
+            if not conns.contains("TCP", port):
+                continue
+            v = mesh_verdict(mesh, a, b, port)
+            if v.status is MeshStatus.REFUSED:
+                refused[port] = f"{v.reason.value}: {v.message}"
+        out[(src, dst)] = refused
+    return out
+
+
+def _meshed(mesh: MeshModel) -> bool:
+    return any(i.in_mesh for i in mesh.injections.values())
+
+
+def mesh_changes(base: NetModel, head: NetModel, protected: Callable[[str], bool]) -> list[Change]:
+    """Workload pairs whose network path is open on both sides and where the Istio mesh
+    starts or stops refusing a declared TCP port of the destination outright (mTLS
+    mode, sidecar injection, AuthorizationPolicy; requests that only some rules refuse
+    are conditional, not refused). Nothing is compared when neither side has a pod in
+    the mesh."""
+    mesh_a, mesh_b = MeshModel(base.platform, base), MeshModel(head.platform, head)
+    if not _meshed(mesh_a) and not _meshed(mesh_b):
+        return []
+    a = matrix(base, Granularity.WORKLOAD)
+    b = matrix(head, Granularity.WORKLOAD)
+    old_flows = {(f.source, f.destination): f.allow for f in a if f.source != f.destination}
+    new_flows = {(f.source, f.destination): f.allow for f in b if f.source != f.destination}
+    both = sorted(set(old_flows) & set(new_flows))
+    old = _refusals(mesh_a, _representatives(base), [(s, d, old_flows[(s, d)]) for s, d in both])
+    new = _refusals(mesh_b, _representatives(head), [(s, d, new_flows[(s, d)]) for s, d in both])
+    out: list[Change] = []
+    for pair in both:
+        before, after = old.get(pair, {}), new.get(pair, {})
+        if set(before) == set(after):
+            continue  # the same ports (the reasons name files, which move)
+        src, dst = pair
+        opened = sorted(set(before) - set(after))
+        closed = sorted(set(after) - set(before))
+        kind = (
+            ChangeKind.WIDENED
+            if not closed
+            else ChangeKind.NARROWED
+            if not opened
+            else ChangeKind.CHANGED
+        )
+        parts = []
+        if opened:
+            parts.append(f"the mesh now admits TCP {', '.join(map(str, opened))}")
+        if closed:
+            parts.append(f"the mesh now refuses TCP {', '.join(map(str, closed))}")
+        because = [f"after TCP/{p}: {after[p]}" for p in closed]
+        because += [f"before TCP/{p}: {before[p]}" for p in opened]
+        namespace = dst.partition("/")[0]
+        out.append(
+            Change(
+                Area.MESH,
+                kind,
+                f"{src} -> {dst}",
+                f"{src} -> {dst}: " + "; ".join(parts),
                 tuple(because),
                 namespace,
                 protected=protected(namespace),
