@@ -21,6 +21,8 @@ from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
 from ekstwin.loaders.jsonlines import pointer_lines
 from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
 from ekstwin.loaders.kubernetes import HAD_VALUES_KEY, LINE_KINDS
+from ekstwin.loaders.kustomize import build as build_kustomization
+from ekstwin.loaders.kustomize import kustomization_file, kustomize_roots
 from ekstwin.loaders.yamldocs import Document, read_documents
 from ekstwin.model.source import Source
 
@@ -383,6 +385,8 @@ def _read_file(col: _Collector, path: Path, shown: str, *, explicit: bool) -> No
 def _walk(root: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if kustomization_file(Path(dirpath)) is not None:
+            continue  # read as what kustomize builds (see _kustomize), not file by file
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -405,6 +409,27 @@ def list_files(paths: Sequence[str]) -> list[tuple[Path, str, bool]]:
     return out
 
 
+def _kustomize(col: _Collector, paths: Sequence[str]) -> None:
+    """Every kustomization root under the directories given, built and read."""
+    for arg in paths:
+        root = Path(arg)
+        if arg == "-" or not root.is_dir():
+            continue
+        dirs = [Path(d) for d, _, _ in os.walk(root) if not Path(d).name.startswith(".")]
+        roots, _ = kustomize_roots(dirs)
+        for directory in roots:
+            rel = (
+                directory.relative_to(root.resolve())
+                if directory.is_relative_to(root.resolve())
+                else directory
+            )
+            built = build_kustomization(directory, str(root / rel))
+            if built.diagnostic is not None:
+                col.diagnostics.append(built.diagnostic)
+            if built.text is not None:
+                _read_text(col, built.text, built.source, json_first=False)
+
+
 def read_inputs(
     paths: Sequence[str],
     *,
@@ -424,6 +449,7 @@ def read_inputs(
                 )
             )
     files = list_files(paths)
+    _kustomize(col, paths)
     total = len(files) + (1 if "-" in paths else 0)
     done = 0
     if "-" in paths:
