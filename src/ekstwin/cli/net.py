@@ -50,6 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--path", help="HTTP path, for the mesh's AuthorizationPolicy rules")
     c.add_argument("--host", help="HTTP Host/authority, for the mesh's rules")
     c.add_argument("--no-mesh", action="store_true", help="judge the network layer only (no Istio)")
+    _calico_version_argument(c)
     add_output_arguments(c, ["table", "json"])
     c.add_argument("--quiet", "-q", action="store_true")
     c.set_defaults(handler=run_can)
@@ -63,6 +64,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --by pod: add, per flow, the declared TCP ports the mesh refuses "
         "(JSON key mesh_refused)",
     )
+    _calico_version_argument(m)
     add_output_arguments(m, ["table", "json", "csv", "dot"])
     m.add_argument("--quiet", "-q", action="store_true")
     m.set_defaults(handler=run_matrix)
@@ -72,6 +74,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     d.add_argument("old", metavar="OLD")
     d.add_argument("new", metavar="NEW")
+    _calico_version_argument(d)
     add_output_arguments(d, ["table", "json"])
     d.add_argument("--quiet", "-q", action="store_true")
     d.set_defaults(handler=run_diff)
@@ -83,8 +86,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lint.set_defaults(handler=run_lint)
 
 
+def _calico_version_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--calico-version",
+        metavar="VERSION",
+        help="the Calico release whose policy ordering to follow (e.g. v3.31.2); default: the "
+        "calico-node image tag in the input, else the current release",
+    )
+
+
 def _model(args: argparse.Namespace) -> NetModel:
-    return NetModel(load_platform(args).platform)
+    return NetModel(load_platform(args).platform, calico_version=args.calico_version)
 
 
 def decision_line(d: Decision, layer: str = "") -> str:
@@ -236,7 +248,11 @@ def run_diff(args: argparse.Namespace) -> int:
 
     old = load_platform(argparse.Namespace(platform=[args.old], quiet=args.quiet))
     new = load_platform(argparse.Namespace(platform=[args.new], quiet=args.quiet))
-    result = diff(NetModel(old.platform), NetModel(new.platform))
+    version = args.calico_version
+    result = diff(
+        NetModel(old.platform, calico_version=version),
+        NetModel(new.platform, calico_version=version),
+    )
     text = json.dumps(result.to_json(), indent=1) if args.format == "json" else _diff_text(result)
     write_output(text, args.output)
     return Exit.INPUT if old.input_errors or new.input_errors else Exit.OK

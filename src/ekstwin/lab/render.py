@@ -129,9 +129,10 @@ class _Policy:
     egress: tuple[CalicoRule, ...]
     k8s: NetworkPolicy | None = None
     calico: CalicoPolicy | None = None
+    tie: str = ""  # Felix's tie-break text since v3.32: name/namespace/kind
 
     def key(self) -> tuple[bool, float, str]:
-        return (self.order is None, self.order or 0.0, self.display)
+        return (self.order is None, self.order or 0.0, self.tie)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +305,7 @@ class PolicyRenderer:
                     _k8s_rules(np.ingress, True),
                     _k8s_rules(np.egress, False),
                     k8s=np,
+                    tie=f"{np.meta.name}/{ns}/KubernetesNetworkPolicy",
                 )
             )
         for cp in self.platform.calico_policies:
@@ -319,6 +321,7 @@ class PolicyRenderer:
                     cp.ingress,
                     cp.egress,
                     calico=cp,
+                    tie=f"{cp.meta.name}/{cns or ''}/{cp.scope.value}",
                 )
             )
         tiers: dict[str, tuple[float | None, Action]] = {
@@ -355,6 +358,8 @@ class PolicyRenderer:
             return w.namespace == p.namespace and p.k8s.pod_selector.matches(w.labels)
         cp = p.calico
         assert cp is not None
+        if cp.do_not_track or cp.pre_dnat:
+            return False  # Felix renders these for host endpoints only
         if p.namespace is not None:
             if w.namespace != p.namespace:
                 return False

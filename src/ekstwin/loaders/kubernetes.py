@@ -7,6 +7,7 @@ Kinds the model does not read are kept as opaque objects and counted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
@@ -332,6 +333,36 @@ def _calico_selector(value: object, pointer: str) -> Selector:
 
 def _opt_calico_selector(value: object, pointer: str) -> Selector | None:
     return None if value is None else _calico_selector(value, pointer)
+
+
+def _field_selector(value: object, pointer: str) -> Selector | None:
+    """An optional selector field of Calico's API: an omitempty string, so an
+    empty string is the same as an absent field (libcalico-go acts only on
+    non-empty values when it converts rules and policies)."""
+    if value is None or value == "":
+        return None
+    return _calico_selector(value, pointer)
+
+
+_ONLY_GLOBAL = re.compile(r"\s*global\(\s*\)\s*")
+_GLOBAL_HINT = "use global() only as a rule's whole source/destination namespaceSelector"
+
+
+def _no_global(value: object, pointer: str) -> None:
+    """Calico's API validation: ``global()`` may appear only in an EntityRule's
+    namespaceSelector (it rejects the text ``global(`` anywhere else)."""
+    if isinstance(value, str) and "global(" in value:
+        _fail(
+            f"{pointer}: global() can only be used in a rule's namespaceSelector",
+            pointer,
+            _GLOBAL_HINT,
+        )
+
+
+def _global_alone(value: object, pointer: str) -> None:
+    """Calico's API validation: a namespaceSelector holding ``global()`` holds nothing else."""
+    if isinstance(value, str) and "global(" in value and not _ONLY_GLOBAL.fullmatch(value):
+        _fail(f"{pointer}: global() cannot be combined with other selectors", pointer, _GLOBAL_HINT)
 
 
 # -- metadata ----------------------------------------------------------------
@@ -803,14 +834,18 @@ def _calico_ports(raw: object, ptr: str) -> tuple[CalicoPort, ...]:
 
 def _entity(raw: object, ptr: str) -> EntityRule:
     e = _map(raw, ptr)
+    _no_global(e.get("selector"), f"{ptr}/selector")
+    _global_alone(e.get("namespaceSelector"), f"{ptr}/namespaceSelector")
     sa = e.get("serviceAccounts")
     sa_match = None
     if sa is not None:
         s = _map(sa, f"{ptr}/serviceAccounts")
         sa_match = ServiceAccountMatch(
             names=_str_list(s.get("names"), f"{ptr}/serviceAccounts/names"),
-            selector=_opt_calico_selector(s.get("selector"), f"{ptr}/serviceAccounts/selector"),
+            selector=_field_selector(s.get("selector"), f"{ptr}/serviceAccounts/selector"),
         )
+        if not sa_match.names and sa_match.selector is None:
+            sa_match = None  # neither names nor a selector: libcalico-go adds no match
     svc = e.get("services")
     svc_match = None
     if svc is not None:
@@ -822,11 +857,9 @@ def _entity(raw: object, ptr: str) -> EntityRule:
     return EntityRule(
         nets=_str_list(e.get("nets"), f"{ptr}/nets"),
         not_nets=_str_list(e.get("notNets"), f"{ptr}/notNets"),
-        selector=_opt_calico_selector(e.get("selector"), f"{ptr}/selector"),
-        not_selector=_opt_calico_selector(e.get("notSelector"), f"{ptr}/notSelector"),
-        namespace_selector=_opt_calico_selector(
-            e.get("namespaceSelector"), f"{ptr}/namespaceSelector"
-        ),
+        selector=_field_selector(e.get("selector"), f"{ptr}/selector"),
+        not_selector=_field_selector(e.get("notSelector"), f"{ptr}/notSelector"),
+        namespace_selector=_field_selector(e.get("namespaceSelector"), f"{ptr}/namespaceSelector"),
         ports=_calico_ports(e.get("ports"), f"{ptr}/ports"),
         not_ports=_calico_ports(e.get("notPorts"), f"{ptr}/notPorts"),
         service_accounts=sa_match,
@@ -913,7 +946,8 @@ def _calico_policy(doc: dict[str, object], meta: Meta, scope: PolicyScope) -> Ca
     ingress = _calico_rules(spec.get("ingress"), "/spec/ingress", meta)
     egress = _calico_rules(spec.get("egress"), "/spec/egress", meta)
     declared = spec.get("types")
-    if declared is None:
+    if declared is None or declared == []:
+        # Calico's API defaulting treats an empty list like an absent field.
         types: list[str] = []
         if ingress or not egress:
             types.append("Ingress")
@@ -927,9 +961,12 @@ def _calico_policy(doc: dict[str, object], meta: Meta, scope: PolicyScope) -> Ca
                 _fail(f"/spec/types: unknown type {t!r}", "/spec/types", "use Ingress or Egress")
         types = [t for t in ("Ingress", "Egress") if t in declared_types]
     tier = _str(spec.get("tier"), "/spec/tier") or DEFAULT_TIER
+    _no_global(spec.get("selector"), "/spec/selector")
+    _no_global(spec.get("serviceAccountSelector"), "/spec/serviceAccountSelector")
     ns_sel = None
     if scope is PolicyScope.GLOBAL:
-        ns_sel = _opt_calico_selector(spec.get("namespaceSelector"), "/spec/namespaceSelector")
+        _no_global(spec.get("namespaceSelector"), "/spec/namespaceSelector")
+        ns_sel = _field_selector(spec.get("namespaceSelector"), "/spec/namespaceSelector")
     return CalicoPolicy(
         meta=meta,
         scope=scope,
@@ -940,7 +977,7 @@ def _calico_policy(doc: dict[str, object], meta: Meta, scope: PolicyScope) -> Ca
         ingress=ingress,
         egress=egress,
         namespace_selector=ns_sel,
-        service_account_selector=_opt_calico_selector(
+        service_account_selector=_field_selector(
             spec.get("serviceAccountSelector"), "/spec/serviceAccountSelector"
         ),
         declared_types=declared_types,

@@ -26,6 +26,7 @@ from ekstwin.engines.net.endpoints import (
     platform_addresses,
     service_account_labels,
 )
+from ekstwin.engines.net.platform_calico import tie_break
 from ekstwin.engines.net.policies import (
     CalicoEntity,
     CompiledPolicy,
@@ -171,15 +172,16 @@ def _policy_text(p: CompiledPolicy, tier: str) -> str:
 class NetModel:
     """The compiled platform: endpoints, classes and ordered policies."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, *, calico_version: str | None = None) -> None:
         self.platform = platform
+        self.tie_break = tie_break(platform, calico_version)
         addrs = platform_addresses(platform)
         self.vpc_cidrs = tuple(Cidr.parse(c) for c in addrs.vpc_cidrs)
         self.node_ips = {ip_int(v): k for k, v in addrs.node_ips.items() if ip_int(v) is not None}
         self.node_ip_by_name = dict(addrs.node_ips)
         self.ns_labels = namespace_labels(platform)
         self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
-        self.tiers = compile_policies(platform)
+        self.tiers = compile_policies(platform, self.tie_break)
         sa_labels = service_account_labels(platform)
         self.endpoints: dict[str, Endpoint] = {}
         for pod in platform.pods:

@@ -441,6 +441,14 @@ class CompiledPolicy:
     def rules(self, direction: Direction) -> tuple[CompiledRule, ...]:
         return self.ingress if direction is Direction.INGRESS else self.egress
 
+    @property
+    def host_endpoints_only(self) -> bool:
+        """A doNotTrack or preDNAT policy: Felix renders it into the untracked or
+        pre-DNAT chains of host endpoints only; a workload endpoint's chains hold
+        the normal policies alone (felix/calc/event_sequencer.go)."""
+        pol = self.calico
+        return pol is not None and (pol.do_not_track or pol.pre_dnat)
+
     def selects(self, ep: Endpoint, ctx: MatchContext) -> bool:
         """Whether the policy applies to a workload endpoint (pods only)."""
         if ep.kind is not EndpointKind.POD:
@@ -449,6 +457,8 @@ class CompiledPolicy:
             return ep.namespace == self.namespace and self.k8s.pod_selector.matches(ep.labels)
         pol = self.calico
         assert pol is not None
+        if pol.do_not_track or pol.pre_dnat:
+            return False
         if pol.scope is PolicyScope.NAMESPACED:
             if ep.namespace != self.namespace:
                 return False
@@ -507,7 +517,32 @@ def _calico_rules(
     return tuple(out)
 
 
-def compile_policies(platform: Platform) -> tuple[CompiledTier, ...]:
+class TieBreak(StrEnum):
+    """How Felix orders policies of equal ``order`` within a tier.
+
+    ``NAME_NAMESPACE_KIND`` (Calico v3.32.0 and later): the text
+    ``name/namespace/kind``, where a Kubernetes NetworkPolicy keeps its own name
+    and is of kind ``KubernetesNetworkPolicy`` and a GlobalNetworkPolicy has no
+    namespace. ``LEGACY_NAME`` (up to v3.31): the policy key's name alone,
+    ``ns/name`` for a namespaced Calico policy, ``ns/knp.default.name`` for a
+    Kubernetes one, ``name`` for a global one (felix/calc/policy_sorter.go).
+    """
+
+    NAME_NAMESPACE_KIND = "name/namespace/kind"
+    LEGACY_NAME = "legacy-name"
+
+
+def _sort_name(tie: TieBreak, kind: str, namespace: str | None, name: str) -> str:
+    if tie is TieBreak.NAME_NAMESPACE_KIND:
+        return f"{name}/{namespace or ''}/{kind}"
+    if kind == "KubernetesNetworkPolicy":
+        return f"{namespace}/knp.default.{name}"
+    return f"{namespace}/{name}" if namespace else name
+
+
+def compile_policies(
+    platform: Platform, tie_break: TieBreak = TieBreak.NAME_NAMESPACE_KIND
+) -> tuple[CompiledTier, ...]:
     """Every policy of the platform, in Calico's evaluation order."""
     policies: list[CompiledPolicy] = []
     uid = 0
@@ -522,7 +557,7 @@ def compile_policies(platform: Platform) -> tuple[CompiledTier, ...]:
                 id=PolicyId(PolicyKind.K8S, ns, np.meta.name),
                 tier=DEFAULT_TIER,
                 order=K8S_POLICY_ORDER,
-                sort_name=f"{ns}/knp.default.{np.meta.name}",
+                sort_name=_sort_name(tie_break, "KubernetesNetworkPolicy", ns, np.meta.name),
                 ingress=ing,
                 egress=eg,
                 types=frozenset(Direction(t.lower()) for t in np.policy_types),
@@ -544,7 +579,7 @@ def compile_policies(platform: Platform) -> tuple[CompiledTier, ...]:
                 id=PolicyId(kind, cns, cp.meta.name),
                 tier=cp.tier,
                 order=cp.order,
-                sort_name=f"{cns}/{cp.meta.name}" if cns else cp.meta.name,
+                sort_name=_sort_name(tie_break, cp.scope.value, cns, cp.meta.name),
                 ingress=ing,
                 egress=eg,
                 types=frozenset(Direction(t.lower()) for t in cp.types),
