@@ -113,9 +113,10 @@ CASES = [
     (
         "istio-injection: enabled",
         'labels: {sidecar.istio.io/inject: "no"}',
-        DataPlane.NONE,
-        "namespace label istio-injection=enabled, but pod label sidecar.istio.io/inject=no",
-        True,
+        DataPlane.SIDECAR,
+        "namespace label istio-injection=enabled; pod label sidecar.istio.io/inject=no is "
+        "neither 'true' nor 'false' (ignored)",
+        False,
     ),
 ]
 
@@ -164,4 +165,142 @@ spec: {containers: [{name: c, image: nginx:1}, {name: istio-proxy, image: istio/
     got = decide_injection(platform, platform.pods[0])
     assert (got.data_plane, got.reason) == (
         DataPlane.SIDECAR, "the pod already has an istio-proxy container"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["no", "False", "0", "y", "yes", "TRUE"])
+def test_only_exact_true_and_false_count_other_values_fall_back_to_the_namespace(
+    build: Builder, value: str
+) -> None:
+    enabled = _platform(
+        build,
+        "istio-injection: enabled",
+        f'labels: {{app: web}}, annotations: {{sidecar.istio.io/inject: "{value}"}}',
+    )
+    assert (enabled.data_plane, enabled.opted_out) == (DataPlane.SIDECAR, False)
+    assert enabled.reason == (
+        "namespace label istio-injection=enabled; pod annotation sidecar.istio.io/inject="
+        f"{value} (deprecated) is neither 'true' nor 'false' (ignored)"
+    )
+    # In an unlabelled namespace no webhook selects on a value other than "true".
+    plain = _platform(build, "team: shop", f'labels: {{sidecar.istio.io/inject: "{value}"}}')
+    assert plain == Injection(
+        "shop/web",
+        DataPlane.NONE,
+        "neither the namespace (istio-injection, istio.io/rev) nor the pod labels ask for "
+        f"injection (the webhooks select on sidecar.istio.io/inject=true exactly, not {value!r})",
+    )
+
+
+def test_a_revision_labelled_pod_in_an_unlabelled_namespace_goes_to_that_revision_only(
+    build: Builder,
+) -> None:
+    got = _platform(
+        build, "team: shop", 'labels: {sidecar.istio.io/inject: "true", istio.io/rev: canary}'
+    )
+    assert got == Injection(
+        "shop/web",
+        DataPlane.SIDECAR,
+        "pod label istio.io/rev=canary (with sidecar.istio.io/inject=true: only revision "
+        "canary's webhook selects the pod); pod label sidecar.istio.io/inject=true",
+        "canary",
+    )
+
+
+INJECTOR = """
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: %s, namespace: istio-system}
+data:
+  config: |
+    policy: %s
+    alwaysInjectSelector:
+      - matchLabels: {mesh: always}
+    neverInjectSelector:
+      - matchExpressions: [{key: mesh, operator: In, values: [never]}]
+      - {}
+"""
+
+
+def _with_injector(
+    build: Builder,
+    ns_labels: str,
+    pod_labels: str,
+    policy: str,
+    name: str = "istio-sidecar-injector",
+) -> Injection:
+    text = (
+        f"""
+apiVersion: v1
+kind: Namespace
+metadata: {{name: shop, labels: {{{ns_labels}}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: shop, labels: {{{pod_labels}}}}}
+spec: {{containers: [{{name: c, image: nginx:1}}]}}
+"""
+        + INJECTOR % (name, policy)
+    )
+    platform = build(text)
+    return decide_injection(platform, platform.pods[0])
+
+
+def test_policy_disabled_injects_only_on_an_explicit_true(build: Builder) -> None:
+    cm = "injector ConfigMap istio-system/istio-sidecar-injector"
+    got = _with_injector(build, "istio-injection: enabled", "app: web", "disabled")
+    assert got == Injection(
+        "shop/web",
+        DataPlane.NONE,
+        f"namespace label istio-injection=enabled, but the injector's policy is disabled ({cm}): "
+        "only sidecar.istio.io/inject=true injects",
+        "default",
+    )
+    got = _with_injector(
+        build, "istio-injection: enabled", 'sidecar.istio.io/inject: "true"', "disabled"
+    )
+    assert (got.data_plane, got.reason) == (
+        DataPlane.SIDECAR,
+        "namespace label istio-injection=enabled; pod label sidecar.istio.io/inject=true",
+    )
+
+
+def test_never_and_always_inject_selectors_decide_before_the_policy(build: Builder) -> None:
+    cm = "injector ConfigMap istio-system/istio-sidecar-injector"
+    never = _with_injector(build, "istio-injection: enabled", "mesh: never", "enabled")
+    assert never == Injection(
+        "shop/web",
+        DataPlane.NONE,
+        f"namespace label istio-injection=enabled, but the pod matches neverInjectSelector ({cm})",
+        "default",
+        opted_out=True,
+    )
+    always = _with_injector(build, "istio-injection: enabled", "mesh: always", "disabled")
+    assert (always.data_plane, always.reason) == (
+        DataPlane.SIDECAR,
+        f"namespace label istio-injection=enabled; the pod matches alwaysInjectSelector ({cm})",
+    )
+    # An explicit value wins over both selectors; an empty selector never matches.
+    explicit = _with_injector(
+        build, "istio-injection: enabled", 'mesh: never, sidecar.istio.io/inject: "true"', "enabled"
+    )
+    assert explicit.data_plane is DataPlane.SIDECAR
+    plain = _with_injector(build, "istio-injection: enabled", "app: web", "enabled")
+    assert (plain.data_plane, plain.reason) == (
+        DataPlane.SIDECAR, f"namespace label istio-injection=enabled; policy enabled ({cm})"
+    )  # fmt: skip
+
+
+def test_each_revision_reads_its_own_injector_config_map(build: Builder) -> None:
+    # The canary ConfigMap disables injection; the default revision's is absent.
+    canary = _with_injector(
+        build, "istio.io/rev: canary", "app: web", "disabled", "istio-sidecar-injector-canary"
+    )
+    assert (canary.data_plane, canary.revision) == (DataPlane.NONE, "canary")
+    default = _with_injector(
+        build, "istio-injection: enabled", "app: web", "disabled", "istio-sidecar-injector-canary"
+    )
+    assert (default.data_plane, default.reason) == (
+        DataPlane.SIDECAR, "namespace label istio-injection=enabled"
     )  # fmt: skip

@@ -324,3 +324,94 @@ spec: {host: old.legacy.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUT
         "(neither the namespace (istio-injection, istio.io/rev) nor the pod labels ask for "
         "injection): it cannot answer the TLS handshake"
     )
+
+
+def test_paths_match_the_url_path_without_the_query_string(build: Builder) -> None:
+    allow = ap("admin", "{rules: [{to: [{operation: {paths: ['/allow/admin']}}]}]}")
+    got = ask(build, STRICT, allow, method="GET", path="/allow/admin?param=value")
+    assert brief(got) == ("allowed", "allow-matched", "shop/admin")
+    deny = ap("no-admin", "{action: DENY, rules: [{to: [{operation: {notPaths: ['/public*']}}]}]}")
+    assert brief(ask(build, STRICT, deny, method="GET", path="/public/x?next=/admin#frag")) == (
+        "allowed", "no-allow-policy", None,
+    )  # fmt: skip
+    assert brief(ask(build, STRICT, deny, method="GET", path="/admin?x=/public"))[0] == "refused"
+
+
+def dr(name: str, ns: str, host: str, mode: str) -> str:
+    return f"""---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: {name}, namespace: {ns}}}
+spec: {{host: '{host}', trafficPolicy: {{tls: {{mode: {mode}}}}}}}
+"""
+
+
+CLIENTS = """---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: tool, namespace: ops, labels: {app: tool}}
+spec: {serviceAccountName: tool, containers: [{name: c, image: curl:1}]}
+status: {podIP: 198.18.0.20}
+"""
+
+
+def test_destination_rules_are_looked_up_in_the_client_namespace_first(build: Builder) -> None:
+    docs = (
+        STRICT,
+        CLIENTS,
+        dr("plain-from-ops", "ops", "web.shop.svc.cluster.local", "DISABLE"),
+        dr("mutual", "shop", "web", "ISTIO_MUTUAL"),
+    )
+    v = ask(build, *docs, src="ops/tool")
+    assert brief(v) == ("refused", "plaintext-to-strict", None)
+    assert v.tls is not None
+    assert (
+        v.tls.why == "DestinationRule ops/plain-from-ops sets tls.mode DISABLE: no Istio mutual TLS"
+    )
+    # A client in another namespace finds the service namespace's rule.
+    v = ask(build, *docs, src="shop/client")
+    assert (
+        v.tls is not None and v.tls.why == "DestinationRule shop/mutual sets tls.mode ISTIO_MUTUAL"
+    )
+    assert v.status is MeshStatus.ALLOWED
+
+
+def test_destination_rule_lookup_falls_back_to_the_root_namespace(build: Builder) -> None:
+    docs = (STRICT, CLIENTS, dr("mesh-plain", "istio-system", "*.local", "DISABLE"))
+    v = ask(build, *docs, src="ops/tool")
+    assert v.tls is not None
+    assert (
+        v.tls.why
+        == "DestinationRule istio-system/mesh-plain sets tls.mode DISABLE: no Istio mutual TLS"
+    )
+    # The service namespace's rule wins over the root namespace's.
+    v = ask(build, *docs, dr("mutual", "shop", "web", "ISTIO_MUTUAL"), src="ops/tool")
+    assert v.tls is not None and v.tls.mtls
+
+
+def test_within_a_namespace_the_most_specific_host_wins(build: Builder) -> None:
+    docs = (
+        STRICT,
+        CLIENTS,
+        dr("a-wild", "ops", "*.svc.cluster.local", "ISTIO_MUTUAL"),
+        dr("z-exact", "ops", "web.shop.svc.cluster.local", "DISABLE"),
+    )
+    v = ask(build, *docs, src="ops/tool")
+    assert v.tls is not None and v.tls.why.startswith("DestinationRule ops/z-exact")
+
+
+def test_unrelated_namespaces_and_unexported_rules_do_not_apply(build: Builder) -> None:
+    other = dr("elsewhere", "legacy", "web.shop.svc.cluster.local", "DISABLE")
+    v = ask(build, STRICT, CLIENTS, other, src="ops/tool")
+    assert v.tls is not None and v.tls.why.startswith("auto mTLS")
+    private = dr("private", "shop", "web", "DISABLE").replace(
+        "spec: {host:", "spec: {exportTo: ['.'], host:"
+    )
+    v = ask(build, STRICT, CLIENTS, private, src="ops/tool")
+    assert v.tls is not None and v.tls.why.startswith("auto mTLS")
+    v = ask(build, STRICT, CLIENTS, private, src="shop/client")
+    assert brief(v) == ("refused", "plaintext-to-strict", None)

@@ -253,8 +253,16 @@ def _operation(o: AuthzOperation, req: Request) -> Tri:
             )
         )
         checks.append(_unknown_field(o.methods, o.not_methods, req.method, string_match))
-        checks.append(_unknown_field(o.paths, o.not_paths, req.path, path_match))
+        checks.append(_unknown_field(o.paths, o.not_paths, url_path(req.path), path_match))
     return _all(checks)
+
+
+def url_path(path: str | None) -> str | None:
+    """The path Envoy's ``url_path`` matcher sees: without the query string or
+    fragment (Istio renders ``paths``/``notPaths`` into it)."""
+    if path is None:
+        return None
+    return path.split("?", 1)[0].split("#", 1)[0]
 
 
 def _condition(c: AuthzCondition, peer: Peer, req: Request) -> Tri:

@@ -228,20 +228,42 @@ class MeshModel:
                     return False, where
         return None, "no Service names the port's protocol"
 
-    def destination_rule_tls(self, pod: Pod) -> tuple[str | None, DestinationRule | None]:
-        """The ``trafficPolicy.tls.mode`` a client applies to ``pod``'s Services."""
+    def destination_rule(
+        self, fqdn: str, service_namespace: str, client_namespace: str | None
+    ) -> DestinationRule | None:
+        """The DestinationRule a client proxy in ``client_namespace`` applies to
+        ``fqdn``, found as Istio's push context does: the client's namespace
+        first, then the rules the service's namespace exports to the client,
+        then those the root namespace exports; within a namespace the most
+        specific host wins (an exact host, else the longest wildcard)."""
+        order = [client_namespace, service_namespace, self.root_namespace]
+        for step, ns in enumerate(order):
+            if ns is None or ns in order[:step]:
+                continue
+            found = []
+            for d in self.platform.destination_rules:
+                dns = d.meta.namespace or "default"
+                if dns != ns or not host_matches(d.host, fqdn, dns):
+                    continue
+                if ns != client_namespace and not _exported_to(d, client_namespace):
+                    continue
+                wildcard = d.host.startswith("*")
+                found.append(((wildcard, -len(d.host) if wildcard else 0, d.meta.name), d))
+            if found:
+                return min(found, key=lambda kd: kd[0])[1]
+        return None
+
+    def destination_rule_tls(
+        self, pod: Pod, client_namespace: str | None = None
+    ) -> tuple[str | None, DestinationRule | None]:
+        """The ``trafficPolicy.tls.mode`` a client in ``client_namespace`` applies
+        to ``pod``'s Services, and the rule that says it (mode None: the rule
+        found sets no TLS mode, auto mTLS applies)."""
         for svc in self.services_of(pod):
-            fqdn = service_fqdn(svc)
-            for dr in sorted(
-                self.platform.destination_rules,
-                key=lambda d: (
-                    d.meta.namespace != svc.meta.namespace,
-                    d.meta.namespace or "",
-                    d.meta.name,
-                ),
-            ):
-                if dr.tls_mode and host_matches(dr.host, fqdn, dr.meta.namespace or "default"):
-                    return dr.tls_mode.upper(), dr
+            ns = svc.meta.namespace or "default"
+            dr = self.destination_rule(service_fqdn(svc), ns, client_namespace)
+            if dr is not None:
+                return (dr.tls_mode.upper() if dr.tls_mode else None), dr
         return None, None
 
     def endpoint(self, spec: str | Endpoint) -> Endpoint:
@@ -259,6 +281,17 @@ class MeshModel:
         return got
 
 
+def _exported_to(dr: DestinationRule, namespace: str | None) -> bool:
+    """``exportTo``: absent or ``*`` every namespace, ``.`` its own, ``~`` none."""
+    own = dr.meta.namespace or "default"
+    if not dr.export_to:
+        return True
+    for target in dr.export_to:
+        if target in ("*", namespace) or (target == "." and own == namespace):
+            return True
+    return False
+
+
 def _principal(ep: Endpoint) -> str | None:
     if ep.pod is None:
         return None
@@ -274,7 +307,8 @@ def _client_tls(
 ) -> Tls:
     if src_inj is None or not src_inj.in_mesh:
         return Tls(False, "the source has no sidecar: it sends plaintext")
-    dr_mode, dr = model.destination_rule_tls(dst)
+    client_ns = src_inj.pod.split("/", 1)[0]
+    dr_mode, dr = model.destination_rule_tls(dst, client_ns)
     dr_name = None if dr is None else f"DestinationRule {dr.meta.namespace}/{dr.meta.name}"
     if dr_mode == "ISTIO_MUTUAL":
         return Tls(True, f"{dr_name} sets tls.mode ISTIO_MUTUAL")
@@ -334,7 +368,7 @@ def mesh_verdict(
     if d.kind is not EndpointKind.POD or d.pod is None or d_inj is None or not d_inj.in_mesh:
         why = d_inj.reason if d_inj is not None else "not a pod"
         if d.pod is not None and d_inj is not None and s_inj is not None and s_inj.in_mesh:
-            dr_mode, dr = model.destination_rule_tls(d.pod)
+            dr_mode, dr = model.destination_rule_tls(d.pod, s_inj.pod.split("/", 1)[0])
             if dr_mode == "ISTIO_MUTUAL" and dr is not None:
                 tls = Tls(True, f"DestinationRule {dr.meta.namespace}/{dr.meta.name} sets "
                           "tls.mode ISTIO_MUTUAL")  # fmt: skip
