@@ -577,6 +577,24 @@ class _CalicoTokenizer:
                 raise self.error(f"unexpected character {char!r}", start)
 
 
+def calico_selector_tokens(text: str) -> tuple[tuple[str, str | None], ...]:
+    """The tokens of a Calico selector as (kind, value): kinds are the operator
+    texts (``==``, ``not in``, ``has()``, ``(``...), ``label``, ``string`` and
+    ``end``; the value is kept for labels, strings and ``has()`` only. Raises
+    :class:`SelectorSyntaxError` where Calico's tokenizer fails."""
+    out: list[tuple[str, str | None]] = []
+    for tok in _CalicoTokenizer(text).tokens():
+        if tok.kind is _Tok.EOF:
+            out.append(("end", None))
+        elif tok.kind in (_Tok.LABEL, _Tok.STRING):
+            out.append((tok.kind.value, tok.value))
+        elif tok.kind is _Tok.HAS:
+            out.append(("has()", tok.value))
+        else:
+            out.append((tok.kind.value.strip("'"), None))
+    return tuple(out)
+
+
 _VALUE_NODES: dict[_Tok, type[Eq | Ne | Contains | StartsWith | EndsWith]] = {
     _Tok.EQ: Eq,
     _Tok.NE: Ne,
