@@ -52,6 +52,15 @@ def load_suites(engine: str) -> dict[str, list[Case]]:
     return out
 
 
+def load_suite_field(engine: str, suite: str, key: str) -> Any:
+    """A suite-level value shared by its cases (e.g. the cluster they run on)."""
+    for path in sorted((ROOT / engine).glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if doc["suite"] == suite:
+            return doc[key]
+    raise KeyError(suite)
+
+
 def all_cases(engine: str) -> list[Case]:
     return [c for cases in load_suites(engine).values() for c in cases]
 

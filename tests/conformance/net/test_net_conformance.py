@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 import yaml
 
-from ekstwin.engines.net import Granularity, NetModel, can, matrix
+from ekstwin.engines.net import Granularity, NetModel, Verdict, can, matrix
 from ekstwin.errors import SelectorSyntaxError
 from ekstwin.model.selectors import LabelSelector, calico_selector_tokens, parse_calico_selector
 from tests.conformance.net.e2e_model import ALL, cluster_yaml, expected_table, render
-from tests.conformance.suites import Case, expect, load_suites
+from tests.conformance.suites import Case, expect, load_suite_field, load_suites
 from tests.engines.conftest import Builder
 
 SUITES = load_suites("net")
@@ -112,3 +112,30 @@ def test_k8s_netpol_e2e_truth_table(case: Case, build: Builder) -> None:
                 got_matrix[(s, t)] = conns is not None and conns.contains(proto, port)
         expect(case, render(got_can), want)
         expect(case, render(got_matrix), want)
+
+
+def _calico_platform_text(case: Case) -> str:
+    docs = [*CALICO_CLUSTER, *case.data["policies"]]
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+CALICO_CLUSTER: list[dict[str, Any]] = load_suite_field("net", "calico-policy", "cluster")
+
+
+@pytest.mark.parametrize("case", _cases("calico-policy"), ids=lambda c: c.id)
+def test_calico_policy(case: Case, build: Builder) -> None:
+    d = case.data
+    model = NetModel(build(_calico_platform_text(case)), calico_version=d.get("calico_version"))
+    if "tier_order" in d:
+        got_tiers = [t.name for t in model.tiers if t.policies]
+        expect(case, got_tiers, d["tier_order"])
+        return
+    f = d["flow"]
+    v = can(model, f["from"], f["to"], f["port"])
+    assert isinstance(v, Verdict)
+    side = v.ingress if v.egress.allowed else v.egress
+    expect(
+        case,
+        (v.allowed, None if side.policy is None else str(side.policy)),
+        (d["allowed"], d["decided_by"]),
+    )
