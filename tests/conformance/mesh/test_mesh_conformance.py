@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import yaml
 
-from ekstwin.engines.mesh import decide_injection
+from ekstwin.engines.mesh import decide_injection, mesh_verdict
 from ekstwin.engines.mesh.peerauth import effective_mtls
-from tests.conformance.suites import Case, expect, load_suites
+from tests.conformance.suites import Case, expect, load_suite_field, load_suites
 from tests.engines.conftest import Builder
 
 SUITES = load_suites("mesh")
@@ -94,3 +94,17 @@ def test_istio_peerauthentication_compose(case: Case, build: Builder) -> None:
         }
         want["ports"] = d["ports"]
     expect(case, got, want)
+
+
+AUTHZ_CLUSTER: list[dict[str, Any]] = load_suite_field("mesh", "istio-authz", "cluster")
+AUTHZ_SETS: dict[str, list[dict[str, Any]]] = load_suite_field("mesh", "istio-authz", "policy_sets")
+
+
+@pytest.mark.parametrize("case", _cases("istio-authz"), ids=lambda c: c.id)
+def test_istio_authz(case: Case, build: Builder) -> None:
+    d = case.data
+    platform = build(yaml.safe_dump_all([*AUTHZ_CLUSTER, *AUTHZ_SETS[d["policies"]]]))
+    v = mesh_verdict(
+        platform, d["from"], "ns1/b", d["port"], method=d.get("method"), path=d.get("path")
+    )
+    expect(case, v.status.value, "allowed" if d["allow"] else "refused")
