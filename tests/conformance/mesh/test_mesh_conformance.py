@@ -108,3 +108,27 @@ def test_istio_authz(case: Case, build: Builder) -> None:
         platform, d["from"], "ns1/b", d["port"], method=d.get("method"), path=d.get("path")
     )
     expect(case, v.status.value, "allowed" if d["allow"] else "refused")
+
+
+@pytest.mark.parametrize("case", _cases("istio-injection-webhooks"), ids=lambda c: c.id)
+def test_istio_injection_webhooks(case: Case, build: Builder) -> None:
+    d = case.data
+    ns = d.get("namespace", "shop")
+    ns_meta: dict[str, Any] = {"name": ns}
+    if d["namespace_labels"]:
+        ns_meta["labels"] = d["namespace_labels"]
+    pod_meta: dict[str, Any] = {"name": "pod", "namespace": ns}
+    if d["pod_labels"]:
+        pod_meta["labels"] = d["pod_labels"]
+    if d.get("pod_annotations"):
+        pod_meta["annotations"] = d["pod_annotations"]
+    docs = [
+        _doc("Namespace", "v1", ns_meta),
+        _doc("Pod", "v1", pod_meta, spec={"containers": [{"name": "c", "image": "app:1"}]}),
+    ]
+    platform = build(yaml.safe_dump_all(docs))
+    got = decide_injection(
+        platform, platform.pods[0], namespaces_by_default=bool(d.get("namespaces_by_default"))
+    )
+    got_revision = got.revision if got.in_mesh else None
+    expect(case, (got.in_mesh, got_revision), (d["injected"], d["revision"]))
