@@ -21,3 +21,17 @@ def sarif_schema() -> dict[str, object]:
         assert official.digest(path) == official.SHA256, f"unexpected schema at {path}"
     schema: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
     return schema
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the case count of every conformance suite when the run collected
+    them (also under xdist, where only this root conftest reaches the report)."""
+    from tests.conformance.suites import count_lines
+
+    ran = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+    if not any("tests/conformance/" in getattr(r, "nodeid", "") for r in ran):
+        return
+    terminalreporter.write_line("conformance suites:")
+    for engine in ("net", "mesh"):
+        for line in count_lines(engine):
+            terminalreporter.write_line(line)
