@@ -110,7 +110,10 @@ def decision_line(d: Decision, layer: str = "") -> str:
 def _verdict_text(v: Verdict) -> str:
     head = f"{v.source} -> {v.destination} {v.protocol}/{v.port}: "
     head += "ALLOWED" if v.allowed else "DENIED"
-    return "\n".join([head, decision_line(v.egress), decision_line(v.ingress)])
+    enforcer = f"  enforcer: {v.enforcement.describe()}"
+    if v.enforcement.assumed:
+        enforcer += " (assumed)"
+    return "\n".join([head, decision_line(v.egress), decision_line(v.ingress), enforcer])
 
 
 def _combined_json(v: CombinedVerdict) -> dict[str, object]:

@@ -159,6 +159,9 @@ ENV_VALUES_KEPT = frozenset(
         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
         "AWS_PROFILE",
         "AWS_EC2_METADATA_DISABLED",
+        # the VPC CNI network policy settings (which enforcer runs, in which mode)
+        "ENABLE_NETWORK_POLICY",
+        "NETWORK_POLICY_ENFORCING_MODE",
     }
 )
 

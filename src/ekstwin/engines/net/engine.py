@@ -26,6 +26,11 @@ from ekstwin.engines.net.endpoints import (
     platform_addresses,
     service_account_labels,
 )
+from ekstwin.engines.net.enforcement import (
+    UNKNOWN_ENFORCEMENT,
+    Enforcement,
+    platform_enforcement,
+)
 from ekstwin.engines.net.platform_calico import tie_break
 from ekstwin.engines.net.policies import (
     CalicoEntity,
@@ -54,6 +59,8 @@ class Reason(StrEnum):
     PASSED = "passed-to-profile"
     NOT_ENFORCED = "not-enforced"
     LOOPBACK = "loopback"
+    NO_ENFORCER = "no-enforcer"
+    STRICT_MODE = "strict-mode-default-deny"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,7 @@ class Verdict:
     allowed: bool
     egress: Decision
     ingress: Decision
+    enforcement: Enforcement = UNKNOWN_ENFORCEMENT
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -107,6 +115,7 @@ class Verdict:
             "allowed": self.allowed,
             "egress": self.egress.to_json(),
             "ingress": self.ingress.to_json(),
+            "enforcer": self.enforcement.to_json(),
         }
 
 
@@ -175,13 +184,16 @@ class NetModel:
     def __init__(self, platform: Platform, *, calico_version: str | None = None) -> None:
         self.platform = platform
         self.tie_break = tie_break(platform, calico_version)
+        self.enforcement = platform_enforcement(platform)
         addrs = platform_addresses(platform)
         self.vpc_cidrs = tuple(Cidr.parse(c) for c in addrs.vpc_cidrs)
         self.node_ips = {ip_int(v): k for k, v in addrs.node_ips.items() if ip_int(v) is not None}
         self.node_ip_by_name = dict(addrs.node_ips)
         self.ns_labels = namespace_labels(platform)
         self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
-        self.tiers = compile_policies(platform, self.tie_break)
+        self.tiers = compile_policies(
+            platform, self.tie_break, calico=self.enforcement.calico_applies
+        )
         sa_labels = service_account_labels(platform)
         self.endpoints: dict[str, Endpoint] = {}
         for pod in platform.pods:
@@ -387,7 +399,23 @@ class NetModel:
                 Reason.NOT_ENFORCED,
                 f"{subject.name} is {what}: no {direction.value} policy is enforced there",
             )
+        enf = self.enforcement
+        if not enf.enforces:
+            return Decision(
+                direction,
+                True,
+                Reason.NO_ENFORCER,
+                f"allowed: no enforcer, policies have no effect ({enf.describe()})",
+            )
         tiers = self.applicable(subject, direction)
+        if not tiers and enf.strict:
+            return Decision(
+                direction,
+                False,
+                Reason.STRICT_MODE,
+                f"no policy selects {subject.name}: denied, the VPC CNI network policy agent "
+                "runs in strict mode (a pod no policy selects is default-deny)",
+            )
         if not tiers:
             return Decision(
                 direction, True, Reason.NO_POLICY, f"no policy selects {subject.name}: allowed"
@@ -461,10 +489,16 @@ class NetModel:
                 Decision(d, True, Reason.LOOPBACK, "a pod reaching itself is never filtered")
                 for d in (Direction.EGRESS, Direction.INGRESS)
             ]
-            return Verdict(src.name, dst.name, protocol, port, True, for_both[0], for_both[1])
+            return Verdict(
+                src.name, dst.name, protocol, port, True, for_both[0], for_both[1],
+                self.enforcement,
+            )  # fmt: skip
         eg = self.decide(Direction.EGRESS, src, dst, protocol, port)
         ing = self.decide(Direction.INGRESS, src, dst, protocol, port)
-        return Verdict(src.name, dst.name, protocol, port, eg.allowed and ing.allowed, eg, ing)
+        return Verdict(
+            src.name, dst.name, protocol, port, eg.allowed and ing.allowed, eg, ing,
+            self.enforcement,
+        )  # fmt: skip
 
     # -- whole connectivity over classes ---------------------------------
 
@@ -611,9 +645,12 @@ class NetModel:
         """For subject class ``ci``: (peer class bits, connection id) blocks covering
         every peer class, the connections ``direction`` lets through."""
         subject = self.class_reps[ci]
+        if not self.enforcement.enforces:
+            return ((self.all_bits, 1),)
         tiers = self._applicable_class(ci, direction)
         if not tiers:
-            return ((self.all_bits, 1),)
+            strict = self.enforcement.strict and subject.kind is EndpointKind.POD
+            return ((self.all_bits, 0 if strict else 1),)
         ident: tuple[object, ...] = (
             direction,
             tuple(

@@ -541,9 +541,14 @@ def _sort_name(tie: TieBreak, kind: str, namespace: str | None, name: str) -> st
 
 
 def compile_policies(
-    platform: Platform, tie_break: TieBreak = TieBreak.NAME_NAMESPACE_KIND
+    platform: Platform,
+    tie_break: TieBreak = TieBreak.NAME_NAMESPACE_KIND,
+    *,
+    calico: bool = True,
 ) -> tuple[CompiledTier, ...]:
-    """Every policy of the platform, in Calico's evaluation order."""
+    """Every policy of the platform, in Calico's evaluation order; ``calico``
+    False leaves out Calico's own policies and tiers (an enforcer that reads
+    Kubernetes NetworkPolicies only)."""
     policies: list[CompiledPolicy] = []
     uid = 0
     for np in platform.network_policies:
@@ -566,7 +571,7 @@ def compile_policies(
                 source=np.meta.source,
             )
         )
-    for cp in platform.calico_policies:
+    for cp in platform.calico_policies if calico else ():
         namespaced = cp.scope is PolicyScope.NAMESPACED
         cns = (cp.meta.namespace or "default") if namespaced else None
         ing = _calico_rules(cp.ingress, Direction.INGRESS, cns, uid)
@@ -591,7 +596,7 @@ def compile_policies(
     tiers: dict[str, tuple[float | None, Action]] = {
         DEFAULT_TIER: (DEFAULT_TIER_ORDER, Action.DENY)
     }
-    for t in platform.tiers:
+    for t in platform.tiers if calico else ():
         order = t.order
         if t.name == DEFAULT_TIER and order is None:
             order = DEFAULT_TIER_ORDER
