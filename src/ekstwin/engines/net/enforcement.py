@@ -9,7 +9,8 @@ Read from the node agents the input shows:
   container with ``--enable-network-policy=true``, the ``amazon-vpc-cni``
   ConfigMap's ``enable-network-policy-controller: "true"``, or the EKS
   ``vpc-cni`` add-on configured with ``enableNetworkPolicy: "true"`` (or
-  ``ENABLE_NETWORK_POLICY=true`` in its environment). Its mode is
+  ``ENABLE_NETWORK_POLICY=true`` in the ``aws-node`` environment or the
+  cluster's VPC CNI settings). Its mode is
   ``NETWORK_POLICY_ENFORCING_MODE`` (``standard``, the default, or ``strict``)
   from the ``aws-node`` container, the add-on's ``env`` or the cluster's VPC
   CNI settings.
@@ -131,6 +132,10 @@ def platform_enforcement(platform: Platform) -> Enforcement:
             value = c.env_value(ENFORCING_MODE)
             if value:
                 mode = value.strip().lower()
+            flag = c.env_value("ENABLE_NETWORK_POLICY")
+            if flag:
+                text = f"{where}: {c.name} ENABLE_NETWORK_POLICY={flag}"
+                (enabled if _truthy(flag) else disabled).append(text)
     for o in platform.opaque:
         if o.meta.kind == "Installation" and o.meta.api_version.startswith("operator.tigera.io/"):
             calico.append(f"Installation {o.meta.name} (Tigera operator)")
