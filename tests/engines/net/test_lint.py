@@ -125,6 +125,7 @@ def test_net_lint_command_runs_the_net_checks(capsys: pytest.CaptureFixture[str]
         "NET004",
         "NET005",
         "NET006",
+        "NET007",
     ]
 
 
