@@ -1042,6 +1042,8 @@ def _authz(doc: dict[str, object], meta: Meta) -> AuthorizationPolicy:
                     not_ip_blocks=_str_list(s.get("notIpBlocks"), f"{sp}/notIpBlocks"),
                     remote_ip_blocks=_str_list(s.get("remoteIpBlocks"), sp),
                     not_remote_ip_blocks=_str_list(s.get("notRemoteIpBlocks"), sp),
+                    service_accounts=_str_list(s.get("serviceAccounts"), sp),
+                    not_service_accounts=_str_list(s.get("notServiceAccounts"), sp),
                 )
             )
         operations = []

@@ -39,6 +39,8 @@ class AuthzSource:
     not_ip_blocks: tuple[str, ...] = ()
     remote_ip_blocks: tuple[str, ...] = ()
     not_remote_ip_blocks: tuple[str, ...] = ()
+    service_accounts: tuple[str, ...] = ()  # "ns/sa", or "sa" in the policy's namespace
+    not_service_accounts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

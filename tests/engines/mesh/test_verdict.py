@@ -415,3 +415,19 @@ def test_unrelated_namespaces_and_unexported_rules_do_not_apply(build: Builder) 
     assert v.tls is not None and v.tls.why.startswith("auto mTLS")
     v = ask(build, STRICT, CLIENTS, private, src="shop/client")
     assert brief(v) == ("refused", "plaintext-to-strict", None)
+
+
+def test_service_accounts_match_the_peer_identity(build: Builder) -> None:
+    """Before, the field was not read and the rule matched every caller."""
+    full = ap("by-sa", "{rules: [{from: [{source: {serviceAccounts: [shop/client]}}]}]}")
+    assert brief(ask(build, STRICT, full)) == ("allowed", "allow-matched", "shop/by-sa")
+    short = ap("by-sa", "{rules: [{from: [{source: {serviceAccounts: [client]}}]}]}")
+    assert brief(ask(build, STRICT, short))[0] == "allowed"
+    other = ap("by-sa", "{rules: [{from: [{source: {serviceAccounts: [shop/web]}}]}]}")
+    assert brief(ask(build, STRICT, other)) == ("refused", "no-allow-matched", "shop/by-sa")
+    deny = ap(
+        "not-sa", "{action: DENY, rules: [{from: [{source: {notServiceAccounts: [client]}}]}]}"
+    )
+    assert brief(ask(build, PERMISSIVE, deny, src="legacy/old")) == (
+        "refused", "deny-matched", "shop/not-sa",
+    )  # fmt: skip

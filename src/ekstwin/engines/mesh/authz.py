@@ -231,10 +231,33 @@ def rule_http_only_fields(rule: AuthzRule) -> tuple[str, ...]:
 # -- matching one rule -------------------------------------------------------------
 
 
-def _source(s: AuthzSource, peer: Peer, http: bool) -> Tri:
+def service_account_match(namespace: str) -> Matcher:
+    """``serviceAccounts`` values against a peer principal: ``ns/sa`` or ``sa``
+    (in the policy's namespace), matched exactly against the principal's
+    ``/ns/<ns>/sa/<sa>`` (istio pilot authz ``serviceAccountRegex``)."""
+
+    def match(value: str, principal: str) -> bool:
+        ns, _, sa = value.rpartition("/")
+        return (
+            re.search(
+                rf"/ns/{re.escape(ns or namespace)}/(.+/|)sa/{re.escape(sa)}(/.+)?$", principal
+            )
+            is not None
+        )
+
+    return match
+
+
+def _source(s: AuthzSource, peer: Peer, http: bool, namespace: str = "default") -> Tri:
     checks = [
         _field(s.principals, s.not_principals, peer.principal, string_match),
         _field(s.namespaces, s.not_namespaces, peer.namespace, string_match),
+        _field(
+            s.service_accounts,
+            s.not_service_accounts,
+            peer.principal,
+            service_account_match(namespace),
+        ),
         _unknown_field(s.ip_blocks, s.not_ip_blocks, peer.ip, ip_match),
         _unknown_field(s.remote_ip_blocks, s.not_remote_ip_blocks, peer.ip, ip_match),
     ]
@@ -265,7 +288,7 @@ def url_path(path: str | None) -> str | None:
     return path.split("?", 1)[0].split("#", 1)[0]
 
 
-def _condition(c: AuthzCondition, peer: Peer, req: Request) -> Tri:
+def _condition(c: AuthzCondition, peer: Peer, req: Request, namespace: str = "default") -> Tri:
     key = c.key
     if condition_http_only(c):
         return None if req.http else True
@@ -279,6 +302,8 @@ def _condition(c: AuthzCondition, peer: Peer, req: Request) -> Tri:
         actual = peer.namespace
     elif key == "source.principal":
         actual = peer.principal
+    elif key == "source.serviceAccount":
+        actual, match = peer.principal, service_account_match(namespace)
     elif key == "destination.port":
         actual, match = str(req.port), (lambda a, b: a == b)
     elif key == "destination.ip":
@@ -290,13 +315,16 @@ def _condition(c: AuthzCondition, peer: Peer, req: Request) -> Tri:
     return _field(c.values, c.not_values, actual, match)
 
 
-def rule_matches(rule: AuthzRule, action: str, peer: Peer, req: Request) -> Tri:
-    """Does one rule match; HTTP-only attributes on TCP as the action dictates."""
+def rule_matches(
+    rule: AuthzRule, action: str, peer: Peer, req: Request, namespace: str = "default"
+) -> Tri:
+    """Does one rule match; HTTP-only attributes on TCP as the action dictates.
+    ``namespace`` is the policy's (for ``serviceAccounts`` given without one)."""
     if not req.http and action == "ALLOW" and rule_http_only_fields(rule):
         return False
-    sources = [_source(s, peer, req.http) for s in rule.sources] or [True]
+    sources = [_source(s, peer, req.http, namespace) for s in rule.sources] or [True]
     operations = [_operation(o, req) for o in rule.operations] or [True]
-    conditions = [_condition(c, peer, req) for c in rule.conditions]
+    conditions = [_condition(c, peer, req, namespace) for c in rule.conditions]
     return _all([_any(sources), _any(operations), *conditions])
 
 
@@ -341,12 +369,12 @@ def evaluate(policies: Sequence[AuthorizationPolicy], peer: Peer, req: Request) 
     custom_hit: tuple[AuthorizationPolicy, int] | None = None
     for ap in custom:
         for i, r in enumerate(ap.rules):
-            if rule_matches(r, "CUSTOM", peer, req) is not False:
+            if rule_matches(r, "CUSTOM", peer, req, ap.meta.namespace or "default") is not False:
                 custom_hit = custom_hit or (ap, i)
     maybe_deny: tuple[AuthorizationPolicy, int] | None = None
     for ap in deny:
         for i, r in enumerate(ap.rules):
-            m = rule_matches(r, "DENY", peer, req)
+            m = rule_matches(r, "DENY", peer, req, ap.meta.namespace or "default")
             if m is True:
                 return AuthzDecision(
                     AuthzStatus.DENY,
@@ -372,7 +400,7 @@ def evaluate(policies: Sequence[AuthorizationPolicy], peer: Peer, req: Request) 
         maybe: tuple[AuthorizationPolicy, int] | None = None
         for ap in allow:
             for i, r in enumerate(ap.rules):
-                m = rule_matches(r, "ALLOW", peer, req)
+                m = rule_matches(r, "ALLOW", peer, req, ap.meta.namespace or "default")
                 if m is True and hit is None:
                     hit = (ap, i)
                 elif m is None and maybe is None:

@@ -13,7 +13,7 @@ from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.istio import AuthzRule
 from ekstwin.model.platform import Platform
 
-_IDENTITY_KEYS = ("source.principal", "source.namespace")
+_IDENTITY_KEYS = ("source.principal", "source.namespace", "source.serviceAccount")
 
 
 def identity_fields(rule: AuthzRule) -> tuple[str, ...]:
@@ -23,6 +23,8 @@ def identity_fields(rule: AuthzRule) -> tuple[str, ...]:
         for name, vals in (
             ("principals", s.principals), ("notPrincipals", s.not_principals),
             ("namespaces", s.namespaces), ("notNamespaces", s.not_namespaces),
+            ("serviceAccounts", s.service_accounts),
+            ("notServiceAccounts", s.not_service_accounts),
         ):  # fmt: skip
             if vals:
                 out.append(name)
@@ -34,8 +36,9 @@ class IdentityRuleWithoutStrictMtls(Check):
     """
     ## What it does
     Finds AuthorizationPolicy rules that match on the peer's identity
-    (`principals`, `namespaces`, their `not` forms, or the `source.principal`
-    and `source.namespace` conditions) on workloads whose effective mTLS mode
+    (`principals`, `namespaces`, `serviceAccounts`, their `not` forms, or the
+    `source.principal`, `source.namespace` and `source.serviceAccount`
+    conditions) on workloads whose effective mTLS mode
     on the rule's ports is not STRICT.
 
     ## Why is this bad?
