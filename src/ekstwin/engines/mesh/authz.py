@@ -302,6 +302,8 @@ def _condition(c: AuthzCondition, peer: Peer, req: Request, namespace: str = "de
         actual = peer.namespace
     elif key == "source.principal":
         actual = peer.principal
+    elif key == "source.trustDomain":
+        actual = None if peer.principal is None else peer.principal.split("/", 1)[0]
     elif key == "source.serviceAccount":
         actual, match = peer.principal, service_account_match(namespace)
     elif key == "destination.port":
