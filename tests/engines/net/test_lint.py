@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -73,13 +72,10 @@ def _found(platform: Platform, *checks: type[Check]) -> list[tuple[str, str, str
 # --------------------------------------------------------------------------- the demo
 
 
-def test_demo_platform_network_mistakes_are_found_quickly() -> None:
+def test_demo_platform_network_mistakes_are_found() -> None:
     platform = load([DEMO]).platform
-    started = time.perf_counter()
     run = run_checks(platform, CheckContext(), _net_checks())
-    elapsed = time.perf_counter() - started
     assert run.diagnostics == () and run.crashed == ()
-    assert elapsed < 5.0
     got = sorted((f.check_id, str(f.subject), f.key) for f in run.findings)
     assert got == [
         # README mistake 22: dev's egress default deny forgets DNS, on both protocols.
