@@ -11,6 +11,7 @@ seen and reviewed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,3 +84,37 @@ def expect(case: Case, got: object, want: object) -> None:
         assert got != want, f"{case.id} is marked disagrees but now agrees with upstream"
     else:
         assert got == want, f"{case.id}: got {got!r}, upstream says {want!r}"
+
+
+@functools.cache
+def _suites(engine: str) -> dict[str, list[Case]]:
+    return load_suites(engine)
+
+
+def params(engine: str, suite: str) -> list[Any]:
+    """The cases of one suite as pytest parameters, each with a readable id (its
+    ``name`` or ``instance_type`` when it has one)."""
+    import pytest
+
+    out = []
+    for c in _suites(engine)[suite]:
+        label = c.data.get("name") or c.data.get("instance_type")
+        out.append(pytest.param(c, id=f"{suite}/{label}" if label else c.id))
+    return out
+
+
+def expected(case: Case) -> Any:
+    """What the twin must answer: upstream's ``expect``, or, on a case marked
+    ``disagrees: {why, ekstwin}``, the twin's own answer recorded there."""
+    disagrees = case.data.get("disagrees")
+    if isinstance(disagrees, dict):
+        return disagrees["ekstwin"]
+    return case.data["expect"]
+
+
+def expected_or(case: Case, key: str) -> Any:
+    """Like :func:`expected` for a case whose upstream answer is under ``key``."""
+    disagrees = case.data.get("disagrees")
+    if isinstance(disagrees, dict):
+        return disagrees["ekstwin"]
+    return case.data[key]

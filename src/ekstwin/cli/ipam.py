@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,7 @@ from ekstwin.engines.ipam.limits import (
     load_instance_types,
     max_pods,
     table_json,
+    with_trunk_facts,
 )
 from ekstwin.engines.ipam.plan import Plan, Scenario, plan
 from ekstwin.errors import ConfigError, LoadError
@@ -114,7 +116,8 @@ def _max_pods_text(r: MaxPods) -> str:
         f"IPv4 per ENI     {r.ips_per_eni}",
         f"mode             {r.mode.value}",
         f"max pods (CNI)   {r.max_pods}",
-        f"max pods capped  {r.max_pods_capped}  (EKS AMI calculator, "
+        f"max pods capped  {'unknown' if r.max_pods_capped is None else r.max_pods_capped}"
+        "  (EKS AMI calculator, "
         f"{r.calculator_mode.value}; 110 up to 30 vCPUs, 250 above)",
     ]
     lines.extend(f"note: {n}" for n in r.notes)
@@ -239,13 +242,24 @@ def run_refresh(args: argparse.Namespace) -> int:
         raise ConfigError("refresh-instance-types needs boto3 - pip install boto3") from exc
     try:
         client = boto3.client("ec2", region_name=args.region)
-        limits = fetch_instance_types(cast(Ec2Client, client))
+        fetched = fetch_instance_types(cast(Ec2Client, client))
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         raise ConfigError(f"EC2 DescribeInstanceTypes failed ({exc})") from exc
-    if not limits:
+    if not fetched:
         raise ConfigError("EC2 DescribeInstanceTypes returned no instance types")
     region = client.meta.region_name
-    text = table_json(limits, f"EC2 DescribeInstanceTypes in {region}")
+    shipped = load_instance_types()
+    limits = with_trunk_facts(fetched, shipped)
+    day = datetime.date.today().isoformat()
+    sources = [
+        {
+            "facts": "ENIs, IPv4 per ENI, network cards, hypervisor, bare metal, vCPUs",
+            "from": f"EC2 DescribeInstanceTypes in {region}",
+            "date": day,
+        },
+        *(s for s in shipped.sources if "trunk_compatible" in s.get("facts", "")),
+    ]
+    text = table_json(limits, f"EC2 DescribeInstanceTypes in {region}", sources)
     target = Path(args.output) if args.output else _shipped_table()
     target.write_text(text, encoding="utf-8")
     print(f"wrote {len(limits)} instance types to {target}")

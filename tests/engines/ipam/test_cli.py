@@ -57,5 +57,11 @@ def test_refresh_instance_types_against_moto(
     table = load_instance_types(target)
     assert table.source == "EC2 DescribeInstanceTypes in eu-west-1"
     assert len(table) > 500  # every page, not just the first
+    # EC2 says nothing of trunks: the refresh keeps the shipped trunk facts
     assert table["m5.large"] == load_instance_types()["m5.large"]
+    assert table["t3.small"].trunk_compatible is False
+    assert [s["facts"].split(" (")[0] for s in table.sources] == [
+        "ENIs, IPv4 per ENI, network cards, hypervisor, bare metal, vCPUs",
+        "trunk_compatible",
+    ]
     assert capsys.readouterr().out == f"wrote {len(table)} instance types to {target}\n"

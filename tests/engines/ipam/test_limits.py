@@ -91,12 +91,75 @@ def test_custom_networking_and_security_groups_each_take_an_eni() -> None:
     custom = max_pods(TABLE["m5.large"], custom_networking=True)
     assert (custom.enis, custom.max_pods, custom.max_pods_capped) == (2, 20, 20)
     both = max_pods(TABLE["m5.large"], custom_networking=True, security_groups_for_pods=True)
-    # the calculator knows nothing of the trunk ENI: its value stays at 20
-    assert (both.enis, both.max_pods, both.max_pods_capped) == (1, 11, 20)
+    # the calculator knows nothing of the trunk ENI (20), but a kubelet told 20 would
+    # leave 9 pods without an address: the capped figure stays at the CNI's 11
+    assert (both.enis, both.max_pods, both.max_pods_capped) == (1, 11, 11)
     assert both.notes == (
         "custom networking: the primary ENI takes no pod addresses",
         "security groups for pods: one ENI is the trunk; the calculator does not know it",
     )
+
+
+def test_security_groups_for_pods_reserve_a_trunk_only_where_one_can_attach() -> None:
+    # t3.small is not trunk compatible (the resource controller's IsTrunkingCompatible)
+    t3 = max_pods(TABLE["t3.small"], security_groups_for_pods=True)
+    assert (t3.enis, t3.max_pods, t3.max_pods_capped, t3.trunk) == (3, 11, 11, False)
+    assert t3.notes == (
+        "security groups for pods: t3.small is not trunk compatible; ipamd keeps no ENI for "
+        "a trunk and pods that ask for security groups cannot run here",
+    )
+    # nor are Xen types, whatever their size
+    assert max_pods(TABLE["m4.16xlarge"], security_groups_for_pods=True).max_pods == 234
+    # bare metal without a nitro hypervisor is trunk compatible
+    metal = max_pods(TABLE["m5.metal"], security_groups_for_pods=True)
+    assert (metal.enis, metal.max_pods, metal.max_pods_capped, metal.trunk) == (14, 688, 250, True)
+
+
+def test_a_type_the_resource_controller_does_not_list_keeps_a_trunk_eni() -> None:
+    # ipamd's IsTrunkingCompatible answers true for a type missing from the limits
+    assert TABLE["c7i.32xlarge"].trunk_compatible is None
+    got = max_pods(TABLE["c7i.32xlarge"], security_groups_for_pods=True)
+    assert (got.enis, got.max_pods, got.trunk) == (14, 688, True)
+    assert got.notes[1] == (
+        "c7i.32xlarge is not in the VPC resource controller's limits: ipamd keeps an ENI for "
+        "a trunk, the controller may never attach one"
+    )
+
+
+def test_unknown_vcpus_leave_the_cap_unknown_only_when_it_could_matter() -> None:
+    got = max_pods(TABLE["bmn-sf1.metal"])
+    assert (got.max_pods, got.max_pods_capped) == (737, None)
+    assert got.notes == (
+        "the vCPUs of bmn-sf1.metal are not in the instance-type table: the calculator's "
+        "110/250 cap cannot be judged",
+    )
+    assert max_pods(TABLE["bmn-sf1.metal"], max_eni=2).max_pods_capped == 100
+
+
+@pytest.mark.parametrize("prefix", [False, True])
+@pytest.mark.parametrize("custom", [False, True])
+@pytest.mark.parametrize("sgp", [False, True])
+def test_capped_never_above_max_pods(prefix: bool, custom: bool, sgp: bool) -> None:
+    over = {}
+    for lim in TABLE:
+        got = max_pods(
+            lim, prefix_delegation=prefix, custom_networking=custom, security_groups_for_pods=sgp
+        )
+        if got.max_pods_capped is not None and got.max_pods_capped > got.max_pods:
+            over[lim.instance_type] = (got.max_pods, got.max_pods_capped)
+    assert over == {}
+
+
+def test_the_table_records_its_sources_and_covers_the_cni_list() -> None:
+    assert [s["from"].split(" ")[0] for s in TABLE.sources] == [
+        "aws/amazon-vpc-cni-k8s@6152e01c83bb8f04fdc8690e99134ebe1445db29",
+        "aws/amazon-vpc-resource-controller-k8s@58c8559e6486e4c04453a5a5239ce1df0da10b30",
+        "moto",
+    ]
+    assert all(s["date"] for s in TABLE.sources)
+    # the families the previous table lacked
+    for name in ("c9g.large", "m9g.large", "m8idb.large", "r8idn.large", "g7e.2xlarge"):
+        assert name in TABLE.types, name
 
 
 def test_prefix_delegation_on_xen_falls_back_to_secondary_ips() -> None:

@@ -1,9 +1,7 @@
-"""The warm pool model against the worked tables of the VPC CNI documentation
-(aws/amazon-vpc-cni-k8s docs/eni-and-ip-target.md and docs/prefix-and-ip-target.md)."""
+"""The warm pool model: ipamd's grow rules, one at a time. The worked tables of
+the VPC CNI documentation are a conformance suite (tests/conformance/ipam)."""
 
 from __future__ import annotations
-
-import pytest
 
 from ekstwin.engines.ipam.limits import load_instance_types
 from ekstwin.engines.ipam.warm import GrowthLimit, WarmPool, warm_pool
@@ -16,80 +14,7 @@ def _settings(**env: str) -> VpcCniSettings:
     return VpcCniSettings.from_env(env)
 
 
-# instance, env, pods -> attached ENIs, secondary IPs per ENI, unused IPs
-ENI_AND_IP_TARGET = [
-    ("t3.small", {"WARM_ENI_TARGET": "1"}, 0, 1, (3,), 3),
-    ("t3.small", {"WARM_ENI_TARGET": "1"}, 5, 3, (3, 3, 3), 4),
-    ("t3.small", {"WARM_ENI_TARGET": "1"}, 9, 3, (3, 3, 3), 0),
-    ("t3.small", {"WARM_IP_TARGET": "1", "MINIMUM_IP_TARGET": "1"}, 0, 1, (1,), 1),
-    ("t3.small", {"WARM_IP_TARGET": "1", "MINIMUM_IP_TARGET": "1"}, 5, 2, (3, 3), 1),
-    ("t3.small", {"WARM_IP_TARGET": "1", "MINIMUM_IP_TARGET": "1"}, 9, 3, (3, 3, 3), 0),
-    # the doc lists "2,3": the primary ENI is filled first, so it holds the 3
-    ("t3.small", {"WARM_IP_TARGET": "2", "MINIMUM_IP_TARGET": "5"}, 0, 2, (3, 2), 5),
-    ("t3.small", {"WARM_IP_TARGET": "2", "MINIMUM_IP_TARGET": "5"}, 5, 3, (3, 3, 1), 2),
-    ("t3.small", {"WARM_IP_TARGET": "2", "MINIMUM_IP_TARGET": "5"}, 9, 3, (3, 3, 3), 0),
-    ("p3dn.24xlarge", {"WARM_ENI_TARGET": "1"}, 0, 1, (49,), 49),
-    ("p3dn.24xlarge", {"WARM_ENI_TARGET": "1"}, 3, 2, (49, 49), 95),
-    ("p3dn.24xlarge", {"WARM_ENI_TARGET": "1"}, 95, 3, (49, 49, 49), 52),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 0, 1, (10,), 10),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 7, 1, (12,), 5),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 15, 1, (20,), 5),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 45, 2, (49, 1), 5),
-]
-
-
-@pytest.mark.parametrize(("itype", "env", "pods", "enis", "per_eni", "unused"), ENI_AND_IP_TARGET)
-def test_eni_and_ip_target_table(
-    itype: str, env: dict[str, str], pods: int, enis: int, per_eni: tuple[int, ...], unused: int
-) -> None:
-    got = warm_pool(TABLE[itype], _settings(**env), pods)
-    assert (got.enis, got.slots_per_eni, got.unused_ips, got.pods_placed) == (
-        enis,
-        per_eni,
-        unused,
-        pods,
-    )
-
-
 PD = {"ENABLE_PREFIX_DELEGATION": "true"}
-# instance, env, pods -> attached prefixes, unused IPs, prefixes per ENI
-PREFIX_AND_IP_TARGET = [
-    ("t3.small", {"WARM_PREFIX_TARGET": "1"}, 0, 1, 16, (1,)),
-    ("t3.small", {"WARM_PREFIX_TARGET": "1"}, 5, 2, 27, (2,)),
-    ("t3.small", {"WARM_PREFIX_TARGET": "1"}, 16, 2, 16, (2,)),
-    ("t3.small", {"WARM_PREFIX_TARGET": "1"}, 17, 3, 31, (3,)),
-    ("t3.small", {"WARM_PREFIX_TARGET": "1"}, 58, 5, 22, (3, 2)),
-    ("t3.small", {"WARM_IP_TARGET": "1", "MINIMUM_IP_TARGET": "1"}, 0, 1, 16, (1,)),
-    ("t3.small", {"WARM_IP_TARGET": "1", "MINIMUM_IP_TARGET": "1"}, 5, 1, 11, (1,)),
-    ("t3.small", {"WARM_IP_TARGET": "1", "MINIMUM_IP_TARGET": "1"}, 17, 2, 15, (2,)),
-    ("t3.small", {"WARM_IP_TARGET": "1", "MINIMUM_IP_TARGET": "1"}, 58, 4, 6, (3, 1)),
-    # the doc's 0-pod row says 1 prefix / 16 unused but "2" prefixes per ENI; ipamd asks
-    # for ceil(20 / 16) = 2 prefixes, which the doc's own note (MINIMUM_IP_TARGET > N*16
-    # acts as (N+1)*16) agrees with
-    ("t3.small", {"WARM_IP_TARGET": "7", "MINIMUM_IP_TARGET": "20"}, 0, 2, 32, (2,)),
-    ("t3.small", {"WARM_IP_TARGET": "7", "MINIMUM_IP_TARGET": "20"}, 5, 2, 27, (2,)),
-    ("t3.small", {"WARM_IP_TARGET": "7", "MINIMUM_IP_TARGET": "20"}, 17, 2, 15, (2,)),
-    ("t3.small", {"WARM_IP_TARGET": "7", "MINIMUM_IP_TARGET": "20"}, 58, 5, 22, (3, 2)),
-    # p3dn rows: the doc shows extra empty ENIs; ipamd keeps filling the first ENI
-    # (49 prefix slots), so the prefix counts match and one ENI is attached
-    ("p3dn.24xlarge", {"WARM_PREFIX_TARGET": "1"}, 0, 1, 16, (1,)),
-    ("p3dn.24xlarge", {"WARM_PREFIX_TARGET": "1"}, 3, 2, 29, (2,)),
-    ("p3dn.24xlarge", {"WARM_PREFIX_TARGET": "1"}, 95, 7, 17, (7,)),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 0, 1, 16, (1,)),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 7, 1, 9, (1,)),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 15, 2, 17, (2,)),
-    ("p3dn.24xlarge", {"WARM_IP_TARGET": "5", "MINIMUM_IP_TARGET": "10"}, 45, 4, 19, (4,)),
-]
-
-
-@pytest.mark.parametrize(
-    ("itype", "env", "pods", "prefixes", "unused", "per_eni"), PREFIX_AND_IP_TARGET
-)
-def test_prefix_and_ip_target_table(
-    itype: str, env: dict[str, str], pods: int, prefixes: int, unused: int, per_eni: tuple[int, ...]
-) -> None:
-    got = warm_pool(TABLE[itype], _settings(**PD, **env), pods)
-    assert (got.prefixes, got.unused_ips, got.slots_per_eni) == (prefixes, unused, per_eni)
 
 
 def test_ip_targets_override_warm_eni_target() -> None:
@@ -159,6 +84,16 @@ def test_security_groups_for_pods_keep_an_eni_for_the_trunk() -> None:
         18,
         21,
     )
+
+
+def test_trunk_only_on_trunk_compatible_types() -> None:
+    # t3.small is not trunk compatible: ipamd keeps no ENI back, all three carry pods
+    t3 = warm_pool(TABLE["t3.small"], _settings(ENABLE_POD_ENI="true", WARM_ENI_TARGET="0"), 9)
+    assert (t3.enis, t3.slots_per_eni, t3.pods_placed) == (3, (3, 3, 3), 9)
+    # m5.metal is bare metal without a nitro hypervisor but trunk compatible: 14 ENIs carry pods
+    metal = warm_pool(TABLE["m5.metal"], _settings(ENABLE_POD_ENI="true"), 14 * 49 + 1)
+    assert (metal.enis, len(metal.slots_per_eni), metal.pods_placed) == (15, 14, 14 * 49)
+    assert metal.growth_limit is GrowthLimit.ENIS
 
 
 def test_warm_eni_target_zero_grows_only_when_empty() -> None:

@@ -1,11 +1,14 @@
 """Instance-type network limits and the max-pods formulas.
 
-The table ships as ``ekstwin/data/instance_types.json``: for every EC2
-instance type, the fields of ``DescribeInstanceTypes`` that bound pods (ENIs
-per network card, IPv4 addresses per ENI, the default network card,
-hypervisor, bare metal, vCPUs). ``scripts/build_instance_types.py`` derives it
-from the DescribeInstanceTypes data moto ships; ``ekstwin ipam
-refresh-instance-types`` rebuilds it from EC2 itself.
+The table ships as ``ekstwin/data/instance_types.json``: for every instance
+type of the VPC CNI's ``misc/eni-max-pods.txt``, the facts that bound pods
+(ENIs per network card, IPv4 addresses per ENI, the default network card,
+hypervisor, bare metal), whether the VPC resource controller can attach a
+trunk ENI (security groups for pods), and vCPUs. The file records where each
+fact comes from and when; ``scripts/build_instance_types.py`` rebuilds it
+from the CNI's and the resource controller's generated limits, and
+``ekstwin ipam refresh-instance-types`` from EC2 DescribeInstanceTypes
+(keeping the trunk facts, which EC2 does not publish).
 
 Two max-pods figures, because the real platform has two:
 
@@ -13,7 +16,9 @@ Two max-pods figures, because the real platform has two:
   with the ENIs of the default network card only; with prefix delegation each
   secondary slot holds a /28 (16 addresses), which ipamd allows on nitro *and*
   bare-metal types; custom networking leaves the primary ENI out; security
-  groups for pods reserve one ENI for the trunk.
+  groups for pods reserve one ENI for the trunk, but only on types ipamd
+  deems trunk compatible (``IsTrunkingCompatible`` in ``pkg/awsutils``: the
+  resource controller's flag, and true for a type its list lacks).
 * the EKS AMI's ``max-pods-calculator.sh``: the same formula (it knows custom
   networking but not security groups for pods; prefix delegation only when the
   hypervisor is nitro), capped at 110 for up to 30 vCPUs and 250 above.
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -46,6 +51,7 @@ __all__ = [
     "load_instance_types",
     "max_pods",
     "table_json",
+    "with_trunk_facts",
 ]
 
 IPS_PER_PREFIX = 16
@@ -53,7 +59,7 @@ CAP_LOW_CPU = 110
 CAP_HIGH_CPU = 250
 CAP_VCPU_THRESHOLD = 30  # the calculator: more than 30 vCPUs -> 250
 TABLE_FORMAT = "ekstwin-instance-types"
-TABLE_VERSION = 1
+TABLE_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +79,10 @@ class InstanceTypeLimits:
     default_network_card: int = 0
     hypervisor: str | None = None  # "nitro", "xen", or None (bare metal)
     bare_metal: bool = False
-    vcpus: int = 0
+    vcpus: int | None = None  # None: not known
+    # the VPC resource controller's IsTrunkingCompatible; None: not in its list
+    trunk_compatible: bool | None = None
+    branch_enis: int | None = None  # branch ENIs (pods with security groups) per node
 
     @property
     def default_card_enis(self) -> int:
@@ -101,7 +110,19 @@ class InstanceTypeLimits:
         return self.nitro
 
     @property
-    def pod_cap(self) -> int:
+    def reserves_trunk(self) -> bool:
+        """ipamd keeps an ENI for the trunk (``IsTrunkingCompatible`` in pkg/awsutils).
+
+        ipamd asks the resource controller's limits it is built with; a type
+        missing from them counts as compatible.
+        """
+        return self.trunk_compatible is not False
+
+    @property
+    def pod_cap(self) -> int | None:
+        """The calculator's cap (110 or 250 by vCPUs); None when the vCPUs are unknown."""
+        if self.vcpus is None:
+            return None
         return CAP_HIGH_CPU if self.vcpus > CAP_VCPU_THRESHOLD else CAP_LOW_CPU
 
     def to_json(self) -> dict[str, object]:
@@ -112,6 +133,8 @@ class InstanceTypeLimits:
             "default_network_card": self.default_network_card,
             "hypervisor": self.hypervisor,
             "bare_metal": self.bare_metal,
+            "trunk_compatible": self.trunk_compatible,
+            "branch_enis": self.branch_enis,
             "vcpus": self.vcpus,
         }
 
@@ -125,8 +148,24 @@ class InstanceTypeLimits:
             default_network_card=int(data["default_network_card"]),
             hypervisor=data["hypervisor"] or None,
             bare_metal=bool(data["bare_metal"]),
-            vcpus=int(data["vcpus"]),
+            vcpus=_optional_int(data.get("vcpus")),
+            trunk_compatible=_optional_bool(data.get("trunk_compatible")),
+            branch_enis=_optional_int(data.get("branch_enis")),
         )
+
+
+def _optional_int(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number or null, got {value!r}")
+    return value
+
+
+def _optional_bool(value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise TypeError(f"expected true, false or null, got {value!r}")
 
 
 def limits_from_ec2(item: Mapping[str, Any]) -> InstanceTypeLimits | None:
@@ -162,7 +201,7 @@ def limits_from_ec2(item: Mapping[str, Any]) -> InstanceTypeLimits | None:
         default_network_card=default_card if isinstance(default_card, int) else 0,
         hypervisor=hypervisor if isinstance(hypervisor, str) and hypervisor else None,
         bare_metal=item.get("BareMetal") is True,
-        vcpus=vcpus if isinstance(vcpus, int) else 0,
+        vcpus=vcpus if isinstance(vcpus, int) else None,
     )
 
 
@@ -171,8 +210,16 @@ def _type_sort_key(name: str) -> tuple[str, str]:
     return family, size
 
 
-def table_json(limits: Iterable[InstanceTypeLimits], source: str) -> str:
-    """The shipped table's text: one instance type a line, sorted, stable for diffs."""
+def table_json(
+    limits: Iterable[InstanceTypeLimits],
+    source: str,
+    sources: Iterable[Mapping[str, str]] = (),
+) -> str:
+    """The shipped table's text: one instance type a line, sorted, stable for diffs.
+
+    ``source`` says in one line where the table comes from; ``sources`` list
+    each upstream the facts were taken from (what, where, its date).
+    """
     by_name = {lim.instance_type: lim for lim in limits}
     lines = [
         f"  {json.dumps(name)}: {json.dumps(by_name[name].to_json(), separators=(', ', ': '))}"
@@ -180,7 +227,9 @@ def table_json(limits: Iterable[InstanceTypeLimits], source: str) -> str:
     ]
     head = (
         f'{{\n  "format": "{TABLE_FORMAT}",\n  "version": {TABLE_VERSION},\n'
-        f'  "source": {json.dumps(source)},\n  "instance_types": {{\n'
+        f'  "source": {json.dumps(source)},\n'
+        f'  "sources": [{", ".join(json.dumps(dict(s)) for s in sources)}],\n'
+        '  "instance_types": {\n'
     )
     body = ",\n".join("  " + line for line in lines)
     return head + body + "\n  }\n}\n"
@@ -192,6 +241,7 @@ class InstanceTypeTable:
 
     types: Mapping[str, InstanceTypeLimits]
     source: str = ""
+    sources: tuple[Mapping[str, str], ...] = ()
 
     def get(self, name: str) -> InstanceTypeLimits | None:
         return self.types.get(name)
@@ -235,7 +285,13 @@ def load_instance_types(path: str | Path | None = None) -> InstanceTypeTable:
         types = {name: InstanceTypeLimits.from_json(name, v) for name, v in raw.items()}
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: malformed entry ({exc})") from exc
-    return InstanceTypeTable(types, str(data.get("source", "")))
+    raw_sources = data.get("sources")
+    sources = tuple(
+        {str(k): str(v) for k, v in entry.items()}
+        for entry in (raw_sources if isinstance(raw_sources, list) else [])
+        if isinstance(entry, dict)
+    )
+    return InstanceTypeTable(types, str(data.get("source", "")), sources)
 
 
 # ---------------------------------------------------------------------------
@@ -253,19 +309,22 @@ class MaxPods:
 
     ``max_pods`` is the VPC CNI's figure (what the ENIs can address, +2 for
     host-network pods); ``max_pods_capped`` is the EKS AMI calculator's
-    recommendation (110/250 cap). ``calculator_mode`` differs from ``mode``
-    when prefix delegation is asked for on a non-nitro bare-metal type, and
-    ``notes`` say so in words.
+    recommendation (110/250 cap), never above ``max_pods``, and None when the
+    type's vCPUs are unknown and the cap could matter. ``calculator_mode``
+    differs from ``mode`` when prefix delegation is asked for on a non-nitro
+    bare-metal type; ``trunk`` says whether ipamd keeps an ENI for the trunk;
+    ``notes`` say all of it in words.
     """
 
     instance_type: str
     enis: int
     ips_per_eni: int
     max_pods: int
-    max_pods_capped: int
+    max_pods_capped: int | None
     mode: MaxPodsMode
     calculator_mode: MaxPodsMode
     notes: tuple[str, ...] = ()
+    trunk: bool = False
 
     def to_json(self) -> dict[str, object]:
         """The documented JSON shape of ``ekstwin ipam max-pods``."""
@@ -292,13 +351,20 @@ def max_pods(
     security_groups_for_pods: bool = False,
     max_eni: int | None = None,
 ) -> MaxPods:
-    """The CNI's max pods and the calculator's capped value for one instance type."""
+    """The CNI's max pods and the calculator's capped value for one instance type.
+
+    ``security_groups_for_pods`` is ENABLE_POD_ENI: ipamd then keeps one ENI of
+    the default card for the trunk when the type is trunk compatible
+    (``hasRoomForEni``); on other types nothing is reserved, and pods that ask
+    for security groups cannot run there.
+    """
     notes: list[str] = []
     enis = limits.default_card_enis
     if max_eni is not None and max_eni >= 1:
         enis = min(enis, max_eni)
     calc_enis = enis - 1 if custom_networking else enis
-    cni_enis = calc_enis - 1 if security_groups_for_pods else calc_enis
+    trunk = security_groups_for_pods and limits.reserves_trunk
+    cni_enis = calc_enis - 1 if trunk else calc_enis
     if len(limits.network_cards) > 1:
         notes.append(
             f"{len(limits.network_cards)} network cards: pods use the "
@@ -306,9 +372,19 @@ def max_pods(
         )
     if custom_networking:
         notes.append("custom networking: the primary ENI takes no pod addresses")
-    if security_groups_for_pods:
+    if trunk:
         notes.append(
             "security groups for pods: one ENI is the trunk; the calculator does not know it"
+        )
+        if limits.trunk_compatible is None:
+            notes.append(
+                f"{limits.instance_type} is not in the VPC resource controller's limits: ipamd "
+                "keeps an ENI for a trunk, the controller may never attach one"
+            )
+    elif security_groups_for_pods:
+        notes.append(
+            f"security groups for pods: {limits.instance_type} is not trunk compatible; ipamd "
+            "keeps no ENI for a trunk and pods that ask for security groups cannot run here"
         )
     cni_prefix = prefix_delegation and limits.cni_prefix_delegation
     calc_prefix = prefix_delegation and limits.calculator_prefix_delegation
@@ -323,16 +399,29 @@ def max_pods(
             "calculator counts secondary IPs"
         )
     cni_value = _formula(cni_enis, limits.ips_per_eni, cni_prefix)
-    calc_value = _formula(calc_enis, limits.ips_per_eni, calc_prefix)
+    calc_value = min(_formula(calc_enis, limits.ips_per_eni, calc_prefix), cni_value)
+    cap = limits.pod_cap
+    capped: int | None
+    if cap is not None:
+        capped = min(calc_value, cap)
+    elif calc_value <= CAP_LOW_CPU:
+        capped = calc_value  # below either cap
+    else:
+        capped = None
+        notes.append(
+            f"the vCPUs of {limits.instance_type} are not in the instance-type table: the "
+            "calculator's 110/250 cap cannot be judged"
+        )
     return MaxPods(
         instance_type=limits.instance_type,
         enis=cni_enis,
         ips_per_eni=limits.ips_per_eni,
         max_pods=cni_value,
-        max_pods_capped=min(calc_value, limits.pod_cap),
+        max_pods_capped=capped,
         mode=MaxPodsMode.PREFIX_DELEGATION if cni_prefix else MaxPodsMode.SECONDARY_IP,
         calculator_mode=MaxPodsMode.PREFIX_DELEGATION if calc_prefix else MaxPodsMode.SECONDARY_IP,
         notes=tuple(notes),
+        trunk=trunk,
     )
 
 
@@ -344,6 +433,19 @@ class Ec2Client(Protocol):
     """The part of a boto3 EC2 client the refresh needs."""
 
     def get_paginator(self, operation_name: str) -> _Paginator: ...
+
+
+def with_trunk_facts(
+    limits: Iterable[InstanceTypeLimits], known: InstanceTypeTable
+) -> list[InstanceTypeLimits]:
+    """``limits`` with the trunk facts of ``known`` (EC2 does not publish them)."""
+    out = []
+    for lim in limits:
+        old = known.get(lim.instance_type)
+        if old is not None:
+            lim = replace(lim, trunk_compatible=old.trunk_compatible, branch_enis=old.branch_enis)
+        out.append(lim)
+    return out
 
 
 def fetch_instance_types(client: Ec2Client) -> list[InstanceTypeLimits]:

@@ -263,7 +263,10 @@ class _Planner:
             max_eni=s.max_eni,
         )
         # EKS managed node groups apply the calculator's 110/250 cap; nodeadm does not
-        return computed.max_pods_capped if group is not None else computed.max_pods
+        # (an unknown cap leaves the CNI's figure)
+        if group is not None and computed.max_pods_capped is not None:
+            return computed.max_pods_capped
+        return computed.max_pods
 
     def pool(self, node: _Node, pods: int) -> WarmPool:
         key = (node.limits.instance_type, pods, node.kubelet)
@@ -535,7 +538,7 @@ def plan(
             n.limits,
             prefix_delegation=p.settings.enable_prefix_delegation,
             custom_networking=p.settings.custom_network,
-            security_groups_for_pods=p.settings.enable_pod_eni and n.limits.nitro,
+            security_groups_for_pods=p.settings.enable_pod_eni,
             max_eni=p.settings.max_eni,
         ).max_pods
         pods, warm, primaries, _ = p.holdings(n)

@@ -22,7 +22,8 @@ aws/amazon-vpc-cni-k8s: ``isDatastorePoolTooLow``, ``datastoreTargetState``,
   IP-target mode, the prefixes needed with delegation); only when no ENI has
   room is one new ENI attached, with the same amount.
 * Custom networking never puts pod addresses on the primary ENI; security
-  groups for pods keep one ENI for the trunk (nitro types).
+  groups for pods keep one ENI for the trunk (on trunk-compatible types:
+  the VPC resource controller's IsTrunkingCompatible, as ipamd reads it).
 
 Subnet addresses: every attached ENI's primary address comes out of its
 subnet too (the primary ENI's and the trunk's from the node subnet; with
@@ -126,7 +127,7 @@ def warm_pool(
     """
     prefix = settings.enable_prefix_delegation and limits.cni_prefix_delegation
     custom = settings.custom_network
-    trunk = settings.enable_pod_eni and limits.nitro
+    trunk = settings.enable_pod_eni and limits.reserves_trunk
     if kubelet_max_pods is None:
         kubelet_max_pods = max_pods(
             limits,

@@ -19,7 +19,8 @@ class KubeletMaxPodsAboveEniCapacity(Check):
     types' ENIs can address under the cluster's VPC CNI settings:
     `ENIs x (IPv4 per ENI - 1) + 2` on the default network card, one ENI less
     with custom networking, one less again for the trunk ENI of security
-    groups for pods, 16 addresses a slot with prefix delegation.
+    groups for pods (on types the VPC resource controller can trunk), 16
+    addresses a slot with prefix delegation.
 
     ## Why is this bad?
     The scheduler trusts the kubelet's `maxPods`. When it is higher than the
@@ -65,7 +66,7 @@ class KubeletMaxPodsAboveEniCapacity(Check):
                     limits,
                     prefix_delegation=s.enable_prefix_delegation,
                     custom_networking=s.custom_network,
-                    security_groups_for_pods=s.enable_pod_eni and limits.nitro,
+                    security_groups_for_pods=s.enable_pod_eni,
                     max_eni=s.max_eni,
                 )
                 if group.kubelet_max_pods <= cni.max_pods:
