@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from io import StringIO
 
 from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
-from ekstwin.engines.ingress import AlbPlan, RouteResult, build_albs, route
+from ekstwin.engines.ingress import (
+    AlbOptions,
+    AlbPlan,
+    RouteResult,
+    TargetType,
+    build_albs,
+    platform_alb_options,
+    route,
+)
+from ekstwin.model.platform import Platform
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--format", "-f", choices=["table", "json"], default="table")
     a.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     a.add_argument("--quiet", "-q", action="store_true")
+    _controller_arguments(a)
     a.set_defaults(handler=run_alb)
 
     r = isub.add_parser(
@@ -34,7 +45,68 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r.add_argument("--format", "-f", choices=["table", "json"], default="table")
     r.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     r.add_argument("--quiet", "-q", action="store_true")
+    _controller_arguments(r)
     r.set_defaults(handler=run_route)
+
+
+def _on_off(value: str) -> bool:
+    low = value.lower()
+    if low in ("true", "1", "yes", "on"):
+        return True
+    if low in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"{value!r} is not true or false")
+
+
+def _controller_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "controller flags",
+        "the Load Balancer Controller's flags; by default those of its Deployment in the "
+        "platform, else the controller's defaults",
+    )
+    g.add_argument("--ingress-class", metavar="NAME", help="--ingress-class (alb)")
+    g.add_argument(
+        "--default-target-type", choices=[t.value for t in TargetType], help="(instance)"
+    )
+    g.add_argument(
+        "--default-load-balancer-scheme", choices=["internal", "internet-facing"], help="(internal)"
+    )
+    g.add_argument(
+        "--enable-ip-target-type",
+        type=_on_off,
+        metavar="true|false",
+        help="the EnableIPTargetType feature gate (true)",
+    )
+    for name in ("service", "action"):
+        g.add_argument(
+            f"--tolerate-non-existent-backend-{name}",
+            type=_on_off,
+            metavar="true|false",
+            help=f"a missing backend {name} answers 503 instead of failing the group (true)",
+        )
+
+
+def controller_options(args: argparse.Namespace, platform: Platform) -> AlbOptions:
+    """The platform's controller flags with the command line's on top."""
+    base, _ = platform_alb_options(platform)
+    overrides: dict[str, object] = {}
+    if args.ingress_class is not None:
+        overrides["ingress_class"] = args.ingress_class
+    if args.default_target_type is not None:
+        overrides["default_target_type"] = TargetType(args.default_target_type)
+    if args.default_load_balancer_scheme is not None:
+        overrides["default_scheme"] = args.default_load_balancer_scheme
+    if args.enable_ip_target_type is not None:
+        overrides["enable_ip_target_type"] = args.enable_ip_target_type
+    if args.tolerate_non_existent_backend_service is not None:
+        overrides["tolerate_non_existent_backend_service"] = (
+            args.tolerate_non_existent_backend_service
+        )
+    if args.tolerate_non_existent_backend_action is not None:
+        overrides["tolerate_non_existent_backend_action"] = (
+            args.tolerate_non_existent_backend_action
+        )
+    return replace(base, **overrides)  # type: ignore[arg-type]
 
 
 def _rich_text(render: object) -> str:
@@ -81,6 +153,7 @@ def alb_table(plan: AlbPlan) -> str:
         out.append("")
     for ig in plan.ignored:
         out.append(f"ignored {ig.ingress}: {ig.reason}")
+    out.extend(f"note: {n}" for n in plan.notes)
     return "\n".join(out)
 
 
@@ -105,7 +178,10 @@ def route_table(res: RouteResult) -> str:
 
 def run_alb(args: argparse.Namespace) -> int:
     result = load_platform(args)
-    plan = build_albs(result.platform)
+    _, notes = platform_alb_options(result.platform)
+    plan = replace(
+        build_albs(result.platform, controller_options(args, result.platform)), notes=notes
+    )
     if args.format == "json":
         text = json.dumps(plan.to_json(), indent=2)
     else:
@@ -116,7 +192,7 @@ def run_alb(args: argparse.Namespace) -> int:
 
 def run_route(args: argparse.Namespace) -> int:
     result = load_platform(args)
-    res = route(result.platform, args.url)
+    res = route(result.platform, args.url, controller_options(args, result.platform))
     if args.format == "json":
         text = json.dumps(res.to_json(), indent=2)
     else:

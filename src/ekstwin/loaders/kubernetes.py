@@ -638,6 +638,10 @@ def _service(doc: dict[str, object], meta: Meta) -> Service:
         external_name=_str(spec.get("externalName"), "/spec/externalName"),
         load_balancer_hostnames=hostnames,
         load_balancer_class=_str(spec.get("loadBalancerClass"), "/spec/loadBalancerClass"),
+        ip_families=tuple(
+            _req_str(f, f"/spec/ipFamilies/{i}")
+            for i, f in enumerate(_list(spec.get("ipFamilies"), "/spec/ipFamilies"))
+        ),
     )
 
 

@@ -286,6 +286,7 @@ class Service:
     external_name: str | None = None
     load_balancer_hostnames: tuple[str, ...] = ()
     load_balancer_class: str | None = None
+    ip_families: tuple[str, ...] = ()  # spec.ipFamilies ("IPv4", "IPv6"); () when not given
 
 
 @dataclass(frozen=True, slots=True)

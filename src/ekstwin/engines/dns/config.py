@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ekstwin.engines.dns.plan import DnsOptions, Policy
 from ekstwin.engines.dns.registry import parse_labels
 from ekstwin.engines.dns.sources import is_external_dns
+from ekstwin.engines.flags import parse_flags as _parse_flags
 from ekstwin.errors import ConfigError
 from ekstwin.model.aws import HostedZone
 from ekstwin.model.platform import Platform
@@ -49,28 +50,8 @@ _NOT_MODELLED = frozenset(
 
 
 def parse_flags(words: tuple[str, ...]) -> dict[str, list[str]]:
-    """``--name=value`` / ``--name value`` / ``--name`` / ``--no-name`` into name -> values
-    (booleans as ``"true"``/``"false"``); words that are not flags are ignored."""
-    out: dict[str, list[str]] = {}
-    i = 0
-    while i < len(words):
-        word = words[i]
-        i += 1
-        if not word.startswith("--"):
-            continue
-        name, eq, value = word[2:].partition("=")
-        if not eq:
-            if name in _BOOLEANS:
-                value = "true"
-            elif name.startswith("no-") and name[3:] in _BOOLEANS:
-                name, value = name[3:], "false"
-            elif i < len(words) and not words[i].startswith("--"):
-                value = words[i]
-                i += 1
-            else:
-                value = "true"
-        out.setdefault(name, []).append(value)
-    return out
+    """ExternalDNS's flags (its kingpin booleans take no value word)."""
+    return _parse_flags(words, _BOOLEANS)
 
 
 @dataclass(frozen=True, slots=True)

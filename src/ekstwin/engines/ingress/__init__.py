@@ -10,7 +10,13 @@ See docs/ingress.md for the semantics and the JSON shapes.
 
 from __future__ import annotations
 
-from ekstwin.engines.ingress.builder import AlbOptions, build_albs, path_patterns, pods_for
+from ekstwin.engines.ingress.builder import build_albs, path_patterns, pods_for
+from ekstwin.engines.ingress.config import (
+    AlbControllerConfig,
+    AlbOptions,
+    alb_controller_configs,
+    platform_alb_options,
+)
 from ekstwin.engines.ingress.model import (
     Action,
     ActionType,
@@ -19,6 +25,8 @@ from ekstwin.engines.ingress.model import (
     Condition,
     ForwardTarget,
     IgnoredIngress,
+    JwtClaim,
+    JwtValidation,
     Listener,
     Member,
     Rule,
@@ -29,20 +37,25 @@ from ekstwin.engines.ingress.route import Reachability, RouteResult, reachabilit
 __all__ = [
     "Action",
     "ActionType",
+    "AlbControllerConfig",
     "Alb",
     "AlbOptions",
     "AlbPlan",
     "Condition",
     "ForwardTarget",
     "IgnoredIngress",
+    "JwtClaim",
+    "JwtValidation",
     "Listener",
     "Member",
     "Reachability",
     "RouteResult",
     "Rule",
     "TargetType",
+    "alb_controller_configs",
     "build_albs",
     "path_patterns",
+    "platform_alb_options",
     "pods_for",
     "reachability",
     "route",

@@ -108,3 +108,8 @@ def json_value(annotations: dict[str, str], suffix: str) -> object | None:
 def go_set(values: set[str]) -> str:
     """A Go ``sets.String`` as ``%v`` prints it (the controller's error text)."""
     return "map[" + " ".join(f"{v}:{{}}" for v in sorted(values)) + "]"
+
+
+def go_list(values: list[str] | tuple[str, ...]) -> str:
+    """A Go ``[]string`` as ``%v`` / ``%s`` prints it: ``[a b]``."""
+    return "[" + " ".join(values) + "]"

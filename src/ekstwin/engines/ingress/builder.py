@@ -15,10 +15,11 @@ import hashlib
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ParamSpec, TypeVar
 
 from ekstwin.engines.ingress import albannotations as ann
+from ekstwin.engines.ingress.config import AlbOptions, platform_alb_options
 from ekstwin.engines.ingress.groups import (
     ClassifiedIngress,
     GroupMembers,
@@ -36,6 +37,8 @@ from ekstwin.engines.ingress.model import (
     Condition,
     ForwardTarget,
     IgnoredIngress,
+    JwtClaim,
+    JwtValidation,
     Listener,
     Member,
     Rule,
@@ -46,20 +49,11 @@ from ekstwin.model.k8s import IngressBackend, IngressPath, Pod, Service
 from ekstwin.model.platform import Platform
 
 STACK_TAG = "ingress.k8s.aws/stack"
+DUAL_STACK = ("dualstack", "dualstack-without-public-ipv4")
 SERVICE_STACK_TAG = "service.k8s.aws/stack"
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class AlbOptions:
-    """The controller's flags that change the model (their defaults)."""
-
-    default_target_type: TargetType = TargetType.INSTANCE
-    default_scheme: str = "internal"
-    default_ssl_policy: str = "ELBSecurityPolicy-2016-08"
-    cluster_name: str | None = None  # for the default ALB name; from aws.json when one cluster
 
 
 class BuildError(Exception):
@@ -79,6 +73,7 @@ class _Ctx:
     platform: Platform
     options: AlbOptions
     errors: list[str] = field(default_factory=list)
+    ip_address_type: str = "ipv4"
 
 
 # -- per-member listen ports ------------------------------------------------------
@@ -155,11 +150,12 @@ def _merge_port(port: int, cfgs: list[tuple[str, _PortCfg]], default_policy: str
     default_index = next((i for i, (_, c) in enumerate(cfgs) if c.certificates), None)
     seen: set[str] = set()
     if default_index is not None:
-        # The controller does not put the default certificate in its seen-set, so
-        # a member repeating it lists it again; the listener's certificate list is
-        # a set on AWS, so it is kept once here.
+        # The first member's first certificate is the default; it is not put in
+        # the seen-set, so a certificate repeating it is listed again as an SNI
+        # certificate, as the controller does (mergeListenPortConfigs: "allows the
+        # same certificate to be specified for both the default certificate and
+        # the SNI certificate").
         certs.append(cfgs[default_index][1].certificates[0])
-        seen.add(certs[0])
     for i, (key, c) in enumerate(cfgs):
         if protocol_from is None:
             protocol_from = (key, c.protocol)
@@ -173,8 +169,8 @@ def _merge_port(port: int, cfgs: list[tuple[str, _PortCfg]], default_policy: str
                 cidrs_from = (key, c.inbound_cidrs)
             elif cidrs_from[1] != c.inbound_cidrs:
                 raise BuildError(
-                    f"conflicting inbound-cidrs, {cidrs_from[0]}: {sorted(cidrs_from[1])} | "
-                    f"{key}: {sorted(c.inbound_cidrs)}"
+                    f"conflicting inbound-cidrs, {cidrs_from[0]}: {_cidr_lists(cidrs_from[1])} | "
+                    f"{key}: {_cidr_lists(c.inbound_cidrs)}"
                 )
         if c.ssl_policy is not None:
             if policy_from is None:
@@ -195,6 +191,12 @@ def _merge_port(port: int, cfgs: list[tuple[str, _PortCfg]], default_policy: str
     protocol = protocol_from[1]
     policy = policy_from[1] if policy_from else (default_policy if protocol == "HTTPS" else None)
     return _PortCfg(protocol, tuple(certs), policy, cidrs_from[1] if cidrs_from else frozenset())
+
+
+def _cidr_lists(cidrs: frozenset[str]) -> str:
+    """IPv4 then IPv6 CIDRs, each as Go prints a sorted list (``[a b], [c]``)."""
+    v6 = {c for c in cidrs if ":" in c}
+    return f"{ann.go_list(sorted(cidrs - v6))}, {ann.go_list(sorted(v6))}"
 
 
 # -- group-wide exclusive settings ------------------------------------------------
@@ -474,12 +476,12 @@ def _conditions(
     if host_values and extra.host_regex:
         raise BuildError(
             "host condition must specify exactly one of Values and RegexValues, got both "
-            f"Values {host_values} and RegexValues {extra.host_regex}"
+            f"Values {ann.go_list(host_values)} and RegexValues {ann.go_list(extra.host_regex)}"
         )
     if path_values and path_regex:
         raise BuildError(
             "path condition must specify exactly one of Values and RegexValues, got both "
-            f"Values {path_values} and RegexValues {path_regex}"
+            f"Values {ann.go_list(path_values)} and RegexValues {ann.go_list(path_regex)}"
         )
     out = list(extra.others)
     if host_values:
@@ -529,9 +531,12 @@ def _target_type(ctx: _Ctx, m: ClassifiedIngress, svc: Service) -> TargetType:
     if params:
         raw = str(params)
     try:
-        return TargetType(raw)
+        tt = TargetType(raw)
     except ValueError as exc:
         raise BuildError(f"unknown targetType: {raw}") from exc
+    if tt is TargetType.IP and not ctx.options.enable_ip_target_type:
+        raise BuildError("unsupported targetType: ip when EnableIPTargetType is false")
+    return tt
 
 
 def _forward(
@@ -547,7 +552,7 @@ def _forward(
             continue
         svc = ctx.platform.service(ns, svc_name)
         if svc is None:
-            if single:
+            if single and ctx.options.tolerate_non_existent_backend_service:
                 return _fixed("503", "Backend service does not exist", "text/plain")
             raise BuildError(f'services "{svc_name}" not found')
         if isinstance(port, str) and port.isdigit():
@@ -559,6 +564,9 @@ def _forward(
         if sp is None:
             raise BuildError(f"unable to find port {port} on service {ns}/{svc_name}")
         tt = _target_type(ctx, m, svc)
+        if "IPv6" in svc.ip_families and ctx.ip_address_type not in DUAL_STACK:
+            # buildTargetGroupIPAddressType: an IPv6 Service needs a dual-stack ALB
+            raise BuildError("unsupported IPv6 configuration, lb not dual-stack")
         if tt is TargetType.INSTANCE and svc.type not in ("NodePort", "LoadBalancer"):
             raise BuildError(
                 "TargetGroup port is empty. When using Instance targets, your service be must "
@@ -584,7 +592,9 @@ def _annotation_action(ctx: _Ctx, m: ClassifiedIngress, name: str) -> Action:
     except ann.AnnotationError as exc:
         raise BuildError(str(exc)) from exc
     if raw is None:
-        return _fixed("503", "Backend action does not exist", "text/plain")
+        if ctx.options.tolerate_non_existent_backend_action:
+            return _fixed("503", "Backend action does not exist", "text/plain")
+        raise BuildError(f"missing actions.{name} configuration")
     if not isinstance(raw, dict):
         raise BuildError(f"actions.{name} must be a JSON object")
     kind = str(_ci(raw, "type"))
@@ -626,6 +636,122 @@ def _annotation_action(ctx: _Ctx, m: ClassifiedIngress, name: str) -> Action:
     raise BuildError(f"unknown action type: {kind}")
 
 
+def _go_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
+
+
+def _go_string(obj: dict[str, object], field_name: str, where: str) -> str:
+    """A string field as Go's json.Unmarshal fills a struct: case-insensitive name,
+    null leaves it empty, another JSON type is an error."""
+    v = _ci(obj, field_name)
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        raise _JsonTypeError(
+            f"json: cannot unmarshal {_go_kind(v)} into Go struct field {where}.{field_name} "
+            "of type string"
+        )
+    return v
+
+
+class _JsonTypeError(ValueError):
+    """A JSON value of the wrong type for the controller's Go struct."""
+
+
+def _jwt_validation(m: ClassifiedIngress) -> JwtValidation | None:
+    """``jwt-validation`` as buildJwtValidationConfig reads it; errors fail the group."""
+    try:
+        raw = ann.json_value(m.annotations, "jwt-validation")
+    except ann.AnnotationError as exc:
+        raise BuildError(str(exc)) from exc
+    if ann.get(m.annotations, "jwt-validation") is None:
+        return None
+    key = ann.key("jwt-validation")
+    text = ann.get(m.annotations, "jwt-validation")
+    try:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise _JsonTypeError(
+                f"json: cannot unmarshal {_go_kind(raw)} into Go value of type "
+                "ingress.JwtValidationConfig"
+            )
+        jwks = _go_string(raw, "jwksEndpoint", "JwtValidationConfig")
+        issuer = _go_string(raw, "issuer", "JwtValidationConfig")
+        claims_raw = _ci(raw, "additionalClaims")
+        if claims_raw is not None and not isinstance(claims_raw, list):
+            raise _JsonTypeError(
+                f"json: cannot unmarshal {_go_kind(claims_raw)} into Go struct field "
+                "JwtValidationConfig.additionalClaims of type []ingress.JwtAdditionalClaim"
+            )
+        claims: list[JwtClaim] = []
+        for c in claims_raw or []:
+            if c is None:
+                c = {}
+            if not isinstance(c, dict):
+                raise _JsonTypeError(
+                    f"json: cannot unmarshal {_go_kind(c)} into Go struct field "
+                    "JwtValidationConfig.additionalClaims of type ingress.JwtAdditionalClaim"
+                )
+            values = _ci(c, "values")
+            if values is not None and not (
+                isinstance(values, list) and all(isinstance(v, str) for v in values)
+            ):
+                bad = (
+                    values
+                    if not isinstance(values, list)
+                    else next(v for v in values if not isinstance(v, str))
+                )
+                raise _JsonTypeError(
+                    f"json: cannot unmarshal {_go_kind(bad)} into Go struct field "
+                    "JwtValidationConfig.additionalClaims.values of type "
+                    f"{'string' if isinstance(values, list) else '[]string'}"
+                )
+            claims.append(
+                JwtClaim(
+                    _go_string(c, "format", "JwtValidationConfig.additionalClaims"),
+                    _go_string(c, "name", "JwtValidationConfig.additionalClaims"),
+                    tuple(values or ()),
+                )
+            )
+    except _JsonTypeError as exc:
+        raise BuildError(f"failed to parse json annotation, {key}: {text}: {exc}") from exc
+    if not jwks:
+        raise BuildError("jwksEndpoint is a required field for jwt validation")
+    if not issuer:
+        raise BuildError("issuer is a required field for jwt validation")
+    for claim in claims:
+        if not claim.format:
+            raise BuildError("format is a required field for additional claims for jwt validation")
+        if not claim.name:
+            raise BuildError("name is a required field for additional claims for jwt validation")
+        if not claim.values:
+            raise BuildError("values must not be empty for additional claims for jwt validation")
+    return JwtValidation(jwks, issuer, tuple(claims))
+
+
+def _authenticates(ctx: _Ctx, m: ClassifiedIngress, action: Action) -> bool:
+    """An authenticate action comes first (``auth-type`` cognito or oidc, from the
+    Ingress, or the Service when the rule forwards to a single one)."""
+    annotations = dict(m.annotations)
+    if action.type is ActionType.FORWARD and len(action.targets) == 1:
+        target = action.targets[0]
+        if target.service is not None:
+            ns, _, name = target.service.partition("/")
+            svc = ctx.platform.service(ns, name)
+            if svc is not None:
+                annotations = {**svc.meta.annotations, **annotations}
+    return ann.get(annotations, "auth-type") in ("cognito", "oidc")
+
+
 def _action(ctx: _Ctx, m: ClassifiedIngress, backend: IngressBackend) -> Action:
     if backend.service_name is None:
         raise BuildError('missing required "service" field')
@@ -665,8 +791,11 @@ def _superset(lhs: tuple[Condition, ...], rhs: tuple[Condition, ...]) -> bool:
     lh: set[str] = set()
     lp: set[str] = set()
     for c in lhs:
-        if c.field == "host-header" and not c.regex:
-            lh.update(c.values)
+        if c.field == "host-header":
+            # isSupersetConditions reads HostHeaderConfig.Values only: a host
+            # condition of regex values alone restricts nothing here
+            if not c.regex:
+                lh.update(c.values)
         elif c.field == "path-pattern":
             lp.update(c.values)
         else:
@@ -690,9 +819,16 @@ def _rules(ctx: _Ctx, port: int, protocol: str, members: list[ClassifiedIngress]
                     svc_name = path.backend.service_name or ""
                     action = _action(ctx, m, path.backend)
                     conds = _conditions(m, rule.host, path, svc_name)
-                    raw.append(
-                        Rule(0, m.key, conds, action, m.ingress.meta.line_of(path.pointer), ri, pi)
-                    )
+                    # read for every backend, used on HTTPS listeners only
+                    jwt = _jwt_validation(m)
+                    if protocol != "HTTPS":
+                        jwt = None
+                    elif jwt is not None and _authenticates(ctx, m, action):
+                        raise BuildError(
+                            "authentication and jwt validation can't both be configured"
+                        )
+                    source = m.ingress.meta.line_of(path.pointer)
+                    raw.append(Rule(0, m.key, conds, action, source, ri, pi, jwt))
             except (BuildError, ann.AnnotationError) as exc:
                 raise BuildError(f"ingress: {m.key}: {exc}") from exc
     kept: list[Rule] = []
@@ -705,10 +841,7 @@ def _rules(ctx: _Ctx, port: int, protocol: str, members: list[ClassifiedIngress]
         ):
             continue
         kept.append(r)
-    return [
-        Rule(i, r.ingress, r.conditions, r.action, r.source, r.rule_index, r.path_index)
-        for i, r in enumerate(kept, start=1)
-    ]
+    return [replace(r, priority=i) for i, r in enumerate(kept, start=1)]
 
 
 # -- the group ------------------------------------------------------------------------
@@ -768,8 +901,12 @@ def _cluster_name(platform: Platform, options: AlbOptions) -> str | None:
     return clusters[0].name if len(clusters) == 1 else None
 
 
-def build_group(platform: Platform, gm: GroupMembers, options: AlbOptions) -> Alb:
+def build_group(
+    platform: Platform, gm: GroupMembers, options: AlbOptions, load_errors: tuple[str, ...] = ()
+) -> Alb:
     ctx = _Ctx(platform, options)
+    # an error loading any Ingress fails the group before its model is built
+    ctx.errors.extend(load_errors)
     ordered, order_errors = sort_members(gm.members)
     ctx.errors.extend(order_errors)
     members = [m for _, m in ordered]
@@ -795,6 +932,7 @@ def build_group(platform: Platform, gm: GroupMembers, options: AlbOptions) -> Al
             merged[port] = got
     scheme = _attempt(ctx, "", _scheme, ctx, members)
     ip_type = _attempt(ctx, "", _ip_address_type, members)
+    ctx.ip_address_type = ip_type or "ipv4"
     subnets = _attempt(ctx, "", _list_setting, members, "subnets", "subnets")
     _attempt(ctx, "", _list_setting, members, "security-groups", "securityGroups")
     _attempt(ctx, "", _check_coip, members)
@@ -890,8 +1028,14 @@ def _check_coip(members: list[ClassifiedIngress]) -> None:
 
 
 def build_albs(platform: Platform, options: AlbOptions | None = None) -> AlbPlan:
-    """Every IngressGroup of the platform built into its ALB, and the ignored Ingresses."""
-    opts = options or AlbOptions()
-    groups, ignored = load_groups(platform)
-    albs = tuple(build_group(platform, g, opts) for g in groups)
-    return AlbPlan(albs, tuple(IgnoredIngress(k, r) for k, r in ignored))
+    """Every IngressGroup of the platform built into its ALB, and the ignored Ingresses.
+
+    ``options`` default to the flags of the platform's Load Balancer Controller
+    (its Deployment), else the controller's defaults.
+    """
+    notes: tuple[str, ...] = ()
+    if options is None:
+        options, notes = platform_alb_options(platform)
+    loaded = load_groups(platform, options)
+    albs = tuple(build_group(platform, g, options, loaded.load_errors) for g in loaded.groups)
+    return AlbPlan(albs, tuple(IgnoredIngress(k, r) for k, r in loaded.ignored), notes)

@@ -5,10 +5,15 @@ loader (pkg/ingress/group_loader.go, class_loader.go,
 class_annotation_matcher.go):
 
 - the legacy ``kubernetes.io/ingress.class`` annotation, when present, alone
-  decides (it must equal the controller's ``--ingress-class``, ``alb``);
+  decides (it must equal the controller's ``--ingress-class``, ``alb`` by
+  default; with ``--ingress-class=''`` the value ``alb`` matches);
 - otherwise ``spec.ingressClassName`` names an IngressClass whose controller
   must be ``ingress.k8s.aws/alb``; no class name means the default
-  IngressClass (two defaults is an error); no default means unmanaged;
+  IngressClass; no default means unmanaged, unless ``--ingress-class=''``;
+- two default IngressClasses are not an error of one Ingress: the group
+  loader lists every Ingress for every group, so an Ingress naming no class
+  makes every group fail to load (``Ingress: ns/name: multiple default
+  IngressClasses found``);
 - the group is IngressClassParams ``spec.group.name`` (wins), else the
   ``group.name`` annotation, else the implicit group ``namespace/name``;
 - an invalid group name makes the Ingress leave every group (no error);
@@ -22,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from ekstwin.engines.ingress import albannotations as ann
+from ekstwin.engines.ingress.config import AlbOptions
 from ekstwin.model.k8s import Ingress, IngressClass, OpaqueObject
 from ekstwin.model.platform import Platform
 
@@ -99,22 +105,35 @@ class NotManaged(Exception):  # a control-flow signal, carried as a reason
     """The controller does not manage the Ingress; ``args[0]`` says why."""
 
 
-def classify(platform: Platform, ing: Ingress) -> ClassifiedIngress:
+class LoadFailure(NotManaged):
+    """An error loading the Ingress that fails every group's load, not just its own."""
+
+
+def classify(
+    platform: Platform, ing: Ingress, options: AlbOptions | None = None
+) -> ClassifiedIngress:
     """The Ingress with its class and params, or :class:`NotManaged`."""
+    ingress_class = (options or AlbOptions()).ingress_class
     legacy = ing.meta.annotations.get(ann.INGRESS_CLASS_ANNOTATION)
     if legacy is not None:
-        if legacy == DEFAULT_INGRESS_CLASS:
+        if legacy == ingress_class or (ingress_class == "" and legacy == DEFAULT_INGRESS_CLASS):
             return ClassifiedIngress(ing)
         raise NotManaged(
             f"annotation {ann.INGRESS_CLASS_ANNOTATION}={legacy!r} is not the controller's "
-            f"class {DEFAULT_INGRESS_CLASS!r} (the annotation wins over spec.ingressClassName)"
+            f"class {ingress_class or DEFAULT_INGRESS_CLASS!r} (the annotation wins over "
+            "spec.ingressClassName)"
         )
     class_name = ing.ingress_class_name
     if class_name is None:
         defaults = [c for c in platform.ingress_classes if c.is_default]
         if len(defaults) > 1:
-            raise NotManaged("multiple default IngressClasses found")
+            raise LoadFailure(
+                "multiple default IngressClasses found: the controller fails to load every "
+                "IngressGroup while this Ingress names no class"
+            )
         if not defaults:
+            if ingress_class == "":
+                return ClassifiedIngress(ing)
             raise NotManaged(
                 "no ingressClassName and no default IngressClass (the controller manages "
                 "class-less Ingresses only with --ingress-class='')"
@@ -159,21 +178,41 @@ def group_of(ci: ClassifiedIngress) -> tuple[str, bool]:
     return name, True
 
 
-def load_groups(platform: Platform) -> tuple[list[GroupMembers], list[tuple[str, str]]]:
+@dataclass(frozen=True, slots=True)
+class LoadedGroups:
+    """Every group with its (unsorted) members, the ignored Ingresses with why, and the
+    errors that fail every group's load (``Ingress: ns/name: ...``)."""
+
+    groups: tuple[GroupMembers, ...]
+    ignored: tuple[tuple[str, str], ...]
+    load_errors: tuple[str, ...] = ()
+
+
+def load_groups(platform: Platform, options: AlbOptions | None = None) -> LoadedGroups:
     """Every group with its (unsorted) members, and the ignored Ingresses with why."""
     groups: dict[str, GroupMembers] = {}
     ignored: list[tuple[str, str]] = []
+    failures: list[str] = []
     for ing in platform.ingresses:
         try:
-            ci = classify(platform, ing)
+            ci = classify(platform, ing, options)
             gid, explicit = group_of(ci)
+        except LoadFailure as exc:
+            ignored.append((ingress_key(ing), str(exc.args[0])))
+            failures.append(ingress_key(ing))
+            continue
         except NotManaged as exc:
             ignored.append((ingress_key(ing), str(exc.args[0])))
             continue
         g = groups.get(gid)
         members = (*g.members, ci) if g else (ci,)
         groups[gid] = GroupMembers(gid, explicit, members)
-    return [groups[k] for k in sorted(groups)], sorted(ignored)
+    # the controller stops at the first Ingress of its list; the twin names the first
+    # by namespace/name
+    errors = (
+        (f"Ingress: {min(failures)}: multiple default IngressClasses found",) if failures else ()
+    )
+    return LoadedGroups(tuple(groups[k] for k in sorted(groups)), tuple(sorted(ignored)), errors)
 
 
 def sort_members(

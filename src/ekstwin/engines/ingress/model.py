@@ -104,6 +104,34 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class JwtClaim:
+    """One additional claim a JWT validation action checks."""
+
+    format: str  # single-string | string-array | space-separated-values
+    name: str
+    values: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"format": self.format, "name": self.name, "values": list(self.values)}
+
+
+@dataclass(frozen=True, slots=True)
+class JwtValidation:
+    """The ``jwt-validation`` action the ALB runs before a rule's action (HTTPS only)."""
+
+    jwks_endpoint: str
+    issuer: str
+    additional_claims: tuple[JwtClaim, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "jwks_endpoint": self.jwks_endpoint,
+            "issuer": self.issuer,
+            "additional_claims": [c.to_json() for c in self.additional_claims],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     priority: int
     ingress: str  # ns/name
@@ -112,15 +140,19 @@ class Rule:
     source: Source | None = None
     rule_index: int = 0
     path_index: int | None = None
+    jwt_validation: JwtValidation | None = None  # runs first; only on HTTPS listeners
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "priority": self.priority,
             "ingress": self.ingress,
             "conditions": [c.to_json() for c in self.conditions],
             "action": self.action.to_json(),
             "source": str(self.source) if self.source else None,
         }
+        if self.jwt_validation is not None:
+            out["jwt_validation"] = self.jwt_validation.to_json()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +264,7 @@ class IgnoredIngress:
 class AlbPlan:
     albs: tuple[Alb, ...]
     ignored: tuple[IgnoredIngress, ...] = ()
+    notes: tuple[str, ...] = ()  # on the controller flags read from the platform
 
     def alb_of(self, ingress_key: str) -> Alb | None:
         return next((a for a in self.albs if a.member(ingress_key) is not None), None)
@@ -240,4 +273,5 @@ class AlbPlan:
         return {
             "load_balancers": [a.to_json() for a in self.albs],
             "ignored": [i.to_json() for i in self.ignored],
+            "notes": list(self.notes),
         }

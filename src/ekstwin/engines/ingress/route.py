@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from ekstwin.engines.ingress.builder import AlbOptions, build_albs
+from ekstwin.engines.ingress.builder import build_albs
+from ekstwin.engines.ingress.config import AlbOptions
 from ekstwin.engines.ingress.model import (
     Action,
     ActionType,
