@@ -57,6 +57,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     pl.add_argument("--txt-prefix", metavar="PREFIX")
     pl.add_argument("--txt-suffix", metavar="SUFFIX")
+    pl.add_argument(
+        "--txt-wildcard-replacement",
+        metavar="TEXT",
+        help="ExternalDNS --txt-wildcard-replacement: stands for a leading * in TXT names",
+    )
+    pl.add_argument(
+        "--migrate-from-txt-owner",
+        metavar="ID",
+        help="ExternalDNS --migrate-from-txt-owner: records of this owner id become ours",
+    )
+    pl.add_argument(
+        "--aws-zone-match-parent",
+        action="store_true",
+        default=None,
+        help="ExternalDNS --aws-zone-match-parent: keep a hosted zone that is a parent of a "
+        "domain filter",
+    )
     pl.add_argument("--format", "-f", choices=["table", "json"], default="table")
     pl.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     pl.add_argument("--quiet", "-q", action="store_true")
@@ -136,6 +153,9 @@ def run_plan(args: argparse.Namespace) -> int:
         "annotation_prefix": args.annotation_prefix,
         "txt_prefix": args.txt_prefix,
         "txt_suffix": args.txt_suffix,
+        "txt_wildcard_replacement": args.txt_wildcard_replacement,
+        "old_owner_id": args.migrate_from_txt_owner,
+        "zone_match_parent": args.aws_zone_match_parent,
     }
     if config is not None:
         options = config.options(**overrides)

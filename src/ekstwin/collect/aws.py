@@ -1007,6 +1007,30 @@ def _route53(run: _Run, region: str) -> list[dict[str, object]]:
     return out
 
 
+def _routing(rr: Mapping[str, Any]) -> dict[str, object]:
+    """The routing policy of a record set with a set identifier (only what is set)."""
+    out: dict[str, object] = {}
+    for key, field_name in (
+        ("Weight", "weight"),
+        ("Region", "region"),
+        ("Failover", "failover"),
+        ("HealthCheckId", "health_check_id"),
+    ):
+        if rr.get(key) is not None:
+            out[field_name] = rr[key]
+    geo = rr.get("GeoLocation") or {}
+    for key, field_name in (
+        ("ContinentCode", "geolocation_continent_code"),
+        ("CountryCode", "geolocation_country_code"),
+        ("SubdivisionCode", "geolocation_subdivision_code"),
+    ):
+        if geo.get(key):
+            out[field_name] = geo[key]
+    if rr.get("MultiValueAnswer"):
+        out["multi_value_answer"] = True
+    return out
+
+
 def _record(rr: Mapping[str, Any]) -> dict[str, object]:
     alias = rr.get("AliasTarget")
     return {
@@ -1015,6 +1039,7 @@ def _record(rr: Mapping[str, Any]) -> dict[str, object]:
         "ttl": rr.get("TTL"),
         "values": [str(v["Value"]) for v in rr.get("ResourceRecords") or []],
         "set_identifier": rr.get("SetIdentifier"),
+        **_routing(rr),
         "alias_target": {
             "dns_name": str(alias["DNSName"]),
             "hosted_zone_id": str(alias["HostedZoneId"]),

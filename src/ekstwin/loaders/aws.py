@@ -854,6 +854,14 @@ class _Reader:
             if isinstance(alias, dict)
             else None,
             source=self.src(path),
+            weight=_opt_int(data, "weight"),
+            region=_opt_str(data, "region"),
+            failover=_opt_str(data, "failover"),
+            geolocation_continent_code=_opt_str(data, "geolocation_continent_code"),
+            geolocation_country_code=_opt_str(data, "geolocation_country_code"),
+            geolocation_subdivision_code=_opt_str(data, "geolocation_subdivision_code"),
+            multi_value_answer=_bool(data, "multi_value_answer", False),
+            health_check_id=_opt_str(data, "health_check_id"),
         )
 
     def kms_key(self, data: dict[str, object], path: Path) -> KmsKey:

@@ -780,6 +780,9 @@ class AliasTarget:
 
 @dataclass(frozen=True, slots=True)
 class DnsRecord:
+    """One Route 53 record set. A record with a set identifier has one routing
+    policy: weighted, latency (``region``), failover, geolocation or multivalue."""
+
     name: str
     type: str
     ttl: int | None = None
@@ -787,6 +790,14 @@ class DnsRecord:
     set_identifier: str | None = None
     alias_target: AliasTarget | None = None
     source: Source = NO_SOURCE
+    weight: int | None = None
+    region: str | None = None
+    failover: str | None = None  # PRIMARY | SECONDARY
+    geolocation_continent_code: str | None = None
+    geolocation_country_code: str | None = None
+    geolocation_subdivision_code: str | None = None
+    multi_value_answer: bool = False
+    health_check_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ekstwin.engines.dns.plan import DnsOptions, Policy
+from ekstwin.engines.dns.plan import DnsOptions, Policy, normalize_filters
 from ekstwin.engines.dns.registry import parse_labels
 from ekstwin.engines.dns.sources import is_external_dns
 from ekstwin.engines.flags import parse_flags as _parse_flags
@@ -36,7 +36,9 @@ __all__ = [
 ]
 
 _REPEATED = frozenset({"source", "domain-filter", "exclude-domains"})
-_BOOLEANS = frozenset({"aws-prefer-cname", "aws-evaluate-target-health", "once", "dry-run"})
+_BOOLEANS = frozenset(
+    {"aws-prefer-cname", "aws-evaluate-target-health", "aws-zone-match-parent", "once", "dry-run"}
+)
 #: Flags that change what ExternalDNS does and that the planner does not model.
 _NOT_MODELLED = frozenset(
     {
@@ -44,7 +46,7 @@ _NOT_MODELLED = frozenset(
         "regex-domain-filter", "regex-domain-exclusion", "managed-record-types",
         "txt-encrypt-enabled", "aws-assume-role", "fqdn-template", "combine-fqdn-annotation",
         "ignore-hostname-annotation", "ignore-ingress-tls-spec", "publish-internal-services",
-        "aws-zone-tags", "exclude-record-types", "txt-wildcard-replacement",
+        "aws-zone-tags", "exclude-record-types",
     }
 )  # fmt: skip
 
@@ -74,6 +76,9 @@ class ExternalDnsConfig:
     provider: str
     registry: str
     not_modelled: tuple[str, ...] = field(default=())
+    zone_match_parent: bool = False
+    txt_wildcard_replacement: str = ""
+    old_owner_id: str = ""
     sources_given: bool = True
     bad_policy: str | None = None
 
@@ -90,6 +95,9 @@ class ExternalDnsConfig:
             "prefer_cname": self.prefer_cname,
             "evaluate_target_health": self.evaluate_target_health,
             "zone_type": self.zone_type,
+            "zone_match_parent": self.zone_match_parent,
+            "txt_wildcard_replacement": self.txt_wildcard_replacement,
+            "old_owner_id": self.old_owner_id,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
@@ -156,8 +164,8 @@ def external_dns_configs(platform: Platform) -> list[ExternalDnsConfig]:
                     source=w.meta.line_of(where),
                     owner_id=last("txt-owner-id", "default") or "default",
                     policy=policy,
-                    domain_filters=_split(flags.get("domain-filter", [])),
-                    exclude_domains=_split(flags.get("exclude-domains", [])),
+                    domain_filters=normalize_filters(_split(flags.get("domain-filter", []))),
+                    exclude_domains=normalize_filters(_split(flags.get("exclude-domains", []))),
                     txt_prefix=last("txt-prefix", ""),
                     txt_suffix=last("txt-suffix", ""),
                     sources=_split(flags.get("source", [])) or ("ingress", "service"),
@@ -169,6 +177,9 @@ def external_dns_configs(platform: Platform) -> list[ExternalDnsConfig]:
                     not_modelled=tuple(sorted(f for f in flags if f in _NOT_MODELLED)),
                     sources_given="source" in flags,
                     bad_policy=bad_policy,
+                    zone_match_parent=last("aws-zone-match-parent", "false") == "true",
+                    txt_wildcard_replacement=last("txt-wildcard-replacement", ""),
+                    old_owner_id=last("migrate-from-txt-owner", ""),
                 )
             )
     return out

@@ -19,6 +19,18 @@ provider/aws/aws.go, endpoint/domain_filter.go of kubernetes-sigs/external-dns):
    (deletes and updates of records not ours are dropped);
 6. TXT companions for each change; a change for a name in no hosted zone is
    skipped.
+
+Hosted zones are those the AWS provider keeps: the domain filter must match
+the zone's own name, unless ``--aws-zone-match-parent`` also keeps a zone
+that is a parent of a filter (a filter ``api.example.com`` with only the
+``example.com`` zone selects nothing by default). Domain filters are trimmed
+of whitespace and a trailing dot, lower-cased, and empty ones dropped
+(``prepareFilters``). Records with a set identifier are planned per (name,
+set identifier), and a change of their routing policy updates them.
+``--migrate-from-txt-owner``: records the old owner id owns are read as
+ours (the TXT registry relabels them) and every record with a candidate
+whose owner is not the old id is updated (``isOldOwnerIDSetAndDifferent``),
+so their TXT records are rewritten with the new owner.
 """
 
 from __future__ import annotations
@@ -38,7 +50,7 @@ from ekstwin.engines.dns.sources import (
 )
 from ekstwin.engines.ingress import AlbPlan, build_albs
 from ekstwin.errors import ConfigError
-from ekstwin.model.aws import HostedZone
+from ekstwin.model.aws import DnsRecord, HostedZone
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 
@@ -81,12 +93,23 @@ class DnsOptions:
     prefer_cname: bool = False
     evaluate_target_health: bool = True
     zone_type: str = ""  # --aws-zone-type: "" (every zone), "public" or "private"
+    zone_match_parent: bool = False  # --aws-zone-match-parent
+    txt_wildcard_replacement: str = ""  # --txt-wildcard-replacement
+    old_owner_id: str = ""  # --migrate-from-txt-owner
 
     def __post_init__(self) -> None:
         if not self.owner_id:
             raise ConfigError("--owner-id must not be empty")
         if self.txt_prefix and self.txt_suffix:
             raise ConfigError("--txt-prefix and --txt-suffix are mutually exclusive")
+        object.__setattr__(self, "domain_filters", normalize_filters(self.domain_filters))
+        object.__setattr__(self, "exclude_domains", normalize_filters(self.exclude_domains))
+
+
+def normalize_filters(filters: tuple[str, ...]) -> tuple[str, ...]:
+    """``prepareFilters``: trimmed of whitespace and a trailing dot; empty ones dropped."""
+    out = (f.strip().removesuffix(".").lower() for f in filters)
+    return tuple(f for f in out if f)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +121,11 @@ class Change:
     targets: tuple[str, ...]
     source: str | None
     location: Source | None = None
+    set_identifier: str = ""
+    routing: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "action": self.action.value,
             "name": self.name,
             "type": self.type,
@@ -108,6 +133,10 @@ class Change:
             "targets": list(self.targets),
             "source": self.source,
         }
+        if self.set_identifier:
+            out["set_identifier"] = self.set_identifier
+            out["routing"] = dict(self.routing)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +154,7 @@ class Conflict:
 class Skipped:
     name: str
     reason: str
-    kind: str = "other"  # owner | zone | filter | target | policy | other
+    kind: str = "other"  # owner | zone | filter | target | policy | routing | other
     owner: str | None = None
     resource: str | None = None
 
@@ -155,9 +184,7 @@ def _match_filters(filters: tuple[str, ...], name: str, empty: bool) -> bool:
     if not filters:
         return empty
     domain = name.lower().removesuffix(".")
-    for f in (x.lower().removesuffix(".") for x in filters):
-        if not f:
-            continue
+    for f in filters:
         if f.startswith(".") and domain.endswith(f):
             return True
         if domain == f or domain.endswith("." + f):
@@ -171,14 +198,22 @@ def domain_matches(opts: DnsOptions, name: str) -> bool:
     )
 
 
-def _zone_selected(opts: DnsOptions, zone: HostedZone) -> bool:
+def _match_parent(opts: DnsOptions, zone_name: str) -> bool:
+    """``DomainFilter.MatchParent``: the zone is a parent of a (non-dotted) filter."""
+    if _match_filters(opts.exclude_domains, zone_name, False):
+        return False
+    if not opts.domain_filters:
+        return True
+    return any(f.endswith("." + zone_name) for f in opts.domain_filters if not f.startswith("."))
+
+
+def zone_selected(opts: DnsOptions, zone: HostedZone) -> bool:
+    """The AWS provider's zone filter: the domain filter matches the zone itself, or,
+    with ``--aws-zone-match-parent``, the zone is a parent of a filter."""
     zname = zone.name.lower().removesuffix(".")
     if domain_matches(opts, zname):
         return True
-    # MatchParent: the zone holds a filtered domain.
-    return any(
-        f.lower().removesuffix(".").lstrip(".").endswith("." + zname) for f in opts.domain_filters
-    )
+    return opts.zone_match_parent and _match_parent(opts, zname)
 
 
 def _zone_type_matches(zone_type: str, zone: HostedZone) -> bool:
@@ -247,7 +282,26 @@ class _Current:
     txt_names: set[str]
 
 
-def current_records(zones: list[HostedZone], mapper: NameMapper, owner_id: str) -> _Current:
+def _record_routing(r: DnsRecord) -> tuple[tuple[str, str], ...]:
+    """A record's routing policy as ExternalDNS reads it back (only with a set id)."""
+    if not r.set_identifier:
+        return ()
+    pairs = [
+        ("weight", None if r.weight is None else str(r.weight)),
+        ("region", r.region),
+        ("failover", r.failover),
+        ("geolocation-continent-code", r.geolocation_continent_code),
+        ("geolocation-country-code", r.geolocation_country_code),
+        ("geolocation-subdivision-code", r.geolocation_subdivision_code),
+        ("multi-value-answer", "" if r.multi_value_answer else None),
+        ("health-check-id", r.health_check_id),
+    ]
+    return tuple(sorted((k, v) for k, v in pairs if v is not None))
+
+
+def current_records(
+    zones: list[HostedZone], mapper: NameMapper, owner_id: str, old_owner_id: str = ""
+) -> _Current:
     plain: list[Endpoint] = []
     labels_by_key: dict[tuple[str, str, str], dict[str, str]] = {}
     txt_names: set[str] = set()
@@ -276,6 +330,7 @@ def current_records(zones: list[HostedZone], mapper: NameMapper, owner_id: str) 
                         r.set_identifier or "",
                         alias=False if r.type == "CNAME" else None,
                         source=r.source,
+                        routing=_record_routing(r),
                     )
                 )
             if r.alias_target is not None:
@@ -289,6 +344,7 @@ def current_records(zones: list[HostedZone], mapper: NameMapper, owner_id: str) 
                         alias=True,
                         evaluate_target_health=r.alias_target.evaluate_target_health,
                         source=r.source,
+                        routing=_record_routing(r),
                     )
                 )
     out: list[Endpoint] = []
@@ -306,6 +362,8 @@ def current_records(zones: list[HostedZone], mapper: NameMapper, owner_id: str) 
             labels = labels_by_key.get((lname, "", ep.set_identifier))
         labels = labels or {}
         owner = labels.get("owner")
+        if old_owner_id and owner == old_owner_id:
+            owner = owner_id  # --migrate-from-txt-owner: the registry relabels them ours
         force = (
             bool(txt_names)
             and owner == owner_id
@@ -365,9 +423,13 @@ def _same_targets(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return True
 
 
-def _needs_update(desired: Endpoint, current: Endpoint) -> bool:
+def _needs_update(desired: Endpoint, current: Endpoint, old_owner_id: str = "") -> bool:
     if desired.ttl is not None and not desired.alias and desired.ttl != current.ttl:
         return True
+    if desired.routing != current.routing:
+        return True  # providerSpecificChanged: the routing policy
+    if old_owner_id and current.owner != old_owner_id:
+        return True  # isOldOwnerIDSetAndDifferent
     if not _same_targets(desired.targets, current.targets):
         return True
     if bool(desired.alias) != bool(current.alias):
@@ -460,7 +522,7 @@ def _plan_rows(
                 creates.append(_resolve_create(ds))
             elif c is not None:
                 d = _resolve_update(c, ds)
-                if _needs_update(d, c):
+                if _needs_update(d, c, opts.old_owner_id):
                     work.updates.append((c, replace(d, owner=c.owner)))
         if creates:
             strangers = [e for e in cur if e.owner != opts.owner_id]
@@ -558,16 +620,20 @@ def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = Non
         desired += eps
         source_skips += sk
     desired = adjust_for_route53(desired, options)
-    mapper = NameMapper(options.txt_prefix, options.txt_suffix)
-    zones = [
-        z
-        for z in platform.aws.hosted_zones
-        if _zone_selected(options, z) and _zone_type_matches(options.zone_type, z)
-    ]
-    current = current_records(zones, mapper, options.owner_id)
+    mapper = NameMapper(options.txt_prefix, options.txt_suffix, options.txt_wildcard_replacement)
+    typed = [z for z in platform.aws.hosted_zones if _zone_type_matches(options.zone_type, z)]
+    zones = [z for z in typed if zone_selected(options, z)]
+    unselected = [z for z in typed if z not in zones]
+    current = current_records(zones, mapper, options.owner_id, options.old_owner_id)
     work = _Work([], [], [], [], [Skipped(s.name, s.reason, "target") for s in source_skips])
     wanted: list[Endpoint] = []
     for ep in desired:
+        bad_routing = _routing_problem(ep)
+        if bad_routing:
+            work.skipped.append(
+                Skipped(ep.name, f"{ep.resource}: {bad_routing}", "routing", None, ep.resource)
+            )
+            continue
         if not domain_matches(options, ep.name):
             work.skipped.append(
                 Skipped(
@@ -583,7 +649,7 @@ def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = Non
     cur = [e for e in current.records if domain_matches(options, e.name)]
     _plan_rows(cur, wanted, options, work)
     _apply_policy_and_owner(work, options)
-    changes = _changes(work, options, mapper, zones, current.txt_names)
+    changes = _changes(work, options, mapper, zones, current.txt_names, unselected=unselected)
     skipped = list(dict.fromkeys(work.skipped))
     return DnsPlan(
         tuple(changes),
@@ -591,6 +657,32 @@ def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = Non
         tuple(sorted(skipped, key=lambda s: (s.name, s.reason))),
         prefix,
     )
+
+
+def _routing_problem(ep: Endpoint) -> str | None:
+    """A desired routing policy Route 53 refuses: a policy without a set identifier,
+    a set identifier without a policy, or two policies at once."""
+    policies = {k for k, _ in ep.routing} - {"health-check-id"}
+    kinds = {"geolocation" if k.startswith("geolocation-") else k for k in policies}
+    if not ep.set_identifier:
+        if kinds:
+            return (
+                f"{ep.type}: routing annotations ({', '.join(sorted(policies))}) without "
+                "set-identifier: Route 53 refuses a routing policy without a set identifier"
+            )
+        return None
+    if not kinds:
+        return (
+            f"{ep.type}: set-identifier {ep.set_identifier!r} without a routing policy "
+            "(aws-weight, aws-region, aws-failover, aws-geolocation-*, aws-multi-value-answer): "
+            "Route 53 refuses the record"
+        )
+    if len(kinds) > 1:
+        return (
+            f"{ep.type}: more than one routing policy ({', '.join(sorted(kinds))}): Route 53 "
+            "takes one per record"
+        )
+    return None
 
 
 def _txt(ep: Endpoint, mapper: NameMapper, owner: str | None) -> tuple[str, str]:
@@ -602,25 +694,54 @@ def _txt(ep: Endpoint, mapper: NameMapper, owner: str | None) -> tuple[str, str]
     return mapper.to_txt_name(ep.name, ep.type), serialize_labels(labels)
 
 
+def _no_zone_reason(ep: Endpoint, opts: DnsOptions, unselected: list[HostedZone]) -> str:
+    """Why no hosted zone takes the record: none holds it, or the filters left it out."""
+    held_by = suitable_zones(ep.name, unselected)
+    if not held_by:
+        return f"{ep.type}: no hosted zone holds this name"
+    zone = held_by[-1].name.removesuffix(".")
+    filters = ", ".join(opts.domain_filters) or "(none)"
+    if not opts.zone_match_parent and _match_parent(opts, zone.lower()):
+        return (
+            f"{ep.type}: hosted zone {zone} is not selected: the domain filter ({filters}) "
+            "does not match the zone itself, and ExternalDNS keeps a parent zone of a filter "
+            "only with --aws-zone-match-parent; nothing is created"
+        )
+    return (
+        f"{ep.type}: hosted zone {zone} is not selected by the domain filter ({filters}) "
+        "or --aws-zone-type; nothing is created"
+    )
+
+
 def _changes(
-    work: _Work, opts: DnsOptions, mapper: NameMapper, zones: list[HostedZone], txt_names: set[str]
+    work: _Work,
+    opts: DnsOptions,
+    mapper: NameMapper,
+    zones: list[HostedZone],
+    txt_names: set[str],
+    *,
+    unselected: list[HostedZone] | None = None,
 ) -> list[Change]:
     out: list[Change] = []
 
     def add(action: ChangeAction, ep: Endpoint, owner: str | None, *, new_txt: bool = True) -> None:
         if not suitable_zones(ep.name, zones):
-            work.skipped.append(
-                Skipped(
-                    ep.name, f"{ep.type}: no hosted zone holds this name", "zone", None, ep.resource
-                )
-            )
+            reason = _no_zone_reason(ep, opts, unselected or [])
+            work.skipped.append(Skipped(ep.name, reason, "zone", None, ep.resource))
             return
+        sid, routing = ep.set_identifier, ep.routing
         out.append(
-            Change(action, ep.name, ep.type, bool(ep.alias), ep.targets, ep.resource, ep.source)
-        )
+            Change(
+                action, ep.name, ep.type, bool(ep.alias), ep.targets, ep.resource, ep.source,
+                sid, routing,
+            )
+        )  # fmt: skip
         tname, tvalue = _txt(ep, mapper, owner)
         if new_txt or tname.lower() not in txt_names:
-            out.append(Change(action, tname, "TXT", False, (tvalue,), ep.resource, ep.source))
+            # the TXT record shares the set identifier and routing policy
+            out.append(
+                Change(action, tname, "TXT", False, (tvalue,), ep.resource, ep.source, sid, routing)
+            )
 
     for ep in work.creates:
         add(ChangeAction.CREATE, ep, opts.owner_id, new_txt=False)
@@ -628,5 +749,7 @@ def _changes(
         add(ChangeAction.UPDATE, new, new.owner)
     for ep in work.deletes:
         add(ChangeAction.DELETE, ep, ep.owner)
-    out.sort(key=lambda c: (c.name.lower(), _TYPE_ORDER.get(c.type, 9), c.action.value))
+    out.sort(
+        key=lambda c: (c.name.lower(), c.set_identifier, _TYPE_ORDER.get(c.type, 9), c.action.value)
+    )
     return out

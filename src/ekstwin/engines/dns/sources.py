@@ -15,7 +15,12 @@ kubernetes-sigs/external-dns:
 - a ``controller`` annotation other than ``dns-controller`` hides the object;
 - Ingress endpoints are merged: A/AAAA targets of one (name, type, set
   identifier, TTL) are unioned; CNAMEs with the same target collapse into
-  one, different targets stay separate candidates.
+  one, different targets stay separate candidates;
+- ``set-identifier`` gives the record's set identifier, and the
+  ``aws-weight``, ``aws-region``, ``aws-failover``, ``aws-geolocation-*``,
+  ``aws-multi-value-answer`` and ``aws-health-check-id`` annotations its Route
+  53 routing policy (provider-specific properties ``aws/<name>``,
+  source/annotations/provider_specific.go).
 """
 
 from __future__ import annotations
@@ -30,6 +35,18 @@ from ekstwin.model.k8s import Ingress, Service
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 
+#: The AWS provider-specific annotations (``<prefix>aws-<name>``) that make a
+#: Route 53 routing policy, in ExternalDNS's order.
+ROUTING_KEYS = (
+    "weight",
+    "region",
+    "failover",
+    "geolocation-continent-code",
+    "geolocation-country-code",
+    "geolocation-subdivision-code",
+    "multi-value-answer",
+    "health-check-id",
+)
 GA_PREFIX = "external-dns.kubernetes.io/"
 ALPHA_PREFIX = "external-dns.alpha.kubernetes.io/"
 SERVICE_STACK_TAG = "service.k8s.aws/stack"
@@ -51,6 +68,8 @@ class Endpoint:
     force_update: bool = False
     claimants: tuple[str, ...] = ()  # every resource merged into this candidate
     source: Source | None = field(default=None, compare=False)
+    #: Route 53 routing policy: (name, value) pairs of ROUTING_KEYS, sorted
+    routing: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -72,7 +91,14 @@ def suitable_type(target: str) -> str:
 
 
 def endpoints_for_hostname(
-    hostname: str, targets: list[str], ttl: int | None, resource: str, source: Source | None
+    hostname: str,
+    targets: list[str],
+    ttl: int | None,
+    resource: str,
+    source: Source | None,
+    *,
+    set_identifier: str = "",
+    routing: tuple[tuple[str, str], ...] = (),
 ) -> list[Endpoint]:
     by_type: dict[str, list[str]] = {}
     for t in targets:
@@ -84,13 +110,28 @@ def endpoints_for_hostname(
             rt,
             tuple(by_type[rt]),
             ttl,
+            set_identifier,
             resource=resource,
             claimants=(resource,),
             source=source,
+            routing=routing,
         )
         for rt in ("A", "AAAA", "CNAME")
         if by_type.get(rt)
     ]
+
+
+def routing_of(annotations: dict[str, str], prefix: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The set identifier and routing policy the annotations ask for."""
+    set_id = annotations.get(prefix + "set-identifier", "")
+    routing = tuple(
+        sorted(
+            (k, annotations[prefix + "aws-" + k])
+            for k in ROUTING_KEYS
+            if prefix + "aws-" + k in annotations
+        )
+    )
+    return set_id, routing
 
 
 def merge_endpoints(endpoints: list[Endpoint]) -> list[Endpoint]:
@@ -206,8 +247,11 @@ def ingress_endpoints(
             ]
             continue
         ttl = _ttl(a, prefix)
+        set_id, routing = routing_of(a, prefix)
         for h in hosts:
-            out += endpoints_for_hostname(h, targets, ttl, resource, ing.meta.source)
+            out += endpoints_for_hostname(
+                h, targets, ttl, resource, ing.meta.source, set_identifier=set_id, routing=routing
+            )
     return merge_endpoints(out), skipped
 
 
@@ -251,8 +295,11 @@ def service_endpoints(platform: Platform, prefix: str) -> tuple[list[Endpoint], 
             skipped += [Skip(h.removesuffix("."), f"{resource}: {why}") for h in hosts]
             continue
         ttl = _ttl(a, prefix)
+        set_id, routing = routing_of(a, prefix)
         for h in hosts:
-            out += endpoints_for_hostname(h, targets, ttl, resource, svc.meta.source)
+            out += endpoints_for_hostname(
+                h, targets, ttl, resource, svc.meta.source, set_identifier=set_id, routing=routing
+            )
     # Sorted by resource so the same Service stays first; A/AAAA unioned, CNAMEs kept apart.
     out.sort(key=lambda e: e.resource or "")
     return merge_endpoints(out), skipped
