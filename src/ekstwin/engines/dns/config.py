@@ -43,7 +43,7 @@ _BOOLEANS = frozenset(
 _NOT_MODELLED = frozenset(
     {
         "annotation-filter", "label-filter", "ingress-class", "namespace", "zone-id-filter",
-        "regex-domain-filter", "regex-domain-exclusion", "managed-record-types",
+        "managed-record-types",
         "txt-encrypt-enabled", "aws-assume-role", "fqdn-template", "combine-fqdn-annotation",
         "ignore-hostname-annotation", "ignore-ingress-tls-spec", "publish-internal-services",
         "aws-zone-tags", "exclude-record-types",
@@ -79,6 +79,8 @@ class ExternalDnsConfig:
     zone_match_parent: bool = False
     txt_wildcard_replacement: str = ""
     old_owner_id: str = ""
+    regex_domain_filter: str = ""
+    regex_domain_exclusion: str = ""
     sources_given: bool = True
     bad_policy: str | None = None
 
@@ -98,6 +100,8 @@ class ExternalDnsConfig:
             "zone_match_parent": self.zone_match_parent,
             "txt_wildcard_replacement": self.txt_wildcard_replacement,
             "old_owner_id": self.old_owner_id,
+            "regex_domain_filter": self.regex_domain_filter,
+            "regex_domain_exclusion": self.regex_domain_exclusion,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
@@ -180,6 +184,8 @@ def external_dns_configs(platform: Platform) -> list[ExternalDnsConfig]:
                     zone_match_parent=last("aws-zone-match-parent", "false") == "true",
                     txt_wildcard_replacement=last("txt-wildcard-replacement", ""),
                     old_owner_id=last("migrate-from-txt-owner", ""),
+                    regex_domain_filter=last("regex-domain-filter", ""),
+                    regex_domain_exclusion=last("regex-domain-exclusion", ""),
                 )
             )
     return out

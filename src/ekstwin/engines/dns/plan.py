@@ -96,6 +96,8 @@ class DnsOptions:
     zone_match_parent: bool = False  # --aws-zone-match-parent
     txt_wildcard_replacement: str = ""  # --txt-wildcard-replacement
     old_owner_id: str = ""  # --migrate-from-txt-owner
+    regex_domain_filter: str = ""  # --regex-domain-filter (with the exclusion, wins)
+    regex_domain_exclusion: str = ""  # --regex-domain-exclusion
 
     def __post_init__(self) -> None:
         if not self.owner_id:
@@ -104,11 +106,39 @@ class DnsOptions:
             raise ConfigError("--txt-prefix and --txt-suffix are mutually exclusive")
         object.__setattr__(self, "domain_filters", normalize_filters(self.domain_filters))
         object.__setattr__(self, "exclude_domains", normalize_filters(self.exclude_domains))
+        for flag, pattern in (
+            ("--regex-domain-filter", self.regex_domain_filter),
+            ("--regex-domain-exclusion", self.regex_domain_exclusion),
+        ):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"{flag} {pattern!r} is not a regular expression ({exc})"
+                ) from exc
+
+
+def normalize_domain(name: str) -> str:
+    """``normalizeDomain``: no trailing dot, lower case, punycode labels in Unicode."""
+    return ".".join(_unicode_label(x) for x in name.removesuffix(".").lower().split("."))
+
+
+def _unicode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label.encode("ascii").decode("idna")
+    except UnicodeError:
+        pass  # IDNA 2003 refuses some labels Go's lookup profile decodes
+    try:
+        return label[4:].encode("ascii").decode("punycode").lower()
+    except UnicodeError:
+        return label  # ExternalDNS logs the error and goes on with what it has
 
 
 def normalize_filters(filters: tuple[str, ...]) -> tuple[str, ...]:
     """``prepareFilters``: trimmed of whitespace and a trailing dot; empty ones dropped."""
-    out = (f.strip().removesuffix(".").lower() for f in filters)
+    out = (normalize_domain(f.strip()) for f in filters)
     return tuple(f for f in out if f)
 
 
@@ -183,7 +213,7 @@ class DnsPlan:
 def _match_filters(filters: tuple[str, ...], name: str, empty: bool) -> bool:
     if not filters:
         return empty
-    domain = name.lower().removesuffix(".")
+    domain = normalize_domain(name)
     for f in filters:
         if f.startswith(".") and domain.endswith(f):
             return True
@@ -193,6 +223,12 @@ def _match_filters(filters: tuple[str, ...], name: str, empty: bool) -> bool:
 
 
 def domain_matches(opts: DnsOptions, name: str) -> bool:
+    """``DomainFilter.Match``: the regexes alone decide when either is set."""
+    if opts.regex_domain_filter or opts.regex_domain_exclusion:
+        domain = normalize_domain(name)
+        if opts.regex_domain_exclusion and re.search(opts.regex_domain_exclusion, domain):
+            return False
+        return not opts.regex_domain_filter or bool(re.search(opts.regex_domain_filter, domain))
     return _match_filters(opts.domain_filters, name, True) and not _match_filters(
         opts.exclude_domains, name, False
     )

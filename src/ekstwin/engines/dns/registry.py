@@ -55,6 +55,8 @@ class NameMapper:
         low = txt_name.lower()
         if not self.suffix:
             return self._drop_affix(low)
+        if self.prefix:
+            return "", ""  # both set: neither a prefix nor a suffix mapper reads it
         dots = self.suffix.count(".")
         parts = low.split(".", 1 + dots)
         if len(parts) <= dots:

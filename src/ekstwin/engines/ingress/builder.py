@@ -369,9 +369,11 @@ def _sorted_paths(paths: tuple[IngressPath, ...]) -> list[tuple[int, IngressPath
 
 
 def path_patterns(
-    path: str, path_type: str, *, use_regex: bool = False
+    path: str, path_type: str | None, *, use_regex: bool = False
 ) -> tuple[list[str], list[str]]:
-    """ALB path-pattern (values, regexValues) for an Ingress path."""
+    """ALB path-pattern (values, regexValues) for an Ingress path (buildPathPatterns);
+    no pathType is ImplementationSpecific."""
+    path_type = path_type or "ImplementationSpecific"
     if path_type == "Exact":
         if "*" in path or "?" in path:
             raise BuildError(f"exact path shouldn't contain wildcards: {path}")
@@ -383,6 +385,8 @@ def path_patterns(
             raise BuildError(f"prefix path shouldn't contain wildcards: {path}")
         base = path.removesuffix("/")
         return [base, base + "/*"], []
+    if path_type != "ImplementationSpecific":
+        raise BuildError(f"unsupported pathType: {path_type}")
     if use_regex:
         return [], [path[1:]]
     return [path], []
@@ -461,7 +465,10 @@ def _annotation_conditions(m: ClassifiedIngress, service: str) -> _Extra:
 def _conditions(
     m: ClassifiedIngress, host: str | None, path: IngressPath, service: str
 ) -> tuple[Condition, ...]:
-    use_regex = bool(ann.boolean(m.annotations, "use-regex-path-match"))
+    # read for ImplementationSpecific paths only (getUseRegexPathMatch)
+    use_regex = path.path_type in ("ImplementationSpecific", "") and bool(
+        ann.boolean(m.annotations, "use-regex-path-match")
+    )
     host_values = [host] if host else []
     path_values: list[str] = []
     path_regex: list[str] = []
@@ -760,7 +767,7 @@ def _action(ctx: _Ctx, m: ClassifiedIngress, backend: IngressBackend) -> Action:
     return _forward(ctx, m, [(backend.service_name, backend.service_port, None, None)])
 
 
-def _is_redirect_loop(
+def is_infinite_redirect(
     port: int, protocol: str, conds: tuple[Condition, ...], action: Action
 ) -> bool:
     if action.type is not ActionType.REDIRECT:
@@ -787,7 +794,7 @@ def _is_redirect_loop(
     return True
 
 
-def _superset(lhs: tuple[Condition, ...], rhs: tuple[Condition, ...]) -> bool:
+def is_superset(lhs: tuple[Condition, ...], rhs: tuple[Condition, ...]) -> bool:
     lh: set[str] = set()
     lp: set[str] = set()
     for c in lhs:
@@ -831,17 +838,24 @@ def _rules(ctx: _Ctx, port: int, protocol: str, members: list[ClassifiedIngress]
                     raw.append(Rule(0, m.key, conds, action, source, ri, pi, jwt))
             except (BuildError, ann.AnnotationError) as exc:
                 raise BuildError(f"ingress: {m.key}: {exc}") from exc
+    return [replace(r, priority=i) for i, r in enumerate(optimize_rules(port, protocol, raw), 1)]
+
+
+def optimize_rules(port: int, protocol: str, rules: list[Rule]) -> list[Rule]:
+    """The controller's rule optimizer (rule_optimizer.go): drop redirect rules that
+    would loop, then rules an earlier (kept) redirect rule covers."""
+    no_loops = [
+        r for r in rules if not is_infinite_redirect(port, protocol, r.conditions, r.action)
+    ]
     kept: list[Rule] = []
-    for r in raw:
-        if _is_redirect_loop(port, protocol, r.conditions, r.action):
-            continue
+    for r in no_loops:
         if any(
-            k.action.type is ActionType.REDIRECT and _superset(k.conditions, r.conditions)
+            k.action.type is ActionType.REDIRECT and is_superset(k.conditions, r.conditions)
             for k in kept
         ):
             continue
         kept.append(r)
-    return [replace(r, priority=i) for i, r in enumerate(kept, start=1)]
+    return kept
 
 
 # -- the group ------------------------------------------------------------------------
