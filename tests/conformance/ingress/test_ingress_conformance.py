@@ -12,8 +12,20 @@ from ekstwin.engines.ingress.builder import (
     optimize_rules,
     path_patterns,
 )
+from ekstwin.engines.ingress.config import AlbOptions
+from ekstwin.engines.ingress.groups import (
+    ClassifiedIngress,
+    NotManaged,
+    classify,
+    group_of,
+    sort_members,
+    validate_group_name,
+)
 from ekstwin.engines.ingress.model import Action, ActionType, Condition, Rule
-from tests.conformance.suites import Case, params
+from ekstwin.model.k8s import Ingress, IngressClass, Meta
+from ekstwin.model.platform import Platform
+from ekstwin.model.source import Source
+from tests.conformance.suites import Case, expected_or, params
 
 
 @pytest.mark.parametrize("case", params("ingress", "path-patterns"))
@@ -70,3 +82,71 @@ def test_rule_optimizer(case: Case) -> None:
         lhs = tuple(_condition(c) for c in d["lhs"])
         rhs = tuple(_condition(c) for c in d["rhs"])
         assert is_superset(lhs, rhs) is d["superset"]
+
+
+def _ingress(d: dict[str, object]) -> Ingress:
+    annotations = d.get("annotations") or {}
+    assert isinstance(annotations, dict)
+    meta = Meta(
+        "networking.k8s.io/v1",
+        "Ingress",
+        str(d["name"]),
+        str(d["namespace"]) or None,
+        Source("conformance", 1),
+        annotations={str(k): str(v) for k, v in annotations.items()},
+    )
+    cls = d.get("class_name")
+    return Ingress(meta, None if cls is None else str(cls), ())
+
+
+def _class(d: dict[str, object]) -> IngressClass:
+    meta = Meta("networking.k8s.io/v1", "IngressClass", str(d["name"]), None, Source("c", 1))
+    params = d.get("parameters")
+    return IngressClass(
+        meta,
+        str(d["controller"]),
+        {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else None,
+        bool(d.get("default")),
+    )
+
+
+@pytest.mark.parametrize("case", params("ingress", "group-loader"))
+def test_group_loader(case: Case) -> None:
+    d = case.data
+    name = d["name"]
+    if name.startswith("Test_validateGroupName"):
+        assert validate_group_name(d["group_name"]) == d["error"]
+    elif name.startswith("Test_defaultGroupLoader_loadGroupID"):
+        ci = ClassifiedIngress(_ingress(d["ingress"]), None, d["params"])
+        if "error" in d:
+            with pytest.raises(NotManaged) as exc:
+                group_of(ci)
+            assert str(exc.value) == d["error"]
+        else:
+            gid, explicit = group_of(ci)
+            want = d["group"]
+            assert (gid, explicit) == (
+                (want["name"], True)
+                if not want["namespace"]
+                else (f"{want['namespace']}/{want['name']}", False)
+            )
+    elif name.startswith("Test_defaultGroupLoader_sortGroupMembers"):
+        members = tuple(ClassifiedIngress(_ingress(m)) for m in d["members"])
+        ordered, errors = sort_members(members)
+        if "error" in d:
+            assert errors[:1] == [d["error"]]
+        else:
+            assert errors == []
+            assert [m.key for _, m in ordered] == d["order"]
+    else:
+        plat = Platform(
+            ingress_classes=tuple(_class(c) for c in d["classes"]),
+        )
+        options = AlbOptions(ingress_class=d["ingress_class"])
+        want = None if "error" in d else expected_or(case, "matches")
+        try:
+            classify(plat, _ingress(d["ingress"]), options)
+            got: object = True
+        except NotManaged as exc:
+            got = str(exc) if "error" in d else False
+        assert got == d.get("error", want)

@@ -10,6 +10,7 @@ parse is an error of the Ingress, and so of its whole group.
 from __future__ import annotations
 
 import json
+import re
 
 ALB_PREFIX = "alb.ingress.kubernetes.io/"
 INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -68,28 +69,36 @@ def string_map(annotations: dict[str, str], suffix: str) -> dict[str, str] | Non
 
 
 def int32(annotations: dict[str, str], suffix: str) -> int | None:
+    """strconv.ParseInt(raw, 10, 32): no spaces, no underscores, a sign allowed."""
     raw = get(annotations, suffix)
     if raw is None:
         return None
-    try:
-        value = int(raw.strip(), 10)
-    except ValueError as exc:
-        raise AnnotationError(f"failed to parse int32 annotation, {key(suffix)}: {raw}") from exc
+    head = f"failed to parse int32 annotation, {key(suffix)}: {raw}: strconv.ParseInt: "
+    if not re.fullmatch(r"[+-]?[0-9]+", raw):
+        raise AnnotationError(f'{head}parsing "{raw}": invalid syntax')
+    value = int(raw, 10)
     if not -(2**31) <= value < 2**31:
-        raise AnnotationError(f"failed to parse int32 annotation, {key(suffix)}: {raw}")
+        raise AnnotationError(f'{head}parsing "{raw}": value out of range')
     return value
 
 
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
 def boolean(annotations: dict[str, str], suffix: str) -> bool | None:
+    """strconv.ParseBool: exactly these spellings."""
     raw = get(annotations, suffix)
     if raw is None:
         return None
-    low = raw.strip().lower()
-    if low in ("true", "1", "t"):
+    if raw in _TRUE:
         return True
-    if low in ("false", "0", "f"):
+    if raw in _FALSE:
         return False
-    raise AnnotationError(f"failed to parse bool annotation, {key(suffix)}: {raw}")
+    raise AnnotationError(
+        f"failed to parse bool annotation, {key(suffix)}: {raw}: "
+        f'strconv.ParseBool: parsing "{raw}": invalid syntax'
+    )
 
 
 def json_value(annotations: dict[str, str], suffix: str) -> object | None:

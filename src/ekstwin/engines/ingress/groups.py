@@ -35,8 +35,9 @@ ALB_CONTROLLER = "ingress.k8s.aws/alb"
 PARAMS_GROUP = "elbv2.k8s.aws"
 PARAMS_KIND = "IngressClassParams"
 DEFAULT_INGRESS_CLASS = "alb"
-_GROUP_NAME = re.compile(r"^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$")
+_GROUP_NAME = re.compile(r"([a-z0-9][-a-z0-9.]*)?[a-z0-9]")  # fullmatch: Go's ^...$
 MIN_ORDER, MAX_ORDER = -1000, 1000
+MAX_GROUP_NAME = 63
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,9 @@ def classify(
         class_name = defaults[0].meta.name
     ic = next((c for c in platform.ingress_classes if c.meta.name == class_name), None)
     if ic is None:
-        raise NotManaged(f"IngressClass {class_name!r} does not exist")
+        raise NotManaged(
+            f'invalid ingress class: ingressclasses.networking.k8s.io "{class_name}" not found'
+        )
     if ic.controller != ALB_CONTROLLER:
         raise NotManaged(f"IngressClass {class_name!r} belongs to controller {ic.controller!r}")
     if not ic.parameters:
@@ -160,8 +163,21 @@ def classify(
     return ClassifiedIngress(ing, ic, params)
 
 
+def validate_group_name(name: str) -> str | None:
+    """validateGroupName: the controller's error text, or None for a valid name."""
+    if not _GROUP_NAME.fullmatch(name):
+        return (
+            "groupName must consist of lower case alphanumeric characters, '-' or '.', and must "
+            "start and end with an alphanumeric character"
+        )
+    if len(name) > MAX_GROUP_NAME:
+        return f"groupName must be no more than {MAX_GROUP_NAME} characters"
+    return None
+
+
 def group_of(ci: ClassifiedIngress) -> tuple[str, bool]:
-    """(group id, explicit) of a managed Ingress, or NotManaged for a bad name."""
+    """(group id, explicit) of a managed Ingress, or NotManaged for a bad name (the
+    Ingress then leaves every group, without an error)."""
     group = ci.param("group")
     if isinstance(group, dict) and group.get("name") is not None:
         name = str(group.get("name"))
@@ -170,11 +186,9 @@ def group_of(ci: ClassifiedIngress) -> tuple[str, bool]:
         if raw is None:
             return ci.key, False
         name = raw
-    if not _GROUP_NAME.match(name) or len(name) > 63:
-        raise NotManaged(
-            f"invalid group name {name!r}: the Ingress joins no group and gets no ALB "
-            "(lower case alphanumerics, '-' or '.', at most 63 characters)"
-        )
+    problem = validate_group_name(name)
+    if problem is not None:
+        raise NotManaged(f"invalid ingress group: {problem}")
     return name, True
 
 
