@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import pytest
 
+from typing import Any
+
 from ekstwin.engines.dns.plan import (
     DnsOptions,
+    PlanRules,
+    Policy,
     _match_parent,
+    calculate_changes,
     domain_matches,
     normalize_domain,
     normalize_filters,
 )
+from ekstwin.engines.dns.sources import Endpoint
 from ekstwin.engines.dns.registry import NameMapper
-from tests.conformance.suites import Case, params
+from tests.conformance.suites import Case, expected, params
 
 
 def _options(case: Case) -> DnsOptions:
@@ -60,3 +66,71 @@ def test_txt_names(case: Case) -> None:
         assert mapper.to_txt_name(d["record_name"], d["record_type"]) == d["txt_name"]
     else:
         assert mapper.to_endpoint_name(d["txt_name"]) == (d["record_name"], d["record_type"])
+
+
+def _endpoint(d: dict[str, Any]) -> Endpoint:
+    labels = d["labels"]
+    return Endpoint(
+        d["name"],
+        d["type"],
+        tuple(d["targets"]),
+        d["ttl"],
+        d["set_identifier"],
+        resource=labels.get("resource"),
+        owner=labels.get("owner"),
+        routing=tuple(sorted((str(k), str(v)) for k, v in d["provider_specific"])),
+    )
+
+
+def _same(e: Endpoint) -> tuple[object, ...]:
+    """testutils.SameEndpoint: what two endpoints must share to count as the same."""
+    return (
+        e.name,
+        tuple(sorted(t.lower() for t in e.targets)),
+        e.type,
+        e.set_identifier,
+        e.owner,
+        e.ttl,
+        e.resource,
+        e.routing,
+    )
+
+
+@pytest.mark.parametrize("case", params("dns", "plan"))
+def test_plan(case: Case) -> None:
+    d = case.data
+    opts = DnsOptions(
+        owner_id="conformance",
+        domain_filters=tuple(d.get("domain_filter", ())),
+        exclude_domains=tuple(d.get("exclude_domains", ())),
+    )
+    managed = set(d["managed"]) - set(d.get("exclude_types", ()))
+
+    def keep(e: Endpoint) -> bool:
+        return domain_matches(opts, e.name) and e.type in managed
+
+    rules = PlanRules(
+        Policy(d["policy"]) if d["policy"] != "none" else Policy.SYNC,
+        d.get("owner_id"),
+        d.get("old_owner_id", ""),
+    )
+    got = calculate_changes(
+        [_endpoint(e) for e in d["current"]],
+        [_endpoint(e) for e in d["desired"]],
+        rules,
+        keep=keep,
+    )
+    if "has_changes" in d:
+        changed = bool(got.create or got.delete) or [_same(e) for e in got.update_new] != [
+            _same(e) for e in got.update_old
+        ]
+        assert changed is d["has_changes"]
+        return
+    for key, eps in (
+        ("create", got.create),
+        ("update_old", got.update_old),
+        ("update_new", got.update_new),
+        ("delete", got.delete),
+    ):
+        want = [_endpoint(e) for e in expected(case).get(key, [])]
+        assert sorted(map(_same, eps), key=repr) == sorted(map(_same, want), key=repr), key

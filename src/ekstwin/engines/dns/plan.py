@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cmp_to_key
 
 from ekstwin.engines.dns.registry import NameMapper, parse_labels, serialize_labels
 from ekstwin.engines.dns.sources import (
@@ -429,6 +431,14 @@ def _less(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return False
 
 
+def _compare(a: Endpoint, b: Endpoint) -> int:
+    if _less(a.targets, b.targets):
+        return -1
+    if _less(b.targets, a.targets):
+        return 1
+    return 0
+
+
 def _resolve_create(candidates: list[Endpoint]) -> Endpoint:
     best = candidates[0]
     for c in candidates[1:]:
@@ -438,7 +448,9 @@ def _resolve_create(candidates: list[Endpoint]) -> Endpoint:
 
 
 def _resolve_update(current: Endpoint, candidates: list[Endpoint]) -> Endpoint:
-    for c in candidates:
+    # stable sort by targets (compareEndpoints), then the current resource's candidate
+    ordered = sorted(candidates, key=cmp_to_key(_compare))
+    for c in ordered:
         if c.resource == current.resource:
             return c
     return _resolve_create(candidates)
@@ -524,8 +536,53 @@ def _row_conflicts(name: str, cands: list[Endpoint], work: _Work) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PlanRules:
+    """The planner's settings: policy, owner id (None: no ownership at all, as with
+    ExternalDNS's noop registry) and the owner id to migrate from."""
+
+    policy: Policy = Policy.SYNC
+    owner_id: str | None = None
+    old_owner_id: str = ""
+
+    @classmethod
+    def of(cls, opts: DnsOptions) -> PlanRules:
+        return cls(opts.policy, opts.owner_id, opts.old_owner_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChanges:
+    """Plan.Calculate's changes, before TXT companions and zones."""
+
+    create: tuple[Endpoint, ...]
+    update_old: tuple[Endpoint, ...]
+    update_new: tuple[Endpoint, ...]
+    delete: tuple[Endpoint, ...]
+
+
+def calculate_changes(
+    current: list[Endpoint],
+    desired: list[Endpoint],
+    rules: PlanRules,
+    *,
+    keep: Callable[[Endpoint], bool] = lambda _: True,
+) -> PlanChanges:
+    """ExternalDNS's Plan.Calculate on endpoints: ``keep`` is the domain filter and
+    managed record types (filterRecordsForPlan), then the rows, the policy and the
+    owner filter."""
+    work = _Work([], [], [], [], [])
+    _plan_rows([e for e in current if keep(e)], [e for e in desired if keep(e)], rules, work)
+    _apply_policy_and_owner(work, rules)
+    return PlanChanges(
+        tuple(work.creates),
+        tuple(old for old, _ in work.updates),
+        tuple(new for _, new in work.updates),
+        tuple(work.deletes),
+    )
+
+
 def _plan_rows(
-    current: list[Endpoint], desired: list[Endpoint], opts: DnsOptions, work: _Work
+    current: list[Endpoint], desired: list[Endpoint], opts: PlanRules, work: _Work
 ) -> None:
     rows: dict[tuple[str, str], tuple[list[Endpoint], list[Endpoint]]] = {}
     for ep in current:
@@ -561,7 +618,9 @@ def _plan_rows(
                 if _needs_update(d, c, opts.old_owner_id):
                     work.updates.append((c, replace(d, owner=c.owner)))
         if creates:
-            strangers = [e for e in cur if e.owner != opts.owner_id]
+            strangers = (
+                [] if opts.owner_id is None else [e for e in cur if e.owner != opts.owner_id]
+            )
             if strangers:
                 for e in creates:
                     work.skipped.append(
@@ -578,7 +637,7 @@ def _plan_rows(
                 work.creates.extend(creates)
 
 
-def _apply_policy_and_owner(work: _Work, opts: DnsOptions) -> None:
+def _apply_policy_and_owner(work: _Work, opts: PlanRules) -> None:
     if opts.policy is not Policy.SYNC:
         for d in work.deletes:
             mine = d.owner == opts.owner_id
@@ -605,6 +664,8 @@ def _apply_policy_and_owner(work: _Work, opts: DnsOptions) -> None:
                 )
             )
         work.updates = []
+    if opts.owner_id is None:
+        return  # no owner id: nothing is filtered by ownership
     kept_deletes: list[Endpoint] = []
     seen: set[tuple[str, str, str]] = set()
     for d in work.deletes:
@@ -683,8 +744,9 @@ def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = Non
             continue
         wanted.append(ep)
     cur = [e for e in current.records if domain_matches(options, e.name)]
-    _plan_rows(cur, wanted, options, work)
-    _apply_policy_and_owner(work, options)
+    rules = PlanRules.of(options)
+    _plan_rows(cur, wanted, rules, work)
+    _apply_policy_and_owner(work, rules)
     changes = _changes(work, options, mapper, zones, current.txt_names, unselected=unselected)
     skipped = list(dict.fromkeys(work.skipped))
     return DnsPlan(
