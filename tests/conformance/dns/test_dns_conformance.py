@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from typing import Any
+
+import pytest
 
 from ekstwin.engines.dns.plan import (
     DnsOptions,
@@ -16,8 +16,8 @@ from ekstwin.engines.dns.plan import (
     normalize_domain,
     normalize_filters,
 )
-from ekstwin.engines.dns.sources import Endpoint
 from ekstwin.engines.dns.registry import NameMapper
+from ekstwin.engines.dns.sources import Endpoint
 from tests.conformance.suites import Case, expected, params
 
 
