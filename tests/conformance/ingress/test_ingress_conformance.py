@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ekstwin.engines.ingress.builder import (
     BuildError,
+    _check_coip,
+    _ip_address_type,
+    _lb_name,
     is_infinite_redirect,
     is_superset,
     optimize_rules,
@@ -18,6 +23,7 @@ from ekstwin.engines.ingress.groups import (
     NotManaged,
     classify,
     group_of,
+    matches_class_annotation,
     sort_members,
     validate_group_name,
 )
@@ -150,3 +156,31 @@ def test_group_loader(case: Case) -> None:
         except NotManaged as exc:
             got = str(exc) if "error" in d else False
         assert got == d.get("error", want)
+
+
+def _member(d: dict[str, Any]) -> ClassifiedIngress:
+    return ClassifiedIngress(_ingress(d), None, d.get("params"))
+
+
+@pytest.mark.parametrize("case", params("ingress", "load-balancer"))
+def test_load_balancer(case: Case) -> None:
+    d = case.data
+    if d["kind"] == "class_annotation":
+        assert matches_class_annotation(d["annotation"], d["ingress_class"]) is d["want"]
+        return
+    members = [_member(m) for m in d["members"]]
+    group = d["group"]
+    explicit = not group["namespace"]
+    gid = group["name"] if explicit else f"{group['namespace']}/{group['name']}"
+    try:
+        if d["kind"] == "name":
+            got: object = _lb_name(members, explicit, gid, d.get("scheme", ""), "")
+        elif d["kind"] == "ip_address_type":
+            got = _ip_address_type(members)
+        else:
+            got = _check_coip(members)
+    except BuildError as exc:
+        assert str(exc) == d["error"]
+        return
+    assert "error" not in d
+    assert got == expected_or(case, "want")

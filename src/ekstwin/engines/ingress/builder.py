@@ -1035,10 +1035,21 @@ def build_group(
     )
 
 
-def _check_coip(members: list[ClassifiedIngress]) -> None:
-    pools = _exclusive_value(members, "__none__", "customer-owned-ipv4-pool")
+def _check_coip(members: list[ClassifiedIngress]) -> str | None:
+    """buildLoadBalancerCOIPv4Pool: one pool for the group, never an empty one."""
+    pools: set[str] = set()
+    for m in members:
+        raw = ann.get(m.annotations, "customer-owned-ipv4-pool")
+        if raw is None:
+            continue
+        if not raw:
+            raise BuildError(
+                f"cannot use empty value for customer-owned-ipv4-pool annotation, ingress: {m.key}"
+            )
+        pools.add(raw)
     if len(pools) > 1:
         raise BuildError(f"conflicting CustomerOwnedIPv4Pool: [{' '.join(sorted(pools))}]")
+    return pools.pop() if pools else None
 
 
 def build_albs(platform: Platform, options: AlbOptions | None = None) -> AlbPlan:

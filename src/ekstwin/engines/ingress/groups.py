@@ -110,6 +110,14 @@ class LoadFailure(NotManaged):
     """An error loading the Ingress that fails every group's load, not just its own."""
 
 
+def matches_class_annotation(annotation: str, ingress_class: str) -> bool:
+    """The class annotation matcher: the controller's --ingress-class, or ``alb`` when
+    that is empty."""
+    return annotation == ingress_class or (
+        ingress_class == "" and annotation == DEFAULT_INGRESS_CLASS
+    )
+
+
 def classify(
     platform: Platform, ing: Ingress, options: AlbOptions | None = None
 ) -> ClassifiedIngress:
@@ -117,7 +125,7 @@ def classify(
     ingress_class = (options or AlbOptions()).ingress_class
     legacy = ing.meta.annotations.get(ann.INGRESS_CLASS_ANNOTATION)
     if legacy is not None:
-        if legacy == ingress_class or (ingress_class == "" and legacy == DEFAULT_INGRESS_CLASS):
+        if matches_class_annotation(legacy, ingress_class):
             return ClassifiedIngress(ing)
         raise NotManaged(
             f"annotation {ann.INGRESS_CLASS_ANNOTATION}={legacy!r} is not the controller's "
