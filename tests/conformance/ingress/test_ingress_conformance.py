@@ -11,7 +11,10 @@ from ekstwin.engines.ingress.builder import (
     BuildError,
     _check_coip,
     _ip_address_type,
+    _jwt_validation,
     _lb_name,
+    _PortCfg,
+    _ssl_redirect,
     is_infinite_redirect,
     is_superset,
     optimize_rules,
@@ -184,3 +187,28 @@ def test_load_balancer(case: Case) -> None:
         return
     assert "error" not in d
     assert got == expected_or(case, "want")
+
+
+@pytest.mark.parametrize("case", params("ingress", "model-builder"))
+def test_model_builder(case: Case) -> None:
+    d = case.data
+    if d["kind"] == "jwt_validation":
+        annotations = {"alb.ingress.kubernetes.io/jwt-validation": d["annotation"]}
+        ing = _ingress({"namespace": "ns", "name": "ing", "annotations": annotations})
+        try:
+            jwt = _jwt_validation(ClassifiedIngress(ing))
+        except BuildError as exc:
+            assert str(exc) == d["error"]
+            return
+        assert "error" not in d
+        assert jwt is not None and jwt.to_json() == d["jwt"]
+        return
+    members = [_member(m) for m in d["members"]]
+    ports = {int(p): _PortCfg(protocol) for p, protocol in d["ports"].items()}
+    try:
+        got = _ssl_redirect(members, ports)
+    except BuildError as exc:
+        assert str(exc) == d["error"]
+        return
+    assert "error" not in d
+    assert got == d["redirect_port"]

@@ -109,9 +109,51 @@ def json_value(annotations: dict[str, str], suffix: str) -> object | None:
         value: object = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise AnnotationError(
-            f"failed to parse json annotation, {key(suffix)}: {raw}: {exc.msg}"
+            f"failed to parse json annotation, {key(suffix)}: {raw}: {_go_json_error(exc)}"
         ) from exc
     return value
+
+
+_GO_JSON_WHERE = {
+    "Expecting value": "looking for beginning of value",
+    "Expecting ':' delimiter": "after object key",
+    "Expecting property name enclosed in double quotes": "looking for beginning of object key "
+    "string",
+    "Extra data": "after top-level value",
+}
+
+
+def _go_json_error(exc: json.JSONDecodeError) -> str:
+    """encoding/json's wording for a decode error (the controller's message)."""
+    if exc.pos >= len(exc.doc.rstrip()):
+        return "unexpected end of JSON input"
+    char = exc.doc[exc.pos]
+    where = _GO_JSON_WHERE.get(exc.msg)
+    if exc.msg == "Expecting ',' delimiter":
+        opener = _innermost_open(exc.doc[: exc.pos])
+        where = "after array element" if opener == "[" else "after object key:value pair"
+    return f"invalid character {char!r} {where or exc.msg.lower()}"
+
+
+def _innermost_open(text: str) -> str:
+    depth: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth.append(ch)
+        elif ch in "]}" and depth:
+            depth.pop()
+    return depth[-1] if depth else ""
 
 
 def go_set(values: set[str]) -> str:
