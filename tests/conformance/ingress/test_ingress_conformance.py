@@ -14,6 +14,7 @@ from ekstwin.engines.ingress.builder import (
     _jwt_validation,
     _lb_name,
     _PortCfg,
+    _sorted_paths,
     _ssl_redirect,
     is_infinite_redirect,
     is_superset,
@@ -31,15 +32,47 @@ from ekstwin.engines.ingress.groups import (
     validate_group_name,
 )
 from ekstwin.engines.ingress.model import Action, ActionType, Condition, Rule
-from ekstwin.model.k8s import Ingress, IngressClass, Meta
+from ekstwin.model.k8s import Ingress, IngressBackend, IngressClass, IngressPath, Meta
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 from tests.conformance.suites import Case, expected_or, params
 
 
+def _paths(d: list[dict[str, str]]) -> tuple[IngressPath, ...]:
+    return tuple(
+        IngressPath(p["path"], p["path_type"], IngressBackend("svc", 80), f"/{i}")
+        for i, p in enumerate(d)
+    )
+
+
 @pytest.mark.parametrize("case", params("ingress", "path-patterns"))
 def test_path_patterns(case: Case) -> None:
     d = case.data
+    if d.get("kind") in ("sort", "classify"):
+        paths = _paths(d["paths"])
+        if "error" in d:
+            with pytest.raises(BuildError) as exc:
+                _sorted_paths(paths)
+            assert str(exc.value) == d["error"]
+            return
+        ordered = [i for i, _ in _sorted_paths(paths)]
+        if d["kind"] == "sort":
+            assert ordered == d["order"]
+        else:
+            # our sort groups by type (Exact, Prefix, ImplementationSpecific) keeping the
+            # input order inside Exact and ImplementationSpecific; Prefix is re-sorted
+            for kind, want in d["classes"].items():
+                got = [(paths[i].path, paths[i].path_type) for i in ordered]
+                got = [g for g in got if g[1] == kind]
+                wanted = [(w["path"], w["path_type"]) for w in want]
+                if kind == "Prefix":
+                    got, wanted = sorted(got), sorted(wanted)
+                assert got == wanted, kind
+            kinds = [paths[i].path_type for i in ordered]
+            rank = {"Exact": 0, "Prefix": 1, "ImplementationSpecific": 2}
+            assert kinds == sorted(kinds, key=rank.__getitem__)
+            assert len(ordered) == len(paths)
+        return
     use_regex = d.get("use_regex") == "true"
     if "error" in d:
         with pytest.raises(BuildError) as exc:
