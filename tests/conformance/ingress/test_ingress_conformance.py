@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from ekstwin.engines.ingress.builder import (
     BuildError,
     _check_coip,
+    _conditions,
     _ip_address_type,
     _jwt_validation,
     _lb_name,
@@ -45,9 +47,34 @@ def _paths(d: list[dict[str, str]]) -> tuple[IngressPath, ...]:
     )
 
 
+def _check_conditions(case: Case) -> None:
+    d = case.data
+    annotations = {
+        "alb.ingress.kubernetes.io/conditions.svc": json.dumps(d["annotation_conditions"])
+    }
+    if d["use_regex"]:
+        annotations["alb.ingress.kubernetes.io/use-regex-path-match"] = "true"
+    ing = _ingress({"namespace": "ns", "name": "ing", "annotations": annotations})
+    path = IngressPath(
+        d["path"], d["path_type"] or "ImplementationSpecific", IngressBackend("svc", 80)
+    )
+    try:
+        got = _conditions(ClassifiedIngress(ing), d["host"], path, "svc")
+    except BuildError as exc:
+        assert "error" in d
+        if d["error"] is not True:
+            assert str(exc) == d["error"]
+        return
+    assert "error" not in d
+    assert [c.to_json() for c in got] == d["conditions"]
+
+
 @pytest.mark.parametrize("case", params("ingress", "path-patterns"))
 def test_path_patterns(case: Case) -> None:
     d = case.data
+    if d.get("kind") == "conditions":
+        _check_conditions(case)
+        return
     if d.get("kind") in ("sort", "classify"):
         paths = _paths(d["paths"])
         if "error" in d:
