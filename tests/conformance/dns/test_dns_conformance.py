@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from ekstwin.engines.dns.plan import (
     PlanRules,
     Policy,
     _match_parent,
+    _needs_update,
     calculate_changes,
     domain_matches,
     normalize_domain,
@@ -99,6 +101,13 @@ def _same(e: Endpoint) -> tuple[object, ...]:
 @pytest.mark.parametrize("case", params("dns", "plan"))
 def test_plan(case: Case) -> None:
     d = case.data
+    if d.get("kind") == "provider_specific":
+        # providerSpecificChanged: otherwise equal endpoints, only the properties differ
+        base = Endpoint("foo.com", "A", ("203.0.113.1",), None)
+        current = replace(base, routing=tuple(sorted(map(tuple, d["current"]))))
+        desired = replace(base, routing=tuple(sorted(map(tuple, d["desired"]))))
+        assert _needs_update(desired, current) is d["update"]
+        return
     opts = DnsOptions(
         owner_id="conformance",
         domain_filters=tuple(d.get("domain_filter", ())),
