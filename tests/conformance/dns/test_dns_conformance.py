@@ -14,12 +14,14 @@ from ekstwin.engines.dns.plan import (
     _match_parent,
     _needs_update,
     calculate_changes,
+    current_records,
     domain_matches,
     normalize_domain,
     normalize_filters,
 )
 from ekstwin.engines.dns.registry import NameMapper
 from ekstwin.engines.dns.sources import Endpoint
+from ekstwin.model.aws import AliasTarget, DnsRecord, HostedZone
 from tests.conformance.suites import Case, expected, params
 
 
@@ -143,3 +145,39 @@ def test_plan(case: Case) -> None:
     ):
         want = [_endpoint(e) for e in expected(case).get(key, [])]
         assert sorted(map(_same, eps), key=repr) == sorted(map(_same, want), key=repr), key
+
+
+def _zone(records: list[dict[str, Any]]) -> HostedZone:
+    out = []
+    for r in records:
+        alias = r.get("alias")
+        out.append(
+            DnsRecord(
+                r["name"],
+                r["type"],
+                None,
+                () if alias else tuple(r["values"]),
+                r["set_identifier"] or None,
+                AliasTarget(r["values"][0], "Z1") if alias else None,
+            )
+        )
+    return HostedZone("Z1", "test-zone.example.org", records=tuple(out))
+
+
+@pytest.mark.parametrize("case", params("dns", "txt-registry"))
+def test_txt_registry(case: Case) -> None:
+    d = case.data
+    reg = d["registry"]
+    mapper = NameMapper(reg["prefix"], reg["suffix"], reg["wildcard"])
+    current = current_records(
+        [_zone(d["records"])], mapper, reg["owner_id"], managed_types=tuple(reg["managed_types"])
+    )
+    want = d["record"]
+    found = [
+        e
+        for e in current.records
+        if (e.name, e.type, e.set_identifier)
+        == (want["name"], want["type"], want["set_identifier"])
+    ]
+    assert len(found) == 1
+    assert (found[0].owner or "", found[0].force_update) == (d["owner"], d["force_update"])

@@ -261,3 +261,18 @@ def test_migrate_from_txt_owner_updates_our_records_and_spares_strangers(tmp_pat
     assert [s.to_json() for s in plan.skipped] == [
         {"name": "www.example.com", "reason": "A not updated: it is owned by 'qa'"}
     ]
+
+
+def test_a_txt_name_with_a_label_over_63_characters_is_never_made(tmp_path: Path) -> None:
+    host = "a" * 62 + ".example.com"  # the record is fine; "a-" + 62 characters is not
+    p = platform(tmp_path, svc("a", "web", host, IP), aws=aws([]))
+    plan = run(p)
+    assert brief(plan) == [("CREATE", host, "A", [IP])]
+    assert [s.to_json() for s in plan.skipped] == [
+        {
+            "name": host,
+            "reason": f"A: no TXT record a-{'a' * 62}.example.com: a label is longer than 63 "
+            "characters, so ExternalDNS makes no ownership record; the record will have no "
+            "owner and ExternalDNS will not update or delete it later",
+        }
+    ]

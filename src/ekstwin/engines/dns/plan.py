@@ -186,7 +186,7 @@ class Conflict:
 class Skipped:
     name: str
     reason: str
-    kind: str = "other"  # owner | zone | filter | target | policy | routing | other
+    kind: str = "other"  # owner | zone | filter | target | policy | routing | txt | other
     owner: str | None = None
     resource: str | None = None
 
@@ -338,8 +338,16 @@ def _record_routing(r: DnsRecord) -> tuple[tuple[str, str], ...]:
 
 
 def current_records(
-    zones: list[HostedZone], mapper: NameMapper, owner_id: str, old_owner_id: str = ""
+    zones: list[HostedZone],
+    mapper: NameMapper,
+    owner_id: str,
+    old_owner_id: str = "",
+    managed_types: tuple[str, ...] = MANAGED_TYPES,
 ) -> _Current:
+    """The zones' records with the owner and resource their TXT records give them.
+
+    A record ours whose TXT record of the current format is missing is marked for
+    a forced update, when its type is managed (``IsManagedRecord``)."""
     plain: list[Endpoint] = []
     labels_by_key: dict[tuple[str, str, str], dict[str, str]] = {}
     txt_names: set[str] = set()
@@ -402,10 +410,13 @@ def current_records(
         owner = labels.get("owner")
         if old_owner_id and owner == old_owner_id:
             owner = owner_id  # --migrate-from-txt-owner: the registry relabels them ours
+        txt_name = mapper.to_txt_name(ep.name, ep.type)
         force = (
             bool(txt_names)
+            and ep.type in managed_types
             and owner == owner_id
-            and (mapper.to_txt_name(ep.name, ep.type).lower() not in txt_names)
+            and valid_name(txt_name)  # no TXT can be made for it: nothing to recreate
+            and txt_name.lower() not in txt_names
         )
         out.append(replace(ep, owner=owner, resource=labels.get("resource"), force_update=force))
     return _Current(out, txt_names)
@@ -783,6 +794,11 @@ def _routing_problem(ep: Endpoint) -> str | None:
     return None
 
 
+def valid_name(name: str) -> bool:
+    """endpoint.NewEndpoint refuses a name with a label longer than 63 characters."""
+    return all(len(label) <= 63 for label in name.split("."))
+
+
 def _txt(ep: Endpoint, mapper: NameMapper, owner: str | None) -> tuple[str, str]:
     labels: dict[str, str] = {}
     if owner:
@@ -835,6 +851,19 @@ def _changes(
             )
         )  # fmt: skip
         tname, tvalue = _txt(ep, mapper, owner)
+        if not valid_name(tname):
+            work.skipped.append(
+                Skipped(
+                    ep.name,
+                    f"{ep.type}: no TXT record {tname}: a label is longer than 63 characters, so "
+                    "ExternalDNS makes no ownership record; the record will have no owner and "
+                    "ExternalDNS will not update or delete it later",
+                    "txt",
+                    owner,
+                    ep.resource,
+                )
+            )
+            return
         if new_txt or tname.lower() not in txt_names:
             # the TXT record shares the set identifier and routing policy
             out.append(
