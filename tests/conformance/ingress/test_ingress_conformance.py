@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from ekstwin.engines.ingress.albannotations import AnnotationError
 from ekstwin.engines.ingress.builder import (
     BuildError,
+    _attributes,
     _check_coip,
     _conditions,
     _ip_address_type,
@@ -18,6 +20,7 @@ from ekstwin.engines.ingress.builder import (
     _PortCfg,
     _sorted_paths,
     _ssl_redirect,
+    _tags,
     is_infinite_redirect,
     is_superset,
     optimize_rules,
@@ -272,3 +275,30 @@ def test_model_builder(case: Case) -> None:
         return
     assert "error" not in d
     assert got == d["redirect_port"]
+
+
+def _tagged_member(d: dict[str, Any]) -> ClassifiedIngress:
+    ic = None
+    if d.get("params_name") is not None:
+        ic = IngressClass(
+            Meta("networking.k8s.io/v1", "IngressClass", "alb", None, Source("c", 1)),
+            "ingress.k8s.aws/alb",
+            {"name": str(d["params_name"])},
+        )
+    return ClassifiedIngress(_ingress(d), ic, d.get("params"))
+
+
+@pytest.mark.parametrize("case", params("ingress", "tags-and-attributes"))
+def test_tags_and_attributes(case: Case) -> None:
+    d = case.data
+    members = [_tagged_member(m) for m in d["members"]]
+    try:
+        if d["kind"] == "tags":
+            got = _tags(members, frozenset(d["external_managed_tags"]))
+        else:
+            got = _attributes(members)
+    except (BuildError, AnnotationError) as exc:
+        assert str(exc) == d["error"]
+        return
+    assert "error" not in d
+    assert got == d["want"]

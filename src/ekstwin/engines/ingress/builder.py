@@ -273,11 +273,32 @@ def _attributes(members: list[ClassifiedIngress]) -> dict[str, str]:
     return {**merged, **class_attrs}
 
 
-def _tags(members: list[ClassifiedIngress]) -> dict[str, str]:
+def _collision(tags: dict[str, str], external: frozenset[str]) -> str | None:
+    """validateTagCollisionWithExternalManagedTags (the first key, in sorted order)."""
+    hit = sorted(k for k in tags if k in external)
+    return f"external managed tag key {hit[0]} cannot be specified" if hit else None
+
+
+def _member_tags(m: ClassifiedIngress, external: frozenset[str] = frozenset()) -> dict[str, str]:
+    """buildIngressResourceTags: the IngressClassParams tags win over the annotation's."""
+    annotation_tags = ann.string_map(m.annotations, "tags") or {}
+    problem = _collision(annotation_tags, external)
+    if problem:
+        raise BuildError(f"failed build tags for Ingress {m.key}: {problem}")
+    class_tags = _key_values(m.param("tags"))
+    problem = _collision(class_tags, external)
+    if problem:
+        params = (m.ingress_class.parameters or {}).get("name") if m.ingress_class else None
+        raise BuildError(f"failed build tags for IngressClassParams {params or ''}: {problem}")
+    return {**annotation_tags, **class_tags}
+
+
+def _tags(
+    members: list[ClassifiedIngress], external: frozenset[str] = frozenset()
+) -> dict[str, str]:
     merged: dict[str, str] = {}
     for m in members:
-        tags = {**_key_values(m.param("tags")), **(ann.string_map(m.annotations, "tags") or {})}
-        for k, v in tags.items():
+        for k, v in _member_tags(m, external).items():
             if k in merged and merged[k] != v:
                 raise BuildError(f"conflicting tag {k}: {merged[k]} | {v}")
             merged[k] = v
@@ -951,7 +972,7 @@ def build_group(
     _attempt(ctx, "", _list_setting, members, "security-groups", "securityGroups")
     _attempt(ctx, "", _check_coip, members)
     attrs = _attempt(ctx, "", _attributes, members)
-    tags = _attempt(ctx, "", _tags, members)
+    tags = _attempt(ctx, "", _tags, members, options.external_managed_tags)
     cluster = _cluster_name(platform, options)
     name = None
     if scheme is not None:

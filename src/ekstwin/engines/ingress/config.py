@@ -16,6 +16,7 @@ The flags that change the model:
 - ``--default-target-type`` (``instance``; Helm ``defaultTargetType``) and the
   ``EnableIPTargetType`` feature gate (on): which Services a rule may forward
   to;
+- ``--external-managed-tags``: tag keys no Ingress or IngressClassParams may set;
 - ``--default-load-balancer-scheme`` (``internal``), ``--default-ssl-policy``
   (``ELBSecurityPolicy-2016-08``), ``--cluster-name`` (the default ALB name);
 - ``--tolerate-non-existent-backend-service`` and
@@ -74,6 +75,7 @@ class AlbOptions:
     enable_ip_target_type: bool = True
     tolerate_non_existent_backend_service: bool = True
     tolerate_non_existent_backend_action: bool = True
+    external_managed_tags: frozenset[str] = frozenset()  # --external-managed-tags
 
     @property
     def manages_classless(self) -> bool:
@@ -183,6 +185,12 @@ def options_from_flags(flags: dict[str, list[str]]) -> tuple[AlbOptions, list[st
         ),
         tolerate_non_existent_backend_action=flag_bool(
             "tolerate-non-existent-backend-action", True
+        ),
+        external_managed_tags=frozenset(
+            t.strip()
+            for v in flags.get("external-managed-tags", [])
+            for t in v.split(",")
+            if t.strip()
         ),
     )
     return options, notes
