@@ -29,6 +29,8 @@ from ekstwin.engines.ingress.builder import (
 from ekstwin.engines.ingress.config import AlbOptions
 from ekstwin.engines.ingress.groups import (
     ClassifiedIngress,
+    InvalidIngressClass,
+    LoadFailure,
     NotManaged,
     classify,
     group_of,
@@ -37,7 +39,15 @@ from ekstwin.engines.ingress.groups import (
     validate_group_name,
 )
 from ekstwin.engines.ingress.model import Action, ActionType, Condition, Rule
-from ekstwin.model.k8s import Ingress, IngressBackend, IngressClass, IngressPath, Meta
+from ekstwin.model.k8s import (
+    Ingress,
+    IngressBackend,
+    IngressClass,
+    IngressPath,
+    Meta,
+    Namespace,
+    OpaqueObject,
+)
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 from tests.conformance.suites import Case, expected_or, params
@@ -186,6 +196,9 @@ def _class(d: dict[str, object]) -> IngressClass:
 def test_group_loader(case: Case) -> None:
     d = case.data
     name = d["name"]
+    if d.get("kind") == "class_loader":
+        _check_class_loader(case)
+        return
     if name.startswith("Test_validateGroupName"):
         assert validate_group_name(d["group_name"]) == d["error"]
     elif name.startswith("Test_defaultGroupLoader_loadGroupID"):
@@ -302,3 +315,40 @@ def test_tags_and_attributes(case: Case) -> None:
         return
     assert "error" not in d
     assert got == d["want"]
+
+
+def _class_loader_platform(d: dict[str, Any]) -> Platform:
+    namespaces = tuple(
+        Namespace(Meta("v1", "Namespace", n["name"], None, Source("c", 1), labels=n["labels"]))
+        for n in d["namespaces"]
+    )
+    opaque = tuple(
+        OpaqueObject(
+            Meta("elbv2.k8s.aws/v1beta1", "IngressClassParams", p["name"], None, Source("c", 1)),
+            {"spec": p["spec"]},
+        )
+        for p in d["class_params"]
+    )
+    classes = tuple(_class(c) for c in d["classes"])
+    return Platform(namespaces=namespaces, ingress_classes=classes, opaque=opaque)
+
+
+def _check_class_loader(case: Case) -> None:
+    d = case.data
+    plat = _class_loader_platform(d)
+    try:
+        got = classify(plat, _ingress(d["ingress"]), AlbOptions())
+    except (InvalidIngressClass, LoadFailure) as exc:
+        # a LoadFailure adds what it does to the controller after upstream's words
+        assert str(exc).split(": the controller")[0] == d["error"]
+        return
+    except NotManaged:
+        # loaded without error, but not the controller's: another controller's class,
+        # or no class at all
+        assert "error" not in d
+        owner = next((c["controller"] for c in d["classes"] if c["name"] == d["class"]), None)
+        assert owner != "ingress.k8s.aws/alb"
+        return
+    assert "error" not in d
+    assert got.ingress_class is not None and got.ingress_class.meta.name == d["class"]
+    assert (got.params is not None) is d["with_params"]

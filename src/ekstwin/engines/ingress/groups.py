@@ -106,6 +106,12 @@ class NotManaged(Exception):  # a control-flow signal, carried as a reason
     """The controller does not manage the Ingress; ``args[0]`` says why."""
 
 
+class InvalidIngressClass(NotManaged):
+    """ErrInvalidIngressClass: the class or its parameters cannot be loaded; the
+    Ingress is left out (an error only for a member that already had the group's
+    finalizer, which the input does not show)."""
+
+
 class LoadFailure(NotManaged):
     """An error loading the Ingress that fails every group's load, not just its own."""
 
@@ -150,7 +156,7 @@ def classify(
         class_name = defaults[0].meta.name
     ic = next((c for c in platform.ingress_classes if c.meta.name == class_name), None)
     if ic is None:
-        raise NotManaged(
+        raise InvalidIngressClass(
             f'invalid ingress class: ingressclasses.networking.k8s.io "{class_name}" not found'
         )
     if ic.controller != ALB_CONTROLLER:
@@ -159,15 +165,23 @@ def classify(
         return ClassifiedIngress(ing, ic)
     p = ic.parameters
     if p.get("apiGroup") != PARAMS_GROUP or p.get("kind") != PARAMS_KIND:
-        raise NotManaged(f"IngressClass {class_name} references unknown parameters")
+        raise InvalidIngressClass(
+            f"invalid ingress class: IngressClass {class_name} references unknown parameters"
+        )
     obj = _params_objects(platform).get(p.get("name", ""))
     if obj is None:
-        raise NotManaged(f"IngressClassParams {p.get('name')!r} does not exist")
+        raise InvalidIngressClass(
+            "invalid ingress class: ingressclassparamses.elbv2.k8s.aws "
+            f'"{p.get("name", "")}" not found'
+        )
     spec = obj.body.get("spec")
     params: dict[str, object] = dict(spec) if isinstance(spec, dict) else {}
     ns = ing.meta.namespace or "default"
     if not _matches_namespace(platform, ns, params.get("namespaceSelector")):
-        raise NotManaged(f"namespaceSelector of IngressClassParams {obj.meta.name} mismatch")
+        raise InvalidIngressClass(
+            f"invalid ingress class: namespaceSelector of IngressClassParams {obj.meta.name} "
+            "mismatch"
+        )
     return ClassifiedIngress(ing, ic, params)
 
 
