@@ -26,12 +26,13 @@ def sarif_schema() -> dict[str, object]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the case count of every conformance suite when the run collected
     them (also under xdist, where only this root conftest reaches the report)."""
-    from tests.conformance.suites import count_lines
+    from tests.conformance.suites import ROOT, count_lines
 
     ran = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
     if not any("tests/conformance/" in getattr(r, "nodeid", "") for r in ran):
         return
     terminalreporter.write_line("conformance suites:")
-    for engine in ("net", "mesh"):
+    engines = sorted(p.name for p in ROOT.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    for engine in engines:
         for line in count_lines(engine):
             terminalreporter.write_line(line)
