@@ -406,3 +406,25 @@ def test_build_albs_without_options_equals_the_platform_options(tmp_path: Path) 
     assert build_albs(plat) != build_albs(
         plat, replace(options, default_target_type=TargetType.INSTANCE)
     )
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "error"),
+    [
+        ("10.0.0.0/8, 2001:db8::/32", ()),
+        ("10.1.2.3/8", ()),  # host bits set: net.ParseCIDR accepts them
+        (
+            "10.0.0.1",  # no prefix length
+            ("ingress: a/one: invalid inbound-cidrs settings on Ingress: a/one: invalid CIDR "
+             "address: 10.0.0.1",),
+        ),
+        (
+            "10.0.0.0/33",
+            ("ingress: a/one: invalid inbound-cidrs settings on Ingress: a/one: invalid CIDR "
+             "address: 10.0.0.0/33",),
+        ),
+    ],
+)  # fmt: skip
+def test_inbound_cidrs_parse_as_go_does(tmp_path: Path, cidrs: str, error: tuple[str, ...]) -> None:
+    docs = [ALB_CLASS, service("a", "web", "NodePort"), web_ingress({P + "inbound-cidrs": cidrs})]
+    assert only(build_albs(platform(tmp_path, *docs))).errors == error

@@ -90,18 +90,34 @@ def _explicit_certs(m: ClassifiedIngress) -> list[str]:
     return ann.string_list(m.annotations, "certificate-arn") or []
 
 
+def _is_cidr(text: str) -> bool:
+    """net.ParseCIDR: an address and a prefix length (host bits may be set)."""
+    if "/" not in text:
+        return False
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 def _member_ports(m: ClassifiedIngress) -> dict[int, _PortCfg]:
     certs = _explicit_certs(m)
     params_policy = m.param("sslPolicy")
     ssl_policy = str(params_policy) if params_policy else ann.get(m.annotations, "ssl-policy")
-    cidrs = (
-        _str_list(m.param("inboundCIDRs")) or ann.string_list(m.annotations, "inbound-cidrs") or []
-    )
+    from_params = _str_list(m.param("inboundCIDRs"))
+    cidrs = from_params or ann.string_list(m.annotations, "inbound-cidrs") or []
     for cidr in cidrs:
-        try:
-            ipaddress.ip_network(cidr, strict=False)
-        except ValueError as exc:
-            raise BuildError(f"invalid inbound-cidrs settings on Ingress: {m.key}: {exc}") from exc
+        if not _is_cidr(cidr):
+            # net.ParseCIDR's error, wrapped as computeIngressExplicitInboundCIDRs does
+            if from_params:
+                raise BuildError(
+                    f"invalid CIDR in IngressClassParams InboundCIDR {cidr}: "
+                    f"invalid CIDR address: {cidr}"
+                )
+            raise BuildError(
+                f"invalid inbound-cidrs settings on Ingress: {m.key}: invalid CIDR address: {cidr}"
+            )
     ports = _listen_ports(m, prefer_tls=bool(certs))
     hosts = sorted(
         {r.host for r in m.ingress.rules if r.host} | {h for t in m.ingress.tls for h in t.hosts}
