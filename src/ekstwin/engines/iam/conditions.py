@@ -9,6 +9,15 @@
   has no value at all); ``ForAnyValue``: at least one must (false when absent).
 * Without a set qualifier a multivalued request key matches when any of its
   values does (a negated operator: when none does).
+* Policy variables (string and ARN operators only, Version 2012-10-17): a
+  variable whose key is missing makes the comparison fail. A positive
+  operator then has one value fewer to match; a negated operator is false,
+  so the statement does not match ("IAM policy elements: Variables and tags":
+  any attempt to match a value that is not present fails).
+* Dates are ISO 8601 or epoch seconds; both are compared as seconds since the
+  epoch, so any size of number has an answer. A request value that is not a
+  date or number (``nan``, ``inf``, text) equals and orders against nothing;
+  a policy value that is not one is refused when the policy is parsed.
 """
 
 from __future__ import annotations
@@ -17,10 +26,16 @@ import base64
 import binascii
 import ipaddress
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 
-from ekstwin.engines.iam.patterns import PatternCache, has_variable, substitute
-from ekstwin.engines.iam.policy import Condition
+from ekstwin.engines.iam.patterns import (
+    Chunks,
+    PatternCache,
+    has_variable,
+    joined,
+    literal,
+    resolve,
+)
+from ekstwin.engines.iam.policy import Condition, date_seconds, decimal
 
 Context = Mapping[str, tuple[str, ...]]
 
@@ -40,24 +55,6 @@ _VARIABLE_OPERATORS = frozenset(
 )
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _date(text: str) -> datetime | None:
-    number = _number(text)
-    if number is not None:
-        return datetime.fromtimestamp(number, tz=UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _ip_in(network: str, address: str) -> bool:
     try:
         net = ipaddress.ip_network(network, strict=False)
@@ -75,14 +72,14 @@ def _binary(text: str) -> bytes | None:
 
 
 def _compare_numbers(op: str, have: str, want: str) -> bool:
-    a, b = _number(have), _number(want)
+    a, b = decimal(have), decimal(want)
     if a is None or b is None:
         return False
     return _ORDER[op](a, b)
 
 
 def _compare_dates(op: str, have: str, want: str) -> bool:
-    a, b = _date(have), _date(want)
+    a, b = date_seconds(have), date_seconds(want)
     if a is None or b is None:
         return False
     return _ORDER[op](a, b)
@@ -97,28 +94,45 @@ _ORDER: dict[str, Callable[[object, object], bool]] = {
 }
 
 
-def _positive_match(base: str, have: str, want: str, cache: PatternCache) -> bool:
+def _positive_match(base: str, have: str, want: Chunks, cache: PatternCache) -> bool:
     """Does one request value match one policy value under a positive operator?"""
     if base == "StringEquals":
-        return have == want
+        return have == joined(want)
     if base == "StringEqualsIgnoreCase":
-        return have.lower() == want.lower()
+        return have.lower() == joined(want).lower()
     if base == "StringLike":
         return cache.like(want, have)
     if base in ("ArnEquals", "ArnLike"):
         return cache.arn_like(want, have)
+    text = joined(want)
     if base.startswith("Numeric"):
-        return _compare_numbers(base.removeprefix("Numeric"), have, want)
+        return _compare_numbers(base.removeprefix("Numeric"), have, text)
     if base.startswith("Date"):
-        return _compare_dates(base.removeprefix("Date"), have, want)
+        return _compare_dates(base.removeprefix("Date"), have, text)
     if base == "Bool":
-        return have.lower() == want.lower()
+        return have.lower() == text.lower()
     if base == "BinaryEquals":
-        a, b = _binary(have), _binary(want)
+        a, b = _binary(have), _binary(text)
         return a is not None and a == b
     if base == "IpAddress":
-        return _ip_in(want, have)
+        return _ip_in(text, have)
     raise AssertionError(f"unhandled operator {base}")  # pragma: no cover
+
+
+def _wants(cond: Condition, positive: str, context: Context) -> tuple[list[Chunks], bool]:
+    """The policy values with their variables resolved, and whether one could not be."""
+    wants: list[Chunks] = []
+    unresolved = False
+    for v in cond.values:
+        if cond.variables and positive in _VARIABLE_OPERATORS and has_variable(v):
+            chunks = resolve(v, context)
+            if chunks is None:
+                unresolved = True
+            else:
+                wants.append(chunks)
+        else:
+            wants.append(literal(v))
+    return wants, unresolved
 
 
 def condition_holds(cond: Condition, context: Context, cache: PatternCache) -> bool:
@@ -126,6 +140,8 @@ def condition_holds(cond: Condition, context: Context, cache: PatternCache) -> b
     if cond.base == "Null":
         absent = not present
         return any((v.lower() == "true") == absent for v in cond.values)
+    positive = _NEGATED.get(cond.base, cond.base)
+    negated = positive != cond.base
     if not present:
         if cond.if_exists:
             return True
@@ -133,17 +149,10 @@ def condition_holds(cond: Condition, context: Context, cache: PatternCache) -> b
             return True
         if cond.qualifier == "ForAnyValue":
             return False
-        return cond.base in _NEGATED
-    positive = _NEGATED.get(cond.base, cond.base)
-    negated = positive != cond.base
-    wants: list[str] = []
-    for v in cond.values:
-        if positive in _VARIABLE_OPERATORS and has_variable(v):
-            resolved = substitute(v, context)
-            if resolved is not None:
-                wants.append(resolved)
-        else:
-            wants.append(v)
+        return negated and not _wants(cond, positive, context)[1]
+    wants, unresolved = _wants(cond, positive, context)
+    if negated and unresolved:
+        return False
 
     def value_ok(have: str) -> bool:
         hit = any(_positive_match(positive, have, w, cache) for w in wants)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ekstwin.engines.iam.conditions import Context, conditions_hold
-from ekstwin.engines.iam.patterns import PatternCache, substitute
+from ekstwin.engines.iam.patterns import PatternCache, joined, resolve
 from ekstwin.engines.iam.policy import Effect, Patterns, Policy, PrincipalSpec, Statement
 
 __all__ = [
@@ -63,6 +63,9 @@ class PrincipalType(StrEnum):
     ROLE_SESSION = "role-session"
     WEB_IDENTITY = "web-identity"
     SERVICE = "service"
+    #: an unsigned request: only a resource-based policy that names everyone
+    #: (``"*"`` or ``{"AWS": "*"}``) can let it in
+    ANONYMOUS = "anonymous"
 
     @property
     def is_iam(self) -> bool:
@@ -176,13 +179,19 @@ class DecidingStatement:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """The answer. ``unknown`` means the input lacks a policy that decides
+    (``allowed`` is then False, and ``decision`` is ``"unknown"``)."""
+
     allowed: bool
     deny_kind: DenyKind | None
     reason: str
     statements: tuple[DecidingStatement, ...] = ()
+    unknown: bool = False
 
     @property
     def decision(self) -> str:
+        if self.unknown:
+            return "unknown"
         return "Allow" if self.allowed else "Deny"
 
     def to_json(self) -> dict[str, object]:
@@ -220,14 +229,28 @@ def _principal_match(spec: PrincipalSpec, p: Principal) -> int:
     elif p.type is PrincipalType.WEB_IDENTITY:
         if p.federated is not None and p.federated in spec.federated:
             best = _DIRECT_MATCH
+    elif p.type is PrincipalType.ANONYMOUS:
+        if "*" in spec.aws:
+            best = _DIRECT_MATCH
     elif p.service is not None and p.service in spec.service:
         best = _DIRECT_MATCH
     return best
 
 
-def _not_principal_excludes(spec: PrincipalSpec, p: Principal) -> bool:
-    """NotPrincipal leaves ``p`` out only when every identity of its chain is listed:
-    the session ARN, the user or role ARN, and the account."""
+def _not_principal_excludes(
+    spec: PrincipalSpec, p: Principal, effect: Effect, *, has_boundary: bool
+) -> bool:
+    """Whether a NotPrincipal element leaves ``p`` out of its statement.
+
+    With Deny, ``p`` is spared only when every identity of its chain is
+    listed (the session ARN, the user or role ARN, and the account), and never
+    when it has a permissions boundary: AWS then always denies it (IAM User
+    Guide, "AWS JSON policy elements: NotPrincipal", key points).
+
+    With Allow (not supported for new policies; older ones meant "everyone
+    except") ``p`` is left out as soon as any identity of its chain is listed,
+    so the statement never grants a principal it names.
+    """
     if spec.any:
         return True
     if p.type.is_iam:
@@ -236,9 +259,15 @@ def _not_principal_excludes(spec: PrincipalSpec, p: Principal) -> bool:
             p.account in spec.aws or f"arn:{partition}:iam::{p.account}:root" in spec.aws
         )
         arns = [p.arn] + ([p.session_arn] if p.session_arn else [])
+        if effect is Effect.ALLOW:
+            return account_listed or any(a in spec.aws for a in arns)
+        if has_boundary:
+            return False
         return account_listed and all(a in spec.aws for a in arns)
     if p.type is PrincipalType.WEB_IDENTITY:
         return p.federated is not None and p.federated in spec.federated
+    if p.type is PrincipalType.ANONYMOUS:
+        return False
     return p.service is not None and p.service in spec.service
 
 
@@ -250,22 +279,41 @@ class Evaluator:
 
     # -- statement matching
 
-    def _in(self, patterns: Patterns, value: str, kind: str, context: Context) -> bool:
+    def _in(
+        self,
+        patterns: Patterns,
+        value: str,
+        kind: str,
+        context: Context,
+        *,
+        unresolved: bool = False,
+    ) -> bool:
+        """Does a value of ``patterns`` match? A value whose variable cannot be
+        resolved counts as ``unresolved`` (no match for Resource; for
+        NotResource the statement must then not apply, so the caller passes True)."""
         if patterns.any or value in patterns.exact:
             return True
         if patterns.wildcard_regex is not None and patterns.wildcard_regex.fullmatch(value):
             return True
         cache = self.cache
         for v in patterns.variables:
-            resolved = substitute(v, context)
-            if resolved is None:
+            chunks = resolve(v, context)
+            if chunks is None:
+                if unresolved:
+                    return True
                 continue
-            if resolved == value or cache.get(kind, resolved).fullmatch(value) is not None:
+            if joined(chunks) == value or cache.get(kind, chunks).fullmatch(value) is not None:
                 return True
         return False
 
     def statement_applies(
-        self, stmt: Statement, request: Request, action: str, principal_of: bool
+        self,
+        stmt: Statement,
+        request: Request,
+        action: str,
+        principal_of: bool,
+        *,
+        has_boundary: bool = False,
     ) -> int:
         """0 if the statement does not apply; else 1, or the principal match strength."""
         context = request.context
@@ -281,7 +329,7 @@ class Evaluator:
             if not self._in(stmt.resources, request.resource, "resource", context):
                 return 0
         elif stmt.not_resources is not None and self._in(
-            stmt.not_resources, request.resource, "resource", context
+            stmt.not_resources, request.resource, "resource", context, unresolved=True
         ):
             return 0
         strength = 1
@@ -291,7 +339,9 @@ class Evaluator:
                 if strength == 0:
                     return 0
             elif stmt.not_principal is not None:
-                if _not_principal_excludes(stmt.not_principal, request.principal):
+                if _not_principal_excludes(
+                    stmt.not_principal, request.principal, stmt.effect, has_boundary=has_boundary
+                ):
                     return 0
                 strength = _DIRECT_MATCH
             else:
@@ -307,6 +357,7 @@ class Evaluator:
         action: str,
         *,
         principal_of: bool = False,
+        has_boundary: bool = False,
     ) -> tuple[list[tuple[Policy, Statement, int]], list[tuple[Policy, Statement, int]]]:
         allows: list[tuple[Policy, Statement, int]] = []
         denies: list[tuple[Policy, Statement, int]] = []
@@ -314,7 +365,9 @@ class Evaluator:
             return allows, denies
         for policy in policies:
             for stmt in policy.statements:
-                strength = self.statement_applies(stmt, request, action, principal_of)
+                strength = self.statement_applies(
+                    stmt, request, action, principal_of, has_boundary=has_boundary
+                )
                 if strength:
                     (allows if stmt.effect is Effect.ALLOW else denies).append(
                         (policy, stmt, strength)
@@ -327,6 +380,13 @@ class Evaluator:
         action = request.action.lower()
         p = request.principal
         iam = p.type.is_iam
+        if action == "sts:getcalleridentity" and p.type is not PrincipalType.ANONYMOUS:
+            return Decision(
+                True,
+                None,
+                "sts:GetCallerIdentity needs no permission and cannot be denied "
+                "(STS API reference)",
+            )
         is_assume = action.startswith(_TRUST_ACTIONS)
         resource_doc: Policy | None
         owner: str | None
@@ -354,7 +414,11 @@ class Evaluator:
             scp_allow.append(allow)
             scp_deny.extend(deny)
         res_allow, res_deny = self._match(
-            [resource_doc] if resource_doc else [], request, action, principal_of=True
+            [resource_doc] if resource_doc else [],
+            request,
+            action,
+            principal_of=True,
+            has_boundary=boundary is not None,
         )
         rcp_deny: list[tuple[Policy, Statement, int]] = []
         if policies.rcps is not None and rcps_apply(action, p):
@@ -378,6 +442,14 @@ class Evaluator:
                         f"allows {request.action}",
                     )
         scp_used = [m for allow in scp_allow for m in allow]
+        if action.startswith("kms:") and _is_kms_key(request.resource) and resource_doc is None:
+            return Decision(
+                False,
+                None,
+                "key policy not in the input (a KMS key policy must allow "
+                "before IAM policies take effect)",
+                unknown=True,
+            )
 
         what = (
             "trust policy"
@@ -505,6 +577,12 @@ def _level_name(index: int, levels: int) -> str:
     if index == 0:
         return "the organization root (level 0)"
     return f"OU level {index}"
+
+
+def _is_kms_key(arn: str) -> bool:
+    """A KMS key ARN (``arn:aws:kms:REGION:ACCOUNT:key/ID``): its key policy decides."""
+    parts = arn.split(":", 5)
+    return len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/")
 
 
 def _account_of(arn: str) -> str | None:

@@ -10,9 +10,11 @@ patterns are split) so evaluation does no parsing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from ekstwin.engines.iam.patterns import action_regex, has_variable, has_wildcard, resource_regex
@@ -25,8 +27,42 @@ __all__ = [
     "PolicyError",
     "PrincipalSpec",
     "Statement",
+    "date_seconds",
+    "decimal",
     "parse_policy",
 ]
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def decimal(text: str) -> float | None:
+    """A Numeric operator's value (an integer or a decimal), or None."""
+    if not _DECIMAL.fullmatch(text.strip()):
+        return None
+    return float(text)
+
+
+def date_seconds(text: str) -> float | None:
+    """A Date operator's value in seconds since the epoch, or None when it is no date.
+
+    AWS takes ISO 8601 (``2020-01-01T00:00:00Z``, a date alone) or epoch
+    (UNIX) time. Epoch numbers are seconds whatever their size, so
+    ``1704067200000`` is a date far in the future, not an error; ``nan`` and
+    ``inf`` are not dates.
+    """
+    number = decimal(text)
+    if number is not None:
+        return number if math.isfinite(number) else None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.timestamp()
+    except (OverflowError, ValueError):  # pragma: no cover - years 1..9999 all fit
+        return None
 
 
 class PolicyError(ModelError):
@@ -49,7 +85,9 @@ class Patterns:
     """Values of Action/Resource: exact ones in a set, wildcard ones kept apart.
 
     ``variables`` holds the patterns with ``${...}`` policy variables, resolved
-    per request.
+    per request. Only a policy of Version 2012-10-17 has variables: in an older
+    policy, or one without a Version, ``${aws:username}`` is literal text (IAM
+    User Guide, "IAM JSON policy elements: Version").
     """
 
     exact: frozenset[str]
@@ -82,6 +120,8 @@ class Condition:
     key: str  # lower-cased
     key_written: str
     values: tuple[str, ...]
+    #: whether ``${...}`` in the values are policy variables (Version 2012-10-17)
+    variables: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +222,13 @@ def _strings(
     )
 
 
-def _patterns(values: tuple[str, ...], *, lower: bool) -> Patterns:
+def _patterns(values: tuple[str, ...], *, lower: bool, variables_on: bool = True) -> Patterns:
     exact: set[str] = set()
     wild: list[str] = []
     variables: list[str] = []
     for v in values:
         text = v.lower() if lower else v
-        if has_variable(text):
+        if variables_on and has_variable(text):
             variables.append(text)
         elif has_wildcard(text):
             wild.append(text)
@@ -215,7 +255,7 @@ def _actions(value: object, *, policy: str, path: str) -> Patterns:
                 policy=policy,
                 path=f"{path}[{i}]" if len(values) > 1 else path,
             )
-    return _patterns(values, lower=True)
+    return _patterns(values, lower=True, variables_on=False)
 
 
 def _principal(value: object, *, policy: str, path: str) -> PrincipalSpec:
@@ -269,7 +309,7 @@ def _split_operator(operator: str, *, policy: str, path: str) -> tuple[str | Non
     return qualifier, base, if_exists
 
 
-def _conditions(value: object, *, policy: str, path: str) -> tuple[Condition, ...]:
+def _conditions(value: object, *, policy: str, path: str, variables: bool) -> tuple[Condition, ...]:
     if not isinstance(value, Mapping):
         raise PolicyError("must be an object of operators", policy=policy, path=path)
     out: list[Condition] = []
@@ -284,15 +324,40 @@ def _conditions(value: object, *, policy: str, path: str) -> tuple[Condition, ..
                 raise PolicyError(
                     "Null takes true or false", policy=policy, path=f"{op_path}.{key}"
                 )
+            _check_values(base, values, policy=policy, path=f"{op_path}.{key}")
             out.append(
                 Condition(
-                    str(operator), base, qualifier, if_exists, str(key).lower(), str(key), values
+                    str(operator),
+                    base,
+                    qualifier,
+                    if_exists,
+                    str(key).lower(),
+                    str(key),
+                    values,
+                    variables,
                 )
             )
     return tuple(out)
 
 
-def _statement(raw: object, index: int, *, policy: str, path: str) -> Statement:
+def _check_values(base: str, values: tuple[str, ...], *, policy: str, path: str) -> None:
+    """Date and Numeric operators take values of their type (no variables there)."""
+    for value in values:
+        if base.startswith("Date") and date_seconds(value) is None:
+            raise PolicyError(
+                f"{value!r} is not a date: write ISO 8601 (2024-01-01T00:00:00Z) or epoch seconds",
+                policy=policy,
+                path=path,
+            )
+        if base.startswith("Numeric") and decimal(value) is None:
+            raise PolicyError(
+                f"{value!r} is not a number (an integer or a decimal)", policy=policy, path=path
+            )
+
+
+def _statement(
+    raw: object, index: int, *, policy: str, path: str, variables: bool = True
+) -> Statement:
     if not isinstance(raw, Mapping):
         raise PolicyError("a statement must be an object", policy=policy, path=path)
     unknown = sorted(set(raw) - _STATEMENT_KEYS)
@@ -328,12 +393,16 @@ def _statement(raw: object, index: int, *, policy: str, path: str) -> Statement:
         if "NotAction" in raw
         else None,
         resources=_patterns(
-            _strings(raw["Resource"], policy=policy, path=f"{path}.Resource"), lower=False
+            _strings(raw["Resource"], policy=policy, path=f"{path}.Resource"),
+            lower=False,
+            variables_on=variables,
         )
         if "Resource" in raw
         else None,
         not_resources=_patterns(
-            _strings(raw["NotResource"], policy=policy, path=f"{path}.NotResource"), lower=False
+            _strings(raw["NotResource"], policy=policy, path=f"{path}.NotResource"),
+            lower=False,
+            variables_on=variables,
         )
         if "NotResource" in raw
         else None,
@@ -343,7 +412,9 @@ def _statement(raw: object, index: int, *, policy: str, path: str) -> Statement:
         not_principal=_principal(raw["NotPrincipal"], policy=policy, path=f"{path}.NotPrincipal")
         if "NotPrincipal" in raw
         else None,
-        conditions=_conditions(raw["Condition"], policy=policy, path=f"{path}.Condition")
+        conditions=_conditions(
+            raw["Condition"], policy=policy, path=f"{path}.Condition", variables=variables
+        )
         if "Condition" in raw
         else (),
     )
@@ -377,6 +448,7 @@ def parse_policy(document: object, name: str) -> Policy:
             i,
             policy=name,
             path=f"$.Statement[{i}]" if isinstance(raw, list) else "$.Statement",
+            variables=version == "2012-10-17",
         )
         for i, item in enumerate(items)
     )
