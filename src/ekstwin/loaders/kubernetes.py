@@ -53,6 +53,7 @@ from ekstwin.model.k8s import (
     NAMESPACE_NAME_LABEL,
     AwsAuth,
     AwsAuthEntry,
+    AwsAuthSso,
     ConfigMap,
     Container,
     ContainerKind,
@@ -1241,6 +1242,13 @@ def _role_binding(doc: dict[str, object], meta: Meta, cluster: bool) -> RoleBind
     subjects = []
     for i, rs in enumerate(_list(doc.get("subjects"), "/subjects")):
         s = _map(rs, f"/subjects/{i}")
+        if cluster and s.get("kind") == "ServiceAccount" and not s.get("namespace"):
+            _fail(
+                f"subjects[{i}] is a ServiceAccount without a namespace: the API server "
+                "rejects such a ClusterRoleBinding",
+                f"/subjects/{i}",
+                "add the ServiceAccount's namespace to the subject",
+            )
         subjects.append(
             Subject(
                 kind=_req_str(s.get("kind"), f"/subjects/{i}/kind"),
@@ -1264,67 +1272,224 @@ def _role_binding(doc: dict[str, object], meta: Meta, cluster: bool) -> RoleBind
 # -- config, secrets, storage, nodes -------------------------------------------
 
 
-def _aws_auth(cm: ConfigMap, diags: list[Diagnostic]) -> AwsAuth:
-    def entries(key: str, arn_key: str) -> tuple[AwsAuthEntry, ...]:
-        text = cm.data.get(key)
-        if not text:
-            return ()
-        where = cm.meta.line_of(f"/data/{key}")
+#: aws-iam-authenticator skips a data value that is empty or only an empty
+#: quoted string (pkg/mapper/configmap/configmap.go, isSkippable)
+_AWS_AUTH_SKIPPABLE = frozenset({"", "``", '""', "''"})
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_PERMISSION_SET = re.compile(r"[\w+=,.@-]{1,32}")
+_PARTITIONS = frozenset(
+    {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
+)
+
+
+class _AwsAuthReader:
+    """Reads ``kube-system/aws-auth`` as aws-iam-authenticator does
+    (pkg/mapper/configmap ParseMap, pkg/config RoleMapping/UserMapping):
+
+    * ``mapRoles`` and ``mapUsers`` are YAML turned into JSON and decoded into
+      Go structs, so entry keys match case-insensitively (``roleARN``,
+      ``rOlEaRn``, ``UsErNaMe``); the data keys themselves (``mapRoles``) are
+      case-sensitive;
+    * a value that is empty, or only ``""``, ``''`` or two backquotes, is
+      skipped without error;
+    * a mapRoles entry needs exactly one of ``rolearn`` and ``sso``
+      (``permissionSetName``, ``accountID``, optional ``partition``); a
+      mapUsers entry needs ``userarn``; an invalid entry is dropped, the
+      others are kept;
+    * ``mapAccounts`` is decoded into strings, so an unquoted
+      ``012345670123`` keeps its text.
+    """
+
+    def __init__(self, cm: ConfigMap, diags: list[Diagnostic]) -> None:
+        self.cm = cm
+        self.diags = diags
+
+    def _error(self, key: str, message: str, hint: str) -> None:
+        where = self.cm.meta.line_of(f"/data/{key}")
+        self.diags.append(Diagnostic(where, message, hint, code="aws-auth"))
+
+    def _yaml(self, key: str) -> object:
+        """The parsed value of ``data[key]``; None when absent, skipped or unreadable."""
+        text = self.cm.data.get(key)
+        if text is None or text.strip() in _AWS_AUTH_SKIPPABLE:
+            return None
         try:
-            raw = yaml.safe_load(text)
+            return yaml.safe_load(text)
         except yaml.YAMLError as exc:
             # One line: PyYAML's own message spans several and quotes the text.
             mark = getattr(exc, "problem_mark", None)
             at = f"line {mark.line + 1}, column {mark.column + 1} of its value: " if mark else ""
             problem = getattr(exc, "problem", None) or type(exc).__name__
-            diags.append(
-                Diagnostic(
-                    where,
-                    f"aws-auth {key} is not valid YAML: {at}{problem}",
-                    f"fix the YAML inside data.{key}; the authenticator ignores the whole key",
-                    code="aws-auth",
-                )
+            self._error(
+                key,
+                f"aws-auth {key} is not valid YAML: {at}{problem}",
+                f"fix the YAML inside data.{key}; the authenticator ignores the whole key",
+            )
+            return None
+
+    def _text(self, key: str, i: int, fields: dict[str, object], name: str) -> str:
+        value = fields.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        self._error(
+            key,
+            f"aws-auth {key} entry {i}: {name} must be a string, got {_type(value)}",
+            f"quote the value; the authenticator reads the entry without its {name}",
+        )
+        return ""
+
+    def _groups(self, key: str, i: int, fields: dict[str, object]) -> tuple[str, ...]:
+        value = fields.get("groups")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self._error(
+                key,
+                f"aws-auth {key} entry {i}: groups must be a list, got {_type(value)}",
+                "write groups as a YAML list; the authenticator maps the entry with no groups",
             )
             return ()
+        out = []
+        for g in value:
+            if isinstance(g, str):
+                out.append(g)
+            else:
+                self._error(
+                    key,
+                    f"aws-auth {key} entry {i}: group {g!r} is not a string",
+                    "quote the group name",
+                )
+        return tuple(out)
+
+    def _sso(self, key: str, i: int, value: object) -> AwsAuthSso | None:
+        if not isinstance(value, dict):
+            self._error(
+                key,
+                f"aws-auth {key} entry {i}: sso must be a mapping, got {_type(value)}",
+                "give sso a permissionSetName and an accountID",
+            )
+            return None
+        fields = {str(k).lower(): v for k, v in value.items()}
+        name = fields.get("permissionsetname")
+        account = fields.get("accountid")
+        partition = fields.get("partition")
+        problem = ""
+        if not isinstance(account, str) or not _ACCOUNT_ID.fullmatch(account):
+            problem = f"accountID {account!r} is not a 12-digit account ID (quote it)"
+        elif not isinstance(name, str) or not _PERMISSION_SET.fullmatch(name):
+            problem = f"permissionSetName {name!r} is not a permission set name"
+        elif partition not in (None, "") and partition not in _PARTITIONS:
+            problem = f"partition {partition!r} is not an AWS partition"
+        if problem:
+            self._error(key, f"aws-auth {key} entry {i}: sso {problem}", "fix the sso matcher")
+            return None
+        assert isinstance(name, str) and isinstance(account, str)
+        return AwsAuthSso(name, account, str(partition) if partition else None)
+
+    def entries(self, key: str, arn_key: str) -> tuple[AwsAuthEntry, ...]:
+        raw = self._yaml(key)
+        if raw is None:
+            return ()
+        where = self.cm.meta.line_of(f"/data/{key}")
         if not isinstance(raw, list):
-            diags.append(Diagnostic(where, f"aws-auth {key} must be a YAML list", code="aws-auth"))
+            self._error(
+                key,
+                f"aws-auth {key} must be a YAML list",
+                "write one '- ' item per entry; the authenticator ignores the whole key",
+            )
             return ()
         out = []
         for i, e in enumerate(raw):
-            if not isinstance(e, dict) or not isinstance(e.get(arn_key), str):
-                diags.append(
-                    Diagnostic(
-                        where,
-                        f"aws-auth {key} entry {i} has no {arn_key}",
-                        f"give every {key} entry a {arn_key}",
-                        code="aws-auth",
-                    )
+            if not isinstance(e, dict):
+                self._error(
+                    key,
+                    f"aws-auth {key} entry {i} is {_type(e)}, not a mapping",
+                    f"give every {key} entry a {arn_key}",
                 )
                 continue
-            groups = e.get("groups") or []
+            # Go's JSON decoding matches keys case-insensitively; a later key wins.
+            fields = {str(k).lower(): v for k, v in e.items()}
+            arn = self._text(key, i, fields, arn_key)
+            sso = None
+            if arn_key == "rolearn" and "sso" in fields and fields["sso"] is not None:
+                sso = self._sso(key, i, fields["sso"])
+                if sso is None:
+                    continue
+                if arn:
+                    self._error(
+                        key,
+                        f"aws-auth {key} entry {i} has both rolearn and sso",
+                        "keep one of them; the authenticator drops the entry",
+                    )
+                    continue
+            if not arn and sso is None:
+                either = "a rolearn or an sso matcher" if arn_key == "rolearn" else "a userarn"
+                self._error(key, f"aws-auth {key} entry {i} has no {arn_key}", f"give it {either}")
+                continue
+            username = self._text(key, i, fields, "username")
             out.append(
                 AwsAuthEntry(
-                    arn=str(e[arn_key]),
-                    username=str(e["username"]) if e.get("username") is not None else None,
-                    groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
+                    arn=arn,
+                    username=username or None,
+                    groups=self._groups(key, i, fields),
                     source=where,
+                    sso=sso,
                 )
             )
         return tuple(out)
 
-    accounts_text = cm.data.get("mapAccounts")
-    accounts: tuple[str, ...] = ()
-    if accounts_text:
-        try:
-            raw_accounts = yaml.safe_load(accounts_text)
-        except yaml.YAMLError:
-            raw_accounts = None
-        if isinstance(raw_accounts, list):
-            accounts = tuple(str(a) for a in raw_accounts)
+    def accounts(self) -> tuple[str, ...]:
+        raw = self._yaml("mapAccounts")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self._error(
+                "mapAccounts",
+                "aws-auth mapAccounts must be a YAML list of account IDs",
+                "write one '- ' item per account",
+            )
+            return ()
+        # Decoded into strings: the scalar's text as written, not a number.
+        text = self.cm.data.get("mapAccounts", "")
+        out = []
+        for i, node in enumerate(_list_item_texts(text)):
+            if i < len(raw) and isinstance(raw[i], list | dict):
+                self._error(
+                    "mapAccounts",
+                    f"aws-auth mapAccounts item {i} is {_type(raw[i])}, not an account ID",
+                    "write the account ID as a string",
+                )
+                continue
+            out.append(node)
+        return tuple(out)
+
+
+def _not_string_values(data: object) -> list[tuple[str, object]]:
+    """ConfigMap data values that are not strings (null reads as an empty string)."""
+    if not isinstance(data, dict):
+        return []
+    return [(str(k), v) for k, v in data.items() if v is not None and not isinstance(v, str)]
+
+
+def _list_item_texts(text: str) -> list[str]:
+    """The text of each scalar item of a YAML list, as written (quotes removed)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:  # pragma: no cover - parsed before
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item.value if isinstance(item, yaml.ScalarNode) else "" for item in node.value]
+
+
+def _aws_auth(cm: ConfigMap, diags: list[Diagnostic]) -> AwsAuth:
+    reader = _AwsAuthReader(cm, diags)
     return AwsAuth(
-        map_roles=entries("mapRoles", "rolearn"),
-        map_users=entries("mapUsers", "userarn"),
-        map_accounts=accounts,
+        map_roles=reader.entries("mapRoles", "rolearn"),
+        map_users=reader.entries("mapUsers", "userarn"),
+        map_accounts=reader.accounts(),
         source=cm.meta.source,
     )
 
@@ -1558,7 +1723,21 @@ def _add_core(objs: KubeObjects, data: dict[str, object], meta: Meta) -> bool:
         cm = ConfigMap(meta=meta, data=_str_map(data.get("data"), "/data"))
         objs.config_maps.append(cm)
         if meta.name == "aws-auth" and meta.namespace == "kube-system":
-            objs.aws_auth = _aws_auth(cm, objs.diagnostics)
+            not_text = _not_string_values(data.get("data"))
+            if not_text:
+                # The API server takes only strings in data: no aws-auth exists.
+                for key, value in not_text:
+                    objs.diagnostics.append(
+                        Diagnostic(
+                            meta.line_of(f"/data/{key}"),
+                            f"aws-auth data.{key} is {_type(value)}, not a string: the API "
+                            "server rejects the ConfigMap, so the cluster has no aws-auth",
+                            f"write data.{key} as a YAML block string ({key}: |)",
+                            code="aws-auth",
+                        )
+                    )
+            else:
+                objs.aws_auth = _aws_auth(cm, objs.diagnostics)
     elif kind == "Secret":
         objs.secrets.append(_secret(data, meta))
     elif kind == "StorageClass":

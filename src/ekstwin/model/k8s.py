@@ -454,13 +454,27 @@ class Secret:
 
 
 @dataclass(frozen=True, slots=True)
+class AwsAuthSso:
+    """The ``sso`` matcher of a mapRoles entry: IAM Identity Center roles of a
+    permission set (``AWSReservedSSO_<name>_<suffix>``) in one account."""
+
+    permission_set_name: str
+    account_id: str
+    partition: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AwsAuthEntry:
-    """One mapRoles/mapUsers entry of the ``kube-system/aws-auth`` ConfigMap."""
+    """One mapRoles/mapUsers entry of the ``kube-system/aws-auth`` ConfigMap.
+
+    A mapRoles entry has a ``rolearn`` or an ``sso`` matcher (then ``arn`` is
+    empty)."""
 
     arn: str
     username: str | None
     groups: tuple[str, ...]
     source: Source
+    sso: AwsAuthSso | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from ekstwin.model.aws import (
     AuthenticationMode,
     EksCluster,
 )
-from ekstwin.model.k8s import AwsAuth, AwsAuthEntry
+from ekstwin.model.k8s import AwsAuth, AwsAuthEntry, AwsAuthSso
 from ekstwin.model.source import Source
 
 SRC = Source("aws-auth.yaml", 3)
@@ -175,3 +175,79 @@ def test_system_masters_can_do_anything_without_rbac() -> None:
             "every request (hard-wired in kube-apiserver)",
         ),)),
     ]  # fmt: skip
+
+
+def test_ec2_private_dns_name_is_the_instances_private_dns_name() -> None:
+    auth = aws_auth(
+        [
+            AwsAuthEntry(
+                f"{A}:role/nodes", "system:node:{{EC2PrivateDNSName}}", ("system:nodes",), SRC
+            )
+        ]
+    )
+    c = cluster(AuthenticationMode.CONFIG_MAP)
+    dns = {"i-0123456789abcdef0": "ip-198-18-0-10.eu-west-1.compute.internal"}
+    node = authenticate(c, auth, f"{A}:role/nodes", "i-0123456789abcdef0", dns)
+    assert (node.mapped, node.username, node.notes) == (
+        True,
+        "system:node:ip-198-18-0-10.eu-west-1.compute.internal",
+        (),
+    )
+    unknown = authenticate(c, auth, f"{A}:role/nodes", "i-0fedcba9876543210", dns)
+    assert (unknown.mapped, unknown.username, unknown.notes) == (
+        True,
+        "system:node:{{EC2PrivateDNSName}}",
+        (
+            "{{EC2PrivateDNSName}} is the private DNS name of instance i-0fedcba9876543210, "
+            "which is not in the input: left unrendered",
+        ),
+    )
+    refused = authenticate(c, auth, f"{A}:role/nodes", "mallory", dns)
+    assert (refused.mapped, refused.steps[-1]) == (
+        False,
+        "the entry uses {{EC2PrivateDNSName}} but the session name 'mallory' is not an EC2 "
+        "instance ID: the authenticator refuses the login",
+    )
+
+
+def test_access_key_id_is_never_in_the_input_and_stays_unrendered() -> None:
+    auth = aws_auth([AwsAuthEntry(f"{A}:role/ci", "ci:{{AccessKeyID}}", ("ci",), SRC)])
+    ident = authenticate(cluster(AuthenticationMode.CONFIG_MAP), auth, f"{A}:role/ci", "run-1")
+    assert (ident.username, ident.notes) == (
+        "ci:{{AccessKeyID}}",
+        (
+            "{{AccessKeyID}} is the caller's access key ID, which is not in the input: "
+            "left unrendered",
+        ),
+    )
+
+
+def test_an_sso_entry_is_named_but_not_counted_without_the_feature_gate() -> None:
+    sso_role = f"{A}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123abcd"
+    auth = aws_auth(
+        [
+            AwsAuthEntry(
+                "", "admin", ("system:masters",), SRC, AwsAuthSso("Admin", "111122223333")
+            ),
+            AwsAuthEntry(
+                "", "cn", ("system:masters",), SRC, AwsAuthSso("Admin", "111122223333", "aws")
+            ),
+        ]
+    )
+    ident = authenticate(cluster(AuthenticationMode.CONFIG_MAP), auth, sso_role, "alice")
+    assert (ident.mapped, ident.notes) == (
+        False,
+        (
+            "the aws-auth mapRoles sso entry for permission set Admin in account 111122223333 "
+            "(aws-auth.yaml:3) maps this role to admin (system:masters) only where "
+            "aws-iam-authenticator runs with its SSORoleMatch feature gate (alpha, off by "
+            "default); not counted",
+        ),
+    )
+
+
+def test_an_unknown_partition_is_not_an_identity_arn() -> None:
+    assert canonical_arn("arn:aws-nk:iam::111122223333:user/alice") is None
+    assert canonical_arn("arn:aws-iso-b:iam::111122223333:user/Chris") == (
+        "arn:aws-iso-b:iam::111122223333:user/Chris"
+    )

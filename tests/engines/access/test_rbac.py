@@ -234,3 +234,33 @@ def test_who_can_follows_one_hop_of_impersonation(tmp_path: Path) -> None:
     # a group may be impersonated only together with a user: ci/half cannot
     assert ("service-account", "ci/half") not in chains
     assert ("service-account", "shop/shop-admin") in chains
+
+
+def test_a_cluster_role_binding_service_account_without_namespace_matches_nobody() -> None:
+    p = Platform(
+        roles=(role("r", PolicyRule(("list",), ("",), ("secrets",))),),
+        role_bindings=(bind("sa", "r", Subject("ServiceAccount", "bot")),),
+    )
+    a = AccessAnalyzer(p)
+    assert a.who_can(ResourceRequest("list", "secrets", namespace="default")).entries == ()
+    # only what every ServiceAccount of the namespace has (system:authenticated and the like)
+    assert a.service_account("default", "bot").grants == a.service_account("default", "x").grants
+
+
+def test_the_loader_refuses_a_cluster_role_binding_service_account_without_namespace() -> None:
+    r = load(
+        ["-"],
+        stdin_text=lambda: (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+            "metadata: {name: sa}\nroleRef: {kind: ClusterRole, name: view}\n"
+            "subjects:\n- kind: ServiceAccount\n  name: bot\n"
+        ),
+    )
+    assert r.platform.role_bindings == ()
+    assert [(d.source, d.message) for d in r.diagnostics] == [
+        (
+            Source("<stdin>", 1),
+            "ClusterRoleBinding sa: subjects[0] is a ServiceAccount without a namespace: the "
+            "API server rejects such a ClusterRoleBinding; the object was skipped",
+        )
+    ]

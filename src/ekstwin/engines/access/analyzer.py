@@ -362,7 +362,8 @@ class AccessAnalyzer:
         key = f"{principal_arn}\x00{session}"
         found = self._identities.get(key)
         if found is None:
-            found = authenticate(self.cluster, self.platform.aws_auth, principal_arn, session)
+            dns = {i.instance_id: i.private_dns_name for i in self.platform.aws.instances}
+            found = authenticate(self.cluster, self.platform.aws_auth, principal_arn, session, dns)
             self._identities[key] = found
         return found
 

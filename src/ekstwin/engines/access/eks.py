@@ -7,8 +7,16 @@
   lower-cased, ``mapRoles`` before ``mapUsers``; a later entry for the same ARN
   replaces an earlier one; an unmapped caller from an account in
   ``mapAccounts`` gets its canonical ARN as username and no groups. Templates:
-  ``{{AccountID}}``, ``{{SessionName}}`` (``@`` -> ``-``), ``{{SessionNameRaw}}``,
-  ``{{AccessKeyID}}``, ``{{EC2PrivateDNSName}}``.
+  ``{{AccountID}}``, ``{{SessionName}}`` (``@`` -> ``-``) and
+  ``{{SessionNameRaw}}`` are rendered; ``{{EC2PrivateDNSName}}`` is the private
+  DNS name of the instance the session is named after (the authenticator asks
+  EC2; ekstwin reads the instance in aws.json): a session name that is no
+  instance ID fails the login, an instance not in the input leaves the
+  template unrendered with a note; ``{{AccessKeyID}}`` (the caller's key) is
+  never in the input and stays unrendered with a note. An ``sso`` entry
+  (permission set and account) matches only where the authenticator runs
+  with its ``SSORoleMatch`` feature gate (alpha, off by default): ekstwin
+  does not map by it and says what it would map to.
 * **Access entries** (``API`` and ``API_AND_CONFIG_MAP``): the principal ARN
   may carry a path; an access entry wins over aws-auth for the same principal;
   its ``kubernetesGroups`` go to RBAC and its access policies are enforced by
@@ -21,6 +29,8 @@
 from __future__ import annotations
 
 import fnmatch
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ekstwin.engines.access.builtin import ACCESS_POLICIES
@@ -34,26 +44,38 @@ from ekstwin.model.aws import (
     Arn,
     EksCluster,
 )
-from ekstwin.model.k8s import AwsAuth, AwsAuthEntry
+from ekstwin.model.k8s import AwsAuth, AwsAuthEntry, AwsAuthSso
 from ekstwin.model.source import Source
 
 __all__ = [
     "CLUSTER_ADMIN_POLICY",
     "KubeIdentity",
     "PolicyGrant",
+    "UNKNOWN_SESSION",
     "authenticate",
+    "authenticator_arn_like",
     "canonical_arn",
+    "entry_label",
     "role_arn_without_path",
+    "sso_arn_like",
 ]
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 NODE_GROUPS = ("system:bootstrappers", "system:nodes")
+#: the session name when the caller's is not known (rendered as is)
+UNKNOWN_SESSION = "SESSION"
+#: what the authenticator takes for an EC2 instance ID in a session name
+_INSTANCE_ID = re.compile(r"i-(\w{8}|\w{17})")
+#: partitions aws-iam-authenticator recognises (pkg/endpoints PARTITIONS)
+PARTITIONS = frozenset(
+    {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
+)
 
 
 def canonical_arn(arn: str) -> str | None:
     """The ARN aws-iam-authenticator matches a caller by; None if it is not an identity ARN."""
     parsed = Arn.parse(arn)
-    if parsed is None:
+    if parsed is None or parsed.partition not in PARTITIONS:
         return None
     parts = parsed.resource.split("/")
     if parsed.service == "sts":
@@ -77,10 +99,51 @@ def role_arn_without_path(role_arn: str) -> str:
     return f"arn:{parsed.partition}:iam::{parsed.account}:role/{name}"
 
 
-def _render(template: str, account: str, session: str) -> str:
-    out = template.replace("{{AccountID}}", account)
-    out = out.replace("{{SessionNameRaw}}", session)
-    return out.replace("{{SessionName}}", session.replace("@", "-"))
+def _render(template: str, account: str, session: str, private_dns: str | None = None) -> str:
+    out = template
+    if private_dns is not None:
+        out = out.replace("{{EC2PrivateDNSName}}", private_dns)
+    out = out.replace("{{AccountID}}", account)
+    out = out.replace("{{SessionName}}", session.replace("@", "-"))
+    return out.replace("{{SessionNameRaw}}", session)
+
+
+def authenticator_arn_like(arn: str, pattern: str) -> bool:
+    """aws-iam-authenticator's ArnLike (pkg/arn/arnlike.go): six colon sections
+    each matched on its own, ``*`` any run of characters and ``?`` at most one
+    (its regex is ``.?``); either side without ``arn:`` and six sections
+    matches nothing."""
+    have = arn.split(":", 5)
+    want = pattern.split(":", 5)
+    if not arn.startswith("arn:") or not pattern.startswith("arn:"):
+        return False
+    if len(have) != 6 or len(want) != 6:
+        return False
+    for h, w in zip(have, want, strict=True):
+        regex = "".join(".*" if ch == "*" else ".?" if ch == "?" else re.escape(ch) for ch in w)
+        if re.fullmatch(regex, h) is None:
+            return False
+    return True
+
+
+def entry_label(entry: AwsAuthEntry) -> str:
+    """How an aws-auth entry is named in messages: its ARN, or its sso matcher."""
+    if entry.sso is not None:
+        return (
+            f"sso permission set {entry.sso.permission_set_name} (account {entry.sso.account_id})"
+        )
+    return entry.arn
+
+
+def sso_arn_like(sso: AwsAuthSso) -> str:
+    """The lower-cased role pattern an ``sso`` entry stands for (pkg/config
+    SSOArnLike). Upstream fills in ``aws`` only when no partition is written
+    and leaves the partition empty otherwise, so an entry that names its
+    partition never matches a role."""
+    partition = "aws" if not sso.partition else ""
+    return (
+        f"arn:{partition}:iam::{sso.account_id}:role/AWSReservedSSO_{sso.permission_set_name}_*"
+    ).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +248,7 @@ def aws_auth_lookup(aws_auth: AwsAuth, canonical: str) -> tuple[str, AwsAuthEntr
     for section, entries in (("mapRoles", aws_auth.map_roles), ("mapUsers", aws_auth.map_users)):
         found = None
         for entry in entries:
-            if entry.arn.lower() == key:
+            if entry.arn and entry.arn.lower() == key:
                 found = entry
         if found is not None:
             return section, found
@@ -196,9 +259,13 @@ def authenticate(
     cluster: EksCluster,
     aws_auth: AwsAuth | None,
     principal_arn: str,
-    session_name: str = "SESSION",
+    session_name: str = UNKNOWN_SESSION,
+    private_dns: Mapping[str, str | None] | None = None,
 ) -> KubeIdentity:
-    """Map an IAM role or user (``principal_arn`` as IAM names it, path included)."""
+    """Map an IAM role or user (``principal_arn`` as IAM names it, path included).
+
+    ``private_dns`` gives each known EC2 instance's private DNS name, for
+    ``{{EC2PrivateDNSName}}``."""
     mode = cluster.authentication_mode
     parsed = Arn.parse(principal_arn)
     account = parsed.account if parsed else ""
@@ -245,9 +312,20 @@ def authenticate(
             found = aws_auth_lookup(aws_auth, canonical)
             if found is not None:
                 section, e = found
-                username = _render(e.username or canonical, account, session_name)
-                groups = tuple(_render(g, account, session_name) for g in e.groups)
                 steps.append(f"aws-auth {section} entry {e.arn} ({e.source})")
+                dns, refusal = _private_dns(e, session_name, private_dns, notes)
+                if refusal:
+                    steps.append(refusal)
+                    return KubeIdentity(
+                        principal_arn, cluster.name, False, steps=tuple(steps), notes=tuple(notes)
+                    )
+                username = _render(e.username or canonical, account, session_name, dns)
+                groups = tuple(_render(g, account, session_name, dns) for g in e.groups)
+                if any("{{AccessKeyID}}" in t for t in (e.username or "", *e.groups)):
+                    notes.append(
+                        "{{AccessKeyID}} is the caller's access key ID, which is not in the "
+                        "input: left unrendered"
+                    )
                 if e.username and "{{SessionName" in e.username:
                     notes.append(
                         "the username embeds the session name, which whoever assumes the role "
@@ -262,14 +340,60 @@ def authenticate(
                     tuple(dict.fromkeys((*groups, AUTHENTICATED))), (), f"aws-auth {section}",
                     e.source, tuple(steps), tuple(notes),
                 )  # fmt: skip
+            if is_role:
+                notes.extend(_sso_notes(aws_auth, canonical))
             steps.append(f"no aws-auth mapRoles/mapUsers entry matches {canonical}")
             if account and account in aws_auth.map_accounts:
                 steps.append(f"account {account} is in mapAccounts: username is the ARN, no groups")
                 return KubeIdentity(
                     principal_arn, cluster.name, True, canonical, (AUTHENTICATED,), (),
-                    "aws-auth mapAccounts", aws_auth.source, tuple(steps),
+                    "aws-auth mapAccounts", aws_auth.source, tuple(steps), tuple(notes),
                 )  # fmt: skip
     return KubeIdentity(principal_arn, cluster.name, False, steps=tuple(steps), notes=tuple(notes))
+
+
+def _private_dns(
+    entry: AwsAuthEntry,
+    session: str,
+    private_dns: Mapping[str, str | None] | None,
+    notes: list[str],
+) -> tuple[str | None, str]:
+    """``{{EC2PrivateDNSName}}`` of an entry: (the DNS name or None, a refusal or "")."""
+    if not any("{{EC2PrivateDNSName}}" in t for t in (entry.username or "", *entry.groups)):
+        return None, ""
+    if _INSTANCE_ID.fullmatch(session):
+        dns = (private_dns or {}).get(session)
+        if dns is None:
+            notes.append(
+                f"{{{{EC2PrivateDNSName}}}} is the private DNS name of instance {session}, "
+                "which is not in the input: left unrendered"
+            )
+        return dns, ""
+    if session == UNKNOWN_SESSION:
+        notes.append(
+            "{{EC2PrivateDNSName}} is the private DNS name of the instance each session is "
+            "named after: left unrendered"
+        )
+        return None, ""
+    return None, (
+        f"the entry uses {{{{EC2PrivateDNSName}}}} but the session name {session!r} is not an "
+        "EC2 instance ID: the authenticator refuses the login"
+    )
+
+
+def _sso_notes(aws_auth: AwsAuth, canonical: str) -> list[str]:
+    """What an ``sso`` entry would map the role to, were the feature gate on."""
+    out = []
+    for e in aws_auth.map_roles:
+        if e.sso is not None and authenticator_arn_like(canonical.lower(), sso_arn_like(e.sso)):
+            groups = ", ".join(e.groups) or "no groups"
+            out.append(
+                f"the aws-auth mapRoles sso entry for permission set {e.sso.permission_set_name} "
+                f"in account {e.sso.account_id} ({e.source}) maps this role to "
+                f"{e.username or canonical} ({groups}) only where aws-iam-authenticator runs "
+                "with its SSORoleMatch feature gate (alpha, off by default); not counted"
+            )
+    return out
 
 
 def _from_entry(  # noqa: PLR0917

@@ -233,8 +233,12 @@ class Binding:
 
 
 def subject_key(kind: str, name: str, namespace: str | None) -> tuple[str, str]:
+    """The user or group a binding subject names. A ServiceAccount subject
+    without a namespace takes the RoleBinding's; in a ClusterRoleBinding it has
+    none and names ``system:serviceaccount::NAME``, which no token carries (the
+    API server refuses such a binding; the authorizer matches nobody)."""
     if kind == "ServiceAccount":
-        return ("User", service_account_user(namespace or "default", name))
+        return ("User", service_account_user(namespace or "", name))
     return (kind, name)
 
 
@@ -375,6 +379,8 @@ class Rbac:
                 (s.namespace or ns) if s.kind == "ServiceAccount" else None,
             )
             for s in rb.subjects
+            # a ClusterRoleBinding's ServiceAccount without namespace matches nobody
+            if not (s.kind == "ServiceAccount" and not (s.namespace or ns))
         )
         return Binding(
             "ClusterRoleBinding" if rb.cluster else "RoleBinding",

@@ -68,6 +68,8 @@ class AwsAuthEntryNeverMatches(Check):
             for i, e in enumerate(entries):
                 last[e.arn.lower()] = i
             for i, e in enumerate(entries):
+                if e.sso is not None:  # matched by pattern, not by ARN
+                    continue
                 why: list[str] = []
                 fix = ""
                 parsed = Arn.parse(e.arn)

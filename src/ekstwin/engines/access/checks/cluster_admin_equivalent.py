@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekstwin.engines.access.eks import CLUSTER_ADMIN_POLICY
+from ekstwin.engines.access.eks import CLUSTER_ADMIN_POLICY, entry_label
 from ekstwin.engines.access.rbac import MASTERS, Rbac
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.findings import Confidence, Finding, Severity
@@ -70,18 +70,19 @@ class ClusterAdminEquivalent(Check):
                 for e in entries:
                     if MASTERS not in e.groups:
                         continue
+                    label = entry_label(e)
                     yield self.finding(
                         AWS_AUTH,
-                        f"aws-auth {section} puts {e.arn} in system:masters: full control of the "
+                        f"aws-auth {section} puts {label} in system:masters: full control of the "
                         "cluster that RBAC tools do not show",
                         e.source,
                         evidence=[
-                            f"{section} entry {e.arn} -> username {e.username}, groups "
+                            f"{section} entry {label} -> username {e.username}, groups "
                             f"{', '.join(e.groups)}",
                             "system:masters is authorized by kube-apiserver before RBAC",
                         ],
-                        fix=f"map {e.arn} to a group bound to cluster-admin, or remove it",
-                        key=f"aws-auth:{e.arn}",
+                        fix=f"map {label} to a group bound to cluster-admin, or remove it",
+                        key=f"aws-auth:{label}",
                     )
         if cluster is not None and mode.uses_access_entries:
             for entry in cluster.access_entries:
