@@ -11,7 +11,8 @@
 ```
 
 Case files of the test suite add ``description`` and ``expected`` (the
-whole output); both are ignored here. Policies are named in decisions by
+whole output), and the conformance suites ``name``, ``cite``, ``expect`` and
+``disagrees``; all are ignored here. Policies are named in decisions by
 where they sit: ``identity[0]``, ``permissions_boundary``, ``session_policy``,
 ``scps[1][0]``, ``rcps[0][0]``, ``resource_policy``, ``trust_policy``.
 """
@@ -32,7 +33,20 @@ from ekstwin.errors import SchemaError
 
 __all__ = ["parse_case"]
 
-_TOP = frozenset({"policies", "request", "description", "expected", "reference"})
+#: keys of the case suites (description, expectation, citation) that a decision ignores
+_TOP = frozenset(
+    {
+        "policies",
+        "request",
+        "description",
+        "expected",
+        "reference",
+        "name",
+        "cite",
+        "expect",
+        "disagrees",
+    }
+)
 _POLICY_KEYS = frozenset(
     {
         "identity",
