@@ -129,3 +129,30 @@ def test_a_kms_key_without_its_key_policy_is_unknown_in_text(
         "unknown: key policy not in the input (a KMS key policy must allow "
         "before IAM policies take effect)\n"
     )
+
+
+def test_several_values_for_a_single_valued_key_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _case("2030-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
+    request = data["request"]
+    assert isinstance(request, dict)
+    request["context"] = {"aws:SourceIp": ["203.0.113.1", "203.0.113.2"]}
+    assert _run(tmp_path, data) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'case.json'}: $.request.context.aws:SourceIp: the key is "
+        "single-valued in AWS but has 2 values - give one value (only aws:TagKeys, aws:CalledVia, "
+        "aws:PrincipalOrgPaths, aws:ResourceOrgPaths and aws:PrincipalServiceNamesList take "
+        "several)\n"
+    )
+
+
+def test_a_multivalued_key_and_a_one_element_list_are_fine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _case("2030-01-01T00:00:00Z", ["2026-01-01T00:00:00Z"])
+    request = data["request"]
+    assert isinstance(request, dict)
+    request["context"]["aws:TagKeys"] = ["env", "team"]
+    assert _run(tmp_path, data) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] == "Allow"

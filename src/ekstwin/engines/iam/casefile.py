@@ -5,7 +5,8 @@
               "session_policy": doc|null, "scps": null|[[doc, ...] per level],
               "rcps": null|[[doc, ...] per level of the resource owner],
               "resource_policy": null|{"owner_account": "...", "policy": doc},
-              "trust_policy": doc|null},
+              "trust_policy": doc|null, "vpc_endpoint_policy": doc|null,
+              "s3_block_public_access": {"restrict_public_buckets": bool}},
  "request": {"principal": {"type": ..., "arn": ..., "account": ..., ...},
              "action": "s3:GetObject", "resource": "arn:...", "context": {...}}}
 ```
@@ -56,6 +57,20 @@ _POLICY_KEYS = frozenset(
         "rcps",
         "resource_policy",
         "trust_policy",
+        "vpc_endpoint_policy",
+        "s3_block_public_access",
+    }
+)
+#: Multivalued global condition keys (IAM User Guide, "AWS global condition
+#: context keys", value type Multivalued); every other aws: key holds at most
+#: one value in a request, so a list of several is an input error.
+MULTIVALUED_KEYS = frozenset(
+    {
+        "aws:calledvia",
+        "aws:principalorgpaths",
+        "aws:principalservicenameslist",
+        "aws:resourceorgpaths",
+        "aws:tagkeys",
     }
 )
 _PRINCIPAL_KEYS = frozenset(
@@ -117,6 +132,13 @@ def parse_case(data: object) -> tuple[Request, PolicySet]:
         owner = _str(rp, "owner_account", "$.policies.resource_policy")
         assert owner is not None
         resource = ResourcePolicy(owner, parse_policy(rp.get("policy"), "resource_policy"))
+    bpa = _object(pol.get("s3_block_public_access") or {}, "$.policies.s3_block_public_access")
+    restrict = bpa.get("restrict_public_buckets", False)
+    if not isinstance(restrict, bool):
+        raise SchemaError(
+            "$.policies.s3_block_public_access.restrict_public_buckets must be true or false",
+            path="$.policies.s3_block_public_access.restrict_public_buckets",
+        )
     policies = PolicySet(
         identity=identity,
         permissions_boundary=_optional_policy(
@@ -127,6 +149,8 @@ def parse_case(data: object) -> tuple[Request, PolicySet]:
         rcps=rcps,
         resource_policy=resource,
         trust_policy=_optional_policy(pol.get("trust_policy"), "trust_policy"),
+        vpc_endpoint_policy=_optional_policy(pol.get("vpc_endpoint_policy"), "vpc_endpoint_policy"),
+        restrict_public_buckets=restrict,
     )
 
     req = _object(top.get("request"), "$.request")
@@ -174,6 +198,20 @@ def parse_case(data: object) -> tuple[Request, PolicySet]:
             )
     context_raw = req.get("context") or {}
     context = _object(context_raw, "$.request.context")
+    for key, value in context.items():
+        lowered = str(key).lower()
+        if (
+            isinstance(value, list)
+            and len(value) > 1
+            and lowered.startswith("aws:")
+            and lowered not in MULTIVALUED_KEYS
+        ):
+            raise SchemaError(
+                f"the key is single-valued in AWS but has {len(value)} values - "
+                "give one value (only aws:TagKeys, aws:CalledVia, aws:PrincipalOrgPaths, "
+                "aws:ResourceOrgPaths and aws:PrincipalServiceNamesList take several)",
+                path=f"$.request.context.{key}",
+            )
     request = Request(
         principal=principal,
         action=_str(req, "action", "$.request") or "",

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ekstwin.engines.iam.conditions import Context, conditions_hold
+from ekstwin.engines.iam.guardrails import guard_rail, is_public_statement
 from ekstwin.engines.iam.patterns import PatternCache, joined, resolve
 from ekstwin.engines.iam.policy import Effect, Patterns, Policy, PrincipalSpec, Statement
 
@@ -81,6 +82,10 @@ class DenyKind(StrEnum):
     IMPLICIT_SCP = "implicit-scp"
     IMPLICIT_BOUNDARY = "implicit-boundary"
     IMPLICIT_SESSION = "implicit-session"
+    #: the request came through a VPC endpoint whose policy does not allow it
+    IMPLICIT_VPC_ENDPOINT = "implicit-vpc-endpoint"
+    #: AWS refuses it outside policy logic (see :mod:`.guardrails`)
+    GUARD_RAIL = "guard-rail"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +164,10 @@ class PolicySet:
     rcps: tuple[tuple[Policy, ...], ...] | None = None
     resource_policy: ResourcePolicy | None = None
     trust_policy: Policy | None = None
+    #: The policy of the VPC endpoint the request goes through; None: no endpoint.
+    vpc_endpoint_policy: Policy | None = None
+    #: S3 Block Public Access ``RestrictPublicBuckets`` in force for the bucket
+    restrict_public_buckets: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +211,9 @@ class Decision:
             "statements": [s.to_json() for s in self.statements],
         }
 
+
+#: deny kinds that no further policy changes
+_FINAL = frozenset({DenyKind.EXPLICIT, DenyKind.GUARD_RAIL})
 
 # principal match strength in a resource-based policy, weakest first
 _ACCOUNT_MATCH = 1
@@ -314,6 +326,7 @@ class Evaluator:
         principal_of: bool,
         *,
         has_boundary: bool = False,
+        principal_default_any: bool = False,
     ) -> int:
         """0 if the statement does not apply; else 1, or the principal match strength."""
         context = request.context
@@ -344,6 +357,8 @@ class Evaluator:
                 ):
                     return 0
                 strength = _DIRECT_MATCH
+            elif principal_default_any:
+                strength = _DIRECT_MATCH
             else:
                 return 0
         if stmt.conditions and not conditions_hold(stmt.conditions, context, self.cache):
@@ -358,6 +373,7 @@ class Evaluator:
         *,
         principal_of: bool = False,
         has_boundary: bool = False,
+        principal_default_any: bool = False,
     ) -> tuple[list[tuple[Policy, Statement, int]], list[tuple[Policy, Statement, int]]]:
         allows: list[tuple[Policy, Statement, int]] = []
         denies: list[tuple[Policy, Statement, int]] = []
@@ -366,7 +382,12 @@ class Evaluator:
         for policy in policies:
             for stmt in policy.statements:
                 strength = self.statement_applies(
-                    stmt, request, action, principal_of, has_boundary=has_boundary
+                    stmt,
+                    request,
+                    action,
+                    principal_of,
+                    has_boundary=has_boundary,
+                    principal_default_any=principal_default_any,
                 )
                 if strength:
                     (allows if stmt.effect is Effect.ALLOW else denies).append(
@@ -377,6 +398,45 @@ class Evaluator:
     # -- the decision
 
     def evaluate(self, request: Request, policies: PolicySet) -> Decision:
+        decision = self._decide(request, policies)
+        endpoint = policies.vpc_endpoint_policy
+        if endpoint is None or decision.unknown or decision.deny_kind in _FINAL:
+            return decision
+        if decision.allowed and not decision.statements:  # needs no permission
+            return decision
+        # A request through a VPC endpoint is also judged by the endpoint's policy,
+        # a resource-based policy whose Principal defaults to everyone.
+        allow, deny = self._match(
+            [endpoint],
+            request,
+            request.action.lower(),
+            principal_of=True,
+            has_boundary=policies.permissions_boundary is not None,
+            principal_default_any=True,
+        )
+        if deny:
+            return Decision(
+                False,
+                DenyKind.EXPLICIT,
+                f"explicitly denied by {endpoint.name} (the VPC endpoint policy)",
+                _deciding(deny),
+            )
+        if not decision.allowed:
+            return decision
+        if not allow:
+            return Decision(
+                False,
+                DenyKind.IMPLICIT_VPC_ENDPOINT,
+                "the request goes through a VPC endpoint whose policy does not allow it",
+            )
+        return Decision(
+            True,
+            None,
+            decision.reason + ", and by the VPC endpoint policy",
+            decision.statements + _deciding(allow),
+        )
+
+    def _decide(self, request: Request, policies: PolicySet) -> Decision:
         action = request.action.lower()
         p = request.principal
         iam = p.type.is_iam
@@ -387,6 +447,9 @@ class Evaluator:
                 "sts:GetCallerIdentity needs no permission and cannot be denied "
                 "(STS API reference)",
             )
+        rail = guard_rail(action, request.resource, p.arn)
+        if rail is not None:
+            return Decision(False, DenyKind.GUARD_RAIL, rail)
         is_assume = action.startswith(_TRUST_ACTIONS)
         resource_doc: Policy | None
         owner: str | None
@@ -424,6 +487,20 @@ class Evaluator:
         if policies.rcps is not None and rcps_apply(action, p):
             for level in policies.rcps:
                 rcp_deny.extend(self._match(level, request, action)[1])
+
+        blocked = ""
+        if (
+            policies.restrict_public_buckets
+            and action.startswith("s3:")
+            and (p.type is PrincipalType.ANONYMOUS or (iam and cross))
+        ):
+            public = [m for m in res_allow if is_public_statement(m[1])]
+            if public:
+                res_allow = [m for m in res_allow if m not in public]
+                blocked = (
+                    " (S3 Block Public Access, RestrictPublicBuckets: the bucket policy's public "
+                    "grant does not reach principals outside the bucket owner's account)"
+                )
 
         denies = scp_deny + rcp_deny + res_deny + id_deny + pb_deny + sp_deny
         if denies:
@@ -463,7 +540,9 @@ class Evaluator:
                     if resource_doc is None
                     else f"the {what} does not allow it"
                 )
-                return Decision(False, DenyKind.IMPLICIT, f"{p.type.value} principal: {missing}")
+                return Decision(
+                    False, DenyKind.IMPLICIT, f"{p.type.value} principal: {missing}{blocked}"
+                )
             if session is not None and not sp_allow:
                 return Decision(
                     False, DenyKind.IMPLICIT_SESSION, "the session policy does not allow it"
@@ -489,7 +568,7 @@ class Evaluator:
                 reason = (
                     f"the {what} does not allow the principal (it must, even in the same account)"
                 )
-            return Decision(False, DenyKind.IMPLICIT, reason)
+            return Decision(False, DenyKind.IMPLICIT, reason + blocked)
 
         if not cross and strongest >= _ROLE_MATCH:
             used = res_allow
