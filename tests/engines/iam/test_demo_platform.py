@@ -312,3 +312,24 @@ def test_each_container_gets_what_its_sdk_chain_picks_after_the_webhook(tmp_path
     assert "AKIAEXAMPLEEXAMPLE12" not in json.dumps(access.to_json())
     legacy = next(c for c in pod.spec.containers if c.name == "legacy")
     assert legacy.env == (("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None))
+
+
+def test_who_can_decrypt_with_a_key_judges_the_key_policy(platform: Platform) -> None:
+    key = "arn:aws:kms:eu-west-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321"
+    result = who_can(platform, "kms:Decrypt", key)
+    assert [(e.pod, e.role_arn, e.decision.reason) for e in result.entries] == [
+        (
+            pod,
+            "arn:aws:iam::111122223333:role/platform-prod-ebs-csi",
+            "allowed by an identity-based policy (the resource-based policy names the account)",
+        )
+        for pod in (
+            "kube-system/ebs-csi-controller-7scxhjnxgd-2n7kv",
+            "kube-system/ebs-csi-controller-7scxhjnxgd-ktpq4",
+        )
+    ]
+
+
+def test_who_can_use_a_key_without_its_key_policy_lists_nobody(platform: Platform) -> None:
+    key = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000"
+    assert who_can(platform, "kms:Decrypt", key).entries == ()

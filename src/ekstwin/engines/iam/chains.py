@@ -944,6 +944,15 @@ class IamAnalyzer:
                 )
             except PolicyError:
                 return None
+        key = aws.kms_key(resource) if ":kms:" in resource else None
+        if key is not None and key.policy and "Statement" in key.policy:
+            # The key policy decides first; without it the answer is unknown.
+            try:
+                return ResourcePolicy(
+                    key.account_id or "", parse_policy(key.policy, f"key policy {key.key_id}")
+                )
+            except PolicyError:
+                return None
         return None
 
 
