@@ -80,6 +80,14 @@ class ClusterAdminEquivalent(Check):
                             f"{section} entry {label} -> username {e.username}, groups "
                             f"{', '.join(e.groups)}",
                             "system:masters is authorized by kube-apiserver before RBAC",
+                            *(
+                                [
+                                    "an sso entry maps where aws-iam-authenticator runs with its "
+                                    "SSORoleMatch feature gate (alpha, off by default)"
+                                ]
+                                if e.sso is not None
+                                else []
+                            ),
                         ],
                         fix=f"map {label} to a group bound to cluster-admin, or remove it",
                         key=f"aws-auth:{label}",
