@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ekstwin.engines.net.connections import ConnectionSet
+from ekstwin.engines.net.connections import PROTOCOLS, ConnectionSet, protocol_range
 from ekstwin.engines.net.endpoints import (
     Cidr,
     Endpoint,
@@ -168,6 +168,10 @@ def bit_indices(bits: int) -> list[int]:
         i = find("1", i + 1)
     return out
 
+
+#: Per peer block: (peer class bits, (connections, decision) regions); see
+#: :meth:`NetModel.side_decisions`.
+SideDecisions = tuple[tuple[int, tuple[tuple[ConnectionSet, Decision], ...]], ...]
 
 _Tiers = tuple[
     tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
@@ -777,6 +781,66 @@ class NetModel:
             for cid, bits in row.items():
                 for d in bit_indices(bits):
                     yield s, d, cid
+
+    def side_decisions(self, direction: Direction, ci: int) -> SideDecisions:
+        """For subject class ``ci``: every peer class and every connection, with the
+        :class:`Decision` that ``direction`` takes for it, as (peer class bits,
+        regions) blocks; a block's regions are (connections, decision) pairs that
+        partition all connections. It is :meth:`decide` on the class
+        representatives, once per region: a reader can explain any pair of pods
+        and any port by lookup (the web report does, for the pair a user opens).
+
+        Peer classes are split by every rule's peer (Log rules too: they name the
+        decision's ``logged_by``) and, for egress rules with named ports, by the
+        peers' named ports; each block's connections are split at every bound of
+        its matching rules' ports, and neighbouring pieces with the same decision
+        are merged.
+        """
+        subject = self.class_reps[ci]
+        tiers = self._applicable_class(ci, direction)
+        blocks = [self.all_bits]
+        named = False
+        seen: set[int] = set()
+        for _, pols in tiers:
+            for _, rules in pols:
+                for r in rules:
+                    bits = self._peer_bits(r)
+                    named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
+                    if bits not in seen:
+                        seen.add(bits)
+                        blocks = _refine(blocks, bits)
+        if named:
+            for bits in self._named_bits.values():
+                blocks = _refine(blocks, bits)
+        out: list[tuple[int, tuple[tuple[ConnectionSet, Decision], ...]]] = []
+        for block in blocks:
+            rep = self.class_reps[(block & -block).bit_length() - 1]
+            src, dst = (subject, rep) if direction is Direction.EGRESS else (rep, subject)
+            cuts: dict[str, set[int]] = {p: set() for p in PROTOCOLS}
+            for _, pols in tiers:
+                for _, rules in pols:
+                    for r in rules:
+                        if not self._peer_bits(r) >> ((block & -block).bit_length() - 1) & 1:
+                            continue
+                        for proto, ivs in self._rule_conns(r, dst):
+                            for lo, hi in ivs:
+                                cuts[proto].update((lo, hi + 1))
+            regions: dict[Decision, list[tuple[str, int, int]]] = {}
+            for proto in PROTOCOLS:
+                low, high = protocol_range(proto)
+                points = sorted({low, *(c for c in cuts[proto] if low < c <= high)})
+                for k, lo in enumerate(points):
+                    hi = points[k + 1] - 1 if k + 1 < len(points) else high
+                    d = self.decide(direction, src, dst, proto, lo)
+                    regions.setdefault(d, []).append((proto, lo, hi))
+            parts = []
+            for d, pieces in regions.items():
+                by_proto: dict[str, Iterable[tuple[int, int]]] = {
+                    p: [(lo, hi) for q, lo, hi in pieces if q == p] for p in PROTOCOLS
+                }
+                parts.append((ConnectionSet.of(by_proto), d))
+            out.append((block, tuple(parts)))
+        return tuple(out)
 
 
 def _refine(blocks: list[int], bits: int) -> list[int]:
