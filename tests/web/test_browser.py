@@ -43,7 +43,10 @@ def _click_node(page: Any, node_id: str) -> None:
 
 
 def _flow_text(page: Any, list_id: str, other: str) -> str:
-    item = page.locator(f"[data-testid={list_id}] li.flow[data-node='{other}']")
+    """Open the flow (its explanation is looked up then) and read it."""
+    item = page.locator(f"[data-testid={list_id}] details.flow[data-node='{other}']")
+    item.locator("summary").click()
+    item.locator(".why").wait_for()
     return str(item.inner_text())
 
 

@@ -3,6 +3,7 @@ queries equal to the engines' JSON, reload on change."""
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import shutil
@@ -169,6 +170,32 @@ def test_page_is_html_with_csp_and_no_embedded_data(small_server: RunningServer)
     assert status == 200
     assert "connect-src 'self'" in text
     assert '<script id="ekstwin-data" type="application/json">null</script>' in text
+
+
+def test_views_are_compressed_when_the_client_accepts_gzip(
+    demo_server: RunningServer, demo: LoadResult
+) -> None:
+    port = demo_server.server.port
+    status, plain = raw_get(port, "/api/views")
+    assert status == 200
+    for accept in ("gzip", "br, gzip;q=0.8", "GZIP"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/api/views", headers={"Accept-Encoding": accept})
+        res = conn.getresponse()
+        body = res.read()
+        conn.close()
+        assert (res.status, res.getheader("Content-Encoding")) == (200, "gzip"), accept
+        assert int(res.getheader("Content-Length") or 0) == len(body) < len(plain) / 4
+        assert gzip.decompress(body) == plain
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/api/views", headers={"Accept-Encoding": "gzip;q=0, br"})
+    res = conn.getresponse()
+    assert res.getheader("Content-Encoding") is None and res.read() == plain
+    conn.close()
+    views = json.loads(plain)
+    assert views["sections"]["network"]["data"]["workloads"] == sorted(
+        {p.workload_key for p in demo.platform.pods}
+    )
 
 
 def test_queries_answer_with_the_engines_json(demo_server: RunningServer, demo: LoadResult) -> None:

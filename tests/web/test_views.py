@@ -9,6 +9,7 @@ import pytest
 from ekstwin.engines.ingress import build_albs
 from ekstwin.engines.ipam.plan import plan
 from ekstwin.engines.net import Granularity, NetModel, matrix
+from ekstwin.engines.storage import storage_plan
 from ekstwin.loaders import LoadResult
 from ekstwin.web import views as views_module
 from ekstwin.web.views import build_views
@@ -37,7 +38,7 @@ def test_every_section_of_the_demo_is_available(views: dict[str, object]) -> Non
     assert [name for name, s in sections.items() if not s["available"]] == []
     assert (views["schema"], views["version"], views["title"]) == (
         "ekstwin-web",
-        1,
+        2,
         "ekstwin: demo",
     )
     json.dumps(views)  # serialisable
@@ -50,28 +51,83 @@ def test_sections_are_the_engines_json(views: dict[str, object], demo: LoadResul
                                     "endpoints_removed": [], "changes": []}  # fmt: skip
 
 
-def test_graph_flows_are_the_matrix_with_a_verdict_each(
+def _items(ranges: list[int]) -> list[int]:
+    return [i for k in range(0, len(ranges), 2) for i in range(ranges[k], ranges[k + 1] + 1)]
+
+
+def test_network_matrices_are_the_engines_over_indices(
     views: dict[str, object], demo: LoadResult
 ) -> None:
     network = _data(views, "network")
     assert isinstance(network, dict)
     model = NetModel(demo.platform)
-    for by in (Granularity.NAMESPACE, Granularity.WORKLOAD):
-        graph = network[by.value]
+    conns = network["conns"]
+    for by, names in (
+        (Granularity.NAMESPACE, network["namespaces"]),
+        (Granularity.WORKLOAD, network["workloads"]),
+    ):
+        got = sorted(
+            (
+                {"from": names[src], "to": names[d], "allow": conns[c]}
+                for src, cells in network["matrix"][by.value]
+                for c, dst in cells
+                for d in _items(dst)
+            ),
+            key=lambda f: (f["from"], f["to"]),
+        )
         m = matrix(model, by).to_json()
-        assert graph["endpoints"] == m["endpoints"]
-        assert [{k: v for k, v in f.items() if k != "why"} for f in graph["flows"]] == m["flows"]
-        for f in graph["flows"]:
-            why = f["why"]
-            if why is None:  # a group's flow to itself always has a pod pair
+        assert names == m["endpoints"]
+        assert got == sorted(m["flows"], key=lambda f: (f["from"], f["to"]))  # type: ignore[index]
+    pods = network["pods"]
+    assert [p[0] for p in pods] == sorted(model.endpoints)
+    assert [p[3] for p in pods] == [model.class_of[p[0]] for p in pods]
+
+
+def test_explanations_are_the_engines_verdicts_by_lookup(
+    views: dict[str, object], demo: LoadResult
+) -> None:
+    """The page's lookup (first block holding the peer class, first region holding
+    the port) gives ``NetModel.verdict`` of every pair of class representatives."""
+    network = _data(views, "network")
+    assert isinstance(network, dict)
+    ex = network["explain"]
+    conns = network["conns"]
+    model = NetModel(demo.platform)
+
+    def lookup(side: int, peer: int, proto: str, port: int, pod: str = "") -> object:
+        for bits, regions in ex["sides"][side]:
+            if peer in _items(bits):
+                for c, d in regions:
+                    if any(
+                        part["protocol"] == proto and lo <= port <= hi
+                        for part in conns[c]
+                        for lo, hi in part["ports"]
+                    ):
+                        got = dict(ex["decisions"][d])
+                        # a decision naming its pod names the class representative
+                        subject = got.pop("subject", None)
+                        if subject is not None:
+                            got["message"] = got["message"].replace(subject, pod)
+                        return got
+        return None
+
+    reps = model.class_reps
+    checked = 0
+    for s, a in enumerate(reps):
+        for d, b in enumerate(reps):
+            if s == d:
                 continue
-            assert why["allowed"] is True
-            assert why["from"].split("/")[0] == f["from"].split("/")[0]
-    cart = next(
-        f for f in network["workload"]["flows"]
-        if (f["from"], f["to"]) == ("shop-api/cart-api", "payments/payments-api")
-    )  # fmt: skip
-    assert cart["why"]["ingress"] == {
+            for proto, port in (("TCP", 8080), ("TCP", 5432), ("UDP", 53), ("TCP", 443)):
+                v = model.verdict(a, b, proto, port).to_json()
+                assert lookup(ex["class_sides"][s][0], d, proto, port, a.name) == v["egress"]
+                assert lookup(ex["class_sides"][d][1], s, proto, port, b.name) == v["ingress"]
+                checked += 1
+    assert checked > 1000
+    cart = next(p for p in network["pods"] if p[1] is not None and
+                network["workloads"][p[1]] == "shop-api/cart-api")  # fmt: skip
+    pay = next(p for p in network["pods"] if p[1] is not None and
+               network["workloads"][p[1]] == "payments/payments-api")  # fmt: skip
+    assert lookup(ex["class_sides"][pay[3]][1], cart[3], "TCP", 8080) == {
         "allowed": True,
         "reason": "rule",
         "message": "allowed by NetworkPolicy payments/payments-api-ingress (tier default) "
@@ -89,6 +145,24 @@ def test_graph_flows_are_the_matrix_with_a_verdict_each(
         "passed_tiers": ["platform"],
         "logged_by": [],
     }
+
+
+def test_storage_runs_the_zone_loss_of_every_zone_as_the_cli(
+    views: dict[str, object], demo: LoadResult
+) -> None:
+    data = _data(views, "storage")
+    assert isinstance(data, dict)
+    now = storage_plan(demo.platform)
+    assert data["now"] == now.to_json()
+    assert sorted(data["lose_az"]) == list(now.zones) == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    for zone in now.zones:
+        assert data["lose_az"][zone] == storage_plan(demo.platform, zone).to_json()
+    lost = {
+        f"{s['namespace']}/{s['name']}"
+        for s in data["lose_az"]["eu-west-1a"]["statefulsets"]
+        if s["loses_quorum"]
+    }
+    assert {"databases/kafka", "databases/postgres-orders"} <= lost
 
 
 def test_a_failing_engine_makes_its_section_not_available(

@@ -2,7 +2,8 @@
 // in the page; serve mode: fetched from /api/views) and runs the queries.
 
 import { h, append, clear, location } from "./dom.js";
-import { mountGraph, portsText, verdictView } from "./graph.js";
+import { portsText, verdictView } from "./graph.js";
+import { networkView as connectivityView } from "./network.js";
 import { ipChart } from "./chart.js";
 
 const SEVERITIES = ["critical", "high", "medium", "low", "info"];
@@ -37,6 +38,7 @@ function summaryView(views) {
       card("nodes", (p.nodes || []).length),
       card("findings", s.findings.total),
       SEVERITIES.map((sv) => card(sv, s.findings[sv] || 0, "sev-" + sv)),
+      card("suppressed", (data.suppressed || []).length),
     ),
     h("h3", null, "Inputs"),
     h("ul", null, (views.inputs || []).map((i) => h("li", null, h("code", null, i)))),
@@ -55,25 +57,71 @@ function card(label, value, cls) {
 function findingsView(views) {
   const { data, missing } = sectionData(views, "report", "Findings");
   if (missing) return missing;
-  const by = {};
-  for (const f of data.findings) (by[f.severity] = by[f.severity] || []).push(f);
+  const docsBase = views.docs_base || null;
+  const checks = new Map((data.checks || []).map((c) => [c.id, c]));
+  const active = new Set(SEVERITIES);
   const filter = h("input", { type: "search", placeholder: "filter findings (id, subject, text)", class: "filter", "aria-label": "filter findings" });
-  const groups = h("div", null);
+  const counts = {};
+  for (const f of data.findings) counts[f.severity] = (counts[f.severity] || 0) + 1;
+  const cards = h("div", { class: "cards", role: "group", "aria-label": "severities shown" });
+  for (const sv of SEVERITIES) {
+    const b = h("button", { type: "button", class: "card toggle sev-card-" + sv, "aria-pressed": "true", "data-severity": sv }, h("span", { class: "value" }, counts[sv] || 0), h("span", { class: "label" }, sv));
+    b.addEventListener("click", () => {
+      if (active.has(sv)) active.delete(sv); else active.add(sv);
+      b.setAttribute("aria-pressed", active.has(sv) ? "true" : "false");
+      render();
+    });
+    cards.appendChild(b);
+  }
+  const groups = h("div", { "data-testid": "finding-groups" });
+  const suppressed = h("div", { "data-testid": "suppressed" });
+  function groupOf(list) {
+    const by = new Map();
+    for (const f of list) {
+      if (!by.has(f.id)) by.set(f.id, []);
+      by.get(f.id).push(f);
+    }
+    return [...by.entries()].sort((x, y) => SEVERITIES.indexOf(x[1][0].severity) - SEVERITIES.indexOf(y[1][0].severity) || y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1));
+  }
+  function checkGroup(id, list, extra) {
+    const c = checks.get(id) || {};
+    const sv = list[0].severity;
+    const objects = new Set(list.map((f) => subjectText(f.subject))).size;
+    const body = h("div", null);
+    const g = h(
+      "details",
+      { class: "check-group", "data-check": id, "data-severity": sv },
+      h("summary", null, h("span", { class: "badge sev-" + sv }, sv), " ", h("b", null, id), " ", c.title || list[0].title, " ", h("span", { class: "count", "data-testid": "check-count" }, `${objects} object(s), ${list.length} finding(s)`)),
+      body,
+    );
+    g.addEventListener("toggle", () => {
+      if (!g.open || body.firstChild) return;
+      const doc = c.doc || list[0].doc;
+      if (doc) body.appendChild(h("p", null, docsBase ? h("a", { href: docsBase + doc, target: "_blank", rel: "noopener noreferrer" }, `documentation of ${id}`) : h("code", null, doc)));
+      for (const f of list) body.appendChild(findingView(f, extra));
+    });
+    return g;
+  }
   function render() {
     const q = filter.value.toLowerCase();
+    const match = (f) => active.has(f.severity) && (!q || JSON.stringify(f).toLowerCase().includes(q));
     clear(groups);
-    for (const sv of SEVERITIES) {
-      const list = (by[sv] || []).filter((f) => !q || JSON.stringify(f).toLowerCase().includes(q));
+    for (const [id, list] of groupOf(data.findings.filter(match))) groups.appendChild(checkGroup(id, list, null));
+    if (!groups.firstChild) groups.appendChild(h("p", { class: "muted" }, data.findings.length ? "no finding matches the filter" : "no findings"));
+    clear(suppressed);
+    const sup = (data.suppressed || []).filter(match);
+    suppressed.appendChild(h("h3", null, `Suppressed (${sup.length}): by an annotation or a baseline, not counted above`));
+    if (!sup.length) suppressed.appendChild(h("p", { class: "muted" }, "none: no suppression annotation or baseline matched a finding"));
+    for (const kind of ["baseline", "annotation"]) {
+      const list = sup.filter((f) => f.suppression && f.suppression.kind === kind);
       if (!list.length) continue;
-      groups.appendChild(
-        h("section", { class: "sev-group", "data-severity": sv }, h("h3", { class: "sev-" + sv }, `${sv} (${list.length})`), list.map(findingView)),
-      );
+      suppressed.appendChild(h("h4", null, kind === "baseline" ? `in the baseline (${list.length})` : `suppressed by an annotation (${list.length})`));
+      for (const [id, l] of groupOf(list)) suppressed.appendChild(checkGroup(id, l, kind));
     }
-    if (!groups.firstChild) groups.appendChild(h("p", { class: "muted" }, "no findings"));
   }
   filter.addEventListener("input", render);
   render();
-  return h("div", null, filter, groups);
+  return h("div", null, h("p", { class: "muted" }, "Grouped by check; press a severity to hide or show it; open a check for its findings."), cards, filter, groups, suppressed);
 }
 
 function subjectText(s) {
@@ -84,13 +132,14 @@ function subjectText(s) {
 function findingView(f) {
   return h(
     "details",
-    { class: "finding" },
+    { class: "finding", "data-finding": f.id },
     h("summary", null, h("span", { class: "badge sev-" + f.severity }, f.id), " ", h("b", null, f.title), " \u2014 ", subjectText(f.subject)),
     h("p", null, f.message),
     f.location ? h("p", null, "at ", location(f.location.file, f.location.line)) : null,
     f.evidence && f.evidence.length ? [h("h4", null, "evidence chain"), h("ol", { class: "evidence" }, f.evidence.map((e) => h("li", null, e)))] : null,
     f.fix ? h("p", null, h("b", null, "fix: "), f.fix) : null,
-    h("p", { class: "muted" }, `confidence ${f.confidence} \u00b7 ${f.doc || ""}`),
+    f.suppression ? h("p", { class: "muted" }, `suppressed (${f.suppression.kind}): ${f.suppression.justification || ""}`) : null,
+    h("p", { class: "muted" }, `confidence ${f.confidence}`),
   );
 }
 
@@ -99,75 +148,105 @@ function findingView(f) {
 function networkView(views) {
   const { data, missing } = sectionData(views, "network", "Connectivity graph");
   if (missing) return missing;
-  const container = h("div", { class: "graph", id: "graph", "data-testid": "graph" });
-  const panel = h("div", { class: "panel", id: "panel" });
-  const choose = h("select", { "aria-label": "granularity", id: "granularity" }, h("option", { value: "namespace" }, "namespaces"), h("option", { value: "workload" }, "workloads"));
-  const list = h("select", { "aria-label": "select an endpoint", id: "endpoint-select" });
-  let current = null;
-  function show(which) {
-    const graph = data[which];
-    clear(list).appendChild(h("option", { value: "" }, `\u2014 select one of ${graph.endpoints.length} \u2014`));
-    for (const e of graph.endpoints) list.appendChild(h("option", { value: e }, e));
-    // mount after the container is in the document (cytoscape measures it)
-    requestAnimationFrame(() => {
-      current = mountGraph(container, panel, graph, (id) => { list.value = id; });
-      window.ekstwin.graph = current;
-      window.ekstwin.graphReady = which;
-    });
-  }
-  choose.addEventListener("change", () => show(choose.value));
-  list.addEventListener("change", () => { if (list.value && current) current.select(list.value); });
-  const wrap = h(
-    "div",
-    null,
-    h("div", { class: "toolbar" }, "view ", choose, " ", list, h("span", { class: "legend" }, h("span", { class: "sw out" }), "reaches ", h("span", { class: "sw in" }), "reached by")),
-    h("div", { class: "graph-wrap" }, container, panel),
-  );
-  wrap.ekstwinMount = () => show(choose.value);
-  return wrap;
+  if (!data.pods.length) return h("p", { class: "muted", "data-testid": "empty" }, "no pods in the input: give Kubernetes manifests with workloads or pods to see their connectivity");
+  return connectivityView(data, window.ekstwin);
 }
 
 // -- identity
 
-function stepList(steps) {
-  return h("ol", { class: "chain" }, (steps || []).map((s) => h("li", { class: s.ok ? "ok" : "fail" }, h("b", null, s.ok ? "ok " : "FAIL "), `${s.step}: ${s.detail}`)));
+function stepList(steps, secure) {
+  return h("ol", { class: "chain" }, (steps || []).map((s) => h("li", { class: s.ok ? "ok" : secure ? "secure" : "fail" }, h("b", null, s.ok ? "ok " : secure ? "blocked " : "FAIL "), `${s.step}: ${s.detail}`)));
+}
+
+function clientName(p, id) {
+  const c = (p.clients || []).find((x) => x.client_id === id);
+  if (!c) return id;
+  return `${c.name || id} (${c.protocol === "saml" ? "SAML" : c.protocol === "openid-connect" ? "OIDC" : c.protocol} client ${id})`;
+}
+
+function personPanel(p) {
+  if (p.error) return h("div", { class: "unavailable" }, `${p.login}: ${p.error}`);
+  const row = (cls, ...kids) => h("div", { class: "chain-row " + (cls || "") }, ...kids);
+  return h(
+    "div",
+    { class: "person", "data-testid": "person-panel" },
+    h("h3", null, `GitHub ${p.github_login}`),
+    h("ol", { class: "chain-steps" },
+      h("li", null, p.keycloak_user ? `Keycloak user ${p.keycloak_user} in realm ${p.realm}${p.enabled ? "" : " (disabled)"}` : "no Keycloak user is linked to this GitHub login"),
+      (p.clients || []).length ? h("li", null, "signs in to: ", (p.clients || []).map((c) => clientName(p, c.client_id)).join("; ")) : null,
+    ),
+    h("h4", null, `AWS roles (${(p.aws_roles || []).length})`),
+    (p.aws_roles || []).length ? null : h("p", { class: "muted" }, "none: no SAML client maps this person to an AWS role"),
+    (p.aws_roles || []).map((r) =>
+      row(r.assumable ? "ok" : "fail",
+        h("div", { "data-testid": "aws-role" }, `${clientName(p, r.client_id)} \u2192 ${r.role_arn}: `, h("b", null, r.assumable ? "assumable" : "NOT assumable")),
+        h("div", { class: "muted" }, r.reason),
+        (r.granted_by || []).length ? h("div", { class: "muted" }, "granted by " + r.granted_by.join(", ")) : null,
+        (r.permissions || []).length ? h("div", null, "may: " + r.permissions.map((x) => `${x.effect} ${x.actions.join(",")}${x.conditional ? " (conditional)" : ""}`).join("; ")) : null,
+      ),
+    ),
+    h("h4", null, `Kubernetes (${(p.kubernetes || []).length} sign-in path(s))`),
+    (p.kubernetes || []).length ? null : h("p", { class: "muted" }, "none: no role or OIDC client of this person reaches the cluster"),
+    (p.kubernetes || []).map((k) =>
+      row(k.authentication && k.authentication.mapped === false ? "fail" : "ok",
+        h("div", { "data-testid": "k8s-identity" }, k.sign_in === "oidc" ? "kubectl OIDC sign-in" : `as AWS role ${k.role_arn}`, ` \u2192 user ${k.username}, groups ${(k.groups || []).join(", ") || "none"}`),
+        k.authentication ? h("ol", { class: "chain" }, (k.authentication.steps || []).map((st) => h("li", null, st)), (k.authentication.notes || []).map((n) => h("li", { class: "muted" }, n))) : null,
+        (k.capabilities || []).length ? h("div", { "data-testid": "capabilities" }, h("b", null, "can: "), k.capabilities.map((c) => `${c.ability} in ${c.scope}`).join("; ")) : h("div", { class: "muted" }, "no sensitive capability (create pods, exec, secrets, escalation)"),
+        h("details", null, h("summary", null, `grants (${(k.grants || []).length})`), (k.grants || []).map((g) => h("div", { class: "grant" }, h("b", null, g.scope), ` via ${g.via}`, g.source ? location(g.source) : null, h("ul", null, g.rules.map((r) => h("li", null, r)))))),
+      ),
+    ),
+    (p.notes || []).map((n) => h("p", { class: "muted" }, n)),
+  );
+}
+
+// The node role through instance metadata, refused by every node's IMDS settings
+// (IMDSv2 with hop limit 1, or the endpoint disabled): the hardened outcome.
+function imdsBlocked(r) {
+  return r.via === "node-role" && !r.obtained && (r.chain || []).length > 0 && r.chain.every((st) => st.step === "imds" && !st.ok);
 }
 
 function identityView(views) {
   const { data, missing } = sectionData(views, "identity", "Identity chains");
   if (missing) return missing;
-  const people = (data.people || []).map((p) =>
+  const people = data.people || [];
+  const out = h("div", null);
+  out.appendChild(h("h3", null, `People (${people.length})`));
+  if (!people.length) out.appendChild(h("p", { class: "muted", "data-testid": "empty" }, data.people_empty || "no people: give a Keycloak realm export with GitHub-linked users"));
+  else {
+    const pick = h("select", { id: "person", "aria-label": "person" }, h("option", { value: "" }, `\u2014 choose one of ${people.length} \u2014`), people.map((p, i) => h("option", { value: String(i) }, p.github_login || p.login)));
+    const panel = h("div", null);
+    pick.addEventListener("change", () => { clear(panel); if (pick.value !== "") panel.appendChild(personPanel(people[Number(pick.value)])); });
+    out.appendChild(h("label", { for: "person" }, "GitHub user ", pick));
+    out.appendChild(panel);
+  }
+  const pods = data.pods || [];
+  const obtains = pods.filter((p) => (p.roles || []).some((r) => r.obtained));
+  const others = pods.filter((p) => !(p.roles || []).some((r) => r.obtained));
+  const podView = (p) =>
     h(
       "details",
-      { class: "identity" },
-      h("summary", null, h("b", null, `GitHub ${p.github_login || p.login}`), p.keycloak_user ? ` \u2192 Keycloak ${p.keycloak_user} (${p.realm})` : "", p.error ? ` \u2014 ${p.error}` : ""),
-      (p.aws_roles || []).map((r) =>
-        h("div", { class: "chain-row " + (r.assumable ? "ok" : "fail") }, `${r.client_id} \u2192 ${r.role_arn}: `, h("b", null, r.assumable ? "assumable" : "NOT assumable"), ` \u2014 ${r.reason}`, (r.granted_by || []).length ? h("div", { class: "muted" }, "granted by " + r.granted_by.join(", ")) : null),
-      ),
-      (p.kubernetes || []).map((k) =>
-        h("div", { class: "chain-row" }, `${k.sign_in === "oidc" ? "kubectl OIDC sign-in" : "as " + k.role_arn} \u2192 Kubernetes ${k.username}`, h("div", { class: "muted" }, "groups " + (k.groups || []).join(", "))),
-      ),
-      (p.notes || []).map((n) => h("div", { class: "muted" }, n)),
-    ),
-  );
-  const pods = (data.pods || []).map((p) =>
-    h(
-      "details",
-      { class: "identity" },
-      h("summary", null, h("b", null, p.workload), ` (pod ${p.pod}, ServiceAccount ${p.service_account})`, ` \u2014 ${(p.roles || []).filter((r) => r.obtained).length} role(s) obtained`),
+      { class: "identity", "data-workload": p.workload },
+      h("summary", null, h("b", null, p.workload), ` (pod ${p.pod}, ServiceAccount ${p.service_account})`, ` \u2014 ${(p.roles || []).filter((r) => r.obtained).map((r) => r.role_arn).join(", ") || "no role"}`),
       (p.roles || []).map((r) =>
         h(
           "div",
-          { class: "chain-row " + (r.obtained ? "ok" : "fail") },
-          h("div", null, `${r.via}: ${r.role_arn} \u2014 `, h("b", null, r.obtained ? "obtained" : "NOT obtained"), r.failure ? ` (${r.failure})` : ""),
-          stepList(r.chain),
+          { class: "chain-row " + (r.obtained ? "ok" : imdsBlocked(r) ? "secure" : "fail") },
+          h("div", null, `${r.via}: ${r.role_arn || ""} \u2014 `, h("b", null, r.obtained ? "obtained" : imdsBlocked(r) ? "instance metadata blocked (secure)" : "NOT obtained"), r.failure ? ` (${r.failure})` : ""),
+          stepList(r.chain, imdsBlocked(r)),
           (r.permissions || []).length ? h("div", { class: "muted" }, "may " + r.permissions.map((x) => `${x.effect} ${x.actions.join(",")}`).join("; ")) : null,
         ),
       ),
       (p.image_pulls || []).map((i) => h("div", { class: "chain-row " + (i.ok === false ? "fail" : "ok") }, `image ${i.image}: ${i.reason || ""}`)),
-    ),
-  );
-  return h("div", null, h("h3", null, `People (${people.length})`), people, h("h3", null, `Workloads with AWS credentials (${pods.length})`), pods);
+    );
+  out.appendChild(h("h3", null, `Workloads with AWS credentials (${obtains.length})`));
+  if (!pods.length) out.appendChild(h("p", { class: "muted", "data-testid": "empty" }, data.pods_empty || "no workload obtains AWS credentials or pulls from ECR"));
+  out.appendChild(h("div", { "data-testid": "with-credentials" }, obtains.map(podView)));
+  if (others.length) {
+    out.appendChild(h("h3", null, `Workloads that obtain no role (${others.length})`));
+    out.appendChild(h("p", { class: "muted" }, "They pull images from ECR or try a role and fail; a blocked instance-metadata path is the secure outcome."));
+    out.appendChild(h("div", { "data-testid": "without-credentials" }, others.map(podView)));
+  }
+  return out;
 }
 
 // -- ingress and dns
@@ -246,15 +325,50 @@ function ipamView(views) {
   );
 }
 
+function zonePicker(id, zones, onChange) {
+  const sel = h("select", { id, "aria-label": "availability zone lost" }, h("option", { value: "" }, "none (as it is)"), zones.map((z) => h("option", { value: z }, `lose ${z}`)));
+  sel.addEventListener("change", () => onChange(sel.value));
+  return h("label", { for: id }, "scenario: ", sel);
+}
+
 function storageView(views) {
   const { data, missing } = sectionData(views, "storage", "Storage");
   if (missing) return missing;
-  return h(
-    "table",
-    { class: "grid" },
-    h("tr", null, h("th", null, "StatefulSet"), h("th", null, "replicas"), h("th", null, "available"), h("th", null, "zones"), h("th", null, "loses quorum")),
-    (data.statefulsets || []).map((s) => h("tr", null, h("td", null, `${s.namespace}/${s.name}`), h("td", { class: "num" }, s.replicas), h("td", { class: "num" }, s.available), h("td", null, (s.eligible_zones || []).join(", ")), h("td", null, s.loses_quorum ? "YES" : "no"))),
-  );
+  const zones = data.now.zones || [];
+  const out = h("div", null);
+  const body = h("div", null);
+  function show(zone) {
+    const plan = zone ? data.lose_az[zone] : data.now;
+    clear(body);
+    body.appendChild(h("p", { "data-testid": "storage-scenario" }, zone ? `If ${zone} goes down (as ekstwin storage plan --lose-az ${zone}):` : `Zones with nodes: ${zones.join(", ") || "none"}.`));
+    if (!(plan.statefulsets || []).length) {
+      body.appendChild(h("p", { class: "muted", "data-testid": "empty" }, "no StatefulSet in the input"));
+      return;
+    }
+    const tbl = h("table", { class: "grid", "data-testid": "storage-table" },
+      h("thead", null, h("tr", null, ["StatefulSet", "replicas", "can run", "quorum", "loses quorum", "replica: status, volume zone"].map((c) => h("th", { scope: "col" }, c)))));
+    const tb = h("tbody", null);
+    for (const st of plan.statefulsets) {
+      tb.appendChild(
+        h("tr", { "data-statefulset": `${st.namespace}/${st.name}`, class: st.loses_quorum ? "bad" : "" },
+          h("td", null, `${st.namespace}/${st.name}`),
+          h("td", { class: "num" }, st.replicas),
+          h("td", { class: "num" }, st.available),
+          h("td", { class: "num" }, st.quorum),
+          h("td", { class: st.loses_quorum ? "v-deny" : "" }, st.loses_quorum ? "YES" : "no"),
+          h("td", null, h("ul", { class: "replicas" }, (st.replicas_plan || []).map((r) =>
+            h("li", null, h("b", null, r.pod), ` ${r.status}`, (r.volumes || []).map((v) => ` \u00b7 ${v.claim} in ${(v.zones || []).join(", ") || "?"} (${v.basis})`), r.status !== "ok" ? h("div", { class: "muted" }, r.reason) : null)))),
+        ),
+      );
+    }
+    tbl.appendChild(tb);
+    body.appendChild(tbl);
+    body.appendChild(h("details", null, h("summary", null, "assumptions"), h("ul", null, (plan.assumptions || []).map((a) => h("li", null, a)))));
+  }
+  if (zones.length) out.appendChild(zonePicker("storage-zone", zones, show));
+  out.appendChild(body);
+  show("");
+  return out;
 }
 
 function diffView(views) {
@@ -352,31 +466,55 @@ function render(root, views, state, api) {
   const tabs = TABS.filter(([id]) => id !== "diff" || views.sections.diff);
   if (api) tabs.push(["query", "Query", () => queryView(api)]);
   if (!tabs.some(([id]) => id === state.tab)) state.tab = "summary";
-  const nav = h("nav", { class: "tabs", role: "tablist" });
+  const nav = h("div", { class: "tabs", role: "tablist", "aria-label": "views" });
   const main = h("main", null);
   const panes = {};
+  const buttons = [];
   for (const [id, label, view] of tabs) {
-    let pane;
-    try {
-      pane = view(views);
-    } catch (err) {
-      pane = unavailable(label, { error: String(err) });
-    }
-    const wrap = h("section", { class: "pane", id: "pane-" + id }, h("h2", null, label), pane);
-    panes[id] = { wrap, pane, mounted: false };
+    // a pane is built when first shown: the first paint needs only the summary
+    const wrap = h("section", { class: "pane", id: "pane-" + id, role: "tabpanel", "aria-labelledby": "tab-" + id, tabindex: "0" }, h("h2", null, label));
+    panes[id] = { wrap, view, label, pane: null };
     main.appendChild(wrap);
-    nav.appendChild(h("button", { class: "tab", "data-tab": id, role: "tab", type: "button", onclick: () => select(id) }, label));
+    const b = h("button", { class: "tab", id: "tab-" + id, "data-tab": id, role: "tab", type: "button", "aria-controls": "pane-" + id, onclick: () => select(id, false) }, label);
+    buttons.push(b);
+    nav.appendChild(b);
   }
-  function select(id) {
+  nav.addEventListener("keydown", (e) => {
+    const i = buttons.indexOf(document.activeElement);
+    if (i < 0) return;
+    let j = null;
+    if (e.key === "ArrowRight") j = (i + 1) % buttons.length;
+    else if (e.key === "ArrowLeft") j = (i - 1 + buttons.length) % buttons.length;
+    else if (e.key === "Home") j = 0;
+    else if (e.key === "End") j = buttons.length - 1;
+    if (j === null) return;
+    e.preventDefault();
+    select(buttons[j].getAttribute("data-tab"), true);
+  });
+  function select(id, focus) {
     state.tab = id;
     for (const [pid, p] of Object.entries(panes)) {
       p.wrap.hidden = pid !== id;
-      if (pid === id && !p.mounted && p.pane.ekstwinMount) { p.mounted = true; p.pane.ekstwinMount(); }
+      if (pid === id && !p.pane) {
+        try {
+          p.pane = p.view(views);
+        } catch (err) {
+          p.pane = unavailable(p.label, { error: String(err) });
+        }
+        p.wrap.appendChild(p.pane);
+        if (p.pane.ekstwinMount) p.pane.ekstwinMount();
+      }
     }
-    for (const b of nav.children) b.setAttribute("aria-selected", b.getAttribute("data-tab") === id ? "true" : "false");
+    for (const b of buttons) {
+      const on = b.getAttribute("data-tab") === id;
+      b.setAttribute("aria-selected", on ? "true" : "false");
+      b.setAttribute("tabindex", on ? "0" : "-1");
+      if (on && focus) b.focus();
+    }
+    window.ekstwin.shown = id;
   }
-  append(root, [h("header", null, h("h1", null, views.title), h("span", { class: "muted" }, api ? "live: reloads when the platform's files change" : "report")), nav, main]);
-  select(state.tab);
+  append(root, [h("header", null, h("h1", null, views.title), h("span", { class: "sub" }, api ? "live: reloads when the platform's files change" : "report")), h("nav", { "aria-label": "views" }, nav), main]);
+  select(state.tab, false);
 }
 
 function tokenFromLocation() {

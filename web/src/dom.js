@@ -1,11 +1,20 @@
 // DOM helpers. Every string from the platform goes through createTextNode or
-// setAttribute on a fixed attribute name: nothing is ever parsed as HTML.
+// setAttribute on a fixed attribute name (or a data-* one, which never runs
+// anything): nothing is ever parsed as HTML.
 
 const SAFE_ATTRS = new Set([
   "class", "id", "title", "type", "name", "placeholder", "value", "for", "role",
   "data-tab", "data-severity", "data-node", "data-testid", "aria-label", "aria-selected",
   "open", "colspan", "min", "max", "size", "autocomplete", "spellcheck",
+  "list", "inputmode", "scope", "tabindex", "hidden", "rel", "target",
+  "aria-live", "aria-controls", "aria-labelledby", "aria-pressed", "aria-expanded", "aria-describedby",
 ]);
+
+// Links only to the project's documentation (https) or within the page.
+function safeHref(v) {
+  const s = String(v);
+  return /^https:\/\/[^\s]+$/.test(s) || /^#[\w-]+$/.test(s);
+}
 
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -14,7 +23,10 @@ export function h(tag, attrs, ...children) {
       if (v === null || v === undefined || v === false) continue;
       if (k.startsWith("on") && typeof v === "function") {
         el.addEventListener(k.slice(2), v);
-      } else if (SAFE_ATTRS.has(k)) {
+      } else if (k === "href") {
+        if (!safeHref(v)) throw new Error("link not allowed: " + v);
+        el.setAttribute(k, String(v));
+      } else if (SAFE_ATTRS.has(k) || /^data-[a-z]+(-[a-z]+)*$/.test(k)) {
         el.setAttribute(k, v === true ? "" : String(v));
       } else {
         throw new Error("attribute not allowed: " + k);

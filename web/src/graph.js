@@ -1,5 +1,5 @@
-// The connectivity graph: cytoscape over the net engine's matrix, and the
-// panel that lists what a clicked node reaches and what reaches it.
+// The connectivity graph (cytoscape) and the explanation views shared by the
+// graph panel, the flow table, the path query and the diff.
 
 import cytoscape from "cytoscape";
 import { h, clear, location } from "./dom.js";
@@ -9,20 +9,33 @@ export function portsText(allow) {
   return allow
     .map((c) => {
       const all = c.ports.length === 1 && c.ports[0][1] === 65535 && c.ports[0][0] <= 1;
-      const ports = all ? "all" : c.ports.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
+      const ports = all ? "all ports" : c.ports.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
       return `${c.protocol} ${ports}`;
     })
     .join("; ");
 }
 
+// Calico and Kubernetes terms a newcomer meets in a decision, explained on hover.
+const TERMS = [
+  ["namespace profile", "Calico's per-namespace profile: after every tier passes, traffic is allowed (Kubernetes' default when no policy selects the pod)"],
+  ["end of tier", "a tier whose policies select the pod but have no matching rule denies the traffic (Calico's implicit end-of-tier deny)"],
+  ["tier", "Calico evaluates policy tiers in order; a Pass rule skips to the next tier"],
+  ["no policy selects", "no NetworkPolicy or Calico policy selects this pod for this direction, so Kubernetes allows the traffic"],
+];
+
+function termHint(message) {
+  const hits = TERMS.filter(([t]) => (message || "").includes(t));
+  return hits.length ? hits.map(([t, d]) => `${t}: ${d}`).join("\n") : null;
+}
+
 function decision(label, d) {
-  if (!d) return null;
+  if (!d) return h("div", { class: "decision unknown" }, h("span", { class: "dir" }, label), h("span", { class: "verdict" }, "unknown"));
   return h(
     "div",
-    { class: "decision " + (d.allowed ? "allow" : "deny") },
+    { class: "decision " + (d.allowed ? "allow" : "deny"), "data-testid": "decision-" + label },
     h("span", { class: "dir" }, label),
     h("span", { class: "verdict" }, d.allowed ? "allow" : "deny"),
-    h("span", { class: "msg" }, d.message),
+    h("span", { class: "msg", title: termHint(d.message) }, d.message),
     location(d.file, d.line),
   );
 }
@@ -32,73 +45,58 @@ export function verdictView(v) {
   return h(
     "div",
     { class: "why" },
-    h("div", { class: "example" }, `e.g. ${v.from} \u2192 ${v.to} ${v.protocol}/${v.port}: `, h("b", null, v.allowed ? "ALLOWED" : "DENIED")),
+    h("div", { class: "example" }, `e.g. pod ${v.from} \u2192 pod ${v.to} ${v.protocol}/${v.port}: `, h("b", null, v.allowed ? "ALLOWED" : "DENIED")),
     decision("egress", v.egress),
     decision("ingress", v.ingress),
   );
 }
 
-function flowItem(f, other) {
-  return h(
-    "li",
-    { class: "flow", "data-node": other },
-    h("div", { class: "flow-head" }, h("b", null, other), " ", h("span", { class: "ports" }, portsText(f.allow))),
-    verdictView(f.why),
-  );
-}
-
-export function nodePanel(graph, id) {
-  const out = graph.flows.filter((f) => f.from === id);
-  const inc = graph.flows.filter((f) => f.to === id);
+// The answer of a path query (NetData.path).
+export function pathView(r) {
+  if (r.error) return h("div", { class: "unavailable", "data-testid": "path-error" }, r.error);
+  const word = r.allowed ? (r.all_allowed ? "ALLOWED" : "PARTLY ALLOWED") : "DENIED";
   return h(
     "div",
-    { class: "node-panel", "data-testid": "node-panel" },
-    h("h3", null, id),
-    h("h4", null, `reaches (${out.length})`),
-    out.length ? h("ul", { class: "flows", "data-testid": "reaches" }, out.map((f) => flowItem(f, f.to))) : h("p", { class: "muted" }, "nothing"),
-    h("h4", null, `reached by (${inc.length})`),
-    inc.length ? h("ul", { class: "flows", "data-testid": "reached-by" }, inc.map((f) => flowItem(f, f.from))) : h("p", { class: "muted" }, "nothing"),
+    { class: "path-answer " + (r.allowed ? "allow" : "deny") },
+    h("h4", { "data-testid": "path-verdict" }, `${r.from} \u2192 ${r.to} ${r.protocol}/${r.port}: ${word}`),
+    h("p", { class: "muted" }, `${r.allowed_pairs} of ${r.pairs} pod pair(s) allowed`, r.problem ? ` \u2014 ${r.problem}` : ""),
+    r.example ? verdictView(r.example) : null,
+    r.denied && r.example ? [h("p", { class: "muted" }, "a pair that is denied:"), verdictView(r.denied)] : null,
+    r.denied && !r.example ? verdictView(r.denied) : null,
   );
 }
 
-function elements(graph) {
-  const els = [];
-  const workload = graph.granularity === "workload";
-  if (workload) {
-    const namespaces = new Set(graph.endpoints.map((e) => e.split("/")[0]));
-    for (const ns of namespaces) els.push({ data: { id: "ns:" + ns, label: ns, kind: "namespace" } });
-  }
-  for (const e of graph.endpoints) {
-    const data = { id: e, label: workload ? e.split("/").slice(1).join("/") : e, kind: "endpoint" };
-    if (workload) data.parent = "ns:" + e.split("/")[0];
-    els.push({ data });
-  }
-  graph.flows.forEach((f, i) => {
-    if (f.from === f.to) return;
-    els.push({ data: { id: "f" + i, source: f.from, target: f.to } });
-  });
-  return els;
-}
+const STYLE = [
+  { selector: "node[kind = 'endpoint']", style: { label: "data(label)", "font-size": 11, "min-zoomed-font-size": 9, "background-color": "#2f5f8f", width: 16, height: 16, color: "#1d2633", "text-valign": "bottom", "text-margin-y": 2, "text-wrap": "ellipsis", "text-max-width": 110 } },
+  { selector: "node[kind = 'namespace']", style: { label: "data(label)", "font-size": 11, "min-zoomed-font-size": 7, "font-weight": "bold", "background-color": "#eef2f7", "border-color": "#8193a8", "border-width": 1, "text-valign": "top", color: "#33415c", shape: "round-rectangle" } },
+  { selector: "node[kind = 'peer']", style: { label: "data(label)", "font-size": 10, "min-zoomed-font-size": 9, "background-color": "#8193a8", shape: "diamond", width: 12, height: 12, color: "#33415c", "text-valign": "bottom" } },
+  { selector: "edge", style: { width: 1, "line-color": "#9aa7b8", "target-arrow-color": "#9aa7b8", "target-arrow-shape": "triangle", "arrow-scale": 0.8, "curve-style": "bezier", opacity: 0.45 } },
+  { selector: "edge.denied", style: { "line-style": "dashed", "line-color": "#c0392b", "target-arrow-color": "#c0392b", "target-arrow-shape": "tee", opacity: 0.9 } },
+  { selector: "node.selected", style: { "background-color": "#b35c00", width: 20, height: 20 } },
+  { selector: "edge.out", style: { "line-color": "#b35c00", "target-arrow-color": "#b35c00", opacity: 1, width: 2, "z-index": 10 } },
+  { selector: "edge.in", style: { "line-color": "#1e7a34", "target-arrow-color": "#1e7a34", opacity: 1, width: 2, "z-index": 10 } },
+  { selector: "node.faded", style: { opacity: 0.35 } },
+  { selector: "edge.faded", style: { opacity: 0.06 } },
+];
 
 // Namespaces on a grid, each holding its workloads on a small grid: stable
 // positions that keep every namespace's box apart (force layouts overlap them).
-function gridPositions(graph) {
+function gridPositions(ids) {
   const byNs = new Map();
-  for (const e of graph.endpoints) {
+  for (const e of ids) {
     const ns = e.split("/")[0];
     if (!byNs.has(ns)) byNs.set(ns, []);
     byNs.get(ns).push(e);
   }
   const cols = Math.ceil(Math.sqrt(byNs.size));
-  const cell = 120;
+  const cell = 130;
   const inner = 3;
-  const boxW = inner * cell + 40;
+  const boxW = inner * cell + 50;
   const rowHeights = [];
   const entries = [...byNs.entries()];
   entries.forEach(([, members], i) => {
     const r = Math.floor(i / cols);
-    const hgt = Math.ceil(members.length / inner) * 60 + 50;
-    rowHeights[r] = Math.max(rowHeights[r] || 0, hgt);
+    rowHeights[r] = Math.max(rowHeights[r] || 0, Math.ceil(members.length / inner) * 60 + 60);
   });
   const positions = {};
   entries.forEach(([, members], i) => {
@@ -112,37 +110,32 @@ function gridPositions(graph) {
   return positions;
 }
 
-function layoutFor(graph) {
-  if (graph.granularity === "workload") {
-    const positions = gridPositions(graph);
-    return { name: "preset", positions: (node) => positions[node.id()], padding: 20, fit: true };
-  }
-  return { name: "circle", padding: 30, fit: true, avoidOverlap: true };
-}
-
-export function mountGraph(container, panel, graph, onSelect) {
+// spec: {granularity, nodes: [id], peers: [id] (drawn apart), edges: [[from, to]]}
+export function mountGraph(container, spec, onSelect) {
   clear(container);
-  clear(panel).appendChild(h("p", { class: "muted" }, "Click a node to see what it reaches and what reaches it, with the deciding rules."));
-  const cy = cytoscape({
-    container,
-    elements: elements(graph),
-    wheelSensitivity: 0.3,
-    style: [
-      { selector: "node[kind = 'endpoint']", style: { label: "data(label)", "font-size": 11, "background-color": "#3b6ea5", width: 16, height: 16, color: "#1d2633", "text-valign": "bottom", "text-margin-y": 2 } },
-      { selector: "node[kind = 'namespace']", style: { label: "data(label)", "font-size": 11, "font-weight": "bold", "background-color": "#eef2f7", "border-color": "#9fb1c7", "border-width": 1, "text-valign": "top", color: "#42526e", shape: "round-rectangle" } },
-      { selector: "edge", style: { width: 1, "line-color": "#c3ccd8", "target-arrow-color": "#c3ccd8", "target-arrow-shape": "triangle", "arrow-scale": 0.6, "curve-style": "bezier", opacity: 0.25 } },
-      { selector: "node.selected", style: { "background-color": "#d9822b", width: 20, height: 20 } },
-      { selector: "edge.out", style: { "line-color": "#d9822b", "target-arrow-color": "#d9822b", opacity: 1, width: 2, "z-index": 10 } },
-      { selector: "edge.in", style: { "line-color": "#2b8a3e", "target-arrow-color": "#2b8a3e", opacity: 1, width: 2, "z-index": 10 } },
-      { selector: "node.faded", style: { opacity: 0.35 } },
-      { selector: "edge.faded", style: { opacity: 0.06 } },
-    ],
-    layout: layoutFor(graph),
+  const workload = spec.granularity === "workload";
+  const els = [];
+  const ids = [...spec.nodes, ...(spec.peers || [])];
+  const peerSet = new Set(spec.peers || []);
+  if (workload) {
+    for (const ns of new Set(ids.map((e) => e.split("/")[0]))) els.push({ data: { id: "ns:" + ns, label: ns, kind: "namespace" } });
+  }
+  for (const e of ids) {
+    const data = { id: e, label: workload ? e.split("/").slice(1).join("/") : e, kind: peerSet.has(e) && !workload ? "peer" : "endpoint" };
+    if (workload) data.parent = "ns:" + e.split("/")[0];
+    els.push({ data });
+  }
+  spec.edges.forEach(([a, b], i) => {
+    if (a !== b) els.push({ data: { id: "f" + i, source: a, target: b } });
   });
+  const layout = workload
+    ? (() => { const pos = gridPositions(ids); return { name: "preset", positions: (n) => pos[n.id()], padding: 20, fit: true }; })()
+    : { name: "circle", padding: 30, fit: true, avoidOverlap: true };
+  const cy = cytoscape({ container, elements: els, wheelSensitivity: 0.3, style: STYLE, layout });
   function select(id) {
     cy.elements().removeClass("selected out in faded");
     const node = cy.getElementById(id);
-    if (node.empty()) return;
+    if (node.empty()) return false;
     node.addClass("selected");
     cy.elements().addClass("faded");
     node.removeClass("faded");
@@ -150,11 +143,8 @@ export function mountGraph(container, panel, graph, onSelect) {
     node.incomers("edge").removeClass("faded").addClass("in");
     node.neighborhood("node").removeClass("faded");
     node.ancestors().removeClass("faded");
-    clear(panel).appendChild(nodePanel(graph, id));
-    if (onSelect) onSelect(id);
+    return true;
   }
-  cy.on("tap", "node[kind = 'endpoint']", (ev) => select(ev.target.id()));
-  container.ekstwinSelect = select;
-  container.ekstwinCy = cy;
+  cy.on("tap", "node[kind = 'endpoint'], node[kind = 'peer']", (ev) => onSelect(ev.target.id()));
   return { cy, select };
 }

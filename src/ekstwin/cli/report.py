@@ -25,13 +25,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="OLD",
         help="an older platform (directory, files or snapshot) to diff against",
     )
+    p.add_argument(
+        "--baseline", metavar="FILE", help="show the findings listed in FILE apart (accepted)"
+    )
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(handler=run_report)
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from ekstwin.suppressions import read_baseline
     from ekstwin.web.report import report_html
 
+    baseline = read_baseline(args.baseline) if args.baseline else None
     result = load_platform(args)
     if result.input_errors and not result.platform.pods and not result.platform.aws.subnets:
         raise LoadError("nothing could be read from the input")
@@ -44,6 +49,7 @@ def run_report(args: argparse.Namespace) -> int:
         inputs=list(args.platform),
         compare=compare,
         compare_inputs=list(args.compare) if args.compare else None,
+        baseline=baseline,
     )
     write_output(text, args.output)
     if not args.quiet:

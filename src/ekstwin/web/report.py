@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ekstwin.loaders import LoadResult
+from ekstwin.suppressions import Baseline
 from ekstwin.web.page import load_assets, render_page
 from ekstwin.web.views import build_views
 
@@ -15,7 +16,10 @@ def report_html(
     inputs: list[str],
     compare: LoadResult | None = None,
     compare_inputs: list[str] | None = None,
+    baseline: Baseline | None = None,
 ) -> str:
     """The HTML report: inline script, style and data; no network access at all."""
-    views = build_views(result, inputs=inputs, compare=compare, compare_inputs=compare_inputs)
+    views = build_views(
+        result, inputs=inputs, compare=compare, compare_inputs=compare_inputs, baseline=baseline
+    )
     return render_page(load_assets(), str(views["title"]), views, live=False)

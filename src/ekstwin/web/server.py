@@ -4,7 +4,7 @@ Routes (GET and HEAD only; every other method is 405)::
 
     /               the page (the same front end as the report, fetching /api/views)
     /api/state      {"generation": int, "error": str | null}; generation grows on reload
-    /api/views      the views document (ekstwin.web.views.build_views)
+    /api/views      the views document (ekstwin.web.views.build_views), gzip when accepted
     /api/can        ?from=&to=&port=&protocol=    net can JSON (docs/net.md)
     /api/who-can    ?verb=&resource=&namespace=   access who-can JSON (docs/access.md)
     /api/route      ?url=                         ingress route JSON (docs/ingress.md)
@@ -18,6 +18,8 @@ answers only requests whose Host names the loopback address (DNS rebinding).
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import hmac
 import ipaddress
 import json
@@ -85,6 +87,7 @@ class _Loaded:
     stamp: Stamp
     result: LoadResult
     views: bytes
+    views_gzip: bytes
 
 
 class _State:
@@ -101,7 +104,7 @@ class _State:
         result = self.loader(list(self.paths))
         views = build_views(result, inputs=list(self.paths))
         body = json.dumps(views, separators=(",", ":")).encode("utf-8")
-        return _Loaded(generation, stamp, result, body)
+        return _Loaded(generation, stamp, result, body, gzip.compress(body, 6, mtime=0))
 
     def reload_if_changed(self) -> bool:
         with self._lock:
@@ -114,9 +117,7 @@ class _State:
             except Exception as exc:  # keep serving the last good platform
                 log.warning("reload failed: %s", exc, exc_info=True)
                 self.error = f"reload failed: {type(exc).__name__}: {exc}"
-                self.current = _Loaded(
-                    self.current.generation, stamp, self.current.result, self.current.views
-                )
+                self.current = dataclasses.replace(self.current, stamp=stamp)
             return True
 
 
@@ -219,9 +220,32 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _accepts_gzip(self) -> bool:
+        for part in (self.headers.get("Accept-Encoding") or "").split(","):
+            coding, *params = (p.strip().lower() for p in part.split(";"))
+            if coding != "gzip":
+                continue
+            q = next((p[2:] for p in params if p.startswith("q=")), "1")
+            try:
+                return float(q) > 0
+            except ValueError:
+                return False
+        return False
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, *, gzipped: bytes | None = None
+    ) -> None:
+        """Send ``body``; compressed when the client accepts gzip and the body is not
+        tiny (``gzipped``: the body already compressed)."""
+        encoding = None
+        if self._accepts_gzip() and (gzipped is not None or len(body) > 1024):
+            body = gzipped if gzipped is not None else gzip.compress(body, 6, mtime=0)
+            encoding = "gzip"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -270,7 +294,12 @@ class _Handler(BaseHTTPRequestHandler):
                     HTTPStatus.OK, {"generation": loaded.generation, "error": app.state.error}
                 )
             elif path == "/api/views":
-                self._send(HTTPStatus.OK, loaded.views, "application/json; charset=utf-8")
+                self._send(
+                    HTTPStatus.OK,
+                    loaded.views,
+                    "application/json; charset=utf-8",
+                    gzipped=loaded.views_gzip,
+                )
             elif path == "/api/can":
                 self._json(
                     HTTPStatus.OK,

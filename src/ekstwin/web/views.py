@@ -5,38 +5,57 @@ it is; the page renders it. A section whose engine raises becomes
 ``{"available": false, "error": "..."}`` so one unfinished engine does not take
 the whole page down.
 
-Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 1)::
+Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/web.md)::
 
-    {"schema": "ekstwin-web", "version": 1, "title": str, "inputs": [str],
+    {"schema": "ekstwin-web", "version": 2, "title": str, "inputs": [str],
      "sections": {
         "report":   <section: the analyze JSON report (docs/report-json.md)>,
-        "network":  <section: {"namespace": Graph, "workload": Graph}>,
+        "network":  <section: Network (below)>,
         "identity": <section: {"pods": [PodAccess JSON + "workload"],
-                               "people": [UserAccess JSON]}>,
+                               "people": [UserAccess JSON],
+                               "people_empty": str | null, "pods_empty": str | null}>,
         "ingress":  <section: the ALB plan JSON (docs/ingress.md)>,
         "dns":      <section: {"owner_id": str, "plan": DnsPlan JSON}>,
         "ipam":     <section: the ipam plan JSON (docs/ipam.md)>,
-        "storage":  <section: the storage plan JSON (docs/storage.md)>,
+        "storage":  <section: {"now": StoragePlan JSON, "lose_az": {zone: StoragePlan JSON}}>,
         "diff":     <section: net diff JSON (docs/net.md)> (only with compare)},
-     "diagnostics": [str]}
+     "diagnostics": [str], "docs_base": str}
 
     section = {"available": true, "data": ...} | {"available": false, "error": str}
-    Graph = {"granularity": str, "endpoints": [str],
-             "flows": [{"from", "to", "allow", "why": <net can JSON> | null}]}
 
-``why`` is the engine's verdict for one pod pair of the two groups on the
-first allowed port: the deciding egress and ingress rules.
+The network is compact: indices instead of names, flat inclusive index ranges
+``[a0, b0, a1, b1, ...]`` instead of lists, each connection set and decision
+once::
+
+    Network = {"pods": [[name, workload | null, namespace, class, [protocol, port] | null]],
+               "workloads": [str], "namespaces": [str], "classes": int,
+               "services": [{"name": "NS/svc/NAME", "ports": [{"port", "protocol",
+                             "backends": [[pod index, target port]], "problem"}]}],
+               "conns": [ConnectionSet JSON],
+               "matrix": {"namespace": Rows, "workload": Rows},
+               "explain": {"decisions": [Decision JSON], "sides": [Table],
+                           "class_sides": [[egress table, ingress table]]}}
+    Rows  = [[source index, [[conn index, destination ranges], ...]], ...]
+    Table = [[peer class ranges, [[conn index, decision index], ...]], ...]
+
+A pair of pods is explained by lookup: the egress decision is the region
+holding the port in the block holding the destination's class, in the table of
+the source's class; the ingress decision likewise from the destination's
+ingress table (``NetModel.side_decisions``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ekstwin.errors import ConfigError, EkstwinError
 from ekstwin.loaders import LoadResult
+from ekstwin.suppressions import Baseline
 
 __all__ = [
     "SCHEMA",
@@ -49,7 +68,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCHEMA = "ekstwin-web"
-_VERSION = 1
+_ONES = re.compile("1+")
+#: Where a finding's ``doc`` (docs/checks/ID.md) is published.
+DOCS_BASE = "https://github.com/ekstwin/ekstwin/blob/main/"
+_VERSION = 2
 
 
 class QueryError(ConfigError):
@@ -65,44 +87,168 @@ def section(compute: Callable[[], object]) -> dict[str, object]:
         return {"available": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _first_port(allow: Any) -> tuple[str, int] | None:
-    """The first allowed (protocol, port), TCP first as the matrix orders them."""
-    for protocol, intervals in allow:
-        for lo, _hi in intervals:
-            return str(protocol), int(lo)
-    return None
+def ranges(indices: Any) -> list[int]:
+    """Sorted distinct indices as flat inclusive ranges ``[a0, b0, a1, b1, ...]``."""
+    out: list[int] = []
+    for i in indices:
+        if out and i == out[-1] + 1:
+            out[-1] = i
+        else:
+            out.extend((i, i))
+    return out
 
 
-def _graph(model: Any, by: Any) -> dict[str, object]:
+def _bit_ranges(bits: int) -> list[int]:
+    """The set bits of ``bits`` as flat inclusive ranges (runs found in C, by regex)."""
+    out: list[int] = []
+    for run in _ONES.finditer(bin(bits)[:1:-1]):
+        out.extend((run.start(), run.end() - 1))
+    return out
+
+
+class _Interned:
+    """Distinct JSON values by index (connection sets, decisions)."""
+
+    def __init__(self) -> None:
+        self.items: list[object] = []
+        self._index: dict[object, int] = {}
+
+    def __call__(self, key: object, make: Callable[[], object]) -> int:
+        got = self._index.get(key)
+        if got is None:
+            got = self._index[key] = len(self.items)
+            self.items.append(make())
+        return got
+
+    def value(self, key: object, value: object) -> int:
+        return self(key, lambda: value)
+
+
+def _grouped(model: Any, by: Any, names: list[str], conns: _Interned) -> list[object]:
+    """The engine's matrix at ``by`` granularity as rows ``[source, [[conn, dst
+    ranges], ...]]`` over the indices of ``names``."""
     from ekstwin.engines.net import matrix
-    from ekstwin.engines.net.matrix import group_of, pod_flows
 
-    m = matrix(model, by)
-    # One pod pair per group pair, explained on the first port that pair allows.
-    example: dict[tuple[str, str], tuple[Any, Any, int]] = {}
-    for a, b, cid in pod_flows(model):
-        example.setdefault((group_of(a, by), group_of(b, by)), (a, b, cid))
-    flows: list[dict[str, object]] = []
-    for f in m.flows:
-        row = f.to_json()
-        why: object = None
-        pair = example.get((f.source, f.destination))
-        first = _first_port(model.conns(pair[2])) if pair is not None else None
-        if pair is not None and first is not None:
-            why = model.verdict(pair[0], pair[1], first[0], first[1]).to_json()
-        row["why"] = why
-        flows.append(row)
-    return {"granularity": m.granularity.value, "endpoints": list(m.endpoints), "flows": flows}
+    index = {n: i for i, n in enumerate(names)}
+    rows: list[object] = []
+    by_id: dict[int, int] = {}
+    for source, row in matrix(model, by).rows():
+        cells: dict[int, list[int]] = {}
+        for destination, allow in row:
+            c = by_id.get(id(allow))
+            if c is None:
+                c = by_id[id(allow)] = conns(allow, allow.to_json)
+            cells.setdefault(c, []).append(index[destination])
+        rows.append([index[source], [[c, ranges(d)] for c, d in sorted(cells.items())]])
+    return rows
 
 
-def _network(result: LoadResult) -> dict[str, object]:
+def _decision(d: Any, subject: str) -> Callable[[], object]:
+    """A decision's JSON; one that names its pod (no policy, not enforced) carries
+    ``subject``, the name in its message (the class representative's), so the page
+    names the pod it explains instead."""
+    from ekstwin.engines.net import Reason
+
+    def make() -> object:
+        out = d.to_json()
+        if d.reason in (Reason.NO_POLICY, Reason.NOT_ENFORCED) and subject in d.message:
+            out["subject"] = subject
+        return out
+
+    return make
+
+
+def _network(result: LoadResult, ctx: Any = None, *, explain: bool = True) -> dict[str, object]:
+    """The connectivity, compact: pods, their classes and groups, the engine's
+    namespace and workload matrices over indices, Services with their backends,
+    and (``explain``) each class's egress and ingress decision tables, from which
+    the page explains any pair and port by lookup (docs/web.md)."""
     from ekstwin.engines.net import Granularity, NetModel
+    from ekstwin.engines.net import _service_backends as service_backends
+    from ekstwin.engines.net.policies import Direction
 
-    model = NetModel(result.platform)
-    return {
-        "namespace": _graph(model, Granularity.NAMESPACE),
-        "workload": _graph(model, Granularity.WORKLOAD),
+    # the checks' compiled model when they ran in this context (one compile per run)
+    if ctx is not None:
+        from ekstwin.engines.net.lint import net_model
+
+        model = net_model(result.platform, ctx)
+    else:
+        model = NetModel(result.platform)
+    pods = sorted(model.endpoints)
+    pod_index = {p: i for i, p in enumerate(pods)}
+    workloads = sorted({ep.pod.workload_key for ep in model.endpoints.values() if ep.pod})
+    namespaces = sorted({ep.namespace or "" for ep in model.endpoints.values()})
+    w_index = {w: i for i, w in enumerate(workloads)}
+    ns_index = {n: i for i, n in enumerate(namespaces)}
+    conns = _Interned()
+    pod_rows: list[object] = []
+    for key in pods:
+        ep = model.endpoints[key]
+        pod = ep.pod
+        port = None
+        if pod is not None:
+            first = next(iter(pod.spec.all_ports), None)
+            if first is not None:
+                port = [first.protocol.value, first.container_port]
+        workload = w_index[pod.workload_key] if pod is not None else None
+        pod_rows.append([key, workload, ns_index[ep.namespace or ""], model.class_of[key], port])
+    services: list[object] = []
+    for svc in sorted(
+        result.platform.services, key=lambda s: (s.meta.namespace or "", s.meta.name)
+    ):
+        ports: list[object] = []
+        for sp in svc.ports:
+            backends, problem = service_backends(model, svc, sp.port, sp.protocol.value)
+            ports.append(
+                {
+                    "port": sp.port,
+                    "protocol": sp.protocol.value,
+                    "backends": [[pod_index[ep.name], tp] for ep, tp in backends],
+                    "problem": problem,
+                }
+            )
+        name = f"{svc.meta.namespace or 'default'}/svc/{svc.meta.name}"
+        services.append({"name": name, "ports": ports})
+    data: dict[str, object] = {
+        "pods": pod_rows,
+        "workloads": workloads,
+        "namespaces": namespaces,
+        "classes": len(model.class_reps),
+        "services": services,
+        "matrix": {
+            "namespace": _grouped(model, Granularity.NAMESPACE, namespaces, conns),
+            "workload": _grouped(model, Granularity.WORKLOAD, workloads, conns),
+        },
+        "explain": None,
     }
+    if explain:
+        decisions = _Interned()
+        sides = _Interned()
+        class_sides: list[list[int]] = []
+        for ci in range(len(model.class_reps)):
+            subject = model.class_reps[ci].name
+            pair: list[int] = []
+            for direction in (Direction.EGRESS, Direction.INGRESS):
+                table = [
+                    [
+                        _bit_ranges(bits),
+                        [
+                            [conns(c, c.to_json), decisions(d, _decision(d, subject))]
+                            for c, d in regions
+                        ],
+                    ]
+                    for bits, regions in model.side_decisions(direction, ci)
+                ]
+                text = json.dumps(table, separators=(",", ":"))
+                pair.append(sides.value(text, table))
+            class_sides.append(pair)
+        data["explain"] = {
+            "decisions": decisions.items,
+            "sides": sides.items,
+            "class_sides": class_sides,
+        }
+    data["conns"] = conns.items
+    return data
 
 
 def _identity(result: LoadResult) -> dict[str, object]:
@@ -120,7 +266,19 @@ def _identity(result: LoadResult) -> dict[str, object]:
         if not access.get("roles") and not access.get("pulls"):
             continue
         pods.append({"workload": workload, **access})
-    return {"pods": pods, "people": _people(result)}
+    platform = result.platform
+    return {
+        "pods": pods,
+        "people": _people(result),
+        # why a list is empty: the input, not the platform, is missing
+        "people_empty": None
+        if platform.realms
+        else "no Keycloak realm export given: people cannot be followed from GitHub to AWS and"
+        " Kubernetes",
+        "pods_empty": None
+        if platform.aws.accounts
+        else "no aws.json given: IAM roles, IRSA trust and node roles cannot be judged",
+    }
 
 
 def _people(result: LoadResult) -> list[object]:
@@ -149,11 +307,11 @@ def _dns(result: LoadResult) -> dict[str, object]:
     }
 
 
-def _report(result: LoadResult) -> object:
+def _report(result: LoadResult, ctx: Any = None, baseline: Baseline | None = None) -> object:
     from ekstwin.analysis import analyze
     from ekstwin.reporters.json_report import report_document
 
-    return report_document(analyze(result))
+    return report_document(analyze(result, ctx=ctx, baseline=baseline))
 
 
 def _ingress(result: LoadResult) -> object:
@@ -169,9 +327,14 @@ def _ipam(result: LoadResult) -> object:
 
 
 def _storage(result: LoadResult) -> object:
+    """The plan as it is, and with each zone lost (``storage plan --lose-az ZONE``)."""
     from ekstwin.engines.storage import storage_plan
 
-    return storage_plan(result.platform).to_json()
+    now = storage_plan(result.platform)
+    return {
+        "now": now.to_json(),
+        "lose_az": {zone: storage_plan(result.platform, zone).to_json() for zone in now.zones},
+    }
 
 
 def _diff(old: LoadResult, new: LoadResult) -> object:
@@ -187,11 +350,16 @@ def build_views(
     inputs: list[str],
     compare: LoadResult | None = None,
     compare_inputs: list[str] | None = None,
+    baseline: Baseline | None = None,
 ) -> dict[str, object]:
-    """Every view of the platform as one JSON-serialisable document."""
+    """Every view of the platform as one JSON-serialisable document; findings in
+    ``baseline`` are shown apart as accepted."""
+    from ekstwin.engines.checks import CheckContext
+
+    ctx = CheckContext()
     sections: dict[str, object] = {
-        "report": section(lambda: _report(result)),
-        "network": section(lambda: _network(result)),
+        "report": section(lambda: _report(result, ctx, baseline)),
+        "network": section(lambda: _network(result, ctx)),
         "identity": section(lambda: _identity(result)),
         "ingress": section(lambda: _ingress(result)),
         "dns": section(lambda: _dns(result)),
@@ -208,6 +376,7 @@ def build_views(
         "inputs": list(inputs),
         "sections": sections,
         "diagnostics": [str(d) for d in result.diagnostics],
+        "docs_base": DOCS_BASE,
     }
 
 

@@ -217,6 +217,7 @@ class NetModel:
             tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet
         ] = {}
         self._side_cache: dict[tuple[object, ...], tuple[tuple[int, int], ...]] = {}
+        self._side_decisions_cache: dict[tuple[object, ...], SideDecisions] = {}
         self._conns: list[ConnectionSet] = [ConnectionSet.none(), ConnectionSet.all()]
         self._conn_ids: dict[ConnectionSet, int] = {self._conns[0]: 0, self._conns[1]: 1}
         self._and_cache: dict[tuple[int, int], int] = {}
@@ -798,6 +799,21 @@ class NetModel:
         """
         subject = self.class_reps[ci]
         tiers = self._applicable_class(ci, direction)
+        # Classes with the same rules (and, for ingress, named ports) share their
+        # tables; without any policy the message names the pod, so no sharing.
+        ident: tuple[object, ...] | None = None
+        if tiers:
+            ident = (
+                direction,
+                tuple(
+                    (t.name, tuple((p.id, tuple(r.uid for r in rules)) for p, rules in ps))
+                    for t, ps in tiers
+                ),
+                subject.named_ports if direction is Direction.INGRESS else (),
+            )
+            cached = self._side_decisions_cache.get(ident)
+            if cached is not None:
+                return cached
         blocks = [self.all_bits]
         named = False
         seen: set[int] = set()
@@ -840,7 +856,10 @@ class NetModel:
                 }
                 parts.append((ConnectionSet.of(by_proto), d))
             out.append((block, tuple(parts)))
-        return tuple(out)
+        result = tuple(out)
+        if ident is not None:
+            self._side_decisions_cache[ident] = result
+        return result
 
 
 def _refine(blocks: list[int], bits: int) -> list[int]:
