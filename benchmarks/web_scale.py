@@ -45,8 +45,10 @@ def write_platform(root: Path, pods: int) -> Path:
     return path
 
 
-def write_report(platform: Path, out: Path) -> tuple[float, float]:
+def write_report(platform: Path, out: Path) -> tuple[float, float, float]:
+    """Wall time, CPU time (user + system) and peak RSS of ``ekstwin report``."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "ekstwin", "report", str(platform), "-o", str(out)],
@@ -55,8 +57,9 @@ def write_report(platform: Path, out: Path) -> tuple[float, float]:
         capture_output=True,
     )
     wall = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return wall, rss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss * 1024
 
 
 def _heap(cdp: Any) -> float:
@@ -155,12 +158,16 @@ def main() -> int:
         root.mkdir(parents=True, exist_ok=True)
         platform = write_platform(root, args.pods)
         report = root / "report.html"
-        wall, rss = write_report(platform, report)
+        wall, cpu, rss = write_report(platform, report)
         size = report.stat().st_size
         policies = int(args.pods * 0.3)
         print(f"platform: {args.pods} pods, {args.pods // 20} namespaces, ~{policies} policies")
         t = TARGETS
-        print(f"report written in {wall:6.2f} s   (target <= {t['write_s']:.0f} s)")
+        load = os.getloadavg()[0]
+        print(
+            f"report written in {wall:6.2f} s   (target <= {t['write_s']:.0f} s); CPU "
+            f"{cpu:.2f} s, load average {load:.1f} on {os.cpu_count()} cores"
+        )
         print(f"report file       {size / 2**20:6.2f} MB  (target <= {t['size_mb']:.0f} MB)")
         print(f"report peak RSS   {rss / 2**20:6.0f} MB")
         figures = browse(report, "ns001", "ns001/app1", "ns002/app2")

@@ -64,6 +64,18 @@ def test_serve_click_workload_shows_flows_and_deciding_rule(
     assert DECIDING in incoming
     assert "examples/demo-platform/k8s/payments/network-policies.yaml:63" in incoming
     assert page.locator("#endpoint-select").input_value() == PAYMENTS
+    # what it cannot reach is drawn apart: dashed edges to every other endpoint it misses
+    drawn = page.evaluate(
+        """(id) => { const cy = window.ekstwin.graph.cy;
+             return { denied: cy.edges('.denied').map((e) => e.target().id()).sort(),
+                      out: cy.getElementById(id).outgoers('edge').not('.denied').targets().map((n) => n.id()),
+                      all: cy.nodes("[kind = 'endpoint']").map((n) => n.id()) }; }""",
+        PAYMENTS,
+    )
+    assert drawn["denied"] == sorted(
+        n for n in drawn["all"] if n != PAYMENTS and n not in drawn["out"]
+    )
+    assert drawn["denied"] and "databases/postgres-orders" in drawn["denied"]
     page.screenshot(path=str(artifacts / "serve-workload-graph.png"), full_page=False)
     assert page.ekstwin_errors == []
 

@@ -133,15 +133,21 @@ export function mountGraph(container, spec, onSelect) {
     : { name: "circle", padding: 30, fit: true, avoidOverlap: true };
   const cy = cytoscape({ container, elements: els, wheelSensitivity: 0.3, style: STYLE, layout });
   function select(id) {
+    cy.remove("edge.denied");
     cy.elements().removeClass("selected out in faded");
     const node = cy.getElementById(id);
     if (node.empty()) return false;
+    // what the selected node cannot reach: dashed red edges ending in a bar
+    const reached = new Set(node.outgoers("node").map((n) => n.id()));
+    const denied = cy.nodes("[kind = 'endpoint'], [kind = 'peer']").filter((n) => n.id() !== id && !reached.has(n.id()));
+    cy.add(denied.slice(0, 200).map((n) => ({ group: "edges", data: { id: "x" + n.id(), source: id, target: n.id() }, classes: "denied" })));
     node.addClass("selected");
     cy.elements().addClass("faded");
     node.removeClass("faded");
     node.outgoers("edge").removeClass("faded").addClass("out");
     node.incomers("edge").removeClass("faded").addClass("in");
     node.neighborhood("node").removeClass("faded");
+    cy.edges(".denied").removeClass("faded");
     node.ancestors().removeClass("faded");
     return true;
   }

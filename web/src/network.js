@@ -79,7 +79,7 @@ export function networkView(data, hooks) {
     h("span", null, h("span", { class: "sw allowed" }), "\u2192 allowed flow (arrow: direction)"),
     h("span", null, h("span", { class: "sw out" }), "selected reaches"),
     h("span", null, h("span", { class: "sw in" }), "reaches selected"),
-    h("span", null, "denied pairs: flow table below"),
+    h("span", null, h("span", { class: "sw denied" }), "\u22a3 selected cannot reach (all denied pairs: flow table)"),
   );
 
   // -- flow table
