@@ -68,7 +68,8 @@ def test_serve_click_workload_shows_flows_and_deciding_rule(
     drawn = page.evaluate(
         """(id) => { const cy = window.ekstwin.graph.cy;
              return { denied: cy.edges('.denied').map((e) => e.target().id()).sort(),
-                      out: cy.getElementById(id).outgoers('edge').not('.denied').targets().map((n) => n.id()),
+                      out: cy.getElementById(id).outgoers('edge').not('.denied')
+                             .targets().map((n) => n.id()),
                       all: cy.nodes("[kind = 'endpoint']").map((n) => n.id()) }; }""",
         PAYMENTS,
     )
