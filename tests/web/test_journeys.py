@@ -342,3 +342,55 @@ def test_tabs_follow_the_arrow_keys(report: Any) -> None:
     assert report.locator(f"#{last}").is_visible()
     report.keyboard.press("Home")
     assert report.evaluate("document.activeElement.getAttribute('data-tab')") == "summary"
+
+
+# -- the same answers from serve, per request
+
+PAIRS = [
+    (FRONTEND, PAYMENTS_DB, "TCP", 5432),
+    ("shop-api/cart-api", "payments/payments-api", "TCP", 8080),
+    ("shop-api/cart-api", "payments/svc/payments-api", "TCP", 80),
+    ("monitoring/prometheus", "payments", "TCP", 9090),
+    ("dev/toolbox", "kube-system/coredns", "UDP", 53),
+    ("databases/kafka", "databases/kafka", "TCP", 9092),
+]
+
+
+def test_serve_answers_each_path_as_the_report_computes_it(
+    report: Any, browser: Any, demo_server: Any
+) -> None:
+    """The report's lookup (netdata.js path) and serve's /api/path (views.path_answer,
+    the engine's verdicts) give the same JSON for every question."""
+    report.click("button[data-tab=network]")
+    report.wait_for_function("!!window.ekstwin.net")
+    in_page = report.evaluate(
+        "(pairs) => pairs.map(([a, b, proto, port]) => window.ekstwin.net.path(a, b, proto, port))",
+        PAIRS,
+    )
+    live = browser.new_page()
+    try:
+        live.goto(demo_server.url)
+        live.wait_for_function("window.ekstwin && window.ekstwin.ready === true")
+        from_api = []
+        for a, b, proto, port in PAIRS:
+            res = live.request.get(
+                demo_server.url + "api/path",
+                params={"from": a, "to": b, "port": str(port), "protocol": proto},
+            )
+            assert res.status == 200, res.text()
+            from_api.append(res.json())
+        assert from_api == in_page
+        # and the form in serve asks the server
+        live.click("button[data-tab=network]")
+        live.fill("#path-from", FRONTEND)
+        live.fill("#path-to", PAYMENTS_DB)
+        live.dispatch_event("#path-to", "change")
+        live.click("#q-path button[type=submit]")
+        live.locator("[data-testid=path-verdict]").wait_for()
+        assert live.locator("[data-testid=path-verdict]").inner_text() == (
+            f"{FRONTEND} \u2192 {PAYMENTS_DB} TCP/5432: DENIED"
+        )
+        views = live.evaluate("fetch('/api/views').then((r) => r.json())")
+        assert views["sections"]["network"]["data"]["explain"] is None
+    finally:
+        live.close()

@@ -214,6 +214,32 @@ def test_queries_answer_with_the_engines_json(demo_server: RunningServer, demo: 
     assert got == route(demo.platform, url).to_json()
 
 
+def test_path_is_answered_per_request_by_the_engine(
+    demo_server: RunningServer, demo: LoadResult
+) -> None:
+    from ekstwin.engines.net import NetModel
+    from ekstwin.web.views import path_answer
+
+    port = demo_server.server.port
+    got = get_json(
+        port, "/api/path?from=shop-api/cart-api&to=payments/svc/payments-api&port=80&protocol=TCP"
+    )
+    model = NetModel(demo.platform)
+    assert got == path_answer(model, "shop-api/cart-api", "payments/svc/payments-api", 80, "TCP")
+    assert isinstance(got, dict) and got["allowed"] and got["to_kind"] == "service"
+    src = min(p.key for p in demo.platform.pods if p.workload_key == "shop-api/cart-api")
+    want = can(demo.platform, src, "payments/svc/payments-api", 80, "TCP").to_json()
+    assert got["example"] in want["backends"]  # type: ignore[operator]
+    for target, error in (
+        ("/api/path?from=nowhere&to=payments&port=80", "no workload, pod, namespace or Service"),
+        ("/api/path?from=payments/svc/payments-api&to=payments&port=80", "cannot be the source"),
+        ("/api/path?from=payments&to=payments&port=http", "is not a number"),
+        ("/api/path?from=payments&to=payments&port=80&protocol=GRE", "unknown protocol"),
+    ):
+        status, body = raw_get(port, target)
+        assert status == 400 and error in json.loads(body)["error"], body
+
+
 def test_bad_queries_are_400_with_the_reason(small_server: RunningServer) -> None:
     port = small_server.server.port
     cases = {

@@ -145,11 +145,11 @@ function findingView(f) {
 
 // -- network
 
-function networkView(views) {
+function networkView(views, api) {
   const { data, missing } = sectionData(views, "network", "Connectivity graph");
   if (missing) return missing;
   if (!data.pods.length) return h("p", { class: "muted", "data-testid": "empty" }, "no pods in the input: give Kubernetes manifests with workloads or pods to see their connectivity");
-  return connectivityView(data, window.ekstwin);
+  return connectivityView(data, window.ekstwin, api);
 }
 
 // -- identity
@@ -266,6 +266,7 @@ function ingressView(views) {
   out.appendChild(h("h3", null, "Load balancers"));
   if (alb.missing) out.appendChild(alb.missing);
   else {
+    if (!alb.data.load_balancers.length) out.appendChild(h("p", { class: "muted", "data-testid": "empty" }, "no Ingress the AWS Load Balancer Controller would build an ALB for"));
     for (const lb of alb.data.load_balancers) {
       out.appendChild(
         h(
@@ -314,6 +315,7 @@ function ingressView(views) {
 function ipamView(views) {
   const { data, missing } = sectionData(views, "ipam", "IP capacity");
   if (missing) return missing;
+  if (!(data.subnets || []).length) return h("p", { class: "muted", "data-testid": "empty" }, "no subnets known: give aws.json (ekstwin collect aws) or a Terraform plan with the VPC's subnets and node groups");
   return h(
     "div",
     null,
@@ -497,7 +499,7 @@ function render(root, views, state, api) {
       p.wrap.hidden = pid !== id;
       if (pid === id && !p.pane) {
         try {
-          p.pane = p.view(views);
+          p.pane = p.view(views, api);
         } catch (err) {
           p.pane = unavailable(p.label, { error: String(err) });
         }

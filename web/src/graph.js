@@ -113,7 +113,10 @@ function gridPositions(ids) {
 // spec: {granularity, nodes: [id], peers: [id] (drawn apart), edges: [[from, to]]}
 export function mountGraph(container, spec, onSelect) {
   clear(container);
-  const workload = spec.granularity === "workload";
+  // namespaces as boxes only for a whole workload view: a scoped view draws its
+  // workloads in the middle and their peers around them (compounds are slow)
+  const scoped = !!(spec.peers && spec.peers.length) || !!spec.scoped;
+  const workload = spec.granularity === "workload" && !scoped;
   const els = [];
   const ids = [...spec.nodes, ...(spec.peers || [])];
   const peerSet = new Set(spec.peers || []);
@@ -121,7 +124,7 @@ export function mountGraph(container, spec, onSelect) {
     for (const ns of new Set(ids.map((e) => e.split("/")[0]))) els.push({ data: { id: "ns:" + ns, label: ns, kind: "namespace" } });
   }
   for (const e of ids) {
-    const data = { id: e, label: workload ? e.split("/").slice(1).join("/") : e, kind: peerSet.has(e) && !workload ? "peer" : "endpoint" };
+    const data = { id: e, label: workload ? e.split("/").slice(1).join("/") : e, kind: peerSet.has(e) ? "peer" : "endpoint" };
     if (workload) data.parent = "ns:" + e.split("/")[0];
     els.push({ data });
   }
@@ -130,8 +133,12 @@ export function mountGraph(container, spec, onSelect) {
   });
   const layout = workload
     ? (() => { const pos = gridPositions(ids); return { name: "preset", positions: (n) => pos[n.id()], padding: 20, fit: true }; })()
-    : { name: "circle", padding: 30, fit: true, avoidOverlap: true };
-  const cy = cytoscape({ container, elements: els, wheelSensitivity: 0.3, style: STYLE, layout });
+    : scoped
+      ? { name: "concentric", padding: 30, fit: true, avoidOverlap: true, minNodeSpacing: 12, concentric: (n) => (n.data("kind") === "peer" ? 1 : 2), levelWidth: () => 1 }
+      : { name: "circle", padding: 30, fit: true, avoidOverlap: true };
+  // many edges: straight lines draw much faster than curves
+  const style = spec.edges.length > 300 ? [...STYLE, { selector: "edge", style: { "curve-style": "straight" } }] : STYLE;
+  const cy = cytoscape({ container, elements: els, wheelSensitivity: 0.3, style, layout, textureOnViewport: true, hideEdgesOnViewport: spec.edges.length > 300 });
   function select(id) {
     cy.remove("edge.denied");
     cy.elements().removeClass("selected out in faded");

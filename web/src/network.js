@@ -33,9 +33,14 @@ function datalist(id, values) {
   return dl;
 }
 
-export function networkView(data, hooks) {
+export function networkView(data, hooks, api) {
   const net = new NetData(data);
   hooks.net = net;
+  // the report looks explanations up in its tables; serve answers each per request
+  const explain = (from, to, protocol, port) =>
+    net.explainable
+      ? Promise.resolve(net.path(from, to, protocol, port))
+      : api("/api/path", { from, to, port: String(port), protocol }).catch((err) => ({ error: String(err.message || err) }));
   const gsel = h("select", { id: "granularity", "aria-label": "granularity" }, h("option", { value: "namespace" }, "namespaces"), h("option", { value: "workload" }, "workloads"));
 
   // -- path query
@@ -55,14 +60,14 @@ export function networkView(data, hooks) {
   qTo.addEventListener("change", fillPort);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    if (!net.explainable) return;
     let port = parseInt(qPort.value || qPort.placeholder, 10);
     if (!(port >= 0 && port <= 65535)) {
       fillPort();
       port = parseInt(qPort.placeholder, 10);
     }
     if (!(port >= 0 && port <= 65535)) { clear(answer).appendChild(h("div", { class: "unavailable", "data-testid": "path-error" }, "give a port (0-65535)")); return; }
-    clear(answer).appendChild(pathView(net.path(qFrom.value, qTo.value, qProto.value, port)));
+    clear(answer).appendChild(h("p", { class: "muted" }, "\u2026"));
+    explain(qFrom.value, qTo.value, qProto.value, port).then((r) => clear(answer).appendChild(pathView(r)));
   });
 
   // -- graph and panel
@@ -138,7 +143,7 @@ export function networkView(data, hooks) {
       edges.push(...kept);
       note.textContent = `${nodes.length} ${g}(s) in scope and ${allPeers.length} peer(s)` + (allPeers.length > MAX_PEERS ? `, the first ${MAX_PEERS} drawn (all are in the flow table)` : "") + ".";
     }
-    state.graph = mountGraph(container, { granularity: g, nodes, peers, edges }, (id) => select(id, true));
+    state.graph = mountGraph(container, { granularity: g, nodes, peers, edges, scoped: !!sc }, (id) => select(id, true));
     hooks.graph = state.graph;
     hooks.graphReady = g;
   }
@@ -165,9 +170,13 @@ export function networkView(data, hooks) {
       const dst = net.groupIndex[g].get(to);
       const declared = net.declaredPorts(g, dst);
       const p = conn >= 0 ? examplePort(net.conns[conn], declared) : declared[0] || ["TCP", 443];
-      const r = net.path(from, to, p[0], p[1]);
-      body.appendChild(r.example ? verdictView(r.example) : verdictView(r.denied));
-      if (r.allowed && !r.all_allowed) body.appendChild(h("p", { class: "muted" }, `${r.allowed_pairs} of ${r.pairs} pod pairs allowed on ${p[0]}/${p[1]}`));
+      body.appendChild(h("p", { class: "muted" }, "\u2026"));
+      explain(from, to, p[0], p[1]).then((r) => {
+        clear(body);
+        if (r.error) { body.appendChild(h("div", { class: "unavailable" }, r.error)); return; }
+        body.appendChild(r.example ? verdictView(r.example) : verdictView(r.denied));
+        if (r.allowed && !r.all_allowed) body.appendChild(h("p", { class: "muted" }, `${r.allowed_pairs} of ${r.pairs} pod pairs allowed on ${p[0]}/${p[1]}`));
+      });
     });
     return item;
   }
@@ -279,7 +288,7 @@ export function networkView(data, hooks) {
     null,
     lists,
     h("h3", null, "Can it reach? (path query)"),
-    net.explainable ? form : h("p", { class: "muted" }, "explanations are not part of this document"),
+    net.explainable || api ? form : h("p", { class: "muted" }, "explanations are not part of this document"),
     answer,
     h("h3", null, "Graph"),
     h("div", { class: "toolbar" }, labelled("view", gsel), labelled("scope", scope), labelled("endpoint", pick)),

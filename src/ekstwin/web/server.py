@@ -6,6 +6,8 @@ Routes (GET and HEAD only; every other method is 405)::
     /api/state      {"generation": int, "error": str | null}; generation grows on reload
     /api/views      the views document (ekstwin.web.views.build_views), gzip when accepted
     /api/can        ?from=&to=&port=&protocol=    net can JSON (docs/net.md)
+    /api/path       ?from=&to=&port=&protocol=    the Connectivity tab's path answer
+                    (workloads, pods, namespaces, Services; views.path_answer)
     /api/who-can    ?verb=&resource=&namespace=   access who-can JSON (docs/access.md)
     /api/route      ?url=                         ingress route JSON (docs/ingress.md)
 
@@ -81,6 +83,23 @@ def platform_stamp(paths: Sequence[str]) -> Stamp:
     return tuple(out)
 
 
+class _LazyModel:
+    """The platform's compiled network model, built by the first path query."""
+
+    def __init__(self, result: LoadResult) -> None:
+        self._result = result
+        self._lock = threading.Lock()
+        self._model: object | None = None
+
+    def __call__(self) -> object:
+        with self._lock:
+            if self._model is None:
+                from ekstwin.engines.net import NetModel
+
+                self._model = NetModel(self._result.platform)
+            return self._model
+
+
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     generation: int
@@ -88,6 +107,7 @@ class _Loaded:
     result: LoadResult
     views: bytes
     views_gzip: bytes
+    net_model: _LazyModel
 
 
 class _State:
@@ -102,9 +122,12 @@ class _State:
 
     def _load(self, generation: int, stamp: Stamp) -> _Loaded:
         result = self.loader(list(self.paths))
-        views = build_views(result, inputs=list(self.paths))
+        # no decision tables: the page asks /api/path for each explanation
+        views = build_views(result, inputs=list(self.paths), explain=False)
         body = json.dumps(views, separators=(",", ":")).encode("utf-8")
-        return _Loaded(generation, stamp, result, body, gzip.compress(body, 6, mtime=0))
+        return _Loaded(
+            generation, stamp, result, body, gzip.compress(body, 6, mtime=0), _LazyModel(result)
+        )
 
     def reload_if_changed(self) -> bool:
         with self._lock:
@@ -284,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.FORBIDDEN, {"error": "Host is not a loopback address"})
             return
         loaded = app.state.current
-        queries = WebQueries(loaded.result)
+        queries = WebQueries(loaded.result, loaded.net_model)
         path = parts.path
         try:
             if path == "/":
@@ -304,6 +327,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(
                     HTTPStatus.OK,
                     queries.can(arg("from"), arg("to"), arg("port"), arg("protocol") or "TCP"),
+                )
+            elif path == "/api/path":
+                self._json(
+                    HTTPStatus.OK,
+                    queries.path(arg("from"), arg("to"), arg("port"), arg("protocol") or "TCP"),
                 )
             elif path == "/api/who-can":
                 self._json(

@@ -78,6 +78,16 @@ class QueryError(ConfigError):
     """A query from the page that cannot be answered (bad input, unknown pod)."""
 
 
+def _port(port: str) -> int:
+    try:
+        number = int(port)
+    except ValueError as exc:
+        raise QueryError(f"port {port!r} is not a number") from exc
+    if not 0 <= number <= 65535:
+        raise QueryError(f"port {number} is outside 0-65535")
+    return number
+
+
 def section(compute: Callable[[], object]) -> dict[str, object]:
     """Run one engine call; an engine that raises becomes a section not available."""
     try:
@@ -351,15 +361,17 @@ def build_views(
     compare: LoadResult | None = None,
     compare_inputs: list[str] | None = None,
     baseline: Baseline | None = None,
+    explain: bool = True,
 ) -> dict[str, object]:
     """Every view of the platform as one JSON-serialisable document; findings in
-    ``baseline`` are shown apart as accepted."""
+    ``baseline`` are shown apart as accepted. ``explain`` False leaves out the
+    decision tables (``serve`` answers each explanation per request instead)."""
     from ekstwin.engines.checks import CheckContext
 
     ctx = CheckContext()
     sections: dict[str, object] = {
         "report": section(lambda: _report(result, ctx, baseline)),
-        "network": section(lambda: _network(result, ctx)),
+        "network": section(lambda: _network(result, ctx, explain=explain)),
         "identity": section(lambda: _identity(result)),
         "ingress": section(lambda: _ingress(result)),
         "dns": section(lambda: _dns(result)),
@@ -386,21 +398,123 @@ def _diff_obj(old: LoadResult, new: LoadResult) -> dict[str, object]:
     return data
 
 
+def path_answer(
+    model: Any, source: str, destination: str, port: int, protocol: str
+) -> dict[str, object]:
+    """Can ``source`` reach ``destination`` on ``protocol``/``port``, over every pod
+    pair of the two sides (each a workload ``NS/NAME``, a pod, a namespace, or as
+    destination a Service ``NS/svc/NAME`` judged per backing pod at its target
+    port): how many pairs are allowed, and one allowed and one denied pair with
+    the engine's verdict. Pods of one class are decided alike, so one pair per
+    (source class, destination class, port) is asked. The page computes the same
+    answer from the report's tables (web/src/netdata.js ``path``)."""
+    from ekstwin.engines.net import _service_backends as service_backends
+
+    platform = model.platform
+
+    def resolve(spec: str) -> tuple[str, list[Any], Any] | None:
+        text = spec.strip()
+        parts = text.split("/")
+        if len(parts) == 3 and parts[1] == "svc":
+            svc = platform.service(parts[0], parts[2])
+            if svc is not None:
+                return "service", [], svc
+        pods = [model.endpoints[k] for k in sorted(model.endpoints)]
+        matches: tuple[tuple[str, Callable[[Any], bool]], ...] = (
+            ("workload", lambda ep: ep.pod is not None and ep.pod.workload_key == text),
+            ("pod", lambda ep: ep.name == text),
+            ("namespace", lambda ep: ep.namespace == text),
+        )
+        for kind, match in matches:
+            found = [ep for ep in pods if match(ep)]
+            if found:
+                return kind, found, None
+        return None
+
+    src = resolve(source)
+    dst = resolve(destination)
+    if src is None:
+        return {"error": f"no workload, pod, namespace or Service named {source}"}
+    if dst is None:
+        return {"error": f"no workload, pod, namespace or Service named {destination}"}
+    if src[0] == "service":
+        return {"error": "a Service cannot be the source of a flow"}
+    problem: str | None = None
+    if dst[0] == "service":
+        targets, problem = service_backends(model, dst[2], port, protocol)
+    else:
+        targets = [(ep, port) for ep in dst[1]]
+    groups: dict[tuple[int, int], list[Any]] = {}
+    for ep, tport in targets:
+        groups.setdefault((model.class_of[ep.name], tport), []).append(ep)
+    by_class: dict[int, list[Any]] = {}
+    for ep in src[1]:
+        by_class.setdefault(model.class_of[ep.name], []).append(ep)
+    pairs = allowed_pairs = 0
+    example: object = None
+    denied: object = None
+    for src_pods in by_class.values():
+        names = {ep.name for ep in src_pods}
+        for (_, tport), dst_pods in groups.items():
+            own = sum(1 for ep in dst_pods if ep.name in names)  # a pod to itself
+            total = len(src_pods) * len(dst_pods)
+            pairs += total
+            allowed_pairs += own
+            a = src_pods[0]
+            b = next((ep for ep in dst_pods if ep.name != a.name), None)
+            if b is None:
+                b = dst_pods[0]
+                a = next((ep for ep in src_pods if ep.name != b.name), b)
+            v = model.verdict(a, b, protocol, tport)
+            if v.allowed:
+                allowed_pairs += total - own
+                example = example or v.to_json()
+            elif denied is None:
+                denied = v.to_json()
+    return {
+        "from": source.strip(),
+        "to": destination.strip(),
+        "from_kind": src[0],
+        "to_kind": dst[0],
+        "protocol": protocol,
+        "port": port,
+        "allowed": allowed_pairs > 0,
+        "all_allowed": pairs > 0 and allowed_pairs == pairs,
+        "pairs": pairs,
+        "allowed_pairs": allowed_pairs,
+        "problem": problem,
+        "example": example,
+        "denied": denied,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class WebQueries:
     """The interactive queries of ``ekstwin serve``: each returns the engine's JSON."""
 
     result: LoadResult
+    net_model: Callable[[], Any] | None = None
+
+    def path(self, source: str, destination: str, port: str, protocol: str) -> object:
+        """The path query of the Connectivity tab, answered per request."""
+        from ekstwin.engines.net import NetModel
+
+        number = _port(port)
+        proto = (protocol or "TCP").upper()
+        if proto not in ("TCP", "UDP", "SCTP", "ICMP"):
+            raise QueryError(f"unknown protocol {protocol!r} (TCP, UDP, SCTP or ICMP)")
+        if not source or not destination:
+            raise QueryError("path needs from and to (a workload NS/NAME, pod, or NS/svc/NAME)")
+        model = self.net_model() if self.net_model else NetModel(self.result.platform)
+        answer = path_answer(model, source, destination, number, proto)
+        if "error" in answer:
+            raise QueryError(str(answer["error"]))
+        return answer
 
     def can(self, source: str, destination: str, port: str, protocol: str) -> object:
         from ekstwin.engines.net import NetQueryError, can
 
-        try:
-            number = int(port)
-        except ValueError as exc:
-            raise QueryError(f"port {port!r} is not a number") from exc
-        if not 0 <= number <= 65535:
-            raise QueryError(f"port {number} is outside 0-65535")
+        number = _port(port)
         try:
             return can(
                 self.result.platform, source, destination, number, protocol or "TCP"
