@@ -394,3 +394,36 @@ def test_serve_answers_each_path_as_the_report_computes_it(
         assert views["sections"]["network"]["data"]["explain"] is None
     finally:
         live.close()
+
+
+def test_empty_views_say_which_input_is_missing(page: Any, tmp_path: Path) -> None:
+    from ekstwin.loaders import load
+
+    (tmp_path / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+        "spec: {containers: [{name: c, image: nginx:1.27}]}\nstatus: {podIP: 198.18.0.10}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.html"
+    out.write_text(report_html(load([str(tmp_path)]), inputs=["pods"]), encoding="utf-8")
+    page.goto(out.as_uri())
+    page.wait_for_function("window.ekstwin && window.ekstwin.ready === true")
+    said = {}
+    for tab in ("identity", "ingress", "ipam", "storage"):
+        page.click(f"button[data-tab={tab}]")
+        said[tab] = [e.inner_text() for e in page.locator(f"#pane-{tab} [data-testid=empty]").all()]
+    assert said == {
+        "identity": [
+            "no Keycloak realm export given: people cannot be followed from GitHub to AWS and "
+            "Kubernetes",
+            "no aws.json given: IAM roles, IRSA trust and node roles cannot be judged",
+        ],
+        "ingress": ["no Ingress the AWS Load Balancer Controller would build an ALB for"],
+        "ipam": [],
+        "storage": ["no StatefulSet in the input"],
+    }
+    # the IP plan assumes what the input lacks, and says so
+    page.click("button[data-tab=ipam]")
+    assumed = page.locator("[data-testid=assumptions]").inner_text()
+    assert "no AWS subnets in the input: one default subnet 198.18.0.0/16 assumed" in assumed
+    assert page.ekstwin_errors == []

@@ -319,7 +319,9 @@ function ipamView(views) {
   return h(
     "div",
     null,
+    (data.assumptions || []).length ? h("div", { class: "unavailable", "data-testid": "assumptions" }, h("b", null, "assumed where the input says nothing: "), h("ul", null, data.assumptions.map((a) => h("li", null, a)))) : null,
     h("p", null, data.runs_out_first || "no subnet runs out"),
+    h("p", { class: "muted" }, "The IP plan has no zone-loss scenario yet: see Storage for what a lost zone does to StatefulSets."),
     ipChart(data.subnets || []),
     h("h3", null, "Zones"),
     h("table", { class: "grid" }, h("tr", null, h("th", null, "zone"), h("th", null, "usable"), h("th", null, "free now"), h("th", null, "free after")),
