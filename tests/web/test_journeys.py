@@ -353,6 +353,7 @@ PAIRS = [
     ("monitoring/prometheus", "payments", "TCP", 9090),
     ("dev/toolbox", "kube-system/coredns", "UDP", 53),
     ("databases/kafka", "databases/kafka", "TCP", 9092),
+    ("cart-api", "payments-api", "TCP", 8080),  # as the graph labels workloads
 ]
 
 
@@ -380,6 +381,10 @@ def test_serve_answers_each_path_as_the_report_computes_it(
             assert res.status == 200, res.text()
             from_api.append(res.json())
         assert from_api == in_page
+        assert (in_page[-1]["from"], in_page[-1]["to"]) == (
+            "shop-api/cart-api",
+            "payments/payments-api",
+        )
         # and the form in serve asks the server
         live.click("button[data-tab=network]")
         live.fill("#path-from", FRONTEND)

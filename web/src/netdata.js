@@ -163,7 +163,12 @@ export class NetData {
 
   // What a name in the path query means: a workload, a namespace, a pod or a Service.
   resolve(spec) {
-    const text = (spec || "").trim();
+    let text = (spec || "").trim();
+    if (!text.includes("/") && !this.groupIndex.namespace.has(text)) {
+      // a workload as the graph labels it (without its namespace), when unique
+      const named = this.groups.workload.filter((w) => w.slice(w.indexOf("/") + 1) === text);
+      if (named.length === 1) text = named[0];
+    }
     if (this.serviceIndex.has(text)) return { kind: "service", name: text, service: this.services[this.serviceIndex.get(text)] };
     if (this.groupIndex.workload.has(text)) return { kind: "workload", name: text, pods: this.groupPods("workload", this.groupIndex.workload.get(text)) };
     if (this.podIndex.has(text)) return { kind: "pod", name: text, pods: [this.podIndex.get(text)] };

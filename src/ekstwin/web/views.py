@@ -412,14 +412,24 @@ def path_answer(
 
     platform = model.platform
 
-    def resolve(spec: str) -> tuple[str, list[Any], Any] | None:
+    pods = [model.endpoints[k] for k in sorted(model.endpoints)]
+
+    def resolve(spec: str) -> tuple[str, list[Any], Any, str] | None:
         text = spec.strip()
         parts = text.split("/")
         if len(parts) == 3 and parts[1] == "svc":
             svc = platform.service(parts[0], parts[2])
             if svc is not None:
-                return "service", [], svc
-        pods = [model.endpoints[k] for k in sorted(model.endpoints)]
+                return "service", [], svc, text
+        if "/" not in text:
+            # a workload as the graph labels it (without its namespace), when unique
+            named = {
+                ep.pod.workload_key
+                for ep in pods
+                if ep.pod is not None and ep.pod.workload_key.split("/", 1)[1] == text
+            }
+            if len(named) == 1 and not any(ep.namespace == text for ep in pods):
+                text = named.pop()
         matches: tuple[tuple[str, Callable[[Any], bool]], ...] = (
             ("workload", lambda ep: ep.pod is not None and ep.pod.workload_key == text),
             ("pod", lambda ep: ep.name == text),
@@ -428,7 +438,7 @@ def path_answer(
         for kind, match in matches:
             found = [ep for ep in pods if match(ep)]
             if found:
-                return kind, found, None
+                return kind, found, None, text
         return None
 
     src = resolve(source)
@@ -472,8 +482,8 @@ def path_answer(
             elif denied is None:
                 denied = v.to_json()
     return {
-        "from": source.strip(),
-        "to": destination.strip(),
+        "from": src[3],
+        "to": dst[3],
         "from_kind": src[0],
         "to_kind": dst[0],
         "protocol": protocol,
