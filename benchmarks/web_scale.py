@@ -14,7 +14,9 @@ Prints, next to the targets of the web issue:
   the summary's cards on screen), each view switch (click to the view drawn:
   every tab, Connectivity at workload granularity, scoped to one namespace, a
   path query answered with its deciding rules, a flow's explanation opened),
-  and the page's JS heap (used size after each step, the largest printed).
+  and the page's JS heap (used size after each step, the largest printed);
+- ``ekstwin serve`` in process: start-up, /api/views plain and gzip, and the
+  latency of /api/path.
 """
 
 from __future__ import annotations
@@ -148,6 +150,47 @@ def browse(report: Path, namespace: str, source: str, target: str) -> dict[str, 
     return out
 
 
+def serve_figures(platform: Path) -> dict[str, float]:
+    """``ekstwin serve`` in this process: start-up (load and views), the size of
+    /api/views gzip-compressed and not, and the latency of /api/path (the first
+    one compiles the network model)."""
+    import http.client
+    import threading
+
+    from ekstwin.web.server import ServeOptions, WebServer
+
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    server = WebServer(ServeOptions((str(platform),), "127.0.0.1", 0))
+    out["start"] = time.perf_counter() - t0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for name, headers in (("views", {}), ("views_gzip", {"Accept-Encoding": "gzip"})):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
+            conn.request("GET", "/api/views", headers=headers)
+            out[name] = len(conn.getresponse().read())
+            conn.close()
+        for k, query in enumerate(
+            (
+                "from=ns001/app1&to=ns002/app2&port=8080&protocol=TCP",
+                "from=ns001/app1&to=ns002/app2&port=8080&protocol=TCP",
+                "from=ns010&to=kube-system/coredns-0&port=53&protocol=UDP",
+            )
+        ):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
+            t0 = time.perf_counter()
+            conn.request("GET", "/api/path?" + query)
+            res = conn.getresponse()
+            res.read()
+            out[f"path{k}"] = time.perf_counter() - t0
+            conn.close()
+            assert res.status == 200
+    finally:
+        server.shutdown()
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pods", type=int, default=10000)
@@ -178,6 +221,13 @@ def main() -> int:
             print(f"  switch {name:32s} {secs:6.2f} s")
         print(f"slowest view switch {worst:6.2f} s (target <= {t['switch_s']:.0f} s)")
         print(f"JS heap (largest)  {heap / 2**20:6.0f} MB (target <= {t['heap_mb']:.0f} MB)")
+        srv = serve_figures(platform)
+        print(
+            f"serve: started in {srv['start']:.2f} s; /api/views {srv['views'] / 2**20:.2f} MB, "
+            f"{srv['views_gzip'] / 2**20:.2f} MB gzip (no decision tables); /api/path "
+            f"{srv['path0']:.2f} s first (compiles the model), then {srv['path1']:.2f} s, "
+            f"a namespace to a pod {srv['path2']:.2f} s"
+        )
     return 0
 
 
