@@ -136,7 +136,7 @@ function findingView(f) {
     h("summary", null, h("span", { class: "badge sev-" + f.severity }, f.id), " ", h("b", null, f.title), " \u2014 ", subjectText(f.subject)),
     h("p", null, f.message),
     f.location ? h("p", null, "at ", location(f.location.file, f.location.line)) : null,
-    f.evidence && f.evidence.length ? [h("h4", null, "evidence chain"), h("ol", { class: "evidence" }, f.evidence.map((e) => h("li", null, e)))] : null,
+    f.evidence && f.evidence.length ? [h("p", { class: "label" }, h("b", null, "evidence chain")), h("ol", { class: "evidence" }, f.evidence.map((e) => h("li", null, e)))] : null,
     f.fix ? h("p", null, h("b", null, "fix: "), f.fix) : null,
     f.suppression ? h("p", { class: "muted" }, `suppressed (${f.suppression.kind}): ${f.suppression.justification || ""}`) : null,
     h("p", { class: "muted" }, `confidence ${f.confidence}`),
