@@ -6,6 +6,8 @@ import { h, clear, location } from "./dom.js";
 
 export function portsText(allow) {
   if (!allow || allow.length === 0) return "nothing";
+  const whole = (c) => c.ports.length === 1 && c.ports[0][1] === 65535 && c.ports[0][0] <= 1;
+  if (allow.length === 4 && allow.every(whole)) return "all traffic";
   return allow
     .map((c) => {
       const all = c.ports.length === 1 && c.ports[0][1] === 65535 && c.ports[0][0] <= 1;
@@ -67,8 +69,8 @@ export function pathView(r) {
 }
 
 const STYLE = [
-  { selector: "node[kind = 'endpoint']", style: { label: "data(label)", "font-size": 11, "min-zoomed-font-size": 9, "background-color": "#2f5f8f", width: 16, height: 16, color: "#1d2633", "text-valign": "bottom", "text-margin-y": 2, "text-wrap": "ellipsis", "text-max-width": 110 } },
-  { selector: "node[kind = 'namespace']", style: { label: "data(label)", "font-size": 11, "min-zoomed-font-size": 7, "font-weight": "bold", "background-color": "#eef2f7", "border-color": "#8193a8", "border-width": 1, "text-valign": "top", color: "#33415c", shape: "round-rectangle" } },
+  { selector: "node[kind = 'endpoint']", style: { label: "data(label)", "font-size": 11, "min-zoomed-font-size": 6, "background-color": "#2f5f8f", width: 16, height: 16, color: "#1d2633", "text-valign": "bottom", "text-margin-y": 2, "text-wrap": "ellipsis", "text-max-width": 110 } },
+  { selector: "node[kind = 'namespace']", style: { label: "data(label)", "font-size": 11, "min-zoomed-font-size": 5, "font-weight": "bold", "background-color": "#eef2f7", "border-color": "#8193a8", "border-width": 1, "text-valign": "top", color: "#33415c", shape: "round-rectangle" } },
   { selector: "node[kind = 'peer']", style: { label: "data(label)", "font-size": 10, "min-zoomed-font-size": 9, "background-color": "#8193a8", shape: "diamond", width: 12, height: 12, color: "#33415c", "text-valign": "bottom" } },
   { selector: "edge", style: { width: 1, "line-color": "#9aa7b8", "target-arrow-color": "#9aa7b8", "target-arrow-shape": "triangle", "arrow-scale": 0.8, "curve-style": "bezier", opacity: 0.45 } },
   { selector: "edge.denied", style: { "line-style": "dashed", "line-color": "#c0392b", "target-arrow-color": "#c0392b", "target-arrow-shape": "tee", opacity: 0.9 } },
@@ -151,8 +153,8 @@ export function mountGraph(container, spec, onSelect) {
     node.addClass("selected");
     cy.elements().addClass("faded");
     node.removeClass("faded");
-    node.outgoers("edge").removeClass("faded").addClass("out");
-    node.incomers("edge").removeClass("faded").addClass("in");
+    node.outgoers("edge").not(".denied").removeClass("faded").addClass("out");
+    node.incomers("edge").not(".denied").removeClass("faded").addClass("in");
     node.neighborhood("node").removeClass("faded");
     cy.edges(".denied").removeClass("faded");
     node.ancestors().removeClass("faded");
