@@ -50,6 +50,7 @@ export function verdictView(v) {
     h("div", { class: "example" }, `e.g. pod ${v.from} \u2192 pod ${v.to} ${v.protocol}/${v.port}: `, h("b", null, v.allowed ? "ALLOWED" : "DENIED")),
     decision("egress", v.egress),
     decision("ingress", v.ingress),
+    v.enforcer ? h("div", { class: "muted" }, `policies enforced by ${v.enforcer.name}${v.enforcer.assumed ? " (assumed)" : ""}`, (v.enforcer.evidence || []).length ? ` \u2014 ${v.enforcer.evidence.join(", ")}` : "") : null,
   );
 }
 

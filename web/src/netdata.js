@@ -152,13 +152,13 @@ export class NetData {
     const b = this.pods[di];
     if (si === di) {
       const loop = { allowed: true, reason: "loopback", message: "a pod reaching itself is never filtered", tier: null, policy: null, rule: null, action: null, file: null, line: null, passed_tiers: [], logged_by: [] };
-      return { from: a.name, to: b.name, protocol, port, allowed: true, egress: loop, ingress: { ...loop } };
+      return { from: a.name, to: b.name, protocol, port, allowed: true, egress: loop, ingress: { ...loop }, enforcer: this.data.enforcer };
     }
     const [eg] = this.data.explain.class_sides[a.cls];
     const [, ing] = this.data.explain.class_sides[b.cls];
     const egress = named(this.decision(eg, b.cls, protocol, port), a.name);
     const ingress = named(this.decision(ing, a.cls, protocol, port), b.name);
-    return { from: a.name, to: b.name, protocol, port, allowed: !!(egress && ingress && egress.allowed && ingress.allowed), egress, ingress };
+    return { from: a.name, to: b.name, protocol, port, allowed: !!(egress && ingress && egress.allowed && ingress.allowed), egress, ingress, enforcer: this.data.enforcer };
   }
 
   // What a name in the path query means: a workload, a namespace, a pod or a Service.

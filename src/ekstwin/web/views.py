@@ -31,7 +31,7 @@ once::
                "workloads": [str], "namespaces": [str], "classes": int,
                "services": [{"name": "NS/svc/NAME", "ports": [{"port", "protocol",
                              "backends": [[pod index, target port]], "problem"}]}],
-               "conns": [ConnectionSet JSON],
+               "conns": [ConnectionSet JSON], "enforcer": Enforcement JSON,
                "matrix": {"namespace": Rows, "workload": Rows},
                "explain": {"decisions": [Decision JSON], "sides": [Table],
                            "class_sides": [[egress table, ingress table]]}}
@@ -230,6 +230,8 @@ def _network(result: LoadResult, ctx: Any = None, *, explain: bool = True) -> di
             "workload": _grouped(model, Granularity.WORKLOAD, workloads, conns),
         },
         "explain": None,
+        # who enforces the policies (a verdict's "enforcer", as net can says it)
+        "enforcer": model.enforcement.to_json(),
     }
     if explain:
         decisions = _Interned()
