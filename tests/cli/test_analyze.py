@@ -319,3 +319,15 @@ def test_bad_baseline_is_a_one_line_error(
     code, out, err = run(capsys, "analyze", str(FULL), "--baseline", str(bad))
     assert (code, out) == (2, "")
     assert err == f"error: {bad} is not an ekstwin baseline (format 'ekstwin-baseline')\n"
+
+
+def test_an_empty_directory_exits_2_with_nothing_to_analyse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "analyze", str(tmp_path), "-f", "json")
+    assert code == 2
+    assert err == (
+        f"error: nothing to analyse: no Kubernetes manifest, aws.json, Keycloak realm export or "
+        f"snapshot was found ({tmp_path}) - point ekstwin at the directory or files of the "
+        "platform (YAML or JSON)\n"
+    )

@@ -302,13 +302,19 @@ def test_secret_values_are_kept_nowhere_after_loading(tmp_path: Path) -> None:
     ]
 
 
-def test_an_empty_directory_is_a_warning_not_silence(tmp_path: Path) -> None:
+def test_an_empty_directory_is_an_input_error_not_silence(tmp_path: Path) -> None:
     from ekstwin.findings import DiagnosticLevel
     from ekstwin.loaders.inputs import read_inputs
 
     raw = read_inputs([str(tmp_path)])
-    assert [(d.level, d.code, d.source) for d in raw.diagnostics] == [
-        (DiagnosticLevel.WARNING, "empty", Source(str(tmp_path)))
+    assert [(d.level, d.code, d.source, d.message) for d in raw.diagnostics] == [
+        (
+            DiagnosticLevel.ERROR,
+            "empty",
+            Source(str(tmp_path)),
+            "nothing to analyse: no Kubernetes manifest, aws.json, Keycloak realm export or "
+            "snapshot was found",
+        )
     ]
 
 
@@ -365,3 +371,114 @@ def test_secret_looking_env_values_and_last_applied_are_kept_nowhere(tmp_path: P
     )
     assert container.env_literal == {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
     assert "eu-west-1" in repr(result.raw)  # not a secret: kept
+
+
+def test_only_regular_files_of_a_directory_are_read(tmp_path: Path) -> None:
+    import os
+
+    good = _write(tmp_path / "good.yaml", CM.format(name="good"))
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block forever
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")  # size 0, never ends
+    result = load([str(tmp_path)])
+    assert [c.meta.name for c in result.platform.config_maps] == ["good"]
+    hint = "move it out of the folder, or name it on the command line to read it"
+    assert result.diagnostics == (
+        Diagnostic(
+            Source(str(tmp_path / "pipe.yaml")),
+            "skipped: not a regular file (a named pipe)",
+            hint,
+            level=DiagnosticLevel.WARNING,
+            code="io",
+        ),
+        Diagnostic(
+            Source(str(tmp_path / "zero.yaml")),
+            "skipped: not a regular file (a device)",
+            hint,
+            level=DiagnosticLevel.WARNING,
+            code="io",
+        ),
+    )
+    assert good.exists()
+
+
+def test_a_named_device_is_read_no_further_than_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inputs, "MAX_FILE_BYTES", 1000)
+    result = load(["/dev/zero"])
+    assert result.diagnostics == (
+        Diagnostic(
+            Source("/dev/zero"),
+            "file refused: more than 1000 bytes is over the 1000 byte limit",
+            "split the file, or pass only the parts ekstwin needs",
+            code="oversize",
+        ),
+    )
+
+
+def test_stdin_is_held_to_the_same_byte_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inputs, "MAX_FILE_BYTES", 100)
+    result = load(["-"], stdin_text=lambda: CM.format(name="c") + "#" * 200 + "\n")
+    assert result.platform.config_maps == ()
+    assert [(d.source, d.code, d.message) for d in result.diagnostics] == [
+        (
+            Source("<stdin>"),
+            "oversize",
+            "stdin refused: more than 100 bytes is over the 100 byte limit",
+        )
+    ]
+
+
+def test_invalid_utf8_on_stdin_is_an_input_error_with_its_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import sys
+
+    class _Stdin(io.StringIO):
+        buffer = io.BytesIO(b"a: 1\nb: \xff\xfe\n")
+
+    monkeypatch.setattr(sys, "stdin", _Stdin())
+    result = load(["-"])
+    assert result.diagnostics == (
+        Diagnostic(
+            Source("<stdin>", 2),
+            "stdin is not UTF-8 text",
+            "give UTF-8 text on stdin",
+            code="encoding",
+        ),
+    )
+
+
+def test_a_json_integer_past_pythons_text_limit_is_an_input_error_with_its_line(
+    tmp_path: Path,
+) -> None:
+    big = "7" * 5000
+    path = _write(
+        tmp_path / "cm.json", '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "x": ' + big + "}"
+    )
+    stdin = '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "x": ' + big + "}"
+    result = load([str(path), "-"], stdin_text=lambda: stdin)
+    assert [(d.source, d.code) for d in result.diagnostics] == [
+        (Source("<stdin>", 3), "json-syntax"),
+        (Source(str(path), 3), "json-syntax"),
+    ]
+    assert all("is too large" in d.message for d in result.diagnostics)
+    assert result.input_errors
+
+
+def test_windows_line_ends_in_files_and_json_keep_their_lines(tmp_path: Path) -> None:
+    yaml_text = (CM.format(name="a") + "---\n" + CM.format(name="b")).replace("\n", "\r\n")
+    json_text = (
+        '{\r\n "apiVersion": "v1",\r\n "kind": "ConfigMap",\r\n'
+        ' "metadata": {"name": "c", "namespace": "ns"}\r\n}\r\n'
+    )
+    _write(tmp_path / "a.yaml", yaml_text.encode())
+    _write(tmp_path / "c.json", json_text.encode())
+    result = load([str(tmp_path)])
+    assert result.diagnostics == ()
+    assert [(c.meta.name, c.meta.source) for c in result.platform.config_maps] == [
+        ("a", Source(str(tmp_path / "a.yaml"), 1)),
+        ("b", Source(str(tmp_path / "a.yaml"), 5)),
+        ("c", Source(str(tmp_path / "c.json"), 1)),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -294,3 +295,147 @@ def test_fast_conversion_equals_the_full_one_on_plain_scalars(tree: object) -> N
     for full, full_lines, fast, fast_lines in pairs:
         assert repr(fast) == repr(full)
         assert fast_lines == full_lines
+
+
+def test_crlf_line_ends_read_as_line_breaks_with_the_same_lines() -> None:
+    lf = (
+        "apiVersion: v1\n"
+        "kind: Namespace\n"
+        "metadata: {name: a}\n"
+        "---\n"
+        "apiVersion: v1\n"  # 5
+        "kind: ConfigMap\n"
+        "metadata: {name: b, namespace: a}\n"
+        "data:\n"
+        "  text: |\n"
+        "    one\n"
+        "    two\n"
+        "...\n"
+        "apiVersion: v1\n"  # 13
+        "kind: Namespace\n"
+        "metadata: {name: c}\n"
+    )
+    expected = (
+        [
+            ({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}, 1),
+            (
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "b", "namespace": "a"},
+                    "data": {"text": "one\ntwo\n"},
+                },
+                5,
+            ),
+            ({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "c"}}, 13),
+        ],
+        [],
+    )
+    for text in (lf, lf.replace("\n", "\r\n"), lf.replace("\n", "\r")):
+        docs, diags = read_documents(text, F)
+        assert (_data(docs), diags) == expected
+
+
+def test_a_document_on_the_separator_line_is_read() -> None:
+    text = (
+        "--- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n"
+        "--- # a comment, then the document\n"
+        "apiVersion: v1\n"
+        "kind: Namespace\n"
+        "metadata: {name: b}\n"
+        "--- |\n"  # 6: a block scalar as the document: not an object, kept for the caller
+        "  text\n"
+        "---\n"
+        "---   \n"
+    )
+    docs, diags = read_documents(text, F)
+    assert diags == []
+    assert _data(docs) == [
+        ({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}, 1),
+        ({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}}, 3),
+        ("text\n", 6),
+    ]
+
+
+def test_aliases_after_a_byte_order_mark_are_measured_too() -> None:
+    # No regex decides whether a document has aliases: what the parser
+    # composed is measured, so a BOM (or any other prefix) hides nothing.
+    # libyaml skips a BOM at the start of a line, so each "\n\ufeff*aN" is an alias.
+    rows = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 7):
+        rows.append(f"a{i}: &a{i} [" + ",".join([f"\n\ufeff*a{i - 1}"] * 10) + "]")
+    text = "ok: 1\n---\n" + "\n".join(rows) + "\n"
+    docs, diags = read_documents(text, F)
+    assert _data(docs) == [({"ok": 1}, 1)]
+    assert [(d.source, d.code) for d in diags] == [(Source(F, 3), "yaml-alias-bomb")]
+
+
+def _small_bomb() -> str:
+    # 19 written nodes that expand to 1,229: under every per-document limit.
+    return (
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    )
+
+
+def test_many_small_alias_bombs_in_one_file_are_bounded_per_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ekstwin.loaders import yamldocs
+
+    monkeypatch.setattr(yamldocs, "MAX_FILE_ALIAS_NODES", 5_000)
+    text = "---\n".join([_small_bomb()] * 8)
+    docs, diags = read_documents(text, F)
+    # Each document adds 1,210 nodes through aliases: four fit, the rest are refused.
+    assert len(docs) == 4
+    assert [(d.source.line, d.code) for d in diags] == [
+        (line, "yaml-alias-bomb") for line in (17, 21, 25, 29)
+    ]
+    assert "in this file" in diags[0].message
+
+
+def test_alias_expansion_is_bounded_over_every_file_of_a_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ekstwin.loaders import yamldocs
+
+    budget = yamldocs.AliasBudget(remaining=3_000)
+    got = [read_documents(_small_bomb(), f"f{i}.yaml", budget=budget) for i in range(4)]
+    assert [(len(docs), [d.code for d in diags]) for docs, diags in got] == [
+        (1, []),
+        (1, []),
+        (0, ["yaml-alias-bomb"]),
+        (0, ["yaml-alias-bomb"]),
+    ]
+    assert "left for this run" in got[2][1][0].message
+
+
+def test_a_deeply_nested_document_drops_only_itself() -> None:
+    deep = "a: " + "[" * 600 + "]" * 600 + "\n"
+    text = "ok: 1\n---\n" + "x: 1\n" + deep + "---\nok: 2\n"
+    docs, diags = read_documents(text, F)
+    assert _data(docs) == [({"ok": 1}, 1), ({"ok": 2}, 6)]
+    assert [(d.source, d.code, d.message) for d in diags] == [
+        (Source(F, 3), "yaml-syntax", "document nested too deeply to read")
+    ]
+
+
+def test_integers_past_pythons_text_limit_are_input_errors_with_their_line() -> None:
+    text = (
+        "ok: 1\n"
+        "---\n"
+        "a: 1\n"
+        "b: " + "9" * 5000 + "\n"  # 4: decimal, past the int-string limit
+        "---\n"
+        "c: 0x" + "f" * 5000 + "\n"  # 6: hex converts, but cannot be written as text
+        "---\n"
+        "d: 9223372036854775807\n"  # 8: int64 is fine
+    )
+    docs, diags = read_documents(text, F)
+    assert _data(docs) == [({"ok": 1}, 1), ({"d": 9223372036854775807}, 8)]
+    assert [(d.source, d.code) for d in diags] == [
+        (Source(F, 4), "yaml-syntax"),
+        (Source(F, 6), "yaml-syntax"),
+    ]
+    assert all("too large" in d.message for d in diags)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +24,14 @@ from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
 from ekstwin.loaders.kubernetes import HAD_VALUES_KEY, LINE_KINDS
 from ekstwin.loaders.kustomize import build as build_kustomization
 from ekstwin.loaders.kustomize import kustomization_file, kustomize_roots
-from ekstwin.loaders.yamldocs import Document, read_documents
+from ekstwin.loaders.yamldocs import AliasBudget, Document, normalize_newlines, read_documents
 from ekstwin.model.source import Source
 
 SNAPSHOT_FORMAT = "ekstwin-snapshot"
 SNAPSHOT_VERSION = 1
 
-#: Files larger than this are refused (a diagnostic says so).
+#: Files larger than this are refused (a diagnostic says so); stdin and
+#: explicitly named pipes or devices are held to the same limit.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
@@ -62,6 +64,7 @@ class _Collector:
     realms: list[RealmDocument] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     snapshots: list[RawInputs] = field(default_factory=list)
+    budget: AliasBudget = field(default_factory=AliasBudget)
 
 
 def sanitize(data: object) -> object:
@@ -260,18 +263,52 @@ def _classify(col: _Collector, data: object, source: Source, lines: dict[str, in
         col.kube.append(Document(sanitize(data), source, lines))
 
 
-def _read_json(col: _Collector, text: str, file: str) -> None:
+class _TooLarge(ValueError):
+    def __init__(self, digits: str) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _checked_int(digits: str) -> int:
+    if len(digits.lstrip("-")) >= 4000:
+        raise _TooLarge(digits)
+    return int(digits)
+
+
+def _json_loads(text: str, file: str) -> tuple[object, Diagnostic | None]:
+    """The JSON value, or a diagnostic with the line of what could not be read."""
     try:
-        data = json.loads(text)
+        return json.loads(text), None
     except json.JSONDecodeError as exc:
-        col.diagnostics.append(
-            Diagnostic(
-                Source(file, exc.lineno),
-                f"JSON syntax error: {exc.msg} (column {exc.colno})",
-                "fix the JSON syntax",
-                code="json-syntax",
-            )
+        return None, Diagnostic(
+            Source(file, exc.lineno),
+            f"JSON syntax error: {exc.msg} (column {exc.colno})",
+            "fix the JSON syntax",
+            code="json-syntax",
         )
+    except ValueError:
+        pass  # an integer past CPython's int-string limit: find it
+    try:
+        return json.loads(text, parse_int=_checked_int), None
+    except _TooLarge as exc:
+        at = text.find(exc.digits)
+        return None, Diagnostic(
+            Source(file, text.count("\n", 0, at) + 1 if at >= 0 else 1),
+            f"integer {exc.digits[:12]}... ({len(exc.digits)} digits) is too large "
+            "(Kubernetes integers are 64-bit); the file was not read",
+            "fix the number",
+            code="json-syntax",
+        )
+    except ValueError as exc:
+        return None, Diagnostic(
+            Source(file, 1), f"JSON value cannot be read: {exc}", "fix the JSON", code="json-syntax"
+        )
+
+
+def _read_json(col: _Collector, text: str, file: str) -> None:
+    data, problem = _json_loads(text, file)
+    if problem is not None:
+        col.diagnostics.append(problem)
         return
     if is_aws_document(data):
         doc, diags = load_aws_text(text, file)
@@ -301,6 +338,7 @@ def _read_json(col: _Collector, text: str, file: str) -> None:
 
 
 def _read_text(col: _Collector, text: str, file: str, *, json_first: bool) -> None:
+    text = normalize_newlines(text)
     try:
         _read_text_parsed(col, text, file, json_first=json_first)
     except RecursionError:
@@ -324,35 +362,71 @@ def _read_text_parsed(col: _Collector, text: str, file: str, *, json_first: bool
                 _read_json(col, text, file)  # reports the JSON syntax error
                 return
             # Not JSON after all (YAML flow style on stdin, say): read it as YAML.
+        except ValueError:
+            _read_json(col, text, file)  # reports the number it cannot read
+            return
         else:
             _read_json(col, text, file)
             return
-    docs, diags = read_documents(text, file, line_kinds=LINE_KINDS)
+    docs, diags = read_documents(text, file, line_kinds=LINE_KINDS, budget=col.budget)
     col.diagnostics.extend(diags)
     for doc in docs:
         _classify(col, doc.data, doc.source, doc.lines)
 
 
+def _oversize(shown: str, size: str) -> Diagnostic:
+    return Diagnostic(
+        Source(shown),
+        f"{'stdin' if shown == '<stdin>' else 'file'} refused: {size} bytes is over the "
+        f"{MAX_FILE_BYTES} byte limit",
+        "split the file, or pass only the parts ekstwin needs",
+        code="oversize",
+    )
+
+
+def _decode(col: _Collector, raw: bytes, shown: str, hint: str) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col.diagnostics.append(
+            Diagnostic(
+                Source(shown, line),
+                f"{'stdin' if shown == '<stdin>' else 'file'} is not UTF-8 text",
+                hint,
+                code="encoding",
+            )
+        )
+        return None
+
+
 def _read_file(col: _Collector, path: Path, shown: str, *, explicit: bool) -> None:
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         col.diagnostics.append(
             Diagnostic(Source(shown), f"cannot read: {exc.strerror}", "check the path", code="io")
         )
         return
-    if size > MAX_FILE_BYTES:
+    regular = stat.S_ISREG(st.st_mode)
+    if not regular and not explicit:
+        # A FIFO would block, a device (a link to /dev/zero) never ends.
         col.diagnostics.append(
             Diagnostic(
                 Source(shown),
-                f"file refused: {size} bytes is over the {MAX_FILE_BYTES} byte limit",
-                "split the file, or pass only the parts ekstwin needs",
-                code="oversize",
+                f"skipped: not a regular file ({_file_type(st.st_mode)})",
+                "move it out of the folder, or name it on the command line to read it",
+                level=DiagnosticLevel.WARNING,
+                code="io",
             )
         )
         return
+    if regular and st.st_size > MAX_FILE_BYTES:
+        col.diagnostics.append(_oversize(shown, str(st.st_size)))
+        return
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         col.diagnostics.append(
             Diagnostic(
@@ -360,26 +434,42 @@ def _read_file(col: _Collector, path: Path, shown: str, *, explicit: bool) -> No
             )
         )
         return
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col.diagnostics.append(
-            Diagnostic(
-                Source(shown, line),
-                "file is not UTF-8 text",
-                "save it as UTF-8"
-                if explicit
-                else "save it as UTF-8, or move it out of the folder",
-                code="encoding",
-            )
-        )
+    if len(raw) > MAX_FILE_BYTES:
+        col.diagnostics.append(_oversize(shown, "more than " + str(MAX_FILE_BYTES)))
+        return
+    text = _decode(
+        col,
+        raw,
+        shown,
+        "save it as UTF-8" if explicit else "save it as UTF-8, or move it out of the folder",
+    )
+    if text is None:
         return
     suffix = path.suffix.lower()
     json_first = suffix in JSON_SUFFIXES or (
         suffix not in YAML_SUFFIXES and text.lstrip().startswith(("{", "["))
     )
     _read_text(col, text, shown, json_first=json_first)
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a file"
+
+
+def _stdin_bytes() -> bytes:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read(MAX_FILE_BYTES + 1)
+        return data
+    return sys.stdin.read(MAX_FILE_BYTES + 1).encode("utf-8", "surrogatepass")
 
 
 def _walk(root: Path) -> Iterable[Path]:
@@ -453,8 +543,7 @@ def read_inputs(
     total = len(files) + (1 if "-" in paths else 0)
     done = 0
     if "-" in paths:
-        text = stdin_text() if stdin_text else sys.stdin.read()
-        _read_text(col, text, "<stdin>", json_first=text.lstrip().startswith(("{", "[")))
+        _read_stdin(col, stdin_text)
         done += 1
         if progress:
             progress(done, total)
@@ -463,14 +552,15 @@ def read_inputs(
         done += 1
         if progress:
             progress(done, total)
-    if not (col.kube or col.aws or col.realms or col.snapshots or col.diagnostics):
+    if not (col.kube or col.aws or col.realms or col.snapshots) and not any(
+        d.level is DiagnosticLevel.ERROR for d in col.diagnostics
+    ):
         col.diagnostics.append(
             Diagnostic(
                 Source(", ".join(paths) or "(no input)"),
-                "nothing to read: no Kubernetes manifest, aws.json, Keycloak realm export or "
-                "snapshot was found",
+                "nothing to analyse: no Kubernetes manifest, aws.json, Keycloak realm export "
+                "or snapshot was found",
                 "point ekstwin at the directory or files of the platform (YAML or JSON)",
-                level=DiagnosticLevel.WARNING,
                 code="empty",
             )
         )
@@ -484,6 +574,23 @@ def read_inputs(
     for snap in col.snapshots:
         raw = merge(raw, snap)
     return raw
+
+
+def _read_stdin(col: _Collector, stdin_text: Callable[[], str] | None) -> None:
+    shown = "<stdin>"
+    try:
+        raw = stdin_text().encode("utf-8", "surrogatepass") if stdin_text else _stdin_bytes()
+    except OSError as exc:
+        col.diagnostics.append(
+            Diagnostic(Source(shown), f"cannot read: {exc.strerror}", "check the pipe", code="io")
+        )
+        return
+    if len(raw) > MAX_FILE_BYTES:
+        col.diagnostics.append(_oversize(shown, "more than " + str(MAX_FILE_BYTES)))
+        return
+    text = _decode(col, raw, shown, "give UTF-8 text on stdin")
+    if text is not None:
+        _read_text(col, text, shown, json_first=text.lstrip().startswith(("{", "[")))
 
 
 def merge(a: RawInputs, b: RawInputs) -> RawInputs:

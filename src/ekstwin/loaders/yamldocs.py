@@ -68,14 +68,36 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
             yaml.composer.Composer.__init__(self)
 
 
-_SEPARATOR = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
-_HAS_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+#: A document marker at the start of a line: ``---`` (which may carry the
+#: document's content on the same line: ``--- {kind: Namespace}``) or ``...``.
+_SEPARATOR = re.compile(r"^(---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
 
 #: An expanded document may hold at most this many nodes (aliases counted
 #: each time they are used) ...
 MAX_EXPANDED_NODES = 2_000_000
 #: ... and aliases may at most multiply the written nodes this many times.
 MAX_ALIAS_RATIO = 100
+#: The nodes that aliases add (expanded minus written) over every document of
+#: one file, and of one run: many small bombs add up.
+MAX_FILE_ALIAS_NODES = 2_000_000
+MAX_RUN_ALIAS_NODES = 8_000_000
+#: Integers Python cannot turn into text (CPython refuses over 4,300 digits)
+#: are input errors, whatever base they were written in.
+MAX_INT_BITS = 14_000
+
+
+@dataclass(slots=True)
+class AliasBudget:
+    """How many nodes aliases may still add in this run (shared by every file)."""
+
+    remaining: int = MAX_RUN_ALIAS_NODES
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR read as LF, as YAML and JSON treat them: line breaks."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +120,22 @@ class _Piece:
 
 
 def _pieces(text: str) -> Iterator[_Piece]:
+    """The text cut before each ``---`` line (kept: it may carry content) and
+    after each ``...`` line."""
     start = 0
     start_line = 0
     for m in _SEPARATOR.finditer(text):
-        yield _Piece(text[start : m.start()], start_line)
-        start_line += text.count("\n", start, m.end()) + 1
-        start = m.end() + 1
+        if m.group(1) == "---":
+            if m.start() > start:
+                yield _Piece(text[start : m.start()], start_line)
+                start_line += text.count("\n", start, m.start())
+                start = m.start()
+        else:
+            end = text.find("\n", m.end())
+            end = len(text) if end < 0 else end + 1
+            yield _Piece(text[start : m.start()], start_line)
+            start_line += text.count("\n", start, end)
+            start = end
     yield _Piece(text[start:], start_line)
 
 
@@ -151,52 +183,90 @@ def node_lines(node: yaml.Node, first_line: int) -> dict[str, int]:
 
 
 def read_documents(
-    text: str, file: str, *, line_kinds: frozenset[str] = frozenset()
+    text: str,
+    file: str,
+    *,
+    line_kinds: frozenset[str] = frozenset(),
+    budget: AliasBudget | None = None,
 ) -> tuple[list[Document], list[Diagnostic]]:
     """Parse every document of a YAML/JSON text; bad ones become diagnostics.
 
     A ``kind: List`` document is split into one document per item, each with
     its own line. Documents whose ``kind`` is in ``line_kinds`` get ``lines``
     (pointer -> line) filled: it costs a walk of the node tree, so callers ask
-    only for the kinds whose parts findings point at.
+    only for the kinds whose parts findings point at. ``budget`` bounds what
+    aliases may add over several files (one run); without it, this text alone.
     """
+    text = normalize_newlines(text)
     docs: list[Document] = []
     diags: list[Diagnostic] = []
-    check_aliases = "*" in text and _HAS_ALIAS.search(text) is not None
+    run_budget = budget if budget is not None else AliasBudget()
+    file_alias_nodes = 0
     plain_cache: dict[str, object] = {}
     for piece in _pieces(text):
         if not piece.text.strip():
             continue
         loader = _Loader(piece.text)
+        node: yaml.Node | None = None
         try:
             node = loader.get_single_node()
-            if node is None:
+            if node is None or _is_empty(node):
                 continue
-            if check_aliases:
+            has_aliases = "*" in piece.text
+            if has_aliases:
+                # The composed nodes share what aliases point at; measure what
+                # expanding them would build before anything does.
                 unique, expanded = _expanded_size(node)
+                added = expanded - unique
+                refused = ""
                 if expanded > MAX_EXPANDED_NODES or (
                     expanded > 10_000 and expanded > unique * MAX_ALIAS_RATIO
                 ):
+                    refused = f"its aliases expand {unique} written nodes into {expanded}"
+                elif file_alias_nodes + added > MAX_FILE_ALIAS_NODES:
+                    refused = (
+                        f"its aliases would bring what aliases add in this file to "
+                        f"{file_alias_nodes + added} nodes (at most {MAX_FILE_ALIAS_NODES})"
+                    )
+                elif added > run_budget.remaining:
+                    refused = (
+                        f"its aliases would add {added} nodes, more than the "
+                        f"{max(run_budget.remaining, 0)} left for this run "
+                        f"(at most {MAX_RUN_ALIAS_NODES} over every input)"
+                    )
+                if refused:
                     diags.append(
                         Diagnostic(
                             Source(file, node.start_mark.line + piece.first_line + 1),
-                            f"document refused: its aliases expand {unique} written nodes "
-                            f"into {expanded}",
+                            f"document refused: {refused}",
                             "remove the YAML anchors/aliases that repeat content "
                             "(an alias-expansion bomb), or write the content out",
                             code="yaml-alias-bomb",
                         )
                     )
                     continue
+                file_alias_nodes += added
+                run_budget.remaining -= added
             lines: dict[str, int] | None = {} if _kind_of(node) in line_kinds else None
             data = _UNSET
-            if not check_aliases:
+            if not has_aliases:
                 try:
                     data = _fast_value(node, piece.first_line, lines, plain_cache)
                 except _Fallback:
                     lines = None if lines is None else {}
             if data is _UNSET:
                 data = _Converter(piece.first_line).value(node, "", lines)
+        except RecursionError:
+            line = piece.first_line + (node.start_mark.line + 1 if node is not None else 1)
+            diags.append(
+                Diagnostic(
+                    Source(file, line),
+                    "document nested too deeply to read",
+                    "flatten the document; the other documents of the file were still read",
+                    code="yaml-syntax",
+                )
+            )
+            continue
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             if (
@@ -287,11 +357,29 @@ class _Converter:
         elif tag in (_STR, "!"):
             return value
         if tag == "tag:yaml.org,2002:int" and value.isdigit() and value[0] != "0":
-            return int(value)
+            if len(value) < 4000:
+                return int(value)
+            raise _ConvertError(self._too_large(value), node.start_mark.line + self.first_line + 1)
         if tag in _WANTED_TAGS:
             node = yaml.ScalarNode(tag, value, node.start_mark, node.end_mark, node.style)
-            return self.constructor.construct_object(node, deep=True)
+            try:
+                got = self.constructor.construct_object(node, deep=True)
+            except ValueError as exc:  # an integer past CPython's int-string limit
+                line = node.start_mark.line + self.first_line + 1
+                raise _ConvertError(self._too_large(value), line) from exc
+            if isinstance(got, int) and got.bit_length() > MAX_INT_BITS:
+                raise _ConvertError(
+                    self._too_large(value), node.start_mark.line + self.first_line + 1
+                )
+            return got
         return value  # timestamps, binary and unknown tags stay text
+
+    @staticmethod
+    def _too_large(value: str) -> str:
+        return (
+            f"integer {value[:12]}... ({len(value)} characters) is too large "
+            "(Kubernetes integers are 64-bit)"
+        )
 
     def value(self, node: yaml.Node, pointer: str, lines: dict[str, int] | None) -> object:
         if lines is not None:
@@ -416,6 +504,11 @@ def _fast_value(
         return out
 
     return value_lines(node, "")
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    """A document with no content (``---`` and comments only)."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == _PLAIN and node.value == ""
 
 
 def _kind_of(node: yaml.Node) -> str | None:
