@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel
@@ -341,24 +343,88 @@ def test_invalid_label_selector_operator_is_refused() -> None:
     assert d.hint == "fix the label selector"
 
 
-def test_duplicate_objects_warn_and_keep_the_first() -> None:
+def test_duplicate_objects_warn_and_the_later_wins_as_kubectl_apply() -> None:
     r = _load(
         _head("v1", "ConfigMap", "name: a, namespace: ns")
         + "data: {v: first}\n---\n"
         + _head("v1", "ConfigMap", "name: a, namespace: ns")
         + "data: {v: second}\n"
     )
-    assert [c.data for c in r.platform.config_maps] == [{"v": "first"}]
+    assert [c.data for c in r.platform.config_maps] == [{"v": "second"}]
     assert r.diagnostics == (
         Diagnostic(
-            _at(6),
-            "duplicate ConfigMap ns/a: also defined at <stdin>:1; the first definition is kept",
-            "remove one of the two definitions",
+            _at(1),
+            "duplicate ConfigMap ns/a: defined at <stdin>:1 and again at <stdin>:6; "
+            "the later definition is used, as kubectl apply would leave it",
+            "remove one of the definitions, or keep the overlay on purpose",
             level=DiagnosticLevel.WARNING,
             code="duplicate",
         ),
     )
     assert not r.input_errors
+
+
+def test_an_overlay_in_a_later_file_wins(tmp_path: Path) -> None:
+    # The IRSA annotation applied as an overlay in a later file is what the cluster holds.
+    base = _head("v1", "ServiceAccount", "name: app, namespace: shop")
+    (tmp_path / "10-base.yaml").write_text(base)
+    (tmp_path / "20-irsa.yaml").write_text(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n"
+        "  annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/app'}\n"
+    )
+    r = load([str(tmp_path)])
+    assert [
+        (sa.meta.name, sa.meta.annotations, sa.meta.source) for sa in r.platform.service_accounts
+    ] == [
+        (
+            "app",
+            {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/app"},
+            Source(str(tmp_path / "20-irsa.yaml"), 1),
+        )
+    ]
+    assert [(d.source, d.code, d.level) for d in r.diagnostics] == [
+        (Source(str(tmp_path / "10-base.yaml"), 1), "duplicate", DiagnosticLevel.WARNING)
+    ]
+
+
+def test_an_invalid_definition_never_hides_a_valid_one() -> None:
+    binding = _head("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "name: admins")
+    good = binding + (
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n"
+        "subjects: [{kind: Group, name: ops, apiGroup: rbac.authorization.k8s.io}]\n"
+    )
+    bad = binding + "subjects: [{kind: Group, name: ops}]\n"  # no roleRef
+    for text, valid_at, invalid_at, message in (
+        (
+            bad + "---\n" + good,
+            6,
+            1,
+            "duplicate ClusterRoleBinding admins: defined at <stdin>:1 and again at "
+            "<stdin>:6; the later definition is used, as kubectl apply would leave it",
+        ),
+        (
+            good + "---\n" + bad,
+            1,
+            7,
+            "duplicate ClusterRoleBinding admins: the later definition at <stdin>:7 is "
+            "invalid, so the one at <stdin>:1 is used",
+        ),
+    ):
+        r = _load(text)
+        assert [(b.meta.name, b.meta.source) for b in r.platform.role_bindings] == [
+            ("admins", _at(valid_at))
+        ]
+        assert sorted((d.source.line, d.code, d.message) for d in r.diagnostics) == sorted(
+            [
+                (
+                    invalid_at,
+                    "invalid-object",
+                    "ClusterRoleBinding admins: roleRef is required; the object was skipped",
+                ),
+                (invalid_at, "duplicate", message),
+            ]
+        )
+        assert r.input_errors
 
 
 def test_aws_auth_with_bad_map_roles_yaml_is_a_diagnostic() -> None:

@@ -1754,9 +1754,15 @@ def _add_core(objs: KubeObjects, data: dict[str, object], meta: Meta) -> bool:
 def read_kube_documents(
     docs: Iterator[tuple[object, Source, dict[str, int]]],
 ) -> KubeObjects:
-    """Convert documents; each bad one becomes a diagnostic, the rest load."""
+    """Convert documents; each bad one becomes a diagnostic, the rest load.
+
+    Several definitions of one object: the later one wins, as ``kubectl apply``
+    of the files in order would leave it, unless it is invalid, in which case
+    the latest valid one stands. A warning names both places.
+    """
     objs = KubeObjects()
-    seen: dict[tuple[str, str, str | None, str], Source] = {}
+    entries: list[tuple[dict[str, object], Source, dict[str, int]]] = []
+    keys: list[tuple[str, str, str | None, str] | None] = []
     for data, source, lines in docs:
         if not isinstance(data, dict):
             objs.diagnostics.append(
@@ -1779,43 +1785,85 @@ def read_kube_documents(
                 )
             )
             continue
-        key = _identity(data)
+        entries.append((data, source, lines))
+        keys.append(_identity(data))
+    definitions: dict[tuple[str, str, str | None, str], list[int]] = {}
+    for i, key in enumerate(keys):
         if key is not None:
-            first = seen.get(key)
-            if first is not None:
-                objs.diagnostics.append(
-                    Diagnostic(
-                        source,
-                        f"duplicate {key[1]} {_name_of(data)}: also defined at {first}; "
-                        "the first definition is kept",
-                        "remove one of the two definitions",
-                        level=DiagnosticLevel.WARNING,
-                        code="duplicate",
-                    )
+            definitions.setdefault(key, []).append(i)
+    for i, (data, source, lines) in enumerate(entries):
+        key = keys[i]
+        places = definitions[key] if key is not None else [i]
+        if len(places) == 1:
+            _add_or_report(objs, data, source, lines)
+            continue
+        if i != places[-1]:
+            continue  # decided at the last definition
+        winner = None
+        for j in reversed(places):
+            if _add_or_report(objs, *entries[j]):
+                winner = j
+                break
+        assert key is not None
+        name = _name_of(data)
+        for j in places:
+            if winner is None or j == winner:
+                continue  # with no winner, each definition was reported as invalid
+            if j < winner:
+                # Overridden, but the API server would still have refused it.
+                scratch = KubeObjects()
+                _add_or_report(scratch, *entries[j])
+                objs.diagnostics.extend(scratch.diagnostics)
+            at = entries[winner][1]
+            other = entries[j][1]
+            if j < winner:
+                message = (
+                    f"duplicate {key[1]} {name}: defined at {other} and again at {at}; "
+                    "the later definition is used, as kubectl apply would leave it"
                 )
-                continue
-            seen[key] = source
-        try:
-            add_document(objs, data, source, lines)
-        except InvalidDocument as exc:
-            where = Source(source.file, lines.get(exc.pointer, source.line)) if lines else source
-            if lines and exc.pointer and exc.pointer not in lines:
-                p = exc.pointer
-                while p and p not in lines:
-                    p = p.rpartition("/")[0]
-                where = Source(source.file, lines.get(p, source.line))
-            kind = data.get("kind")
-            name = _name_of(data)
+            else:
+                message = (
+                    f"duplicate {key[1]} {name}: the later definition at {other} is invalid, "
+                    f"so the one at {at} is used"
+                )
             objs.diagnostics.append(
                 Diagnostic(
-                    where,
-                    f"{kind} {name}: {exc.message}; the object was skipped",
-                    exc.hint or "fix the object so it matches the Kubernetes API",
-                    level=DiagnosticLevel.ERROR,
-                    code="invalid-object",
+                    other,
+                    message,
+                    "remove one of the definitions, or keep the overlay on purpose",
+                    level=DiagnosticLevel.WARNING,
+                    code="duplicate",
                 )
             )
     return objs
+
+
+def _add_or_report(
+    objs: KubeObjects, data: dict[str, object], source: Source, lines: dict[str, int]
+) -> bool:
+    """Add one document's objects; False (and an error diagnostic) when it is invalid."""
+    try:
+        add_document(objs, data, source, lines)
+    except InvalidDocument as exc:
+        where = Source(source.file, lines.get(exc.pointer, source.line)) if lines else source
+        if lines and exc.pointer and exc.pointer not in lines:
+            p = exc.pointer
+            while p and p not in lines:
+                p = p.rpartition("/")[0]
+            where = Source(source.file, lines.get(p, source.line))
+        kind = data.get("kind")
+        name = _name_of(data)
+        objs.diagnostics.append(
+            Diagnostic(
+                where,
+                f"{kind} {name}: {exc.message}; the object was skipped",
+                exc.hint or "fix the object so it matches the Kubernetes API",
+                level=DiagnosticLevel.ERROR,
+                code="invalid-object",
+            )
+        )
+        return False
+    return True
 
 
 def _identity(data: Mapping[str, object]) -> tuple[str, str, str | None, str] | None:
