@@ -149,6 +149,16 @@ def test_baseline_json_shape() -> None:
         ('{"format": "x"}', "{p} is not an ekstwin baseline (format 'ekstwin-baseline')"),
         ('{"format": "ekstwin-baseline", "version": 2}', "baseline {p} has version 2; expected 1"),
         ('{"format": "ekstwin-baseline", "version": 1}', "baseline {p} has no findings list"),
+        (
+            "[" * 5000 + "]" * 5000,
+            "baseline {p} is nested too deeply to read (line 1) - "
+            "write it again with 'ekstwin baseline write'",
+        ),
+        (
+            '{"format": "ekstwin-baseline", "version": ' + "1" * 5000 + "}",
+            "baseline {p} cannot be read (line 1): ValueError - "
+            "write it again with 'ekstwin baseline write'",
+        ),
     ],
 )
 def test_bad_baseline_files_raise_config_error(tmp_path: Path, text: str, message: str) -> None:

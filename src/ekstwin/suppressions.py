@@ -99,6 +99,16 @@ def read_baseline(path: str) -> Baseline:
         raise ConfigError(f"cannot read baseline {path}: {exc.strerror}") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"baseline {path} is not JSON: {exc.msg} (line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise ConfigError(
+            f"baseline {path} is nested too deeply to read (line 1) - "
+            "write it again with 'ekstwin baseline write'"
+        ) from exc
+    except ValueError as exc:  # not UTF-8, or a number Python cannot read
+        raise ConfigError(
+            f"baseline {path} cannot be read (line 1): {type(exc).__name__} - "
+            "write it again with 'ekstwin baseline write'"
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
         raise ConfigError(f"{path} is not an ekstwin baseline (format {BASELINE_FORMAT!r})")
     if data.get("version") != BASELINE_VERSION:

@@ -735,3 +735,29 @@ def test_server_export_that_is_neither_list_nor_object() -> None:
             SRC, "a Keycloak export must be a realm object or a list of realms", code="keycloak"
         )
     ]
+
+
+def test_users_credentials_survive_redaction_on_the_way_through_the_loader(
+    tmp_path: Path,
+) -> None:
+    from ekstwin.loaders import load
+    from ekstwin.loaders.inputs import REDACTED
+
+    path = tmp_path / "realm.json"
+    path.write_text(FIXTURE.read_text())
+    result = load([str(path)])
+    assert [d for d in result.diagnostics if "credentials" in d.message] == []
+    [realm] = result.platform.realms
+    user = realm.user("breakglass")
+    assert user is not None and user.credential_types == ("otp", "password")
+    [doc] = result.raw.realms
+    assert isinstance(doc.data, dict)
+    [raw_user] = [u for u in doc.data["users"] if u["username"] == "breakglass"]
+    assert {c["type"] for c in raw_user["credentials"]} == {"otp", "password"}
+    assert all(
+        v == REDACTED
+        for c in raw_user["credentials"]
+        for k, v in c.items()
+        if k != "type" and isinstance(v, str)
+    )
+    assert "SECRET" not in json.dumps(doc.data)

@@ -132,7 +132,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     fmt = ReportFormat(args.format)
     color = fmt is ReportFormat.TABLE and not args.output and sys.stdout.isatty()
     write_output(reporter_for(fmt, color=color).render(report), args.output)
-    if any(d.code == "internal" for d in report.diagnostics):
+    # Only a check that crashed in this run is an internal error: a diagnostic
+    # read from a snapshot is input, whatever code it carries.
+    if any(d.code == "internal" for d in report.diagnostics[len(result.diagnostics) :]):
         return Exit.INTERNAL
     if report.input_errors:
         return Exit.INPUT

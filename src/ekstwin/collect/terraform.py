@@ -167,12 +167,15 @@ def _resources(data: Mapping[str, Any]) -> list[_Resource]:
             if rc.get("type") not in RESOURCE_TYPES:
                 continue
             unknown = change.get("after_unknown")
+            after = change.get("after") or {}
+            if not isinstance(after, dict):
+                raise SchemaError("change.after must be an object", path=f"/resource_changes/{i}")
             out.append(
                 _Resource(
                     str(rc["address"]),
                     str(rc["type"]),
                     str(rc.get("name", "")),
-                    dict(change.get("after") or {}),
+                    dict(after),
                     dict(unknown) if isinstance(unknown, dict) else {},
                     f"/resource_changes/{i}",
                     str(rc.get("module_address", "")),
@@ -187,6 +190,8 @@ def _resources(data: Mapping[str, Any]) -> list[_Resource]:
     for r, ptr in _modules(root, key):
         if r.get("mode", "managed") != "managed" or r.get("type") not in RESOURCE_TYPES:
             continue
+        if not isinstance(r.get("values") or {}, dict):
+            raise SchemaError("values must be an object", path=ptr)
         out.append(
             _Resource(
                 str(r["address"]),

@@ -208,7 +208,7 @@ def redact_realm(data: object) -> object:
     if isinstance(data, dict):
         return {
             k: (
-                REDACTED
+                (_redact_leaves(v) if isinstance(v, list | dict) else REDACTED)
                 if is_secret_key(str(k)) and v not in (None, "", [], {})
                 else redact_realm(v)
             )
@@ -217,6 +217,20 @@ def redact_realm(data: object) -> object:
     if isinstance(data, list):
         return [redact_realm(v) for v in data]
     return data
+
+
+def _redact_leaves(data: object) -> object:
+    """Secret material that is a list or a mapping (a user's ``credentials``):
+    its shape and each entry's ``type`` kept, every other text redacted, so the
+    realm still reads as Keycloak wrote it."""
+    if isinstance(data, dict):
+        return {
+            k: v if k == "type" and isinstance(v, str) else _redact_leaves(v)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_redact_leaves(v) for v in data]
+    return REDACTED if isinstance(data, str) and data else data
 
 
 def _is_terraform(data: object) -> bool:
@@ -244,12 +258,15 @@ def _classify(col: _Collector, data: object, source: Source, lines: dict[str, in
         assert isinstance(data, dict)
         try:
             doc, diags = terraform_to_aws(data, source.file, lines)
-        except (SchemaError, AttributeError, TypeError, KeyError) as exc:
+        except (SchemaError, AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
             # The converter trusts Terraform's own shape; a hand-edited file may not have it.
             what = str(exc) if isinstance(exc, SchemaError) else f"{type(exc).__name__} {exc}"
+            where = source
+            if isinstance(exc, SchemaError) and exc.path in lines:
+                where = Source(source.file, lines[exc.path])
             col.diagnostics.append(
                 Diagnostic(
-                    source,
+                    where,
                     f"not the shape of 'terraform show -json' output: {what}; "
                     "the file was not read",
                     "give the output of 'terraform show -json PLANFILE' unchanged",
