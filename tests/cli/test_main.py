@@ -35,3 +35,20 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         cli_main.main(["analyze", "--format", "pdf", "x"])
     assert info.value.code == 2
     assert "invalid choice: 'pdf'" in capsys.readouterr().err
+
+
+def test_stderr_counts_repeated_diagnostics_past_the_first_few(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ekstwin.cli.common import print_diagnostics
+    from ekstwin.findings import Diagnostic
+    from ekstwin.model.source import Source
+
+    print_diagnostics(
+        [Diagnostic(Source("big.yaml", i), "bad", code="yaml-syntax") for i in range(1, 10_001)],
+        quiet=False,
+    )
+    assert capsys.readouterr().err == (
+        "".join(f"error: bad (big.yaml:{i})\n" for i in range(1, 6))
+        + "error: 9995 more yaml-syntax problems (big.yaml) - --format json lists each\n"
+    )

@@ -53,3 +53,39 @@ def test_table_of_an_empty_report() -> None:
         "\n"
         "no findings; 0 suppressed\n"
     )
+
+
+def test_many_alike_diagnostics_are_summarised_per_code_and_file() -> None:
+    from ekstwin.findings import Diagnostic, DiagnosticLevel
+    from ekstwin.model.source import Source
+
+    diags = [
+        Diagnostic(Source("big.yaml", i), "document has no kind", code="not-an-object")
+        for i in range(1, 100_001)
+    ]
+    diags.append(
+        Diagnostic(Source("a.yaml", 3), "odd", level=DiagnosticLevel.WARNING, code="duplicate")
+    )
+    report = Report(
+        tool_version="0.1.0",
+        inputs=("in",),
+        summary=PlatformSummary(kinds=(), namespaces=(), nodes=(), accounts=(), pods=0),
+        checks=(),
+        findings=(),
+        diagnostics=tuple(diags),
+    )
+    out = TableReporter(width=80).render(report)
+    start = out.index("Input problems")
+    assert out[start:] == (
+        "Input problems\n"
+        "\n"
+        "  level     location     problem\n"
+        " ──────────────────────────────────────────────────────────────────────────────\n"
+        "  warning   a.yaml:3     odd\n"
+        + "".join(f"  error     big.yaml:{i}   document has no kind\n" for i in range(1, 6))
+        + "  error     big.yaml     99995 more not-an-object problems (--format json\n"
+        "                         lists each)\n"
+        "\n"
+        "\n"
+        "no findings; 0 suppressed; input problems: 100000 errors, 1 warning\n"
+    )

@@ -72,10 +72,20 @@ def load_platform(args: argparse.Namespace) -> LoadResult:
 
 
 def print_diagnostics(diags: tuple[Diagnostic, ...] | list[Diagnostic], *, quiet: bool) -> None:
-    for d in diags:
-        if quiet and d.level is not DiagnosticLevel.ERROR:
-            continue
-        print(str(d), file=sys.stderr)
+    """One line per diagnostic; repeats of one code in one file past the first few
+    are counted, so a flood of alike problems stays readable (and fast)."""
+    from ekstwin.reporters.interface import diagnostic_digest
+
+    wanted = [d for d in diags if not quiet or d.level is DiagnosticLevel.ERROR]
+    digest = diagnostic_digest(wanted)
+    lines = [str(d) for d in digest.shown]
+    lines += [
+        f"{g.level.value}: {g.count} more {g.code} problem{'s' if g.count != 1 else ''} "
+        f"({g.file}) - --format json lists each"
+        for g in digest.counted
+    ]
+    if lines:
+        sys.stderr.write("\n".join(lines) + "\n")
 
 
 def write_output(text: str, output: str | None) -> None:

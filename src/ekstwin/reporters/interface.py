@@ -7,16 +7,22 @@ nothing and never prints (the CLI writes the string where it belongs).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import assert_never
 
 from ekstwin.errors import EkstwinError
-from ekstwin.findings import Diagnostic, Finding, Report, Suppressed
+from ekstwin.findings import Diagnostic, DiagnosticLevel, Finding, Report, Suppressed
 
 __all__ = [
+    "DiagnosticDigest",
+    "DiagnosticGroup",
     "ReportFormat",
     "Reporter",
     "ReporterError",
+    "diagnostic_digest",
     "diagnostic_sort_key",
     "finding_sort_key",
     "reporter_for",
@@ -106,3 +112,52 @@ def diagnostic_sort_key(diagnostic: Diagnostic) -> tuple[bool, str, int]:
     """Input order by file and line; diagnostics without a place come last."""
     source = diagnostic.source
     return (source is None, source.file if source else "", source.line if source else 0)
+
+
+#: Text outputs show at most this many diagnostics in full ...
+DIAGNOSTICS_IN_FULL = 100
+#: ... and at most this many of one code in one file; the rest are counted.
+DIAGNOSTICS_IN_FULL_PER_GROUP = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticGroup:
+    """Diagnostics not shown in full: how many of one level and code in one file."""
+
+    level: DiagnosticLevel
+    code: str
+    file: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticDigest:
+    shown: tuple[Diagnostic, ...]
+    counted: tuple[DiagnosticGroup, ...]
+
+
+def diagnostic_digest(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    in_full: int = DIAGNOSTICS_IN_FULL,
+    per_group: int = DIAGNOSTICS_IN_FULL_PER_GROUP,
+) -> DiagnosticDigest:
+    """What a text output shows of many diagnostics: the first of each (code, file)
+    in full, in input order, and a count for the repeats, so 100,000 alike
+    problems read as a few lines. JSON and SARIF keep every diagnostic."""
+    shown: list[Diagnostic] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    rest: Counter[tuple[str, str, DiagnosticLevel]] = Counter()
+    for d in sorted(diagnostics, key=diagnostic_sort_key):
+        file = d.source.file if d.source else "-"
+        group = (file, d.code)
+        if len(shown) < in_full and seen[group] < per_group:
+            seen[group] += 1
+            shown.append(d)
+        else:
+            rest[(file, d.code, d.level)] += 1
+    counted = tuple(
+        DiagnosticGroup(level, code, file, n)
+        for (file, code, level), n in sorted(rest.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    )
+    return DiagnosticDigest(tuple(shown), counted)

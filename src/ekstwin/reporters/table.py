@@ -19,7 +19,7 @@ from rich.text import Text
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel, Finding, Report, Severity
 from ekstwin.reporters._text import printable
-from ekstwin.reporters.interface import Reporter, diagnostic_sort_key, sorted_findings
+from ekstwin.reporters.interface import Reporter, diagnostic_digest, sorted_findings
 
 __all__ = ["DEFAULT_WIDTH", "TableReporter"]
 
@@ -114,7 +114,8 @@ def _diagnostics(diagnostics: tuple[Diagnostic, ...]) -> Table:
     table.add_column("level", no_wrap=True)
     table.add_column("location", no_wrap=True, overflow="fold")
     table.add_column("problem", ratio=1)
-    for diagnostic in sorted(diagnostics, key=diagnostic_sort_key):
+    digest = diagnostic_digest(diagnostics)
+    for diagnostic in digest.shown:
         is_error = diagnostic.level is DiagnosticLevel.ERROR
         problem = _t(diagnostic.message)
         if diagnostic.hint:
@@ -124,6 +125,17 @@ def _diagnostics(diagnostics: tuple[Diagnostic, ...]) -> Table:
             _t(diagnostic.level.value, "bold red" if is_error else "yellow"),
             _t(str(diagnostic.source) if diagnostic.source else "-"),
             problem,
+        )
+    for group in digest.counted:
+        is_error = group.level is DiagnosticLevel.ERROR
+        table.add_row(
+            _t(group.level.value, "bold red" if is_error else "yellow"),
+            _t(group.file),
+            _t(
+                f"{group.count} more {group.code} problem{'s' if group.count != 1 else ''} "
+                "(--format json lists each)",
+                "dim",
+            ),
         )
     return table
 
