@@ -1,6 +1,6 @@
 """Load 50,000 generated Kubernetes objects: time and peak memory.
 
-Target (foundation issue): under 15 s and 2 GiB on 2 cores. Each measurement
+Targets: under 2.5 s (speed issue; the foundation asked 15 s) and 2 GiB on 2 cores. Each measurement
 runs in a fresh subprocess so its peak RSS is its own. For scale, the same
 files are also parsed by PyYAML's C loader alone (no lines, no model), the
 floor any YAML-reading tool starts from.
@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-TARGET_SECONDS = 15.0
+TARGET_SECONDS = 2.5
 TARGET_BYTES = 2 * 1024**3
 
 KINDS = ("Deployment", "Service", "NetworkPolicy", "ConfigMap", "ServiceAccount",

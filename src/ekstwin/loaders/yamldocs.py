@@ -14,6 +14,7 @@ Merge keys (``<<``) are honoured.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,16 +35,23 @@ class _Resolver:
     from plain values (``5``).
     """
 
-    def descend_resolver(self, current_node: object, current_index: object) -> None:
-        return None
+    # The parser calls these two around every collection node; path resolvers
+    # are not used, so they do nothing, through C builtins of the same arity
+    # (a Python-level call for each node costs more than the parse of it).
+    descend_resolver = staticmethod(operator.is_)
+    ascend_resolver = staticmethod(tuple)
 
-    def ascend_resolver(self) -> None:
-        return None
-
-    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
+    def resolve(
+        self,
+        kind: type,
+        value: object,
+        implicit: tuple[bool, bool],
+        _scalar: type = yaml.ScalarNode,
+        _sequence: type = yaml.SequenceNode,
+    ) -> str:
+        if kind is _scalar:
             return _PLAIN if implicit[0] else "tag:yaml.org,2002:str"
-        if kind is yaml.SequenceNode:
+        if kind is _sequence:
             return "tag:yaml.org,2002:seq"
         return "tag:yaml.org,2002:map"
 
