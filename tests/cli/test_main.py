@@ -21,7 +21,7 @@ def test_a_command_module_that_fails_to_import_exits_3_without_traceback(
         return real(name, package)
 
     monkeypatch.setattr(importlib, "import_module", broken)
-    assert cli_main.main(["version"]) == 3
+    assert cli_main.main(["checks"]) == 3
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
@@ -52,3 +52,19 @@ def test_stderr_counts_repeated_diagnostics_past_the_first_few(
         "".join(f"error: bad (big.yaml:{i})\n" for i in range(1, 6))
         + "error: 9995 more yaml-syntax problems (big.yaml) - --format json lists each\n"
     )
+
+
+def test_version_imports_no_loader_platform_model_or_engine() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from ekstwin.cli.main import main; main(['version']); "
+        "print(sorted(m for m in sys.modules if m.startswith(('ekstwin.loaders', "
+        "'ekstwin.model.platform', 'ekstwin.model.k8s', 'ekstwin.engines', "
+        "'ekstwin.analysis'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[-1] == "[]"

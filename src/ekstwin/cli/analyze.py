@@ -1,4 +1,4 @@
-"""``ekstwin analyze``, ``checks``, ``snapshot``, ``baseline`` and ``version``."""
+"""``ekstwin analyze``, ``checks``, ``snapshot`` and ``baseline``."""
 
 from __future__ import annotations
 
@@ -89,9 +89,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bw.add_argument("--quiet", "-q", action="store_true")
     bw.set_defaults(handler=run_baseline_write)
 
-    v = sub.add_parser("version", help="print the version")
-    v.set_defaults(handler=run_version)
-
 
 def _context(args: argparse.Namespace) -> CheckContext:
     selectors = {}
@@ -176,10 +173,3 @@ def run_baseline_write(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {len(report.findings)} fingerprints to {args.output}", file=sys.stderr)
     return Exit.INPUT if report.input_errors else Exit.OK
-
-
-def run_version(args: argparse.Namespace) -> int:
-    from ekstwin import __version__
-
-    print(f"ekstwin {__version__}")
-    return Exit.OK

@@ -21,12 +21,13 @@ from ekstwin.errors import ConfigError, EkstwinError, LoadError
 
 #: Command-group modules under ekstwin.cli, in the order of ``--help``.
 COMMAND_MODULES = ("analyze", "diff", "net", "mesh", "lab", "ipam", "iam", "access", "ingress",
-                   "dns", "cluster", "storage", "collect", "report", "serve", "record")  # fmt: skip
+                   "dns", "cluster", "storage", "collect", "report", "serve", "record",
+                   "version")  # fmt: skip
 
 
 #: Commands that live in another command's module rather than one of their own.
 SHARED_MODULE = {
-    **dict.fromkeys(("analyze", "checks", "snapshot", "baseline", "version"), "analyze"),
+    **dict.fromkeys(("analyze", "checks", "snapshot", "baseline"), "analyze"),
     "history": "record",
 }
 
