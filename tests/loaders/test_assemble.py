@@ -349,3 +349,20 @@ def test_full_fixture_platform(tmp_path: Path) -> None:
     ]
     rule = p.roles[0].rules[0]
     assert rule.source == Source(str(MANIFESTS / "full" / "rbac.yaml"), 15)
+
+
+def test_static_pods_are_each_their_own_workload() -> None:
+    def static(name: str, app: str) -> str:
+        return (
+            f"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}-node-1\n"
+            f"  namespace: kube-system\n  labels: {{component: {app}}}\n"
+            "  ownerReferences: [{apiVersion: v1, kind: Node, name: node-1, controller: true}]\n"
+            f"spec:\n  nodeName: node-1\n  containers: [{{name: c, image: 'x:1'}}]\n"
+        )
+
+    r = _load(static("kube-proxy", "proxy") + static("etcd", "etcd"))
+    assert [(p.key, p.workload, p.workload_key) for p in r.platform.pods] == [
+        ("kube-system/kube-proxy-node-1", None, "kube-system/kube-proxy-node-1"),
+        ("kube-system/etcd-node-1", None, "kube-system/etcd-node-1"),
+    ]
+    assert r.diagnostics == ()

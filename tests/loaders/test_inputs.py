@@ -482,3 +482,45 @@ def test_windows_line_ends_in_files_and_json_keep_their_lines(tmp_path: Path) ->
         ("b", Source(str(tmp_path / "a.yaml"), 5)),
         ("c", Source(str(tmp_path / "c.json"), 1)),
     ]
+
+
+def test_typed_lists_are_decoded_by_the_lists_type(tmp_path: Path) -> None:
+    yaml_list = (
+        "apiVersion: v1\n"
+        "kind: ConfigMapList\n"
+        "items:\n"
+        "- metadata: {name: a, namespace: ns}\n"  # 4
+        "  data: {k: v}\n"
+        "- metadata: {name: b, namespace: ns}\n"  # 6
+        "---\n"
+        "apiVersion: apps/v1\n"
+        "kind: DeploymentList\n"
+        "items:\n"
+        "- metadata: {name: web, namespace: ns}\n"  # 11
+        "  spec:\n"
+        "    template:\n"
+        "      metadata: {labels: {app: web}}\n"
+        "      spec: {containers: [{name: c, image: 'x:1'}]}\n"
+    )
+    json_list = json.dumps(
+        {"apiVersion": "v1", "kind": "ServiceAccountList",
+         "items": [{"metadata": {"name": "sa", "namespace": "ns"}}]},
+        indent=1,
+    )  # fmt: skip
+    _write(tmp_path / "a.yaml", yaml_list)
+    _write(tmp_path / "b.json", json_list)
+    result = load([str(tmp_path)])
+    assert result.diagnostics == ()
+    p = result.platform
+    a = str(tmp_path / "a.yaml")
+    assert [(c.meta.name, c.meta.api_version, c.data, c.meta.source) for c in p.config_maps] == [
+        ("a", "v1", {"k": "v"}, Source(a, 4)),
+        ("b", "v1", {}, Source(a, 6)),
+    ]
+    assert [(w.meta.kind, w.meta.api_version, w.meta.source) for w in p.workloads] == [
+        ("Deployment", "apps/v1", Source(a, 11))
+    ]
+    assert p.workloads[0].meta.line_of("/spec/template/spec") == Source(a, 15)
+    assert [(s.meta.name, s.meta.source) for s in p.service_accounts] == [
+        ("sa", Source(str(tmp_path / "b.json"), 5))
+    ]

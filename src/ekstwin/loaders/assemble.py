@@ -217,7 +217,9 @@ def _live_pod_workload(
     known: set[tuple[str, str, str]],
 ) -> ObjectRef | None:
     owners = [o for o in pod.meta.owners if o.controller] or list(pod.meta.owners)
-    if not owners:
+    if not owners or owners[0].kind == "Node":
+        # A static pod (the kubelet's mirror pod, owned by its Node) is a
+        # workload of its own, not one per node.
         return None
     o = owners[0]
     key = _top_workload((pod.namespace, o.kind, o.name), parent, known)

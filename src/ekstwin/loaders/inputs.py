@@ -24,7 +24,13 @@ from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
 from ekstwin.loaders.kubernetes import HAD_VALUES_KEY, LINE_KINDS
 from ekstwin.loaders.kustomize import build as build_kustomization
 from ekstwin.loaders.kustomize import kustomization_file, kustomize_roots
-from ekstwin.loaders.yamldocs import AliasBudget, Document, normalize_newlines, read_documents
+from ekstwin.loaders.yamldocs import (
+    AliasBudget,
+    Document,
+    normalize_newlines,
+    read_documents,
+    typed_list_item,
+)
 from ekstwin.model.source import Source
 
 SNAPSHOT_FORMAT = "ekstwin-snapshot"
@@ -349,7 +355,9 @@ def _read_json(col: _Collector, text: str, file: str) -> None:
                 for k, v in lines.items()
                 if k == prefix or k.startswith(prefix + "/")
             }
-            _classify(col, item, Source(file, lines.get(prefix, 1)), item_lines)
+            _classify(
+                col, typed_list_item(data, item), Source(file, lines.get(prefix, 1)), item_lines
+            )
         return
     _classify(col, data, Source(file, lines.get("", 1)), lines)
 

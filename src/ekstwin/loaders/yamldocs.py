@@ -514,6 +514,24 @@ def _fast_value(
     return value_lines(node, "")
 
 
+def typed_list_item(list_doc: dict[object, object], item: object) -> object:
+    """An item of a typed list (``kind: PodList``, as the API server returns one):
+    its items carry no apiVersion and kind, which the list's type gives, as
+    kubectl decodes them. Items of ``kind: List`` and items that say their own
+    type are unchanged."""
+    kind = list_doc.get("kind")
+    if (
+        not isinstance(item, dict)
+        or not isinstance(kind, str)
+        or kind == "List"
+        or ("kind" in item and "apiVersion" in item)
+    ):
+        return item
+    typed: dict[object, object] = {"apiVersion": list_doc.get("apiVersion"), "kind": kind[:-4]}
+    typed.update(item)
+    return typed
+
+
 def _is_empty(node: yaml.Node) -> bool:
     """A document with no content (``---`` and comments only)."""
     return isinstance(node, yaml.ScalarNode) and node.tag == _PLAIN and node.value == ""
@@ -553,9 +571,9 @@ def _documents(
         and isinstance(data.get("items"), list)
     ):
         for item_node, item in zip(items.value, data["items"], strict=True):
-            item_lines = (
-                node_lines(item_node, first_line) if _kind_of(item_node) in line_kinds else None
-            )
+            item = typed_list_item(data, item)
+            item_kind = item.get("kind") if isinstance(item, dict) else None
+            item_lines = node_lines(item_node, first_line) if item_kind in line_kinds else None
             yield from _documents(
                 item_node, item, item_lines, file=file, first_line=first_line, line_kinds=line_kinds
             )
