@@ -331,3 +331,18 @@ def test_an_empty_directory_exits_2_with_nothing_to_analyse(
         f"snapshot was found ({tmp_path}) - point ekstwin at the directory or files of the "
         "platform (YAML or JSON)\n"
     )
+
+
+def test_namespace_flag_places_objects_without_one(capsys: pytest.CaptureFixture[str]) -> None:
+    helm = str(MANIFESTS / "helm-template.yaml")
+    code, out, err = run(capsys, "analyze", helm, "-n", "shop", "-f", "json", "--check", CHOSEN)
+    assert (code, err) == (0, "")
+    assert json.loads(out)["summary"]["platform"]["namespaces"] == ["shop"]
+    code, out, err = run(capsys, "analyze", helm, "-f", "json", "--check", CHOSEN)
+    assert code == 0
+    assert json.loads(out)["summary"]["platform"]["namespaces"] == ["default"]
+    assert err == (
+        "warning: 3 namespaced objects without metadata.namespace were put in namespace "
+        f"'default' (the first here) ({helm}:6) - pass --namespace NS for the namespace they "
+        "are applied to (as kubectl apply -n NS), or set metadata.namespace\n"
+    )

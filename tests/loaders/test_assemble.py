@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders import LoadResult, load
 from ekstwin.model.k8s import OwnerRef
 from ekstwin.model.source import ObjectRef, Source
@@ -199,10 +200,20 @@ def test_cronjob_expands_to_the_pods_of_one_run() -> None:
     ]
 
 
-def test_helm_template_output_loads_into_the_default_namespace() -> None:
+def test_helm_template_output_loads_into_the_default_namespace_with_one_warning() -> None:
     f = MANIFESTS / "helm-template.yaml"
     r = load([str(f)])
-    assert r.diagnostics == ()
+    assert r.diagnostics == (
+        Diagnostic(
+            Source(str(f), 6),
+            "3 namespaced objects without metadata.namespace were put in namespace 'default' "
+            "(the first here)",
+            "pass --namespace NS for the namespace they are applied to (as kubectl apply -n NS), "
+            "or set metadata.namespace",
+            level=DiagnosticLevel.WARNING,
+            code="namespace-defaulted",
+        ),
+    )
     p = r.platform
     assert [(str(m.ref), m.source) for m in p.metas()] == [
         ("Deployment/default/shop", Source(str(f), 27)),
@@ -366,3 +377,25 @@ def test_static_pods_are_each_their_own_workload() -> None:
         ("kube-system/etcd-node-1", None, "kube-system/etcd-node-1"),
     ]
     assert r.diagnostics == ()
+
+
+def test_namespace_option_places_objects_without_one_as_kubectl_apply_n() -> None:
+    f = MANIFESTS / "helm-template.yaml"
+    r = load([str(f)], namespace="shop")
+    assert r.diagnostics == ()
+    assert [str(m.ref) for m in r.platform.metas()] == [
+        "Deployment/shop/shop",
+        "Service/shop/shop",
+        "ServiceAccount/shop/shop",
+    ]
+    assert [(ns.name, ns.implicit) for ns in r.platform.namespaces] == [("shop", True)]
+    # An object that names its namespace keeps it; a cluster-scoped one has none.
+    r = load(
+        ["-"],
+        namespace="argocd",
+        stdin_text=lambda: (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: other}\n---\n"
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
+        ),
+    )
+    assert [str(m.ref) for m in r.platform.metas()] == ["ClusterRole/r", "ConfigMap/other/a"]

@@ -86,7 +86,7 @@ def test_stdin_json_list() -> None:
         },
         indent=2,
     )
-    result = load(["-"], stdin_text=lambda: text)
+    result = load(["-"], stdin_text=lambda: text, namespace="default")
     assert result.diagnostics == ()
     assert [
         (c.meta.ref.namespace, c.meta.name, c.meta.source) for c in result.platform.config_maps
@@ -101,7 +101,7 @@ def test_json_file_and_json_list_keep_item_lines(tmp_path: Path) -> None:
         tmp_path / "single.json",
         '{\n  "apiVersion": "v1",\n  "kind": "ServiceAccount",\n  "metadata": {"name": "x"}\n}\n',
     )
-    result = load([str(single), str(FULL / "nodes.json")])
+    result = load([str(single), str(FULL / "nodes.json")], namespace="default")
     assert result.diagnostics == ()
     assert [(sa.meta.name, sa.meta.source) for sa in result.platform.service_accounts] == [
         ("x", Source(str(single), 1))
@@ -130,7 +130,7 @@ def test_explicit_file_without_a_known_suffix_is_read(tmp_path: Path) -> None:
     json_file = _write(
         tmp_path / "dump", '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}'
     )
-    result = load([str(yaml_file), str(json_file)])
+    result = load([str(yaml_file), str(json_file)], namespace="default")
     assert result.diagnostics == ()
     assert sorted(c.meta.name for c in result.platform.config_maps) == ["j", "y"]
 

@@ -271,7 +271,8 @@ def test_calico_policy_lines_point_at_the_bad_rule() -> None:
 
 def test_non_mapping_documents_are_diagnostics() -> None:
     r = _load(
-        "- a\n- b\n---\njust text\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n"
+        "- a\n- b\n---\njust text\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: ns}\n"
     )
     assert [c.meta.name for c in r.platform.config_maps] == ["ok"]
     assert [(d.source, d.message, d.code) for d in r.diagnostics] == [

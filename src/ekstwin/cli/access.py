@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from ekstwin.cli.common import Exit, add_output_arguments, load_platform, write_output
+from ekstwin.cli.common import (
+    Exit,
+    add_input_namespace_argument,
+    add_output_arguments,
+    load_platform,
+    write_output,
+)
 from ekstwin.engines.access import (
     AccessAnalyzer,
     ResourceRequest,
@@ -28,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     asub = p.add_subparsers(dest="access_command", required=True, metavar="COMMAND")
 
     w = asub.add_parser("who-can", help="every subject allowed VERB on RESOURCE, with chains")
-    _platform(w)
+    _platform(w, namespace_flag=False)
     w.add_argument("verb", metavar="VERB")
     w.add_argument(
         "resource",
@@ -58,11 +64,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(handler=run_sa)
 
 
-def _platform(parser: argparse.ArgumentParser) -> None:
+def _platform(parser: argparse.ArgumentParser, namespace_flag: bool = True) -> None:
     parser.add_argument(
         "platform",
         metavar="PLATFORM",
         help="directory of manifests, aws.json and a Keycloak realm export, or a snapshot",
+    )
+    # who-can's own --namespace is the namespace of the request.
+    add_input_namespace_argument(
+        parser, *(("--namespace",) if namespace_flag else ("--input-namespace",))
     )
 
 

@@ -22,13 +22,27 @@ class Exit(IntEnum):
     INTERNAL = 3
 
 
-def add_platform_argument(parser: argparse.ArgumentParser, *, nargs: str = "+") -> None:
+def add_platform_argument(
+    parser: argparse.ArgumentParser, *, nargs: str = "+", namespace_flag: bool = True
+) -> None:
     parser.add_argument(
         "platform",
         nargs=nargs,
         metavar="PLATFORM",
         help="directory or files of manifests, aws.json, a Keycloak realm export, "
         "a snapshot (twin.json), or '-' for stdin",
+    )
+    if namespace_flag:
+        add_input_namespace_argument(parser, "--namespace", "-n")
+
+
+def add_input_namespace_argument(parser: argparse.ArgumentParser, *flags: str) -> None:
+    parser.add_argument(
+        *flags,
+        dest="input_namespace",
+        metavar="NS",
+        help="namespace of the objects that name none, as 'kubectl apply -n NS' "
+        "(default: 'default', with a warning)",
     )
 
 
@@ -51,6 +65,7 @@ def load_platform(args: argparse.Namespace) -> LoadResult:
     from ekstwin.loaders import load  # imported by the commands that read a platform
 
     paths = list(args.platform) if isinstance(args.platform, list) else [args.platform]
+    namespace = getattr(args, "input_namespace", None)
     quiet = bool(getattr(args, "quiet", False))
     show_bar = not quiet and sys.stderr.isatty()
     if show_bar:
@@ -63,9 +78,9 @@ def load_platform(args: argparse.Namespace) -> LoadResult:
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = load(paths, progress=tick)
+            result = load(paths, progress=tick, namespace=namespace)
     else:
-        result = load(paths)
+        result = load(paths, namespace=namespace)
     if not getattr(args, "keep_diagnostics_quiet", False):
         print_diagnostics(result.diagnostics, quiet=quiet)
     return result

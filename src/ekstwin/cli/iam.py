@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ekstwin.cli.common import (
     Exit,
+    add_input_namespace_argument,
     add_output_arguments,
     load_platform,
     write_output,
@@ -68,6 +69,7 @@ def _platform_argument(parser: argparse.ArgumentParser) -> None:
         metavar="PLATFORM",
         help="directory or file of manifests and aws.json, or a snapshot (twin.json)",
     )
+    add_input_namespace_argument(parser, "--namespace", "-n")
 
 
 def pod_text(access: PodAccess) -> str:

@@ -7,7 +7,13 @@ import json
 from dataclasses import replace
 from io import StringIO
 
-from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.cli.common import (
+    Exit,
+    add_input_namespace_argument,
+    add_platform_argument,
+    load_platform,
+    write_output,
+)
 from ekstwin.engines.ingress import (
     AlbOptions,
     AlbPlan,
@@ -41,6 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "route", help="which ALB, listener and rule answer a URL, and which pods receive it"
     )
     r.add_argument("platform", metavar="PLATFORM", help="directory, files or snapshot")
+    add_input_namespace_argument(r, "--namespace", "-n")
     r.add_argument("url", metavar="URL", help="http(s)://host[:port]/path?query")
     r.add_argument("--format", "-f", choices=["table", "json"], default="table")
     r.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")

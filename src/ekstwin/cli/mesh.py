@@ -8,6 +8,7 @@ import json
 from ekstwin.analysis import analyze
 from ekstwin.cli.common import (
     Exit,
+    add_input_namespace_argument,
     add_output_arguments,
     check_port,
     load_platform,
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     c = msub.add_parser("can", help="may one endpoint reach another: network AND mesh, and why")
     c.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(c, "--namespace", "-n")
     c.add_argument("--from", dest="source", required=True, metavar="NS/POD|IP")
     c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
     c.add_argument("--port", type=int, required=True)
@@ -43,12 +45,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     i = msub.add_parser("injection", help="which pods get a sidecar, and why")
     i.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(i, "--namespace", "-n")
     add_output_arguments(i, ["table", "json"])
     i.add_argument("--quiet", "-q", action="store_true")
     i.set_defaults(handler=run_injection)
 
     cov = msub.add_parser("coverage", help="which flows the mesh's telemetry sees")
     cov.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(cov, "--namespace", "-n")
     add_output_arguments(cov, ["table", "json"])
     cov.add_argument("--quiet", "-q", action="store_true")
     cov.set_defaults(handler=run_coverage)
@@ -60,6 +64,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PLATFORM... HOST",
         help="the platform, then the host: name.ns[.svc.cluster.local] or NS/svc/NAME",
     )
+    add_input_namespace_argument(r, "--namespace", "-n")
     r.add_argument("--gateway", default="mesh", help="gateway the routes bind to (default: mesh)")
     add_output_arguments(r, ["table", "json"])
     r.add_argument("--quiet", "-q", action="store_true")
@@ -67,6 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     lint = msub.add_parser("lint", help="run the mesh checks (MSH...)")
     lint.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(lint, "--namespace", "-n")
     add_output_arguments(lint, [f.value for f in ReportFormat])
     lint.add_argument("--quiet", "-q", action="store_true")
     lint.set_defaults(handler=run_lint)

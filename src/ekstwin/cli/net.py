@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ekstwin.cli.common import (
     Exit,
+    add_input_namespace_argument,
     add_output_arguments,
     check_port,
     load_platform,
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     c = nsub.add_parser("can", help="may one endpoint reach another on a port, and why")
     c.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(c, "--namespace", "-n")
     c.add_argument("--from", dest="source", required=True, metavar="NS/POD|IP")
     c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
     c.add_argument("--port", type=int, required=True)
@@ -57,6 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     m = nsub.add_parser("matrix", help="allowed connections between every pair of endpoints")
     m.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(m, "--namespace", "-n")
     m.add_argument("--by", choices=[g.value for g in Granularity], default="pod")
     m.add_argument(
         "--mesh",
@@ -81,6 +84,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     lint = nsub.add_parser("lint", help="run the network policy checks (NET...)")
     lint.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(lint, "--namespace", "-n")
     add_output_arguments(lint, [f.value for f in ReportFormat])
     lint.add_argument("--quiet", "-q", action="store_true")
     lint.set_defaults(handler=run_lint)

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "platform's files change. Read-only. Binds 127.0.0.1; any other address needs "
         "--token (or EKSTWIN_TOKEN), which every request must then carry.",
     )
-    add_platform_argument(p)
+    add_platform_argument(p, namespace_flag=False)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
     p.add_argument(

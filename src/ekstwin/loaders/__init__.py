@@ -47,9 +47,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_raw(raw: RawInputs) -> LoadResult:
+def load_raw(raw: RawInputs, *, namespace: str | None = None) -> LoadResult:
     with _collector_paused():
-        platform, diags = assemble(raw)
+        platform, diags = assemble(raw, namespace=namespace)
     return LoadResult(platform, raw, tuple(diags))
 
 
@@ -58,8 +58,11 @@ def load(
     *,
     stdin_text: Callable[[], str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    namespace: str | None = None,
 ) -> LoadResult:
-    """Read every path (file, directory, snapshot, ``-``) and build the platform."""
+    """Read every path (file, directory, snapshot, ``-``) and build the platform;
+    namespaced objects without a namespace go to ``namespace`` (``kubectl apply -n``),
+    else to ``default`` with a warning."""
     with _collector_paused():
         raw = read_inputs(paths, stdin_text=stdin_text, progress=progress)
-    return load_raw(raw)
+    return load_raw(raw, namespace=namespace)

@@ -287,10 +287,15 @@ def _namespaces(objs: KubeObjects, pods: list[Pod]) -> list[Namespace]:
     return sorted(out, key=lambda n: n.name)
 
 
-def assemble(raw: RawInputs) -> tuple[Platform, list[Diagnostic]]:
-    """The platform and every diagnostic met on the way (the raw ones included)."""
+def assemble(raw: RawInputs, *, namespace: str | None = None) -> tuple[Platform, list[Diagnostic]]:
+    """The platform and every diagnostic met on the way (the raw ones included).
+
+    ``namespace`` is where namespaced objects without one go (``kubectl apply -n``).
+    """
     diags: list[Diagnostic] = list(raw.diagnostics)
-    objs = read_kube_documents(iter((d.data, d.source, d.lines) for d in raw.kube))
+    objs = read_kube_documents(
+        iter((d.data, d.source, d.lines) for d in raw.kube), namespace=namespace
+    )
     diags.extend(objs.diagnostics)
     aws, aws_diags = build_aws(raw.aws)
     diags.extend(aws_diags)

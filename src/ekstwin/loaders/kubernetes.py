@@ -1753,14 +1753,20 @@ def _add_core(objs: KubeObjects, data: dict[str, object], meta: Meta) -> bool:
 
 def read_kube_documents(
     docs: Iterator[tuple[object, Source, dict[str, int]]],
+    *,
+    namespace: str | None = None,
 ) -> KubeObjects:
     """Convert documents; each bad one becomes a diagnostic, the rest load.
 
-    Several definitions of one object: the later one wins, as ``kubectl apply``
-    of the files in order would leave it, unless it is invalid, in which case
-    the latest valid one stands. A warning names both places.
+    A namespaced object without ``metadata.namespace`` goes to ``namespace``
+    (``kubectl apply -n``); without one, to ``default``, with one warning for
+    them all. Several definitions of one object: the later one wins, as
+    ``kubectl apply`` of the files in order would leave it, unless it is
+    invalid, in which case the latest valid one stands. A warning names both
+    places.
     """
     objs = KubeObjects()
+    defaulted: list[Source] = []
     entries: list[tuple[dict[str, object], Source, dict[str, int]]] = []
     keys: list[tuple[str, str, str | None, str] | None] = []
     for data, source, lines in docs:
@@ -1785,8 +1791,31 @@ def read_kube_documents(
                 )
             )
             continue
+        md = data.get("metadata")
+        if (
+            data.get("kind") in NAMESPACED
+            and isinstance(md, dict)
+            and md.get("namespace") in (None, "")
+        ):
+            data = {**data, "metadata": {**md, "namespace": namespace or DEFAULT_NAMESPACE}}
+            if namespace is None:
+                defaulted.append(source)
         entries.append((data, source, lines))
         keys.append(_identity(data))
+    if defaulted:
+        count = len(defaulted)
+        objs.diagnostics.append(
+            Diagnostic(
+                defaulted[0],
+                f"{count} namespaced object{'s' if count != 1 else ''} without "
+                f"metadata.namespace {'were' if count != 1 else 'was'} put in namespace "
+                f"'{DEFAULT_NAMESPACE}' (the first here)",
+                "pass --namespace NS for the namespace they are applied to "
+                "(as kubectl apply -n NS), or set metadata.namespace",
+                level=DiagnosticLevel.WARNING,
+                code="namespace-defaulted",
+            )
+        )
     definitions: dict[tuple[str, str, str | None, str], list[int]] = {}
     for i, key in enumerate(keys):
         if key is not None:
