@@ -439,3 +439,42 @@ def test_integers_past_pythons_text_limit_are_input_errors_with_their_line() -> 
         (Source(F, 6), "yaml-syntax"),
     ]
     assert all("too large" in d.message for d in diags)
+
+
+def test_a_duplicate_mapping_key_drops_its_document_as_kubectl_would() -> None:
+    text = (
+        "apiVersion: v1\n"
+        "kind: ConfigMap\n"
+        "metadata: {name: a}\n"
+        "apiVersion: v1\n"  # 4: the second document, its '---' forgotten
+        "kind: ConfigMap\n"
+        "metadata: {name: b}\n"
+        "---\n"
+        "ok: 1\n"  # 8
+        "---\n"
+        "kind: NetworkPolicy\n"  # 10: the converter that records lines sees it too
+        "spec: {a: 1, a: 2}\n"
+    )
+    docs, diags = read_documents(text, F, line_kinds=frozenset({"NetworkPolicy"}))
+    assert _data(docs) == [({"ok": 1}, 8)]
+    hint = "remove one of the two keys; a missing '---' between two documents looks like this"
+    assert [(d.source, d.code, d.message, d.hint) for d in diags] == [
+        (
+            Source(F, 4),
+            "yaml-duplicate-key",
+            "YAML error: mapping key 'apiVersion' already defined at line 1",
+            hint,
+        ),
+        (
+            Source(F, 11),
+            "yaml-duplicate-key",
+            "YAML error: mapping key 'a' already defined at line 11",
+            hint,
+        ),
+    ]
+    # With aliases the full converter runs; it refuses the same.
+    docs, diags = read_documents("x: &x 1\ny: *x\nx: 2\n", F)
+    assert (docs, [(d.source, d.code) for d in diags]) == (
+        [],
+        [(Source(F, 3), "yaml-duplicate-key")],
+    )

@@ -310,12 +310,7 @@ def read_documents(
             continue
         except _ConvertError as exc:
             diags.append(
-                Diagnostic(
-                    Source(file, exc.line),
-                    f"YAML error: {exc}",
-                    "fix the document; the other documents of the file were still read",
-                    code="yaml-syntax",
-                )
+                Diagnostic(Source(file, exc.line), f"YAML error: {exc}", exc.hint, code=exc.code)
             )
             continue
         finally:
@@ -337,9 +332,31 @@ _WANTED_TAGS = frozenset(
 
 
 class _ConvertError(Exception):
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, code: str = "yaml-syntax", hint: str = "") -> None:
         super().__init__(message)
         self.line = line
+        self.code = code
+        self.hint = hint or "fix the document; the other documents of the file were still read"
+
+
+def _duplicate_key(node: yaml.Node, first_line: int) -> _ConvertError:
+    """The error for the first key of a mapping node that repeats an earlier one:
+    the API server (and kubectl) refuse such a document."""
+    seen: dict[object, int] = {}
+    for k, _ in node.value:
+        name = (k.tag, k.value) if isinstance(k, yaml.ScalarNode) else id(k)
+        line = k.start_mark.line + first_line + 1
+        if name in seen:
+            shown = k.value if isinstance(k, yaml.ScalarNode) else "(a collection)"
+            return _ConvertError(
+                f"mapping key {shown!r} already defined at line {seen[name]}",
+                line,
+                code="yaml-duplicate-key",
+                hint="remove one of the two keys; a missing '---' between two documents "
+                "looks like this",
+            )
+        seen[name] = line
+    return _ConvertError("mapping key defined twice", node.start_mark.line + first_line + 1)
 
 
 class _Converter:
@@ -430,6 +447,8 @@ class _Converter:
                     k.start_mark.line + self.first_line + 1,
                 )
             name = self.scalar(k)
+            if name in out:
+                raise _duplicate_key(node, self.first_line)
             if lines is None:
                 out[name] = self.value(v, "", None)
             else:
@@ -489,7 +508,10 @@ def _fast_value(
             return scalar(n)
         if cls is sequence_node:
             return [value(v) for v in n.value]
-        return {key_of(k): value(v) for k, v in n.value}
+        out = {key_of(k): value(v) for k, v in n.value}
+        if len(out) != len(n.value):
+            raise _duplicate_key(n, first_line)
+        return out
 
     if lines is None:
         return value(node)
@@ -509,6 +531,8 @@ def _fast_value(
             if "~" in text or "/" in text:
                 text = text.replace("~", "~0").replace("/", "~1")
             out[name] = value_lines(v, f"{pointer}/{text}")
+        if len(out) != len(n.value):
+            raise _duplicate_key(n, first_line)
         return out
 
     return value_lines(node, "")
