@@ -14,6 +14,7 @@ from ekstwin.model.k8s import (
     AwsAuth,
     AwsAuthEntry,
     ContainerPort,
+    IpBlock,
     Protocol,
     ServicePort,
 )
@@ -509,3 +510,110 @@ def test_yaml_flow_style_on_stdin_is_read_as_yaml() -> None:
     result = load(["-"], stdin_text=lambda: text)
     assert result.diagnostics == ()
     assert [c.meta.name for c in result.platform.config_maps] == ["flow"]
+
+
+def _netpol(peer: str, name: str = "np", ports: str = "") -> str:
+    return (
+        _head("networking.k8s.io/v1", "NetworkPolicy", f"name: {name}, namespace: ns")
+        + "spec:\n  podSelector: {}\n  ingress:\n  - from:\n"
+        + f"    - {peer}\n"
+        + ports
+    )
+
+
+def _errors(r: LoadResult) -> list[tuple[int, str]]:
+    return [(d.source.line if d.source else 0, d.message) for d in r.diagnostics]
+
+
+def test_ip_block_cidrs_the_api_server_refuses_are_input_errors() -> None:
+    text = "---\n".join(
+        [
+            _netpol("ipBlock: {cidr: 10.0.0.0/33}", "a"),
+            _netpol("ipBlock: {cidr: $INBOUND_CIDRS}", "b"),
+            _netpol("ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/24]}", "c"),
+            _netpol("ipBlock: {cidr: 10.0.0.0/24, except: [10.0.0.0/24]}", "d"),
+            _netpol("ipBlock: {cidr: 10.0.0.1/8, except: [10.1.0.0/16, 010.2.0.0/16]}", "ok"),
+        ]
+    )
+    r = _load(text)
+    assert [(n.meta.name, n.ingress[0].peers[0].ip_block) for n in r.platform.network_policies] == [
+        ("ok", IpBlock("10.0.0.1/8", ("10.1.0.0/16", "010.2.0.0/16")))
+    ]
+    assert _errors(r) == [
+        (8, "NetworkPolicy ns/a: /spec/ingress/0/from/0/ipBlock/cidr: '10.0.0.0/33' is not a "
+            "valid CIDR; the object was skipped"),
+        (17, "NetworkPolicy ns/b: /spec/ingress/0/from/0/ipBlock/cidr: '$INBOUND_CIDRS' is not "
+             "a valid CIDR; the object was skipped"),
+        (26, "NetworkPolicy ns/c: /spec/ingress/0/from/0/ipBlock/except/0: '192.168.0.0/24' "
+             "must be a strict subset of cidr '10.0.0.0/8'; the object was skipped"),
+        (35, "NetworkPolicy ns/d: /spec/ingress/0/from/0/ipBlock/except/0: '10.0.0.0/24' "
+             "must be a strict subset of cidr '10.0.0.0/24'; the object was skipped"),
+    ]  # fmt: skip
+    assert "template variable" in r.diagnostics[1].hint
+    assert r.input_errors
+
+
+def test_ports_out_of_range_and_unknown_enum_values_are_input_errors() -> None:
+    def svc(n: int, spec: str) -> str:
+        return _head("v1", "Service", f"name: s{n}, namespace: ns") + "spec:\n" + spec
+
+    text = "---\n".join(
+        [
+            svc(n=1, spec="  ports: [{port: 70000}]\n"),
+            svc(n=2, spec="  ports: [{port: 80, targetPort: 0x10000}]\n"),
+            svc(n=3, spec="  ports: [{port: 80, targetPort: Http_Web}]\n"),
+            svc(n=4, spec="  type: Loadbalancer\n  ports: [{port: 80}]\n"),
+            svc(n=5, spec="  ports: [{port: 80, targetPort: 0}]\n"),
+            _netpol("podSelector: {}", "p", "    ports: [{port: 80, endPort: 70000}]\n"),
+            _head("networking.k8s.io/v1", "Ingress", "name: i, namespace: ns")
+            + "spec:\n  rules:\n  - http:\n      paths:\n      - path: /\n"
+            "        pathType: prefix\n"
+            "        backend: {service: {name: s5, port: {number: 80}}}\n",
+            _pod("  - {name: c, image: 'x:1', ports: [{containerPort: 80, hostPort: 65536}]}\n"),
+        ]
+    )
+    r = _load(text)
+    assert [(s.meta.name, s.ports[0].target_port) for s in r.platform.services] == [("s5", 80)]
+    assert [m.message for m in r.diagnostics] == [
+        "Service ns/s1: /spec/ports/0/port 70000 is not a port: it must be 1-65535; "
+        "the object was skipped",
+        "Service ns/s2: /spec/ports/0/targetPort 65536 is not a port: it must be 1-65535; "
+        "the object was skipped",
+        "Service ns/s3: /spec/ports/0/targetPort 'Http_Web' is neither a port number nor a "
+        "port name; the object was skipped",
+        "Service ns/s4: /spec/type: unsupported value 'Loadbalancer'; the object was skipped",
+        "NetworkPolicy ns/p: /spec/ingress/0/ports/0/endPort 70000 is not a port: it must be "
+        "1-65535; the object was skipped",
+        "Ingress ns/i: /spec/rules/0/http/paths/0/pathType: unsupported value 'prefix'; "
+        "the object was skipped",
+        "Pod ns/p: /spec/containers/0/ports/0/hostPort 65536 is not a port: it must be "
+        "0-65535; the object was skipped",
+    ]
+    assert r.diagnostics[3].hint == (
+        "use one of ClusterIP, NodePort, LoadBalancer, ExternalName "
+        "(the API server accepts no other)"
+    )
+
+
+def test_invalid_label_keys_and_values_are_input_errors() -> None:
+    text = "---\n".join(
+        [
+            _head("v1", "ConfigMap", "name: a, namespace: ns, labels: {app: 'my app'}"),
+            _head("v1", "ConfigMap", "name: b, namespace: ns, labels: {'-bad': x}"),
+            _head("v1", "ConfigMap", "name: c, namespace: ns, labels: {app: '" + "x" * 64 + "'}"),
+            _head("v1", "ConfigMap", "name: ok, namespace: ns, labels: {a.b/c: '', d: e-1}"),
+        ]
+    )
+    r = _load(text)
+    assert [c.meta.name for c in r.platform.config_maps] == ["ok"]
+    assert [d.message.split(": ", 2)[-1] for d in r.diagnostics] == [
+        "label value 'my app' must be 63 characters or less, start and end with an "
+        "alphanumeric character and hold only alphanumerics, '-', '_' or '.'; "
+        "the object was skipped",
+        "label key name '-bad' must be 63 characters or less, start and end with an "
+        "alphanumeric character and hold only alphanumerics, '-', '_' or '.'; "
+        "the object was skipped",
+        f"label value '{'x' * 64}' must be 63 characters or less, start and end with an "
+        "alphanumeric character and hold only alphanumerics, '-', '_' or '.'; "
+        "the object was skipped",
+    ]

@@ -7,6 +7,7 @@ Kinds the model does not read are kept as opaque objects and counted.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -93,7 +94,12 @@ from ekstwin.model.k8s import (
     Workload,
     WorkloadKind,
 )
-from ekstwin.model.selectors import LabelSelector, Selector, parse_calico_selector
+from ekstwin.model.selectors import (
+    LabelSelector,
+    Selector,
+    label_problem,
+    parse_calico_selector,
+)
 from ekstwin.model.source import ObjectRef, Source
 
 CALICO_GROUPS = frozenset({"projectcalico.org", "crd.projectcalico.org"})
@@ -278,6 +284,59 @@ def _str_map(value: object, pointer: str) -> dict[str, str]:
     return {str(k): ("" if v is None else str(v)) for k, v in _map(value, pointer).items()}
 
 
+def _labels(value: object, pointer: str) -> dict[str, str]:
+    """A ``labels`` mapping, each key and value checked as the API server checks them."""
+    labels = _str_map(value, pointer)
+    for key, text in labels.items():
+        problem = label_problem(key, text)
+        if problem is not None:
+            _fail(
+                f"{pointer}: {problem}",
+                f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}",
+                "fix the label; the API server refuses the object as it is",
+            )
+    return labels
+
+
+#: A port name (IANA_SVC_NAME): at most 15 lowercase letters, digits and
+#: single inner hyphens, with at least one letter.
+_PORT_NAME = re.compile(r"(?=.*[a-z])[a-z0-9](?:-?[a-z0-9])*")
+
+
+def _port_in_range(value: int | None, pointer: str, *, zero: bool = False) -> int | None:
+    if value is not None and not (0 if zero else 1) <= value <= 65535:
+        _fail(
+            f"{pointer} {value} is not a port: it must be {'0-' if zero else '1-'}65535",
+            pointer,
+        )
+    return value
+
+
+def _port_or_name(value: int | str | None, pointer: str) -> int | str | None:
+    """A port given by number (1-65535) or by name (IANA_SVC_NAME), as the API
+    server validates ``targetPort`` and a NetworkPolicy's ``port``."""
+    if isinstance(value, int):
+        return _port_in_range(value, pointer)
+    if isinstance(value, str) and (len(value) > 15 or not _PORT_NAME.fullmatch(value)):
+        _fail(
+            f"{pointer} {value!r} is neither a port number nor a port name",
+            pointer,
+            "a port name has at most 15 lowercase letters, digits or inner hyphens, "
+            "and at least one letter",
+        )
+    return value
+
+
+def _enum(value: str | None, allowed: tuple[str, ...], pointer: str) -> str | None:
+    if value is not None and value not in allowed:
+        _fail(
+            f"{pointer}: unsupported value {value!r}",
+            pointer,
+            f"use one of {', '.join(allowed)} (the API server accepts no other)",
+        )
+    return value
+
+
 def _str_list(value: object, pointer: str) -> tuple[str, ...]:
     return tuple(_req_str(v, f"{pointer}/{i}") for i, v in enumerate(_list(value, pointer)))
 
@@ -397,7 +456,7 @@ def _meta(doc: dict[str, object], source: Source, lines: dict[str, int]) -> Meta
         name=name,
         namespace=namespace,
         source=source,
-        labels=_str_map(md.get("labels"), "/metadata/labels"),
+        labels=_labels(md.get("labels"), "/metadata/labels"),
         annotations=_str_map(md.get("annotations"), "/metadata/annotations"),
         owners=owners,
         lines=lines,
@@ -457,7 +516,11 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                         container_port=number,
                         protocol=_protocol(p.get("protocol"), f"{pptr}/protocol"),
                         name=_str(p.get("name"), f"{pptr}/name"),
-                        host_port=_int(p.get("hostPort"), f"{pptr}/hostPort"),
+                        host_port=_port_in_range(
+                            _int(p.get("hostPort"), f"{pptr}/hostPort"),
+                            f"{pptr}/hostPort",
+                            zero=True,
+                        ),
                     )
                 )
             env: list[tuple[str, str | None]] = []
@@ -587,7 +650,7 @@ def _workload(doc: dict[str, object], meta: Meta, kind: WorkloadKind) -> Workloa
         kind=kind,
         replicas=max(replicas, 0),
         selector=selector,
-        template_labels=_str_map(tmeta.get("labels"), f"{base}/template/metadata/labels"),
+        template_labels=_labels(tmeta.get("labels"), f"{base}/template/metadata/labels"),
         template_annotations=_str_map(
             tmeta.get("annotations"), f"{base}/template/metadata/annotations"
         ),
@@ -610,17 +673,22 @@ def _service(doc: dict[str, object], meta: Meta) -> Service:
     for i, raw in enumerate(_list(spec.get("ports"), "/spec/ports")):
         ptr = f"/spec/ports/{i}"
         p = _map(raw, ptr)
-        port = _int(p.get("port"), f"{ptr}/port")
+        port = _port_in_range(_int(p.get("port"), f"{ptr}/port"), f"{ptr}/port")
         if port is None:
             _fail(f"{ptr}/port is required", f"{ptr}/port")
         target = _port_value(p.get("targetPort"), f"{ptr}/targetPort")
+        if target in (0, ""):
+            target = None  # the API server defaults it to the port
+        target = _port_or_name(target, f"{ptr}/targetPort")
         ports.append(
             ServicePort(
                 port=port,
                 target_port=port if target is None else target,
                 protocol=_protocol(p.get("protocol"), f"{ptr}/protocol"),
                 name=_str(p.get("name"), f"{ptr}/name"),
-                node_port=_int(p.get("nodePort"), f"{ptr}/nodePort"),
+                node_port=_port_in_range(
+                    _int(p.get("nodePort"), f"{ptr}/nodePort"), f"{ptr}/nodePort", zero=True
+                ),
             )
         )
     selector = spec.get("selector")
@@ -632,7 +700,12 @@ def _service(doc: dict[str, object], meta: Meta) -> Service:
     )
     return Service(
         meta=meta,
-        type=_str(spec.get("type"), "/spec/type") or "ClusterIP",
+        type=_enum(
+            _str(spec.get("type"), "/spec/type"),
+            ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"),
+            "/spec/type",
+        )
+        or "ClusterIP",
         selector=_str_map(selector, "/spec/selector") if selector is not None else None,
         ports=tuple(ports),
         cluster_ip=_str(spec.get("clusterIP"), "/spec/clusterIP"),
@@ -683,7 +756,11 @@ def _ingress(doc: dict[str, object], meta: Meta) -> Ingress:
             paths.append(
                 IngressPath(
                     path=_str(p.get("path"), f"{pptr}/path"),
-                    path_type=_str(p.get("pathType"), f"{pptr}/pathType")
+                    path_type=_enum(
+                        _str(p.get("pathType"), f"{pptr}/pathType"),
+                        ("Exact", "Prefix", "ImplementationSpecific"),
+                        f"{pptr}/pathType",
+                    )
                     or "ImplementationSpecific",
                     backend=_backend(p.get("backend"), f"{pptr}/backend"),
                     pointer=pptr,
@@ -745,6 +822,7 @@ def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[Ne
                     cidr=_req_str(b.get("cidr"), f"{pptr}/ipBlock/cidr"),
                     except_=_str_list(b.get("except"), f"{pptr}/ipBlock/except"),
                 )
+                _check_ip_block(ip_block, f"{pptr}/ipBlock")
                 if "podSelector" in peer or "namespaceSelector" in peer:
                     _fail(
                         f"{pptr}: ipBlock cannot be combined with podSelector or namespaceSelector",
@@ -770,8 +848,8 @@ def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[Ne
         for j, rport in enumerate(_list(r.get("ports"), f"{rptr}/ports")):
             pptr = f"{rptr}/ports/{j}"
             p = _map(rport, pptr)
-            port = _port_value(p.get("port"), f"{pptr}/port")
-            end = _int(p.get("endPort"), f"{pptr}/endPort")
+            port = _port_or_name(_port_value(p.get("port"), f"{pptr}/port"), f"{pptr}/port")
+            end = _port_in_range(_int(p.get("endPort"), f"{pptr}/endPort"), f"{pptr}/endPort")
             if end is not None and not isinstance(port, int):
                 _fail(f"{pptr}: endPort needs a numeric port", pptr)
             if end is not None and isinstance(port, int) and end < port:
@@ -785,6 +863,44 @@ def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[Ne
             )
         out.append(NetpolRule(peers=tuple(peers), ports=tuple(ports), source=_at(meta, rptr)))
     return tuple(out)
+
+
+def _parse_cidr(text: str, pointer: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A CIDR as the API server parses it (host bits allowed; leading zeros in an
+    IPv4 octet too, as its sloppy parser reads them)."""
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        sloppy = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)\.(\d+)/(\d+)", text)
+        if sloppy is not None:
+            octets = ".".join(str(int(x)) for x in sloppy.groups()[:4])
+            try:
+                return ipaddress.ip_network(f"{octets}/{sloppy.group(5)}", strict=False)
+            except ValueError:
+                pass
+    hint = "write a CIDR such as 198.18.0.0/15 or 2001:db8::/64"
+    if "$" in text or "{" in text:
+        hint += "; a template variable must be substituted before the policy is applied"
+    _fail(f"{pointer}: {text!r} is not a valid CIDR", pointer, hint)
+
+
+def _check_ip_block(block: IpBlock, pointer: str) -> None:
+    """What the API server checks of an ipBlock (ValidateIPBlock): a valid cidr, and
+    each except a valid CIDR strictly inside it."""
+    net = _parse_cidr(block.cidr, f"{pointer}/cidr")
+    for i, text in enumerate(block.except_):
+        ptr = f"{pointer}/except/{i}"
+        ex = _parse_cidr(text, ptr)
+        if (
+            ex.version != net.version
+            or ex.network_address not in net
+            or net.prefixlen >= ex.prefixlen
+        ):
+            _fail(
+                f"{ptr}: {text!r} must be a strict subset of cidr {block.cidr!r}",
+                ptr,
+                "except lists ranges inside cidr, each smaller than it",
+            )
 
 
 def _network_policy(doc: dict[str, object], meta: Meta) -> NetworkPolicy:

@@ -783,6 +783,12 @@ def _label_value_problem(value: str) -> str | None:
     return None
 
 
+def label_problem(key: str, value: str) -> str | None:
+    """Why ``key: value`` is not a valid Kubernetes label (what the API server
+    says of metadata.labels), or None."""
+    return _label_key_problem(key) or _label_value_problem(value)
+
+
 @dataclass(frozen=True, slots=True)
 class LabelRequirement:
     """One ``matchExpressions`` entry, validated as Kubernetes validates it."""
