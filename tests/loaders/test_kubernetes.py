@@ -617,3 +617,57 @@ def test_invalid_label_keys_and_values_are_input_errors() -> None:
         "alphanumeric character and hold only alphanumerics, '-', '_' or '.'; "
         "the object was skipped",
     ]
+
+
+def test_a_misspelt_field_is_named_with_a_suggestion_and_affects_only_its_entry() -> None:
+    deployment = (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata: {name: web, namespace: ns}\n"
+        "spec:\n"
+        "  template:\n"
+        "    metadata: {labels: {app: web}}\n"
+        "    spec:\n"
+        "      containers:\n"
+        "      - name: c\n"
+        "        image: 'x:1'\n"
+        "        imagePullpolicy: Always\n"  # 11: ignored, reported
+        "        ports:\n"
+        "        - containerport: 8080\n"  # 13: this entry is left out
+        "        - containerPort: 9090\n"
+    )
+    netpol = _netpol(
+        "podselector: {matchLabels: {app: web}}", "np", "  - from: [{podSelector: {}}]\n"
+    )
+    r = _load(deployment + "---\n" + netpol)
+    [w] = r.platform.workloads
+    assert [p.container_port for p in w.spec.containers[0].ports] == [9090]
+    assert w.spec.containers[0].pull_policy is PullPolicy.IF_NOT_PRESENT
+    # The misspelt peer's rule is left out whole (an emptied from: would admit everyone).
+    [np] = r.platform.network_policies
+    assert [len(rule.peers) for rule in np.ingress] == [1]
+    c = "/spec/template/spec/containers/0"
+    assert [(d.source, d.code, d.message, d.hint) for d in r.diagnostics] == [
+        (
+            _at(11),
+            "unknown-field",
+            f"Deployment ns/web: {c}: unknown field imagePullpolicy (did you mean "
+            "imagePullPolicy?); the field was ignored",
+            "rename it to imagePullPolicy",
+        ),
+        (
+            _at(13),
+            "unknown-field",
+            f"Deployment ns/web: {c}/ports/0: unknown field containerport (did you mean "
+            "containerPort?); that port was left out",
+            "rename it to containerPort",
+        ),
+        (
+            _at(23),
+            "unknown-field",
+            "NetworkPolicy ns/np: /spec/ingress/0/from/0: unknown field podselector (did you "
+            "mean podSelector?); the whole rule was left out",
+            "rename it to podSelector",
+        ),
+    ]
+    assert r.input_errors

@@ -7,9 +7,11 @@ Kinds the model does not read are kept as opaque objects and counted.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -191,6 +193,57 @@ class InvalidDocument(EkstwinError):
 
 def _fail(message: str, pointer: str, hint: str = "") -> NoReturn:
     raise InvalidDocument(message, pointer, hint)
+
+
+#: Problems confined to one entry of the document being converted (the entry
+#: is left out, the object kept); collected per document by the reader.
+_ENTRY_PROBLEMS: ContextVar[list[InvalidDocument] | None] = ContextVar(
+    "ekstwin_entry_problems", default=None
+)
+
+_CONTAINER_PORT_FIELDS = frozenset({"containerPort", "hostIP", "hostPort", "name", "protocol"})
+_SERVICE_PORT_FIELDS = frozenset(
+    {"name", "protocol", "appProtocol", "port", "targetPort", "nodePort"}
+)
+_NETPOL_PORT_FIELDS = frozenset({"protocol", "port", "endPort"})
+_NETPOL_PEER_FIELDS = frozenset({"podSelector", "namespaceSelector", "ipBlock"})
+_CONTAINER_FIELDS = frozenset(
+    {"name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources",
+     "resizePolicy", "restartPolicy", "restartPolicyRules", "volumeMounts", "volumeDevices",
+     "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "terminationMessagePath",
+     "terminationMessagePolicy", "imagePullPolicy", "securityContext", "stdin", "stdinOnce",
+     "tty", "targetContainerName"}
+)  # fmt: skip
+
+
+def _did_you_mean(field_name: str, known: frozenset[str]) -> str | None:
+    by_case = {k.lower(): k for k in known}
+    if field_name.lower() in by_case:
+        return by_case[field_name.lower()]
+    close = difflib.get_close_matches(field_name, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _unknown_fields(
+    entry: Mapping[str, object], known: frozenset[str], pointer: str, outcome: str
+) -> bool:
+    """Report each field of ``entry`` its type does not have (a misspelling, as a
+    strict API server reports it); True when there was one."""
+    unknown = [str(k) for k in entry if k not in known]
+    for name in unknown:
+        guess = _did_you_mean(name, known)
+        problem = InvalidDocument(
+            f"{pointer}: unknown field {name}"
+            + (f" (did you mean {guess}?)" if guess else "")
+            + f"; {outcome}",
+            f"{pointer}/{name.replace('~', '~0').replace('/', '~1')}",
+            f"rename it to {guess}" if guess else "remove the field",
+        )
+        problems = _ENTRY_PROBLEMS.get()
+        if problems is None:
+            raise problem
+        problems.append(problem)
+    return bool(unknown)
 
 
 @dataclass
@@ -498,9 +551,12 @@ def _containers(spec: dict[str, object], base: str) -> tuple[Container, ...]:
                         "use Always, IfNotPresent or Never",
                     )
             ports: list[ContainerPort] = []
+            _unknown_fields(c, _CONTAINER_FIELDS, ptr, "the field was ignored")
             for j, rp in enumerate(_list(c.get("ports"), f"{ptr}/ports")):
                 pptr = f"{ptr}/ports/{j}"
                 p = _map(rp, pptr)
+                if _unknown_fields(p, _CONTAINER_PORT_FIELDS, pptr, "that port was left out"):
+                    continue
                 if isinstance(p.get("containerPort"), str):
                     # The API server refuses a string here, even "8080".
                     _fail(
@@ -673,6 +729,8 @@ def _service(doc: dict[str, object], meta: Meta) -> Service:
     for i, raw in enumerate(_list(spec.get("ports"), "/spec/ports")):
         ptr = f"/spec/ports/{i}"
         p = _map(raw, ptr)
+        if _unknown_fields(p, _SERVICE_PORT_FIELDS, ptr, "that port was left out"):
+            continue
         port = _port_in_range(_int(p.get("port"), f"{ptr}/port"), f"{ptr}/port")
         if port is None:
             _fail(f"{ptr}/port is required", f"{ptr}/port")
@@ -811,9 +869,15 @@ def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[Ne
         rptr = f"{ptr}/{i}"
         r = _map(rr, rptr)
         peers = []
+        # A rule loses no single peer or port: an empty list would widen it to
+        # every peer or every port. The whole rule is left out instead.
+        skip_rule = False
         for j, rpeer in enumerate(_list(r.get(peers_key), f"{rptr}/{peers_key}")):
             pptr = f"{rptr}/{peers_key}/{j}"
             peer = _map(rpeer, pptr)
+            if _unknown_fields(peer, _NETPOL_PEER_FIELDS, pptr, "the whole rule was left out"):
+                skip_rule = True
+                continue
             block = peer.get("ipBlock")
             ip_block = None
             if block is not None:
@@ -848,6 +912,9 @@ def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[Ne
         for j, rport in enumerate(_list(r.get("ports"), f"{rptr}/ports")):
             pptr = f"{rptr}/ports/{j}"
             p = _map(rport, pptr)
+            if _unknown_fields(p, _NETPOL_PORT_FIELDS, pptr, "the whole rule was left out"):
+                skip_rule = True
+                continue
             port = _port_or_name(_port_value(p.get("port"), f"{pptr}/port"), f"{pptr}/port")
             end = _port_in_range(_int(p.get("endPort"), f"{pptr}/endPort"), f"{pptr}/endPort")
             if end is not None and not isinstance(port, int):
@@ -861,6 +928,8 @@ def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[Ne
                     end_port=end,
                 )
             )
+        if skip_rule:
+            continue
         out.append(NetpolRule(peers=tuple(peers), ports=tuple(ports), source=_at(meta, rptr)))
     return tuple(out)
 
@@ -1986,21 +2055,18 @@ def read_kube_documents(
 def _add_or_report(
     objs: KubeObjects, data: dict[str, object], source: Source, lines: dict[str, int]
 ) -> bool:
-    """Add one document's objects; False (and an error diagnostic) when it is invalid."""
+    """Add one document's objects; False (and an error diagnostic) when it is invalid.
+    Problems confined to one entry are reported too (the object is kept)."""
+    kind = data.get("kind")
+    name = _name_of(data)
+    problems: list[InvalidDocument] = []
+    token = _ENTRY_PROBLEMS.set(problems)
     try:
         add_document(objs, data, source, lines)
     except InvalidDocument as exc:
-        where = Source(source.file, lines.get(exc.pointer, source.line)) if lines else source
-        if lines and exc.pointer and exc.pointer not in lines:
-            p = exc.pointer
-            while p and p not in lines:
-                p = p.rpartition("/")[0]
-            where = Source(source.file, lines.get(p, source.line))
-        kind = data.get("kind")
-        name = _name_of(data)
         objs.diagnostics.append(
             Diagnostic(
-                where,
+                _where(exc.pointer, source, lines),
                 f"{kind} {name}: {exc.message}; the object was skipped",
                 exc.hint or "fix the object so it matches the Kubernetes API",
                 level=DiagnosticLevel.ERROR,
@@ -2008,7 +2074,29 @@ def _add_or_report(
             )
         )
         return False
+    finally:
+        _ENTRY_PROBLEMS.reset(token)
+        for problem in problems:
+            objs.diagnostics.append(
+                Diagnostic(
+                    _where(problem.pointer, source, lines),
+                    f"{kind} {name}: {problem.message}",
+                    problem.hint,
+                    level=DiagnosticLevel.ERROR,
+                    code="unknown-field",
+                )
+            )
     return True
+
+
+def _where(pointer: str, source: Source, lines: dict[str, int]) -> Source:
+    """The line of ``pointer``, or of the nearest part above it that has one."""
+    if not lines:
+        return source
+    p = pointer
+    while p and p not in lines:
+        p = p.rpartition("/")[0]
+    return Source(source.file, lines.get(p, source.line))
 
 
 def _identity(data: Mapping[str, object]) -> tuple[str, str, str | None, str] | None:
