@@ -478,3 +478,9 @@ def test_a_duplicate_mapping_key_drops_its_document_as_kubectl_would() -> None:
         [],
         [(Source(F, 3), "yaml-duplicate-key")],
     )
+
+
+def test_directives_stay_with_the_document_they_precede() -> None:
+    text = "%YAML 1.1\n---\na: 1\n...\n%YAML 1.1\n# a comment\n---\nb: yes\n"
+    docs, diags = read_documents(text, F)
+    assert (_data(docs), diags) == ([({"a": 1}, 3), ({"b": True}, 8)], [])

@@ -134,7 +134,7 @@ def _pieces(text: str) -> Iterator[_Piece]:
     start_line = 0
     for m in _SEPARATOR.finditer(text):
         if m.group(1) == "---":
-            if m.start() > start:
+            if m.start() > start and not _only_directives(text[start : m.start()]):
                 yield _Piece(text[start : m.start()], start_line)
                 start_line += text.count("\n", start, m.start())
                 start = m.start()
@@ -145,6 +145,13 @@ def _pieces(text: str) -> Iterator[_Piece]:
             start_line += text.count("\n", start, end)
             start = end
     yield _Piece(text[start:], start_line)
+
+
+def _only_directives(text: str) -> bool:
+    """Whether ``text`` holds directives (``%YAML 1.2``) and nothing but comments:
+    they belong to the document the next ``---`` starts."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return bool(lines) and all(line.startswith("%") for line in lines)
 
 
 def _expanded_size(node: yaml.Node) -> tuple[int, int]:
