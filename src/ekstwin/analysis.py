@@ -14,11 +14,12 @@ from ekstwin.suppressions import Baseline, apply_suppressions
 def summarize(platform: Platform) -> PlatformSummary:
     return PlatformSummary(
         kinds=tuple(platform.kind_counts().items()),
-        namespaces=tuple(ns.name for ns in platform.namespaces),
+        namespaces=tuple(ns.name for ns in platform.namespaces if not ns.meta.source.implied),
         nodes=tuple(n.name for n in platform.nodes),
         accounts=tuple(f"{a.id} ({a.alias})" if a.alias else a.id for a in platform.aws.accounts),
         pods=len(platform.pods),
         opaque=tuple(platform.opaque_counts().items()),
+        implied=tuple(str(ref) for ref in platform.implied()),
     )
 
 

@@ -101,7 +101,7 @@ def test_json_file_and_json_list_keep_item_lines(tmp_path: Path) -> None:
         tmp_path / "single.json",
         '{\n  "apiVersion": "v1",\n  "kind": "ServiceAccount",\n  "metadata": {"name": "x"}\n}\n',
     )
-    result = load([str(single), str(FULL / "nodes.json")])
+    result = load([str(single), str(FULL / "nodes.json")], implied=False)
     assert result.diagnostics == ()
     assert [(sa.meta.name, sa.meta.source) for sa in result.platform.service_accounts] == [
         ("x", Source(str(single), 1))

@@ -25,7 +25,8 @@ def _head(api: str, kind: str, meta: str) -> str:
 
 
 def _load(text: str) -> LoadResult:
-    return load(["-"], stdin_text=lambda: text)
+    """The input as written: nothing implied (tests/loaders/test_implied.py)."""
+    return load(["-"], stdin_text=lambda: text, implied=False)
 
 
 def _at(line: int) -> Source:
@@ -429,7 +430,7 @@ def test_unknown_kind_without_namespace_keeps_none_and_known_kind_defaults() -> 
         "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: letsencrypt}\n"
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
     )
-    p = load(["-"], stdin_text=lambda: text).platform
+    p = load(["-"], stdin_text=lambda: text, implied=False).platform
     assert [(o.meta.kind, o.meta.namespace) for o in p.opaque] == [("ClusterIssuer", None)]
     assert [(c.meta.name, c.meta.namespace) for c in p.config_maps] == [("c", "default")]
     assert [ns.name for ns in p.namespaces] == ["default"]

@@ -249,8 +249,9 @@ def _diff_text(d: NetDiff) -> str:
 def run_diff(args: argparse.Namespace) -> int:
     from ekstwin.engines.net.diff import diff
 
-    old = load_platform(argparse.Namespace(platform=[args.old], quiet=args.quiet))
-    new = load_platform(argparse.Namespace(platform=[args.new], quiet=args.quiet))
+    flags = {"quiet": args.quiet, "no_implied": args.no_implied}
+    old = load_platform(argparse.Namespace(platform=[args.old], **flags))
+    new = load_platform(argparse.Namespace(platform=[args.new], **flags))
     version = args.calico_version
     result = diff(
         NetModel(old.platform, calico_version=version),

@@ -31,8 +31,10 @@ class LoadResult:
         return any(d.level is DiagnosticLevel.ERROR for d in self.diagnostics)
 
 
-def load_raw(raw: RawInputs) -> LoadResult:
-    platform, diags = assemble(raw)
+def load_raw(raw: RawInputs, *, implied: bool = True) -> LoadResult:
+    """The platform of ``raw``; ``implied=False`` adds nothing the input lacks
+    (see ``ekstwin.loaders.implied``)."""
+    platform, diags = assemble(raw, implied=implied)
     return LoadResult(platform, raw, tuple(diags))
 
 
@@ -41,6 +43,8 @@ def load(
     *,
     stdin_text: Callable[[], str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    implied: bool = True,
 ) -> LoadResult:
     """Read every path (file, directory, snapshot, ``-``) and build the platform."""
-    return load_raw(read_inputs(paths, stdin_text=stdin_text, progress=progress))
+    raw = read_inputs(paths, stdin_text=stdin_text, progress=progress)
+    return load_raw(raw, implied=implied)

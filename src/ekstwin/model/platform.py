@@ -153,11 +153,26 @@ class Platform:
                 if getattr(obj, "template_of", None) is not None:
                     continue
                 meta = getattr(obj, "meta", None)
-                if isinstance(meta, Meta):
+                if isinstance(meta, Meta) and not meta.source.implied:
                     yield meta
         for pod in self.pods:
-            if pod.workload is None:
+            if pod.workload is None and not pod.meta.source.implied:
                 yield pod.meta
+
+    def implied(self) -> tuple[ObjectRef, ...]:
+        """The objects ekstwin assumed because the input lacks them (their source
+        is ``<implied: why>``): the cluster's namespaces, CoreDNS, the workloads
+        operators make, nodes named by pods. Pods made from them are not listed."""
+        groups: list[tuple[object, ...]] = [
+            self.namespaces, self.nodes, self.workloads, self.services, self.service_accounts,
+        ]  # fmt: skip
+        out = []
+        for group in groups:
+            for obj in group:
+                meta = getattr(obj, "meta", None)
+                if isinstance(meta, Meta) and meta.source.implied:
+                    out.append(meta.ref)
+        return tuple(out)
 
     def meta_of(self, ref: ObjectRef) -> Meta | None:
         for meta in self.metas():

@@ -100,6 +100,13 @@ def _platform(report: Report) -> Table:
     if summary.opaque:
         opaque = ", ".join(f"{kind} {count}" for kind, count in summary.opaque)
         table.add_row(_t("opaque kinds"), _t(f"{opaque} (loaded, not modelled)"))
+    if summary.implied:
+        table.add_row(
+            _t("implied"),
+            _t(
+                f"{_counted(summary.implied)} (not in the input; assumed, --no-implied to turn off)"
+            ),
+        )
     return table
 
 
