@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from ekstwin.findings import PlatformSummary, Report
+from ekstwin.findings import Diagnostic, PlatformSummary, Report
+from ekstwin.model.source import Source
 from ekstwin.reporters.table import TableReporter
 from tests.reporters.snapshots import assert_snapshot
 
@@ -53,3 +54,22 @@ def test_table_of_an_empty_report() -> None:
         "\n"
         "no findings; 0 suppressed\n"
     )
+
+
+def test_a_long_path_does_not_squeeze_the_problem() -> None:
+    """The problem text once got a column of a dozen characters next to a long path."""
+    path = "/srv/checkout/" + "/".join(["a-rather-long-directory-name"] * 5) + "/manifest.yaml"
+    message = "document is a list, not a Kubernetes object; the document was not read"
+    report = Report(
+        tool_version="0.1.0",
+        inputs=("k8s",),
+        summary=PlatformSummary((), (), (), (), 0),
+        checks=(),
+        findings=(),
+        diagnostics=(Diagnostic(Source(path, 6), message, "each document must be a mapping"),),
+    )
+    text = TableReporter(color=False).render(report)
+    lines = text.split("Input problems\n", 1)[1].splitlines()
+    at = lines.index(f"    {message}")  # the problem whole, on a line of its own
+    assert "".join(lines[:at]) == f"  error  {path}:6"  # the path folds at the width
+    assert lines[at + 1] == "    hint: each document must be a mapping"

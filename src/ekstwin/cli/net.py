@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from ekstwin.cli.common import (
@@ -32,6 +33,7 @@ from ekstwin.reporters.interface import ReportFormat, reporter_for
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
     from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict, MeshMatrix
     from ekstwin.engines.net.diff import NetDiff
+    from ekstwin.model.platform import Platform
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,8 +44,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     c = nsub.add_parser("can", help="may one endpoint reach another on a port, and why")
     c.add_argument("platform", nargs="+", metavar="PLATFORM")
-    c.add_argument("--from", dest="source", required=True, metavar="NS/POD|IP")
-    c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
+    c.add_argument(
+        "--from", dest="source", required=True, metavar="NS/POD|NS/KIND/NAME|IP",
+        help="a pod, a workload (shop/deployment/web, or shop/web naming one workload: "
+        "answered for its first pod), an address, node/NAME, internet or imds",
+    )  # fmt: skip
+    c.add_argument(
+        "--to", dest="destination", required=True, metavar="NS/POD|NS/KIND/NAME|NS/svc/NAME|IP",
+        help="as --from, or a Service (shop/svc/web, followed to its backends)",
+    )  # fmt: skip
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP", "ICMP"])
     c.add_argument("--method", help="HTTP method, for the mesh's AuthorizationPolicy rules")
@@ -129,6 +138,19 @@ def _combined_json(v: CombinedVerdict) -> dict[str, object]:
     }
 
 
+def workload_notes(platform: Platform, *specs: str) -> None:
+    """Say on stderr which pod answers for a workload given as ``--from``/``--to``."""
+    for spec in specs:
+        parts = spec.strip().split("/")
+        if len(parts) == 2 and platform.pod(parts[0], parts[1]) is not None:
+            continue
+        if len(parts) not in (2, 3) or parts[0] == "node" or parts[1] in ("svc", "service"):
+            continue
+        pod, note = platform.workload_pod(spec)
+        if pod is not None:
+            print(note, file=sys.stderr)
+
+
 def run_can(args: argparse.Namespace) -> int:
     from ekstwin.engines.mesh import MeshModel, explain
     from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
@@ -136,6 +158,7 @@ def run_can(args: argparse.Namespace) -> int:
     if args.protocol != "ICMP":
         check_port(args.port)
     model = _model(args)
+    workload_notes(model.platform, args.source, args.destination)
     try:
         if args.no_mesh:
             result: Verdict | ServiceVerdict | CombinedVerdict | CombinedServiceVerdict = can(
