@@ -84,10 +84,11 @@ class NamespaceWithoutDefaultDeny(Check):
 
     A namespace is reported when some of its pods are open in a direction;
     the finding says which directions and which pods, and by which policy.
-    When the namespace does deny by default and the only open pods are
-    opened by a rule that allows everything (a policy that opens one
-    workload on purpose), the finding says so, at severity low: the default
-    deny is there, and what is open is that workload, by that policy. The cluster's own
+    When every open pod of a direction is opened by a rule that allows
+    everything (a policy that opens one workload on purpose, or per-workload
+    policies with `egress: [{}]`), a default deny would change nothing: the
+    finding names those policies and what they open, at severity low, and
+    advises narrowing them rather than adding a default deny. The cluster's own
     namespaces (`--system-namespaces`, by default
     `kube-system`, `kube-public` and `kube-node-lease`) are skipped: they hold
     the cluster's own components, which EKS manages and which a blanket
@@ -169,13 +170,15 @@ class NamespaceWithoutDefaultDeny(Check):
             open_pods = [(n, ft) for n, ft in open_pods if not ft.denied]
             if not open_pods:
                 continue
-            if all(ft.opened_by is not None for _, ft in open_pods) and len(open_pods) < len(pods):
+            for _, ft in open_pods:
+                if ft.opened_by is not None:
+                    dirs = openers.setdefault(ft.opened_by, [])
+                    if direction.value not in dirs:
+                        dirs.append(direction.value)
+            if all(ft.opened_by is not None for _, ft in open_pods):
+                # Every open pod is opened by a rule that allows everything: a default
+                # deny would change nothing; what is open is said by policy.
                 opened.append(direction.value)
-                for _, ft in open_pods:
-                    assert ft.opened_by is not None
-                    openers.setdefault(ft.opened_by, [])
-                    if direction.value not in openers[ft.opened_by]:
-                        openers[ft.opened_by].append(direction.value)
             else:
                 missing.append(direction.value)
             reasons: dict[str, list[str]] = {}
@@ -197,7 +200,8 @@ class NamespaceWithoutDefaultDeny(Check):
         if not missing:
             return self.finding(
                 ObjectRef("Namespace", ns),
-                f"namespace {ns} denies by default, but {wide}",
+                f"in namespace {ns}, {wide}: what no rule names is open there, and a default "
+                "deny would not close it",
                 source,
                 evidence=evidence,
                 fix="narrow those policies to the peers and ports the pods need, unless they "

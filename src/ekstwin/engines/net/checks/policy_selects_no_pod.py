@@ -65,6 +65,10 @@ class PolicySelectsNoPod(Check):
       policyTypes: [Ingress]
     ```
 
+    A Kubernetes policy whose selector matches only host-network pods (a
+    node exporter DaemonSet) is reported as such: pod network policy does not
+    apply to them, and the fix is at the node, not in the selector.
+
     Pods that operators make from their custom resources are in the model
     for the operators ekstwin knows (prometheus-operator's Prometheus,
     Alertmanager and ThanosRuler: docs/implied.md). When the policy's
@@ -138,6 +142,27 @@ class PolicySelectsNoPod(Check):
                     "otherwise correct the selector"
                 )
                 confidence = Confidence.LOW
+            host_network = sorted(
+                pod.key
+                for pod in platform.pods
+                if p.k8s is not None
+                and pod.spec.host_network
+                and pod.namespace == p.namespace
+                and p.k8s.pod_selector.matches(pod.labels)
+            )
+            if host_network:
+                # kube-prometheus's node-exporter: the DaemonSet runs in the node's network.
+                yield self.finding(
+                    policy_ref(p),
+                    f"{p.id} (tier {p.tier}) selects only host-network pods, which pod network "
+                    "policy does not apply to, so it protects nothing",
+                    meta.line_of("/spec/podSelector"),
+                    evidence=[*evidence[:1], f"host-network pods: {first_items(host_network)}"],
+                    fix="guard these pods' ports at the node (security group, Calico host "
+                    "endpoint policy); this policy has no effect on them",
+                    key="host-network",
+                )
+                continue
             yield self.finding(
                 policy_ref(p),
                 f"{p.id} (tier {p.tier}) selects no pod, so it protects nothing",
