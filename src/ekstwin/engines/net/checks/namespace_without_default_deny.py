@@ -193,9 +193,15 @@ class NamespaceWithoutDefaultDeny(Check):
             return None
         namespace = platform.namespace(ns)
         source = namespace.meta.source if namespace is not None else None
+        by_dirs: dict[str, list[str]] = {}
+        for policy, dirs in sorted(openers.items()):
+            by_dirs.setdefault(" and ".join(dirs), []).append(policy)
         wide = "; ".join(
-            f"{policy} allows all {' and '.join(dirs)} traffic of the pods it selects"
-            for policy, dirs in sorted(openers.items())
+            f"{policies[0]} allows all {dirs} traffic of the pods it selects"
+            if len(policies) == 1
+            else f"{len(policies)} policies ({first_items(policies, 3)}) allow all {dirs} "
+            "traffic of the pods they select"
+            for dirs, policies in sorted(by_dirs.items())
         )
         if not missing:
             return self.finding(
