@@ -296,7 +296,9 @@ def assemble(raw: RawInputs, *, implied: bool = True) -> tuple[Platform, list[Di
     diags: list[Diagnostic] = list(raw.diagnostics)
     objs = read_kube_documents(iter((d.data, d.source, d.lines) for d in raw.kube))
     diags.extend(objs.diagnostics)
-    if implied and raw.kube:
+    # Implied unless the input holds only AWS or Keycloak data: an empty input (a
+    # new directory in a diff's base) is a cluster too, with its own objects.
+    if implied and (raw.kube or not (raw.aws or raw.realms)):
         add_operator_workloads(objs)
         add_implied(objs)
     aws, aws_diags = build_aws(raw.aws)
