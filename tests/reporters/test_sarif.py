@@ -247,3 +247,36 @@ def test_fingerprints_do_not_move_with_lines() -> None:
         return [r["partialFingerprints"] for r in run["results"]]
 
     assert prints(ORIGINS[:1]) == prints(moved)
+
+
+def test_an_application_repo_s_log_passes_the_github_rules(multitool: Path, tmp_path: Path) -> None:
+    """End to end: findings about implied objects (the default namespace, NET003) and
+    about the input's files, from a relative input path, as CI runs it."""
+    from ekstwin.analysis import analyze
+    from ekstwin.loaders import load
+
+    app = tmp_path / "repo" / "k8s"
+    app.mkdir(parents=True)
+    (app / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: nginx}]}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: web}\nspec:\n  podSelector: {matchLabels: {app: web}}\n"
+        "  policyTypes: [Ingress]\n  ingress: [{}]\n",
+        encoding="utf-8",
+    )
+    cwd = os.getcwd()
+    os.chdir(tmp_path / "repo")
+    try:
+        report = analyze(load(["k8s"]))
+        log = sarif_document(report)
+    finally:
+        os.chdir(cwd)
+    places = sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]  # type: ignore[index]
+    )
+    assert places == ["_ekstwin/Namespace/_cluster/default", "k8s/app.yaml", "k8s/app.yaml"]
+    assert _github_problems(multitool, tmp_path, log) == []
