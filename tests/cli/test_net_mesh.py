@@ -112,3 +112,18 @@ def test_an_unknown_or_ambiguous_workload_is_a_usage_error(
         "error: no pod and no workload payments/nope in the platform (give NS/POD, "
         "NS/KIND/NAME such as shop/deployment/web, or NS/NAME of a workload)"
     )
+
+
+def test_net_can_says_when_an_endpoint_is_implied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+        "spec: {containers: [{name: web, image: 'nginx:1.27'}]}\n",
+        encoding="utf-8",
+    )
+    argv = ["net", "can", str(tmp_path), "--from", "shop/web", "--to", "coredns"]
+    assert main([*argv, "--port", "53", "--protocol", "UDP", "-q"]) == 0
+    assert capsys.readouterr().err == (
+        "kube-system/svc/kube-dns is not in the input: <implied: the EKS CoreDNS add-on>\n"
+    )

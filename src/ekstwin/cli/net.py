@@ -139,16 +139,27 @@ def _combined_json(v: CombinedVerdict) -> dict[str, object]:
 
 
 def workload_notes(platform: Platform, *specs: str) -> None:
-    """Say on stderr which pod answers for a workload given as ``--from``/``--to``."""
+    """Say on stderr which pod answers for a workload given as ``--from``/``--to``,
+    and when an endpoint is one ekstwin implied (not in the input)."""
     for spec in specs:
-        parts = spec.strip().split("/")
-        if len(parts) == 2 and platform.pod(parts[0], parts[1]) is not None:
-            continue
-        if len(parts) not in (2, 3) or parts[0] == "node" or parts[1] in ("svc", "service"):
-            continue
-        pod, note = platform.workload_pod(spec)
-        if pod is not None:
-            print(note, file=sys.stderr)
+        text = (
+            "kube-system/svc/kube-dns" if spec.lower() in ("coredns", "dns", "kube-dns") else spec
+        )
+        parts = text.strip().split("/")
+        source = None
+        if len(parts) == 3 and parts[1] in ("svc", "service"):
+            svc = platform.service(parts[0], parts[2])
+            source = svc.meta.source if svc is not None else None
+        elif len(parts) == 2 and platform.pod(parts[0], parts[1]) is not None:
+            pod = platform.pod(parts[0], parts[1])
+            source = pod.meta.source if pod is not None else None
+        elif len(parts) in (2, 3) and parts[0] != "node":
+            pod, note = platform.workload_pod(text)
+            if pod is not None:
+                print(note, file=sys.stderr)
+                source = pod.meta.source
+        if source is not None and source.implied:
+            print(f"{text} is not in the input: {source.file}", file=sys.stderr)
 
 
 def run_can(args: argparse.Namespace) -> int:
