@@ -6,8 +6,29 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.ingress import build_albs
+from ekstwin.engines.ingress.albannotations import INGRESS_CLASS_ANNOTATION
+from ekstwin.engines.ingress.groups import ALB_CONTROLLER, DEFAULT_INGRESS_CLASS
 from ekstwin.findings import Confidence, Finding, Severity
+from ekstwin.model.k8s import Ingress
 from ekstwin.model.platform import Platform
+
+
+def _why(platform: Platform, ing: Ingress) -> str:
+    """``other`` (another controller's class), ``missing`` (no IngressClass to go by)
+    or ``refused`` (the controller's class, refused for another reason)."""
+    legacy = ing.meta.annotations.get(INGRESS_CLASS_ANNOTATION)
+    if legacy is not None:
+        return "refused" if legacy == DEFAULT_INGRESS_CLASS else "other"
+    name = ing.ingress_class_name
+    if name is None:
+        defaults = [c for c in platform.ingress_classes if c.is_default]
+        if len(defaults) != 1:
+            return "missing"
+        name = defaults[0].meta.name
+    ic = next((c for c in platform.ingress_classes if c.meta.name == name), None)
+    if ic is None:
+        return "missing"
+    return "refused" if ic.controller == ALB_CONTROLLER else "other"
 
 
 class IngressNotHandled(Check):
@@ -67,15 +88,15 @@ class IngressNotHandled(Check):
             if ing is None:
                 continue
             reason = ignored.reason
-            other = "belongs to controller" in reason or "is not the controller's class" in reason
-            missing = "does not exist" in reason and reason.startswith("IngressClass ")
+            kind = _why(platform, ing)
+            other = kind == "other"
             if other:
                 message = f"{ignored.ingress} is left to another controller: {reason}"
                 fix = "nothing to change if that controller runs in the cluster"
-            elif missing:
+            elif kind == "missing":
                 message = (
-                    f"no controller handles {ignored.ingress}: {reason} in the input; no load "
-                    "balancer serves its hosts unless the class is created outside this input"
+                    f"no controller handles {ignored.ingress}: {reason}; no load balancer "
+                    "serves its hosts unless the class is created outside this input"
                 )
                 fix = (
                     "create the IngressClass (controller ingress.k8s.aws/alb) or add its "
@@ -83,7 +104,7 @@ class IngressNotHandled(Check):
                 )
             else:
                 message = f"no load balancer serves {ignored.ingress}: {reason}"
-                fix = "set an ingressClassName the AWS Load Balancer Controller owns"
+                fix = "correct what the controller refuses, as the reason says"
             yield self.finding(
                 ing.meta.ref,
                 message,
