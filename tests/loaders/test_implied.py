@@ -198,3 +198,24 @@ def test_analyze_marks_implied_objects_and_no_implied_turns_them_off(
     assert main(["analyze", str(tmp_path), "-q"]) == 0
     table = capsys.readouterr().out
     assert "implied      7: Namespace/default" in table
+
+
+def test_every_command_that_reads_a_platform_takes_no_implied() -> None:
+    import argparse
+
+    from ekstwin.cli.common import PLATFORM_DESTS
+    from ekstwin.cli.main import build_parser
+
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(child, f"{path} {name}")
+        dests = {a.dest for a in parser._actions}
+        if dests & PLATFORM_DESTS and "no_implied" not in dests:
+            missing.append(path)
+
+    walk(build_parser(), "ekstwin")
+    assert missing == []
