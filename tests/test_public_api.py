@@ -52,7 +52,10 @@ def test_public_names_are_the_real_objects() -> None:
 
 
 def test_load_and_analyze_through_the_public_api() -> None:
-    text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData: {k: v}\n"
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\n"
+        "stringData: {password: v}\n"
+    )
     result = ekstwin.load(["-"], stdin_text=lambda: text)
     assert isinstance(result, ekstwin.LoadResult)
     report = ekstwin.analyze(result, checks=[PlaintextSecret])

@@ -21,7 +21,7 @@ STDIN = "<stdin>"
 def _secret(name: str, annotations: str = "") -> str:
     return (
         f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: shop\n"
-        f"{annotations}stringData: {{k: v}}\n"
+        f"{annotations}stringData: {{password: v}}\n"
     )
 
 

@@ -11,14 +11,24 @@ from ekstwin.model.platform import Platform
 from ekstwin.suppressions import Baseline, apply_suppressions
 
 
+def _input_namespaces(platform: Platform) -> tuple[str, ...]:
+    """The namespaces the input declares or puts objects in (an implied namespace the
+    input uses, such as ``default``, included)."""
+    used = {m.namespace for m in platform.metas() if m.namespace}
+    return tuple(
+        ns.name for ns in platform.namespaces if not ns.meta.source.implied or ns.name in used
+    )
+
+
 def summarize(platform: Platform) -> PlatformSummary:
     return PlatformSummary(
         kinds=tuple(platform.kind_counts().items()),
-        namespaces=tuple(ns.name for ns in platform.namespaces),
+        namespaces=_input_namespaces(platform),
         nodes=tuple(n.name for n in platform.nodes),
         accounts=tuple(f"{a.id} ({a.alias})" if a.alias else a.id for a in platform.aws.accounts),
         pods=len(platform.pods),
         opaque=tuple(platform.opaque_counts().items()),
+        implied=tuple(str(ref) for ref in platform.implied()),
     )
 
 

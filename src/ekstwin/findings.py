@@ -178,6 +178,8 @@ class PlatformSummary:
     accounts: tuple[str, ...]
     pods: int
     opaque: tuple[tuple[str, int], ...] = ()
+    #: Objects assumed because the input lacks them (``Kind/ns/name``).
+    implied: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -187,6 +189,7 @@ class PlatformSummary:
             "accounts": list(self.accounts),
             "pods": self.pods,
             "opaque": dict(self.opaque),
+            "implied": list(self.implied),
         }
 
 

@@ -300,7 +300,7 @@ def test_baseline_write_then_analyze_suppresses(
     # a new finding is not in the baseline
     (platform / "new.yaml").write_text(
         "apiVersion: v1\nkind: Secret\nmetadata: {name: new, namespace: shop}\n"
-        "stringData: {k: fresh-value}\n"
+        "stringData: {api_key: fresh-value}\n"
     )
     code, out, _ = run(
         capsys,

@@ -250,7 +250,7 @@ def test_collect_k8s_lists_every_kind_paginated_and_loads(
     assert all("managedFields" not in p["metadata"] for p in pods["items"])
     assert not (out / "core_secrets.json").exists()
 
-    result = load([str(out)])
+    result = load([str(out)], implied=False)
     assert not result.input_errors
     platform = result.platform
     # istio-system is implied by the PeerAuthentication in it
@@ -293,7 +293,7 @@ def test_documented_kubectl_command_lists_the_same_kinds() -> None:
 def test_a_recorded_kubectl_get_list_file_loads() -> None:
     # recorded from 'kubectl get ... -A -o yaml': one List, items with apiVersion and
     # kind, Calico and Istio objects among them, a Secret whose values are dropped
-    result = load([str(FIXTURES / "kubectl-get.yaml")])
+    result = load([str(FIXTURES / "kubectl-get.yaml")], implied=False)
     assert not result.input_errors
     kube = result.platform
     assert [(n.name) for n in kube.namespaces] == ["shop"]

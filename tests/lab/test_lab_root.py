@@ -35,7 +35,7 @@ def _netns(prefix: str) -> list[str]:
 
 
 def test_up_probe_down_small_platform(prefix: str, state_dir: str, root_guard: object) -> None:
-    platform = load([str(FIXTURES / "small.yaml")]).platform
+    platform = load([str(FIXTURES / "small.yaml")], implied=False).platform
     plan = build_plan(platform, prefix)
     bring_up(platform, plan, pod_addressing(platform).pod_ips, state_dir=state_dir)
     try:
@@ -78,7 +78,7 @@ def test_up_probe_down_small_platform(prefix: str, state_dir: str, root_guard: o
 def test_probe_reports_disagreement_with_a_stub_engine(
     prefix: str, state_dir: str, root_guard: object
 ) -> None:
-    platform = load([str(FIXTURES / "small.yaml")]).platform
+    platform = load([str(FIXTURES / "small.yaml")], implied=False).platform
     plan = build_plan(platform, prefix)
     bring_up(platform, plan, pod_addressing(platform).pod_ips, state_dir=state_dir)
     try:
@@ -101,10 +101,11 @@ def test_cli_up_probe_down(
     small = str(FIXTURES / "small.yaml")
     common = ["--prefix", prefix, "--state-dir", state_dir]
     try:
-        assert main(["lab", "up", small, *common]) == 0
+        # the small platform as written (probe loads it again the same way)
+        assert main(["lab", "up", small, "--no-implied", *common]) == 0
         out = capsys.readouterr().out
         assert out.startswith(f"lab {prefix} up: 2 node(s), 3 pod(s), vpc 198.18.0.0/16")
-        assert main(["lab", "up", small, *common]) == 2
+        assert main(["lab", "up", small, "--no-implied", *common]) == 2
         assert "already up" in capsys.readouterr().err
         assert main(["lab", "probe", "--format", "json", *common]) == 0
         import json
@@ -178,7 +179,7 @@ def test_icmp_echo_probes_agree_with_the_engine(
     Calico rule admits type 8 from one source only, replies ride on conntrack."""
     from ekstwin.lab.probe import ICMP_ECHO
 
-    platform = load([str(FIXTURES / "icmp.yaml")]).platform
+    platform = load([str(FIXTURES / "icmp.yaml")], implied=False).platform
     plan = build_plan(platform, prefix)
     bring_up(platform, plan, pod_addressing(platform).pod_ips, state_dir=state_dir)
     try:

@@ -16,7 +16,8 @@ STDIN = "<stdin>"
 
 
 def _load(text: str) -> LoadResult:
-    return load(["-"], stdin_text=lambda: text)
+    """The input as written: nothing implied (tests/loaders/test_implied.py)."""
+    return load(["-"], stdin_text=lambda: text, implied=False)
 
 
 def _pods(r: LoadResult) -> list[tuple[str, str | None, str | None, dict[str, str]]]:
@@ -148,7 +149,7 @@ def test_daemonset_nodes_come_from_aws_instances_and_pod_node_names(tmp_path: Pa
         _daemonset() + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: bare, namespace: ns}\n"
         "spec:\n  nodeName: n-from-pod\n  containers: [{name: c, image: 'x:1'}]\n"
     )
-    r = load([str(tmp_path)])
+    r = load([str(tmp_path)], implied=False)
     aws_node = "ip-198-18-0-10.eu-west-1.compute.internal"
     assert [(n.name, n.implicit, n.instance_type, n.zone) for n in r.platform.nodes] == [
         (aws_node, True, "m5.large", "eu-west-1a"),
@@ -202,7 +203,7 @@ def test_cronjob_expands_to_the_pods_of_one_run() -> None:
 
 def test_helm_template_output_loads_into_the_default_namespace_with_one_warning() -> None:
     f = MANIFESTS / "helm-template.yaml"
-    r = load([str(f)])
+    r = load([str(f)], implied=False)
     assert r.diagnostics == (
         Diagnostic(
             Source(str(f), 6),
@@ -233,7 +234,7 @@ def test_helm_template_output_loads_into_the_default_namespace_with_one_warning(
 
 def test_kubectl_get_output_keeps_live_pods_and_does_not_expand_their_workloads() -> None:
     f = MANIFESTS / "kubectl-get-all.yaml"
-    r = load([str(f)])
+    r = load([str(f)], implied=False)
     assert r.diagnostics == ()
     p = r.platform
     assert [
@@ -289,7 +290,7 @@ def test_live_pod_of_unknown_owner_names_that_owner() -> None:
 
 
 def test_full_fixture_platform(tmp_path: Path) -> None:
-    r = load([str(MANIFESTS / "full")])
+    r = load([str(MANIFESTS / "full")], implied=False)
     assert r.diagnostics == ()
     p = r.platform
     assert p.kind_counts() == {
@@ -381,7 +382,7 @@ def test_static_pods_are_each_their_own_workload() -> None:
 
 def test_namespace_option_places_objects_without_one_as_kubectl_apply_n() -> None:
     f = MANIFESTS / "helm-template.yaml"
-    r = load([str(f)], namespace="shop")
+    r = load([str(f)], namespace="shop", implied=False)
     assert r.diagnostics == ()
     assert [str(m.ref) for m in r.platform.metas()] == [
         "Deployment/shop/shop",
@@ -393,6 +394,7 @@ def test_namespace_option_places_objects_without_one_as_kubectl_apply_n() -> Non
     r = load(
         ["-"],
         namespace="argocd",
+        implied=False,
         stdin_text=lambda: (
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: other}\n---\n"
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"

@@ -28,7 +28,8 @@ def _head(api: str, kind: str, meta: str) -> str:
 
 
 def _load(text: str) -> LoadResult:
-    return load(["-"], stdin_text=lambda: text)
+    """The input as written: nothing implied (tests/loaders/test_implied.py)."""
+    return load(["-"], stdin_text=lambda: text, implied=False)
 
 
 def _at(line: int) -> Source:
@@ -374,7 +375,7 @@ def test_an_overlay_in_a_later_file_wins(tmp_path: Path) -> None:
         "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n"
         "  annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/app'}\n"
     )
-    r = load([str(tmp_path)])
+    r = load([str(tmp_path)], implied=False)
     assert [
         (sa.meta.name, sa.meta.annotations, sa.meta.source) for sa in r.platform.service_accounts
     ] == [
@@ -497,7 +498,7 @@ def test_unknown_kind_without_namespace_keeps_none_and_known_kind_defaults() -> 
         "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: letsencrypt}\n"
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
     )
-    p = load(["-"], stdin_text=lambda: text).platform
+    p = load(["-"], stdin_text=lambda: text, implied=False).platform
     assert [(o.meta.kind, o.meta.namespace) for o in p.opaque] == [("ClusterIssuer", None)]
     assert [(c.meta.name, c.meta.namespace) for c in p.config_maps] == [("c", "default")]
     assert [ns.name for ns in p.namespaces] == ["default"]

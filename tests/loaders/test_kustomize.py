@@ -74,7 +74,7 @@ def test_only_overlays_are_built(app: Path) -> None:
 
 @needs_kubectl
 def test_overlays_are_read_as_built(app: Path) -> None:
-    result = load([str(app)])
+    result = load([str(app)], implied=False)  # the kustomize reader as built
     assert not result.input_errors, result.diagnostics
     deployments = sorted(
         (w.meta.namespace, w.spec.containers[0].image.text, w.meta.source.file)
@@ -93,7 +93,7 @@ def test_a_broken_kustomization_is_an_input_error(app: Path) -> None:
     (app / "base" / "kustomization.yaml").write_text(
         "resources:\n  - missing.yaml\n", encoding="utf-8"
     )
-    result = load([str(app)])
+    result = load([str(app)], implied=False)  # the kustomize reader as built
     errors = [d for d in result.diagnostics if d.code == "kustomize"]
     assert len(errors) == 2  # both overlays fail on the base
     assert all("kubectl kustomize failed" in d.message for d in errors)
@@ -104,7 +104,7 @@ def test_without_kubectl_the_overlay_is_reported_not_misread(
     app: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("ekstwin.loaders.kustomize.shutil.which", lambda _name: None)
-    result = load([str(app)])
+    result = load([str(app)], implied=False)  # the kustomize reader as built
     errors = sorted(str(d.source) for d in result.diagnostics if d.code == "kustomize")
     assert errors == [
         f"{app}/overlays/dev/kustomization.yaml",

@@ -42,3 +42,21 @@ def locate() -> Path | None:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- the SARIF multitool's GitHub ingestion rules ------------------------------
+
+#: The multitool's rules for what GitHub code scanning accepts (GH1001-GH2012 in
+#: microsoft/sarif-sdk src/Sarif.Multitool.Library/Rules). They are off by default
+#: and their rule kind is ``Ghas``; ``gh-rules.config.xml`` beside this file turns
+#: every one of them on at level error.
+GH_CONFIG = Path(__file__).with_name("gh-rules.config.xml")
+
+
+def locate_multitool() -> Path | None:
+    """The multitool binary shipped in the same npm package as the schema."""
+    for path in _CANDIDATES:
+        binary = path.with_name("Sarif.Multitool")
+        if binary.is_file():
+            return binary
+    return None

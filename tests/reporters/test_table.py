@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from ekstwin.findings import PlatformSummary, Report
+from ekstwin.findings import Diagnostic, PlatformSummary, Report
+from ekstwin.model.source import Source
 from ekstwin.reporters.table import TableReporter
 from tests.reporters.snapshots import assert_snapshot
 
@@ -78,14 +79,30 @@ def test_many_alike_diagnostics_are_summarised_per_code_and_file() -> None:
     start = out.index("Input problems")
     assert out[start:] == (
         "Input problems\n"
-        "\n"
-        "  level     location     problem\n"
-        " ──────────────────────────────────────────────────────────────────────────────\n"
-        "  warning   a.yaml:3     odd\n"
-        + "".join(f"  error     big.yaml:{i}   document has no kind\n" for i in range(1, 6))
-        + "  error     big.yaml     99995 more not-an-object problems (--format json\n"
-        "                         lists each)\n"
-        "\n"
+        "  warning a.yaml:3\n"
+        "    odd\n"
+        + "".join(f"  error   big.yaml:{i}\n    document has no kind\n" for i in range(1, 6))
+        + "  error   big.yaml\n"
+        "    99995 more not-an-object problems (--format json lists each)\n"
         "\n"
         "no findings; 0 suppressed; input problems: 100000 errors, 1 warning\n"
     )
+
+
+def test_a_long_path_does_not_squeeze_the_problem() -> None:
+    """The problem text once got a column of a dozen characters next to a long path."""
+    path = "/srv/checkout/" + "/".join(["a-rather-long-directory-name"] * 5) + "/manifest.yaml"
+    message = "document is a list, not a Kubernetes object; the document was not read"
+    report = Report(
+        tool_version="0.1.0",
+        inputs=("k8s",),
+        summary=PlatformSummary((), (), (), (), 0),
+        checks=(),
+        findings=(),
+        diagnostics=(Diagnostic(Source(path, 6), message, "each document must be a mapping"),),
+    )
+    text = TableReporter(color=False).render(report)
+    lines = text.split("Input problems\n", 1)[1].splitlines()
+    at = lines.index(f"    {message}")  # the problem whole, on a line of its own
+    assert "".join(lines[:at]) == f"  error   {path}:6"  # the path folds at the width
+    assert lines[at + 1] == "    hint: each document must be a mapping"

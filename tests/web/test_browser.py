@@ -107,7 +107,8 @@ def test_serve_can_query_in_the_ui(
     page.fill("#q-can input[name=from]", "nowhere/nothing")
     page.click("#q-can button[type=submit]")
     page.locator("[data-testid=query-error]").wait_for()
-    assert "no pod nowhere/nothing" in page.locator("[data-testid=query-error]").inner_text()
+    error = page.locator("[data-testid=query-error]").inner_text()
+    assert "no pod and no workload nowhere/nothing" in error
     assert page.ekstwin_errors == []
 
 

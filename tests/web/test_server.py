@@ -245,8 +245,9 @@ def test_bad_queries_are_400_with_the_reason(small_server: RunningServer) -> Non
     cases = {
         "/api/can?from=shop/web&to=shop/db&port=http": "port 'http' is not a number",
         "/api/can?from=shop/web&to=shop/db&port=70000": "port 70000 is outside 0-65535",
-        "/api/can?from=shop/nope&to=shop/db&port=80": "no pod shop/nope in the platform "
-        "(pods are NS/NAME)",
+        "/api/can?from=shop/nope&to=shop/db&port=80": "no pod and no workload shop/nope in "
+        "the platform (give NS/POD, NS/KIND/NAME such as shop/deployment/web, or NS/NAME of a "
+        "workload)",
         "/api/who-can?verb=get": "who-can needs a verb and a resource (get pods, create pods/exec)",
         "/api/route?url=": "route needs a URL (https://host/path)",
     }

@@ -46,6 +46,27 @@ def add_input_namespace_argument(parser: argparse.ArgumentParser, *flags: str) -
     )
 
 
+#: The arguments that name a platform to load: a command with one of them takes --no-implied.
+PLATFORM_DESTS = frozenset({"platform", "old", "new", "compare"})
+
+
+def add_implied_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-implied`` on every command that loads a platform (called by the main parser)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                add_implied_argument(child)
+    dests = {a.dest for a in parser._actions}
+    if not dests & PLATFORM_DESTS or "no_implied" in dests:
+        return
+    parser.add_argument(
+        "--no-implied",
+        action="store_true",
+        help="assume nothing the input lacks: no cluster namespaces (kube-system, "
+        "default, ...), no CoreDNS, no pods made by operators (see docs/implied.md)",
+    )
+
+
 def add_output_arguments(parser: argparse.ArgumentParser, formats: list[str]) -> None:
     parser.add_argument("--format", "-f", choices=formats, default=formats[0])
     parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
@@ -68,6 +89,7 @@ def load_platform(args: argparse.Namespace) -> LoadResult:
     namespace = getattr(args, "input_namespace", None)
     quiet = bool(getattr(args, "quiet", False))
     show_bar = not quiet and sys.stderr.isatty()
+    implied = not getattr(args, "no_implied", False)
     if show_bar:
         from rich.console import Console
         from rich.progress import Progress
@@ -78,9 +100,9 @@ def load_platform(args: argparse.Namespace) -> LoadResult:
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = load(paths, progress=tick, namespace=namespace)
+            result = load(paths, progress=tick, namespace=namespace, implied=implied)
     else:
-        result = load(paths, namespace=namespace)
+        result = load(paths, namespace=namespace, implied=implied)
     if not getattr(args, "keep_diagnostics_quiet", False):
         print_diagnostics(result.diagnostics, quiet=quiet)
     return result

@@ -47,7 +47,12 @@ def _register_queries(isub: argparse._SubParsersAction[argparse.ArgumentParser])
         help="every AWS role a pod can obtain, how, what it may do, and its ECR pulls",
     )
     _platform_argument(p)
-    p.add_argument("pod", metavar="NS/POD")
+    p.add_argument(
+        "pod",
+        metavar="NS/POD|NS/KIND/NAME",
+        help="a pod, or a workload (shop/deployment/web, or shop/web naming one workload): "
+        "answered for its first pod",
+    )
     add_output_arguments(p, ["text", "json"])
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(handler=run_pod)
@@ -113,8 +118,17 @@ def _exit(args: argparse.Namespace) -> int:
 def run_pod(args: argparse.Namespace) -> int:
     namespace, sep, name = args.pod.partition("/")
     if not sep or not name:
-        raise ConfigError(f"pod {args.pod!r} must be written NAMESPACE/NAME")
+        raise ConfigError(
+            f"pod {args.pod!r} must be written NAMESPACE/NAME (a pod or a workload) "
+            "or NAMESPACE/KIND/NAME (shop/deployment/web)"
+        )
     platform = _platform_result(args)
+    if platform.pod(namespace, name) is None:
+        pod, note = platform.workload_pod(args.pod)
+        if pod is None:
+            raise ConfigError(note)
+        print(note, file=sys.stderr)
+        namespace, name = pod.namespace, pod.name
     access = pod_access(platform, namespace, name)
     if args.format == "json":
         write_output(json.dumps(access.to_json(), indent=2), args.output)

@@ -23,6 +23,7 @@ from ekstwin.engines.ingress import (
     platform_alb_options,
     route,
 )
+from ekstwin.errors import ConfigError
 from ekstwin.model.platform import Platform
 
 
@@ -46,9 +47,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r = isub.add_parser(
         "route", help="which ALB, listener and rule answer a URL, and which pods receive it"
     )
-    r.add_argument("platform", metavar="PLATFORM", help="directory, files or snapshot")
+    r.add_argument(
+        "platform",
+        nargs="+",
+        metavar="PLATFORM... URL",
+        help="the platform (directories, files or a snapshot, as for every command), "
+        "then the URL: http(s)://host[:port]/path?query",
+    )
     add_input_namespace_argument(r, "--namespace", "-n")
-    r.add_argument("url", metavar="URL", help="http(s)://host[:port]/path?query")
     r.add_argument("--format", "-f", choices=["table", "json"], default="table")
     r.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     r.add_argument("--quiet", "-q", action="store_true")
@@ -198,6 +204,12 @@ def run_alb(args: argparse.Namespace) -> int:
 
 
 def run_route(args: argparse.Namespace) -> int:
+    # argparse gives every positional to PLATFORM: the last one is the URL.
+    if len(args.platform) < 2:
+        raise ConfigError(
+            "ingress route needs a PLATFORM and a URL - e.g. ingress route DIR https://shop.example.com/"
+        )
+    args.url = args.platform.pop()
     result = load_platform(args)
     res = route(result.platform, args.url, controller_options(args, result.platform))
     if args.format == "json":

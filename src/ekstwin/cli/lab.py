@@ -134,6 +134,7 @@ def run_up(args: argparse.Namespace) -> int:
             state_dir=args.state_dir,
             platform_paths=paths,
             progress=progress,
+            implied=not args.no_implied,
         )
     except LabError as exc:
         raise _lab_error(exc) from exc
@@ -160,6 +161,7 @@ def run_probe(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise _lab_error(exc) from exc
     args.platform = list(state.platform_paths)
+    args.no_implied = not state.implied  # as lab up loaded it
     args.quiet = True
     result = load_platform(args)
     targets = plan_probes(state.plan, ports=ports, sample=args.sample, seed=args.seed)

@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from ekstwin.cli.common import Exit
+from ekstwin.cli.common import Exit, add_implied_argument
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
 
 #: Command-group modules under ekstwin.cli, in the order of ``--help``.
@@ -59,6 +59,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    add_implied_argument(parser)
     return parser
 
 

@@ -14,7 +14,7 @@ from ekstwin.cli.common import (
     load_platform,
     write_output,
 )
-from ekstwin.cli.net import decision_line
+from ekstwin.cli.net import decision_line, workload_notes
 from ekstwin.engines.checks import CheckContext, discover_checks
 from ekstwin.engines.mesh import MeshModel, coverage, explain, routes
 from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
@@ -32,8 +32,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c = msub.add_parser("can", help="may one endpoint reach another: network AND mesh, and why")
     c.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(c, "--namespace", "-n")
-    c.add_argument("--from", dest="source", required=True, metavar="NS/POD|IP")
-    c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
+    c.add_argument("--from", dest="source", required=True, metavar="NS/POD|NS/KIND/NAME|IP")
+    c.add_argument(
+        "--to", dest="destination", required=True, metavar="NS/POD|NS/KIND/NAME|NS/svc/NAME|IP"
+    )
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP", "ICMP"])
     c.add_argument("--method", help="HTTP method of the request (GET, POST, ...)")
@@ -113,6 +115,7 @@ def run_can(args: argparse.Namespace) -> int:
     if args.protocol != "ICMP":
         check_port(args.port)
     model = MeshModel(load_platform(args).platform)
+    workload_notes(model.platform, args.source, args.destination)
     try:
         result = explain(
             model,

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from ekstwin.cli.common import (
@@ -33,6 +34,7 @@ from ekstwin.reporters.interface import ReportFormat, reporter_for
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
     from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict, MeshMatrix
     from ekstwin.engines.net.diff import NetDiff
+    from ekstwin.model.platform import Platform
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,8 +46,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c = nsub.add_parser("can", help="may one endpoint reach another on a port, and why")
     c.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(c, "--namespace", "-n")
-    c.add_argument("--from", dest="source", required=True, metavar="NS/POD|IP")
-    c.add_argument("--to", dest="destination", required=True, metavar="NS/POD|NS/svc/NAME|IP")
+    c.add_argument(
+        "--from", dest="source", required=True, metavar="NS/POD|NS/KIND/NAME|IP",
+        help="a pod, a workload (shop/deployment/web, or shop/web naming one workload: "
+        "answered for its first pod), an address, node/NAME, internet or imds",
+    )  # fmt: skip
+    c.add_argument(
+        "--to", dest="destination", required=True, metavar="NS/POD|NS/KIND/NAME|NS/svc/NAME|IP",
+        help="as --from, or a Service (shop/svc/web, followed to its backends)",
+    )  # fmt: skip
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP", "ICMP"])
     c.add_argument("--method", help="HTTP method, for the mesh's AuthorizationPolicy rules")
@@ -133,6 +142,30 @@ def _combined_json(v: CombinedVerdict) -> dict[str, object]:
     }
 
 
+def workload_notes(platform: Platform, *specs: str) -> None:
+    """Say on stderr which pod answers for a workload given as ``--from``/``--to``,
+    and when an endpoint is one ekstwin implied (not in the input)."""
+    for spec in specs:
+        text = (
+            "kube-system/svc/kube-dns" if spec.lower() in ("coredns", "dns", "kube-dns") else spec
+        )
+        parts = text.strip().split("/")
+        source = None
+        if len(parts) == 3 and parts[1] in ("svc", "service"):
+            svc = platform.service(parts[0], parts[2])
+            source = svc.meta.source if svc is not None else None
+        elif len(parts) == 2 and platform.pod(parts[0], parts[1]) is not None:
+            pod = platform.pod(parts[0], parts[1])
+            source = pod.meta.source if pod is not None else None
+        elif len(parts) in (2, 3) and parts[0] != "node":
+            pod, note = platform.workload_pod(text)
+            if pod is not None:
+                print(note, file=sys.stderr)
+                source = pod.meta.source
+        if source is not None and source.implied:
+            print(f"{text} is not in the input: {source.file}", file=sys.stderr)
+
+
 def run_can(args: argparse.Namespace) -> int:
     from ekstwin.engines.mesh import MeshModel, explain
     from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
@@ -140,6 +173,7 @@ def run_can(args: argparse.Namespace) -> int:
     if args.protocol != "ICMP":
         check_port(args.port)
     model = _model(args)
+    workload_notes(model.platform, args.source, args.destination)
     try:
         if args.no_mesh:
             result: Verdict | ServiceVerdict | CombinedVerdict | CombinedServiceVerdict = can(
@@ -253,8 +287,9 @@ def _diff_text(d: NetDiff) -> str:
 def run_diff(args: argparse.Namespace) -> int:
     from ekstwin.engines.net.diff import diff
 
-    old = load_platform(argparse.Namespace(platform=[args.old], quiet=args.quiet))
-    new = load_platform(argparse.Namespace(platform=[args.new], quiet=args.quiet))
+    flags = {"quiet": args.quiet, "no_implied": args.no_implied}
+    old = load_platform(argparse.Namespace(platform=[args.old], **flags))
+    new = load_platform(argparse.Namespace(platform=[args.new], **flags))
     version = args.calico_version
     result = diff(
         NetModel(old.platform, calico_version=version),

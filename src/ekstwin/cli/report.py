@@ -42,7 +42,9 @@ def run_report(args: argparse.Namespace) -> int:
         raise LoadError("nothing could be read from the input")
     compare = None
     if args.compare:
-        old_args = argparse.Namespace(platform=list(args.compare), quiet=args.quiet)
+        old_args = argparse.Namespace(
+            platform=list(args.compare), quiet=args.quiet, no_implied=args.no_implied
+        )
         compare = load_platform(old_args)
     text = report_html(
         result,

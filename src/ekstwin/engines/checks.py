@@ -244,14 +244,19 @@ def run_checks(
     ctx: CheckContext,
     checks: Sequence[type[Check]],
 ) -> CheckRun:
-    """Run checks; a check that crashes is reported and the others still run."""
+    """Run checks; a check that crashes is reported and the others still run.
+
+    A finding about an object ekstwin implied (CoreDNS, an operator's StatefulSet:
+    ``Platform.implied``) is dropped: nobody wrote it, so nobody can fix it. The
+    cluster's namespaces stay judged (a pod of the input may run in ``default``)."""
     findings: list[Finding] = []
+    unjudged = {ref for ref in platform.implied() if ref.kind != "Namespace"}
     diags: list[Diagnostic] = []
     crashed: list[str] = []
     for cls in checks:
         check = cls()
         try:
-            findings.extend(check.run(platform, ctx))
+            findings.extend(f for f in check.run(platform, ctx) if f.subject not in unjudged)
         except Exception as exc:
             log.debug("check %s crashed", cls.id, exc_info=True)
             crashed.append(cls.id)

@@ -66,6 +66,9 @@ class LabState:
     platform_paths: tuple[str, ...]
     listener_pid: int | None
     status: str
+    #: Whether the platform was loaded with the objects ekstwin implies (probe
+    #: loads it again the same way).
+    implied: bool = True
 
 
 def _write_state(state_dir: str, prefix: str, data: dict[str, object]) -> None:
@@ -92,6 +95,7 @@ def read_state(state_dir: str, prefix: str) -> LabState | None:
         platform_paths=tuple(data.get("platform_paths", [])),
         listener_pid=int(pid) if pid else None,
         status=str(data.get("status", "")),
+        implied=data.get("implied", True) is not False,
     )
 
 
@@ -234,6 +238,7 @@ def bring_up(
     state_dir: str = DEFAULT_STATE_DIR,
     platform_paths: tuple[str, ...] = (),
     progress: Progress | None = None,
+    implied: bool = True,
 ) -> LabState:
     """Create the lab; on any failure everything created so far is removed."""
     require_lab_host()
@@ -249,6 +254,7 @@ def bring_up(
         "status": "building",
         "plan": plan.to_json(),
         "platform_paths": list(platform_paths),
+        "implied": implied,
         "listener_pid": None,
     }
     _write_state(state_dir, plan.prefix, data)
@@ -265,7 +271,7 @@ def bring_up(
         with contextlib.suppress(Exception):
             bring_down(plan.prefix, state_dir=state_dir)
         raise
-    return LabState(plan.prefix, plan, platform_paths, pid, "up")
+    return LabState(plan.prefix, plan, platform_paths, pid, "up", implied)
 
 
 @dataclass(frozen=True, slots=True)

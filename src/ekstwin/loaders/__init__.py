@@ -47,9 +47,11 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_raw(raw: RawInputs, *, namespace: str | None = None) -> LoadResult:
+def load_raw(raw: RawInputs, *, namespace: str | None = None, implied: bool = True) -> LoadResult:
+    """The platform of ``raw``; ``implied=False`` adds nothing the input lacks
+    (see ``ekstwin.loaders.implied``)."""
     with _collector_paused():
-        platform, diags = assemble(raw, namespace=namespace)
+        platform, diags = assemble(raw, namespace=namespace, implied=implied)
     return LoadResult(platform, raw, tuple(diags))
 
 
@@ -59,10 +61,11 @@ def load(
     stdin_text: Callable[[], str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     namespace: str | None = None,
+    implied: bool = True,
 ) -> LoadResult:
     """Read every path (file, directory, snapshot, ``-``) and build the platform;
     namespaced objects without a namespace go to ``namespace`` (``kubectl apply -n``),
     else to ``default`` with a warning."""
     with _collector_paused():
         raw = read_inputs(paths, stdin_text=stdin_text, progress=progress)
-    return load_raw(raw, namespace=namespace)
+    return load_raw(raw, namespace=namespace, implied=implied)

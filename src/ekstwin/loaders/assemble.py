@@ -15,9 +15,11 @@ from collections.abc import Iterable
 
 from ekstwin.findings import Diagnostic
 from ekstwin.loaders.aws import build_aws
+from ekstwin.loaders.implied import add_implied
 from ekstwin.loaders.inputs import RawInputs
 from ekstwin.loaders.keycloak import build_realms
 from ekstwin.loaders.kubernetes import KubeObjects, read_kube_documents
+from ekstwin.loaders.operators import add_operator_workloads
 from ekstwin.model.aws import AwsState, Instance
 from ekstwin.model.k8s import (
     NAMESPACE_NAME_LABEL,
@@ -82,7 +84,7 @@ def _nodes(objs: KubeObjects, aws: AwsState) -> list[Node]:
     wanted = [p.spec.node_name for p in objs.pods] + [w.spec.node_name for w in objs.workloads]
     for name in wanted:
         if name and name not in nodes:
-            source = Source("<implied by spec.nodeName>")
+            source = Source.implied_by("spec.nodeName of a pod")
             nodes[name] = Node(
                 meta=Meta(
                     "v1", "Node", name, None, source, labels={"kubernetes.io/hostname": name}
@@ -287,16 +289,25 @@ def _namespaces(objs: KubeObjects, pods: list[Pod]) -> list[Namespace]:
     return sorted(out, key=lambda n: n.name)
 
 
-def assemble(raw: RawInputs, *, namespace: str | None = None) -> tuple[Platform, list[Diagnostic]]:
+def assemble(
+    raw: RawInputs, *, namespace: str | None = None, implied: bool = True
+) -> tuple[Platform, list[Diagnostic]]:
     """The platform and every diagnostic met on the way (the raw ones included).
 
     ``namespace`` is where namespaced objects without one go (``kubectl apply -n``).
-    """
+    With ``implied`` (the default) the cluster's own objects that the input lacks
+    are added (``ekstwin.loaders.implied``) and the pods operators make from the
+    input's custom resources (``ekstwin.loaders.operators``)."""
     diags: list[Diagnostic] = list(raw.diagnostics)
     objs = read_kube_documents(
         iter((d.data, d.source, d.lines) for d in raw.kube), namespace=namespace
     )
     diags.extend(objs.diagnostics)
+    # Implied unless the input holds only AWS or Keycloak data: an empty input (a
+    # new directory in a diff's base) is a cluster too, with its own objects.
+    if implied and (raw.kube or not (raw.aws or raw.realms)):
+        add_operator_workloads(objs)
+        add_implied(objs)
     aws, aws_diags = build_aws(raw.aws)
     diags.extend(aws_diags)
     realms: list[Realm] = []

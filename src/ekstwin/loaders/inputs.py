@@ -19,9 +19,10 @@ from pathlib import Path
 from ekstwin.errors import SchemaError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
+from ekstwin.loaders.credentials import credential_reason
 from ekstwin.loaders.jsonlines import pointer_lines
 from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
-from ekstwin.loaders.kubernetes import HAD_VALUES_KEY, LINE_KINDS
+from ekstwin.loaders.kubernetes import CREDENTIALS_KEY, HAD_VALUES_KEY, LINE_KINDS
 from ekstwin.loaders.kustomize import build as build_kustomization
 from ekstwin.loaders.kustomize import kustomization_file, kustomize_roots
 from ekstwin.loaders.yamldocs import (
@@ -77,10 +78,11 @@ def sanitize(data: object) -> object:
     """Drop what must never be kept: secret values and bulky server fields.
 
     A Secret keeps its keys, each value replaced by ``True`` when it held
-    something and ``None`` when it was empty, and a flag saying whether any
-    held a value. A container ``env`` entry whose name looks secret
-    (``AWS_SECRET_ACCESS_KEY``, ``DB_PASSWORD``, ``GITHUB_TOKEN``) keeps its
-    name with the literal value redacted. The last-applied-configuration
+    something and ``None`` when it was empty, a flag saying whether any held
+    a value, and, for each key whose value looks like a credential, why
+    (``ekstwin.loaders.credentials``; never the value). A container ``env``
+    entry whose name looks secret (``AWS_SECRET_ACCESS_KEY``, ``DB_PASSWORD``,
+    ``GITHUB_TOKEN``) keeps its name with the literal value redacted. The last-applied-configuration
     annotation, which repeats the whole object, goes from every object, and
     ``managedFields`` too.
     """
@@ -104,17 +106,33 @@ def sanitize(data: object) -> object:
                 data = {**data, "spec": redacted}
         return data
     out = dict(data)
-    # A snapshot holds Secrets already sanitized: keep the flag they carry.
+    # A snapshot holds Secrets already sanitized: keep the flags they carry.
     had = data.get(HAD_VALUES_KEY) is True
+    judged = data.get(CREDENTIALS_KEY)
+    credentials: dict[str, str] = dict(judged) if isinstance(judged, dict) else {}
     for key in ("data", "stringData"):
         values = out.get(key)
         if isinstance(values, dict):
             had = had or any(v not in (None, "") for v in values.values())
+            for k, v in values.items():
+                if v in (None, "", True) or str(k) in credentials:
+                    continue
+                reason = credential_reason(str(k), v, encoded=key == "data")
+                if reason is not None:
+                    credentials[str(k)] = reason
             out[key] = {str(k): True if v not in (None, "") else None for k, v in values.items()}
         elif values is not None:
             out[key] = {}
     out[HAD_VALUES_KEY] = had
+    if had and (judged is not None or not _already_sanitized(data)):
+        out[CREDENTIALS_KEY] = dict(sorted(credentials.items()))
     return out
+
+
+def _already_sanitized(data: dict[str, object]) -> bool:
+    """A Secret from a snapshot written before values were judged: its values are
+    ``True`` already, and what they were cannot be told."""
+    return HAD_VALUES_KEY in data
 
 
 #: Parts of an environment variable name that mark its value as secret.

@@ -19,6 +19,7 @@ import yaml
 
 from ekstwin.errors import EkstwinError, SelectorSyntaxError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders.credentials import is_credential_key
 from ekstwin.model.calico import (
     DEFAULT_TIER,
     Action,
@@ -179,6 +180,9 @@ def _namespace_of(kind: str, given: str | None) -> str | None:
 
 #: Set by the reader on a Secret document whose values it dropped.
 HAD_VALUES_KEY = "ekstwin.io/had-values"
+#: ... and, for each key whose value looked like a credential, why (absent when the
+#: values were dropped before they could be judged).
+CREDENTIALS_KEY = "ekstwin.io/credentials"
 
 
 class InvalidDocument(EkstwinError):
@@ -1686,12 +1690,22 @@ def _secret(doc: dict[str, object], meta: Meta) -> Secret:
     filled = tuple(
         sorted({str(k) for part in (data, string_data) for k, v in part.items() if v is True})
     )
+    judged = doc.get(CREDENTIALS_KEY)
+    if isinstance(judged, dict):
+        credentials = tuple(sorted((str(k), str(v)) for k, v in judged.items()))
+    else:  # values dropped before they could be judged: the key names say what they can
+        credentials = tuple(
+            (k, f"the key {k} names a credential (the value was not judged)")
+            for k in (filled or keys)
+            if is_credential_key(k)
+        )
     return Secret(
         meta=meta,
         type=_str(doc.get("type"), "/type") or "Opaque",
         keys=keys,
         had_values=bool(doc.get(HAD_VALUES_KEY, False)),
         keys_with_values=filled,
+        credentials=credentials,
     )
 
 

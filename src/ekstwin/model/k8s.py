@@ -444,13 +444,18 @@ class ConfigMap:
 
 @dataclass(frozen=True, slots=True)
 class Secret:
-    """A Secret's shape only: its keys. Values are dropped when it is read."""
+    """A Secret's shape only: its keys. Values are dropped when it is read.
+
+    ``credentials`` holds, for each key whose value looked like a credential when
+    it was read, why (``"private key material"``); when the values were dropped
+    before they could be judged (an older snapshot), the keys whose names say so."""
 
     meta: Meta
     type: str
     keys: tuple[str, ...]
     had_values: bool
     keys_with_values: tuple[str, ...] = ()
+    credentials: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,21 @@ from ekstwin.model.k8s import (
 from ekstwin.model.keycloak import Realm
 from ekstwin.model.source import ObjectRef
 
+#: The names a user may give a workload kind (as kubectl does), by kind.
+_WORKLOAD_KINDS = {
+    alias: kind
+    for kind, aliases in (
+        ("Deployment", ("deployment", "deployments", "deploy")),
+        ("StatefulSet", ("statefulset", "statefulsets", "sts")),
+        ("DaemonSet", ("daemonset", "daemonsets", "ds")),
+        ("Job", ("job", "jobs")),
+        ("CronJob", ("cronjob", "cronjobs", "cj")),
+        ("ReplicaSet", ("replicaset", "replicasets", "rs")),
+        ("ReplicationController", ("replicationcontroller", "replicationcontrollers", "rc")),
+    )
+    for alias in aliases
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Platform:
@@ -89,6 +104,55 @@ class Platform:
             if p.namespace == namespace and p.name == name:
                 return p
         return None
+
+    def workloads_named(self, spec: str) -> tuple[tuple[ObjectRef, tuple[Pod, ...]], ...]:
+        """The workloads ``spec`` names, each with its pods (sorted by name):
+        ``NS/KIND/NAME`` (``deployment``, ``statefulset``, ``daemonset``, ``job``,
+        ``cronjob``, ``replicaset``, ``replicationcontroller``; any case, plural or
+        short forms such as ``deploy``, ``sts``, ``ds``) or ``NS/NAME``, which may
+        name several workloads of different kinds. Empty when none matches."""
+        parts = spec.strip().split("/")
+        if len(parts) == 3:
+            ns, kind_text, name = parts
+            kind = _WORKLOAD_KINDS.get(kind_text.lower())
+            if kind is None:
+                return ()
+        elif len(parts) == 2:
+            ns, name = parts
+            kind = None
+        else:
+            return ()
+        out = []
+        for w in self.workloads:
+            if (w.meta.namespace or "default") != ns or w.meta.name != name:
+                continue
+            if kind is not None and w.kind.value != kind:
+                continue
+            pods = tuple(
+                sorted((p for p in self.pods if p.workload == w.ref), key=lambda p: p.name)
+            )
+            out.append((w.ref, pods))
+        return tuple(out)
+
+    def workload_pod(self, spec: str) -> tuple[Pod | None, str]:
+        """The pod a workload spec (``NS/deployment/NAME``, or ``NS/NAME`` naming one
+        workload) stands for, the first of its pods by name, and a note saying so;
+        or None and what is wrong. A workload's pods share one template, so they are
+        alike to every policy and role that does not name a single pod (a
+        StatefulSet's ``statefulset.kubernetes.io/pod-name``)."""
+        found = self.workloads_named(spec)
+        if not found:
+            return None, (
+                f"no pod and no workload {spec} in the platform (give NS/POD, NS/KIND/NAME "
+                "such as shop/deployment/web, or NS/NAME of a workload)"
+            )
+        if len(found) > 1:
+            kinds = ", ".join(f"{r.namespace}/{r.kind.lower()}/{r.name}" for r, _ in found)
+            return None, f"{spec} names {len(found)} workloads: say which ({kinds})"
+        ref, pods = found[0]
+        if not pods:
+            return None, f"{ref} makes no pod (replicas: 0?)"
+        return pods[0], f"{ref}: answered for its pod {pods[0].key} ({len(pods)} pod(s))"
 
     def pods_in(self, namespace: str) -> tuple[Pod, ...]:
         return tuple(p for p in self.pods if p.namespace == namespace)
@@ -153,11 +217,26 @@ class Platform:
                 if getattr(obj, "template_of", None) is not None:
                     continue
                 meta = getattr(obj, "meta", None)
-                if isinstance(meta, Meta):
+                if isinstance(meta, Meta) and not meta.source.implied:
                     yield meta
         for pod in self.pods:
-            if pod.workload is None:
+            if pod.workload is None and not pod.meta.source.implied:
                 yield pod.meta
+
+    def implied(self) -> tuple[ObjectRef, ...]:
+        """The objects ekstwin assumed because the input lacks them (their source
+        is ``<implied: why>``): the cluster's namespaces, CoreDNS, the workloads
+        operators make, nodes named by pods. Pods made from them are not listed."""
+        groups: list[tuple[object, ...]] = [
+            self.namespaces, self.nodes, self.workloads, self.services, self.service_accounts,
+        ]  # fmt: skip
+        out = []
+        for group in groups:
+            for obj in group:
+                meta = getattr(obj, "meta", None)
+                if isinstance(meta, Meta) and meta.source.implied:
+                    out.append(meta.ref)
+        return tuple(out)
 
     def meta_of(self, ref: ObjectRef) -> Meta | None:
         for meta in self.metas():

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The file of every object ekstwin assumed rather than read: ``<implied: why>``.
+IMPLIED_PREFIX = "<implied"
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Source:
-    """A place in an input file. ``line`` is 1-based; 0 means "the whole file"."""
+    """A place in an input file. ``line`` is 1-based; 0 means "the whole file".
+
+    An object no input holds but ekstwin assumes (the cluster's own namespaces,
+    CoreDNS, the pods an operator makes) has a source whose file is
+    ``<implied: why>`` (see :meth:`implied_by`)."""
 
     file: str
     line: int = 0
+
+    @classmethod
+    def implied_by(cls, why: str) -> Source:
+        return cls(f"{IMPLIED_PREFIX}: {why}>")
+
+    @property
+    def implied(self) -> bool:
+        return self.file.startswith(IMPLIED_PREFIX)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file

@@ -56,7 +56,7 @@ class TableReporter(Reporter):
             legacy_windows=False,
             _environ={},
         )
-        for renderable in _sections(report):
+        for renderable in _sections(report, self.width):
             console.print(renderable)
         # rich pads every line to the width; trailing blanks only get in the way.
         return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
@@ -66,7 +66,7 @@ def _t(text: str, style: str = "") -> Text:
     return Text(printable(text), style=style)
 
 
-def _sections(report: Report) -> Iterable[RenderableType]:
+def _sections(report: Report, width: int) -> Iterable[RenderableType]:
     yield _t(f"ekstwin {report.tool_version}", "bold")
     inputs = ", ".join(report.inputs) if report.inputs else "(none)"
     yield _t(f"inputs: {inputs}")
@@ -74,7 +74,7 @@ def _sections(report: Report) -> Iterable[RenderableType]:
     yield _platform(report)
     if report.diagnostics:
         yield Text()
-        yield _diagnostics(report.diagnostics)
+        yield _diagnostics(report.diagnostics, width)
     findings = sorted_findings(report.findings)
     for severity in _SEVERITIES_DESC:
         group = [f for f in findings if f.severity is severity]
@@ -100,6 +100,13 @@ def _platform(report: Report) -> Table:
     if summary.opaque:
         opaque = ", ".join(f"{kind} {count}" for kind, count in summary.opaque)
         table.add_row(_t("opaque kinds"), _t(f"{opaque} (loaded, not modelled)"))
+    if summary.implied:
+        table.add_row(
+            _t("implied"),
+            _t(
+                f"{_counted(summary.implied)} (not in the input; assumed, --no-implied to turn off)"
+            ),
+        )
     return table
 
 
@@ -109,35 +116,32 @@ def _counted(names: tuple[str, ...]) -> str:
     return f"{len(names)}: {', '.join(names)}"
 
 
-def _diagnostics(diagnostics: tuple[Diagnostic, ...]) -> Table:
-    table = Table(title=_t("Input problems", "bold"), title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("level", no_wrap=True)
-    table.add_column("location", no_wrap=True, overflow="fold")
-    table.add_column("problem", ratio=1)
+def _diagnostics(diagnostics: tuple[Diagnostic, ...], width: int) -> Group:
+    """Each problem as a block: level and place on one line, then what is wrong and
+    the hint on lines of their own at the full width (a table column squeezed the
+    text to a few characters next to a long path). Repeated problems past the first
+    few of a code and file are counted, not listed (JSON lists each)."""
+    parts: list[RenderableType] = [_t("Input problems", "bold")]
     digest = diagnostic_digest(diagnostics)
+
+    def head(level: DiagnosticLevel, place: str) -> None:
+        style = "bold red" if level is DiagnosticLevel.ERROR else "yellow"
+        line = _t(f"  {level.value:8}", style)
+        line.append_text(_t(place))
+        # a path longer than the line folds at the width (rich would break the line at
+        # the space before it, or crop it)
+        parts.extend(line.divide(range(width, len(line), width)))
+
     for diagnostic in digest.shown:
-        is_error = diagnostic.level is DiagnosticLevel.ERROR
-        problem = _t(diagnostic.message)
+        head(diagnostic.level, str(diagnostic.source) if diagnostic.source else "-")
+        parts.append(Padding(_t(diagnostic.message), (0, 0, 0, 4)))
         if diagnostic.hint:
-            problem.append("\n")
-            problem.append_text(_t(f"hint: {diagnostic.hint}", "dim"))
-        table.add_row(
-            _t(diagnostic.level.value, "bold red" if is_error else "yellow"),
-            _t(str(diagnostic.source) if diagnostic.source else "-"),
-            problem,
-        )
+            parts.append(Padding(_t(f"hint: {diagnostic.hint}", "dim"), (0, 0, 0, 4)))
     for group in digest.counted:
-        is_error = group.level is DiagnosticLevel.ERROR
-        table.add_row(
-            _t(group.level.value, "bold red" if is_error else "yellow"),
-            _t(group.file),
-            _t(
-                f"{group.count} more {group.code} problem{'s' if group.count != 1 else ''} "
-                "(--format json lists each)",
-                "dim",
-            ),
-        )
-    return table
+        head(group.level, group.file)
+        more = f"{group.count} more {group.code} problem{'s' if group.count != 1 else ''}"
+        parts.append(Padding(_t(f"{more} (--format json lists each)", "dim"), (0, 0, 0, 4)))
+    return Group(*parts)
 
 
 def _findings(severity: Severity, findings: list[Finding]) -> Group:

@@ -102,3 +102,17 @@ def test_cli_alb_json_lists_the_shared_alb(capsys: object) -> None:
         ),
         ("shop", None, 7),
     ]
+
+
+def test_cli_route_takes_several_platform_arguments(capsys: object) -> None:
+    """Like every other command: the platform may be several paths (the URL is last)."""
+    rc = main(["ingress", "route", str(DEMO), "https://shop.example.com/", "-f", "json", "-q"])
+    whole = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    parts = [str(DEMO / "k8s"), str(DEMO / "aws.json")]
+    assert main(["ingress", "route", *parts, "https://shop.example.com/", "-f", "json", "-q"]) == rc
+    assert json.loads(capsys.readouterr().out) == whole  # type: ignore[attr-defined]
+    assert main(["ingress", "route", str(DEMO), "-q"]) == 2
+    assert capsys.readouterr().err == (  # type: ignore[attr-defined]
+        "error: ingress route needs a PLATFORM and a URL - e.g. ingress route DIR "
+        "https://shop.example.com/\n"
+    )

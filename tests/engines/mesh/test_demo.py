@@ -152,3 +152,29 @@ def test_cli_mesh_can_json_and_routes_and_coverage(
     cov = json.loads(capsys.readouterr().out)
     assert cov["summary"]["workloads"] == 43
     assert main(["mesh", "routes", str(DEMO), "-q"]) == 2
+
+
+BOOKINFO_LIKE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec: {selector: {app: reviews}, ports: [{name: http, port: 9080}]}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+    - route:
+        - destination: {host: reviews, subset: v1}
+"""
+
+
+@pytest.mark.parametrize("host", ["reviews", "default/reviews", "reviews.default"])
+def test_routes_of_a_bare_name_are_those_of_the_service_in_default(host: str) -> None:
+    """As in the bookinfo tutorial, whose VirtualServices and Services live in default."""
+    platform = load(["-"], stdin_text=lambda: BOOKINFO_LIKE).platform
+    table = routes(platform, host)
+    assert table.host == "reviews.default.svc.cluster.local"
+    assert [r.virtual_service for r in table.routes] == ["default/reviews"]

@@ -97,8 +97,8 @@ def test_demo_platform_network_mistakes_are_found() -> None:
         ("NET005", "GlobalNetworkPolicy/security.deny-imds", "egress/1"),
         ("NET005", "GlobalNetworkPolicy/security.isolate-dev", "egress/0"),
         ("NET005", "GlobalNetworkPolicy/security.isolate-dev", "egress/1"),
-        ("NET006", "GlobalNetworkPolicy/security.deny-imds", ""),
-        ("NET006", "GlobalNetworkPolicy/security.isolate-dev", ""),
+        ("NET006", "GlobalNetworkPolicy/security.deny-imds", "defence-in-depth"),
+        ("NET006", "GlobalNetworkPolicy/security.isolate-dev", "defence-in-depth"),
         ("NET006", "NetworkPolicy/payments/payments-egress", ""),
     ]
     dns = next(f for f in run.findings if f.check_id == "NET004")
@@ -318,18 +318,45 @@ spec:
     )
 
 
-def test_dns_check_needs_coredns(build: Builder) -> None:
-    platform = build(
-        NS
-        + """
+APP_REPO_DENY = (
+    NS
+    + """
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: deny, namespace: shop}
 spec: {podSelector: {}, policyTypes: [Egress]}
 """
-    )
-    assert _found(platform, DnsBlocked) == []
+)
+
+
+def test_dns_check_without_coredns_says_it_could_not_judge(build_as_written: Builder) -> None:
+    platform = build_as_written(APP_REPO_DENY)
+    run = run_checks(platform, CheckContext(), [DnsBlocked])
+    assert run.findings == ()
+    assert [(d.level, d.code, d.message) for d in run.diagnostics] == [
+        (
+            DiagnosticLevel.WARNING,
+            "check-incomplete",
+            "check NET004 is incomplete: the input has no CoreDNS pod (k8s-app=kube-dns in "
+            "kube-system), so whether pods can resolve names was not judged",
+        )
+    ]
+
+
+def test_dns_check_judges_an_application_repo_against_the_implied_coredns(
+    build: Builder,
+) -> None:
+    """An application repository holds no kube-system: the EKS CoreDNS add-on is implied."""
+    assert _found(build(APP_REPO_DENY), DnsBlocked) == [
+        (
+            "NET004",
+            "Namespace/shop",
+            "",
+            "2 of 2 pod(s) in namespace shop cannot reach CoreDNS on UDP/53 and TCP/53: "
+            "names do not resolve",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- NET005
@@ -415,11 +442,11 @@ spec:
 
 
 def test_redundant_policy_check_says_when_it_is_skipped_on_large_platforms(
-    build: Builder, monkeypatch: pytest.MonkeyPatch
+    build_as_written: Builder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Over its bound NET006 does not run; the report says so (a warning), so the
     absence of NET006 findings is not taken for a pass."""
-    platform = build(load_fixture("NET006", "fail_covered_allow"))
+    platform = build_as_written(load_fixture("NET006", "fail_covered_allow"))
     monkeypatch.setattr(redundant_policy, "MAX_ENDPOINTS", 1)
     run = run_checks(platform, CheckContext(), [RedundantPolicy])
     assert run.findings == ()
@@ -464,8 +491,10 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
 # --------------------------------------------------------------------------- helpers
 
 
-def test_address_classes_cover_named_cidrs_without_pod_addresses(build: Builder) -> None:
-    platform = build(
+def test_address_classes_cover_named_cidrs_without_pod_addresses(
+    build_as_written: Builder,
+) -> None:
+    platform = build_as_written(
         NS
         + """
 ---
@@ -545,3 +574,136 @@ def test_analyze_rejects_a_bad_system_namespaces_selector(
 ) -> None:
     assert main(["analyze", str(DEMO), "--system-namespaces", "owner ==", "-q"]) == 2
     assert "--system-namespaces:" in capsys.readouterr().err
+
+
+# ------------------------------------------------------- partial platforms (issue 18)
+
+DNS_ALLOW = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-dns, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+          podSelector: {matchLabels: {k8s-app: LABEL}}
+      ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+"""
+
+
+def test_a_dns_allow_to_a_kube_system_the_input_lacks_is_not_advised_away(
+    build_as_written: Builder,
+) -> None:
+    """An application repository with --no-implied: the peer is unknown, not empty,
+    and NET006 does not call the DNS allow redundant."""
+    platform = build_as_written(NS + DNS_ALLOW.replace("LABEL", "kube-dns"))
+    run = run_checks(platform, CheckContext(), [RulePeerSelectsNothing, RedundantPolicy])
+    assert [(f.check_id, f.severity.value, f.message, f.fix) for f in run.findings] == [
+        (
+            "NET002",
+            "info",
+            "NetworkPolicy shop/allow-dns egress rule 0 peer 0 cannot be judged: it names "
+            "namespace kube-system, which the input does not hold",
+            "nothing to change if namespace kube-system exists in the cluster; add its "
+            "manifests to the input to judge the peer",
+        )
+    ]
+
+
+def test_a_dns_allow_is_judged_against_the_implied_coredns(build: Builder) -> None:
+    assert _found(build(NS + DNS_ALLOW.replace("LABEL", "kube-dns")), RulePeerSelectsNothing) == []
+    wrong = build(NS + DNS_ALLOW.replace("LABEL", "coredns"))
+    run = run_checks(wrong, CheckContext(), [RulePeerSelectsNothing])
+    assert [(f.message, f.fix) for f in run.findings] == [
+        (
+            "NetworkPolicy shop/allow-dns egress rule 0 peer 0 selects no pod: its podSelector "
+            "k8s-app=coredns matches no pod in namespace(s) kube-system",
+            "correct the selector or the namespace labels; do not remove the peer: this rule "
+            "is how the pods reach DNS",
+        )
+    ]
+
+
+ARGO_SERVER = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-network-policy, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress: [{}]
+"""
+
+GUARD_RAIL = """
+---
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: security}
+spec: {order: 100}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: security.deny-imds}
+spec:
+  tier: security
+  order: 10
+  selector: all()
+  types: [Egress]
+  egress:
+    - action: Deny
+      destination: {nets: [169.254.169.254/32]}
+    - action: Pass
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: default.shop-egress, namespace: shop}
+spec:
+  tier: default
+  selector: all()
+  types: [Egress]
+  egress:
+    - action: Deny
+      destination: {nets: [169.254.169.254/32]}
+    - action: Allow
+"""
+
+
+def test_an_allow_all_kept_for_a_future_default_deny_is_defence_in_depth(build: Builder) -> None:
+    """Argo CD ships an allow-all ingress policy for argocd-server: it changes nothing
+    while no other policy selects the pod, and must not be advised away."""
+    run = run_checks(build(NS + ARGO_SERVER), CheckContext(), [RedundantPolicy])
+    assert [(f.severity.value, f.key, f.message, f.fix) for f in run.findings] == [
+        (
+            "info",
+            "defence-in-depth",
+            "NetworkPolicy shop/web-network-policy (tier default) allows all ingress traffic "
+            "of the 1 pod(s) it selects, which no other policy selects: it changes nothing "
+            "today but keeps them open if a default deny is added (defence in depth, not a "
+            "redundant allow)",
+            "keep it if these pods must stay open under a future default deny; narrow its "
+            "rules to the peers and ports they need",
+        )
+    ]
+
+
+def test_a_guard_rail_deny_that_a_lower_tier_repeats_is_defence_in_depth(build: Builder) -> None:
+    """The IMDS deny of the security tier still guards the (implied) kube-system pods; the
+    namespace's own copy changes nothing today and is reported as defence in depth."""
+    run = run_checks(build(NS + GUARD_RAIL), CheckContext(), [RedundantPolicy])
+    assert [(str(f.subject), f.severity.value, f.fix) for f in run.findings] == [
+        (
+            "NetworkPolicy/shop/default.shop-egress",
+            "info",
+            "keep it if it is a guard rail meant to hold whatever the other policies become; "
+            "otherwise make one of the two the single place of this deny",
+        )
+    ]

@@ -121,3 +121,49 @@ def test_ebs_parameters_are_case_insensitive_with_driver_defaults() -> None:
     assert EbsParameters.of(sc) == EbsParameters(
         type="gp3", encrypted=True, encrypted_raw="True", kms_key_id="arn:k", fs_type="xfs"
     )
+
+
+APP_STATEFULSET = """\
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: gp3}
+provisioner: ebs.csi.aws.com
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "postgres:16"}]
+  volumeClaimTemplates:
+    - metadata: {name: data}
+      spec: {storageClassName: gp3, accessModes: [ReadWriteOnce]}
+"""
+
+
+def test_without_nodes_where_a_replica_runs_is_unknown_not_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An application repo holds no node: the plan must not say no node matches a
+    nodeSelector the StatefulSet does not even have."""
+    (tmp_path / "app.yaml").write_text(APP_STATEFULSET, encoding="utf-8")
+    plan = storage_plan(load([str(tmp_path)]).platform)
+    assert [
+        (r.pod, r.status.value, r.reason) for s in plan.statefulsets for r in s.replica_plans
+    ] == [
+        (
+            f"db-{i}",
+            "unknown",
+            "the input holds no node (no Node objects, no EC2 instances of the cluster): "
+            "where it can run is not known",
+        )
+        for i in range(2)
+    ]
+    assert main(["storage", "plan", str(tmp_path)]) == 0
+    assert "cannot-run" not in capsys.readouterr().out

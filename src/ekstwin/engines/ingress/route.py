@@ -137,7 +137,7 @@ def reachability(platform: Platform, alb: Alb, target: ForwardTarget) -> Reachab
         return Reachability(None, ("no pods behind the service",))
     sources = alb_source_addresses(platform, alb)
     if not sources:
-        return Reachability(None, ("the ALB's subnets are unknown (no load balancer in aws.json)",))
+        return _from_anywhere_outside(platform, target)
     try:
         from ekstwin.engines.net import NetModel, NetQueryError
     except ImportError:  # pragma: no cover - the net engine ships with ekstwin
@@ -166,6 +166,43 @@ def reachability(platform: Platform, alb: Alb, target: ForwardTarget) -> Reachab
     if len(evidence) == sum(1 for e in evidence if "not evaluated" in e):
         return Reachability(None, tuple(evidence))
     return Reachability(not blocked, tuple(evidence), tuple(dict.fromkeys(blocked)))
+
+
+def _from_anywhere_outside(platform: Platform, target: ForwardTarget) -> Reachability:
+    """Without the ALB's subnets (no aws.json): a pod whose policies admit no address
+    outside the cluster's pods on the target port (only pod and namespace selectors)
+    can never admit an ALB, wherever its subnets are. Asked of one address of every
+    stretch of addresses that no CIDR of the platform splits."""
+    unknown = "the ALB's subnets are unknown (no load balancer in aws.json)"
+    try:
+        from ekstwin.engines.net import NetModel, NetQueryError
+        from ekstwin.engines.net.lint import LintModel
+    except ImportError:  # pragma: no cover - the net engine ships with ekstwin
+        return Reachability(None, (unknown,))
+    try:
+        model = NetModel(platform)
+        probes = [c.rep for c in LintModel(platform, model=model).address_classes()]
+        evidence: list[str] = []
+        blocked: list[str] = []
+        for pod, port in zip(target.pods, target.pod_ports, strict=True):
+            dst = model.endpoints.get(pod)
+            if dst is None:
+                continue
+            denials = [model.verdict(p, dst, "TCP", port).ingress for p in probes]
+            if any(d.allowed for d in denials):
+                return Reachability(None, (unknown,))
+            blocked.append(pod)
+            first = denials[0]
+            where = f" ({first.source})" if first.source else ""
+            evidence.append(
+                f"{pod}:{port} admits no address outside the cluster's pods, so no ALB subnet "
+                f"either: {first.message}{where}"
+            )
+    except (NetQueryError, ValueError) as exc:
+        return Reachability(None, (f"network engine: {exc}",))
+    if not blocked:
+        return Reachability(None, (unknown,))
+    return Reachability(False, (unknown, *evidence), tuple(dict.fromkeys(blocked)))
 
 
 def _hosts_of(alb: Alb) -> set[str]:

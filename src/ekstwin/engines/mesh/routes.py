@@ -93,11 +93,17 @@ class RouteTable:
 
 
 def normalize_host(text: str) -> str:
-    """``NS/svc/NAME``, ``NAME.NS``, ``NAME.NS.svc`` or a full name -> a lower-case FQDN."""
+    """``NS/svc/NAME``, ``NS/NAME``, ``NAME.NS``, ``NAME.NS.svc``, a full name, or a
+    bare ``NAME`` -> a lower-case FQDN. A bare name is a Service of ``default``, as a
+    pod there resolves it (``reviews`` -> ``reviews.default.svc.cluster.local``)."""
     t = text.strip().lower().rstrip(".")
     parts = t.split("/")
     if len(parts) == 3 and parts[1] in ("svc", "service"):
         return f"{parts[2]}.{parts[0]}.{CLUSTER_DOMAIN}"
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return f"{parts[1]}.{parts[0]}.{CLUSTER_DOMAIN}"
+    if "." not in t and "/" not in t and t not in ("*", ""):
+        return f"{t}.default.{CLUSTER_DOMAIN}"
     if t.count(".") == 1:
         return f"{t}.{CLUSTER_DOMAIN}"
     if t.endswith(".svc"):

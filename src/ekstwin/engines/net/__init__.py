@@ -49,7 +49,8 @@ _DNS_SERVICE = "kube-system/svc/kube-dns"
 
 
 def resolve_endpoint(model: NetModel, spec: str) -> Endpoint | Service:
-    """``NS/POD``, ``NS/svc/NAME``, an IPv4 address, ``node/NAME``, or an alias:
+    """``NS/POD``, ``NS/svc/NAME``, a workload (``NS/deployment/NAME``, or ``NS/NAME``
+    naming one workload: the first of its pods), an IPv4 address, ``node/NAME``, or an alias:
     ``internet`` (203.0.113.1), ``imds`` (169.254.169.254), ``coredns``."""
     text = spec.strip()
     low = text.lower()
@@ -68,12 +69,22 @@ def resolve_endpoint(model: NetModel, spec: str) -> Endpoint | Service:
         if ip is None:
             raise NetQueryError(f"node {parts[1]!r} has no known address")
         return model.address_endpoint(ip)
-    if len(parts) == 2:
-        ep = model.endpoints.get(text)
-        if ep is None:
-            raise NetQueryError(f"no pod {text} in the platform (pods are NS/NAME)")
-        return ep
+    if len(parts) == 2 and text in model.endpoints:
+        return model.endpoints[text]
+    if len(parts) in (2, 3):
+        return _workload_pod(model, text)
     return model.address_endpoint(text)
+
+
+def _workload_pod(model: NetModel, spec: str) -> Endpoint:
+    """A workload named as ``NS/KIND/NAME`` or ``NS/NAME``: the first of its pods."""
+    pod, note = model.platform.workload_pod(spec)
+    if pod is None:
+        raise NetQueryError(note)
+    ep = model.endpoints.get(pod.key)
+    if ep is None:
+        raise NetQueryError(f"pod {pod.key} of {spec} has no endpoint (host network?)")
+    return ep
 
 
 def _service_backends(

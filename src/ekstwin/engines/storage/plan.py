@@ -16,7 +16,8 @@ A replica's volume zone comes, best evidence first, from:
 
 Eligible nodes are those whose labels (with their node group's) match the pod
 template's ``nodeSelector``; affinity, taints and tolerations are not in the
-model and are not applied. A replica can run on the eligible nodes in its
+model and are not applied. When the input holds no node at all, where a
+replica can run is ``unknown`` (not ``cannot-run``). A replica can run on the eligible nodes in its
 volumes' zone. Losing an AZ removes its nodes; a replica whose volume is in
 that AZ cannot be rescheduled anywhere (EBS volumes do not move). A
 StatefulSet keeps quorum while a majority (``replicas // 2 + 1``) of its
@@ -63,6 +64,7 @@ class ReplicaStatus(StrEnum):
     OK = "ok"
     AT_RISK = "at-risk"
     CANNOT_RUN = "cannot-run"
+    UNKNOWN = "unknown"  # the input holds no node: where it runs cannot be judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +234,8 @@ def _replica(
     volumes: tuple[ReplicaVolume, ...],
     eligible: list[Node],
     lose_az: str | None,
+    *,
+    has_nodes: bool = True,
 ) -> ReplicaPlan:
     alive = [n for n in eligible if lose_az is None or n.zone != lose_az]
     pinned = [
@@ -245,6 +249,16 @@ def _replica(
         zones = set(v.zones) if zones is None else zones & set(v.zones)
     runnable = [n for n in alive if zones is None or n.zone in zones]
     names = tuple(n.name for n in runnable)
+    if not has_nodes:
+        return ReplicaPlan(
+            pod_name,
+            ordinal,
+            volumes,
+            (),
+            ReplicaStatus.UNKNOWN,
+            "the input holds no node (no Node objects, no EC2 instances of the cluster): "
+            "where it can run is not known",
+        )
     if not eligible:
         return ReplicaPlan(
             pod_name,
@@ -330,7 +344,16 @@ def _statefulset(
             for t in w.volume_claim_templates
         ]
         vols += [_volume(platform, w, name, None, **where) for name in w.spec.claim_names]
-        plans.append(_replica(f"{w.meta.name}-{i}", i, tuple(vols), eligible, lose_az))
+        plans.append(
+            _replica(
+                f"{w.meta.name}-{i}",
+                i,
+                tuple(vols),
+                eligible,
+                lose_az,
+                has_nodes=bool(platform.nodes),
+            )
+        )
     return StatefulSetPlan(
         ns,
         w.meta.name,

@@ -18,6 +18,12 @@ class AlbCannotReachPods(Check):
     addresses live there) may reach each pod on its target port under the
     Kubernetes NetworkPolicies and Calico policies.
 
+    Without the ALB's subnets (no load balancer in `aws.json`, or no
+    `aws.json`), it still reports a pod whose policies admit no address
+    outside the cluster's pods on the target port (rules with pod and
+    namespace selectors only): such a policy can never admit an ALB,
+    wherever its subnets are.
+
     ## Why is this bad?
     With target type `ip` the ALB connects straight to pod addresses. A
     default-deny policy without an ingress rule for the ALB's subnets makes
@@ -57,15 +63,24 @@ class AlbCannotReachPods(Check):
                             continue
                         member = alb.member(rule.ingress)
                         assert member is not None
+                        subnets = ", ".join(alb.subnet_ids)
+                        why = (
+                            "network policy denies its subnets"
+                            if subnets
+                            else "network policy admits no address outside the cluster's pods, "
+                            "so no ALB, whatever its subnets"
+                        )
                         yield self.finding(
                             member.ingress.meta.ref,
                             f"ALB {alb.group} cannot reach {', '.join(reach.blocked)} behind "
                             f"{target.service}:{target.service_port} (rule {ls.port}:"
-                            f"{rule.priority} of {rule.ingress}): "
-                            "network policy denies its subnets",
+                            f"{rule.priority} of {rule.ingress}): {why}",
                             rule.source,
                             evidence=list(reach.evidence),
-                            fix=f"allow ingress from the ALB subnets ({', '.join(alb.subnet_ids)}) "
+                            fix=f"allow ingress from the ALB subnets ({subnets}) to the pods' "
+                            "target port"
+                            if subnets
+                            else "allow ingress from the CIDRs of the ALB's subnets (an ipBlock) "
                             "to the pods' target port",
                             key=f"{alb.group}:{ls.port}:{rule.priority}:{target.service}",
                         )

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.mesh.authz import policies_for
+from ekstwin.engines.mesh.checks import mesh_model, plaintext_to_mesh
 from ekstwin.engines.mesh.injection import DataPlane, mesh_members
 from ekstwin.engines.mesh.peerauth import MtlsMode, effective_mtls
 from ekstwin.engines.mesh.workloads import owner_ref
 from ekstwin.findings import Confidence, Finding, Severity
-from ekstwin.model.istio import AuthzRule
+from ekstwin.model.istio import AuthorizationPolicy, AuthzRule
 from ekstwin.model.platform import Platform
 
 _IDENTITY_KEYS = ("source.principal", "source.namespace", "source.serviceAccount")
@@ -38,8 +39,17 @@ class IdentityRuleWithoutStrictMtls(Check):
     Finds AuthorizationPolicy rules that match on the peer's identity
     (`principals`, `namespaces`, `serviceAccounts`, their `not` forms, or the
     `source.principal`, `source.namespace` and `source.serviceAccount`
-    conditions) on workloads whose effective mTLS mode
-    on the rule's ports is not STRICT.
+    conditions) on workloads whose effective mTLS mode on the rule's ports is
+    not STRICT, and that a caller without a sidecar (a pod outside the mesh,
+    an address outside the cluster) can reach on those ports, as the network
+    policies allow.
+
+    Between two sidecars traffic is mutual TLS even under PERMISSIVE, so a
+    workload that only callers with sidecars can reach is not reported (as in
+    Istio's authorization tutorial, where every workload has a sidecar). A
+    DENY rule is high (plaintext callers bypass it); an ALLOW rule is low: a
+    rule that fails to match denies rather than admits, so plaintext callers
+    are refused unless a broader rule admits them.
 
     ## Why is this bad?
     Peer identities come from the client certificate of a mutual TLS
@@ -75,6 +85,7 @@ class IdentityRuleWithoutStrictMtls(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         members = mesh_members(platform)
+        reach: dict[str, dict[int, set[str]]] | None = None  # built on first need
         for ap in sorted(
             platform.authorization_policies, key=lambda a: (a.meta.namespace or "", a.meta.name)
         ):
@@ -84,46 +95,98 @@ class IdentityRuleWithoutStrictMtls(Check):
                 fields = identity_fields(rule)
                 if not fields:
                     continue
+                if reach is None:
+                    reach = _plaintext_reach(platform, ctx)
                 rule_ports = sorted(
                     {int(p) for o in rule.operations for p in o.ports if p.isdigit()}
                 )
                 weak: dict[str, set[str]] = {}
+                callers: set[str] = set()
                 for pod in platform.pods:
                     if members[pod.key].data_plane is not DataPlane.SIDECAR:
                         continue
                     applied, _ = policies_for([ap], pod)
                     if not applied:
                         continue
+                    reached = reach.get(pod.key, {})
                     ports: list[int | None] = (
                         list(rule_ports)
                         or [*sorted({p.container_port for p in pod.spec.all_ports})]
                         or [None]
                     )
                     for port in ports:
+                        who = (
+                            set().union(*reached.values())
+                            if port is None and reached
+                            else reached.get(port, set())
+                            if port is not None
+                            else set()
+                        )
+                        if not who:
+                            continue  # only callers with a sidecar: mutual TLS either way
                         m = effective_mtls(platform, pod, port)
                         if m.mode is not MtlsMode.STRICT:
                             where = "any port" if port is None else f"port {port}"
                             weak.setdefault(str(owner_ref(platform, pod)), set()).add(
-                                f"{where}: {m.explanation}"
+                                f"{where}: {m.explanation}; reachable without a sidecar from "
+                                + ", ".join(sorted(who)[:3])
+                                + (f" and {len(who) - 3} more" if len(who) > 3 else "")
                             )
+                            callers |= who
                 if not weak:
                     continue
-                effect = (
-                    "plaintext callers never match it (no identity) and are refused or fall "
-                    "through to broader rules"
-                    if ap.action == "ALLOW"
-                    else "plaintext callers never match it: they bypass the DENY"
-                )
-                evidence = [f"rule {i} uses {', '.join(fields)}"]
-                for wl in sorted(weak):
-                    evidence.extend(f"{wl} {w}" for w in sorted(weak[wl]))
-                yield self.finding(
-                    ap.meta.ref,
-                    f"{ap.action} rule {i} of {ap.meta.namespace}/{ap.meta.name} matches on peer "
-                    f"identity, but mTLS is not STRICT on {len(weak)} workload(s) it selects: "
-                    f"{effect}",
-                    rule.location or ap.meta.line_of(f"/spec/rules/{i}"),
-                    evidence=evidence,
-                    fix="make mTLS STRICT on the selected workloads (at least on the rule's ports)",
-                    key=str(i),
-                )
+                yield self._finding(ap, i, rule, fields=fields, weak=weak, callers=callers)
+
+    def _finding(
+        self,
+        ap: AuthorizationPolicy,
+        i: int,
+        rule: AuthzRule,
+        *,
+        fields: tuple[str, ...],
+        weak: dict[str, set[str]],
+        callers: set[str],
+    ) -> Finding:
+        if ap.action == "ALLOW":
+            effect = (
+                "their requests carry no identity, so this rule never admits them: they are "
+                "refused unless a broader rule admits them"
+            )
+            severity = Severity.LOW
+        else:
+            effect = (
+                "their requests carry no identity, so this rule never matches them: they "
+                "bypass the DENY"
+            )
+            severity = Severity.HIGH
+        evidence = [f"rule {i} uses {', '.join(fields)}"]
+        for wl in sorted(weak):
+            evidence.extend(f"{wl} {w}" for w in sorted(weak[wl]))
+        return self.finding(
+            ap.meta.ref,
+            f"{ap.action} rule {i} of {ap.meta.namespace}/{ap.meta.name} matches on peer "
+            f"identity, mTLS is not STRICT on {len(weak)} workload(s) it selects, and "
+            f"{len(callers)} caller(s) without a sidecar can reach them: {effect}",
+            rule.location or ap.meta.line_of(f"/spec/rules/{i}"),
+            evidence=evidence,
+            fix="make mTLS STRICT on the selected workloads (at least on the rule's ports), "
+            "or keep callers without a sidecar from reaching them",
+            key=str(i),
+            severity=severity,
+        )
+
+
+def _plaintext_reach(platform: Platform, ctx: CheckContext) -> dict[str, dict[int, set[str]]]:
+    """For each pod with a sidecar, the TCP ports of its containers that endpoints
+    without one (pods outside the mesh, addresses) may reach, and who they are."""
+    model = mesh_model(platform, ctx)
+    out: dict[str, dict[int, set[str]]] = {}
+    for a, b, cid in plaintext_to_mesh(model):
+        pod = b.pod
+        assert pod is not None
+        conns = model.net.conns(cid)
+        caller = str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
+        for port in {p.container_port for p in pod.spec.all_ports}:
+            if conns.contains("TCP", port):
+                out.setdefault(pod.key, {}).setdefault(port, set()).add(caller)
+    return out

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.mesh.checks import mesh_model
-from ekstwin.engines.mesh.verdict import MeshModel, MeshReason, mesh_verdict
+from ekstwin.engines.mesh.checks import mesh_model, plaintext_to_mesh
+from ekstwin.engines.mesh.verdict import MeshReason, mesh_verdict
 from ekstwin.engines.mesh.workloads import owner_ref
-from ekstwin.engines.net.endpoints import Endpoint
-from ekstwin.engines.net.engine import bit_indices
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
@@ -61,7 +59,7 @@ class PlaintextCallerToStrict(Check):
         model = mesh_model(platform, ctx)
         broken: dict[tuple[ObjectRef, int], set[str]] = {}
         why: dict[tuple[ObjectRef, int], tuple[str, Source | None]] = {}
-        for a, b, cid in self._plaintext_to_mesh(model):
+        for a, b, cid in plaintext_to_mesh(model):
             pod = b.pod
             assert pod is not None  # meshed destinations are pods
             conns = model.net.conns(cid)
@@ -76,31 +74,6 @@ class PlaintextCallerToStrict(Check):
                 broken.setdefault(key, set()).add(caller)
                 why[key] = (v.mtls.explanation, v.mtls.source)
         yield from self._findings(broken, why)
-
-    @staticmethod
-    def _plaintext_to_mesh(model: MeshModel) -> Iterator[tuple[Endpoint, Endpoint, int]]:
-        """Allowed pod pairs from a pod without a sidecar to a pod with one, walked by
-        class: classes with no such destination (or source) cost nothing."""
-        net = model.net
-
-        def in_mesh(ep: Endpoint) -> bool:
-            inj = model.injection(ep)
-            return inj is not None and inj.in_mesh
-
-        meshed = [[b for b in m if b.pod is not None and in_mesh(b)] for m in net.class_members]
-        if not any(meshed):
-            return
-        plain = [[a for a in m if not in_mesh(a)] for m in net.class_members]
-        for s, row in enumerate(net.class_rows()):
-            sources = plain[s]
-            if not sources:
-                continue
-            for cid, bits in row.items():
-                for d in bit_indices(bits):
-                    for b in meshed[d]:
-                        for a in sources:
-                            if a is not b:
-                                yield a, b, cid
 
     def _findings(
         self,

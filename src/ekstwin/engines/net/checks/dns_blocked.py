@@ -71,7 +71,10 @@ class DnsBlocked(Check):
     which rule or end of tier denies it (usually an egress default deny
     without a DNS exception; sometimes an ingress policy on CoreDNS).
 
-    Nothing is reported when the platform has no CoreDNS pod.
+    CoreDNS is implied when the input lacks it (the EKS add-on, see
+    `docs/implied.md`); with `--no-implied` and no CoreDNS pod in the input,
+    the check says in a warning (code `check-incomplete`) that it could not
+    judge DNS.
 
     ## Why is this bad?
     Pods find Services and external hosts by name. An egress default deny
@@ -121,6 +124,13 @@ class DnsBlocked(Check):
         lm = lint_model(platform, ctx)
         dns = _coredns(lm)
         if not dns:
+            if lm.pods:
+                self.incomplete(
+                    "the input has no CoreDNS pod (k8s-app=kube-dns in kube-system), so "
+                    "whether pods can resolve names was not judged",
+                    "add kube-system's manifests to the input, or drop --no-implied so that "
+                    "the EKS CoreDNS add-on is assumed",
+                )
             return
         dns_names = {d.name for d in dns}
         blocked: dict[str, list[_Blocked]] = {}

@@ -27,6 +27,8 @@ class Fallthrough:
 
     denied: bool
     why: str
+    #: The policy whose allow-everything rule opens the pod (not a missing deny).
+    opened_by: str | None = None
 
 
 def fallthrough(lm: LintModel, ep: Endpoint, direction: Direction) -> Fallthrough:
@@ -43,7 +45,7 @@ def fallthrough(lm: LintModel, ep: Endpoint, direction: Direction) -> Fallthroug
                 if r.action is Action.LOG or not is_unconditional(r):
                     continue
                 if r.action is Action.ALLOW:
-                    return Fallthrough(False, f"{rule_text(p, r)} allows everything")
+                    return Fallthrough(False, f"{rule_text(p, r)} allows everything", str(p.id))
                 if r.action is Action.DENY:
                     return Fallthrough(True, f"{rule_text(p, r)} denies everything")
                 went = True
@@ -81,7 +83,12 @@ class NamespaceWithoutDefaultDeny(Check):
     at all, and listing every namespace would say nothing more than that.
 
     A namespace is reported when some of its pods are open in a direction;
-    the finding says which directions and which pods. The cluster's own
+    the finding says which directions and which pods, and by which policy.
+    When every open pod of a direction is opened by a rule that allows
+    everything (a policy that opens one workload on purpose, or per-workload
+    policies with `egress: [{}]`), a default deny would change nothing: the
+    finding names those policies and what they open, at severity low, and
+    advises narrowing them rather than adding a default deny. The cluster's own
     namespaces (`--system-namespaces`, by default
     `kube-system`, `kube-public` and `kube-node-lease`) are skipped: they hold
     the cluster's own components, which EKS manages and which a blanket
@@ -147,37 +154,74 @@ class NamespaceWithoutDefaultDeny(Check):
             if not ctx.is_system_namespace(platform, ns):
                 by_ns.setdefault(ns, []).append(ep)
         for ns in sorted(by_ns):
-            pods = by_ns[ns]
-            missing: list[str] = []
-            evidence: list[str] = []
-            for direction in (Direction.INGRESS, Direction.EGRESS):
-                open_pods: list[tuple[str, str]] = []
-                for ep in pods:
-                    ft = fallthrough(lm, ep, direction)
-                    if not ft.denied:
-                        open_pods.append((ep.name, ft.why))
-                if not open_pods:
-                    continue
-                missing.append(direction.value)
-                reasons: dict[str, list[str]] = {}
-                for name, why in open_pods:
-                    reasons.setdefault(why, []).append(name)
-                for why, names in sorted(reasons.items()):
-                    evidence.append(
-                        f"{direction.value}: {len(names)} of {len(pods)} pod(s) open, {why}: "
-                        + first_items(names, 3)
-                    )
-            if not missing:
+            finding = self._namespace(platform, lm, ns, by_ns[ns])
+            if finding is not None:
+                yield finding
+
+    def _namespace(
+        self, platform: Platform, lm: LintModel, ns: str, pods: list[Endpoint]
+    ) -> Finding | None:
+        missing: list[str] = []  # directions with no default deny
+        opened: list[str] = []  # directions denied by default but opened wide for some pods
+        evidence: list[str] = []
+        openers: dict[str, list[str]] = {}
+        for direction in (Direction.INGRESS, Direction.EGRESS):
+            open_pods = [(ep.name, fallthrough(lm, ep, direction)) for ep in pods]
+            open_pods = [(n, ft) for n, ft in open_pods if not ft.denied]
+            if not open_pods:
                 continue
-            namespace = platform.namespace(ns)
-            both = " and ".join(missing)
-            yield self.finding(
+            for _, ft in open_pods:
+                if ft.opened_by is not None:
+                    dirs = openers.setdefault(ft.opened_by, [])
+                    if direction.value not in dirs:
+                        dirs.append(direction.value)
+            if all(ft.opened_by is not None for _, ft in open_pods):
+                # Every open pod is opened by a rule that allows everything: a default
+                # deny would change nothing; what is open is said by policy.
+                opened.append(direction.value)
+            else:
+                missing.append(direction.value)
+            reasons: dict[str, list[str]] = {}
+            for name, ft in open_pods:
+                reasons.setdefault(ft.why, []).append(name)
+            for why, names in sorted(reasons.items()):
+                evidence.append(
+                    f"{direction.value}: {len(names)} of {len(pods)} pod(s) open, {why}: "
+                    + first_items(names, 3)
+                )
+        if not missing and not opened:
+            return None
+        namespace = platform.namespace(ns)
+        source = namespace.meta.source if namespace is not None else None
+        by_dirs: dict[str, list[str]] = {}
+        for policy, dirs in sorted(openers.items()):
+            by_dirs.setdefault(" and ".join(dirs), []).append(policy)
+        wide = "; ".join(
+            f"{policies[0]} allows all {dirs} traffic of the pods it selects"
+            if len(policies) == 1
+            else f"{len(policies)} policies ({first_items(policies, 3)}) allow all {dirs} "
+            "traffic of the pods they select"
+            for dirs, policies in sorted(by_dirs.items())
+        )
+        if not missing:
+            return self.finding(
                 ObjectRef("Namespace", ns),
-                f"namespace {ns} has no default deny for {both}: traffic no policy "
-                "names is allowed",
-                namespace.meta.source if namespace is not None else None,
+                f"in namespace {ns}, {wide}: what no rule names is open there, and a default "
+                "deny would not close it",
+                source,
                 evidence=evidence,
-                fix=f"add a NetworkPolicy in {ns} with podSelector {{}} and policyTypes "
-                f"[{', '.join(m.capitalize() for m in missing)}] and no rules, then allow "
-                "what the pods need",
+                fix="narrow those policies to the peers and ports the pods need, unless they "
+                "must be open to everyone",
+                severity=Severity.LOW,
             )
+        both = " and ".join(missing)
+        return self.finding(
+            ObjectRef("Namespace", ns),
+            f"namespace {ns} has no default deny for {both}: traffic no policy names is allowed"
+            + (f"; {wide}" if wide else ""),
+            source,
+            evidence=evidence,
+            fix=f"add a NetworkPolicy in {ns} with podSelector {{}} and policyTypes "
+            f"[{', '.join(m.capitalize() for m in missing)}] and no rules, then allow "
+            "what the pods need",
+        )

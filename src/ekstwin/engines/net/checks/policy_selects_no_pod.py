@@ -65,6 +65,17 @@ class PolicySelectsNoPod(Check):
       policyTypes: [Ingress]
     ```
 
+    A Kubernetes policy whose selector matches only host-network pods (a
+    node exporter DaemonSet) is reported as such: pod network policy does not
+    apply to them, and the fix is at the node, not in the selector.
+
+    Pods that operators make from their custom resources are in the model
+    for the operators ekstwin knows (prometheus-operator's Prometheus,
+    Alertmanager and ThanosRuler: docs/implied.md). When the policy's
+    namespace holds other custom resources, an unknown operator may make the
+    pods: the finding is then of low confidence and does not advise deleting
+    the policy.
+
     ## Fix
     Correct the selector so that it matches the pods it is meant for
     (`kubectl get pods -l app=postgres -n shop` lists them), or delete the
@@ -106,11 +117,57 @@ class PolicySelectsNoPod(Check):
                     )
             else:
                 evidence.append(f"none of the {len(lm.pods)} pod(s) of the platform is selected")
+            # Custom resources in the namespace may be what makes the pods (an operator
+            # the table of operators does not know): unknown, not empty.
+            resources = sorted(
+                {
+                    f"{o.meta.kind} {o.meta.name}"
+                    for o in platform.opaque
+                    if p.namespace is not None and o.meta.namespace == p.namespace
+                }
+            )
+            fix = (
+                "correct the selector to match the pods the policy is meant for, "
+                "or delete the policy"
+            )
+            confidence = None
+            if resources:
+                evidence.append(
+                    f"namespace {p.namespace} holds custom resources an operator may make pods "
+                    f"from: {first_items(resources)}"
+                )
+                fix = (
+                    "if an operator makes the pods it is meant for from these resources, "
+                    "nothing is wrong (add the operator to ekstwin's operator table); "
+                    "otherwise correct the selector"
+                )
+                confidence = Confidence.LOW
+            host_network = sorted(
+                pod.key
+                for pod in platform.pods
+                if p.k8s is not None
+                and pod.spec.host_network
+                and pod.namespace == p.namespace
+                and p.k8s.pod_selector.matches(pod.labels)
+            )
+            if host_network:
+                # kube-prometheus's node-exporter: the DaemonSet runs in the node's network.
+                yield self.finding(
+                    policy_ref(p),
+                    f"{p.id} (tier {p.tier}) selects only host-network pods, which pod network "
+                    "policy does not apply to, so it protects nothing",
+                    meta.line_of("/spec/podSelector"),
+                    evidence=[*evidence[:1], f"host-network pods: {first_items(host_network)}"],
+                    fix="guard these pods' ports at the node (security group, Calico host "
+                    "endpoint policy); this policy has no effect on them",
+                    key="host-network",
+                )
+                continue
             yield self.finding(
                 policy_ref(p),
                 f"{p.id} (tier {p.tier}) selects no pod, so it protects nothing",
                 meta.line_of("/spec/selector" if p.calico is not None else "/spec/podSelector"),
                 evidence=evidence,
-                fix="correct the selector to match the pods the policy is meant for, "
-                "or delete the policy",
+                fix=fix,
+                confidence=confidence,
             )

@@ -70,6 +70,27 @@ def _flow(
     return _side(lm, s, d, Direction.EGRESS, without) & _side(lm, d, s, Direction.INGRESS, without)
 
 
+def _sole_policy(lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass]) -> bool:
+    """Whether ``p`` is the only policy that selects its pods, in each of its
+    directions: without it they are not isolated, so it changes nothing only
+    because it allows everything; it keeps them open under a later default deny."""
+    return all(not lm.applicable(x.rep, d, p) for x in selected if x.is_pod for d in p.types)
+
+
+def _names_the_unknown(lm: LintModel, p: CompiledPolicy) -> bool:
+    """Whether an allow rule of ``p`` has a peer that matches no endpoint of the
+    input: what it is for is not in the input (NET002 says so), so its removal
+    changing nothing here says nothing about the cluster."""
+    return any(
+        r.action is Action.ALLOW and not any(lm.peer_matches(r, y) for y in lm.classes)
+        for r in p.ingress + p.egress
+    )
+
+
+def _denies(p: CompiledPolicy) -> bool:
+    return any(r.action is Action.DENY for r in p.ingress + p.egress)
+
+
 def _changes_something(lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass]) -> bool:
     """Does removing ``p`` change a flow from or to a pod it selects (pods,
     host-network pods, and one address of every stretch no CIDR splits)?"""
@@ -97,6 +118,9 @@ class RedundantPolicy(Check):
     policy removed. Only a policy that passes both is reported.
 
     Not considered: policies that select no pod (NET001 reports them),
+    policies with an allow rule whose peer matches nothing in the input
+    (what it allows is not in the input, as a DNS rule to a `kube-system`
+    the input lacks: NET002 reports it),
     policies with a `Log` rule (removing them changes what is logged), and
     default denies (a select-all selector and no rules: `podSelector: {}`,
     `selector: all()`), which protect the pods a namespace will run even
@@ -124,9 +148,21 @@ class RedundantPolicy(Check):
     # allows all TCP from the same pods: the first one changes nothing.
     ```
 
+    Two kinds of policy change nothing today on purpose and are reported
+    as defence in depth (severity info, and no advice to delete them):
+
+    - a policy with `Deny` rules whose traffic other policies deny too (a
+      guard rail in an earlier tier, such as a deny of the instance
+      metadata address, that later tiers happen to repeat);
+    - a policy that is the only one selecting its pods in its directions
+      and allows all their traffic (Argo CD ships one for `argocd-server`):
+      the pods are open with or without it, but it keeps them open when a
+      default deny is added.
+
     ## Fix
-    Delete the policy, or, if it states an intent the other policies only
-    satisfy by accident, keep it and remove the broader rule instead.
+    A redundant allow: delete the policy, or, if it states an intent the
+    other policies only satisfy by accident, keep it and remove the broader
+    rule instead. Defence in depth: keep it if that is its purpose.
 
     ## References
     - Kubernetes documentation: Network Policies (policies are additive)
@@ -144,6 +180,8 @@ class RedundantPolicy(Check):
         candidates: list[tuple[CompiledPolicy, list[EndpointClass]]] = []
         for _, p in lm.policies():
             if is_default_deny(p) or any(r.action is Action.LOG for r in p.ingress + p.egress):
+                continue
+            if _names_the_unknown(lm, p):
                 continue
             selected = lm.selected_classes(p)
             if selected:
@@ -176,22 +214,57 @@ class RedundantPolicy(Check):
             reduced = matrix(NetModel(_without(platform, p)), Granularity.POD)
             if reduced != base:
                 continue
-            yield self._finding(p, selected, base)
+            yield self._finding(lm, p, selected, base)
 
-    def _finding(self, p: CompiledPolicy, selected: list[EndpointClass], base: Matrix) -> Finding:
+    def _finding(
+        self, lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass], base: Matrix
+    ) -> Finding:
         pods = sorted(m.name for c in selected for m in c.members)
         directions = " and ".join(sorted(d.value for d in p.types))
         meta = policy_meta(p)
+        evidence = [
+            f"selects for {directions}: {first_items(pods, 3)}",
+            f"pod-level matrix with and without it: the same {len(base.flows)} flow(s)",
+            "flows between its pods and every address range: the same",
+        ]
+        head = f"{p.id} (tier {p.tier})"
+        if _denies(p):
+            # A guard rail: another policy denies the same traffic today.
+            evidence.append("it has Deny rules: other policies deny the same traffic today")
+            return self.finding(
+                policy_ref(p),
+                f"{head} repeats what other policies already deny for the {len(pods)} pod(s) "
+                "it selects: defence in depth, not a redundant allow",
+                meta.source,
+                evidence=evidence,
+                fix="keep it if it is a guard rail meant to hold whatever the other policies "
+                "become; otherwise make one of the two the single place of this deny",
+                severity=Severity.INFO,
+                key="defence-in-depth",
+            )
+        if _sole_policy(lm, p, selected):
+            evidence.append(
+                f"no other policy selects these pods for {directions}: without it they are "
+                "not isolated, and it allows all their traffic"
+            )
+            return self.finding(
+                policy_ref(p),
+                f"{head} allows all {directions} traffic of the {len(pods)} pod(s) it selects, "
+                "which no other policy selects: it changes nothing today but keeps them open "
+                "if a default deny is added (defence in depth, not a redundant allow)",
+                meta.source,
+                evidence=evidence,
+                fix="keep it if these pods must stay open under a future default deny; "
+                "narrow its rules to the peers and ports they need",
+                severity=Severity.INFO,
+                key="defence-in-depth",
+            )
         return self.finding(
             policy_ref(p),
-            f"{p.id} (tier {p.tier}) is redundant: removing it changes no allowed "
+            f"{head} is a redundant allow: removing it changes no allowed "
             f"connection of the {len(pods)} pod(s) it selects",
             meta.source,
-            evidence=[
-                f"selects for {directions}: {first_items(pods, 3)}",
-                f"pod-level matrix with and without it: the same {len(base.flows)} flow(s)",
-                "flows between its pods and every address range: the same",
-            ],
+            evidence=evidence,
             fix="delete the policy, or remove the broader rule that makes it redundant "
             "if this policy states the intent",
         )

@@ -23,6 +23,7 @@ from ekstwin.engines.net.policies import (
     K8sPeers,
 )
 from ekstwin.findings import Confidence, Finding, Severity
+from ekstwin.model.k8s import NAMESPACE_NAME_LABEL
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import Global
 
@@ -61,6 +62,33 @@ def _k8s_problem(lm: LintModel, kp: K8sPeer) -> tuple[str, list[str]] | None:
     sel = str(peer.pod_selector) or "{}"
     evidence.append(f"podSelector {sel} matches no pod there")
     return f"its podSelector {sel} matches no pod in {_namespaces_text(names)}", evidence
+
+
+def _absent_namespaces(lm: LintModel, kp: K8sPeer) -> list[str]:
+    """The namespaces a peer names by their automatic ``kubernetes.io/metadata.name``
+    label that the input does not hold: unknown, not empty."""
+    sel = kp.peer.namespace_selector
+    if sel is None:
+        return []
+    names = [v for k, v in sel.match_labels if k == NAMESPACE_NAME_LABEL]
+    for req in sel.match_expressions:
+        if req.key == NAMESPACE_NAME_LABEL and req.operator == "In":
+            names.extend(req.values)
+    return sorted(n for n in set(names) if n not in lm.ns_labels)
+
+
+def _serves_dns(r: CompiledRule) -> bool:
+    """A rule about DNS: port 53, or a peer that names CoreDNS's pods."""
+    ports = getattr(r.ports, "ports", ())
+    if any(getattr(p, "port", None) in (53, "dns", "dns-tcp") for p in ports):
+        return True
+    if isinstance(r.peer, K8sPeers):
+        return any(
+            kp.peer.pod_selector is not None
+            and ("k8s-app", "kube-dns") in kp.peer.pod_selector.match_labels
+            for kp in r.peer.peers
+        )
+    return False
 
 
 def _set_probes(lm: LintModel) -> list[Endpoint]:
@@ -173,6 +201,12 @@ class RulePeerSelectsNothing(Check):
               matchLabels: {app: web}
     ```
 
+    A Kubernetes peer that names a namespace by its automatic
+    `kubernetes.io/metadata.name` label that the input does not hold (an
+    application repository without `kube-system`, with `--no-implied`) is
+    not judged: the finding says so at severity info. A peer of a DNS rule
+    (port 53, or pods labelled `k8s-app: kube-dns`) is never advised away.
+
     ## Fix
     Correct the selector (`kubectl get ns --show-labels`, `kubectl get pods
     -A -l app=web`), label the namespace, or remove the rule.
@@ -205,13 +239,37 @@ class RulePeerSelectsNothing(Check):
                             continue
                         why, evidence = got
                         pointer = f"/spec/{r.direction.value}/{r.index}/{k8s_word}/{j}"
+                        key = f"{r.direction.value}/{r.index}/{j}"
+                        absent = _absent_namespaces(lm, kp)
+                        if absent:
+                            # Unknown, not empty: the namespace is simply not in the input.
+                            listed = ", ".join(absent)
+                            yield self.finding(
+                                policy_ref(p),
+                                f"{p.id} {where} peer {j} cannot be judged: it names "
+                                f"namespace {listed}, which the input does not hold",
+                                meta.line_of(pointer),
+                                evidence=evidence,
+                                fix=f"nothing to change if namespace {listed} exists in the "
+                                "cluster; add its manifests to the input to judge the peer",
+                                key=key,
+                                severity=Severity.INFO,
+                                confidence=Confidence.LOW,
+                            )
+                            continue
+                        fix = "correct the selector or the namespace labels, or remove the peer"
+                        if _serves_dns(r):
+                            fix = (
+                                "correct the selector or the namespace labels; do not remove "
+                                "the peer: this rule is how the pods reach DNS"
+                            )
                         yield self.finding(
                             policy_ref(p),
                             f"{p.id} {where} peer {j} selects no pod: {why}",
                             meta.line_of(pointer),
                             evidence=evidence,
-                            fix="correct the selector or the namespace labels, or remove the peer",
-                            key=f"{r.direction.value}/{r.index}/{j}",
+                            fix=fix,
+                            key=key,
                         )
                     continue
                 assert isinstance(r.peer, CalicoEntity)

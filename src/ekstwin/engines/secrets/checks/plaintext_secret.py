@@ -12,9 +12,19 @@ from ekstwin.model.platform import Platform
 class PlaintextSecret(Check):
     """
     ## What it does
-    Finds Secret objects whose values are written in the manifests
-    (`data` or `stringData`). ekstwin drops the values when it reads them and
-    shows only the keys.
+    Finds Secret objects whose manifests hold credentials in their values
+    (`data` or `stringData`). Secrets often hold configuration (a Grafana
+    `grafana.ini`, a datasources file, an Alertmanager routing tree), so each
+    value is judged when it is read, and only the reason is kept (ekstwin
+    drops the values and shows only the keys). A value is a credential when
+    its key names one (`password`, `token`, `api_key`, `tls.key`,
+    `client-secret`, `*.pem`, ...), or its content holds private key
+    material, a URL with a password, a credential-named setting with a value
+    (`admin_password = ...` in an ini or YAML file), a well-known token shape
+    (AWS access key id, GitHub or Slack token, Slack webhook, JSON Web
+    Token), or when it is one high-entropy word (20 characters or more,
+    3.5 bits per character or more). A snapshot written before values were
+    judged is judged by its key names.
 
     ## Why is this bad?
     `data` is base64, not encryption: anyone who can read the repository (or
@@ -47,18 +57,17 @@ class PlaintextSecret(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         for secret in platform.secrets:
-            if not secret.had_values:
+            if not secret.had_values or not secret.credentials:
                 continue
-            filled = secret.keys_with_values or secret.keys
-            keys = ", ".join(filled)
+            keys = ", ".join(k for k, _ in secret.credentials)
             yield self.finding(
                 secret.meta.ref,
-                f"{secret.meta.ref} holds {len(filled)} value(s) in plaintext in "
-                f"{secret.meta.source.file} (keys: {keys}; values not shown)",
+                f"{secret.meta.ref} holds {len(secret.credentials)} credential(s) in plaintext "
+                f"in {secret.meta.source.file} (keys: {keys}; values not shown)",
                 secret.meta.source,
                 evidence=[
                     f"type {secret.type}",
-                    f"keys with values: {keys}",
+                    *(f"{k}: {why}" for k, why in secret.credentials),
                 ],
                 fix="move the values to an external secret store (External Secrets Operator, "
                 "Secrets Store CSI driver) or an encrypted form, and rotate them",
