@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ekstwin.engines.ingress import build_albs
-from ekstwin.engines.ipam.plan import plan
+from ekstwin.engines.ipam.plan import Scenario, plan
 from ekstwin.engines.net import Granularity, NetModel, matrix
 from ekstwin.engines.storage import storage_plan
 from ekstwin.loaders import LoadResult
@@ -46,7 +46,12 @@ def test_every_section_of_the_demo_is_available(views: dict[str, object]) -> Non
 
 def test_sections_are_the_engines_json(views: dict[str, object], demo: LoadResult) -> None:
     assert _data(views, "ingress") == build_albs(demo.platform).to_json()
-    assert _data(views, "ipam") == plan(demo.platform).to_json()
+    ipam = plan(demo.platform).to_json()
+    ipam["lose_az"] = {
+        z: plan(demo.platform, Scenario(lose_az=z)).to_json()
+        for z in ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    }
+    assert _data(views, "ipam") == ipam
     assert _data(views, "diff") == {"old": ["old"], "endpoints_added": [],
                                     "endpoints_removed": [], "changes": []}  # fmt: skip
 
