@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ def _platform(
     groups: tuple[NodeGroup, ...],
     nodes: tuple[tuple[str, str, str, int], ...],  # name, group, zone, pods
     b_cidr: str = "198.18.32.0/24",
+    selector: dict[str, str] | None = None,  # of every pod on n1
 ) -> Platform:
     subnets = (subnet("subnet-a", "198.18.16.0/24", A), subnet("subnet-b", b_cidr, B))
     insts = tuple(
@@ -41,6 +43,13 @@ def _platform(
         for i, (name, g, z, _) in enumerate(nodes)
     )  # fmt: skip
     pods = tuple(pod(f"ns/{name}-{i}", node=name) for name, _, _, n in nodes for i in range(n))
+    if selector:
+        pods = tuple(
+            replace(p, spec=replace(p.spec, node_selector=selector))
+            if p.spec.node_name == "n1"
+            else p
+            for p in pods
+        )
     return Platform(
         nodes=tuple(node(name, zone=z) for name, _, z, _ in nodes),
         pods=pods,
@@ -74,15 +83,16 @@ def test_demo_losing_eu_west_1a() -> None:
     assert after == {
         "subnet-0114ae4332cafb01e": SubnetUse(0, 0, 0, 0, 2, 4089),
         "subnet-04ac22710202d47d8": SubnetUse(0, 0, 0, 0, 0, 251),
-        "subnet-0fbed2229f4e12f06": SubnetUse(6, 65, 67, 12, 2, 3945),
+        "subnet-0fbed2229f4e12f06": SubnetUse(6, 65, 77, 14, 2, 3933),
         "subnet-0733272349c7245be": SubnetUse(2, 17, 19, 4, 1, 18),
     }
     # the replacements of the groups spanning 1b and 1c go to the subnet with the
-    # fewest of the group's nodes: general has two in 1c and one in 1b
+    # fewest of the group's nodes: general has two in 1c and one in 1b; Argo CD's
+    # pods select node.example.com/pool=system and go to the system nodes only
     assert [(n.name, n.subnet_id, n.pods) for n in got.nodes if n.added] == [
-        ("compute-replacement-1", "subnet-0fbed2229f4e12f06", 14),
-        ("general-replacement-1", "subnet-0fbed2229f4e12f06", 14),
-        ("system-replacement-1", "subnet-0fbed2229f4e12f06", 0),
+        ("compute-replacement-1", "subnet-0fbed2229f4e12f06", 12),
+        ("general-replacement-1", "subnet-0fbed2229f4e12f06", 13),
+        ("system-replacement-1", "subnet-0fbed2229f4e12f06", 7),
     ]
     assert sum(n.pods for n in got.nodes) == sum(
         n.pods for n in plan(load([str(DEMO)]).platform).nodes
@@ -181,3 +191,41 @@ def test_group_scales_out_up_to_its_max_size_for_rescheduled_pods() -> None:
         ("n2", "subnet-b", 27, False),
         ("both-more-1", "subnet-b", 20, True),
     ]
+
+
+def test_rescheduled_pods_keep_their_node_selector() -> None:
+    # n1's pods select the "pinned" group's label: they do not go to n2 (room for 7)
+    # but to the node "pinned" launches in eu-west-1b, up to its max size of 1
+    pinned = NodeGroup(
+        "pinned",
+        instance_types=("m5.large",),
+        subnet_ids=("subnet-a", "subnet-b"),
+        scaling=NodeGroupScaling(min=1, max=1, desired=1),
+        labels={"pool": "pinned"},
+    )
+    got = plan(
+        _platform(
+            (pinned, _group("other", ("subnet-b",), 1)),
+            (("n1", "pinned", A, 27), ("n2", "other", B, 20)),
+            selector={"pool": "pinned"},
+        ),
+        Scenario(lose_az=A),
+    )
+    assert got.zone_loss == ZoneLoss(
+        A, ("n1",), (GroupLoss("pinned", 1, 1, 0, 1, ("subnet-b",), ""),), 27, 27, 0
+    )
+    assert [(n.name, n.pods) for n in got.nodes] == [("n2", 20), ("pinned-replacement-1", 27)]
+    # the same pods with a selector no group's nodes carry stay Pending
+    got = plan(
+        _platform(
+            (pinned, _group("other", ("subnet-b",), 1)),
+            (("n1", "pinned", A, 27), ("n2", "other", B, 20)),
+            selector={"pool": "gpu"},
+        ),
+        Scenario(lose_az=A),
+    )
+    assert got.zone_loss is not None
+    assert got.zone_loss.pods_pending == 27
+    assert "27 rescheduled pod(s) with nodeSelector pool=gpu find no node with room left" in (
+        got.assumptions
+    )

@@ -279,6 +279,17 @@ class _Node:
     measured: tuple[int, int, int] | None  # ENI data: (pods+warm IPs, primaries, node-subnet)
     added: bool = False
     starved: bool = False  # added after its subnet ran out
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # pods needing an address, by their nodeSelector (the zone-loss scenario moves them)
+    selectors: dict[_Selector, int] = field(default_factory=dict)
+
+
+_Selector = frozenset[tuple[str, str]]
+_ANY: _Selector = frozenset()
+
+
+def _matches(labels: Mapping[str, str], selector: _Selector) -> bool:
+    return all(labels.get(k) == v for k, v in selector)
 
 
 def _usable(cidr: str) -> int:
@@ -371,10 +382,14 @@ class _Planner:
         placed, nodes, notes = pod_placement(self.platform)
         self.notes.extend(notes)
         needs_ip: dict[str, int] = {}
+        selectors: dict[str, dict[_Selector, int]] = {}
         for pod in self.platform.pods:
             if not pod.spec.host_network:
                 name = placed[pod.key]
                 needs_ip[name] = needs_ip.get(name, 0) + 1
+                sel = frozenset(pod.spec.node_selector.items())
+                per = selectors.setdefault(name, {})
+                per[sel] = per.get(sel, 0) + 1
         index = instance_index(self.platform.aws)
         out: list[_Node] = []
         guessed = 0
@@ -406,6 +421,10 @@ class _Planner:
             measured = None
             if inst is not None and pods_per_node is None:
                 measured = _measured(inst, self.settings.custom_network)
+            labels = {
+                **self.template_labels(group, group_name, zone, limits.instance_type),
+                **node.meta.labels,
+            }
             out.append(
                 _Node(
                     node.name,
@@ -417,8 +436,23 @@ class _Planner:
                     pods,
                     kubelet,
                     measured,
+                    labels=labels,
+                    selectors=dict(selectors.get(node.name, {})) if pods_per_node is None else {},
                 )
             )
+        return out
+
+    def template_labels(
+        self, group: NodeGroup | None, name: str | None, zone: str | None, itype: str
+    ) -> dict[str, str]:
+        """The labels a node of the group gets: the group's Kubernetes labels and the
+        well-known ones EKS and the kubelet set."""
+        out = dict(group.labels) if group is not None else {}
+        if name:
+            out[NODEGROUP_LABEL] = name
+        if zone:
+            out["topology.kubernetes.io/zone"] = zone
+        out["node.kubernetes.io/instance-type"] = itype
         return out
 
     def holdings(self, node: _Node) -> tuple[int, int, int, int]:
@@ -477,6 +511,8 @@ def plan(
                 n.pods,
                 n.kubelet,
                 n.measured,
+                labels=n.labels,
+                selectors=dict(n.selectors),
             )
             for n in now_nodes
         ]
@@ -725,13 +761,15 @@ class _ZoneLoss:
         """Take (sign 1) or give back (sign -1) the addresses the node holds."""
         pods, warm, primaries, node_subnet = self.p.holdings(node)
         self.free.setdefault(node.pod_subnet, self.cidr_of(node.pod_subnet)[2])
+        self.free.setdefault(node.subnet, self.cidr_of(node.subnet)[2])
+        was = {sid: self.free[sid] for sid in (node.pod_subnet, node.subnet)}
         self.free[node.pod_subnet] -= sign * (pods + warm + primaries)
         if node.subnet != node.pod_subnet:
-            self.free.setdefault(node.subnet, self.cidr_of(node.subnet)[2])
             self.free[node.subnet] -= sign * node_subnet
         if sign > 0:
+            # a subnet already short before this event ran out earlier
             for touched in (node.pod_subnet, node.subnet):
-                if self.free[touched] < 0 and touched not in self.runs_out:
+                if self.free[touched] < 0 <= was[touched] and touched not in self.runs_out:
                     self.runs_out[touched] = event
                     self.order.append(touched)
 
@@ -777,9 +815,9 @@ class _ZoneLoss:
                 "(EC2 Auto Scaling restores its size in the unaffected zones, each in the "
                 "subnet with the fewest of the group's nodes), never above its max size, "
                 "with the group's first instance type",
-                "rescheduled pods go to the node with the most room left, up to its max "
-                "pods (CNI and kubelet); node selectors, affinity, taints, CPU and memory "
-                "are not considered",
+                "rescheduled pods go to the node matching their nodeSelector with the most "
+                "room left, up to its max pods (CNI and kubelet); affinity, taints, "
+                "topology spread, CPU and memory are not considered",
                 "pods that still do not fit make node groups scale out up to their max "
                 "size, the groups that lost nodes first, then the others by name (an "
                 "autoscaler such as Cluster Autoscaler is assumed); the rest stay Pending",
@@ -789,7 +827,6 @@ class _ZoneLoss:
         # each group restores its size in its other zones, never above its max size
         groups: list[GroupLoss] = []
         left_subnets: dict[str, list[str]] = {}
-        added: dict[str, int] = {}
         by_group: dict[str | None, list[_Node]] = {}
         for n in lost:
             by_group.setdefault(n.group, []).append(n)
@@ -843,13 +880,19 @@ class _ZoneLoss:
                 kind="replacement",
             )
             groups.append(GroupLoss(name, gone, launched, 0, group.scaling.max, tuple(left), note))
-            added[name] = 0
 
-        # reschedule: each pod to the node with the most room left (spread)
-        placed = self.place(nodes, pending, 0)
+        # the pods to reschedule, by nodeSelector; the most constrained first
+        todo: dict[_Selector, int] = {}
+        for n in lost:
+            for sel, count in n.selectors.items():
+                todo[sel] = todo.get(sel, 0) + count
+            unknown_pods = n.pods - sum(n.selectors.values())
+            if unknown_pods > 0:
+                todo[_ANY] = todo.get(_ANY, 0) + unknown_pods
+        classes = sorted(todo, key=lambda sel: (-len(sel), sorted(sel)))
+
         # node groups scale out for what did not fit, up to their max size: first
         # the groups that lost nodes, then the cluster's other groups, by name
-        rest = pending - placed
         others = [
             ng
             for ng in sorted(p.cluster.node_groups if p.cluster else (), key=lambda ng: ng.name)
@@ -861,43 +904,60 @@ class _ZoneLoss:
                 for sid in ng.subnet_ids
                 if sid in p.subnets and p.subnets[sid].availability_zone != zone
             ]
-        candidates = [
-            *((gl.name, i) for i, gl in enumerate(groups)),
-            *((ng.name, -1) for ng in others),
-        ]
-        for name, i in candidates:
-            group = p.group(name)
-            if rest <= 0 or group is None or not left_subnets.get(name):
-                continue
-            members = sum(1 for n in nodes if n.group == name)
-            room = max(group.scaling.max - members, 0)
-            per_node = self.cap(self.new_node(group, name, left_subnets[name][0], ""))
-            more = min(room, math.ceil(rest / per_node)) if per_node else 0
-            got = self.launch(
-                group,
-                name,
-                left_subnets[name],
-                count=more,
-                nodes=nodes,
-                subnet_ids=subnet_ids,
-                kind="more",
-            )
-            now_placed = self.place(nodes, rest, placed)
-            placed += now_placed
-            rest -= now_placed
-            if i < 0:
-                if got:
-                    groups.append(
-                        GroupLoss(name, 0, 0, got, group.scaling.max, tuple(left_subnets[name]), "")
-                    )
-                continue
-            gl = groups[i]
+        candidates = [*(gl.name for gl in groups), *(ng.name for ng in others)]
+        more: dict[str, int] = {}
+        placed = rest = 0
+        for sel in classes:
+            wanted = todo[sel]
+            done = self.place(nodes, wanted, placed, sel)
+            placed += done
+            for name in candidates:
+                group = p.group(name)
+                if done >= wanted or group is None or not left_subnets.get(name):
+                    continue
+                template = self.new_node(group, name, left_subnets[name][0], "")
+                if not _matches(template.labels, sel):
+                    continue
+                members = sum(1 for n in nodes if n.group == name)
+                room = max(group.scaling.max - members, 0)
+                per_node = self.cap(template)
+                count = min(room, math.ceil((wanted - done) / per_node)) if per_node else 0
+                more[name] = more.get(name, 0) + self.launch(
+                    group,
+                    name,
+                    left_subnets[name],
+                    count=count,
+                    nodes=nodes,
+                    subnet_ids=subnet_ids,
+                    kind="more",
+                )
+                now = self.place(nodes, wanted - done, placed, sel)
+                done += now
+                placed += now
+            rest += wanted - done
+            if wanted > done and sel:
+                selector = ", ".join(f"{k}={v}" for k, v in sorted(sel))
+                p.notes.append(
+                    f"{wanted - done} rescheduled pod(s) with nodeSelector {selector} find no "
+                    "node with room left"
+                )
+        for i, gl in enumerate(groups):
+            group = p.group(gl.name)
             note = gl.note
-            if rest > 0 and not note:
+            members = sum(1 for n in nodes if n.group == gl.name)
+            if rest > 0 and not note and group is not None and members >= group.scaling.max:
                 note = f"reaches its max size ({group.scaling.max}) with pods still to place"
             groups[i] = GroupLoss(
-                gl.name, gl.lost, gl.replaced, got, gl.max_size, gl.subnets_left, note
-            )
+                gl.name, gl.lost, gl.replaced, more.pop(gl.name, 0), gl.max_size,
+                gl.subnets_left, note,
+            )  # fmt: skip
+        for name, got in sorted(more.items()):
+            if got:
+                group = p.group(name)
+                assert group is not None
+                groups.append(
+                    GroupLoss(name, 0, 0, got, group.scaling.max, tuple(left_subnets[name]), "")
+                )
         if rest > 0:
             p.notes.append(
                 f"{rest} pod(s) of the lost nodes find no node with room left: they stay Pending"
@@ -919,6 +979,7 @@ class _ZoneLoss:
             p.kubelet_max_pods(group, limits),
             None,
             added=True,
+            labels=p.template_labels(group, name, zone, limits.instance_type),
         )
 
     def launch(
@@ -951,9 +1012,16 @@ class _ZoneLoss:
             subnet_ids.setdefault(node.subnet, None)
         return count
 
-    def place(self, nodes: list[_Node], count: int, offset: int) -> int:
-        """Put up to ``count`` pods on the nodes with the most room; how many found one."""
-        heap = [(-(self.cap(n) - n.pods), n.name, i) for i, n in enumerate(nodes)]
+    def place(self, nodes: list[_Node], count: int, offset: int, selector: _Selector) -> int:
+        """Put up to ``count`` pods with ``selector`` on the matching nodes with the most
+        room; how many found one."""
+        if count <= 0:
+            return 0
+        heap = [
+            (-(self.cap(n) - n.pods), n.name, i)
+            for i, n in enumerate(nodes)
+            if _matches(n.labels, selector)
+        ]
         heap = [h for h in heap if h[0] < 0]
         heapq.heapify(heap)
         done = 0
@@ -962,6 +1030,7 @@ class _ZoneLoss:
             node = nodes[i]
             self.charge(node, -1, "")
             node.pods += 1
+            node.selectors[selector] = node.selectors.get(selector, 0) + 1
             node.measured = None  # the ENI data no longer describes it
             done += 1
             self.charge(
