@@ -760,8 +760,9 @@ class _ZoneLoss:
     def charge(self, node: _Node, sign: int, event: str) -> None:
         """Take (sign 1) or give back (sign -1) the addresses the node holds."""
         pods, warm, primaries, node_subnet = self.p.holdings(node)
-        self.free.setdefault(node.pod_subnet, self.cidr_of(node.pod_subnet)[2])
-        self.free.setdefault(node.subnet, self.cidr_of(node.subnet)[2])
+        for sid in (node.pod_subnet, node.subnet):
+            if sid not in self.free:
+                self.free[sid] = self.cidr_of(sid)[2]
         was = {sid: self.free[sid] for sid in (node.pod_subnet, node.subnet)}
         self.free[node.pod_subnet] -= sign * (pods + warm + primaries)
         if node.subnet != node.pod_subnet:
