@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,19 @@ def test_a_failing_engine_makes_its_section_not_available(
     assert isinstance(sections, dict)
     assert sections["ipam"] == {"available": False, "error": "KeyError: 'engine not finished'"}
     assert sections["ingress"]["available"] is True
+
+
+def test_ip_zone_loss_only_for_zones_the_input_names(tmp_path: Path) -> None:
+    from ekstwin.loaders import load
+
+    (tmp_path / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns}\n"
+        "spec: {nodeName: n1, containers: [{name: c, image: x}]}\n",
+        encoding="utf-8",
+    )
+    views = build_views(load([str(tmp_path)]), inputs=["pods"])
+    ipam = _data(views, "ipam")
+    assert isinstance(ipam, dict)
+    # the plan assumes a zone for the node; there is no zone to lose
+    assert [n["zone"] for n in ipam["nodes"]] == ["us-east-1a"]
+    assert ipam["lose_az"] == {}

@@ -336,9 +336,14 @@ def _ipam(result: LoadResult) -> object:
     """The plan as it is, with ``lose_az``: the plan after each zone with nodes is lost
     (``ipam plan --lose-az ZONE``)."""
     from ekstwin.engines.ipam.plan import Scenario, plan
+    from ekstwin.engines.ipam.topology import node_zone
 
     now = plan(result.platform)
-    zones = sorted({n.zone for n in now.nodes})
+    # zones the input names (a node's label, its instance's subnet), not the one the
+    # plan assumes for nodes without any
+    subnets = {s.subnet_id for s in result.platform.aws.subnets}
+    labelled = {node_zone(n) for n in result.platform.nodes}
+    zones = sorted({n.zone for n in now.nodes if n.subnet_id in subnets or n.zone in labelled})
     doc = now.to_json()
     doc["lose_az"] = {z: plan(result.platform, Scenario(lose_az=z)).to_json() for z in zones}
     return doc
