@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from ekstwin.cli.main import main
 from ekstwin.engines.access import AccessAnalyzer
 from ekstwin.engines.net import NetModel, Verdict, can
 from ekstwin.engines.storage import storage_plan
@@ -307,6 +308,62 @@ def test_storage_zone_loss_agrees_with_the_cli(
     report.screenshot(path=str(artifacts / "journey-storage.png"), full_page=True)
 
 
+def test_ip_capacity_zone_loss_shows_the_clis_figures(
+    report: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    out = tmp_path / "plan.json"
+    assert main(["ipam", "plan", str(DEMO), "--lose-az", "eu-west-1a", "--format", "json",
+                 "-q", "-o", str(out)]) == 0  # fmt: skip
+    cli = json.loads(out.read_text(encoding="utf-8"))
+    report.click("button[data-tab=ipam]")
+    report.select_option("#ipam-zone", "eu-west-1a")
+    scenario = report.locator("[data-testid=ipam-scenario]").inner_text()
+    assert scenario == "If eu-west-1a goes down (as ekstwin ipam plan --lose-az eu-west-1a):"
+    keys = ("nodes", "pods", "warm", "eni_primaries", "other", "free")
+    shown = {
+        row.get_attribute("data-subnet"): [c.inner_text() for c in row.locator("td").all()]
+        for row in report.locator("[data-testid=ipam-subnets] tbody tr").all()
+    }
+    assert shown == {
+        s["subnet_id"]: [s["subnet_id"], s["zone"], str(s["usable"]),
+                         *(str(s["after"][k]) for k in keys), str(s["now"]["free"])]
+        for s in cli["subnets"]
+    }  # fmt: skip
+    zones = {
+        row.get_attribute("data-zone"): [c.inner_text() for c in row.locator("td").all()][1:]
+        for row in report.locator("[data-testid=ipam-zones] tr[data-zone]").all()
+    }
+    assert zones == {
+        z: [str(v["usable"]), str(v["free_now"]), str(v["free_after"])]
+        for z, v in cli["zones"].items()
+    }
+    loss = cli["zone_loss"]
+    text = report.locator("[data-testid=ipam-zone-loss]").inner_text()
+    assert (
+        f"losing eu-west-1a: {len(loss['lost_nodes'])} node(s) gone; "
+        f"{loss['pods_rescheduled']} of {loss['pods_to_reschedule']} pod(s) rescheduled, "
+        f"{loss['pods_pending']} pending"
+    ) in text
+    groups = {
+        row.get_attribute("data-group"): [c.inner_text() for c in row.locator("td").all()]
+        for row in report.locator("[data-testid=ipam-zone-loss] tbody tr").all()
+    }
+    assert groups == {
+        g["name"]: [g["name"], str(g["lost"]), str(g["replaced"]), str(g["added_for_pods"]),
+                    str(g["max_size"]), ", ".join(g["subnets_left"]) or "none", g["note"]]
+        for g in loss["groups"]
+    }  # fmt: skip
+    assert groups["batch"][2] == "0"  # its only subnet is in the lost zone
+    runs_out = report.locator("[data-testid=runs-out]").inner_text()
+    assert runs_out == (cli["runs_out_first"] or "no subnet runs out in this scenario")
+    assumed = report.locator("[data-testid=assumptions]").inner_text()
+    assert all(a in assumed for a in cli["assumptions"])
+    report.screenshot(path=str(artifacts / "journey-ip-zone-loss.png"), full_page=True)
+    # back to the plan as it is
+    report.select_option("#ipam-zone", "")
+    assert report.locator("[data-testid=ipam-zone-loss]").count() == 0
+
+
 # -- accessibility
 
 
@@ -328,6 +385,8 @@ def test_no_serious_or_critical_axe_violation_on_any_view(report: Any) -> None:
             report.select_option("#person", label="carol-n")
         if tab == "storage":
             report.select_option("#storage-zone", "eu-west-1a")
+        if tab == "ipam":
+            report.select_option("#ipam-zone", "eu-west-1a")
         # everything folded is checked too: open every details (nested ones are
         # built when their parent opens)
         for _ in range(3):

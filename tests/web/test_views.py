@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from ekstwin.engines.ingress import build_albs
-from ekstwin.engines.ipam.plan import plan
+from ekstwin.engines.ipam.plan import Scenario, plan
 from ekstwin.engines.net import Granularity, NetModel, matrix
 from ekstwin.engines.storage import storage_plan
 from ekstwin.loaders import LoadResult
@@ -46,7 +47,12 @@ def test_every_section_of_the_demo_is_available(views: dict[str, object]) -> Non
 
 def test_sections_are_the_engines_json(views: dict[str, object], demo: LoadResult) -> None:
     assert _data(views, "ingress") == build_albs(demo.platform).to_json()
-    assert _data(views, "ipam") == plan(demo.platform).to_json()
+    ipam = plan(demo.platform).to_json()
+    ipam["lose_az"] = {
+        z: plan(demo.platform, Scenario(lose_az=z)).to_json()
+        for z in ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    }
+    assert _data(views, "ipam") == ipam
     assert _data(views, "diff") == {"old": ["old"], "endpoints_added": [],
                                     "endpoints_removed": [], "changes": []}  # fmt: skip
 
@@ -177,3 +183,19 @@ def test_a_failing_engine_makes_its_section_not_available(
     assert isinstance(sections, dict)
     assert sections["ipam"] == {"available": False, "error": "KeyError: 'engine not finished'"}
     assert sections["ingress"]["available"] is True
+
+
+def test_ip_zone_loss_only_for_zones_the_input_names(tmp_path: Path) -> None:
+    from ekstwin.loaders import load
+
+    (tmp_path / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns}\n"
+        "spec: {nodeName: n1, containers: [{name: c, image: x}]}\n",
+        encoding="utf-8",
+    )
+    views = build_views(load([str(tmp_path)]), inputs=["pods"])
+    ipam = _data(views, "ipam")
+    assert isinstance(ipam, dict)
+    # the plan assumes a zone for the node; there is no zone to lose
+    assert [n["zone"] for n in ipam["nodes"]] == ["us-east-1a"]
+    assert ipam["lose_az"] == {}

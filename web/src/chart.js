@@ -10,7 +10,8 @@ const PARTS = [
   ["free", "free", "#e3e8ee"],
 ];
 
-export function ipChart(subnets) {
+// `which`: "now" or "after" (the plan after its scenario).
+export function ipChart(subnets, which = "now") {
   const rowH = 34;
   const labelW = 330;
   const barW = 520;
@@ -19,12 +20,13 @@ export function ipChart(subnets) {
   subnets.forEach((s, i) => {
     const y = i * rowH + 6;
     const total = Math.max(1, s.usable);
-    const used = s.usable - s.now.free;
+    const use = s[which] || s.now;
+    const used = s.usable - use.free;
     chart.appendChild(svg("text", { x: 0, y: y + 13, class: "lbl" }, `${s.subnet_id} ${s.zone}`));
     chart.appendChild(svg("text", { x: 0, y: y + 26, class: "sub" }, `${s.cidr}, ${s.usable} usable`));
     let x = labelW;
     for (const [key, label, color] of PARTS) {
-      const n = s.now[key] || 0;
+      const n = use[key] || 0;
       const w = (Math.max(0, n) / total) * barW;
       if (w <= 0) continue;
       chart.appendChild(svg("rect", { x, y: y + 2, width: w, height: 22, fill: color }, svg("title", {}, `${label}: ${n}`)));

@@ -20,7 +20,7 @@ from ekstwin.engines.ipam.limits import (
     table_json,
     with_trunk_facts,
 )
-from ekstwin.engines.ipam.plan import Plan, Scenario, plan
+from ekstwin.engines.ipam.plan import Plan, Scenario, ZoneLoss, plan
 from ekstwin.errors import ConfigError, LoadError
 
 #: Kubernetes' largest supported cluster ("Considerations for large clusters"):
@@ -58,6 +58,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="scale a node group to N nodes (repeatable)",
     )
     pl.add_argument("--pods-per-node", type=int, metavar="N", help="pods needing an IP per node")
+    pl.add_argument(
+        "--lose-az",
+        metavar="AZ",
+        help="plan as if every node in AZ were gone: replacements, rescheduled pods",
+    )
     pl.add_argument("--quiet", "-q", action="store_true")
     pl.add_argument("--output", "-o", metavar="FILE")
     _table_arguments(pl)
@@ -146,7 +151,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
             f"--pods-per-node {args.pods_per_node}: more pods than a Kubernetes cluster holds "
             f"(at most {MAX_CLUSTER_PODS}) - give a smaller N"
         )
-    return Scenario(scale, args.pods_per_node)
+    return Scenario(scale, args.pods_per_node, args.lose_az)
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -194,6 +199,8 @@ def plan_text(p: Plan) -> str:
         zrows.append((zone, str(z["usable"]), str(z["free_now"]), str(z["free_after"])))
     out.extend(_align(zrows))
     out.append("")
+    if p.zone_loss is not None:
+        out.extend(_zone_loss_text(p.zone_loss))
     if p.runs_out_first:
         out.append(p.runs_out_first)
     else:
@@ -224,6 +231,24 @@ def plan_text(p: Plan) -> str:
     for note in p.assumptions:
         out.append(f"assumed: {note}")
     return "\n".join(out) + "\n"
+
+
+def _zone_loss_text(z: ZoneLoss) -> list[str]:
+    out = [
+        f"losing {z.zone}: {len(z.lost_nodes)} node(s) gone; {z.pods_rescheduled} of "
+        f"{z.pods_to_reschedule} pod(s) rescheduled, {z.pods_pending} pending"
+    ]
+    for g in z.groups:
+        line = f"  node group {g.name}: {g.lost} lost, {g.replaced} replaced"
+        if g.added_for_pods:
+            line += f", {g.added_for_pods} more for the pods"
+        if g.max_size is not None:
+            line += f" (max size {g.max_size})"
+        if g.note:
+            line += f"; {g.note}"
+        out.append(line)
+    out.append("")
+    return out
 
 
 def _align(rows: list[tuple[str, ...]]) -> list[str]:

@@ -16,7 +16,7 @@ Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/we
                                "people_empty": str | null, "pods_empty": str | null}>,
         "ingress":  <section: the ALB plan JSON (docs/ingress.md)>,
         "dns":      <section: {"owner_id": str, "plan": DnsPlan JSON}>,
-        "ipam":     <section: the ipam plan JSON (docs/ipam.md)>,
+        "ipam":     <section: the ipam plan JSON (docs/ipam.md) and "lose_az": {zone: plan JSON}>,
         "storage":  <section: {"now": StoragePlan JSON, "lose_az": {zone: StoragePlan JSON}}>,
         "diff":     <section: net diff JSON (docs/net.md)> (only with compare)},
      "diagnostics": [str], "docs_base": str}
@@ -333,9 +333,20 @@ def _ingress(result: LoadResult) -> object:
 
 
 def _ipam(result: LoadResult) -> object:
-    from ekstwin.engines.ipam.plan import plan
+    """The plan as it is, with ``lose_az``: the plan after each zone with nodes is lost
+    (``ipam plan --lose-az ZONE``)."""
+    from ekstwin.engines.ipam.plan import Scenario, plan
+    from ekstwin.engines.ipam.topology import node_zone
 
-    return plan(result.platform).to_json()
+    now = plan(result.platform)
+    # zones the input names (a node's label, its instance's subnet), not the one the
+    # plan assumes for nodes without any
+    subnets = {s.subnet_id for s in result.platform.aws.subnets}
+    labelled = {node_zone(n) for n in result.platform.nodes}
+    zones = sorted({n.zone for n in now.nodes if n.subnet_id in subnets or n.zone in labelled})
+    doc = now.to_json()
+    doc["lose_az"] = {z: plan(result.platform, Scenario(lose_az=z)).to_json() for z in zones}
+    return doc
 
 
 def _storage(result: LoadResult) -> object:

@@ -65,3 +65,44 @@ def test_refresh_instance_types_against_moto(
         "trunk_compatible",
     ]
     assert capsys.readouterr().out == f"wrote {len(table)} instance types to {target}\n"
+
+
+def test_plan_lose_az_json_is_the_engine_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    from ekstwin.engines.ipam.plan import Scenario, plan
+    from ekstwin.loaders import load
+
+    assert main(["ipam", "plan", DEMO, "--lose-az", "eu-west-1c", "-q", "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got == plan(load([DEMO]).platform, Scenario(lose_az="eu-west-1c")).to_json()
+    assert got["scenario"] == {"scale": {}, "pods_per_node": None, "lose_az": "eu-west-1c"}
+    assert got["zone_loss"]["groups"] == [
+        {
+            "name": "general",
+            "lost": 2,
+            "replaced": 2,
+            "added_for_pods": 0,
+            "max_size": 8,
+            "subnets_left": ["subnet-0114ae4332cafb01e", "subnet-0fbed2229f4e12f06"],
+            "note": "",
+        }
+    ]
+    assert got["zones"]["eu-west-1c"] == {"usable": 59, "free_now": 18, "free_after": 58}
+
+
+def test_plan_lose_az_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ipam", "plan", DEMO, "--lose-az", "eu-west-1a", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "losing eu-west-1a: 4 node(s) gone; 38 of 38 pod(s) rescheduled, 0 pending\n"
+        "  node group batch: 1 lost, 0 replaced (max size 3); every subnet of the group is "
+        "in eu-west-1a: nothing is launched\n"
+        "  node group compute: 1 lost, 1 replaced (max size 4)\n"
+    ) in out
+
+
+def test_plan_lose_az_without_nodes_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ipam", "plan", DEMO, "--lose-az", "eu-west-1z", "-q"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "error: --lose-az eu-west-1z: no node of the platform is in that zone "
+        "(zones: eu-west-1a, eu-west-1b, eu-west-1c)"
+    )

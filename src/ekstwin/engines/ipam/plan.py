@@ -13,13 +13,22 @@ group one at a time, each in the group's subnet with the fewest of the group's
 nodes (EC2 Auto Scaling balances AZs), and records the node at which each
 subnet runs out. How many more pods fit on a node is the least of the CNI's max
 pods, the kubelet's max pods and what its pod subnet can still give.
+
+The zone-loss scenario (``--lose-az AZ``) removes every node in the zone; each
+node group that lost nodes launches replacements in its subnets outside the zone
+(EC2 Auto Scaling launches in an unaffected zone, the one with the fewest of the
+group's instances), never above its max size; the lost nodes' pods are then
+rescheduled onto the nodes left and the replacements (spread, each node up to
+its max pods), the groups scale out up to their max size for pods that still do
+not fit, and the rest stay pending. docs/ipam.md lists the assumptions.
 """
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -46,7 +55,17 @@ from ekstwin.errors import ConfigError
 from ekstwin.model.aws import EksCluster, Instance, NodeGroup, Subnet, VpcCniSettings
 from ekstwin.model.platform import Platform
 
-__all__ = ["Limit", "NodePlan", "Plan", "Scenario", "SubnetPlan", "SubnetUse", "plan"]
+__all__ = [
+    "GroupLoss",
+    "Limit",
+    "NodePlan",
+    "Plan",
+    "Scenario",
+    "SubnetPlan",
+    "SubnetUse",
+    "ZoneLoss",
+    "plan",
+]
 
 RESERVED_PER_SUBNET = 5
 DEFAULT_SUBNET_ID = "default"
@@ -62,17 +81,69 @@ class Limit(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """``scale``: node group -> desired nodes; ``pods_per_node``: pods on every node."""
+    """``scale``: node group -> desired nodes; ``pods_per_node``: pods on every node;
+    ``lose_az``: the availability zone whose nodes are all gone."""
 
     scale: Mapping[str, int] = field(default_factory=dict)
     pods_per_node: int | None = None
+    lose_az: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.scale and self.pods_per_node is None
+        return not self.scale and self.pods_per_node is None and self.lose_az is None
 
     def to_json(self) -> dict[str, object]:
-        return {"scale": dict(sorted(self.scale.items())), "pods_per_node": self.pods_per_node}
+        return {
+            "scale": dict(sorted(self.scale.items())),
+            "pods_per_node": self.pods_per_node,
+            "lose_az": self.lose_az,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLoss:
+    """What one node group does when a zone is lost."""
+
+    name: str
+    lost: int  # nodes of the group in the lost zone
+    replaced: int  # replacements launched in the group's other zones
+    added_for_pods: int  # more nodes for rescheduled pods that did not fit (up to max size)
+    max_size: int | None  # None: not a known node group
+    subnets_left: tuple[str, ...]  # the group's subnets outside the lost zone
+    note: str  # why it replaced fewer than it lost, or ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "lost": self.lost,
+            "replaced": self.replaced,
+            "added_for_pods": self.added_for_pods,
+            "max_size": self.max_size,
+            "subnets_left": list(self.subnets_left),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneLoss:
+    """The zone-loss scenario: nodes lost, replacements, pods rescheduled and pending."""
+
+    zone: str
+    lost_nodes: tuple[str, ...]
+    groups: tuple[GroupLoss, ...]
+    pods_to_reschedule: int  # pods of the lost nodes that need a VPC address
+    pods_rescheduled: int
+    pods_pending: int  # no node left with room: Pending, or no address (ContainerCreating)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "zone": self.zone,
+            "lost_nodes": list(self.lost_nodes),
+            "groups": [g.to_json() for g in self.groups],
+            "pods_to_reschedule": self.pods_to_reschedule,
+            "pods_rescheduled": self.pods_rescheduled,
+            "pods_pending": self.pods_pending,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +236,7 @@ class Plan:
     nodes: tuple[NodePlan, ...]
     runs_out_first: str | None
     assumptions: tuple[str, ...]
+    zone_loss: ZoneLoss | None = None
 
     def zones(self) -> dict[str, dict[str, int]]:
         """Per AZ: usable, free now and free after."""
@@ -186,6 +258,7 @@ class Plan:
             "zones": self.zones(),
             "subnets": [s.to_json() for s in self.subnets],
             "nodes": [n.to_json() for n in self.nodes],
+            "zone_loss": self.zone_loss.to_json() if self.zone_loss is not None else None,
             "assumptions": list(self.assumptions),
         }
 
@@ -206,6 +279,17 @@ class _Node:
     measured: tuple[int, int, int] | None  # ENI data: (pods+warm IPs, primaries, node-subnet)
     added: bool = False
     starved: bool = False  # added after its subnet ran out
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # pods needing an address, by their nodeSelector (the zone-loss scenario moves them)
+    selectors: dict[_Selector, int] = field(default_factory=dict)
+
+
+_Selector = frozenset[tuple[str, str]]
+_ANY: _Selector = frozenset()
+
+
+def _matches(labels: Mapping[str, str], selector: _Selector) -> bool:
+    return all(labels.get(k) == v for k, v in selector)
 
 
 def _usable(cidr: str) -> int:
@@ -298,10 +382,14 @@ class _Planner:
         placed, nodes, notes = pod_placement(self.platform)
         self.notes.extend(notes)
         needs_ip: dict[str, int] = {}
+        selectors: dict[str, dict[_Selector, int]] = {}
         for pod in self.platform.pods:
             if not pod.spec.host_network:
                 name = placed[pod.key]
                 needs_ip[name] = needs_ip.get(name, 0) + 1
+                sel = frozenset(pod.spec.node_selector.items())
+                per = selectors.setdefault(name, {})
+                per[sel] = per.get(sel, 0) + 1
         index = instance_index(self.platform.aws)
         out: list[_Node] = []
         guessed = 0
@@ -333,6 +421,10 @@ class _Planner:
             measured = None
             if inst is not None and pods_per_node is None:
                 measured = _measured(inst, self.settings.custom_network)
+            labels = {
+                **self.template_labels(group, group_name, zone, limits.instance_type),
+                **node.meta.labels,
+            }
             out.append(
                 _Node(
                     node.name,
@@ -344,8 +436,23 @@ class _Planner:
                     pods,
                     kubelet,
                     measured,
+                    labels=labels,
+                    selectors=dict(selectors.get(node.name, {})) if pods_per_node is None else {},
                 )
             )
+        return out
+
+    def template_labels(
+        self, group: NodeGroup | None, name: str | None, zone: str | None, itype: str
+    ) -> dict[str, str]:
+        """The labels a node of the group gets: the group's Kubernetes labels and the
+        well-known ones EKS and the kubelet set."""
+        out = dict(group.labels) if group is not None else {}
+        if name:
+            out[NODEGROUP_LABEL] = name
+        if zone:
+            out["topology.kubernetes.io/zone"] = zone
+        out["node.kubernetes.io/instance-type"] = itype
         return out
 
     def holdings(self, node: _Node) -> tuple[int, int, int, int]:
@@ -404,6 +511,8 @@ def plan(
                 n.pods,
                 n.kubelet,
                 n.measured,
+                labels=n.labels,
+                selectors=dict(n.selectors),
             )
             for n in now_nodes
         ]
@@ -526,6 +635,17 @@ def plan(
                     order.append(touched)
             subnet_ids.setdefault(node.pod_subnet, None)
             subnet_ids.setdefault(node.subnet, None)
+
+    zone_loss: ZoneLoss | None = None
+    if scenario.lose_az is not None:
+        zone_loss = _ZoneLoss(
+            p,
+            scenario.lose_az,
+            cidr_of=cidr_of,
+            free_after=free_after,
+            runs_out=runs_out,
+            order=order,
+        ).run(now_nodes, after_nodes, subnet_ids)
     after = use(after_nodes, other)
 
     # per node: how many more pods fit
@@ -607,7 +727,321 @@ def plan(
         tuple(node_plans),
         first_out,
         tuple(dict.fromkeys(p.notes)),
+        zone_loss,
     )
+
+
+class _ZoneLoss:
+    """Replays the loss of a zone on the nodes after the rest of the scenario.
+
+    ``free_after`` (free addresses per subnet) is kept current node by node and
+    pod by pod, so the first event that takes a subnet below zero is recorded in
+    ``runs_out``/``order`` as the scaling scenario does.
+    """
+
+    def __init__(
+        self,
+        p: _Planner,
+        zone: str,
+        *,
+        cidr_of: Callable[[str], tuple[str, str, int]],
+        free_after: dict[str, int],
+        runs_out: dict[str, str],
+        order: list[str],
+    ) -> None:
+        self.p = p
+        self.zone = zone
+        self.cidr_of = cidr_of
+        self.free = free_after
+        self.runs_out = runs_out
+        self.order = order
+        self.cap_cache: dict[tuple[str, int], int] = {}
+
+    def charge(self, node: _Node, sign: int, event: str) -> None:
+        """Take (sign 1) or give back (sign -1) the addresses the node holds."""
+        pods, warm, primaries, node_subnet = self.p.holdings(node)
+        for sid in (node.pod_subnet, node.subnet):
+            if sid not in self.free:
+                self.free[sid] = self.cidr_of(sid)[2]
+        was = {sid: self.free[sid] for sid in (node.pod_subnet, node.subnet)}
+        self.free[node.pod_subnet] -= sign * (pods + warm + primaries)
+        if node.subnet != node.pod_subnet:
+            self.free[node.subnet] -= sign * node_subnet
+        if sign > 0:
+            # a subnet already short before this event ran out earlier
+            for touched in (node.pod_subnet, node.subnet):
+                if self.free[touched] < 0 <= was[touched] and touched not in self.runs_out:
+                    self.runs_out[touched] = event
+                    self.order.append(touched)
+
+    def cap(self, node: _Node) -> int:
+        """Pods needing an address the node takes: the CNI's max pods less the two
+        host-network pods it counts, and the kubelet's max pods."""
+        key = (node.limits.instance_type, node.kubelet)
+        if key not in self.cap_cache:
+            s = self.p.settings
+            cni = max_pods(
+                node.limits,
+                prefix_delegation=s.enable_prefix_delegation,
+                custom_networking=s.custom_network,
+                security_groups_for_pods=s.enable_pod_eni,
+                max_eni=s.max_eni,
+            ).max_pods
+            self.cap_cache[key] = max(min(cni - 2, node.kubelet), 0)
+        return self.cap_cache[key]
+
+    def run(
+        self, now_nodes: Sequence[_Node], nodes: list[_Node], subnet_ids: dict[str, None]
+    ) -> ZoneLoss:
+        p, zone = self.p, self.zone
+        zones = sorted({n.zone for n in now_nodes})
+        if zone not in zones:
+            raise ConfigError(
+                f"--lose-az {zone}: no node of the platform is in that zone "
+                f"(zones: {', '.join(zones) or 'none'})"
+            )
+        lost = sorted((n for n in nodes if n.zone == zone), key=lambda n: n.name)
+        before: dict[str | None, int] = {}
+        for n in nodes:
+            before[n.group] = before.get(n.group, 0) + 1
+        for n in lost:
+            nodes.remove(n)
+            self.charge(n, -1, "")
+        pending = sum(n.pods for n in lost)
+        p.notes.extend(
+            (
+                f"{zone} lost: its {len(lost)} node(s) are gone with their addresses; their "
+                f"{pending} pod(s) needing an address are rescheduled",
+                "each node group that lost nodes launches as many replacements as it lost "
+                "(EC2 Auto Scaling restores its size in the unaffected zones, each in the "
+                "subnet with the fewest of the group's nodes), never above its max size, "
+                "with the group's first instance type",
+                "rescheduled pods go to the node matching their nodeSelector with the most "
+                "room left, up to its max pods (CNI and kubelet); affinity, taints, "
+                "topology spread, CPU and memory are not considered",
+                "pods that still do not fit make node groups scale out up to their max "
+                "size, the groups that lost nodes first, then the others by name (an "
+                "autoscaler such as Cluster Autoscaler is assumed); the rest stay Pending",
+            )
+        )
+
+        # each group restores its size in its other zones, never above its max size
+        groups: list[GroupLoss] = []
+        left_subnets: dict[str, list[str]] = {}
+        by_group: dict[str | None, list[_Node]] = {}
+        for n in lost:
+            by_group.setdefault(n.group, []).append(n)
+        for name in sorted(by_group, key=lambda g: g or ""):
+            gone = len(by_group[name])
+            group = p.group(name)
+            if name is None or group is None:
+                groups.append(
+                    GroupLoss(
+                        name or "-",
+                        gone,
+                        0,
+                        0,
+                        None,
+                        (),
+                        "not in a known node group: nothing replaces the node(s)",
+                    )
+                )
+                continue
+            unknown = [sid for sid in group.subnet_ids if sid not in p.subnets]
+            left = [
+                sid
+                for sid in group.subnet_ids
+                if sid in p.subnets and p.subnets[sid].availability_zone != zone
+            ]
+            left_subnets[name] = left
+            survivors = before[name] - gone
+            target = min(before[name], group.scaling.max)
+            wanted = max(target - survivors, 0)
+            note = ""
+            if not left:
+                note = f"every subnet of the group is in {zone}: nothing is launched"
+                wanted = 0
+            elif wanted < gone:
+                note = (
+                    f"at its max size ({group.scaling.max}) with {survivors} node(s) left: "
+                    f"{wanted} of {gone} replaced"
+                )
+            if unknown:
+                p.notes.append(
+                    f"node group {name}: subnet(s) {', '.join(unknown)} not in the input "
+                    "are left out of its replacements"
+                )
+            launched = self.launch(
+                group,
+                name,
+                left,
+                count=wanted,
+                nodes=nodes,
+                subnet_ids=subnet_ids,
+                kind="replacement",
+            )
+            groups.append(GroupLoss(name, gone, launched, 0, group.scaling.max, tuple(left), note))
+
+        # the pods to reschedule, by nodeSelector; the most constrained first
+        todo: dict[_Selector, int] = {}
+        for n in lost:
+            for sel, count in n.selectors.items():
+                todo[sel] = todo.get(sel, 0) + count
+            unknown_pods = n.pods - sum(n.selectors.values())
+            if unknown_pods > 0:
+                todo[_ANY] = todo.get(_ANY, 0) + unknown_pods
+        classes = sorted(todo, key=lambda sel: (-len(sel), sorted(sel)))
+
+        # node groups scale out for what did not fit, up to their max size: first
+        # the groups that lost nodes, then the cluster's other groups, by name
+        others = [
+            ng
+            for ng in sorted(p.cluster.node_groups if p.cluster else (), key=lambda ng: ng.name)
+            if ng.name not in by_group
+        ]
+        for ng in others:
+            left_subnets[ng.name] = [
+                sid
+                for sid in ng.subnet_ids
+                if sid in p.subnets and p.subnets[sid].availability_zone != zone
+            ]
+        candidates = [*(gl.name for gl in groups), *(ng.name for ng in others)]
+        more: dict[str, int] = {}
+        placed = rest = 0
+        for sel in classes:
+            wanted = todo[sel]
+            done = self.place(nodes, wanted, placed, sel)
+            placed += done
+            for name in candidates:
+                group = p.group(name)
+                if done >= wanted or group is None or not left_subnets.get(name):
+                    continue
+                template = self.new_node(group, name, left_subnets[name][0], "")
+                if not _matches(template.labels, sel):
+                    continue
+                members = sum(1 for n in nodes if n.group == name)
+                room = max(group.scaling.max - members, 0)
+                per_node = self.cap(template)
+                count = min(room, math.ceil((wanted - done) / per_node)) if per_node else 0
+                more[name] = more.get(name, 0) + self.launch(
+                    group,
+                    name,
+                    left_subnets[name],
+                    count=count,
+                    nodes=nodes,
+                    subnet_ids=subnet_ids,
+                    kind="more",
+                )
+                now = self.place(nodes, wanted - done, placed, sel)
+                done += now
+                placed += now
+            rest += wanted - done
+            if wanted > done and sel:
+                selector = ", ".join(f"{k}={v}" for k, v in sorted(sel))
+                p.notes.append(
+                    f"{wanted - done} rescheduled pod(s) with nodeSelector {selector} find no "
+                    "node with room left"
+                )
+        for i, gl in enumerate(groups):
+            group = p.group(gl.name)
+            note = gl.note
+            members = sum(1 for n in nodes if n.group == gl.name)
+            if rest > 0 and not note and group is not None and members >= group.scaling.max:
+                note = f"reaches its max size ({group.scaling.max}) with pods still to place"
+            groups[i] = GroupLoss(
+                gl.name, gl.lost, gl.replaced, more.pop(gl.name, 0), gl.max_size,
+                gl.subnets_left, note,
+            )  # fmt: skip
+        for name, got in sorted(more.items()):
+            if got:
+                group = p.group(name)
+                assert group is not None
+                groups.append(
+                    GroupLoss(name, 0, 0, got, group.scaling.max, tuple(left_subnets[name]), "")
+                )
+        if rest > 0:
+            p.notes.append(
+                f"{rest} pod(s) of the lost nodes find no node with room left: they stay Pending"
+            )
+        return ZoneLoss(zone, tuple(n.name for n in lost), tuple(groups), pending, placed, rest)
+
+    def new_node(self, group: NodeGroup, name: str, sid: str, label: str) -> _Node:
+        p = self.p
+        limits = p.limits(group.instance_types[0] if group.instance_types else None)
+        zone = self.cidr_of(sid)[1]
+        return _Node(
+            label,
+            name,
+            limits,
+            zone,
+            sid,
+            p.pod_subnet_for(sid, zone if p.settings.custom_network else None),
+            0,
+            p.kubelet_max_pods(group, limits),
+            None,
+            added=True,
+            labels=p.template_labels(group, name, zone, limits.instance_type),
+        )
+
+    def launch(
+        self,
+        group: NodeGroup,
+        name: str,
+        left: list[str],
+        *,
+        count: int,
+        nodes: list[_Node],
+        subnet_ids: dict[str, None],
+        kind: str,
+    ) -> int:
+        """Launch ``count`` nodes, each in the subnet with the fewest of the group's nodes."""
+        if not left or count <= 0:
+            return 0
+        per = {sid: sum(1 for n in nodes if n.group == name and n.subnet == sid) for sid in left}
+        done = sum(1 for n in nodes if n.name.startswith(f"{name}-{kind}-"))
+        for i in range(count):
+            sid = min(left, key=lambda s: (per[s], left.index(s)))
+            per[sid] += 1
+            node = self.new_node(group, name, sid, f"{name}-{kind}-{done + i + 1}")
+            nodes.append(node)
+            what = "replacement" if kind == "replacement" else "extra node for rescheduled pods"
+            self.charge(
+                node, 1, f"{what} {i + 1} of {count} in node group {name} after losing {self.zone}"
+            )
+            node.starved = self.free[node.pod_subnet] < 0 or self.free[node.subnet] < 0
+            subnet_ids.setdefault(node.pod_subnet, None)
+            subnet_ids.setdefault(node.subnet, None)
+        return count
+
+    def place(self, nodes: list[_Node], count: int, offset: int, selector: _Selector) -> int:
+        """Put up to ``count`` pods with ``selector`` on the matching nodes with the most
+        room; how many found one."""
+        if count <= 0:
+            return 0
+        heap = [
+            (-(self.cap(n) - n.pods), n.name, i)
+            for i, n in enumerate(nodes)
+            if _matches(n.labels, selector)
+        ]
+        heap = [h for h in heap if h[0] < 0]
+        heapq.heapify(heap)
+        done = 0
+        while done < count and heap:
+            room, _, i = heapq.heappop(heap)
+            node = nodes[i]
+            self.charge(node, -1, "")
+            node.pods += 1
+            node.selectors[selector] = node.selectors.get(selector, 0) + 1
+            node.measured = None  # the ENI data no longer describes it
+            done += 1
+            self.charge(
+                node,
+                1,
+                f"rescheduled pod {offset + done} (onto {node.name}) after losing {self.zone}",
+            )
+            if room + 1 < 0:
+                heapq.heappush(heap, (room + 1, node.name, i))
+        return done
 
 
 def _prefix_risk(cidr: str, u: SubnetUse) -> str | None:
