@@ -22,6 +22,7 @@ __all__ = [
     "compare_states",
     "history_document",
     "history_steps",
+    "latest_platform",
     "open_store",
     "state_platform",
 ]
@@ -97,3 +98,11 @@ def history_steps(store: StateStore, states: list[State]) -> list[Step]:
 def history_document(states: list[State], steps: list[Step]) -> dict[str, object]:
     """``ekstwin history --format json``: ``{"states": [...], "changes": [...]}``."""
     return {"states": [s.to_json() for s in states], "changes": [s.to_json() for s in steps]}
+
+
+def latest_platform(store: StateStore) -> tuple[State, LoadResult] | None:
+    """The most recent state and its platform (``None`` when nothing is recorded)."""
+    states = list(store.states())
+    if not states:
+        return None
+    return states[-1], state_platform(store, states[-1])
