@@ -273,3 +273,40 @@ def test_timeline_tab_is_axe_clean(page: Any, db_server: RunningServer) -> None:
                  .map((n) => n.target.join(' ')).join(' | ')); }"""
     )
     assert result == []
+
+
+def test_hostile_names_in_the_timeline_are_text(page: Any, tmp_path: Path) -> None:
+    from tests.web.test_xss import EVIL_NS, EVIL_POD, HOSTILE
+
+    docs = HOSTILE.split("---\n")
+    without_policy = "---\n".join(d for d in docs if "kind: NetworkPolicy" not in d)
+    # the head: the policy admits nothing, so the web pod loses its flow to peer
+    deny_all = HOSTILE.replace("  ingress:\n  - from: [{podSelector: {}}]\n", "")
+    assert deny_all != HOSTILE
+    db = str(tmp_path / "hostile.db")
+    for text, label in (
+        (without_policy, "<img src=x onerror=window.__pwned=5>"),
+        (deny_all, "<u>b</u>"),
+    ):
+        (tmp_path / "p").mkdir(exist_ok=True)
+        (tmp_path / "p" / "all.yaml").write_text(text, encoding="utf-8")
+        assert main(["record", str(tmp_path / "p"), "--db", db, "--label", label, "-q"]) == 0
+    running = start_server([], db=db)
+    try:
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        _open_timeline(page, running.url)
+        page.click("#q-timeline button[type=submit]")
+        page.locator("[data-testid=timeline-diff]").wait_for()
+        states = page.locator("[data-testid=timeline-states]").inner_text()
+        assert "<img src=x onerror=window.__pwned=5>" in states and "<u>b</u>" in states
+        closed = page.locator("section[data-area=reachability]").inner_text()
+        assert f"{EVIL_NS}/{EVIL_POD}" in closed
+        assert page.evaluate("window.__pwned === undefined") is True
+        assert (
+            page.evaluate("document.querySelectorAll('#app img, #app iframe, #app u').length") == 0
+        )
+        assert dialogs == []
+        assert page.ekstwin_errors == []
+    finally:
+        running.stop()

@@ -90,6 +90,8 @@ class Timeline:
     """The Timeline tab's answers: the states of the database and, on request, what
     changed between two of them (computed once per pair, then kept)."""
 
+    KEEP = 32  # answers kept (the latest asked)
+
     def __init__(self, db: str | None) -> None:
         self.db = db
         self._lock = threading.Lock()
@@ -147,6 +149,8 @@ class Timeline:
                 return cached
             answer = Step(old, new, compare_states(store, old, new)).to_json()
         with self._lock:
+            if len(self._diffs) >= self.KEEP:  # forget the oldest answer
+                del self._diffs[next(iter(self._diffs))]
             self._diffs[key] = answer
         return answer
 
