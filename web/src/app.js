@@ -5,6 +5,7 @@ import { h, append, clear, location } from "./dom.js";
 import { portsText, verdictView } from "./graph.js";
 import { networkView as connectivityView } from "./network.js";
 import { ipChart } from "./chart.js";
+import { timelineView } from "./timeline.js";
 
 const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
@@ -497,7 +498,7 @@ const TABS = [
 function render(root, views, state, api) {
   clear(root);
   const tabs = TABS.filter(([id]) => id !== "diff" || views.sections.diff);
-  if (api) tabs.push(["query", "Query", () => queryView(api)]);
+  if (api) tabs.push(["timeline", "Timeline", () => timelineView(api)], ["query", "Query", () => queryView(api)]);
   if (!tabs.some(([id]) => id === state.tab)) state.tab = "summary";
   const nav = h("div", { class: "tabs", role: "tablist", "aria-label": "views" });
   const main = h("main", null);

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from typing import TYPE_CHECKING
 
 from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
-from ekstwin.errors import ConfigError
-from ekstwin.model.source import ObjectRef, Source
 
 if TYPE_CHECKING:
-    from ekstwin.engines.review import PlatformDiff
-    from ekstwin.findings import Finding
-    from ekstwin.model.platform import Platform
-    from ekstwin.store import State, StateStore, StoredFinding
+    from ekstwin.store import StateStore
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,16 +44,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _open(path: str, *, create: bool) -> StateStore:
-    from pathlib import Path
+    from ekstwin.history import open_store
 
-    from ekstwin.store import StateStore, StoreError
-
-    if not create and not Path(path).is_file():
-        raise ConfigError(f"--db {path}: no such file - record a state first (ekstwin record)")
-    try:
-        return StateStore(path)
-    except StoreError as exc:
-        raise ConfigError(str(exc)) from exc
+    return open_store(path, create=create)
 
 
 def run_record(args: argparse.Namespace) -> int:
@@ -97,59 +84,15 @@ def run_record(args: argparse.Namespace) -> int:
     return Exit.INPUT if result.input_errors else Exit.OK
 
 
-def _finding(stored: StoredFinding) -> Finding:
-    """A stored finding as the diff engine compares them (by fingerprint)."""
-    from ekstwin.findings import Confidence, Finding, Severity
-
-    kind, _, rest = stored.object.partition("/")
-    namespace, _, name = rest.rpartition("/")
-    return Finding(
-        stored.check_id,
-        stored.title,
-        Severity(stored.severity),
-        Confidence.HIGH,
-        ObjectRef(kind, name, namespace or None),
-        stored.message,
-        None,
-        fingerprint=stored.fingerprint,
-    )
-
-
-def _compare(store: StateStore, old: State, new: State) -> PlatformDiff:
-    from ekstwin.engines.review import diff_platforms
-    from ekstwin.loaders import load_raw
-    from ekstwin.loaders.inputs import snapshot_from_json
-
-    def platform(state: State) -> Platform:
-        where = Source(f"{store.path}#state-{state.id}")
-        return load_raw(snapshot_from_json(store.snapshot(state), where)).platform
-
-    return diff_platforms(
-        platform(old),
-        platform(new),
-        base_findings=[_finding(f) for f in old.findings],
-        head_findings=[_finding(f) for f in new.findings],
-    )
-
-
 def run_history(args: argparse.Namespace) -> int:
+    from ekstwin.history import history_document, history_steps
     from ekstwin.reporters.diff import diff_table
 
     with _open(args.db, create=False) as store:
         states = list(store.states(args.since))
-        steps: list[tuple[State, State, PlatformDiff | None]] = []
-        for old, new in itertools.pairwise(states):
-            diff = None if old.digest == new.digest else _compare(store, old, new)
-            steps.append((old, new, diff))
+        steps = history_steps(store, states)
     if args.format == "json":
-        doc = {
-            "states": [s.to_json() for s in states],
-            "changes": [
-                {"from": a.id, "to": b.id, "diff": None if d is None else d.to_json()}
-                for a, b, d in steps
-            ],
-        }
-        write_output(json.dumps(doc, indent=1), args.output)
+        write_output(json.dumps(history_document(states, steps), indent=1), args.output)
         return Exit.OK
     lines: list[str] = []
     if not states:
@@ -162,7 +105,7 @@ def run_history(args: argparse.Namespace) -> int:
         )
         if i == 0:
             continue
-        diff = steps[i - 1][2]
+        diff = steps[i - 1].diff
         if diff is None:
             lines.append("  no change")
         else:

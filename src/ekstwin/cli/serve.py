@@ -17,9 +17,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a local web UI: graph, findings, chains, and can / who-can / route queries",
         description="Serve the report's views with query endpoints, reloading when the "
         "platform's files change. Read-only. Binds 127.0.0.1; any other address needs "
-        "--token (or EKSTWIN_TOKEN), which every request must then carry.",
+        "--token (or EKSTWIN_TOKEN), which every request must then carry. With --db, a "
+        "Timeline tab lists the recorded states and what changed between them; with --db "
+        "and no PLATFORM, the latest recorded state is the platform.",
     )
-    add_platform_argument(p, namespace_flag=False)
+    add_platform_argument(p, nargs="*", namespace_flag=False)
+    p.add_argument(
+        "--db",
+        metavar="FILE",
+        help="state database of ekstwin record: adds the Timeline tab; without PLATFORM, "
+        "serves the latest recorded state",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
     p.add_argument(
@@ -37,6 +45,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
     check_port(args.port, allow_zero=True)
     quiet = bool(args.quiet)
+    if not args.platform and args.db is None:
+        raise ConfigError(
+            "serve needs a PLATFORM (directory or files) or --db FILE (the latest state "
+            "ekstwin record stored)"
+        )
     missing = [p for p in args.platform if p != "-" and not Path(p).exists()]
     if missing:
         raise ConfigError(
@@ -50,7 +63,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return result
 
     token = args.token if args.token is not None else environ_token()
-    options = ServeOptions(tuple(args.platform), args.host, args.port, token)
+    options = ServeOptions(tuple(args.platform), args.host, args.port, token, db=args.db)
     server = WebServer(options, loader=loader)
     shown = server.url + ("?token=…" if token else "")
     print(f"ekstwin serve: {shown} (Ctrl-C to stop)", file=sys.stderr, flush=True)

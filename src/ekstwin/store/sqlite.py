@@ -195,6 +195,10 @@ class StateStore:
         summary = json.loads(summary_row[0]) if summary_row else {}
         return State(row[0], row[1], row[2], row[3], row[4], findings, summary)
 
+    def state(self, state_id: int) -> State:
+        """The state ``state_id``; StoreError when there is none."""
+        return self._state(state_id)
+
     def states(self, since: str | None = None) -> Iterator[State]:
         """The states in the order they were recorded (``since``: an ISO date or time,
         UTC; states recorded at or after it)."""

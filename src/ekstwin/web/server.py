@@ -10,6 +10,9 @@ Routes (GET and HEAD only; every other method is 405)::
                     (workloads, pods, namespaces, Services; views.path_answer)
     /api/who-can    ?verb=&resource=&namespace=   access who-can JSON (docs/access.md)
     /api/route      ?url=                         ingress route JSON (docs/ingress.md)
+    /api/timeline   the recorded states of --db and their consecutive pairs
+    /api/timeline/diff  ?from=&to=                what changed between two states
+                    (ekstwin.history.compare_states; a history change entry)
 
 Paths are matched exactly, never mapped to files: the server reads nothing
 from disk after start but the platform's own files when they change. It binds
@@ -24,6 +27,7 @@ import dataclasses
 import gzip
 import hmac
 import ipaddress
+import itertools
 import json
 import logging
 import os
@@ -41,7 +45,7 @@ from ekstwin.loaders import LoadResult, load
 from ekstwin.web.page import StaticAssets, load_assets, render_page
 from ekstwin.web.views import QueryError, WebQueries, build_views
 
-__all__ = ["ServeOptions", "WebServer", "is_loopback", "platform_stamp"]
+__all__ = ["NotFound", "ServeOptions", "Timeline", "WebServer", "is_loopback", "platform_stamp"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,98 @@ class ServeOptions:
     port: int = 8080
     token: str | None = None
     poll_seconds: float = 1.0
+    db: str | None = None  # the state database of ekstwin record: the Timeline tab
+
+
+class NotFound(Exception):
+    """A request names something that does not exist (HTTP 404)."""
+
+
+def _latest_state_loader(db: str) -> Callable[[list[str]], LoadResult]:
+    """Load the platform of the latest state recorded in ``db`` (serve --db alone)."""
+
+    def loader(_paths: list[str]) -> LoadResult:
+        from ekstwin.history import latest_platform, open_store
+
+        with open_store(db) as store:
+            latest = latest_platform(store)
+        if latest is None:
+            raise ConfigError(
+                f"--db {db}: no state recorded - record one (ekstwin record PLATFORM --db "
+                f"{db}) or give the PLATFORM to serve"
+            )
+        return latest[1]
+
+    return loader
+
+
+class Timeline:
+    """The Timeline tab's answers: the states of the database and, on request, what
+    changed between two of them (computed once per pair, then kept)."""
+
+    KEEP = 32  # answers kept (the latest asked)
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._diffs: dict[tuple[int, int, str, str], dict[str, object]] = {}
+        if db is not None:
+            from ekstwin.history import open_store
+
+            open_store(db).close()  # a missing or foreign file is an error at start
+
+    def document(self) -> dict[str, object]:
+        if self.db is None:
+            return {
+                "db": None,
+                "states": [],
+                "changes": [],
+                "empty": "no state database: start serve with --db FILE "
+                "(ekstwin record PLATFORM --db FILE stores the states)",
+            }
+        from ekstwin.history import open_store
+
+        with open_store(self.db) as store:
+            states = list(store.states())
+        return {
+            "db": self.db,
+            "states": [s.to_json() for s in states],
+            "changes": [
+                {"from": a.id, "to": b.id, "changed": a.digest != b.digest}
+                for a, b in itertools.pairwise(states)
+            ],
+            "empty": None
+            if states
+            else f"no state recorded in {self.db} yet (ekstwin record PLATFORM --db {self.db})",
+        }
+
+    def diff(self, old_id: str, new_id: str) -> dict[str, object]:
+        from ekstwin.history import Step, compare_states, open_store
+        from ekstwin.store import StoreError
+
+        if self.db is None:
+            raise NotFound("no state database: start serve with --db FILE")
+        ids: list[int] = []
+        for name, value in (("from", old_id), ("to", new_id)):
+            if not value.isdigit():
+                raise QueryError(f"{name}={value!r}: give the id of a recorded state")
+            ids.append(int(value))
+        with open_store(self.db) as store:
+            try:
+                old, new = store.state(ids[0]), store.state(ids[1])
+            except StoreError as exc:
+                raise NotFound(f"{exc} - /api/timeline lists the recorded states") from exc
+            key = (old.id, new.id, old.digest, new.digest)
+            with self._lock:
+                cached = self._diffs.get(key)
+            if cached is not None:
+                return cached
+            answer = Step(old, new, compare_states(store, old, new)).to_json()
+        with self._lock:
+            if len(self._diffs) >= self.KEEP:  # forget the oldest answer
+                del self._diffs[next(iter(self._diffs))]
+            self._diffs[key] = answer
+        return answer
 
 
 def is_loopback(host: str) -> bool:
@@ -159,8 +255,11 @@ class WebServer:
         loader: Callable[[list[str]], LoadResult] = load,
         assets: StaticAssets | None = None,
     ) -> None:
-        if not options.paths or "-" in options.paths:
-            raise ConfigError("serve reads a platform from files (not stdin) to watch them")
+        if (not options.paths and options.db is None) or "-" in options.paths:
+            raise ConfigError(
+                "serve reads a platform from files (not stdin) to watch them, or the latest "
+                "state of --db FILE"
+            )
         if options.token is not None and not options.token.strip():
             raise ConfigError("--token must not be empty")
         if not is_loopback(options.host) and options.token is None:
@@ -169,11 +268,16 @@ class WebServer:
                 "(every request must then carry it) or bind 127.0.0.1"
             )
         self.options = options
-        self.state = _State(options.paths, loader)
+        self.timeline = Timeline(options.db)
+        watched = options.paths
+        if not watched and options.db is not None:
+            # only --db: the latest recorded state is the platform; a new record reloads
+            watched, loader = (options.db,), _latest_state_loader(options.db)
+        self.state = _State(watched, loader)
         assets = assets or load_assets()
-        self.page = render_page(
-            assets, "ekstwin: " + ", ".join(options.paths), None, live=True
-        ).encode("utf-8")
+        self.page = render_page(assets, "ekstwin: " + ", ".join(watched), None, live=True).encode(
+            "utf-8"
+        )
         self._stop = threading.Event()
         try:
             self.httpd = _HTTPServer((options.host, options.port), _Handler)
@@ -340,10 +444,18 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             elif path == "/api/route":
                 self._json(HTTPStatus.OK, queries.route(arg("url")))
+            elif path == "/api/timeline":
+                self._json(HTTPStatus.OK, app.timeline.document())
+            elif path == "/api/timeline/diff":
+                self._json(HTTPStatus.OK, app.timeline.diff(arg("from"), arg("to")))
             else:
                 self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
         except QueryError as exc:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+        except NotFound as exc:
+            self._json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
+        except ConfigError as exc:  # e.g. the state database went away after start
+            self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
         except Exception as exc:  # one bad request must not stop the server
             log.warning("request %s failed", path, exc_info=True)
             self._json(
