@@ -122,6 +122,8 @@ LINE_KINDS = frozenset(
     {
         "NetworkPolicy",
         "GlobalNetworkPolicy",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
         "AuthorizationPolicy",
         "PeerAuthentication",
         "VirtualService",
@@ -150,6 +152,8 @@ CLUSTER_SCOPED = frozenset(
         "GlobalNetworkPolicy",
         "GlobalNetworkSet",
         "Tier",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
         "IngressClass",
         "CustomResourceDefinition",
         "PriorityClass",
