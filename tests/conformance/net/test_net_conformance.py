@@ -203,7 +203,9 @@ def _npapi_manifests(case: Case) -> list[dict[str, Any]]:
             spec(args[0])["priority"] = args[1]
             continue
         rules = spec(args[0])[args[1]]
-        if op == "swap":
+        if op == "insert":
+            rules.insert(args[2], args[3])
+        elif op == "swap":
             i, j = args[2], args[3]
             rules[i], rules[j] = rules[j], rules[i]
         elif op == "action":
