@@ -134,8 +134,8 @@ def test_an_admin_network_policy_is_read_whole() -> None:
             "      from: [{namespaces: {matchLabels: {tenant: ops}}}]\n",
             "      from: [{nodes: {}}]\n",
             13,
-            "AdminNetworkPolicy guard: /spec/ingress/0/from/0: unknown an ingress peer field "
-            "'nodes'",
+            "AdminNetworkPolicy guard: /spec/ingress/0/from/0: 'nodes' is not a field of an "
+            "ingress peer",
         ),
         (
             "{nodes: {}}]\n",

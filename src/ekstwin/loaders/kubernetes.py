@@ -1232,7 +1232,9 @@ def _one_of(raw: dict[str, object], allowed: tuple[str, ...], ptr: str, what: st
     unknown = [k for k in given if k not in allowed]
     if unknown:
         _fail(
-            f"{ptr}: unknown {what} field {unknown[0]!r}", ptr, f"use one of {', '.join(allowed)}"
+            f"{ptr}: {unknown[0]!r} is not a field of {what}",
+            ptr,
+            f"use one of {', '.join(allowed)}",
         )
     if len(given) != 1:
         _fail(
