@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ekstwin.model.adminpolicy import AdminNetworkPolicy
 from ekstwin.model.aws import AwsState
 from ekstwin.model.calico import CalicoPolicy, NetworkSet, Tier
 from ekstwin.model.istio import (
@@ -82,6 +83,7 @@ class Platform:
     calico_policies: tuple[CalicoPolicy, ...] = ()
     network_sets: tuple[NetworkSet, ...] = ()
     tiers: tuple[Tier, ...] = ()
+    admin_network_policies: tuple[AdminNetworkPolicy, ...] = ()
     authorization_policies: tuple[AuthorizationPolicy, ...] = ()
     peer_authentications: tuple[PeerAuthentication, ...] = ()
     virtual_services: tuple[VirtualService, ...] = ()
@@ -203,6 +205,7 @@ class Platform:
             self.calico_policies,
             self.network_sets,
             self.tiers,
+            self.admin_network_policies,
             self.authorization_policies,
             self.peer_authentications,
             self.virtual_services,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -139,3 +140,102 @@ def test_calico_policy(case: Case, build: Builder) -> None:
         (v.allowed, None if side.policy is None else str(side.policy)),
         (d["allowed"], d["decided_by"]),
     )
+
+
+# -- network-policy-api: AdminNetworkPolicy and BaselineAdminNetworkPolicy ---
+
+NPAPI_CLUSTER: dict[str, Any] = load_suite_field("net", "network-policy-api", "cluster")
+NPAPI_MANIFESTS: dict[str, list[dict[str, Any]]] = load_suite_field(
+    "net", "network-policy-api", "manifests"
+)
+_NPAPI_NS = "network-policy-conformance-"
+
+
+def _npapi_cluster() -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    for h, (house, pod) in enumerate(NPAPI_CLUSTER["houses"].items()):
+        ns = _NPAPI_NS + house
+        labels = {"conformance-house": house}
+        docs.append(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}}
+        )
+        for i in range(2):
+            docs.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {"name": f"{pod}-{i}", "namespace": ns, "labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "server",
+                                "image": "agnhost:2.45",
+                                "ports": NPAPI_CLUSTER["ports"],
+                            }
+                        ]
+                    },
+                    "status": {"podIP": f"198.18.{h + 1}.{10 + i}"},
+                }
+            )
+    return docs
+
+
+def _npapi_manifests(case: Case) -> list[dict[str, Any]]:
+    """The case's manifests with upstream's in-place patches applied, in order."""
+    docs = copy.deepcopy(NPAPI_MANIFESTS[case.data["manifests"]])
+
+    def spec(name: str) -> dict[str, Any]:
+        (doc,) = [
+            d
+            for d in docs
+            if d["metadata"]["name"] == name and "policy.networking" in d["apiVersion"]
+        ]
+        spec_: dict[str, Any] = doc["spec"]
+        return spec_
+
+    for change in case.data["changes"]:
+        ((op, args),) = change.items()
+        if op == "delete":
+            kind, name = args
+            docs = [d for d in docs if (d["kind"], d["metadata"]["name"]) != (kind, name)]
+            continue
+        if op == "priority":
+            spec(args[0])["priority"] = args[1]
+            continue
+        rules = spec(args[0])[args[1]]
+        if op == "insert":
+            rules.insert(args[2], args[3])
+        elif op == "swap":
+            i, j = args[2], args[3]
+            rules[i], rules[j] = rules[j], rules[i]
+        elif op == "action":
+            rules[args[2]]["action"] = args[3]
+        elif op == "ports":
+            rules[args[2]]["ports"] = args[3]
+        else:
+            raise AssertionError(f"{case.id}: unknown change {op}")
+    return docs
+
+
+def _npapi_pod(text: str) -> str:
+    house, pod = text.split("/")
+    return f"{_NPAPI_NS}{house}/{pod}"
+
+
+@pytest.mark.parametrize("case", _cases("network-policy-api"), ids=lambda c: c.id)
+def test_network_policy_api(case: Case, build: Builder) -> None:
+    docs = _npapi_cluster() + _npapi_manifests(case)
+    model = NetModel(build(yaml.safe_dump_all(docs, sort_keys=False)))
+    flows = matrix(model, Granularity.POD).lookup()
+    got_can = []
+    got_matrix = []
+    want = []
+    for probe in case.data["probes"]:
+        src, dst = _npapi_pod(probe["from"]), _npapi_pod(probe["to"])
+        proto, port = probe["protocol"], probe["port"]
+        got_can.append(can(model, src, dst, port, proto).allowed)
+        conns = flows.get((src, dst))
+        got_matrix.append(conns is not None and conns.contains(proto, port))
+        want.append(probe["allowed"])
+    expect(case, got_can, want)
+    expect(case, got_matrix, want)

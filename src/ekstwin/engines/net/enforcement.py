@@ -41,6 +41,25 @@ class Enforcer(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AdminPolicySupport:
+    """Whether the enforcer implements AdminNetworkPolicy (``admin``) and
+    BaselineAdminNetworkPolicy (``baseline``), and why the twin thinks so."""
+
+    admin: bool
+    baseline: bool
+    assumed: bool
+    note: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "admin": self.admin,
+            "baseline": self.baseline,
+            "assumed": self.assumed,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Enforcement:
     """The platform's policy enforcer and what in the input says so."""
 
@@ -48,6 +67,7 @@ class Enforcement:
     evidence: tuple[str, ...] = ()
     mode: str | None = None  # the VPC CNI agent's enforcing mode
     vpc_cni_too: bool = False  # Calico runs and the VPC CNI agent enforces as well
+    admin: AdminPolicySupport | None = None  # set when the input has admin policies
 
     @property
     def assumed(self) -> bool:
@@ -67,6 +87,10 @@ class Enforcement:
         return self.enforcer is Enforcer.VPC_CNI and self.mode == "strict"
 
     def describe(self) -> str:
+        text = self._describe()
+        return text if self.admin is None else f"{text}; {self.admin.note}"
+
+    def _describe(self) -> str:
         where = f" ({'; '.join(self.evidence)})" if self.evidence else ""
         if self.enforcer is Enforcer.CALICO:
             return f"Calico{where}"
@@ -77,13 +101,16 @@ class Enforcement:
         return "unknown: the input shows no node agent, policies are judged as written"
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "name": self.enforcer.value,
             "assumed": self.assumed,
             "mode": self.mode,
             "evidence": list(self.evidence),
             "vpc_cni_too": self.vpc_cni_too,
         }
+        if self.admin is not None:
+            out["admin_network_policies"] = self.admin.to_json()
+        return out
 
 
 def _is_calico_node(c: Container) -> bool:

@@ -13,7 +13,7 @@ destination allow it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ekstwin.engines.net.connections import PROTOCOLS, ConnectionSet, protocol_range
@@ -31,8 +31,9 @@ from ekstwin.engines.net.enforcement import (
     Enforcement,
     platform_enforcement,
 )
-from ekstwin.engines.net.platform_calico import tie_break
+from ekstwin.engines.net.platform_calico import admin_policy_support, tie_break
 from ekstwin.engines.net.policies import (
+    AdminPeers,
     CalicoEntity,
     CompiledPolicy,
     CompiledRule,
@@ -188,15 +189,25 @@ class NetModel:
     def __init__(self, platform: Platform, *, calico_version: str | None = None) -> None:
         self.platform = platform
         self.tie_break = tie_break(platform, calico_version)
-        self.enforcement = platform_enforcement(platform)
+        enforcement = platform_enforcement(platform)
+        admin = admin_policy_support(platform, enforcement, calico_version)
+        self.enforcement = replace(enforcement, admin=admin)
         addrs = platform_addresses(platform)
         self.vpc_cidrs = tuple(Cidr.parse(c) for c in addrs.vpc_cidrs)
         self.node_ips = {ip_int(v): k for k, v in addrs.node_ips.items() if ip_int(v) is not None}
         self.node_ip_by_name = dict(addrs.node_ips)
         self.ns_labels = namespace_labels(platform)
-        self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
+        self.ctx = MatchContext(
+            self.ns_labels,
+            compile_network_sets(platform),
+            {n.name: dict(n.meta.labels) for n in platform.nodes},
+        )
         self.tiers = compile_policies(
-            platform, self.tie_break, calico=self.enforcement.calico_applies
+            platform,
+            self.tie_break,
+            calico=self.enforcement.calico_applies,
+            admin=admin is not None and admin.admin,
+            baseline=admin is not None and admin.baseline,
         )
         sa_labels = service_account_labels(platform)
         self.endpoints: dict[str, Endpoint] = {}
@@ -211,6 +222,7 @@ class NetModel:
         self._ns_sel_cache: dict[LabelSelector, int] = {}
         self._k8s_peer_cache: dict[object, int] = {}
         self._entity_cache: dict[CalicoEntity | EntityRule, int] = {}
+        self._admin_cache: dict[AdminPeers, int] = {}
         self._by_class: list[list[tuple[int, CompiledPolicy]]] | None = None
         self._applicable_cache: dict[tuple[int, Direction], _Tiers] = {}
         self._rule_conns_cache: dict[
@@ -294,6 +306,10 @@ class NetModel:
                     texts.update(e.not_nets)
         for s in self.platform.network_sets:
             texts.update(s.nets)
+        for ap in self.platform.admin_network_policies:
+            for ar in ap.ingress + ap.egress:
+                for apeer in ar.peers:
+                    texts.update(apeer.networks)
         return [Cidr.parse(t) for t in sorted(texts)]
 
     def _build_classes(self) -> None:
@@ -436,6 +452,8 @@ class NetModel:
                     if not r.conns(dst).contains(protocol, port):
                         continue
                     where = f"{_policy_text(p, tier.name)} {direction.value} rule {r.index}"
+                    if r.label:
+                        where += f" ({r.label})"
                     if r.action is Action.LOG:
                         logged.append(where)
                         continue
@@ -588,6 +606,15 @@ class NetModel:
             for p in peer.peers:
                 bits |= self._k8s_peer_bits(p)
             return bits
+        if isinstance(peer, AdminPeers):
+            got = self._admin_cache.get(peer)
+            if got is None:
+                got = 0
+                for ci, ep in enumerate(self.class_reps):
+                    if peer.matches(ep, self.ctx):
+                        got |= 1 << ci
+                self._admin_cache[peer] = got
+            return got
         e = peer.entity
         key: CalicoEntity | EntityRule = peer
         if (

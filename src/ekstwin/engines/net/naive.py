@@ -12,7 +12,13 @@ from collections.abc import Iterable
 
 from ekstwin.engines.net.endpoints import Endpoint, EndpointKind
 from ekstwin.engines.net.engine import NetModel
-from ekstwin.engines.net.policies import CalicoPorts, CompiledRule, Direction, K8sPorts
+from ekstwin.engines.net.policies import (
+    AdminPorts,
+    CalicoPorts,
+    CompiledRule,
+    Direction,
+    K8sPorts,
+)
 from ekstwin.model.calico import Action
 
 _NUMBERS = {"ICMP": 1, "TCP": 6, "UDP": 17, "SCTP": 132}
@@ -46,6 +52,15 @@ def rule_covers(rule: CompiledRule, dst: Endpoint, protocol: str, port: int) -> 
             elif p.port <= port <= (p.end_port or p.port):
                 return True
         return False
+    if isinstance(ports, AdminPorts):
+        if ports.ports is None:
+            return True
+        return any(
+            _named(dst, p.name, protocol, port, ("TCP", "UDP", "SCTP"))
+            if p.name is not None
+            else p.protocol.value == protocol and p.first <= port <= p.last
+            for p in ports.ports
+        )
     assert isinstance(ports, CalicoPorts)
     r = ports.rule
     if r.protocol is not None and not _proto_is(r.protocol, protocol):

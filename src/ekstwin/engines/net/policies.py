@@ -6,7 +6,12 @@ from ``src`` to ``dst``: does the rule's subject side match (the endpoint the
 policy protects), does its peer side match, and which connections (protocol,
 destination port) it covers when ``dst`` is the destination. A Kubernetes
 NetworkPolicy is a Calico policy of order 1000 in the ``default`` tier whose
-rules all Allow.
+rules all Allow. An AdminNetworkPolicy is a global policy of order
+``priority`` in the ``adminnetworkpolicy`` tier (order 1000, ahead of the
+default tier), the BaselineAdminNetworkPolicy one in the
+``baselineadminnetworkpolicy`` tier (order 10,000,000, behind it); both tiers
+pass what no rule decides, as Calico 3.29+ builds them
+(projectcalico/api pkg/apis/projectcalico/v3/tier.go).
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ from ekstwin.engines.net.endpoints import (
     Cidr,
     Endpoint,
     EndpointKind,
+)
+from ekstwin.model.adminpolicy import (
+    AdminAction,
+    AdminNetworkPolicy,
+    AdminPeer,
+    AdminPort,
+    AdminRule,
 )
 from ekstwin.model.calico import (
     DEFAULT_TIER,
@@ -41,6 +53,13 @@ from ekstwin.model.source import Source
 DEFAULT_TIER_ORDER = 1_000_000.0
 #: The order Calico gives every Kubernetes NetworkPolicy.
 K8S_POLICY_ORDER = 1000.0
+#: Calico's tiers for AdminNetworkPolicy and BaselineAdminNetworkPolicy.
+ADMIN_TIER = "adminnetworkpolicy"
+ADMIN_TIER_ORDER = 1_000.0
+BASELINE_TIER = "baselineadminnetworkpolicy"
+BASELINE_TIER_ORDER = 10_000_000.0
+#: The name libcalico-go gives the global policy an AdminNetworkPolicy becomes.
+ADMIN_NAME_PREFIX = "kanp.adminnetworkpolicy."
 
 _PROTOCOL_NUMBERS = {1: "ICMP", 6: "TCP", 17: "UDP", 132: "SCTP"}
 
@@ -54,6 +73,8 @@ class PolicyKind(StrEnum):
     K8S = "NetworkPolicy"
     CALICO = "projectcalico.org/NetworkPolicy"
     CALICO_GLOBAL = "projectcalico.org/GlobalNetworkPolicy"
+    ADMIN = "AdminNetworkPolicy"
+    BASELINE = "BaselineAdminNetworkPolicy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +124,7 @@ class MatchContext:
 
     ns_labels: Mapping[str, Mapping[str, str]]
     network_sets: tuple[CompiledNetworkSet, ...]
+    node_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def calico_ns_labels(self, namespace: str) -> dict[str, str]:
         labels = dict(self.ns_labels.get(namespace, {}))
@@ -294,7 +316,44 @@ class CalicoEntity:
         return frozenset(out)
 
 
-Peer = K8sPeers | CalicoEntity
+@dataclass(frozen=True, slots=True)
+class AdminPeers:
+    """The ``from``/``to`` list of an AdminNetworkPolicy or baseline rule: any
+    entry may match. ``namespaces`` and ``pods`` match pods (never host-network
+    ones), ``nodes`` the addresses of the matching nodes, ``networks`` any
+    address in the CIDRs, pods included."""
+
+    peers: tuple[AdminPeer, ...]
+    _nets: tuple[Cidr, ...] = field(init=False, compare=False, repr=False, default=())
+
+    def __post_init__(self) -> None:
+        nets = tuple(Cidr.parse(n) for p in self.peers for n in p.networks)
+        object.__setattr__(self, "_nets", nets)
+
+    def matches(self, ep: Endpoint, ctx: MatchContext) -> bool:
+        if self._nets and any(c.contains(ep.ip) for c in self._nets):
+            return True
+        for p in self.peers:
+            if p.nodes is not None:
+                if ep.kind is EndpointKind.HOST and ep.node is not None:
+                    labels = ctx.node_labels.get(ep.node)
+                    if labels is not None and p.nodes.matches(labels):
+                        return True
+                continue
+            if ep.kind is not EndpointKind.POD:
+                continue
+            if p.namespaces is not None and p.namespaces.matches(ep.ns_labels):
+                return True
+            if (
+                p.namespace_selector is not None
+                and p.namespace_selector.matches(ep.ns_labels)
+                and (p.pod_selector is None or p.pod_selector.matches(ep.labels))
+            ):
+                return True
+        return False
+
+
+Peer = K8sPeers | CalicoEntity | AdminPeers
 
 
 # --------------------------------------------------------------------------- ports
@@ -396,7 +455,30 @@ def _icmp_set(icmp_type: int | None, code: int | None) -> ConnectionSet:
     return ConnectionSet.protocol("ICMP", icmp_type * 256 + code)
 
 
-Ports = K8sPorts | CalicoPorts
+@dataclass(frozen=True, slots=True)
+class AdminPorts:
+    """An AdminNetworkPolicy rule's ports (None: every port of every protocol);
+    a named port resolves on the destination pod, for its declared protocol."""
+
+    ports: tuple[AdminPort, ...] | None
+
+    @property
+    def uses_named_ports(self) -> bool:
+        return self.ports is not None and any(p.name is not None for p in self.ports)
+
+    def conns(self, dst: Endpoint) -> ConnectionSet:
+        if self.ports is None:
+            return ConnectionSet.all()
+        out = ConnectionSet.none()
+        for p in self.ports:
+            if p.name is not None:
+                out = out | _resolve_named(dst, p.name, PORT_PROTOCOLS)
+            else:
+                out = out | ConnectionSet.protocol(p.protocol.value, p.first, p.last)
+        return out
+
+
+Ports = K8sPorts | CalicoPorts | AdminPorts
 
 
 # --------------------------------------------------------------------------- rules and policies
@@ -416,6 +498,7 @@ class CompiledRule:
     ports: Ports
     location: Source | None
     never: bool = False  # constrains something the twin does not model (source ports)
+    label: str = ""  # the rule's own name, when it has one (AdminNetworkPolicy rules)
 
     def subject_matches(self, ep: Endpoint, ctx: MatchContext) -> bool:
         return not self.never and (self.subject is None or self.subject.matches(ep, ctx))
@@ -437,6 +520,7 @@ class CompiledPolicy:
     k8s: NetworkPolicy | None = None
     calico: CalicoPolicy | None = None
     source: Source | None = None
+    admin: AdminNetworkPolicy | None = None
 
     def rules(self, direction: Direction) -> tuple[CompiledRule, ...]:
         return self.ingress if direction is Direction.INGRESS else self.egress
@@ -455,6 +539,11 @@ class CompiledPolicy:
             return False
         if self.k8s is not None:
             return ep.namespace == self.namespace and self.k8s.pod_selector.matches(ep.labels)
+        if self.admin is not None:
+            subject = self.admin.subject
+            if not subject.namespace_selector.matches(ep.ns_labels):
+                return False
+            return subject.pod_selector is None or subject.pod_selector.matches(ep.labels)
         pol = self.calico
         assert pol is not None
         if pol.do_not_track or pol.pre_dnat:
@@ -517,6 +606,34 @@ def _calico_rules(
     return tuple(out)
 
 
+_ADMIN_ACTIONS = {
+    AdminAction.ALLOW: Action.ALLOW,
+    AdminAction.DENY: Action.DENY,
+    AdminAction.PASS: Action.PASS,
+}
+
+
+def _admin_rules(
+    rules: tuple[AdminRule, ...], direction: Direction, start: int
+) -> tuple[CompiledRule, ...]:
+    out = []
+    for i, r in enumerate(rules):
+        out.append(
+            CompiledRule(
+                start + i,
+                i,
+                direction,
+                _ADMIN_ACTIONS[r.action],
+                AdminPeers(r.peers),
+                None,
+                AdminPorts(r.ports),
+                r.source,
+                label=r.name,
+            )
+        )
+    return tuple(out)
+
+
 class TieBreak(StrEnum):
     """How Felix orders policies of equal ``order`` within a tier.
 
@@ -545,10 +662,14 @@ def compile_policies(
     tie_break: TieBreak = TieBreak.NAME_NAMESPACE_KIND,
     *,
     calico: bool = True,
+    admin: bool = False,
+    baseline: bool = False,
 ) -> tuple[CompiledTier, ...]:
     """Every policy of the platform, in Calico's evaluation order; ``calico``
     False leaves out Calico's own policies and tiers (an enforcer that reads
-    Kubernetes NetworkPolicies only)."""
+    Kubernetes NetworkPolicies only); ``admin`` and ``baseline`` take in the
+    AdminNetworkPolicies and the BaselineAdminNetworkPolicy (an enforcer that
+    implements them)."""
     policies: list[CompiledPolicy] = []
     uid = 0
     for np in platform.network_policies:
@@ -593,9 +714,43 @@ def compile_policies(
                 source=cp.meta.source,
             )
         )
+    for ap in platform.admin_network_policies:
+        if not (baseline if ap.baseline else admin):
+            continue
+        ing = _admin_rules(ap.ingress, Direction.INGRESS, uid)
+        uid += len(ing)
+        eg = _admin_rules(ap.egress, Direction.EGRESS, uid)
+        uid += len(eg)
+        kind = PolicyKind.BASELINE if ap.baseline else PolicyKind.ADMIN
+        policies.append(
+            CompiledPolicy(
+                id=PolicyId(kind, None, ap.meta.name),
+                tier=BASELINE_TIER if ap.baseline else ADMIN_TIER,
+                order=None if ap.priority is None else float(ap.priority),
+                sort_name=_sort_name(
+                    tie_break,
+                    PolicyScope.GLOBAL.value,
+                    None,
+                    ap.meta.name if ap.baseline else ADMIN_NAME_PREFIX + ap.meta.name,
+                ),
+                ingress=ing,
+                egress=eg,
+                # a policy without rules in a direction does not touch that direction
+                types=frozenset(
+                    d for d, rules in ((Direction.INGRESS, ing), (Direction.EGRESS, eg)) if rules
+                ),
+                namespace=None,
+                source=ap.meta.source,
+                admin=ap,
+            )
+        )
     tiers: dict[str, tuple[float | None, Action]] = {
         DEFAULT_TIER: (DEFAULT_TIER_ORDER, Action.DENY)
     }
+    if admin:
+        tiers[ADMIN_TIER] = (ADMIN_TIER_ORDER, Action.PASS)
+    if baseline:
+        tiers[BASELINE_TIER] = (BASELINE_TIER_ORDER, Action.PASS)
     for t in platform.tiers if calico else ():
         order = t.order
         if t.name == DEFAULT_TIER and order is None:
