@@ -165,6 +165,21 @@ ENV_VALUES_KEPT = frozenset(
     }
 )
 
+#: Command-line flags whose values ekstwin reads (ExternalDNS's options, see the dns
+#: engine): a container's ``command`` and ``args`` keep these flags' values and every
+#: flag's name; every other word is redacted when read.
+FLAG_VALUES_KEPT = frozenset(
+    {
+        "txt-owner-id", "policy", "domain-filter", "exclude-domains", "txt-prefix",
+        "txt-suffix", "source", "aws-prefer-cname", "aws-evaluate-target-health",
+        "aws-zone-type", "provider", "registry",
+    }
+)  # fmt: skip
+
+#: Of ``FLAG_VALUES_KEPT``, the flags that take no separate value (``--flag`` alone
+#: means true): the word after them is not theirs.
+FLAGS_WITHOUT_VALUE = frozenset({"aws-prefer-cname", "aws-evaluate-target-health"})
+
 
 @dataclass(frozen=True, slots=True)
 class PodSpec:
