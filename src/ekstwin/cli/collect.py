@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from ekstwin.cli.common import Exit, print_diagnostics, write_output
+from ekstwin.cli.common import Exit, eprint, print_diagnostics, write_output
 from ekstwin.errors import ConfigError
 from ekstwin.findings import DiagnosticLevel
 
@@ -108,10 +108,9 @@ def run_collect_k8s(args: argparse.Namespace) -> int:
         result = collect_k8s(options, args.output, progress=tick)
     print_diagnostics(result.diagnostics, quiet=args.quiet)
     if not args.quiet:
-        print(
+        eprint(
             f"wrote {sum(result.counts.values())} objects of {len(result.counts)} kinds "
-            f"to {args.output}",
-            file=sys.stderr,
+            f"to {args.output}"
         )
     if any(d.level is DiagnosticLevel.ERROR for d in result.diagnostics):
         return Exit.INPUT

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.cli.common import Exit, add_platform_argument, eprint, load_platform, write_output
 from ekstwin.errors import ConfigError
 from ekstwin.lab import (
     DEFAULT_PREFIX,
@@ -124,7 +124,7 @@ def run_up(args: argparse.Namespace) -> int:
         raise ConfigError("lab up needs the platform as files (probe reads them again), not '-'")
 
     def progress(msg: str) -> None:
-        print(f"lab: {msg}", file=sys.stderr)
+        eprint(f"lab: {msg}")
 
     try:
         bring_up(

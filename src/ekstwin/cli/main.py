@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from ekstwin.cli.common import Exit
+from ekstwin.cli.common import Exit, eprint
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
 
 #: Command-group modules under ekstwin.cli, in the order of ``--help``.
@@ -66,10 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser(sys.argv[1:] if argv is None else argv)
     except Exception as exc:  # a command module that does not import is a bug
-        print(
+        eprint(
             f"error: internal error: {type(exc).__name__}: {exc} - this is a bug in ekstwin; "
-            "please report it",
-            file=sys.stderr,
+            "please report it"
         )
         return Exit.INTERNAL
     args = parser.parse_args(argv)
@@ -81,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except (ConfigError, LoadError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        eprint(f"error: {exc}")
         return Exit.INPUT
     except EkstwinError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        eprint(f"error: {exc}")
         if args.debug:
             traceback.print_exc()
         return Exit.INPUT
@@ -93,10 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return Exit.OK
     except Exception as exc:
-        print(
+        eprint(
             f"error: internal error: {type(exc).__name__}: {exc} - this is a bug in ekstwin; "
-            "run again with --debug and report the traceback",
-            file=sys.stderr,
+            "run again with --debug and report the traceback"
         )
         if args.debug:
             traceback.print_exc()

@@ -22,6 +22,7 @@ from ekstwin.findings import (
     Suppressed,
 )
 from ekstwin.model.source import Source
+from ekstwin.reporters._text import json_safe
 from ekstwin.reporters.interface import (
     Reporter,
     diagnostic_sort_key,
@@ -68,7 +69,7 @@ class SarifReporter(Reporter):
     """Renders a SARIF 2.1.0 log, indented, ending with a newline."""
 
     def render(self, report: Report) -> str:
-        return json.dumps(sarif_document(report), indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(sarif_document(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def sarif_document(report: Report) -> dict[str, object]:
