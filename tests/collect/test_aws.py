@@ -229,11 +229,11 @@ def test_access_denied_on_one_service_is_a_diagnostic_and_the_rest_is_collected(
     )
 
 
-def test_clients_retry_throttling_with_adaptive_backoff() -> None:
+def test_clients_retry_throttling_with_standard_backoff() -> None:
     session = boto3.session.Session(region_name="eu-west-1")
     run = _Run(AwsCollectOptions(), session, None)
     retries = run.client("ec2", "eu-west-1").meta.config.retries
-    assert retries == {"mode": "adaptive", "total_max_attempts": 10}
+    assert retries == {"mode": "standard", "total_max_attempts": 10}
 
 
 class _TokenClient:
