@@ -130,8 +130,18 @@ def test_collect_exits_2_when_nothing_could_be_read(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     out = tmp_path / "aws.json"
     code = main(
-        ["collect", "aws", "--endpoint-url", faulty(fault), "--region", "eu-west-1"]
-        + ["--max-retry-seconds", "0", "-o", str(out)]
+        [
+            "collect",
+            "aws",
+            "--endpoint-url",
+            faulty(fault),
+            "--region",
+            "eu-west-1",
+            "--max-retry-seconds",
+            "0",
+            "-o",
+            str(out),
+        ]
     )
     err = capsys.readouterr().err
     assert code == 2, err
