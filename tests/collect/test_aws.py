@@ -134,7 +134,16 @@ def test_collected_file_is_valid_aws_json_with_the_collector_diagnostics(
     doc, diags = load_aws_text(ids.to_written(json.dumps(collection.document)), "aws.json")
     assert doc is not None and diags == []
     state, diags = build_aws([doc])
-    assert diags == []
+    # the collector's failed reads are carried, as one warning for the four eks calls
+    assert [(d.code, d.level.value, d.message.split(" (")[0]) for d in diags] == [
+        ("collect-aws", "warning", "when this file was collected, 4 eks read(s) failed with 404")
+    ]
+    assert sorted(g.operation for g in state.collection_gaps) == [
+        "ListAccessEntries",
+        "ListAddons",
+        "ListIdentityProviderConfigs",
+        "ListPodIdentityAssociations",
+    ]
     assert [(a.id, len(a.roles), len(a.ecr_repositories)) for a in state.accounts] == [
         ("111122223333", 20, 11)
     ]
