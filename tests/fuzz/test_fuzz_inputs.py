@@ -152,7 +152,20 @@ def test_raw_yaml_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> N
     check_platform([str(work / "x.yaml"), str(work / "s.yaml")], work)
 
 
-_AWS_SEED = json.loads((ROOT / "tests" / "fixtures" / "aws" / "full.json").read_text("utf-8"))
+def _aws_seed() -> dict[str, Any]:
+    """The aws.json fixture with secrets where a hand-written file might hold them."""
+    seed: dict[str, Any] = json.loads(
+        (ROOT / "tests" / "fixtures" / "aws" / "full.json").read_text("utf-8")
+    )
+    account = seed["accounts"][0]
+    account["iam"]["roles"][0]["tags"]["db_password"] = MARK
+    account["eks"]["clusters"][0]["addons"] = [
+        {"name": "x", "version": "1", "configuration": {"env": {"API_KEY": MARK}}}
+    ]
+    return seed
+
+
+_AWS_SEED = _aws_seed()
 _REALM_SEED = realm_with_secrets(
     json.loads((DEMO / "keycloak" / "realm-export.json").read_text(encoding="utf-8"))
 )

@@ -284,3 +284,26 @@ def test_the_flags_the_dns_engine_reads_keep_their_values(tmp_path: Path) -> Non
         "txt",
         ("annotation-filter",),
     )
+
+
+def test_an_aws_json_secret_the_reader_refuses_is_not_kept_in_the_snapshot(
+    tmp_path: Path,
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    doc = json.loads((root / "tests" / "fixtures" / "aws" / "full.json").read_text("utf-8"))
+    account = doc["accounts"][0]
+    account["iam"]["roles"][0]["tags"]["db_password"] = MARK
+    account["eks"]["clusters"][0]["addons"] = [
+        {"name": "x", "version": "1", "configuration": {"env": {"API_KEY": MARK}}}
+    ]
+    account["alias"] = "AKIAIOSFODNN7EXAMPLE"  # a value that looks like a key
+    (tmp_path / "aws.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["snapshot", str(tmp_path / "aws.json"), "-o", str(tmp_path / "twin.json")]) == 0
+    snapshot = (tmp_path / "twin.json").read_text(encoding="utf-8")
+    assert MARK not in snapshot and "AKIAIOSFODNN7EXAMPLE" not in snapshot
+    # the snapshot reads as the file did: the same warnings, the same model
+    direct = load([str(tmp_path / "aws.json")])
+    again = load([str(tmp_path / "twin.json")])
+    assert [d.message for d in again.diagnostics] == [d.message for d in direct.diagnostics]
+    assert again.platform.aws.roles == direct.platform.aws.roles
+    assert MARK not in repr(direct.platform)

@@ -378,6 +378,32 @@ def _secret_reason(key: str | None, value: object) -> str | None:
     return None
 
 
+def without_secrets(data: object, replacement: str, depth: int = 0) -> object:
+    """An aws.json value with every value the reader refuses as a secret (by its key
+    or its look, the test of :func:`_secret_reason`) replaced, at any depth: what a
+    snapshot stores of the document. No key of the aws.json format looks secret, so
+    only free-form parts (tags, env, add-on configuration) and values change; the
+    same object when nothing does."""
+    if depth > 100:
+        return data
+    if isinstance(data, dict):
+        changed: dict[str, object] = {}
+        for key, value in data.items():
+            if value != replacement and _secret_reason(str(key), value) is not None:
+                changed[key] = replacement
+            else:
+                new = without_secrets(value, replacement, depth + 1)
+                if new is not value:
+                    changed[key] = new
+        return {**data, **changed} if changed else data
+    if isinstance(data, list):
+        items = [without_secrets(v, replacement, depth + 1) for v in data]
+        return items if any(a is not b for a, b in zip(items, data, strict=True)) else data
+    if isinstance(data, str) and data != replacement and _secret_reason(None, data) is not None:
+        return replacement
+    return data
+
+
 # ---------------------------------------------------------------------------
 # reading one document
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ekstwin.errors import SchemaError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
-from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
+from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text, without_secrets
 from ekstwin.loaders.jsonlines import pointer_lines
 from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
 from ekstwin.loaders.kubernetes import HAD_VALUES_KEY, LINE_KINDS, is_secret_document
@@ -662,7 +662,10 @@ def snapshot_to_json(raw: RawInputs, tool_version: str) -> dict[str, object]:
         "kubernetes": [
             {"source": d.source.to_json(), "lines": d.lines, "object": d.data} for d in raw.kube
         ],
-        "aws": [{"file": d.file, "lines": d.lines, "document": d.data} for d in raw.aws],
+        "aws": [
+            {"file": d.file, "lines": d.lines, "document": without_secrets(d.data, REDACTED)}
+            for d in raw.aws
+        ],
         "keycloak": [
             {"source": d.source.to_json(), "lines": d.lines, "export": d.data} for d in raw.realms
         ],
