@@ -138,14 +138,13 @@ def run_up(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise _lab_error(exc) from exc
     snat = "external SNAT (pods keep their address)" if plan.external_snat else "SNAT to node"
-    print(
+    lines = [
         f"lab {prefix} up: {len(plan.nodes)} node(s), {len(plan.pods)} pod(s), "
-        f"vpc {', '.join(plan.vpc_cidrs)}, internet 203.0.113.1, {snat}"
-    )
-    for note in plan.skipped:
-        print(f"  skipped {note}")
-    for note in plan.assumptions:
-        print(f"  assumed: {note}")
+        f"vpc {', '.join(plan.vpc_cidrs)}, internet 203.0.113.1, {snat}",
+        *(f"  skipped {note}" for note in plan.skipped),
+        *(f"  assumed: {note}" for note in plan.assumptions),
+    ]
+    write_output("\n".join(lines), None)
     return Exit.OK
 
 
@@ -213,7 +212,9 @@ def run_down(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise _lab_error(exc) from exc
     listener = ", listener stopped" if report.listener_stopped else ""
-    print(f"lab {prefix} down: {len(report.namespaces)} namespace(s) removed{listener}")
+    write_output(
+        f"lab {prefix} down: {len(report.namespaces)} namespace(s) removed{listener}", None
+    )
     return Exit.OK
 
 
