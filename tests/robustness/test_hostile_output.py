@@ -205,3 +205,22 @@ def _strings(node: object) -> list[str]:
     if isinstance(node, list):
         return [s for v in node for s in _strings(v)]
     return [node] if isinstance(node, str) else []
+
+
+def test_debug_log_lines_are_escaped() -> None:
+    """Log lines (--debug) carry names and paths: the log handler escapes them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, sys\n"
+        "from ekstwin.cli import main as m\n"
+        "sys.argv = ['ekstwin', '--debug', 'version']\n"
+        "m.main(['--debug', 'version'])\n"
+        "logging.getLogger('ekstwin.x').warning('name %s', 'a\\x1b[2Jb')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "name a\\x1b[2Jb" in run.stderr
+    assert "\x1b" not in run.stderr

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from ekstwin.cli.common import Exit, eprint
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
+from ekstwin.reporters._text import printable
 
 #: Command-group modules under ekstwin.cli, in the order of ``--help``.
 COMMAND_MODULES = ("analyze", "diff", "net", "mesh", "lab", "ipam", "iam", "access", "ingress",
@@ -62,6 +63,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines (``--debug``, serve's request log) with control characters escaped:
+    they carry names, paths and request lines from outside."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record), keep_newlines=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser(sys.argv[1:] if argv is None else argv)
@@ -73,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.INTERNAL
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    for log_handler in logging.getLogger().handlers:
+        if type(log_handler) is logging.StreamHandler:  # basicConfig's, not a test's
+            log_handler.setFormatter(_PrintableFormatter(logging.BASIC_FORMAT))
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
