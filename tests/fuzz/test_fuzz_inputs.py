@@ -1,8 +1,9 @@
 """Fuzzing every loader and the snapshot reader through the command line.
 
 Each example writes a platform (Kubernetes YAML/JSON, aws.json, a Keycloak realm, a
-Terraform plan, a snapshot), runs ``analyze`` in every format and ``snapshot``, and
-then ``analyze`` on the snapshot, asserting for each run:
+Terraform plan, a snapshot), runs ``analyze`` (table and JSON; at length also SARIF,
+JUnit and the HTML report), ``net matrix``, ``ingress alb`` and ``dns plan`` for
+manifests, and ``snapshot``, then ``analyze`` on the snapshot, asserting for each run:
 
 - the exit code is 0, 1 or 2 (3 is an internal error), and no traceback;
 - the process's peak memory stays under ``MEMORY_CAP``;
@@ -104,6 +105,12 @@ def check_platform(paths: list[str], workdir: Path, *, commands: bool = False) -
         for argv in (("net", "matrix", "--format", "csv"), ("ingress", "alb"), ("dns", "plan")):
             code, out, err = _cli(*argv, *paths)
             _judge(" ".join(argv), code, out, err, text=True)
+    if LONG:
+        html = workdir / "report.html"
+        code, out, err = _cli("report", *paths, "-o", str(html), "--quiet")
+        _judge("report", code, out, err, text=True)
+        if html.exists():
+            assert MARK not in html.read_text(encoding="utf-8"), "the HTML report holds it"
     snap = workdir / "twin.json"
     code, out, err = _cli("snapshot", *paths, "-o", str(snap))
     _judge("snapshot", code, out, err, text=True)
