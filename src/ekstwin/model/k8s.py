@@ -165,14 +165,17 @@ ENV_VALUES_KEPT = frozenset(
     }
 )
 
-#: Command-line flags whose values ekstwin reads (ExternalDNS's options, see the dns
-#: engine): a container's ``command`` and ``args`` keep these flags' values and every
-#: flag's name; every other word is redacted when read.
+#: Command-line flags whose values ekstwin reads: a container's ``command`` and
+#: ``args`` keep these flags' values and every flag's name; every other word is
+#: redacted when read. An engine that reads a new flag adds it here.
 FLAG_VALUES_KEPT = frozenset(
     {
+        # ExternalDNS's options (the dns engine)
         "txt-owner-id", "policy", "domain-filter", "exclude-domains", "txt-prefix",
         "txt-suffix", "source", "aws-prefer-cname", "aws-evaluate-target-health",
         "aws-zone-type", "provider", "registry",
+        # the VPC CNI network policy agent (the net engine's enforcer)
+        "enable-network-policy",
     }
 )  # fmt: skip
 
