@@ -173,3 +173,28 @@ def test_throttling_is_retried_within_the_retry_time_and_said(
     assert notices and notices[0].startswith("retrying iam:ListAccountAliases after Throttling")
     spent = [i for i in collection.issues if "spent its 2 s of retries" in i.message]
     assert spent and spent[0].code == "Throttling"
+
+
+def test_only_the_waits_before_retries_count_as_retry_time() -> None:
+    """A failure botocore does not retry (AccessDenied) leaves no wait behind: the next
+    call's first attempt clears it, and only a retry's own wait is counted."""
+    from types import SimpleNamespace
+
+    from ekstwin.collect.aws import _Run
+
+    now = [100.0]
+    run = _Run(AwsCollectOptions(), _session(), None, None, clock=lambda: now[0])
+    http = SimpleNamespace(status_code=403, content=b"<Error/>")
+    parsed = {"Error": {"Code": "AccessDenied"}}
+    run._on_needs_retry(response=(http, parsed), operation=SimpleNamespace(name="GetRole"))
+    now[0] = 160.0  # a minute of other calls later
+    first = SimpleNamespace(context={"retries": {"attempt": 1}})
+    run._on_before_send(request=first, event_name="before-send.iam.ListRoles")
+    run._on_needs_retry(
+        response=(SimpleNamespace(status_code=400, content=b""), {"Error": {"Code": "Throttling"}}),
+        operation=SimpleNamespace(name="ListRoles"),
+    )
+    now[0] = 162.5
+    retry = SimpleNamespace(context={"retries": {"attempt": 2}})
+    run._on_before_send(request=retry, event_name="before-send.iam.ListRoles")
+    assert run.retry_seconds == 2.5

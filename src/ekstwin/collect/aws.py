@@ -330,7 +330,10 @@ class _Run:
         """Before every attempt: a retry adds its wait to the retry time, and says so."""
         context = getattr(request, "context", None) or {}
         attempt = (context.get("retries") or {}).get("attempt", 1)
-        if attempt <= 1 or self._failed_at is None:
+        if attempt <= 1:  # a first attempt: a failure noted before was not retried
+            self._failed_at = None
+            return
+        if self._failed_at is None:
             return
         self.retry_seconds += max(0.0, self.clock() - self._failed_at)
         self._failed_at = None
