@@ -240,26 +240,36 @@ def kube_object(draw: st.DrawFn) -> Any:
 # -- mutation of JSON seeds ------------------------------------------------------
 
 
+def _slots(doc: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key or index) of ``doc``, outermost first."""
+    out: list[tuple[Any, Any]] = []
+    todo = [doc]
+    while todo:
+        node = todo.pop()
+        pairs = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in pairs:
+            out.append((node, key))
+            if isinstance(value, dict | list):
+                todo.append(value)
+    return out
+
+
 @st.composite
 def mutated(draw: st.DrawFn, seed: Any, max_mutations: int = 4) -> Any:
-    """``seed`` with a few of its nodes replaced by junk, deleted or duplicated."""
+    """``seed`` with a few of its nodes, chosen evenly among all of them, replaced by
+    junk, deleted, or given another type (the same value in a list, a list in a map)."""
     doc = copy.deepcopy(seed)
     for _ in range(draw(st.integers(1, max_mutations))):
-        parent: Any = None
-        key: Any = None
-        node = doc
-        while isinstance(node, dict | list) and node and draw(st.integers(0, 3)) > 0:
-            keys = list(node.keys()) if isinstance(node, dict) else list(range(len(node)))
-            parent, key = node, draw(st.sampled_from(keys))
-            node = node[key]
-        if parent is None:
-            continue
+        slots = _slots(doc)
+        if not slots:
+            break
+        parent, key = draw(st.sampled_from(slots))
         action = draw(st.sampled_from(["junk", "delete", "type"]))
         if action == "junk":
             parent[key] = draw(JUNK)
         elif action == "delete":
             del parent[key]
-        else:  # the same value in another type
+        else:
             parent[key] = [parent[key]] if not isinstance(parent[key], list) else {"x": parent[key]}
     return doc
 

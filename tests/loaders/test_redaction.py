@@ -307,3 +307,19 @@ def test_an_aws_json_secret_the_reader_refuses_is_not_kept_in_the_snapshot(
     assert [d.message for d in again.diagnostics] == [d.message for d in direct.diagnostics]
     assert again.platform.aws.roles == direct.platform.aws.roles
     assert MARK not in repr(direct.platform)
+
+
+def test_an_aws_json_error_message_never_shows_a_secret_value(tmp_path: Path) -> None:
+    """Found by the fuzzing suite: a section of the wrong type was shown in the
+    message with a secret-looking tag value inside it."""
+    root = Path(__file__).resolve().parents[2]
+    doc = json.loads((root / "tests" / "fixtures" / "aws" / "full.json").read_text("utf-8"))
+    account = doc["accounts"][0]
+    account["iam"]["roles"][0]["tags"]["db_password"] = MARK
+    account["iam"]["roles"][0]["max_session_duration"] = {"db_password": MARK}
+    account["iam"] = [account["iam"]]  # the wrong type: the message shows the value
+    (tmp_path / "aws.json").write_text(json.dumps(doc), encoding="utf-8")
+    result = load([str(tmp_path / "aws.json")])
+    messages = [d.message for d in result.diagnostics]
+    assert any("expected object, found array" in m for m in messages)
+    assert not [m for m in messages if MARK in m]

@@ -237,7 +237,8 @@ def _json_type(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    """A value for a message, short, with what the reader refuses as a secret redacted."""
+    text = json.dumps(without_secrets(value, "<redacted>"), ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
