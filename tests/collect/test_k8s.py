@@ -381,11 +381,11 @@ def test_collect_k8s_reports_answers_that_are_not_lists_and_stops_a_repeated_tok
         "warning: cannot list pods: 200 the answer is not JSON ('<html><body><h1>502 Bad "
         "Gateway</h1></body></html>'); a proxy may have answered (k8s:/api/v1/pods) - run "
         "the collector again; the other kinds were collected",
+        "warning: cannot list secrets: 403 Forbidden (k8s:/api/v1/secrets) - bind the "
+        "ClusterRole in docs/collect-clusterrole.yaml to the collecting user",
         "warning: cannot list services: the server repeated a continue token; the list was "
         "stopped (k8s:/api/v1/services) - run the collector again; the other kinds were "
         "collected",
-        "warning: cannot list secrets: 403 Forbidden (k8s:/api/v1/secrets) - bind the "
-        "ClusterRole in docs/collect-clusterrole.yaml to the collecting user",
     ]
     # the repeated token was followed once, then the list stopped
     assert [q.get("continue") for _, p, q in requests if p == "/api/v1/services"] == [

@@ -31,7 +31,12 @@ from ekstwin.loaders.yamldocs import (
     read_documents,
     typed_list_item,
 )
-from ekstwin.model.k8s import ENV_VALUES_KEPT, FLAG_VALUES_KEPT, FLAGS_WITHOUT_VALUE
+from ekstwin.model.k8s import (
+    ENV_VALUES_KEPT,
+    FLAG_VALUES_ALWAYS_KEPT,
+    FLAG_VALUES_KEPT,
+    FLAGS_WITHOUT_VALUE,
+)
 from ekstwin.model.source import Source
 
 SNAPSHOT_FORMAT = "ekstwin-snapshot"
@@ -207,10 +212,16 @@ def _redact_words(words: list[object]) -> list[object]:
             flag, eq, value = word.partition("=")
             name = flag.lstrip("-")
             kept = name in FLAG_VALUES_KEPT
-            out.append(word if not eq or kept or value in ("", REDACTED) else f"{flag}={REDACTED}")
+            keep = not eq or kept or value in ("", REDACTED) or value in FLAG_VALUES_ALWAYS_KEPT
+            out.append(word if keep else f"{flag}={REDACTED}")
             keep_next = kept and not eq and name not in FLAGS_WITHOUT_VALUE
         else:
-            keep = keep_next or word in (None, "", REDACTED) or isinstance(word, bool)
+            keep = (
+                keep_next
+                or word in (None, "", REDACTED)
+                or isinstance(word, bool)
+                or (isinstance(word, str) and word in FLAG_VALUES_ALWAYS_KEPT)
+            )
             out.append(word if keep else REDACTED)
             keep_next = False
     return out if any(a is not b for a, b in zip(out, words, strict=True)) else words

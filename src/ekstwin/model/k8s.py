@@ -176,8 +176,15 @@ FLAG_VALUES_KEPT = frozenset(
         "aws-zone-type", "provider", "registry",
         # the VPC CNI network policy agent (the net engine's enforcer)
         "enable-network-policy",
+        # the AWS Load Balancer Controller (the ingress engine's options)
+        "cluster-name", "ingress-class", "default-target-type", "default-ssl-policy",
+        "default-load-balancer-scheme", "feature-gates", "external-managed-tags",
     }
 )  # fmt: skip
+
+#: Flag values kept whatever the flag: booleans are never secret, and flags such as
+#: the controllers' ``--enable-x=false`` are read.
+FLAG_VALUES_ALWAYS_KEPT = frozenset({"true", "false", "True", "False"})
 
 #: Of ``FLAG_VALUES_KEPT``, the flags that take no separate value (``--flag`` alone
 #: means true): the word after them is not theirs.
