@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ekstwin.engines.checks import Check, CheckContext, discover_checks, run_checks
+from ekstwin.engines.checks import (
+    Check,
+    CheckContext,
+    discover_checks,
+    incomplete_collection,
+    run_checks,
+)
 from ekstwin.findings import Diagnostic, DiagnosticLevel, PlatformSummary, Report
 from ekstwin.loaders import LoadResult
 from ekstwin.model.platform import Platform
@@ -46,6 +52,7 @@ def analyze(
     broken: list[str] = []
     chosen = tuple(checks) if checks is not None else discover_checks(broken=broken)
     run = run_checks(result.platform, ctx or CheckContext(), chosen)
+    gaps = incomplete_collection(result.platform, chosen)
     broken_diags = tuple(
         Diagnostic(
             None,
@@ -64,5 +71,11 @@ def analyze(
         checks=tuple(c.info() for c in chosen),
         findings=tuple(kept),
         suppressed=tuple(suppressed),
-        diagnostics=(*result.diagnostics, *sup_diags, *run.diagnostics, *broken_diags),
+        diagnostics=(
+            *result.diagnostics,
+            *sup_diags,
+            *run.diagnostics,
+            *gaps,
+            *broken_diags,
+        ),
     )

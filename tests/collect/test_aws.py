@@ -134,7 +134,16 @@ def test_collected_file_is_valid_aws_json_with_the_collector_diagnostics(
     doc, diags = load_aws_text(ids.to_written(json.dumps(collection.document)), "aws.json")
     assert doc is not None and diags == []
     state, diags = build_aws([doc])
-    assert diags == []
+    # the collector's failed reads are carried, as one warning for the four eks calls
+    assert [(d.code, d.level.value, d.message.split(" (")[0]) for d in diags] == [
+        ("collect-aws", "warning", "when this file was collected, 4 eks read(s) failed with 404")
+    ]
+    assert sorted(g.operation for g in state.collection_gaps) == [
+        "ListAccessEntries",
+        "ListAddons",
+        "ListIdentityProviderConfigs",
+        "ListPodIdentityAssociations",
+    ]
     assert [(a.id, len(a.roles), len(a.ecr_repositories)) for a in state.accounts] == [
         ("111122223333", 20, 11)
     ]
@@ -229,11 +238,11 @@ def test_access_denied_on_one_service_is_a_diagnostic_and_the_rest_is_collected(
     )
 
 
-def test_clients_retry_throttling_with_adaptive_backoff() -> None:
+def test_clients_retry_throttling_with_standard_backoff() -> None:
     session = boto3.session.Session(region_name="eu-west-1")
     run = _Run(AwsCollectOptions(), session, None)
     retries = run.client("ec2", "eu-west-1").meta.config.retries
-    assert retries == {"mode": "adaptive", "total_max_attempts": 10}
+    assert retries == {"mode": "standard", "total_max_attempts": 10}
 
 
 class _TokenClient:

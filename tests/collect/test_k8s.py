@@ -106,6 +106,9 @@ def _resource_list(group: str, version: str) -> dict[str, Any]:
 
 class _ApiServer(BaseHTTPRequestHandler):
     requests: list[tuple[str, str, dict[str, list[str]]]]
+    #: list path -> what goes wrong there: "html" (a proxy's page, status 200),
+    #: "loop" (the same continue token every time), "shape" (items not a list)
+    faults: dict[str, str] = {}
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -160,6 +163,20 @@ class _ApiServer(BaseHTTPRequestHandler):
                     "code": 403,
                 },
             )
+        fault = self.faults.get(path)
+        if fault == "html":
+            data = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return None
+        if fault == "loop":
+            meta = {"resourceVersion": "4711", "continue": "c2FtZQ=="}
+            return self._send(200, {"kind": "List", "metadata": meta, "items": [_pod("x", "a")]})
+        if fault == "shape":
+            return self._send(200, {"kind": "List", "metadata": [], "items": "nope"})
         items = ITEMS.get(path, [])
         limit = int(query.get("limit", ["500"])[0])
         start = 0
@@ -177,11 +194,16 @@ class _ApiServer(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
+def faults() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
 def api_server(
-    tmp_path: Path,
+    tmp_path: Path, faults: dict[str, str]
 ) -> Iterator[tuple[Path, list[tuple[str, str, dict[str, list[str]]]]]]:
     requests: list[tuple[str, str, dict[str, list[str]]]] = []
-    handler = type("Handler", (_ApiServer,), {"requests": requests})
+    handler = type("Handler", (_ApiServer,), {"requests": requests, "faults": faults})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -329,3 +351,46 @@ def test_collect_k8s_uses_the_pods_service_account_without_a_kubeconfig(
     with pytest.raises(Exception, match="kubeconfig"):
         _api_client(K8sCollectOptions())
     assert len(calls) == 1
+
+
+def test_collect_k8s_reports_answers_that_are_not_lists_and_stops_a_repeated_token(
+    api_server: tuple[Path, list[tuple[str, str, dict[str, list[str]]]]],
+    faults: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    kubeconfig, requests = api_server
+    faults.update(
+        {
+            "/api/v1/pods": "html",
+            "/api/v1/services": "loop",
+            "/api/v1/namespaces": "shape",
+        }
+    )
+    out = tmp_path / "cluster"
+    code = main(
+        ["collect", "k8s", "--kubeconfig", str(kubeconfig), "--context", "twin", "-o", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 0, err  # warnings: the other kinds were collected
+    assert "Traceback" not in err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: cannot list namespaces: the answer is not a list (no 'items' list) "
+        "(k8s:/api/v1/namespaces) - run the collector again; the other kinds were collected",
+        "warning: cannot list pods: 200 the answer is not JSON ('<html><body><h1>502 Bad "
+        "Gateway</h1></body></html>'); a proxy may have answered (k8s:/api/v1/pods) - run "
+        "the collector again; the other kinds were collected",
+        "warning: cannot list secrets: 403 Forbidden (k8s:/api/v1/secrets) - bind the "
+        "ClusterRole in docs/collect-clusterrole.yaml to the collecting user",
+        "warning: cannot list services: the server repeated a continue token; the list was "
+        "stopped (k8s:/api/v1/services) - run the collector again; the other kinds were "
+        "collected",
+    ]
+    # the repeated token was followed once, then the list stopped
+    assert [q.get("continue") for _, p, q in requests if p == "/api/v1/services"] == [
+        None,
+        ["c2FtZQ=="],
+    ]
+    assert not (out / "core_pods.json").exists()
+    assert (out / "apps_deployments.json").exists()

@@ -258,8 +258,12 @@ def test_sanitize_keeps_had_values_false_for_an_empty_secret() -> None:
 
 
 def test_sanitize_drops_managed_fields_from_every_object() -> None:
-    doc = {"kind": "Pod", "metadata": {"name": "p", "managedFields": [{"manager": "x"}]}}
-    assert sanitize(doc) == {"kind": "Pod", "metadata": {"name": "p"}}
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "managedFields": [{"manager": "x"}]},
+    }
+    assert sanitize(doc) == {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
 
 
 def test_secret_values_are_kept_nowhere_after_loading(tmp_path: Path) -> None:

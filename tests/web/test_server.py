@@ -292,3 +292,54 @@ def test_a_copy_of_the_demo_reloads(tmp_path: Path) -> None:
     target = root / "k8s" / "payments" / "ingress.yaml"
     target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert platform_stamp([str(root)]) != before
+
+
+def test_an_idle_connection_is_closed_after_the_idle_timeout(small: Path) -> None:
+    import socket
+
+    running = start_server([str(small)], idle_timeout=0.3)
+    try:
+        with socket.create_connection(("127.0.0.1", running.server.port), timeout=5) as s:
+            s.sendall(b"GET /api/state HTTP/1.1\r\n")  # and never the rest
+            started = time.monotonic()
+            assert s.recv(1024) == b""  # closed by the server, not by our 5 s timeout
+            assert time.monotonic() - started < 4
+        # a kept-alive connection that goes quiet is closed too
+        with socket.create_connection(("127.0.0.1", running.server.port), timeout=5) as s:
+            s.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            reply = s.recv(65536)
+            assert reply.startswith(b"HTTP/1.1 200")
+            while True:
+                more = s.recv(65536)
+                if not more:
+                    break
+    finally:
+        running.stop()
+
+
+def test_the_log_never_holds_the_token_of_a_request(
+    small: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import socket
+
+    from ekstwin.web.server import log_safe
+
+    running = start_server([str(small)], host="0.0.0.0", token="s3cret-tok")
+    port = running.server.port
+    try:
+        with caplog.at_level(logging.DEBUG, logger="ekstwin.web.server"):
+            assert raw_get(port, "/api/state?token=s3cret-tok")[0] == 200
+            assert raw_get(port, "/api/state?a=1&%74oken=s3cret-tok")[0] == 200
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(b"GET /api/state?token=wrong\x1b[2J HTTP/1.1\r\nHost: h\r\n\r\n")
+                assert s.recv(1024).startswith(b"HTTP/1.1 401")
+    finally:
+        running.stop()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/api/state?token=<redacted>" in text
+    assert "s3cret-tok" not in text
+    assert "wrong" not in text and "\x1b" not in text
+    assert log_safe('"GET /x?Token=a&tokens=b;token=c#f HTTP/1.1" 200 -') == (
+        '"GET /x?Token=<redacted>&tokens=b;token=<redacted>#f HTTP/1.1" 200 -'
+    )

@@ -11,6 +11,7 @@ from ekstwin.cli.common import (
     Exit,
     add_output_arguments,
     add_platform_argument,
+    eprint,
     load_platform,
     write_output,
 )
@@ -125,10 +126,10 @@ def run_analyze(args: argparse.Namespace) -> int:
     # Diagnostics from loading were printed already; print the ones analysis added.
     for d in report.diagnostics[len(result.diagnostics) :]:
         if not args.quiet or d.level is DiagnosticLevel.ERROR:
-            print(str(d), file=sys.stderr)
+            eprint(str(d))
     fmt = ReportFormat(args.format)
     color = fmt is ReportFormat.TABLE and not args.output and sys.stdout.isatty()
-    write_output(reporter_for(fmt, color=color).render(report), args.output)
+    write_output(reporter_for(fmt, color=color).render(report), args.output, escaped=True)
     # Only a check that crashed in this run is an internal error: a diagnostic
     # read from a snapshot is input, whatever code it carries.
     if any(d.code == "internal" for d in report.diagnostics[len(result.diagnostics) :]):
@@ -171,5 +172,5 @@ def run_baseline_write(args: argparse.Namespace) -> int:
     report = analyze(result)
     write_output(json.dumps(baseline_json(report.findings), indent=2), args.output)
     if not args.quiet:
-        print(f"wrote {len(report.findings)} fingerprints to {args.output}", file=sys.stderr)
+        eprint(f"wrote {len(report.findings)} fingerprints to {args.output}")
     return Exit.INPUT if report.input_errors else Exit.OK

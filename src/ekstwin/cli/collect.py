@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from ekstwin.cli.common import Exit, print_diagnostics, write_output
+from ekstwin.cli.common import Exit, eprint, print_diagnostics, write_output
 from ekstwin.errors import ConfigError
 from ekstwin.findings import DiagnosticLevel
 
@@ -37,8 +37,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--profile", metavar="P", help="AWS profile to use")
     a.add_argument("--cluster", metavar="NAME", help="collect only this EKS cluster")
     a.add_argument("--endpoint-url", metavar="URL", help="send every call to this endpoint")
+    a.add_argument(
+        "--max-retry-seconds",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="time the whole collection may spend waiting to retry throttled or failed "
+        "calls (default 120); after it, failed calls are not retried",
+    )
     a.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
-    a.add_argument("--quiet", "-q", action="store_true", help="no progress bar, errors only")
+    a.add_argument("--quiet", "-q", action="store_true", help="no progress, errors only")
     a.set_defaults(handler=run_collect_aws)
 
     k = csub.add_parser(
@@ -56,10 +64,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 @contextmanager
-def _progress(quiet: bool, label: str) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
-    if quiet or not sys.stderr.isatty():
+def _progress(
+    quiet: bool, label: str, *, lines: bool = False
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar on stderr when it is a terminal; otherwise, with ``lines``,
+    one line per step (a long collection in CI shows that it moves)."""
+    if quiet or (not lines and not sys.stderr.isatty()):
         yield lambda step, done, total: None
+        return
+    if not sys.stderr.isatty():
+
+        def line(step: str, done: int, total: int) -> None:
+            if done < total:
+                eprint(f"{label}: {step} ({done + 1}/{total})")
+
+        yield line
         return
     from rich.console import Console
     from rich.progress import Progress
@@ -74,7 +93,7 @@ def _progress(quiet: bool, label: str) -> Iterator[Callable[[str, int, int], Non
 
 
 def run_collect_aws(args: argparse.Namespace) -> int:
-    from ekstwin.collect.aws import AwsCollectOptions, collect_aws
+    from ekstwin.collect.aws import MIN_READ_SHARE, AwsCollectOptions, collect_aws
 
     if args.endpoint_url is not None:
         url = urlsplit(args.endpoint_url)
@@ -83,16 +102,35 @@ def run_collect_aws(args: argparse.Namespace) -> int:
                 f"--endpoint-url {args.endpoint_url!r} is not a URL - give one such as "
                 "http://localhost:4566"
             )
+    if not args.max_retry_seconds >= 0:
+        raise ConfigError("--max-retry-seconds must be 0 or more")
     options = AwsCollectOptions(
         regions=tuple(args.region or ()),
         profile=args.profile,
         cluster=args.cluster,
         endpoint_url=args.endpoint_url,
+        max_retry_seconds=args.max_retry_seconds,
     )
-    with _progress(args.quiet, "collecting AWS") as tick:
-        collection = collect_aws(options, progress=tick)
+    with _progress(args.quiet, "collecting AWS", lines=True) as tick:
+        collection = collect_aws(
+            options, progress=tick, notice=None if args.quiet else lambda m: eprint(f"  {m}")
+        )
     write_output(json.dumps(collection.document, indent=1), args.output)
     print_diagnostics(collection.diagnostics, quiet=args.quiet)
+    read = collection.reads - collection.failed
+    summary = (
+        f"collect aws: {read} of {collection.reads} reads succeeded "
+        f"({collection.read_share:.0%}), {collection.failed} failed"
+    )
+    if not collection.complete_enough:
+        eprint(
+            f"error: {summary}: the collection is incomplete (less than "
+            f"{MIN_READ_SHARE:.0%} read) - the file lists what failed under "
+            "collector.diagnostics; fix the permissions or the endpoint and collect again"
+        )
+        return Exit.INPUT
+    if not args.quiet:
+        eprint(summary)
     if any(d.level is DiagnosticLevel.ERROR for d in collection.diagnostics):
         return Exit.INPUT
     return Exit.OK
@@ -108,10 +146,9 @@ def run_collect_k8s(args: argparse.Namespace) -> int:
         result = collect_k8s(options, args.output, progress=tick)
     print_diagnostics(result.diagnostics, quiet=args.quiet)
     if not args.quiet:
-        print(
+        eprint(
             f"wrote {sum(result.counts.values())} objects of {len(result.counts)} kinds "
-            f"to {args.output}",
-            file=sys.stderr,
+            f"to {args.output}"
         )
     if any(d.level is DiagnosticLevel.ERROR for d in result.diagnostics):
         return Exit.INPUT

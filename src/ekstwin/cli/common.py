@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ekstwin.errors import ConfigError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.reporters._text import printable
 
 if TYPE_CHECKING:
     from ekstwin.loaders import LoadResult
@@ -122,10 +123,25 @@ def print_diagnostics(diags: tuple[Diagnostic, ...] | list[Diagnostic], *, quiet
         for g in digest.counted
     ]
     if lines:
-        sys.stderr.write("\n".join(lines) + "\n")
+        sys.stderr.write(printable("\n".join(lines), keep_newlines=True) + "\n")
 
 
-def write_output(text: str, output: str | None) -> None:
+def eprint(text: str) -> None:
+    """One message on stderr, its control characters escaped (names and file names in
+    it come from the input)."""
+    print(printable(text, keep_newlines=True), file=sys.stderr)
+
+
+def write_output(text: str, output: str | None, *, escaped: bool = False) -> None:
+    """Write a command's output to ``output`` or stdout.
+
+    Text is passed through :func:`printable` (control characters escaped, so a name
+    cannot drive the reader's terminal) unless ``escaped`` says its producer already
+    made it safe: a reporter (its table escapes each cell and may add colour), JSON
+    written by :func:`json_safe`, the HTML report.
+    """
+    if not escaped:
+        text = printable(text, keep_newlines=True)
     if output:
         try:
             Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

@@ -7,6 +7,8 @@ import json
 from dataclasses import replace
 from io import StringIO
 
+from rich.text import Text
+
 from ekstwin.cli.common import (
     Exit,
     add_input_namespace_argument,
@@ -25,6 +27,7 @@ from ekstwin.engines.ingress import (
 )
 from ekstwin.errors import ConfigError
 from ekstwin.model.platform import Platform
+from ekstwin.reporters._text import printable
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -130,6 +133,11 @@ def _rich_text(render: object) -> str:
     return buf.getvalue()
 
 
+def _cells(*values: str) -> list[Text]:
+    """Table cells shown as typed: never read as rich markup, control characters escaped."""
+    return [Text(printable(v)) for v in values]
+
+
 def alb_table(plan: AlbPlan) -> str:
     from rich.table import Table
 
@@ -150,7 +158,7 @@ def alb_table(plan: AlbPlan) -> str:
         for q in alb.quota:
             out.append(f"  QUOTA: {q}")
         for ls in alb.listeners:
-            table = Table(title=f"{ls.protocol}:{ls.port}", title_justify="left")
+            table = Table(title=Text(f"{ls.protocol}:{ls.port}"), title_justify="left")
             table.add_column("prio", justify="right")
             table.add_column("ingress")
             table.add_column("conditions")
@@ -160,8 +168,12 @@ def alb_table(plan: AlbPlan) -> str:
                     f"{c.field}{'~' if c.regex else ''} {' | '.join(c.values)}"
                     for c in rule.conditions
                 )
-                table.add_row(str(rule.priority), rule.ingress, conds, rule.action.describe())
-            table.add_row("default", ls.default_from or "-", "-", ls.default_action.describe())
+                table.add_row(
+                    *_cells(str(rule.priority), rule.ingress, conds, rule.action.describe())
+                )
+            table.add_row(
+                *_cells("default", ls.default_from or "-", "-", ls.default_action.describe())
+            )
             out.append(_rich_text(table).rstrip("\n"))
         out.append("")
     for ig in plan.ignored:

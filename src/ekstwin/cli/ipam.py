@@ -108,9 +108,9 @@ def run_max_pods(args: argparse.Namespace) -> int:
         max_eni=args.max_eni,
     )
     if args.format == "json":
-        print(json.dumps(result.to_json()))
+        write_output(json.dumps(result.to_json()), None)
     else:
-        print(_max_pods_text(result))
+        write_output(_max_pods_text(result), None)
     return Exit.OK
 
 
@@ -287,7 +287,7 @@ def run_refresh(args: argparse.Namespace) -> int:
     text = table_json(limits, f"EC2 DescribeInstanceTypes in {region}", sources)
     target = Path(args.output) if args.output else _shipped_table()
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {len(limits)} instance types to {target}")
+    write_output(f"wrote {len(limits)} instance types to {target}", None)
     return Exit.OK
 
 

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.cli.common import Exit, add_platform_argument, eprint, load_platform, write_output
 from ekstwin.errors import ConfigError
 from ekstwin.lab import (
     DEFAULT_PREFIX,
@@ -124,7 +124,7 @@ def run_up(args: argparse.Namespace) -> int:
         raise ConfigError("lab up needs the platform as files (probe reads them again), not '-'")
 
     def progress(msg: str) -> None:
-        print(f"lab: {msg}", file=sys.stderr)
+        eprint(f"lab: {msg}")
 
     try:
         bring_up(
@@ -139,14 +139,13 @@ def run_up(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise _lab_error(exc) from exc
     snat = "external SNAT (pods keep their address)" if plan.external_snat else "SNAT to node"
-    print(
+    lines = [
         f"lab {prefix} up: {len(plan.nodes)} node(s), {len(plan.pods)} pod(s), "
-        f"vpc {', '.join(plan.vpc_cidrs)}, internet 203.0.113.1, {snat}"
-    )
-    for note in plan.skipped:
-        print(f"  skipped {note}")
-    for note in plan.assumptions:
-        print(f"  assumed: {note}")
+        f"vpc {', '.join(plan.vpc_cidrs)}, internet 203.0.113.1, {snat}",
+        *(f"  skipped {note}" for note in plan.skipped),
+        *(f"  assumed: {note}" for note in plan.assumptions),
+    ]
+    write_output("\n".join(lines), None)
     return Exit.OK
 
 
@@ -215,7 +214,9 @@ def run_down(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise _lab_error(exc) from exc
     listener = ", listener stopped" if report.listener_stopped else ""
-    print(f"lab {prefix} down: {len(report.namespaces)} namespace(s) removed{listener}")
+    write_output(
+        f"lab {prefix} down: {len(report.namespaces)} namespace(s) removed{listener}", None
+    )
     return Exit.OK
 
 

@@ -16,8 +16,9 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from ekstwin.cli.common import Exit, add_implied_argument
+from ekstwin.cli.common import Exit, add_implied_argument, eprint
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
+from ekstwin.reporters._text import printable
 
 #: Command-group modules under ekstwin.cli, in the order of ``--help``.
 COMMAND_MODULES = ("analyze", "diff", "net", "mesh", "lab", "ipam", "iam", "access", "ingress",
@@ -63,18 +64,28 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines (``--debug``, serve's request log) with control characters escaped:
+    they carry names, paths and request lines from outside."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record), keep_newlines=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser(sys.argv[1:] if argv is None else argv)
     except Exception as exc:  # a command module that does not import is a bug
-        print(
+        eprint(
             f"error: internal error: {type(exc).__name__}: {exc} - this is a bug in ekstwin; "
-            "please report it",
-            file=sys.stderr,
+            "please report it"
         )
         return Exit.INTERNAL
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    for log_handler in logging.getLogger().handlers:
+        if type(log_handler) is logging.StreamHandler:  # basicConfig's, not a test's
+            log_handler.setFormatter(_PrintableFormatter(logging.BASIC_FORMAT))
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
@@ -82,10 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except (ConfigError, LoadError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        eprint(f"error: {exc}")
         return Exit.INPUT
     except EkstwinError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        eprint(f"error: {exc}")
         if args.debug:
             traceback.print_exc()
         return Exit.INPUT
@@ -94,10 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return Exit.OK
     except Exception as exc:
-        print(
+        eprint(
             f"error: internal error: {type(exc).__name__}: {exc} - this is a bug in ekstwin; "
-            "run again with --debug and report the traceback",
-            file=sys.stderr,
+            "run again with --debug and report the traceback"
         )
         if args.debug:
             traceback.print_exc()

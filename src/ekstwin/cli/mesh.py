@@ -219,5 +219,5 @@ def run_lint(args: argparse.Namespace) -> int:
     checks = [c for c in discover_checks() if c.id.startswith("MSH")]
     report = analyze(result, ctx=CheckContext(), checks=checks)
     fmt = ReportFormat(args.format)
-    write_output(reporter_for(fmt, color=False).render(report), args.output)
+    write_output(reporter_for(fmt, color=False).render(report), args.output, escaped=True)
     return Exit.FINDINGS if report.findings else Exit.OK

@@ -29,6 +29,7 @@ from ekstwin.engines.net import (
     matrix,
 )
 from ekstwin.errors import ConfigError
+from ekstwin.reporters._text import csv_cell, dot_string
 from ekstwin.reporters.interface import ReportFormat, reporter_for
 
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
@@ -227,15 +228,19 @@ def _matrix_text(m: Matrix, fmt: str) -> str:
         return m.to_json_text()  # the same text as json.dumps(indent=1), fast
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
         w.writerow(["from", "to", "allow"])
         for f in m.flows:
-            w.writerow([f.source, f.destination, str(f.allow)])
+            w.writerow([csv_cell(f.source), csv_cell(f.destination), csv_cell(str(f.allow))])
         return buf.getvalue()
     if fmt == "dot":
         lines = ["digraph connectivity {"]
-        lines.extend(f'  "{e}";' for e in m.endpoints)
-        lines.extend(f'  "{f.source}" -> "{f.destination}" [label="{f.allow}"];' for f in m.flows)
+        lines.extend(f"  {dot_string(e)};" for e in m.endpoints)
+        lines.extend(
+            f"  {dot_string(f.source)} -> {dot_string(f.destination)} "
+            f"[label={dot_string(str(f.allow))}];"
+            for f in m.flows
+        )
         lines.append("}")
         return "\n".join(lines)
     width = max([len(e) for e in m.endpoints] + [4])
@@ -308,5 +313,5 @@ def run_lint(args: argparse.Namespace) -> int:
     checks = [c for c in discover_checks() if c.id.startswith("NET")]
     report = analyze(result, ctx=CheckContext(), checks=checks)
     fmt = ReportFormat(args.format)
-    write_output(reporter_for(fmt, color=False).render(report), args.output)
+    write_output(reporter_for(fmt, color=False).render(report), args.output, escaped=True)
     return Exit.FINDINGS if report.findings else Exit.OK

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.cli.common import Exit, add_platform_argument, eprint, load_platform, write_output
 from ekstwin.errors import LoadError
 
 
@@ -53,9 +52,9 @@ def run_report(args: argparse.Namespace) -> int:
         compare_inputs=list(args.compare) if args.compare else None,
         baseline=baseline,
     )
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=True)  # the HTML escapes every value
     if not args.quiet:
-        print(f"wrote {args.output}", file=sys.stderr)
+        eprint(f"wrote {args.output}")
     if result.input_errors or (compare is not None and compare.input_errors):
         return Exit.INPUT
     return Exit.OK

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from ekstwin.cli.common import Exit, add_platform_argument, check_port, print_diagnostics
+from ekstwin.cli.common import (
+    Exit,
+    add_platform_argument,
+    check_port,
+    eprint,
+    print_diagnostics,
+)
 from ekstwin.errors import ConfigError
 from ekstwin.loaders import LoadResult, load
 
@@ -66,7 +71,7 @@ def run_serve(args: argparse.Namespace) -> int:
     options = ServeOptions(tuple(args.platform), args.host, args.port, token, db=args.db)
     server = WebServer(options, loader=loader)
     shown = server.url + ("?token=…" if token else "")
-    print(f"ekstwin serve: {shown} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    eprint(f"ekstwin serve: {shown} (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -2,7 +2,8 @@
 
 Only the Describe/List/Get actions in :data:`ekstwin.collect.policy.IAM_ACTIONS`
 are called. Every list is paginated; throttling is retried with backoff
-(botocore's ``adaptive`` retry mode). An error on one service or one object
+(botocore's ``standard`` retry mode) within a time bound for the whole
+collection, and each retry is told through ``notice``. An error on one service or one object
 (AccessDenied, an API the endpoint does not implement, a timeout) becomes a
 :class:`CollectIssue`: it is written under the document's ``collector`` field
 and returned as a :class:`Diagnostic`, and the rest is still collected.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,12 +32,32 @@ __all__ = [
     "AwsCollectOptions",
     "AwsCollection",
     "CollectIssue",
+    "MIN_READ_SHARE",
+    "Notice",
     "Progress",
     "collect_aws",
 ]
 
 #: ``progress(step, done, total)``: called before each step and once at the end.
 Progress = Callable[[str, int, int], None]
+
+#: ``notice(message)``: something a person waiting for the collection should know
+#: (a call being retried, and why).
+Notice = Callable[[str], None]
+
+#: Below this share of reads that succeeded, the collection is incomplete: the CLI
+#: exits 2 (the file is still written, with what failed under ``collector``).
+MIN_READ_SHARE = 0.5
+
+#: What a response that is not the AWS API's shape raises in the code that reads it
+#: (a proxy's HTML error page with status 200, a stub that answers something else).
+_SHAPE_ERRORS: tuple[type[Exception], ...] = (
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    ValueError,
+)
 
 #: Errors that mean "this object has no such part", not a failure.
 _ABSENT = frozenset(
@@ -58,8 +80,15 @@ class AwsCollectOptions:
     endpoint_url: str | None = None
     max_attempts: int = 10
     """Attempts per call, the first included (botocore's ``total_max_attempts``)."""
-    retry_mode: str = "adaptive"
-    """botocore's retry mode: ``adaptive`` backs off and rate-limits on throttling."""
+    retry_mode: str = "standard"
+    """botocore's retry mode: ``standard`` backs off per call, with jitter, on throttling
+    and transient errors. Not ``adaptive``: once throttled, its client-side rate
+    limiter makes every later call wait, outside any bound and without a word
+    (a throttled IAM at 0.5 calls a second turns 200 calls into minutes)."""
+    max_retry_seconds: float = 120.0
+    """Time the whole collection may spend waiting to retry failed calls. Once spent,
+    a call that fails is not retried and becomes an issue; the total wait is bounded
+    by this plus one backoff (at most 20 s in botocore)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +133,25 @@ class CollectIssue:
 
 @dataclass(frozen=True, slots=True)
 class AwsCollection:
-    """The collected ``aws.json`` document and what could not be read."""
+    """The collected ``aws.json`` document and what could not be read.
+
+    ``reads`` counts every read (a listing, or a call for one object) and ``failed``
+    those that became an issue.
+    """
 
     document: dict[str, object]
     issues: tuple[CollectIssue, ...] = ()
+    reads: int = 0
+    failed: int = 0
+
+    @property
+    def read_share(self) -> float:
+        """The share of reads that succeeded (0 when nothing was read)."""
+        return (self.reads - self.failed) / self.reads if self.reads else 0.0
+
+    @property
+    def complete_enough(self) -> bool:
+        return self.reads > self.failed and self.read_share >= MIN_READ_SHARE
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -168,14 +212,45 @@ def _configuration(text: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
+class _RetriesSpent(Exception):
+    """A call failed after the collection spent its retry time: not retried."""
+
+    def __init__(self, code: str, message: str, operation: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.operation = operation
+
+
+class _NotTheApi(Exception):
+    """The endpoint answered with something other than the AWS API (an HTML page)."""
+
+    def __init__(self, message: str, operation: str) -> None:
+        super().__init__(message)
+        self.operation = operation
+
+
 class _Run:
     """One collection: the session, its clients and the issues met."""
 
-    def __init__(self, options: AwsCollectOptions, session: Any, progress: Progress | None):
+    def __init__(
+        self,
+        options: AwsCollectOptions,
+        session: Any,
+        progress: Progress | None,
+        notice: Notice | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.options = options
         self.session = session
         self.progress = progress
+        self.notice = notice
+        self.clock = clock
         self.issues: list[CollectIssue] = []
+        self.reads = 0
+        self.retry_seconds = 0.0
+        self._failed_at: float | None = None
+        self._failed_code = ""
         self._clients: dict[tuple[str, str], Any] = {}
         botocore_config = importlib.import_module("botocore.config")
         self._config = botocore_config.Config(
@@ -187,6 +262,8 @@ class _Run:
         self._errors: tuple[type[Exception], ...] = (
             exceptions.ClientError,
             exceptions.BotoCoreError,
+            _RetriesSpent,
+            _NotTheApi,
         )
 
     # -- plumbing
@@ -194,13 +271,79 @@ class _Run:
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
-            self._clients[key] = self.session.client(
+            client = self.session.client(
                 service,
                 region_name=region,
                 endpoint_url=self.options.endpoint_url,
                 config=self._config,
             )
+            events = client.meta.events
+            events.register("needs-retry", self._on_needs_retry)
+            events.register_last("before-send", self._on_before_send)
+            self._clients[key] = client
         return self._clients[key]
+
+    # -- retries: told, and bounded in total
+
+    def _on_needs_retry(
+        self,
+        response: Any = None,
+        caught_exception: Exception | None = None,
+        operation: Any = None,
+        **_: Any,
+    ) -> None:
+        """After every attempt (botocore decides on the retry): a failure is noted, and
+        once the retry time is spent it ends the call instead of waiting again."""
+        if isinstance(caught_exception, _RetriesSpent | _NotTheApi):
+            return
+        code = ""
+        if caught_exception is not None:
+            code = type(caught_exception).__name__
+        elif response is not None:
+            http, parsed = response
+            status = getattr(http, "status_code", 200)
+            # By its body, not its Content-Type: some endpoints label JSON text/html.
+            head = bytes(getattr(http, "content", b"") or b"")[:256].lstrip().lower()
+            if status < 300 and head.startswith((b"<!doctype html", b"<html")):
+                raise _NotTheApi(
+                    f"answered with an HTML page and status {status}",
+                    getattr(operation, "name", ""),
+                )
+            if status < 400:
+                return
+            error = parsed.get("Error") if isinstance(parsed, dict) else None
+            code = str((error or {}).get("Code") or getattr(http, "status_code", ""))
+        else:
+            return
+        if self.retry_seconds >= self.options.max_retry_seconds:
+            name = getattr(operation, "name", "")
+            raise _RetriesSpent(
+                code,
+                f"{name} failed with {code} and was not retried: the collection spent "
+                f"its {self.options.max_retry_seconds:.0f} s of retries",
+                name,
+            )
+        self._failed_at = self.clock()
+        self._failed_code = code
+
+    def _on_before_send(self, request: Any = None, event_name: str = "", **_: Any) -> None:
+        """Before every attempt: a retry adds its wait to the retry time, and says so."""
+        context = getattr(request, "context", None) or {}
+        attempt = (context.get("retries") or {}).get("attempt", 1)
+        if attempt <= 1:  # a first attempt: a failure noted before was not retried
+            self._failed_at = None
+            return
+        if self._failed_at is None:
+            return
+        self.retry_seconds += max(0.0, self.clock() - self._failed_at)
+        self._failed_at = None
+        if self.notice is not None:
+            call = ":".join(event_name.split(".")[1:3])
+            self.notice(
+                f"retrying {call} after {self._failed_code} (attempt "
+                f"{attempt}; {self.retry_seconds:.0f} s of the "
+                f"{self.options.max_retry_seconds:.0f} s retry time used)"
+            )
 
     def pages(self, client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Every page of a list call: botocore's paginator, or the call's own token."""
@@ -209,6 +352,7 @@ class _Run:
             return
         method = getattr(client, operation)
         args = dict(kwargs)
+        seen: set[str] = set()
         while True:
             page: dict[str, Any] = method(**args)
             yield page
@@ -219,6 +363,9 @@ class _Run:
             ):
                 token = page.get(out_key)
                 if token:
+                    if str(token) in seen:
+                        raise ValueError(f"{operation} repeated its pagination token")
+                    seen.add(str(token))
                     args[in_key] = token
                     break
             else:
@@ -234,7 +381,18 @@ class _Run:
     ) -> None:
         code = type(exc).__name__
         message = str(exc)
-        if isinstance(exc, self._client_error):
+        if isinstance(exc, _RetriesSpent | _NotTheApi):
+            operation = exc.operation or operation
+        if isinstance(exc, _RetriesSpent):
+            code, message = exc.code, exc.message
+        elif isinstance(exc, (*_SHAPE_ERRORS, _NotTheApi)):
+            what = str(exc) if isinstance(exc, _NotTheApi) else f"{type(exc).__name__}: {exc}"
+            code = "UnexpectedResponse"
+            message = (
+                f"the answer is not the AWS API's ({what}); a proxy's error page or an "
+                "endpoint that is not AWS may have answered"
+            )
+        elif isinstance(exc, self._client_error):
             error = getattr(exc, "response", {}).get("Error", {})
             code = str(error.get("Code") or code)
             message = str(error.get("Message") or message)
@@ -254,9 +412,10 @@ class _Run:
         **kwargs: Any,
     ) -> Any:
         """``method(**kwargs)``, or None with an issue recorded. A missing part is no issue."""
+        self.reads += 1
         try:
             return method(**kwargs)
-        except self._errors as exc:
+        except (*self._errors, *_SHAPE_ERRORS) as exc:
             if isinstance(exc, self._client_error):
                 code = getattr(exc, "response", {}).get("Error", {}).get("Code")
                 if code in _ABSENT:
@@ -272,9 +431,10 @@ class _Run:
         *args: Any,
     ) -> list[dict[str, object]]:
         """``fn(*args)``: an error in the listing itself leaves it empty, with an issue."""
+        self.reads += 1
         try:
             return fn(*args)
-        except self._errors as exc:
+        except (*self._errors, *_SHAPE_ERRORS) as exc:
             self.record(exc, service, "", region)
             return []
 
@@ -1206,6 +1366,7 @@ def collect_aws(
     *,
     session: Any = None,
     progress: Progress | None = None,
+    notice: Notice | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> AwsCollection:
     """Collect the account the session's credentials belong to.
@@ -1219,7 +1380,7 @@ def collect_aws(
     regions = options.regions or ((session.region_name,) if session.region_name else ())
     if not regions:
         raise ConfigError("no AWS region: pass --region or set AWS_REGION / a profile region")
-    run = _Run(options, session, progress)
+    run = _Run(options, session, progress, notice)
     home = regions[0]
     steps: list[str] = ["iam", "route53"]
     for region in regions:
@@ -1233,7 +1394,7 @@ def collect_aws(
     tick("identity", 0)
     try:
         account_id, partition = _identity(run, home)
-    except run._errors as exc:
+    except (*run._errors, *_SHAPE_ERRORS) as exc:
         raise ConfigError(
             f"cannot identify the AWS account (sts:GetCallerIdentity): {exc}"
         ) from exc
@@ -1276,7 +1437,7 @@ def collect_aws(
             "elbv2": {"load_balancers": load_balancers},
         }
     )
-    managed = _aws_managed(run, home, aws_managed)
+    managed = run.section("iam", None, _aws_managed, run, home, aws_managed) if aws_managed else []
     tick("done", total)
     stamp = (now or (lambda: datetime.now(UTC)))()
     document: dict[str, object] = {
@@ -1288,7 +1449,9 @@ def collect_aws(
         "accounts": [account],
         "collector": {
             "regions": list(regions),
+            "reads": run.reads,
+            "failed_reads": len(run.issues),
             "diagnostics": [i.to_json() for i in run.issues],
         },
     }
-    return AwsCollection(document, tuple(run.issues))
+    return AwsCollection(document, tuple(run.issues), run.reads, len(run.issues))

@@ -7,7 +7,9 @@ credentials and the HTTP calls, and issues only discovery (``/api``,
 Istio) are listed when discovery shows their API; Calico's API server group
 ``projectcalico.org`` is preferred over its CRD group ``crd.projectcalico.org``.
 Every list is paginated with ``limit`` and ``continue``; an expired continue
-token (410 Gone) restarts that list once.
+token (410 Gone) restarts that list once, and a token the server repeats stops
+it with a diagnostic. An answer that is not JSON (a proxy's HTML page) or not a
+list is a diagnostic for that kind.
 
 Each kind goes to ``DIR/<group>_<resource>.json``, a ``List`` whose items carry
 their ``apiVersion`` and ``kind`` (the API server leaves them out of list
@@ -102,10 +104,25 @@ class _Api:
         text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
         if status >= 300:
             raise _HttpError(status, str(getattr(response, "reason", "")), text)
-        parsed = json.loads(text)
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:  # a proxy's HTML page, a truncated body
+            raise _HttpError(
+                status, f"the answer is not JSON ({_start(text)}); a proxy may have answered", ""
+            ) from exc
         if not isinstance(parsed, dict):
-            raise _HttpError(status, "not a JSON object", text[:200])
+            raise _HttpError(status, f"the answer is not a JSON object ({_start(text)})", "")
         return parsed
+
+
+def _start(text: str) -> str:
+    """The first characters of an answer, on one line, for a message."""
+    line = " ".join(text.split())
+    return repr(line[:60] + ("..." if len(line) > 60 else ""))
+
+
+#: Raised by the code that reads a list or discovery answer of the wrong shape.
+_SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError)
 
 
 def list_path(resource: KubeResource, version: str) -> str:
@@ -196,15 +213,24 @@ def _listable(api: _Api, group: str, version: str) -> set[str]:
 
 def _pages(api: _Api, path: str, page_size: int) -> Iterator[dict[str, Any]]:
     token: str | None = None
+    seen: set[str] = set()
     while True:
         query = [("limit", str(page_size))]
         if token:
             query.append(("continue", token))
         page = api.get(path, query)
+        if not isinstance(page.get("items") or [], list) or not isinstance(
+            page.get("metadata") or {}, dict
+        ):
+            raise _HttpError(0, "the answer is not a list (no 'items' list)", "")
         yield page
         token = (page.get("metadata") or {}).get("continue") or None
         if not token:
             return
+        token = str(token)
+        if token in seen:  # the server would hand out the same pages forever
+            raise _HttpError(0, "the server repeated a continue token; the list was stopped", "")
+        seen.add(token)
 
 
 def _list(api: _Api, resource: KubeResource, version: str, page_size: int) -> dict[str, Any]:
@@ -244,7 +270,7 @@ def _diagnostic(resource: KubeResource, path: str, exc: _HttpError) -> Diagnosti
         Source(f"k8s:{path}"),
         f"cannot list {resource.resource}"
         + (f".{resource.group}" if resource.group else "")
-        + f": {exc.status} {exc.reason}".rstrip(),
+        + (f": {exc.status} {exc.reason}".rstrip() if exc.status else f": {exc.reason}"),
         hint,
         level=DiagnosticLevel.WARNING,
         code="collect-k8s",
@@ -264,7 +290,7 @@ def collect_k8s(
     http_errors = importlib.import_module("urllib3.exceptions")
     try:
         versions = _versions(api)
-    except (_HttpError, OSError, ValueError, http_errors.HTTPError) as exc:
+    except (_HttpError, OSError, *_SHAPE_ERRORS, http_errors.HTTPError) as exc:
         raise ConfigError(f"cannot reach the Kubernetes API (discovery failed): {exc}") from exc
     calico = next((g for g in CALICO_GROUPS if g in versions), None)
     wanted = [
@@ -299,6 +325,14 @@ def collect_k8s(
             document = _list(api, resource, version, options.page_size)
         except _HttpError as exc:
             diagnostics.append(_diagnostic(resource, path, exc))
+            continue
+        except _SHAPE_ERRORS as exc:  # discovery answered something else
+            what = f"the answer has an unexpected shape ({type(exc).__name__}: {exc})"
+            diagnostics.append(_diagnostic(resource, path, _HttpError(0, what, "")))
+            continue
+        except (OSError, http_errors.HTTPError) as exc:  # the connection failed midway
+            what = f"the request failed ({type(exc).__name__}: {exc})"
+            diagnostics.append(_diagnostic(resource, path, _HttpError(0, what, "")))
             continue
         name = f"{resource.group or 'core'}_{resource.resource}.json"
         (out / name).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")

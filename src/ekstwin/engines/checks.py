@@ -16,7 +16,7 @@ import logging
 import pkgutil
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar, cast
 
@@ -91,6 +91,52 @@ class CheckContext:
     def is_prod_namespace(self, platform: Platform, name: str) -> bool:
         ns = platform.namespace(name)
         return ns is not None and self.prod_namespaces.matches(ns.labels)
+
+
+#: The AWS services (named as ``ekstwin collect aws`` names them in an aws.json's
+#: ``collector.diagnostics``) whose data each engine's checks read. A check whose
+#: engine reads a service with a failed read is judged on partial data.
+AWS_SERVICES_BY_ENGINE: Mapping[str, frozenset[str]] = {
+    "access": frozenset({"iam", "eks"}),
+    "cluster": frozenset({"eks", "ec2", "iam"}),
+    "dns": frozenset({"route53", "elasticloadbalancing"}),
+    "ecr": frozenset({"ecr"}),
+    "iam": frozenset({"iam", "eks", "ec2", "ecr"}),
+    "ingress": frozenset({"elasticloadbalancing", "eks", "ec2"}),
+    "ipam": frozenset({"ec2", "eks"}),
+    "kms": frozenset({"kms", "iam", "eks"}),
+    "net": frozenset({"ec2"}),
+    "secrets": frozenset({"kms", "eks"}),
+    "storage": frozenset({"ec2", "eks", "iam"}),
+}
+
+
+def incomplete_collection(platform: Platform, checks: Sequence[type[Check]]) -> list[Diagnostic]:
+    """One error per AWS service that some of ``checks`` read and whose collection
+    had failed reads: their verdicts (a finding, or none) rest on partial data."""
+    failed: dict[str, int] = {}
+    for gap in platform.aws.collection_gaps:
+        failed[gap.service] = failed.get(gap.service, 0) + 1
+    out: list[Diagnostic] = []
+    for service in sorted(failed):
+        ids = sorted(c.id for c in checks if service in AWS_SERVICES_BY_ENGINE.get(c.engine(), ()))
+        if not ids:
+            continue
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        out.append(
+            Diagnostic(
+                None,
+                f"the aws.json collection is incomplete for what checks need: {failed[service]} "
+                f"{service} read(s) failed when it was collected, and {shown} read {service}; "
+                "their results (findings, or none) rest on partial data",
+                "collect the account again with the permissions of "
+                "docs/collect-iam-policy.json, or run only the checks that do not need it "
+                "(--check)",
+                level=DiagnosticLevel.ERROR,
+                code="collect-incomplete",
+            )
+        )
+    return out
 
 
 class Check(ABC):

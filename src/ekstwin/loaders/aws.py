@@ -32,6 +32,7 @@ from ekstwin.model.aws import (
     AliasTarget,
     AuthenticationMode,
     AwsState,
+    CollectionGap,
     DnsRecord,
     EcrEncryption,
     EcrEncryptionType,
@@ -236,7 +237,8 @@ def _json_type(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    """A value for a message, short, with what the reader refuses as a secret redacted."""
+    text = json.dumps(without_secrets(value, "<redacted>"), ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -375,6 +377,32 @@ def _secret_reason(key: str | None, value: object) -> str | None:
             if pattern.search(value):
                 return f"its value looks like {what}"
     return None
+
+
+def without_secrets(data: object, replacement: str, depth: int = 0) -> object:
+    """An aws.json value with every value the reader refuses as a secret (by its key
+    or its look, the test of :func:`_secret_reason`) replaced, at any depth: what a
+    snapshot stores of the document. No key of the aws.json format looks secret, so
+    only free-form parts (tags, env, add-on configuration) and values change; the
+    same object when nothing does."""
+    if depth > 100:
+        return data
+    if isinstance(data, dict):
+        changed: dict[str, object] = {}
+        for key, value in data.items():
+            if value != replacement and _secret_reason(str(key), value) is not None:
+                changed[key] = replacement
+            else:
+                new = without_secrets(value, replacement, depth + 1)
+                if new is not value:
+                    changed[key] = new
+        return {**data, **changed} if changed else data
+    if isinstance(data, list):
+        items = [without_secrets(v, replacement, depth + 1) for v in data]
+        return items if any(a is not b for a, b in zip(items, data, strict=True)) else data
+    if isinstance(data, str) and data != replacement and _secret_reason(None, data) is not None:
+        return replacement
+    return data
 
 
 # ---------------------------------------------------------------------------
@@ -1079,6 +1107,7 @@ def build_aws(docs: Sequence[AwsDocument]) -> tuple[AwsState, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     accounts: list[Account] = []
     managed: dict[str, ManagedPolicy] = {}
+    gaps: list[CollectionGap] = []
     for doc in docs:
         if not is_aws_document(doc.data):
             diagnostics.append(
@@ -1115,7 +1144,69 @@ def build_aws(docs: Sequence[AwsDocument]) -> tuple[AwsState, list[Diagnostic]]:
         for policy in reader.objects(doc.data, "aws_managed_policies", (), reader.managed_policy):
             _keep_first(managed, policy.arn, policy, "AWS managed policy", diagnostics)
         accounts.extend(reader.objects(doc.data, "accounts", (), reader.account))
+        gaps.extend(_collection_gaps(doc, diagnostics))
     state = AwsState(
-        accounts=_merge(accounts, diagnostics), managed_policies=tuple(managed.values())
+        accounts=_merge(accounts, diagnostics),
+        managed_policies=tuple(managed.values()),
+        collection_gaps=tuple(gaps),
     )
     return state, diagnostics
+
+
+#: Collector diagnostics shown in full per service and code; the rest are counted.
+_GAPS_SHOWN = 3
+
+
+def _collection_gaps(doc: AwsDocument, diagnostics: list[Diagnostic]) -> list[CollectionGap]:
+    """The reads that failed when the document was collected (``collector.diagnostics``),
+    and one warning per service and error code that says so, so a report on the
+    file shows what its verdicts could not see."""
+    collector = doc.data.get("collector")
+    entries = collector.get("diagnostics") if isinstance(collector, dict) else None
+    if not isinstance(entries, list):
+        return []
+    gaps: list[CollectionGap] = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict):
+            continue
+
+        def text(key: str, e: dict[str, object] = e) -> str | None:
+            value = e.get(key)
+            return value if isinstance(value, str) and value else None
+
+        gaps.append(
+            CollectionGap(
+                service=text("service") or "aws",
+                operation=text("operation") or "",
+                code=text("code") or "error",
+                message=text("message") or "",
+                source=_source(doc, ("collector", "diagnostics", i)),
+                region=text("region"),
+                resource=text("resource"),
+            )
+        )
+    by_kind: dict[tuple[str, str], list[CollectionGap]] = {}
+    for gap in gaps:
+        by_kind.setdefault((gap.service, gap.code), []).append(gap)
+    for (service, code), group in by_kind.items():
+        first = group[0]
+        examples = "; ".join(
+            f"{g.service}:{g.operation or '(listing)'}"
+            + (f" in {g.region}" if g.region else "")
+            + (f" for {g.resource}" if g.resource else "")
+            for g in group[:_GAPS_SHOWN]
+        )
+        more = f" and {len(group) - _GAPS_SHOWN} more" if len(group) > _GAPS_SHOWN else ""
+        diagnostics.append(
+            Diagnostic(
+                first.source,
+                f"when this file was collected, {len(group)} {service} read(s) failed with "
+                f"{code} ({examples}{more}): {first.message}; what they would have read is "
+                "unknown, and checks that need it are judged on partial data",
+                "collect again with the permissions of docs/collect-iam-policy.json "
+                "(ekstwin collect aws), or accept the gap",
+                level=DiagnosticLevel.WARNING,
+                code="collect-aws",
+            )
+        )
+    return gaps

@@ -18,11 +18,16 @@ from pathlib import Path
 
 from ekstwin.errors import SchemaError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
-from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text
+from ekstwin.loaders.aws import AwsDocument, is_aws_document, load_aws_text, without_secrets
 from ekstwin.loaders.credentials import credential_reason
 from ekstwin.loaders.jsonlines import pointer_lines
 from ekstwin.loaders.keycloak import is_keycloak_realm, is_secret_key
-from ekstwin.loaders.kubernetes import CREDENTIALS_KEY, HAD_VALUES_KEY, LINE_KINDS
+from ekstwin.loaders.kubernetes import (
+    CREDENTIALS_KEY,
+    HAD_VALUES_KEY,
+    LINE_KINDS,
+    is_secret_document,
+)
 from ekstwin.loaders.kustomize import build as build_kustomization
 from ekstwin.loaders.kustomize import kustomization_file, kustomize_roots
 from ekstwin.loaders.yamldocs import (
@@ -31,6 +36,12 @@ from ekstwin.loaders.yamldocs import (
     normalize_newlines,
     read_documents,
     typed_list_item,
+)
+from ekstwin.model.k8s import (
+    ENV_VALUES_KEPT,
+    FLAG_VALUES_ALWAYS_KEPT,
+    FLAG_VALUES_KEPT,
+    FLAGS_WITHOUT_VALUE,
 )
 from ekstwin.model.source import Source
 
@@ -77,17 +88,34 @@ class _Collector:
 def sanitize(data: object) -> object:
     """Drop what must never be kept: secret values and bulky server fields.
 
-    A Secret keeps its keys, each value replaced by ``True`` when it held
-    something and ``None`` when it was empty, a flag saying whether any held
-    a value, and, for each key whose value looks like a credential, why
-    (``ekstwin.loaders.credentials``; never the value). A container ``env``
-    entry whose name looks secret (``AWS_SECRET_ACCESS_KEY``, ``DB_PASSWORD``,
-    ``GITHUB_TOKEN``) keeps its name with the literal value redacted. The last-applied-configuration
-    annotation, which repeats the whole object, goes from every object, and
-    ``managedFields`` too.
+    Values are dropped by default, not by guessing which look secret:
+
+    - a Secret (:func:`is_secret_document`) keeps its keys, each value replaced by
+      ``True`` when it held something and ``None`` when it was empty, a flag
+      saying whether any held a value, and, for each key whose value looks like a
+      credential, why (``ekstwin.loaders.credentials``; never the value);
+    - every ``env`` entry, anywhere in the object (pod templates of workloads,
+      PodTemplates, custom resources that embed containers, kubeconfig ``exec``),
+      keeps its name, and its literal value only when the name is one of the AWS
+      settings the model reads (``ENV_VALUES_KEPT``);
+    - every ``command`` and ``args`` list (containers, probes and lifecycle hooks'
+      ``exec``, kubeconfig ``exec``) keeps the names of its flags and the values of
+      the flags the model reads (``FLAG_VALUES_KEPT``); every other word is redacted;
+    - a kubeconfig (``kind: Config``) keeps its users' names, not their credentials;
+    - a document that is not a Kubernetes object (no ``kind`` or ``apiVersion``) keeps
+      its shape without its values: the model skips it, and it may be anything
+      (a Keycloak export that is not a realm, an item of a raw Secret list).
+
+    The last-applied-configuration annotation, which repeats the whole object, goes
+    from every object, and ``managedFields`` too. Sanitizing twice changes nothing.
     """
     if not isinstance(data, dict):
-        return data
+        return _without_values(data)
+    if "kind" not in data or "apiVersion" not in data:
+        return {
+            str(k): v if k in ("kind", "apiVersion") and isinstance(v, str) else _without_values(v)
+            for k, v in data.items()
+        }
     md = data.get("metadata")
     if isinstance(md, dict):
         annotations = md.get("annotations")
@@ -98,14 +126,13 @@ def sanitize(data: object) -> object:
             if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
                 md["annotations"] = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
             data = {**data, "metadata": md}
-    if data.get("kind") != "Secret" or not str(data.get("apiVersion", "v1")).startswith("v1"):
-        spec = data.get("spec")
-        if isinstance(spec, dict):
-            redacted = _redact_env(spec)
-            if redacted is not spec:
-                data = {**data, "spec": redacted}
-        return data
-    out = dict(data)
+    if not is_secret_document(data):
+        redacted = _redact(data, 0)
+        assert isinstance(redacted, dict)
+        if data.get("kind") == "Config" and isinstance(redacted.get("users"), list):
+            redacted = {**redacted, "users": [_kubeconfig_user(u) for u in redacted["users"]]}
+        return redacted
+    out = {k: _without_values(v) if k not in _SECRET_FIELDS_KEPT else v for k, v in data.items()}
     # A snapshot holds Secrets already sanitized: keep the flags they carry.
     had = data.get(HAD_VALUES_KEY) is True
     judged = data.get(CREDENTIALS_KEY)
@@ -135,89 +162,109 @@ def _already_sanitized(data: dict[str, object]) -> bool:
     return HAD_VALUES_KEY in data
 
 
-#: Parts of an environment variable name that mark its value as secret.
-_SECRET_ENV_MARKERS = (
-    "secret", "password", "passwd", "token", "private", "credential", "api_key", "apikey",
-    "access_key",
-)  # fmt: skip
-_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+#: The parts of a Secret kept as they are (``data`` and ``stringData`` keep their keys
+#: only; anything else a Secret carries keeps its shape without values).
+_SECRET_FIELDS_KEPT = frozenset(
+    {
+        "apiVersion",
+        "kind",
+        "metadata",
+        "type",
+        "immutable",
+        "data",
+        "stringData",
+        HAD_VALUES_KEY,
+        CREDENTIALS_KEY,
+    }
+)
+
+#: Below this depth the walk stops looking for ``env``, ``command`` and ``args``
+#: and keeps only the shape: no object the model reads nests so deep.
+_MAX_REDACT_DEPTH = 100
 
 
-def is_secret_env_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(marker in lowered for marker in _SECRET_ENV_MARKERS)
+def _without_values(node: object, depth: int = 0) -> object:
+    """``node`` with its shape (keys, list lengths) and without its values: every
+    string, number and date redacted; booleans and nulls kept."""
+    if isinstance(node, dict):
+        if depth > _MAX_REDACT_DEPTH:
+            return {}
+        return {str(k): _without_values(v, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        if depth > _MAX_REDACT_DEPTH:
+            return []
+        return [_without_values(v, depth + 1) for v in node]
+    if node is None or isinstance(node, bool) or node in ("", REDACTED):
+        return node
+    if isinstance(node, int | float):
+        return type(node)(0)  # its type stays, so what is said about it does too
+    return REDACTED
 
 
-#: Keys on the way from an object's ``spec`` to its pod specs (Pod, workloads'
-#: ``template``, CronJob's ``jobTemplate``).
-_POD_SPEC_PATH = frozenset({"spec", "template", "jobTemplate"})
-
-
-def _redact_env(node: object) -> object:
-    """``node`` (an object's ``spec``) with every secret-looking literal env value of its
-    containers redacted, following only the keys that lead to pod specs; the same
-    object when there is nothing to redact."""
+def _redact(node: object, depth: int) -> object:
+    """``node`` with every ``env`` value and ``command`` / ``args`` word the model does
+    not read redacted, at any depth; the same object when there is nothing to redact."""
+    if isinstance(node, list):
+        if depth > _MAX_REDACT_DEPTH:
+            return _without_values(node, depth)
+        new_items = [_redact(v, depth + 1) for v in node]
+        return node if all(a is b for a, b in zip(new_items, node, strict=True)) else new_items
     if not isinstance(node, dict):
         return node
+    if depth > _MAX_REDACT_DEPTH:
+        return _without_values(node, depth)
     changed: dict[str, object] = {}
     for key, value in node.items():
-        if key in _CONTAINER_LISTS and isinstance(value, list):
-            new = [_redact_container(c) for c in value]
-            if any(a is not b for a, b in zip(new, value, strict=True)):
-                changed[key] = new
-        elif key in _POD_SPEC_PATH and isinstance(value, dict):
-            new_value = _redact_env(value)
-            if new_value is not value:
-                changed[key] = new_value
+        if key == "env" and isinstance(value, list):
+            new: object = [_redact_env_entry(e, depth + 1) for e in value]
+        elif key in ("command", "args") and isinstance(value, list):
+            new = _redact_words(value)
+        else:
+            new = _redact(value, depth + 1)
+        if new is not value:
+            changed[key] = new
     return {**node, **changed} if changed else node
 
 
-def _redact_container(container: object) -> object:
-    if not isinstance(container, dict):
-        return container
-    changed: dict[str, object] = {}
-    env = container.get("env")
-    if isinstance(env, list):
-        new = [
-            {**e, "value": REDACTED}
-            if isinstance(e, dict)
-            and isinstance(e.get("name"), str)
-            and is_secret_env_name(e["name"])
-            and e.get("value") not in (None, "", REDACTED)
-            else e
-            for e in env
-        ]
-        if any(a is not b for a, b in zip(new, env, strict=True)):
-            changed["env"] = new
-    for key in ("command", "args"):
-        words = container.get(key)
-        if isinstance(words, list):
-            redacted = _redact_words(words)
-            if redacted is not words:
-                changed[key] = redacted
-    return {**container, **changed} if changed else container
+def _redact_env_entry(entry: object, depth: int) -> object:
+    if not isinstance(entry, dict):
+        return _redact(entry, depth)
+    value = entry.get("value")
+    if value in (None, "", REDACTED) or entry.get("name") in ENV_VALUES_KEPT:
+        return entry
+    return {**entry, "value": REDACTED}
 
 
 def _redact_words(words: list[object]) -> list[object]:
-    """``--password=x`` and ``--password x``: the value of a secret-looking flag
-    redacted (the same list when there is none)."""
+    """A command line with only the flag names and the values of ``FLAG_VALUES_KEPT``
+    left (``--flag=value`` and ``--flag value``); the same list when nothing changes."""
     out: list[object] = []
-    redact_next = False
+    keep_next = False
     for word in words:
-        if redact_next and isinstance(word, str) and not word.startswith("-"):
-            out.append(REDACTED)
-            redact_next = False
-            continue
-        redact_next = False
-        if isinstance(word, str) and word.startswith("-"):
+        if isinstance(word, str) and word.startswith("-") and word != "-":
             flag, eq, value = word.partition("=")
-            if is_secret_env_name(flag.lstrip("-").replace("-", "_")):
-                if eq and value and value != REDACTED:
-                    out.append(f"{flag}={REDACTED}")
-                    continue
-                redact_next = not eq
-        out.append(word)
+            name = flag.lstrip("-")
+            kept = name in FLAG_VALUES_KEPT
+            keep = not eq or kept or value in ("", REDACTED) or value in FLAG_VALUES_ALWAYS_KEPT
+            out.append(word if keep else f"{flag}={REDACTED}")
+            keep_next = kept and not eq and name not in FLAGS_WITHOUT_VALUE
+        else:
+            keep = (
+                keep_next
+                or word in (None, "", REDACTED)
+                or isinstance(word, bool)
+                or (isinstance(word, str) and word in FLAG_VALUES_ALWAYS_KEPT)
+            )
+            out.append(word if keep else REDACTED)
+            keep_next = False
     return out if any(a is not b for a, b in zip(out, words, strict=True)) else words
+
+
+def _kubeconfig_user(entry: object) -> object:
+    """A kubeconfig ``users`` entry: its name, and its credentials' shape only."""
+    if not isinstance(entry, dict):
+        return _without_values(entry)
+    return {k: v if k == "name" else _without_values(v) for k, v in entry.items()}
 
 
 REDACTED = "<redacted by ekstwin>"
@@ -659,7 +706,10 @@ def snapshot_to_json(raw: RawInputs, tool_version: str) -> dict[str, object]:
         "kubernetes": [
             {"source": d.source.to_json(), "lines": d.lines, "object": d.data} for d in raw.kube
         ],
-        "aws": [{"file": d.file, "lines": d.lines, "document": d.data} for d in raw.aws],
+        "aws": [
+            {"file": d.file, "lines": d.lines, "document": without_secrets(d.data, REDACTED)}
+            for d in raw.aws
+        ],
         "keycloak": [
             {"source": d.source.to_json(), "lines": d.lines, "export": d.data} for d in raw.realms
         ],

@@ -200,6 +200,20 @@ HAD_VALUES_KEY = "ekstwin.io/had-values"
 CREDENTIALS_KEY = "ekstwin.io/credentials"
 
 
+def is_secret_document(data: Mapping[str, object]) -> bool:
+    """Whether a document is read as a Kubernetes Secret: the one answer that both the
+    model and the redaction of values go by.
+
+    Any document whose ``kind`` is ``Secret`` is one, whatever its ``apiVersion``
+    (``V1``, ``" v1"``, ``1``, none): Kubernetes has one Secret kind, a document that
+    says Secret with another version is a Secret written wrongly, and its values must
+    be dropped either way. The kind is compared as the reader compares names it
+    forgives (case and surrounding blanks ignored).
+    """
+    kind = data.get("kind")
+    return isinstance(kind, str) and kind.strip().lower() == "secret"
+
+
 class InvalidDocument(EkstwinError):
     """A document is malformed; ``pointer`` says where inside it."""
 
@@ -2029,6 +2043,11 @@ def add_document(
     objs: KubeObjects, data: dict[str, object], source: Source, lines: dict[str, int]
 ) -> None:
     """Convert one Kubernetes document into the model objects it holds."""
+    if is_secret_document(data):
+        if data.get("kind") != "Secret":
+            data = {**data, "kind": "Secret"}
+        objs.secrets.append(_secret(data, _meta(data, source, lines)))
+        return
     meta = _meta(data, source, lines)
     kind = meta.kind
     group = meta.group
@@ -2133,8 +2152,6 @@ def _add_core(objs: KubeObjects, data: dict[str, object], meta: Meta) -> bool:
                     )
             else:
                 objs.aws_auth = _aws_auth(cm, objs.diagnostics)
-    elif kind == "Secret":
-        objs.secrets.append(_secret(data, meta))
     elif kind == "StorageClass":
         objs.storage_classes.append(_storage_class(data, meta))
     elif kind == "PersistentVolumeClaim":

@@ -933,15 +933,31 @@ def _index(items: Iterable[_T], *keys: str) -> dict[str, _T]:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectionGap:
+    """A read that failed when ``ekstwin collect aws`` wrote the aws.json: what it
+    left out is unknown, not absent."""
+
+    service: str
+    operation: str
+    code: str
+    message: str
+    source: Source
+    region: str | None = None
+    resource: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AwsState:
     """Every AWS account the twin knows, plus the AWS managed policies they refer to.
 
     Lookups return None when the object is not in the model (it may live in an
-    account that was not collected).
+    account that was not collected). ``collection_gaps`` are the reads that failed
+    when the aws.json was collected.
     """
 
     accounts: tuple[Account, ...] = ()
     managed_policies: tuple[ManagedPolicy, ...] = ()
+    collection_gaps: tuple[CollectionGap, ...] = ()
     _accounts: dict[str, Account] = field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict
     )

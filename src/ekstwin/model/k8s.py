@@ -165,6 +165,31 @@ ENV_VALUES_KEPT = frozenset(
     }
 )
 
+#: Command-line flags whose values ekstwin reads: a container's ``command`` and
+#: ``args`` keep these flags' values and every flag's name; every other word is
+#: redacted when read. An engine that reads a new flag adds it here.
+FLAG_VALUES_KEPT = frozenset(
+    {
+        # ExternalDNS's options (the dns engine)
+        "txt-owner-id", "policy", "domain-filter", "exclude-domains", "txt-prefix",
+        "txt-suffix", "source", "aws-prefer-cname", "aws-evaluate-target-health",
+        "aws-zone-type", "provider", "registry",
+        # the VPC CNI network policy agent (the net engine's enforcer)
+        "enable-network-policy",
+        # the AWS Load Balancer Controller (the ingress engine's options)
+        "cluster-name", "ingress-class", "default-target-type", "default-ssl-policy",
+        "default-load-balancer-scheme", "feature-gates", "external-managed-tags",
+    }
+)  # fmt: skip
+
+#: Flag values kept whatever the flag: booleans are never secret, and flags such as
+#: the controllers' ``--enable-x=false`` are read.
+FLAG_VALUES_ALWAYS_KEPT = frozenset({"true", "false", "True", "False"})
+
+#: Of ``FLAG_VALUES_KEPT``, the flags that take no separate value (``--flag`` alone
+#: means true): the word after them is not theirs.
+FLAGS_WITHOUT_VALUE = frozenset({"aws-prefer-cname", "aws-evaluate-target-health"})
+
 
 @dataclass(frozen=True, slots=True)
 class PodSpec:

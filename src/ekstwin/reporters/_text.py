@@ -1,7 +1,15 @@
-"""Make untrusted text safe to show: control characters become visible escapes."""
+"""Make untrusted text safe to show: control characters become visible escapes.
+
+Every text ekstwin writes for a person (terminal tables, plain text, CSV, dot,
+diagnostics on stderr, log lines) passes through :func:`printable`; JSON it
+writes passes through :func:`json_safe`. Names, file names and messages come
+from the input, and an ESC or BEL in them must not retitle, clear or recolour
+the reader's terminal.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Bidirectional overrides and isolates can reorder what a reader sees
@@ -32,3 +40,35 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+#: Characters :func:`printable` escapes that JSON leaves raw (``json.dumps`` escapes
+#: U+0000-U+001F itself): DEL, the C1 controls (U+009B is a one-byte CSI), bidi
+#: overrides, surrogates and the two non-characters.
+_JSON_RAW = re.compile("[\x7f-\x9f\ud800-\udfff\ufffe\uffff" + "".join(sorted(_BIDI)) + "]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with every character
+    :func:`printable` would escape written as a ``\\uXXXX`` escape: the same data,
+    and nothing a terminal acts on."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV
+#: Injection): ``=``, ``+``, ``-``, ``@``, tab and carriage return.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a value starting with a formula
+    character gets a leading ``'`` (OWASP's advice; the writer also quotes every
+    cell). The apostrophe is visible to programs that read the CSV; ekstwin's
+    names never start with these characters unless the input was hostile."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def dot_string(value: str) -> str:
+    """``value`` as a quoted Graphviz ID: ``"`` and ``\\`` escaped, so a name cannot
+    close the string and add attributes or edges."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

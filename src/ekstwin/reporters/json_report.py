@@ -18,6 +18,7 @@ from ekstwin.findings import (
     Severity,
     Suppressed,
 )
+from ekstwin.reporters._text import json_safe
 from ekstwin.reporters.interface import (
     Reporter,
     diagnostic_sort_key,
@@ -37,7 +38,7 @@ class JsonReporter(Reporter):
     """Renders the documented JSON report, indented, ending with a newline."""
 
     def render(self, report: Report) -> str:
-        return json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(report_document(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def report_document(report: Report) -> dict[str, object]:

@@ -24,6 +24,7 @@ from ekstwin.findings import (
     Suppressed,
 )
 from ekstwin.model.source import ObjectRef, Source
+from ekstwin.reporters._text import json_safe
 from ekstwin.reporters.interface import (
     Reporter,
     diagnostic_sort_key,
@@ -77,7 +78,7 @@ class SarifReporter(Reporter):
     """Renders a SARIF 2.1.0 log, indented, ending with a newline."""
 
     def render(self, report: Report) -> str:
-        return json.dumps(sarif_document(report), indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(sarif_document(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def sarif_document(report: Report, cwd: str | None = None) -> dict[str, object]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ekstwin.errors import ConfigError
+from ekstwin.reporters._text import json_safe
 
 __all__ = ["StaticAssets", "load_assets", "render_page", "script_json"]
 
@@ -71,7 +72,7 @@ def _inline_safe(text: str, name: str) -> str:
 
 def script_json(data: object) -> str:
     """``data`` as JSON that is safe inside a ``<script>`` element."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    text = json_safe(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
     for raw, esc in _ESCAPES.items():
         text = text.replace(raw, esc)
     return text

@@ -31,6 +31,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,10 +39,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from ekstwin.errors import ConfigError
 from ekstwin.loaders import LoadResult, load
+from ekstwin.reporters._text import printable
 from ekstwin.web.page import StaticAssets, load_assets, render_page
 from ekstwin.web.views import QueryError, WebQueries, build_views
 
@@ -62,6 +64,9 @@ class ServeOptions:
     token: str | None = None
     poll_seconds: float = 1.0
     db: str | None = None  # the state database of ekstwin record: the Timeline tab
+    #: Seconds a connection may sit idle (no request line, header or body byte
+    #: arriving) before it is closed: each open connection holds a thread.
+    idle_timeout: float = 30.0
 
 
 class NotFound(Exception):
@@ -240,6 +245,22 @@ class _State:
             return True
 
 
+_QUERY_PARAMETER = re.compile(r"([?&;])([^=&;#\s]*)=([^&;#\s]*)")
+
+
+def log_safe(line: str) -> str:
+    """A request line for the log: the value of every ``token`` query parameter
+    (however its name is percent-encoded) replaced, since the token grants access
+    to the whole UI, and control characters escaped."""
+
+    def redact(m: re.Match[str]) -> str:
+        if unquote_plus(m.group(2)).strip().lower() != "token":
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}=<redacted>"
+
+    return printable(_QUERY_PARAMETER.sub(redact, line))
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     app: WebServer
@@ -344,8 +365,14 @@ class _Handler(BaseHTTPRequestHandler):
     def app(self) -> WebServer:
         return cast(_HTTPServer, self.server).app
 
+    def setup(self) -> None:
+        super().setup()
+        # A read that waits longer ends the connection (handle_one_request's
+        # "Request timed out"); the rfile made by setup reads through this socket.
+        self.connection.settimeout(self.app.options.idle_timeout)
+
     def log_message(self, format: str, *args: object) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        log.info("%s %s", self.address_string(), log_safe(format % args))
 
     def _accepts_gzip(self) -> bool:
         for part in (self.headers.get("Accept-Encoding") or "").split(","):
@@ -457,7 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ConfigError as exc:  # e.g. the state database went away after start
             self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
         except Exception as exc:  # one bad request must not stop the server
-            log.warning("request %s failed", path, exc_info=True)
+            log.warning("request %s failed", printable(path), exc_info=True)
             self._json(
                 HTTPStatus.INTERNAL_SERVER_ERROR,
                 {"error": f"internal error: {type(exc).__name__}: {exc}"},
