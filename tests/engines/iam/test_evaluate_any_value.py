@@ -86,3 +86,11 @@ def test_any_condition_value_gives_a_decision_or_an_input_error(
     except EkstwinError:
         return  # an input error, reported with exit code 2
     assert evaluate(request, policies).decision in ("Allow", "Deny", "unknown")
+
+
+def test_a_number_followed_by_a_separator_character_is_read_not_a_crash() -> None:
+    """Hypothesis found it: str.strip() removes \\x1f, float() does not accept it."""
+    from ekstwin.engines.iam.policy import date_seconds, decimal
+
+    assert decimal("0\x1f") == 0.0
+    assert date_seconds(" 1704067200\x1f") == 1704067200.0

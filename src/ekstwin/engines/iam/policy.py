@@ -37,9 +37,10 @@ _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 def decimal(text: str) -> float | None:
     """A Numeric operator's value (an integer or a decimal), or None."""
-    if not _DECIMAL.fullmatch(text.strip()):
+    stripped = text.strip()  # str.strip() also takes separators float() refuses (\x1f)
+    if not _DECIMAL.fullmatch(stripped):
         return None
-    return float(text)
+    return float(stripped)
 
 
 def date_seconds(text: str) -> float | None:
