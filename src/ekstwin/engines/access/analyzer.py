@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from ekstwin.engines.access.eks import KubeIdentity, PolicyGrant, authenticate
 from ekstwin.engines.access.oidc import (
@@ -340,10 +340,16 @@ class AccessAnalyzer:
     _identities: dict[str, KubeIdentity] = field(default_factory=dict)
     _people: list[Person] | None = None
     _role_match: dict[tuple[int, ResourceRequest], tuple[str, ...]] = field(default_factory=dict)
+    #: An IAM analyzer of the same platform to share (its caches), else one is built.
+    iam_analyzer: InitVar[IamAnalyzer | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, iam_analyzer: IamAnalyzer | None) -> None:
         self.rbac = Rbac(self.platform)
-        self.iam = IamAnalyzer(self.platform)
+        self.iam = (
+            iam_analyzer
+            if iam_analyzer is not None and iam_analyzer.platform is self.platform
+            else IamAnalyzer(self.platform)
+        )
         clusters = self.platform.aws.clusters
         if self.cluster_name is not None:
             self.cluster = next((c for c in clusters if c.name == self.cluster_name), None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekstwin.engines.access.analyzer import AccessAnalyzer
 from ekstwin.engines.access.rbac import ResourceRequest
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.iam.chains import Via
@@ -50,7 +49,7 @@ class ExecIntoPodsWithIamRoles(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        analyzer = AccessAnalyzer(platform)
+        analyzer = ctx.models(platform).access
         seen: set[str] = set()
         for pod in platform.pods:
             if pod.workload_key in seen:
