@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from ekstwin.engines.checks import CheckContext
 from ekstwin.engines.net import NetModel
 from ekstwin.engines.net.connections import ConnectionSet
-from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind, namespace_labels
+from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind
+from ekstwin.engines.net.engine import bit_indices, refine_blocks
 from ekstwin.engines.net.policies import (
     CalicoPorts,
     CompiledPolicy,
@@ -36,8 +37,6 @@ from ekstwin.engines.net.policies import (
     K8sPeers,
     K8sPorts,
     MatchContext,
-    compile_network_sets,
-    compile_policies,
 )
 from ekstwin.model.calico import Action
 from ekstwin.model.k8s import Meta
@@ -227,9 +226,10 @@ class LintModel:
     def __init__(self, platform: Platform, model: NetModel | None = None) -> None:
         self.platform = platform
         self.model = model if model is not None else NetModel(platform)
-        self.ns_labels = namespace_labels(platform)
-        self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
-        self.tiers: tuple[CompiledTier, ...] = compile_policies(platform)
+        # the network model's compiled policies: one compilation per run
+        self.ns_labels = self.model.ns_labels
+        self.ctx: MatchContext = self.model.ctx
+        self.tiers: tuple[CompiledTier, ...] = self.model.tiers
         self.endpoints: tuple[Endpoint, ...] = tuple(
             self.model.endpoints[k] for k in sorted(self.model.endpoints)
         )
@@ -247,7 +247,11 @@ class LintModel:
         self._tier_index: dict[str, dict[str | None, list[tuple[int, CompiledPolicy]]]] = {}
         self._tier_ns: dict[tuple[str, str | None], tuple[CompiledPolicy, ...]] = {}
         self._pod_classes: tuple[EndpointClass, ...] | None = None
-        self._peer: dict[tuple[int, int], bool] = {}
+        self._peer: dict[int, int] = {}
+        self._lifted: list[int] | None = None
+        self._named: tuple[int, ...] | None = None
+        self._sides: dict[tuple[object, ...], tuple[tuple[int, ConnectionSet], ...]] = {}
+        self.all_bits = (1 << len(self.classes)) - 1
 
     # -- policies ----------------------------------------------------------
 
@@ -331,11 +335,90 @@ class LintModel:
         return got
 
     def peer_matches(self, rule: CompiledRule, cls: EndpointClass) -> bool:
-        key = (id(rule), cls.index)
-        got = self._peer.get(key)
+        return bool(self.peer_bits(rule) >> cls.index & 1)
+
+    def peer_bits(self, rule: CompiledRule) -> int:
+        """The classes ``rule``'s peer side matches, as a bitset over class indices:
+        the network model's classes (selectors judged per label set and namespace)
+        carried over to these, and each address class judged on its address."""
+        got = self._peer.get(id(rule))
         if got is None:
-            got = self._peer[key] = rule.peer.matches(cls.rep, self.ctx)
+            got = 0
+            lift = self._lift()
+            for ci in bit_indices(self.model.peer_classes(rule)):
+                got |= lift[ci]
+            for c in self.address_classes():
+                if rule.peer.matches(c.rep, self.ctx):
+                    got |= 1 << c.index
+            self._peer[id(rule)] = got
         return got
+
+    def _lift(self) -> list[int]:
+        """For each class of the network model, the classes here whose members are in
+        it (every class here lies within one of the model's: its key is finer)."""
+        if self._lifted is None:
+            lift = [0] * len(self.model.class_reps)
+            for c in self.classes:
+                if c.span is None:
+                    for m in c.members:
+                        lift[self.model.class_of[m.name]] |= 1 << c.index
+            self._lifted = lift
+        return self._lifted
+
+    def named_port_groups(self) -> tuple[int, ...]:
+        """The classes grouped by the named ports of their members, as bitsets."""
+        if self._named is None:
+            groups: dict[tuple[tuple[str, str, int], ...], int] = {}
+            for c in self.classes:
+                groups[c.rep.named_ports] = groups.get(c.rep.named_ports, 0) | (1 << c.index)
+            self._named = tuple(groups.values())
+        return self._named
+
+    def side(
+        self, subject: EndpointClass, direction: Direction, without: CompiledPolicy | None = None
+    ) -> tuple[tuple[int, ConnectionSet], ...]:
+        """What ``direction``'s policies at ``subject`` let through, for every peer
+        class: (class bits, connections) blocks that cover every class; ``without``
+        leaves one policy out. Peers that every rule treats alike share one walk."""
+        if not subject.is_pod:
+            return ((self.all_bits, ConnectionSet.all()),)  # not enforced there
+        tiers = self.applicable(subject.rep, direction, without)
+        ident = (
+            direction,
+            tuple(
+                (id(t), tuple((id(p), tuple(id(r) for r in rules)) for p, rules in ps))
+                for t, ps in tiers
+            ),
+            subject.rep.named_ports if direction is Direction.INGRESS else (),
+        )
+        got = self._sides.get(ident)
+        if got is not None:
+            return got
+        blocks = [self.all_bits]
+        named = False
+        for _, pols in tiers:
+            for _, rules in pols:
+                for r in rules:
+                    if r.action in _DECIDING:
+                        blocks = refine_blocks(blocks, self.peer_bits(r))
+                        named = named or r.ports.uses_named_ports
+        if named and direction is Direction.EGRESS:
+            for bits in self.named_port_groups():
+                blocks = refine_blocks(blocks, bits)
+        out: dict[ConnectionSet, int] = {}
+        for block in blocks:
+            rep = (block & -block).bit_length() - 1
+            dst = subject.rep if direction is Direction.INGRESS else self.classes[rep].rep
+            conns = walk(tiers, self._peer_test(rep), dst, self.rule_conns)
+            out[conns] = out.get(conns, 0) | block
+        got = self._sides[ident] = tuple((bits, conns) for conns, bits in out.items())
+        return got
+
+    def _peer_test(self, index: int) -> Callable[[CompiledRule], bool]:
+        def test(rule: CompiledRule) -> bool:
+            return bool(self.peer_bits(rule) >> index & 1)
+
+        return test
 
     # -- classes -----------------------------------------------------------
 
@@ -397,11 +480,15 @@ class LintModel:
 
 
 def walk(
-    tiers: Applicable, peer_ok: Callable[[CompiledRule], bool], dst: Endpoint
+    tiers: Applicable,
+    peer_ok: Callable[[CompiledRule], bool],
+    dst: Endpoint,
+    conns_of: Callable[[CompiledRule, Endpoint], ConnectionSet] | None = None,
 ) -> ConnectionSet:
     """The connections the ordered decisions allow for one (subject, peer) pair:
     Allow and Deny final, Log ignored, Pass to the next tier, end of tier by
     the tier's default action, the profile allowing after the last tier."""
+    conns = conns_of or _rule_conns
     remaining = ConnectionSet.all()
     allowed = ConnectionSet.none()
     for tier, pols in tiers:
@@ -412,7 +499,7 @@ def walk(
                     break
                 if r.action not in _DECIDING or not peer_ok(r):
                     continue
-                m = r.conns(dst) & remaining
+                m = conns(r, dst) & remaining
                 if m.is_empty:
                     continue
                 remaining = remaining - m
@@ -501,9 +588,9 @@ def may_select_host_endpoints(p: CompiledPolicy, platform: Platform) -> bool:
 
 def net_model(platform: Platform, ctx: CheckContext) -> NetModel:
     """The platform's network model, compiled once per check run."""
-    return ctx.shared("net.model", platform, lambda: NetModel(platform))
+    return ctx.models(platform).net
 
 
 def lint_model(platform: Platform, ctx: CheckContext) -> LintModel:
     """The NET checks' model, built once per check run (on the shared network model)."""
-    return ctx.shared("net.lint", platform, lambda: LintModel(platform, net_model(platform, ctx)))
+    return ctx.models(platform).lint
