@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.mesh.checks import mesh_model
-from ekstwin.engines.mesh.verdict import MeshModel, MeshReason, mesh_verdict
+from ekstwin.engines.mesh.verdict import MeshModel, MeshReason, MeshVerdict, mesh_verdict
 from ekstwin.engines.mesh.workloads import owner_ref
 from ekstwin.engines.net.endpoints import Endpoint
 from ekstwin.engines.net.engine import bit_indices
@@ -61,26 +61,46 @@ class PlaintextCallerToStrict(Check):
         model = mesh_model(platform, ctx)
         broken: dict[tuple[ObjectRef, int], set[str]] = {}
         why: dict[tuple[ObjectRef, int], tuple[str, Source | None]] = {}
-        for a, b, cid in self._plaintext_to_mesh(model):
+        # A caller without a sidecar sends plaintext whoever it is: the verdict on one
+        # meshed pod and port is the same for every such caller, and the callers of
+        # one class of sources reach the same destinations with the same connections.
+        verdicts: dict[tuple[str, int], MeshVerdict] = {}
+        owners: dict[str, ObjectRef] = {}
+        callers: dict[int, set[str]] = {}  # per class of sources (its list is kept)
+        for sources, b, cid in self._plaintext_to_mesh(model):
             pod = b.pod
             assert pod is not None  # meshed destinations are pods
             conns = model.net.conns(cid)
             for port in sorted({p.container_port for p in pod.spec.all_ports}):
                 if not conns.contains("TCP", port):
                     continue
-                v = mesh_verdict(model, a, b, port)
+                v = verdicts.get((b.name, port))
+                if v is None:
+                    v = verdicts[(b.name, port)] = mesh_verdict(model, sources[0], b, port)
                 if v.reason is not MeshReason.PLAINTEXT_TO_STRICT or v.mtls is None:
                     continue
-                key = (owner_ref(platform, pod), port)
-                caller = str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
-                broken.setdefault(key, set()).add(caller)
+                owner = owners.get(b.name)
+                if owner is None:
+                    owner = owners[b.name] = owner_ref(platform, pod)
+                key = (owner, port)
+                names = callers.get(id(sources))
+                if names is None:
+                    names = callers[id(sources)] = {
+                        str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
+                        for a in sources
+                    }
+                broken.setdefault(key, set()).update(names)
                 why[key] = (v.mtls.explanation, v.mtls.source)
         yield from self._findings(broken, why)
 
     @staticmethod
-    def _plaintext_to_mesh(model: MeshModel) -> Iterator[tuple[Endpoint, Endpoint, int]]:
-        """Allowed pod pairs from a pod without a sidecar to a pod with one, walked by
-        class: classes with no such destination (or source) cost nothing."""
+    def _plaintext_to_mesh(
+        model: MeshModel,
+    ) -> Iterator[tuple[list[Endpoint], Endpoint, int]]:
+        """Allowed flows from pods without a sidecar to a pod with one, walked by
+        class: (the sources of one class without a sidecar, a meshed destination,
+        the connection id). Classes with no such destination (or source) cost nothing;
+        a source is never its destination (one has a sidecar, the other not)."""
         net = model.net
 
         def in_mesh(ep: Endpoint) -> bool:
@@ -98,9 +118,7 @@ class PlaintextCallerToStrict(Check):
             for cid, bits in row.items():
                 for d in bit_indices(bits):
                     for b in meshed[d]:
-                        for a in sources:
-                            if a is not b:
-                                yield a, b, cid
+                        yield sources, b, cid
 
     def _findings(
         self,
