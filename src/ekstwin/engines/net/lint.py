@@ -251,6 +251,7 @@ class LintModel:
         self._lifted: list[int] | None = None
         self._named: tuple[int, ...] | None = None
         self._sides: dict[tuple[object, ...], tuple[tuple[int, ConnectionSet], ...]] = {}
+        self._side_of: dict[tuple[int, Direction, int], tuple[tuple[int, ConnectionSet], ...]] = {}
         self.all_bits = (1 << len(self.classes)) - 1
 
     # -- policies ----------------------------------------------------------
@@ -296,11 +297,18 @@ class LintModel:
             return got
         out: list[tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]]]
         out = []
+        if without is not None:  # the same, one policy left out
+            for tier, pols in self.applicable(ep, direction):
+                kept = tuple(pr for pr in pols if pr[0] is not without)
+                if kept:
+                    out.append((tier, kept))
+            self._applicable[key] = result = tuple(out)
+            return result
         for tier in self.tiers:
             pols = tuple(
                 (p, tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx)))
                 for p in self._candidates(tier, ep.namespace)
-                if p is not without and direction in p.types and p.selects(ep, self.ctx)
+                if direction in p.types and p.selects(ep, self.ctx)
             )
             if pols:
                 out.append((tier, pols))
@@ -382,6 +390,15 @@ class LintModel:
         leaves one policy out. Peers that every rule treats alike share one walk."""
         if not subject.is_pod:
             return ((self.all_bits, ConnectionSet.all()),)  # not enforced there
+        mine = (subject.index, direction, id(without) if without is not None else 0)
+        got = self._side_of.get(mine)
+        if got is None:
+            got = self._side_of[mine] = self._side(subject, direction, without)
+        return got
+
+    def _side(
+        self, subject: EndpointClass, direction: Direction, without: CompiledPolicy | None
+    ) -> tuple[tuple[int, ConnectionSet], ...]:
         tiers = self.applicable(subject.rep, direction, without)
         ident = (
             direction,

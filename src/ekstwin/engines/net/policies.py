@@ -261,8 +261,11 @@ class CalicoEntity:
             return False
         if not_nets and any(c.contains(ep.ip) for c in not_nets):
             return False
+        positive = self._positive()
+        if not positive and e.not_selector is None:
+            return True  # no selector to judge (a port-only side, nets alone)
         sets = ctx.sets_containing(ep.ip) if ctx.network_sets else ()
-        if self._positive() and not (
+        if positive and not (
             self._positive_pod(ep, ctx) or any(self._positive_set(s, ctx) for s in sets)
         ):
             return False

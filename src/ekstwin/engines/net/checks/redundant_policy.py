@@ -104,9 +104,14 @@ def _changes_something(
                 return None
             for y in bit_indices(peers):
                 other = lm.classes[y]
-                far, far_without = lm.side(other, there), lm.side(other, there, p)
-                if _at(with_p, y) & _at(far, x.index) != _at(without, y) & _at(
-                    far_without, x.index
+                near, near_without = _at(with_p, y), _at(without, y)
+                far = _at(lm.side(other, there), x.index)
+                if sel_bits >> y & 1 and there in p.types:
+                    far_without = _at(lm.side(other, there, p), x.index)
+                else:
+                    far_without = far  # p does not select the other end that way
+                if (near != near_without or far != far_without) and (
+                    near & far != near_without & far_without
                 ):
                     return True
     return False
