@@ -51,6 +51,7 @@ __all__ = [
     "EndpointClass",
     "LintModel",
     "Reach",
+    "SideBlocks",
     "policy_meta",
     "policy_ref",
     "rule_location",
@@ -69,6 +70,10 @@ __all__ = [
 Applicable = tuple[
     tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
 ]
+
+#: What one direction's policies at a class let through: (peer class bits, connections)
+#: blocks that cover every class.
+SideBlocks = tuple[tuple[int, ConnectionSet], ...]
 
 _DECIDING = (Action.ALLOW, Action.DENY, Action.PASS)
 
@@ -250,9 +255,11 @@ class LintModel:
         self._peer: dict[int, int] = {}
         self._lifted: list[int] | None = None
         self._named: tuple[int, ...] | None = None
-        self._sides: dict[tuple[object, ...], tuple[tuple[int, ConnectionSet], ...]] = {}
-        self._side_of: dict[tuple[int, Direction, int], tuple[tuple[int, ConnectionSet], ...]] = {}
+        self._sides: dict[tuple[object, ...], SideBlocks] = {}
+        self._side_of: dict[tuple[int, Direction, int], SideBlocks] = {}
+        self._groups: dict[Direction, tuple[tuple[int, SideBlocks], ...]] = {}
         self.all_bits = (1 << len(self.classes)) - 1
+        self._all_side: SideBlocks = ((self.all_bits, ConnectionSet.all()),)
 
     # -- policies ----------------------------------------------------------
 
@@ -384,21 +391,34 @@ class LintModel:
 
     def side(
         self, subject: EndpointClass, direction: Direction, without: CompiledPolicy | None = None
-    ) -> tuple[tuple[int, ConnectionSet], ...]:
+    ) -> SideBlocks:
         """What ``direction``'s policies at ``subject`` let through, for every peer
         class: (class bits, connections) blocks that cover every class; ``without``
         leaves one policy out. Peers that every rule treats alike share one walk."""
         if not subject.is_pod:
-            return ((self.all_bits, ConnectionSet.all()),)  # not enforced there
+            return self._all_side  # not enforced there
         mine = (subject.index, direction, id(without) if without is not None else 0)
         got = self._side_of.get(mine)
         if got is None:
             got = self._side_of[mine] = self._side(subject, direction, without)
         return got
 
+    def side_groups(self, direction: Direction) -> tuple[tuple[int, SideBlocks], ...]:
+        """Every class grouped by its :meth:`side` in ``direction`` (classes whose
+        policies treat every peer alike share one): (class bits, their side)."""
+        got = self._groups.get(direction)
+        if got is None:
+            groups: dict[int, tuple[int, SideBlocks]] = {}
+            for c in self.classes:
+                blocks = self.side(c, direction)
+                bits, _ = groups.get(id(blocks), (0, blocks))
+                groups[id(blocks)] = (bits | (1 << c.index), blocks)
+            got = self._groups[direction] = tuple(groups.values())
+        return got
+
     def _side(
         self, subject: EndpointClass, direction: Direction, without: CompiledPolicy | None
-    ) -> tuple[tuple[int, ConnectionSet], ...]:
+    ) -> SideBlocks:
         tiers = self.applicable(subject.rep, direction, without)
         ident = (
             direction,
@@ -411,7 +431,35 @@ class LintModel:
         got = self._sides.get(ident)
         if got is not None:
             return got
-        blocks = [self.all_bits]
+        touched = self.all_bits
+        kept: SideBlocks = ()
+        if without is not None:
+            # While the left-out policy's tier still applies, a peer none of its
+            # rules matches meets the same decisions without it: only the peers
+            # its rules match are walked again.
+            for tier, pols in self.applicable(subject.rep, direction):
+                for q, rules in pols:
+                    if q is without and any(t is tier for t, _ in tiers):
+                        touched = 0
+                        for r in rules:
+                            if r.action in _DECIDING:
+                                touched |= self.peer_bits(r)
+            if touched != self.all_bits:
+                kept = tuple(
+                    (bits & ~touched, conns)
+                    for bits, conns in self.side(subject, direction)
+                    if bits & ~touched
+                )
+        walked = self._walk_blocks(subject, direction, tiers, touched) if touched else ()
+        got = self._sides[ident] = kept + walked
+        return got
+
+    def _walk_blocks(
+        self, subject: EndpointClass, direction: Direction, tiers: Applicable, peers: int
+    ) -> SideBlocks:
+        """:meth:`side` over the classes ``peers``: one walk per block of peers that
+        every rule (and the destination's named ports) treats alike."""
+        blocks = [peers]
         named = False
         for _, pols in tiers:
             for _, rules in pols:
@@ -428,8 +476,7 @@ class LintModel:
             dst = subject.rep if direction is Direction.INGRESS else self.classes[rep].rep
             conns = walk(tiers, self._peer_test(rep), dst, self.rule_conns)
             out[conns] = out.get(conns, 0) | block
-        got = self._sides[ident] = tuple((bits, conns) for conns, bits in out.items())
-        return got
+        return tuple((bits, conns) for conns, bits in out.items())
 
     def _peer_test(self, index: int) -> Callable[[CompiledRule], bool]:
         def test(rule: CompiledRule) -> bool:

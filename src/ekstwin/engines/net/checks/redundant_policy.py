@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.connections import ConnectionSet
-from ekstwin.engines.net.engine import bit_indices
 from ekstwin.engines.net.lint import (
     EndpointClass,
     LintModel,
+    SideBlocks,
     first_items,
     lint_model,
     policy_meta,
@@ -23,8 +23,9 @@ from ekstwin.model.calico import Action
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import All
 
-#: Budget of (selected class, peer class) flows compared with and without a policy.
-MAX_PAIR_WORK = 5_000_000
+#: Budget of comparisons of (selected class, group of peer classes) flows with and
+#: without a policy.
+MAX_PAIR_WORK = 20_000_000
 
 
 def _without(platform: Platform, p: CompiledPolicy) -> Platform:
@@ -85,35 +86,62 @@ def _changes_something(
     A flow from ``s`` to ``d`` is what egress at ``s`` AND ingress at ``d`` allow.
     Without ``p`` only the sides of the classes ``p`` selects change, so for a
     selected class ``x`` the flows that may change are those to (from) the peers
-    whose side at ``x`` changes, and those to (from) other selected classes.
+    whose side at ``x`` changes, and those to (from) other selected classes. Peers
+    are taken a block at a time: those alike at ``x`` with and without ``p`` and
+    alike in their own side of the flow.
     """
     sel_bits = 0
     for x in selected:
         sel_bits |= 1 << x.index
-    out_dir, in_dir = Direction.EGRESS, Direction.INGRESS
-    for x in selected:
-        self_bit = 1 << x.index if len(x.members) < 2 else 0
-        for here, there in ((out_dir, in_dir), (in_dir, out_dir)):
-            if here not in p.types:
-                continue
+    for here, there in (
+        (Direction.EGRESS, Direction.INGRESS),
+        (Direction.INGRESS, Direction.EGRESS),
+    ):
+        if here not in p.types:
+            continue
+        # The peers p selects for the other direction change their side too: they are
+        # grouped by their side with and without p; the others by their side alone.
+        own = 0
+        own_groups: dict[tuple[int, int], tuple[int, SideBlocks, SideBlocks]] = {}
+        if there in p.types:
+            own = sel_bits
+            for y in selected:
+                theirs, theirs_without = lm.side(y, there), lm.side(y, there, p)
+                key = (id(theirs), id(theirs_without))
+                bits, _, _ = own_groups.get(key, (0, theirs, theirs_without))
+                own_groups[key] = (bits | (1 << y.index), theirs, theirs_without)
+        groups = lm.side_groups(there)
+        for x in selected:
+            self_bit = 1 << x.index if len(x.members) < 2 else 0
             with_p, without = lm.side(x, here), lm.side(x, here, p)
-            # the other end's side changes too when p selects it for the other direction
-            peers = _differing(with_p, without) | (sel_bits if there in p.types else 0)
-            peers &= ~self_bit
-            if not budget.spend(peers.bit_count() + 1):
-                return None
-            for y in bit_indices(peers):
-                other = lm.classes[y]
-                near, near_without = _at(with_p, y), _at(without, y)
-                far = _at(lm.side(other, there), x.index)
-                if sel_bits >> y & 1 and there in p.types:
-                    far_without = _at(lm.side(other, there, p), x.index)
-                else:
-                    far_without = far  # p does not select the other end that way
-                if (near != near_without or far != far_without) and (
-                    near & far != near_without & far_without
-                ):
-                    return True
+            for bits, near in with_p:
+                for bits_without, near_without in without:
+                    cell = bits & bits_without & ~self_bit
+                    if not cell:
+                        continue
+                    mine = cell & own
+                    if mine:
+                        if not budget.spend(len(own_groups)):
+                            return None
+                        for gbits, far_blocks, far_blocks_without in own_groups.values():
+                            if not mine & gbits:
+                                continue
+                            far = _at(far_blocks, x.index)
+                            far_without = _at(far_blocks_without, x.index)
+                            if (near != near_without or far != far_without) and (
+                                near & far != near_without & far_without
+                            ):
+                                return True
+                    rest = cell & ~own
+                    if not rest or near == near_without:
+                        continue  # a flow changes only where a side does
+                    if not budget.spend(len(groups)):
+                        return None
+                    for gbits, far_blocks in groups:
+                        if rest & gbits:
+                            far = _at(far_blocks, x.index)
+                            if near & far != near_without & far:
+                                return True
     return False
 
 
@@ -125,9 +153,11 @@ class RedundantPolicy(Check):
     from and to the pods the policy selects (to and from other pods,
     host-network pods, and one address for each stretch of addresses that
     no CIDR of the platform splits) with and without the policy; flows
-    between other endpoints cannot change. Peers that every rule at a pod
-    treats alike are compared once, and only the peers whose side of the
-    flow changes (or that the policy selects too) are looked at further.
+    between other endpoints cannot change. Peers are compared a group at a
+    time: those that the policies at the selected pod treat alike, with and
+    without the policy, and whose own policies treat the pod alike; only the
+    peers whose side of the flow changes (or that the policy selects too)
+    are looked at.
 
     Not considered: policies that select no pod (NET001 reports them),
     policies with a `Log` rule (removing them changes what is logged), and
@@ -137,10 +167,10 @@ class RedundantPolicy(Check):
     Each reported policy is redundant on its own: two policies that repeat
     each other are both reported, and only one of them can go.
 
-    Cost bound: the check stops when the flows it compared reach 5 million
-    (selected class, peer class) pairs in all; that is a warning in the
-    report (code `check-incomplete`), and the policies not looked at are
-    not reported.
+    Cost bound: the check stops after 20 million comparisons of a selected
+    pod's flows with a group of peers; that is a warning in the report
+    (code `check-incomplete`), and the policies not looked at are not
+    reported.
 
     ## Why is this bad?
     A redundant policy adds nothing but reading time, and misleads: people
