@@ -96,6 +96,8 @@ def _outcome(
 ) -> _Outcome:
     out = _Outcome()
     memo: dict[tuple[object, ...], _Blocks] = {}
+    prefixes: dict[int, tuple[object, ...]] = {}  # by the (kept) applicable tiers
+    traffic: dict[int, ConnectionSet] = {}  # the rule's connections met, by identity
     seen_peers = 0
     for x in subjects:
         if not r.subject_matches(x.rep, lm.ctx):
@@ -104,7 +106,10 @@ def _outcome(
         # What evaluation does before ``r`` depends on the rules and tiers before it,
         # which earlier rules each peer matches and the destination's named ports:
         # subjects alike in the first share the blocks of peers alike in the rest.
-        key = (_prefix(tiers, r), x.rep.named_ports if direction is Direction.INGRESS else ())
+        prefix = prefixes.get(id(tiers))
+        if prefix is None:
+            prefix = prefixes[id(tiers)] = _prefix(tiers, r)
+        key = (prefix, x.rep.named_ports if direction is Direction.INGRESS else ())
         blocks = memo.get(key)
         if blocks is None:
             blocks = memo[key] = _blocks(lm, r, x, tiers, direction)
@@ -120,7 +125,7 @@ def _outcome(
             if not reach.undecided.is_empty:
                 out.live = True
                 return out
-            out.traffic = out.traffic | wanted
+            traffic[id(wanted)] = wanted
             peers |= bits
             met.append((bits & -bits, reach))
         if not peers:
@@ -129,9 +134,11 @@ def _outcome(
         new = peers & ~seen_peers
         seen_peers |= new
         out.peers.extend(lm.classes[i] for i in bit_indices(new))
-        for _low, reach in sorted(met, key=lambda m: m[0]):
+        for _low, reach in sorted(met, key=lambda m: m[0]) if len(met) > 1 else met:
             for d in reach.deciders:
                 out.deciders[d] = None
+    for wanted in traffic.values():
+        out.traffic = out.traffic | wanted
     return out
 
 
