@@ -427,8 +427,13 @@ def test_redundant_policy_check_says_where_it_stopped_when_its_budget_is_spent(
     assert diag.level is DiagnosticLevel.WARNING
     assert diag.code == "check-incomplete"
     assert diag.message.startswith("check NET006 is incomplete: stopped at ")
-    assert "the budget of flow comparisons is spent" in diag.message
-    monkeypatch.setattr(redundant_policy, "MAX_PAIR_WORK", 5_000_000)
+    assert "the budget of flow comparisons and walks is spent" in diag.message
+    monkeypatch.setattr(redundant_policy, "MAX_PAIR_WORK", 20_000_000)
+    monkeypatch.setattr(redundant_policy, "MAX_WALKS", 0)
+    run = run_checks(platform, CheckContext(), [RedundantPolicy])
+    assert run.findings == ()
+    assert [d.code for d in run.diagnostics] == ["check-incomplete"]
+    monkeypatch.setattr(redundant_policy, "MAX_WALKS", 60_000)
     run = run_checks(platform, CheckContext(), [RedundantPolicy])
     assert run.diagnostics == ()
     assert [f.check_id for f in run.findings] == ["NET006"]

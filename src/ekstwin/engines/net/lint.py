@@ -259,6 +259,8 @@ class LintModel:
         self._side_of: dict[tuple[int, Direction, int], SideBlocks] = {}
         self._groups: dict[Direction, tuple[tuple[int, SideBlocks], ...]] = {}
         self.all_bits = (1 << len(self.classes)) - 1
+        #: Walks :meth:`side` has made so far (checks bound their work with it).
+        self.walks = 0
         self._all_side: SideBlocks = ((self.all_bits, ConnectionSet.all()),)
 
     # -- policies ----------------------------------------------------------
@@ -471,6 +473,7 @@ class LintModel:
             for bits in self.named_port_groups():
                 blocks = refine_blocks(blocks, bits)
         out: dict[ConnectionSet, int] = {}
+        self.walks += len(blocks)
         for block in blocks:
             rep = (block & -block).bit_length() - 1
             dst = subject.rep if direction is Direction.INGRESS else self.classes[rep].rep

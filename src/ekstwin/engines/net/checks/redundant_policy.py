@@ -26,6 +26,9 @@ from ekstwin.model.selectors import All
 #: Budget of comparisons of (selected class, group of peer classes) flows with and
 #: without a policy.
 MAX_PAIR_WORK = 20_000_000
+#: Budget of walks through a selected class's ordered policies without one policy
+#: (one per block of alike peers).
+MAX_WALKS = 60_000
 
 
 def _without(platform: Platform, p: CompiledPolicy) -> Platform:
@@ -68,12 +71,16 @@ def _differing(
 
 
 class _Budget:
-    def __init__(self, limit: int) -> None:
+    """Comparisons left, and walks of the ordered policies (``lm.walks``) left."""
+
+    def __init__(self, lm: LintModel, limit: int, walks: int) -> None:
         self.left = limit
+        self.lm = lm
+        self.walks_until = lm.walks + walks
 
     def spend(self, n: int) -> bool:
         self.left -= n
-        return self.left >= 0
+        return self.left >= 0 and self.lm.walks <= self.walks_until
 
 
 def _changes_something(
@@ -114,6 +121,8 @@ def _changes_something(
         for x in selected:
             self_bit = 1 << x.index if len(x.members) < 2 else 0
             with_p, without = lm.side(x, here), lm.side(x, here, p)
+            if not budget.spend(1):
+                return None
             for bits, near in with_p:
                 for bits_without, near_without in without:
                     cell = bits & bits_without & ~self_bit
@@ -168,9 +177,10 @@ class RedundantPolicy(Check):
     each other are both reported, and only one of them can go.
 
     Cost bound: the check stops after 20 million comparisons of a selected
-    pod's flows with a group of peers; that is a warning in the report
-    (code `check-incomplete`), and the policies not looked at are not
-    reported.
+    pod's flows with a group of peers, or 60,000 walks through a pod's
+    ordered policies without the policy (one per group of alike peers);
+    that is a warning in the report (code `check-incomplete`), and the
+    policies not looked at are not reported.
 
     ## Why is this bad?
     A redundant policy adds nothing but reading time, and misleads: people
@@ -210,13 +220,13 @@ class RedundantPolicy(Check):
             selected = lm.selected_classes(p)
             if selected:
                 candidates.append((p, selected))
-        budget = _Budget(MAX_PAIR_WORK)
+        budget = _Budget(lm, MAX_PAIR_WORK, MAX_WALKS)
         flows: int | None = None
         for p, selected in candidates:
             changes = _changes_something(lm, p, selected, budget)
             if changes is None:
                 self.incomplete(
-                    f"stopped at {p.id}: the budget of flow comparisons is spent; "
+                    f"stopped at {p.id}: the budget of flow comparisons and walks is spent; "
                     "the policies from it on were not looked at",
                     "run `ekstwin net lint` on a part of the platform to look at the rest",
                 )
