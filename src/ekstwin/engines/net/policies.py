@@ -103,6 +103,10 @@ class MatchContext:
 
     ns_labels: Mapping[str, Mapping[str, str]]
     network_sets: tuple[CompiledNetworkSet, ...]
+    #: The network sets holding each address asked about (many rules ask of one pod).
+    _sets_of: dict[int, tuple[CompiledNetworkSet, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def calico_ns_labels(self, namespace: str) -> dict[str, str]:
         labels = dict(self.ns_labels.get(namespace, {}))
@@ -112,7 +116,10 @@ class MatchContext:
     def sets_containing(self, ip: int | None) -> tuple[CompiledNetworkSet, ...]:
         if ip is None:
             return ()
-        return tuple(s for s in self.network_sets if s.contains(ip))
+        got = self._sets_of.get(ip)
+        if got is None:
+            got = self._sets_of[ip] = tuple(s for s in self.network_sets if s.contains(ip))
+        return got
 
 
 # --------------------------------------------------------------------------- peers
