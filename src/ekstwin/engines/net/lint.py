@@ -37,6 +37,8 @@ from ekstwin.engines.net.policies import (
     K8sPeers,
     K8sPorts,
     MatchContext,
+    TieBreak,
+    compile_policies,
 )
 from ekstwin.model.calico import Action
 from ekstwin.model.k8s import Meta
@@ -231,10 +233,17 @@ class LintModel:
     def __init__(self, platform: Platform, model: NetModel | None = None) -> None:
         self.platform = platform
         self.model = model if model is not None else NetModel(platform)
-        # the network model's compiled policies: one compilation per run
         self.ns_labels = self.model.ns_labels
         self.ctx: MatchContext = self.model.ctx
-        self.tiers: tuple[CompiledTier, ...] = self.model.tiers
+        # The checks read every policy as written, in the default tie-break order:
+        # the network model's compiled policies when it compiled them so (one
+        # compilation per run), else a compilation of their own.
+        same = self.model.tie_break is TieBreak.NAME_NAMESPACE_KIND and (
+            self.model.enforcement.calico_applies
+        )
+        self.tiers: tuple[CompiledTier, ...] = (
+            self.model.tiers if same else compile_policies(platform)
+        )
         self.endpoints: tuple[Endpoint, ...] = tuple(
             self.model.endpoints[k] for k in sorted(self.model.endpoints)
         )
