@@ -16,11 +16,12 @@ import logging
 import pkgutil
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeVar, cast
+from typing import ClassVar
 
 import ekstwin.engines
+from ekstwin.engines.compiled import CompiledModels
 from ekstwin.findings import (
     CheckInfo,
     Confidence,
@@ -35,8 +36,6 @@ from ekstwin.model.selectors import Selector, parse_calico_selector
 from ekstwin.model.source import ObjectRef, Source
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 #: Namespaces whose labels match this Calico selector count as development.
 DEFAULT_DEV_NAMESPACES = 'environment in {"dev", "development", "sandbox"}'
@@ -61,21 +60,18 @@ class CheckContext:
     system_namespaces: Selector = field(
         default_factory=lambda: parse_calico_selector(DEFAULT_SYSTEM_NAMESPACES)
     )
-    #: Compiled models several checks of one run share (see ``shared``).
-    _shared: dict[str, tuple[Platform, object]] = field(
-        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    #: The compiled models of the platform the run's checks share (see ``models``).
+    _models: list[CompiledModels] = field(
+        default_factory=list, init=False, compare=False, hash=False, repr=False
     )
 
-    def shared(self, key: str, platform: Platform, make: Callable[[], T]) -> T:
-        """The object ``make`` builds for ``platform``, built once per context: the
-        checks of one run compile the platform's network or mesh model once. The
-        objects are read-only for the checks (their own caches aside)."""
-        got = self._shared.get(key)
-        if got is None or got[0] is not platform:
-            value = make()
-            self._shared[key] = (platform, value)
-            return value
-        return cast(T, got[1])
+    def models(self, platform: Platform) -> CompiledModels:
+        """The run's compiled models of ``platform`` (network, lint, mesh, ALBs, IAM,
+        access), each built on first use and shared by every check of the run; a
+        context asked about another platform starts afresh. Read-only for the checks."""
+        if not self._models or self._models[0].platform is not platform:
+            self._models[:] = [CompiledModels(platform)]
+        return self._models[0]
 
     def is_system_namespace(self, platform: Platform, name: str) -> bool:
         """Matched on the namespace's labels; a namespace the input does not define has

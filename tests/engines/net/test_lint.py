@@ -441,32 +441,29 @@ spec:
 # --------------------------------------------------------------------------- NET006
 
 
-def test_redundant_policy_check_says_when_it_is_skipped_on_large_platforms(
-    build_as_written: Builder, monkeypatch: pytest.MonkeyPatch
+def test_redundant_policy_check_says_where_it_stopped_when_its_budget_is_spent(
+    build: Builder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Over its bound NET006 does not run; the report says so (a warning), so the
-    absence of NET006 findings is not taken for a pass."""
-    platform = build_as_written(load_fixture("NET006", "fail_covered_allow"))
-    monkeypatch.setattr(redundant_policy, "MAX_ENDPOINTS", 1)
+    """Past its budget NET006 stops; the report says so (a warning), so the absence
+    of NET006 findings is not taken for a pass."""
+    platform = build(load_fixture("NET006", "fail_covered_allow"))
+    monkeypatch.setattr(redundant_policy, "MAX_PAIR_WORK", 0)
     run = run_checks(platform, CheckContext(), [RedundantPolicy])
     assert run.findings == ()
     (diag,) = run.diagnostics
     assert diag.level is DiagnosticLevel.WARNING
     assert diag.code == "check-incomplete"
-    assert "check NET006 is incomplete: not run: 2 endpoints and 2 policies" in diag.message
-    monkeypatch.setattr(redundant_policy, "MAX_ENDPOINTS", 2000)
-    assert run_checks(platform, CheckContext(), [RedundantPolicy]).diagnostics == ()
-
-
-def test_redundant_policy_check_says_where_it_stopped_when_its_budget_is_spent(
-    build: Builder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    platform = build(load_fixture("NET006", "fail_covered_allow"))
-    monkeypatch.setattr(redundant_policy, "MAX_MATRIX_WORK", 1)
+    assert diag.message.startswith("check NET006 is incomplete: stopped at ")
+    assert "the budget of flow comparisons and walks is spent" in diag.message
+    monkeypatch.setattr(redundant_policy, "MAX_PAIR_WORK", 20_000_000)
+    monkeypatch.setattr(redundant_policy, "MAX_WALKS", 0)
     run = run_checks(platform, CheckContext(), [RedundantPolicy])
     assert run.findings == ()
-    (diag,) = run.diagnostics
-    assert "the budget of pod-level comparisons is spent" in diag.message
+    assert [d.code for d in run.diagnostics] == ["check-incomplete"]
+    monkeypatch.setattr(redundant_policy, "MAX_WALKS", 60_000)
+    run = run_checks(platform, CheckContext(), [RedundantPolicy])
+    assert run.diagnostics == ()
+    assert [f.check_id for f in run.findings] == ["NET006"]
 
 
 def test_default_deny_is_never_redundant(build: Builder) -> None:

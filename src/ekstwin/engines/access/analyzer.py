@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from ekstwin.engines.access.eks import KubeIdentity, PolicyGrant, authenticate
 from ekstwin.engines.access.oidc import (
@@ -340,10 +340,17 @@ class AccessAnalyzer:
     _identities: dict[str, KubeIdentity] = field(default_factory=dict)
     _people: list[Person] | None = None
     _role_match: dict[tuple[int, ResourceRequest], tuple[str, ...]] = field(default_factory=dict)
+    _sa_index: tuple[dict[tuple[str, str], list[str]], list[tuple[str, str]]] | None = None
+    #: An IAM analyzer of the same platform to share (its caches), else one is built.
+    iam_analyzer: InitVar[IamAnalyzer | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, iam_analyzer: IamAnalyzer | None) -> None:
         self.rbac = Rbac(self.platform)
-        self.iam = IamAnalyzer(self.platform)
+        self.iam = (
+            iam_analyzer
+            if iam_analyzer is not None and iam_analyzer.platform is self.platform
+            else IamAnalyzer(self.platform)
+        )
         clusters = self.platform.aws.clusters
         if self.cluster_name is not None:
             self.cluster = next((c for c in clusters if c.name == self.cluster_name), None)
@@ -720,6 +727,29 @@ class AccessAnalyzer:
             service_account_user(namespace, name), service_account_groups(namespace)
         )
 
+    def _service_accounts(
+        self,
+    ) -> tuple[dict[tuple[str, str], list[str]], list[tuple[str, str]]]:
+        """The pods of each service account, and every service account the platform
+        names (objects, pods, binding subjects) in order; the same for every question."""
+        if self._sa_index is None:
+            sa_pods: dict[tuple[str, str], list[str]] = {}
+            for pod in self.platform.pods:
+                sa_pods.setdefault((pod.namespace, pod.spec.service_account), []).append(pod.key)
+            sa_keys = {
+                (sa.meta.namespace or "default", sa.meta.name)
+                for sa in self.platform.service_accounts
+            }
+            sa_keys |= set(sa_pods)
+            sa_keys |= {
+                (ns or "default", name)
+                for b in self.rbac.bindings
+                for kind, name, ns in b.subjects
+                if kind == "ServiceAccount"
+            }
+            self._sa_index = (sa_pods, sorted(sa_keys))
+        return self._sa_index
+
     def who_can(self, req: ResourceRequest) -> WhoCanResult:
         requests = self.session_requests(req)
         notes: list[str] = []
@@ -746,20 +776,8 @@ class AccessAnalyzer:
         entries: list[WhoCanEntry] = []
         consumed: set[tuple[str, str]] = set()
         # service accounts
-        sa_pods: dict[tuple[str, str], list[str]] = {}
-        for pod in self.platform.pods:
-            sa_pods.setdefault((pod.namespace, pod.spec.service_account), []).append(pod.key)
-        sa_keys = {
-            (sa.meta.namespace or "default", sa.meta.name) for sa in self.platform.service_accounts
-        }
-        sa_keys |= set(sa_pods)
-        sa_keys |= {
-            (ns or "default", name)
-            for b in self.rbac.bindings
-            for kind, name, ns in b.subjects
-            if kind == "ServiceAccount"
-        }
-        for ns, name in sorted(sa_keys):
+        sa_pods, sa_keys = self._service_accounts()
+        for ns, name in sa_keys:
             user = service_account_user(ns, name)
             chains: list[tuple[str, ...]] = []
             for key in (("User", user), *(("Group", g) for g in service_account_groups(ns))):

@@ -17,6 +17,7 @@ import fnmatch
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from ekstwin.engines.ingress.builder import build_albs
@@ -34,6 +35,9 @@ from ekstwin.engines.ingress.model import (
 )
 from ekstwin.errors import ConfigError
 from ekstwin.model.platform import Platform
+
+if TYPE_CHECKING:
+    from ekstwin.engines.net import NetModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +127,11 @@ def alb_source_addresses(platform: Platform, alb: Alb) -> list[tuple[str, str]]:
     return out
 
 
-def reachability(platform: Platform, alb: Alb, target: ForwardTarget) -> Reachability:
-    """May every ALB subnet open a TCP connection to every pod of the target?"""
+def reachability(
+    platform: Platform, alb: Alb, target: ForwardTarget, model: NetModel | None = None
+) -> Reachability:
+    """May every ALB subnet open a TCP connection to every pod of the target?
+    ``model``: the platform's compiled network model, when the caller has one."""
     if target.target_type is TargetType.INSTANCE:
         return Reachability(
             None,
@@ -143,7 +150,8 @@ def reachability(platform: Platform, alb: Alb, target: ForwardTarget) -> Reachab
     except ImportError:  # pragma: no cover - the net engine ships with ekstwin
         return Reachability(None, ("network engine not available",))
     try:
-        model = NetModel(platform)
+        if model is None or model.platform is not platform:
+            model = NetModel(platform)
         evidence: list[str] = []
         blocked: list[str] = []
         for pod, port in zip(target.pods, target.pod_ports, strict=True):

@@ -596,6 +596,12 @@ class NetModel:
         self._k8s_peer_cache[key] = got
         return got
 
+    def peer_classes(self, rule: CompiledRule) -> int:
+        """The classes (a bitset over :attr:`class_reps`) whose endpoints ``rule``'s
+        peer side matches: selectors are judged per label set and namespace, not
+        per endpoint, and the answer is kept for the model's lifetime."""
+        return self._peer_bits(rule)
+
     def _peer_bits(self, rule: CompiledRule) -> int:
         """The classes ``rule``'s peer side matches."""
         peer = rule.peer
@@ -706,10 +712,10 @@ class NetModel:
                     named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
                     if bits not in seen:
                         seen.add(bits)
-                        blocks = _refine(blocks, bits)
+                        blocks = refine_blocks(blocks, bits)
         if named:
             for bits in self._named_bits.values():
-                blocks = _refine(blocks, bits)
+                blocks = refine_blocks(blocks, bits)
         merged: dict[int, int] = {}
         for block in blocks:
             rep = (block & -block).bit_length() - 1
@@ -851,10 +857,10 @@ class NetModel:
                     named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
                     if bits not in seen:
                         seen.add(bits)
-                        blocks = _refine(blocks, bits)
+                        blocks = refine_blocks(blocks, bits)
         if named:
             for bits in self._named_bits.values():
-                blocks = _refine(blocks, bits)
+                blocks = refine_blocks(blocks, bits)
         out: list[tuple[int, tuple[tuple[ConnectionSet, Decision], ...]]] = []
         for block in blocks:
             rep = self.class_reps[(block & -block).bit_length() - 1]
@@ -889,7 +895,9 @@ class NetModel:
         return result
 
 
-def _refine(blocks: list[int], bits: int) -> list[int]:
+def refine_blocks(blocks: list[int], bits: int) -> list[int]:
+    """Split each block (a bitset of classes) into its part inside ``bits`` and its
+    part outside, keeping the order; empty parts are dropped."""
     if bits == 0:
         return blocks
     out = []

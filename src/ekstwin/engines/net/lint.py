@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from ekstwin.engines.checks import CheckContext
 from ekstwin.engines.net import NetModel
 from ekstwin.engines.net.connections import ConnectionSet
-from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind, namespace_labels
+from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind
+from ekstwin.engines.net.engine import bit_indices, refine_blocks
 from ekstwin.engines.net.policies import (
     CalicoPorts,
     CompiledPolicy,
@@ -36,7 +37,7 @@ from ekstwin.engines.net.policies import (
     K8sPeers,
     K8sPorts,
     MatchContext,
-    compile_network_sets,
+    TieBreak,
     compile_policies,
 )
 from ekstwin.model.calico import Action
@@ -52,6 +53,7 @@ __all__ = [
     "EndpointClass",
     "LintModel",
     "Reach",
+    "SideBlocks",
     "policy_meta",
     "policy_ref",
     "rule_location",
@@ -70,6 +72,10 @@ __all__ = [
 Applicable = tuple[
     tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
 ]
+
+#: What one direction's policies at a class let through: (peer class bits, connections)
+#: blocks that cover every class.
+SideBlocks = tuple[tuple[int, ConnectionSet], ...]
 
 _DECIDING = (Action.ALLOW, Action.DENY, Action.PASS)
 
@@ -227,9 +233,17 @@ class LintModel:
     def __init__(self, platform: Platform, model: NetModel | None = None) -> None:
         self.platform = platform
         self.model = model if model is not None else NetModel(platform)
-        self.ns_labels = namespace_labels(platform)
-        self.ctx = MatchContext(self.ns_labels, compile_network_sets(platform))
-        self.tiers: tuple[CompiledTier, ...] = compile_policies(platform)
+        self.ns_labels = self.model.ns_labels
+        self.ctx: MatchContext = self.model.ctx
+        # The checks read every policy as written, in the default tie-break order:
+        # the network model's compiled policies when it compiled them so (one
+        # compilation per run), else a compilation of their own.
+        same = self.model.tie_break is TieBreak.NAME_NAMESPACE_KIND and (
+            self.model.enforcement.calico_applies
+        )
+        self.tiers: tuple[CompiledTier, ...] = (
+            self.model.tiers if same else compile_policies(platform)
+        )
         self.endpoints: tuple[Endpoint, ...] = tuple(
             self.model.endpoints[k] for k in sorted(self.model.endpoints)
         )
@@ -247,7 +261,16 @@ class LintModel:
         self._tier_index: dict[str, dict[str | None, list[tuple[int, CompiledPolicy]]]] = {}
         self._tier_ns: dict[tuple[str, str | None], tuple[CompiledPolicy, ...]] = {}
         self._pod_classes: tuple[EndpointClass, ...] | None = None
-        self._peer: dict[tuple[int, int], bool] = {}
+        self._peer: dict[int, int] = {}
+        self._lifted: list[int] | None = None
+        self._named: tuple[int, ...] | None = None
+        self._sides: dict[tuple[object, ...], SideBlocks] = {}
+        self._side_of: dict[tuple[int, Direction, int], SideBlocks] = {}
+        self._groups: dict[Direction, tuple[tuple[int, SideBlocks], ...]] = {}
+        self.all_bits = (1 << len(self.classes)) - 1
+        #: Walks :meth:`side` has made so far (checks bound their work with it).
+        self.walks = 0
+        self._all_side: SideBlocks = ((self.all_bits, ConnectionSet.all()),)
 
     # -- policies ----------------------------------------------------------
 
@@ -292,11 +315,18 @@ class LintModel:
             return got
         out: list[tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]]]
         out = []
+        if without is not None:  # the same, one policy left out
+            for tier, pols in self.applicable(ep, direction):
+                kept = tuple(pr for pr in pols if pr[0] is not without)
+                if kept:
+                    out.append((tier, kept))
+            self._applicable[key] = result = tuple(out)
+            return result
         for tier in self.tiers:
             pols = tuple(
                 (p, tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx)))
                 for p in self._candidates(tier, ep.namespace)
-                if p is not without and direction in p.types and p.selects(ep, self.ctx)
+                if direction in p.types and p.selects(ep, self.ctx)
             )
             if pols:
                 out.append((tier, pols))
@@ -331,11 +361,140 @@ class LintModel:
         return got
 
     def peer_matches(self, rule: CompiledRule, cls: EndpointClass) -> bool:
-        key = (id(rule), cls.index)
-        got = self._peer.get(key)
+        return bool(self.peer_bits(rule) >> cls.index & 1)
+
+    def peer_bits(self, rule: CompiledRule) -> int:
+        """The classes ``rule``'s peer side matches, as a bitset over class indices:
+        the network model's classes (selectors judged per label set and namespace)
+        carried over to these, and each address class judged on its address."""
+        got = self._peer.get(id(rule))
         if got is None:
-            got = self._peer[key] = rule.peer.matches(cls.rep, self.ctx)
+            got = 0
+            lift = self._lift()
+            for ci in bit_indices(self.model.peer_classes(rule)):
+                got |= lift[ci]
+            for c in self.address_classes():
+                if rule.peer.matches(c.rep, self.ctx):
+                    got |= 1 << c.index
+            self._peer[id(rule)] = got
         return got
+
+    def _lift(self) -> list[int]:
+        """For each class of the network model, the classes here whose members are in
+        it (every class here lies within one of the model's: its key is finer)."""
+        if self._lifted is None:
+            lift = [0] * len(self.model.class_reps)
+            for c in self.classes:
+                if c.span is None:
+                    for m in c.members:
+                        lift[self.model.class_of[m.name]] |= 1 << c.index
+            self._lifted = lift
+        return self._lifted
+
+    def named_port_groups(self) -> tuple[int, ...]:
+        """The classes grouped by the named ports of their members, as bitsets."""
+        if self._named is None:
+            groups: dict[tuple[tuple[str, str, int], ...], int] = {}
+            for c in self.classes:
+                groups[c.rep.named_ports] = groups.get(c.rep.named_ports, 0) | (1 << c.index)
+            self._named = tuple(groups.values())
+        return self._named
+
+    def side(
+        self, subject: EndpointClass, direction: Direction, without: CompiledPolicy | None = None
+    ) -> SideBlocks:
+        """What ``direction``'s policies at ``subject`` let through, for every peer
+        class: (class bits, connections) blocks that cover every class; ``without``
+        leaves one policy out. Peers that every rule treats alike share one walk."""
+        if not subject.is_pod:
+            return self._all_side  # not enforced there
+        mine = (subject.index, direction, id(without) if without is not None else 0)
+        got = self._side_of.get(mine)
+        if got is None:
+            got = self._side_of[mine] = self._side(subject, direction, without)
+        return got
+
+    def side_groups(self, direction: Direction) -> tuple[tuple[int, SideBlocks], ...]:
+        """Every class grouped by its :meth:`side` in ``direction`` (classes whose
+        policies treat every peer alike share one): (class bits, their side)."""
+        got = self._groups.get(direction)
+        if got is None:
+            groups: dict[int, tuple[int, SideBlocks]] = {}
+            for c in self.classes:
+                blocks = self.side(c, direction)
+                bits, _ = groups.get(id(blocks), (0, blocks))
+                groups[id(blocks)] = (bits | (1 << c.index), blocks)
+            got = self._groups[direction] = tuple(groups.values())
+        return got
+
+    def _side(
+        self, subject: EndpointClass, direction: Direction, without: CompiledPolicy | None
+    ) -> SideBlocks:
+        tiers = self.applicable(subject.rep, direction, without)
+        ident = (
+            direction,
+            tuple(
+                (id(t), tuple((id(p), tuple(id(r) for r in rules)) for p, rules in ps))
+                for t, ps in tiers
+            ),
+            subject.rep.named_ports if direction is Direction.INGRESS else (),
+        )
+        got = self._sides.get(ident)
+        if got is not None:
+            return got
+        touched = self.all_bits
+        kept: SideBlocks = ()
+        if without is not None:
+            # While the left-out policy's tier still applies, a peer none of its
+            # rules matches meets the same decisions without it: only the peers
+            # its rules match are walked again.
+            for tier, pols in self.applicable(subject.rep, direction):
+                for q, rules in pols:
+                    if q is without and any(t is tier for t, _ in tiers):
+                        touched = 0
+                        for r in rules:
+                            if r.action in _DECIDING:
+                                touched |= self.peer_bits(r)
+            if touched != self.all_bits:
+                kept = tuple(
+                    (bits & ~touched, conns)
+                    for bits, conns in self.side(subject, direction)
+                    if bits & ~touched
+                )
+        walked = self._walk_blocks(subject, direction, tiers, touched) if touched else ()
+        got = self._sides[ident] = kept + walked
+        return got
+
+    def _walk_blocks(
+        self, subject: EndpointClass, direction: Direction, tiers: Applicable, peers: int
+    ) -> SideBlocks:
+        """:meth:`side` over the classes ``peers``: one walk per block of peers that
+        every rule (and the destination's named ports) treats alike."""
+        blocks = [peers]
+        named = False
+        for _, pols in tiers:
+            for _, rules in pols:
+                for r in rules:
+                    if r.action in _DECIDING:
+                        blocks = refine_blocks(blocks, self.peer_bits(r))
+                        named = named or r.ports.uses_named_ports
+        if named and direction is Direction.EGRESS:
+            for bits in self.named_port_groups():
+                blocks = refine_blocks(blocks, bits)
+        out: dict[ConnectionSet, int] = {}
+        self.walks += len(blocks)
+        for block in blocks:
+            rep = (block & -block).bit_length() - 1
+            dst = subject.rep if direction is Direction.INGRESS else self.classes[rep].rep
+            conns = walk(tiers, self._peer_test(rep), dst, self.rule_conns)
+            out[conns] = out.get(conns, 0) | block
+        return tuple((bits, conns) for conns, bits in out.items())
+
+    def _peer_test(self, index: int) -> Callable[[CompiledRule], bool]:
+        def test(rule: CompiledRule) -> bool:
+            return bool(self.peer_bits(rule) >> index & 1)
+
+        return test
 
     # -- classes -----------------------------------------------------------
 
@@ -397,11 +556,15 @@ class LintModel:
 
 
 def walk(
-    tiers: Applicable, peer_ok: Callable[[CompiledRule], bool], dst: Endpoint
+    tiers: Applicable,
+    peer_ok: Callable[[CompiledRule], bool],
+    dst: Endpoint,
+    conns_of: Callable[[CompiledRule, Endpoint], ConnectionSet] | None = None,
 ) -> ConnectionSet:
     """The connections the ordered decisions allow for one (subject, peer) pair:
     Allow and Deny final, Log ignored, Pass to the next tier, end of tier by
     the tier's default action, the profile allowing after the last tier."""
+    conns = conns_of or _rule_conns
     remaining = ConnectionSet.all()
     allowed = ConnectionSet.none()
     for tier, pols in tiers:
@@ -412,7 +575,7 @@ def walk(
                     break
                 if r.action not in _DECIDING or not peer_ok(r):
                     continue
-                m = r.conns(dst) & remaining
+                m = conns(r, dst) & remaining
                 if m.is_empty:
                     continue
                 remaining = remaining - m
@@ -501,9 +664,9 @@ def may_select_host_endpoints(p: CompiledPolicy, platform: Platform) -> bool:
 
 def net_model(platform: Platform, ctx: CheckContext) -> NetModel:
     """The platform's network model, compiled once per check run."""
-    return ctx.shared("net.model", platform, lambda: NetModel(platform))
+    return ctx.models(platform).net
 
 
 def lint_model(platform: Platform, ctx: CheckContext) -> LintModel:
     """The NET checks' model, built once per check run (on the shared network model)."""
-    return ctx.shared("net.lint", platform, lambda: LintModel(platform, net_model(platform, ctx)))
+    return ctx.models(platform).lint

@@ -185,6 +185,21 @@ def pod_flows(model: NetModel) -> Iterator[tuple[Endpoint, Endpoint, int]]:
                             yield a, b, cid
 
 
+def pod_flow_count(model: NetModel) -> int:
+    """``len(matrix(model, Granularity.POD).flows)``, counted on the classes: every
+    ordered pair of distinct pods with some allowed connection."""
+    sizes = [len(m) for m in model.class_members]
+    total = 0
+    for s, row in enumerate(model.class_rows()):
+        reached = 0
+        for bits in row.values():
+            reached += sum(sizes[d] for d in bit_indices(bits))
+            if bits >> s & 1:
+                reached -= 1  # a pod's flow to itself is not in the matrix
+        total += sizes[s] * reached
+    return total
+
+
 def _pod_matrix(model: NetModel, endpoints: list[str]) -> Matrix:
     """Each distinct class row becomes one sorted row of pods, shared by the pods of
     every class with that row (equivalent sources share the row dict)."""

@@ -125,6 +125,10 @@ class MatchContext:
     ns_labels: Mapping[str, Mapping[str, str]]
     network_sets: tuple[CompiledNetworkSet, ...]
     node_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The network sets holding each address asked about (many rules ask of one pod).
+    _sets_of: dict[int, tuple[CompiledNetworkSet, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def calico_ns_labels(self, namespace: str) -> dict[str, str]:
         labels = dict(self.ns_labels.get(namespace, {}))
@@ -134,7 +138,10 @@ class MatchContext:
     def sets_containing(self, ip: int | None) -> tuple[CompiledNetworkSet, ...]:
         if ip is None:
             return ()
-        return tuple(s for s in self.network_sets if s.contains(ip))
+        got = self._sets_of.get(ip)
+        if got is None:
+            got = self._sets_of[ip] = tuple(s for s in self.network_sets if s.contains(ip))
+        return got
 
 
 # --------------------------------------------------------------------------- peers
@@ -283,8 +290,11 @@ class CalicoEntity:
             return False
         if not_nets and any(c.contains(ep.ip) for c in not_nets):
             return False
+        positive = self._positive()
+        if not positive and e.not_selector is None:
+            return True  # no selector to judge (a port-only side, nets alone)
         sets = ctx.sets_containing(ep.ip) if ctx.network_sets else ()
-        if self._positive() and not (
+        if positive and not (
             self._positive_pod(ep, ctx) or any(self._positive_set(s, ctx) for s in sets)
         ):
             return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekstwin.engines.access.analyzer import AccessAnalyzer
+from ekstwin.engines.access.analyzer import WhoCanResult
 from ekstwin.engines.access.rbac import ResourceRequest
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.iam.chains import Via
@@ -50,8 +50,9 @@ class ExecIntoPodsWithIamRoles(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        analyzer = AccessAnalyzer(platform)
+        analyzer = ctx.models(platform).access
         seen: set[str] = set()
+        by_namespace: dict[str, WhoCanResult] = {}
         for pod in platform.pods:
             if pod.workload_key in seen:
                 continue
@@ -60,7 +61,10 @@ class ExecIntoPodsWithIamRoles(Check):
             roles = [g for g in access.roles if g.obtained and g.via is not Via.NODE_ROLE]
             if not roles:
                 continue
-            result = analyzer.who_can(ResourceRequest("create", "pods", "exec", "", pod.namespace))
+            result = by_namespace.get(pod.namespace)
+            if result is None:  # one question per namespace, not per workload
+                request = ResourceRequest("create", "pods", "exec", "", pod.namespace)
+                result = by_namespace[pod.namespace] = analyzer.who_can(request)
             if not result.entries:
                 continue
             subject = pod.workload or pod.meta.ref

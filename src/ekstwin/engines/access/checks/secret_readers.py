@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekstwin.engines.access.analyzer import AccessAnalyzer
 from ekstwin.engines.access.rbac import ResourceRequest
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.findings import Confidence, Finding, Severity
@@ -57,7 +56,7 @@ class SecretReadersInCredentialNamespaces(Check):
             holding.setdefault(s.meta.namespace or "default", []).append(s.meta.name)
         if not holding:
             return
-        analyzer = AccessAnalyzer(platform)
+        analyzer = ctx.models(platform).access
         for ns in sorted(holding):
             found: dict[tuple[str, str], list[str]] = {}
             for verb in ("get", "list"):

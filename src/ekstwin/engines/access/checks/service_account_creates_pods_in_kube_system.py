@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekstwin.engines.access.analyzer import AccessAnalyzer
 from ekstwin.engines.access.rbac import ResourceRequest
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.findings import Confidence, Finding, Severity
@@ -63,7 +62,7 @@ class ServiceAccountCreatesPodsInKubeSystem(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        analyzer = AccessAnalyzer(platform)
+        analyzer = ctx.models(platform).access
         # account -> verb -> [(resource, the first chain that grants it)]
         found: dict[str, dict[str, list[tuple[str, str]]]] = {}
         for verb in _VERBS:

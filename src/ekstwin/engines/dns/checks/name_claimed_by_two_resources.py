@@ -50,7 +50,7 @@ class NameClaimedByTwoResources(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        plan = plan_dns(platform, platform_dns(platform).options)
+        plan = plan_dns(platform, platform_dns(platform).options, ctx.models(platform).albs)
         for conflict in plan.conflicts:
             if not any(word in conflict.reason for word in _REAL):
                 continue

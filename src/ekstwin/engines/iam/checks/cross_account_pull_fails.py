@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.iam.chains import IamAnalyzer
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
@@ -45,7 +44,7 @@ class CrossAccountPullFails(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        analyzer = IamAnalyzer(platform)
+        analyzer = ctx.models(platform).iam
         seen: set[tuple[str, str, str]] = set()
         workloads = {w.ref: w.meta for w in platform.workloads}
         for pod in sorted(platform.pods, key=lambda p: p.key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.iam.chains import IamAnalyzer, Via
+from ekstwin.engines.iam.chains import Via
 from ekstwin.findings import Confidence, Finding, ObjectRef, Severity
 from ekstwin.model.platform import Platform
 
@@ -57,7 +57,7 @@ class NodeRoleBroaderThanNode(Check):
     confidence = Confidence.MEDIUM
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        analyzer = IamAnalyzer(platform)
+        analyzer = ctx.models(platform).iam
         inheriting: dict[str, list[str]] = {}
         for pod in sorted(platform.pods, key=lambda p: p.key):
             access = analyzer.pod_access(pod)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.iam.chains import AUDIENCE, DEFAULT_AUDIENCE, ROLE_ARN, ChainStep, IamAnalyzer
+from ekstwin.engines.iam.chains import AUDIENCE, DEFAULT_AUDIENCE, ROLE_ARN, ChainStep
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
@@ -54,7 +54,7 @@ class ServiceAccountTrustRefused(Check):
         if not clusters:
             return
         cluster = clusters[0]
-        analyzer = IamAnalyzer(platform)
+        analyzer = ctx.models(platform).iam
         for sa in sorted(platform.service_accounts, key=lambda s: str(s.meta.ref)):
             role_arn = sa.meta.annotations.get(ROLE_ARN)
             if not role_arn or platform.aws.role(role_arn) is None:

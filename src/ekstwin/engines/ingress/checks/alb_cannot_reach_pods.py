@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.ingress import ActionType, TargetType, build_albs, reachability
+from ekstwin.engines.ingress import ActionType, TargetType, reachability
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
@@ -50,7 +50,8 @@ class AlbCannotReachPods(Check):
     confidence = Confidence.MEDIUM
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        for alb in build_albs(platform).albs:
+        models = ctx.models(platform)
+        for alb in models.albs.albs:
             for ls in alb.listeners:
                 for rule in ls.rules:
                     if rule.action.type is not ActionType.FORWARD:
@@ -58,7 +59,7 @@ class AlbCannotReachPods(Check):
                     for target in rule.action.targets:
                         if target.target_type is not TargetType.IP or not target.service:
                             continue
-                        reach = reachability(platform, alb, target)
+                        reach = reachability(platform, alb, target, models.net)
                         if reach.reachable is not False:
                             continue
                         member = alb.member(rule.ingress)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.ingress import build_albs
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
@@ -45,7 +44,7 @@ class IngressGroupOverQuota(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        for alb in build_albs(platform).albs:
+        for alb in ctx.models(platform).albs.albs:
             if not alb.quota or not alb.members:
                 continue
             first = alb.members[0]

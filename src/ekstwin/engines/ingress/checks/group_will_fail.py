@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.ingress import build_albs
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
@@ -53,7 +52,7 @@ class IngressGroupWillFail(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        for alb in build_albs(platform).albs:
+        for alb in ctx.models(platform).albs.albs:
             if not alb.errors:
                 continue
             members = ", ".join(m.key for m in alb.members)

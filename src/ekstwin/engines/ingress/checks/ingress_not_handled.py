@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.ingress import build_albs
 from ekstwin.engines.ingress.albannotations import INGRESS_CLASS_ANNOTATION
 from ekstwin.engines.ingress.groups import ALB_CONTROLLER, DEFAULT_INGRESS_CLASS
 from ekstwin.findings import Confidence, Finding, Severity
@@ -83,7 +82,7 @@ class IngressNotHandled(Check):
         ingresses = {
             f"{i.meta.namespace or 'default'}/{i.meta.name}": i for i in platform.ingresses
         }
-        for ignored in build_albs(platform).ignored:
+        for ignored in ctx.models(platform).albs.ignored:
             ing = ingresses.get(ignored.ingress)
             if ing is None:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.ingress import ActionType, build_albs
+from ekstwin.engines.ingress import ActionType
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
@@ -47,7 +47,7 @@ class MemberContributesNoRules(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        for alb in build_albs(platform).albs:
+        for alb in ctx.models(platform).albs.albs:
             if alb.errors:
                 continue
             for m in alb.members:

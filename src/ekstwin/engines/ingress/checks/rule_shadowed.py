@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.ingress import Condition, Rule, build_albs
+from ekstwin.engines.ingress import Condition, Rule
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
@@ -87,7 +87,7 @@ class RuleShadowed(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        plan = build_albs(platform)
+        plan = ctx.models(platform).albs
         for alb in plan.albs:
             for ls in alb.listeners:
                 for i, later in enumerate(ls.rules):

@@ -8,13 +8,12 @@ from ekstwin.engines.checks import CheckContext
 from ekstwin.engines.mesh.verdict import MeshModel
 from ekstwin.engines.net.endpoints import Endpoint
 from ekstwin.engines.net.engine import bit_indices
-from ekstwin.engines.net.lint import net_model
 from ekstwin.model.platform import Platform
 
 
 def mesh_model(platform: Platform, ctx: CheckContext) -> MeshModel:
     """The mesh model on the run's shared network model, built once per check run."""
-    return ctx.shared("mesh.model", platform, lambda: MeshModel(platform, net_model(platform, ctx)))
+    return ctx.models(platform).mesh
 
 
 def plaintext_to_mesh(model: MeshModel) -> Iterator[tuple[Endpoint, Endpoint, int]]:

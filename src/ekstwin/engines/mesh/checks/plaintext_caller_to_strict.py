@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.mesh.checks import mesh_model, plaintext_to_mesh
+from ekstwin.engines.mesh.checks import mesh_model
 from ekstwin.engines.mesh.verdict import MeshReason, mesh_verdict
 from ekstwin.engines.mesh.workloads import owner_ref
+from ekstwin.engines.net.endpoints import Endpoint
+from ekstwin.engines.net.engine import bit_indices
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
@@ -57,43 +59,90 @@ class PlaintextCallerToStrict(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         model = mesh_model(platform, ctx)
-        broken: dict[tuple[ObjectRef, int], set[str]] = {}
+        net = model.net
+
+        def in_mesh(ep: Endpoint) -> bool:
+            inj = model.injection(ep)
+            return inj is not None and inj.in_mesh
+
+        meshed = [[b for b in m if b.pod is not None and in_mesh(b)] for m in net.class_members]
+        if not any(meshed):
+            return
+        # pods ekstwin implied (CoreDNS) are not callers: they are assumed for what they serve
+        plain = [
+            [a for a in m if not in_mesh(a) and (a.pod is None or not a.pod.meta.source.implied)]
+            for m in net.class_members
+        ]
+        # A caller without a sidecar sends plaintext whoever it is: the verdict on one
+        # meshed pod and port is the same for every such caller (asked once, of any).
+        caller = next(a for m in plain for a in m) if any(plain) else None
+        if caller is None:
+            return
+        strict: dict[str, list[tuple[int, tuple[ObjectRef, int], tuple[str, Source | None]]]]
+        strict = {}
+        for m in meshed:
+            for b in m:
+                assert b.pod is not None  # meshed destinations are pods
+                owner = owner_ref(platform, b.pod)
+                refused = strict[b.name] = []
+                for port in sorted({p.container_port for p in b.pod.spec.all_ports}):
+                    v = mesh_verdict(model, caller, b, port)
+                    if v.reason is MeshReason.PLAINTEXT_TO_STRICT and v.mtls is not None:
+                        refused.append((port, (owner, port), (v.mtls.explanation, v.mtls.source)))
+        # Sources of one class reach the same destinations with the same connections,
+        # and classes with the same row share it: each distinct row is walked once, for
+        # all its classes at once, in the order of their last class, so that the
+        # explanation kept for a workload is the one the last source class met.
+        by_row: dict[int, tuple[dict[int, int], int, int]] = {}
+        for s, row in enumerate(net.class_rows()):
+            if plain[s]:
+                _, bits, _ = by_row.get(id(row), (row, 0, 0))
+                by_row[id(row)] = (row, bits | (1 << s), s)
+        broken: dict[tuple[ObjectRef, int], int] = {}  # the source classes, as bits
         why: dict[tuple[ObjectRef, int], tuple[str, Source | None]] = {}
-        for a, b, cid in plaintext_to_mesh(model):
-            pod = b.pod
-            assert pod is not None  # meshed destinations are pods
-            conns = model.net.conns(cid)
-            for port in sorted({p.container_port for p in pod.spec.all_ports}):
-                if not conns.contains("TCP", port):
-                    continue
-                v = mesh_verdict(model, a, b, port)
-                if v.reason is not MeshReason.PLAINTEXT_TO_STRICT or v.mtls is None:
-                    continue
-                key = (owner_ref(platform, pod), port)
-                caller = str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
-                broken.setdefault(key, set()).add(caller)
-                why[key] = (v.mtls.explanation, v.mtls.source)
-        yield from self._findings(broken, why)
+        for row, sources, _last in sorted(by_row.values(), key=lambda r: r[2]):
+            for cid, bits in row.items():
+                conns = net.conns(cid)
+                for d in bit_indices(bits):
+                    for b in meshed[d]:
+                        for port, key, explained in strict[b.name]:
+                            if conns.contains("TCP", port):
+                                broken[key] = broken.get(key, 0) | sources
+                                why[key] = explained
+        callers = {
+            s: {str(owner_ref(platform, a.pod)) if a.pod is not None else a.name for a in m}
+            for s, m in enumerate(plain)
+            if m
+        }
+        yield from self._findings(broken, why, callers)
 
     def _findings(
         self,
-        broken: dict[tuple[ObjectRef, int], set[str]],
+        broken: dict[tuple[ObjectRef, int], int],
         why: dict[tuple[ObjectRef, int], tuple[str, Source | None]],
+        callers: dict[int, set[str]],
     ) -> Iterator[Finding]:
-        for (subject, port), callers in sorted(
+        # Most workloads are reached by the same callers: each distinct set of source
+        # classes is named once, and each caller's evidence line is one string.
+        named: dict[int, tuple[str, ...]] = {}
+        lines: dict[str, str] = {}
+        for (subject, port), bits in sorted(
             broken.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
         ):
             explanation, source = why[(subject, port)]
-            names = sorted(callers)
+            evidence = named.get(bits)
+            if evidence is None:
+                names = sorted({n for c in bit_indices(bits) for n in callers[c]})
+                evidence = named[bits] = tuple(
+                    lines.setdefault(n, f"allowed by the network, plaintext: {n}") for n in names
+                )
             yield self.finding(
                 subject,
                 f"{subject} port {port} requires mutual TLS, but the network lets "
-                f"{len(names)} workload(s) without a sidecar reach it: their connections are reset",
+                f"{len(evidence)} workload(s) without a sidecar reach it: their connections "
+                "are reset",
                 source,
-                evidence=[
-                    explanation,
-                    *(f"allowed by the network, plaintext: {n}" for n in names),
-                ],
+                evidence=(explanation, *evidence),
                 fix=f"inject the callers, or add a port-level PERMISSIVE exception for {port} "
                 "on this workload, or stop allowing the flow in the network policy",
                 key=str(port),

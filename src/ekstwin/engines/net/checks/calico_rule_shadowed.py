@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.connections import ConnectionSet
+from ekstwin.engines.net.engine import bit_indices, refine_blocks
 from ekstwin.engines.net.lint import (
     Applicable,
     EndpointClass,
@@ -31,64 +32,120 @@ class _Outcome:
         self.live = False
         self.deciders: dict[str, None] = {}
         self.traffic = ConnectionSet.none()
-        self.peers: dict[str, None] = {}
-        self.subjects: dict[str, None] = {}
+        self.peers: list[EndpointClass] = []  # in order of first appearance
+        self.subjects: list[EndpointClass] = []
 
 
-def _peer_test(lm: LintModel, y: EndpointClass) -> Callable[[CompiledRule], bool]:
-    def test(rule: CompiledRule) -> bool:
-        return lm.peer_matches(rule, y)
-
-    return test
+#: For one subject: (peer class bits, the rule's connections, what reaches the rule).
+_Blocks = tuple[tuple[int, ConnectionSet, Reach | None], ...]
 
 
-def _rules_before(tiers: Applicable, target: CompiledRule) -> tuple[CompiledRule, ...]:
-    """The rules evaluation meets before ``target`` in ``tiers``."""
-    out: list[CompiledRule] = []
-    for _tier, pols in tiers:
+def _prefix(tiers: Applicable, target: CompiledRule) -> tuple[object, ...]:
+    """What evaluation meets before ``target`` (tiers, their ends, the rules before
+    it): subjects with the same prefix see the same thing happen to its traffic."""
+    out: list[tuple[int, tuple[int, ...]]] = []
+    for tier, pols in tiers:
+        uids: list[int] = []
         for _p, rules in pols:
             for q in rules:
                 if q is target:
+                    out.append((id(tier), tuple(uids)))
                     return tuple(out)
-                out.append(q)
+                uids.append(q.uid)
+        out.append((id(tier), tuple(uids)))
     return tuple(out)
+
+
+def _blocks(
+    lm: LintModel, r: CompiledRule, x: EndpointClass, tiers: Applicable, direction: Direction
+) -> _Blocks:
+    """The peers ``r`` matches, split into blocks that every rule before ``r`` (and
+    the destination's named ports) treats alike, each with what reaches ``r``."""
+    blocks = [lm.peer_bits(r)] if lm.peer_bits(r) else []
+    for _tier, pols in tiers:
+        for _p, rules in pols:
+            for q in rules:
+                if q is r:
+                    break
+                if judged_at_l4(q):
+                    blocks = refine_blocks(blocks, lm.peer_bits(q))
+    if direction is Direction.EGRESS:
+        for bits in lm.named_port_groups():
+            blocks = refine_blocks(blocks, bits)
+    out: list[tuple[int, ConnectionSet, Reach | None]] = []
+    for block in blocks:
+        rep = (block & -block).bit_length() - 1
+        dst = x.rep if direction is Direction.INGRESS else lm.classes[rep].rep
+        wanted = lm.rule_conns(r, dst)
+        reach = None
+        if not wanted.is_empty:
+            reach = reaching(tiers, r, _peer_test(lm, rep), dst, lm.rule_conns)
+        out.append((block, wanted, reach))
+    return tuple(out)
+
+
+def _peer_test(lm: LintModel, index: int) -> Callable[[CompiledRule], bool]:
+    def test(rule: CompiledRule) -> bool:
+        return bool(lm.peer_bits(rule) >> index & 1)
+
+    return test
 
 
 def _outcome(
     lm: LintModel, r: CompiledRule, subjects: list[EndpointClass], direction: Direction
 ) -> _Outcome:
     out = _Outcome()
+    memo: dict[tuple[object, ...], _Blocks] = {}
+    prefixes: dict[int, tuple[object, ...]] = {}  # by the (kept) applicable tiers
+    traffic: dict[int, ConnectionSet] = {}  # the rule's connections met, by identity
+    seen_peers = 0
     for x in subjects:
         if not r.subject_matches(x.rep, lm.ctx):
             continue
         tiers = lm.applicable(x.rep, direction)
-        # What evaluation does before ``r`` depends on which earlier rules the peer
-        # matches and on the destination's named ports: peers alike in both share it.
-        earlier = _rules_before(tiers, r)
-        memo: dict[tuple[tuple[bool, ...], object], Reach] = {}
-        for y in lm.classes:
-            if y is x and len(x.members) < 2:
-                continue  # a pod reaching itself is never filtered
-            if not lm.peer_matches(r, y):
+        # What evaluation does before ``r`` depends on the rules and tiers before it,
+        # which earlier rules each peer matches and the destination's named ports:
+        # subjects alike in the first share the blocks of peers alike in the rest.
+        prefix = prefixes.get(id(tiers))
+        if prefix is None:
+            prefix = prefixes[id(tiers)] = _prefix(tiers, r)
+        key = (prefix, x.rep.named_ports if direction is Direction.INGRESS else ())
+        blocks = memo.get(key)
+        if blocks is None:
+            blocks = memo[key] = _blocks(lm, r, x, tiers, direction)
+        # a pod reaching itself is never filtered: a class of one is no peer of itself
+        skip = 1 << x.index if len(x.members) < 2 else 0
+        met: list[tuple[int, Reach]] = []
+        peers = 0
+        for bits, wanted, reach in blocks:
+            bits &= ~skip
+            if not bits or reach is None:
                 continue
-            dst = x.rep if direction is Direction.INGRESS else y.rep
-            wanted = lm.rule_conns(r, dst)
-            if wanted.is_empty:
-                continue
-            out.pairs += 1
-            key = (tuple(lm.peer_matches(q, y) for q in earlier), dst.named_ports)
-            reach = memo.get(key)
-            if reach is None:
-                reach = memo[key] = reaching(tiers, r, _peer_test(lm, y), dst, lm.rule_conns)
+            out.pairs += bits.bit_count()
             if not reach.undecided.is_empty:
                 out.live = True
                 return out
-            out.traffic = out.traffic | wanted
-            out.subjects[x.describe()] = None
-            out.peers[y.describe()] = None
+            traffic[id(wanted)] = wanted
+            peers |= bits
+            met.append((bits & -bits, reach))
+        if not peers:
+            continue
+        out.subjects.append(x)
+        new = peers & ~seen_peers
+        seen_peers |= new
+        out.peers.extend(lm.classes[i] for i in bit_indices(new))
+        for _low, reach in sorted(met, key=lambda m: m[0]) if len(met) > 1 else met:
             for d in reach.deciders:
                 out.deciders[d] = None
+    for wanted in traffic.values():
+        out.traffic = out.traffic | wanted
     return out
+
+
+def _first_classes(classes: list[EndpointClass], limit: int) -> str:
+    """:func:`first_items` of the classes' descriptions, describing only those shown."""
+    shown = ", ".join(c.describe() for c in classes[:limit])
+    return shown if len(classes) <= limit else f"{shown} and {len(classes) - limit} more"
 
 
 class CalicoRuleShadowed(Check):
@@ -152,11 +209,10 @@ class CalicoRuleShadowed(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         lm = lint_model(platform, ctx)
-        pod_classes = lm.pod_classes()
         for _, p in lm.policies():
             if p.calico is None:
                 continue
-            subjects = [c for c in pod_classes if p.selects(c.rep, lm.ctx)]
+            subjects = lm.selected_classes(p)
             if not subjects:
                 continue
             for direction in (Direction.INGRESS, Direction.EGRESS):
@@ -179,8 +235,8 @@ class CalicoRuleShadowed(Check):
             f"never matches: {first_items(deciders, 2)} decide(s) all of its traffic first",
             rule_location(p, r),
             evidence=[
-                f"its traffic: {got.traffic} for {first_items(list(got.subjects), 3)} "
-                f"{side} {first_items(list(got.peers), 3)}",
+                f"its traffic: {got.traffic} for {_first_classes(got.subjects, 3)} "
+                f"{side} {_first_classes(got.peers, 3)}",
                 *(f"decided before it by {d}" for d in deciders),
             ],
             fix="move the rule before the rules that decide its traffic, change the "

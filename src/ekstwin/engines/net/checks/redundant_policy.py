@@ -6,29 +6,29 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.net import Granularity, Matrix, NetModel, matrix
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.lint import (
     EndpointClass,
     LintModel,
+    SideBlocks,
     first_items,
     lint_model,
     policy_meta,
     policy_ref,
-    walk,
 )
+from ekstwin.engines.net.matrix import pod_flow_count
 from ekstwin.engines.net.policies import CompiledPolicy, Direction
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.calico import Action
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import All
 
-#: Above this many endpoints (pods), the check does not run.
-MAX_ENDPOINTS = 2000
-#: Above this many policies that select a pod, the check does not run.
-MAX_POLICIES = 400
-#: Budget for the engine's matrix recomputations: endpoints squared times recomputations.
-MAX_MATRIX_WORK = 20_000_000
+#: Budget of comparisons of (selected class, group of peer classes) flows with and
+#: without a policy.
+MAX_PAIR_WORK = 20_000_000
+#: Budget of walks through a selected class's ordered policies without one policy
+#: (one per block of alike peers).
+MAX_WALKS = 60_000
 
 
 def _without(platform: Platform, p: CompiledPolicy) -> Platform:
@@ -50,24 +50,24 @@ def is_default_deny(p: CompiledPolicy) -> bool:
     return isinstance(p.calico.selector, All) and p.calico.service_account_selector is None
 
 
-def _side(
-    lm: LintModel,
-    subject: EndpointClass,
-    peer: EndpointClass,
-    direction: Direction,
-    without: CompiledPolicy | None,
-) -> ConnectionSet:
-    if not subject.is_pod:
-        return ConnectionSet.all()  # not enforced at a host or outside address
-    tiers = lm.applicable(subject.rep, direction, without)
-    dst = subject.rep if direction is Direction.INGRESS else peer.rep
-    return walk(tiers, lambda r: lm.peer_matches(r, peer), dst)
+def _at(blocks: tuple[tuple[int, ConnectionSet], ...], index: int) -> ConnectionSet:
+    """The connections of the block that holds class ``index``."""
+    for bits, conns in blocks:
+        if bits >> index & 1:
+            return conns
+    raise KeyError(index)  # blocks cover every class
 
 
-def _flow(
-    lm: LintModel, s: EndpointClass, d: EndpointClass, without: CompiledPolicy | None
-) -> ConnectionSet:
-    return _side(lm, s, d, Direction.EGRESS, without) & _side(lm, d, s, Direction.INGRESS, without)
+def _differing(
+    a: tuple[tuple[int, ConnectionSet], ...], b: tuple[tuple[int, ConnectionSet], ...]
+) -> int:
+    """The classes whose connections differ between two block covers."""
+    out = 0
+    for abits, aconns in a:
+        for bbits, bconns in b:
+            if abits & bbits and aconns != bconns:
+                out |= abits & bbits
+    return out
 
 
 def _sole_policy(lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass]) -> bool:
@@ -91,17 +91,87 @@ def _denies(p: CompiledPolicy) -> bool:
     return any(r.action is Action.DENY for r in p.ingress + p.egress)
 
 
-def _changes_something(lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass]) -> bool:
+class _Budget:
+    """Comparisons left, and walks of the ordered policies (``lm.walks``) left."""
+
+    def __init__(self, lm: LintModel, limit: int, walks: int) -> None:
+        self.left = limit
+        self.lm = lm
+        self.walks_until = lm.walks + walks
+
+    def spend(self, n: int) -> bool:
+        self.left -= n
+        return self.left >= 0 and self.lm.walks <= self.walks_until
+
+
+def _changes_something(
+    lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass], budget: _Budget
+) -> bool | None:
     """Does removing ``p`` change a flow from or to a pod it selects (pods,
-    host-network pods, and one address of every stretch no CIDR splits)?"""
+    host-network pods, and one address of every stretch no CIDR splits)?
+    None when the budget ran out before the answer.
+
+    A flow from ``s`` to ``d`` is what egress at ``s`` AND ingress at ``d`` allow.
+    Without ``p`` only the sides of the classes ``p`` selects change, so for a
+    selected class ``x`` the flows that may change are those to (from) the peers
+    whose side at ``x`` changes, and those to (from) other selected classes. Peers
+    are taken a block at a time: those alike at ``x`` with and without ``p`` and
+    alike in their own side of the flow.
+    """
+    sel_bits = 0
     for x in selected:
-        for y in lm.classes:
-            if y is x and len(x.members) < 2:
-                continue
-            if Direction.EGRESS in p.types and _flow(lm, x, y, None) != _flow(lm, x, y, p):
-                return True
-            if Direction.INGRESS in p.types and _flow(lm, y, x, None) != _flow(lm, y, x, p):
-                return True
+        sel_bits |= 1 << x.index
+    for here, there in (
+        (Direction.EGRESS, Direction.INGRESS),
+        (Direction.INGRESS, Direction.EGRESS),
+    ):
+        if here not in p.types:
+            continue
+        # The peers p selects for the other direction change their side too: they are
+        # grouped by their side with and without p; the others by their side alone.
+        own = 0
+        own_groups: dict[tuple[int, int], tuple[int, SideBlocks, SideBlocks]] = {}
+        if there in p.types:
+            own = sel_bits
+            for y in selected:
+                theirs, theirs_without = lm.side(y, there), lm.side(y, there, p)
+                key = (id(theirs), id(theirs_without))
+                bits, _, _ = own_groups.get(key, (0, theirs, theirs_without))
+                own_groups[key] = (bits | (1 << y.index), theirs, theirs_without)
+        groups = lm.side_groups(there)
+        for x in selected:
+            self_bit = 1 << x.index if len(x.members) < 2 else 0
+            with_p, without = lm.side(x, here), lm.side(x, here, p)
+            if not budget.spend(1):
+                return None
+            for bits, near in with_p:
+                for bits_without, near_without in without:
+                    cell = bits & bits_without & ~self_bit
+                    if not cell:
+                        continue
+                    mine = cell & own
+                    if mine:
+                        if not budget.spend(len(own_groups)):
+                            return None
+                        for gbits, far_blocks, far_blocks_without in own_groups.values():
+                            if not mine & gbits:
+                                continue
+                            far = _at(far_blocks, x.index)
+                            far_without = _at(far_blocks_without, x.index)
+                            if (near != near_without or far != far_without) and (
+                                near & far != near_without & far_without
+                            ):
+                                return True
+                    rest = cell & ~own
+                    if not rest or near == near_without:
+                        continue  # a flow changes only where a side does
+                    if not budget.spend(len(groups)):
+                        return None
+                    for gbits, far_blocks in groups:
+                        if rest & gbits:
+                            far = _at(far_blocks, x.index)
+                            if near & far != near_without & far:
+                                return True
     return False
 
 
@@ -109,13 +179,15 @@ class RedundantPolicy(Check):
     """
     ## What it does
     Finds policies whose removal changes no allowed connection. For each
-    policy that selects a pod, it first compares, with connection sets, every
-    flow from and to the pods the policy selects (to and from other pods,
+    policy that selects a pod, it compares, with connection sets, every flow
+    from and to the pods the policy selects (to and from other pods,
     host-network pods, and one address for each stretch of addresses that
-    no CIDR of the platform splits) with and without the policy. When
-    nothing differs, it confirms with the net engine: the whole pod-level
-    matrix of the platform against the matrix of the platform with the
-    policy removed. Only a policy that passes both is reported.
+    no CIDR of the platform splits) with and without the policy; flows
+    between other endpoints cannot change. Peers are compared a group at a
+    time: those that the policies at the selected pod treat alike, with and
+    without the policy, and whose own policies treat the pod alike; only the
+    peers whose side of the flow changes (or that the policy selects too)
+    are looked at.
 
     Not considered: policies that select no pod (NET001 reports them),
     policies with an allow rule whose peer matches nothing in the input
@@ -186,45 +258,31 @@ class RedundantPolicy(Check):
             selected = lm.selected_classes(p)
             if selected:
                 candidates.append((p, selected))
-        n = len(lm.endpoints)
-        if n > MAX_ENDPOINTS or len(candidates) > MAX_POLICIES:
-            self.incomplete(
-                f"not run: {n} endpoints and {len(candidates)} policies selecting a pod "
-                f"exceed its bound ({MAX_ENDPOINTS} endpoints, {MAX_POLICIES} policies); "
-                "no NET006 finding does not mean no redundant policy",
-                "run `ekstwin net lint` on a part of the platform (some namespaces' files) "
-                "to look for redundant policies there",
-            )
-            return
-        base: Matrix | None = None
-        work = 0
+        budget = _Budget(lm, MAX_PAIR_WORK, MAX_WALKS)
+        flows: int | None = None
         for p, selected in candidates:
-            if _changes_something(lm, p, selected):
-                continue
-            work += n * n
-            if work > MAX_MATRIX_WORK:
+            changes = _changes_something(lm, p, selected, budget)
+            if changes is None:
                 self.incomplete(
-                    f"stopped at {p.id}: the budget of pod-level comparisons is spent; "
-                    "the policies after it were not looked at",
+                    f"stopped at {p.id}: the budget of flow comparisons and walks is spent; "
+                    "the policies from it on were not looked at",
                     "run `ekstwin net lint` on a part of the platform to look at the rest",
                 )
                 return
-            if base is None:
-                base = matrix(lm.model, Granularity.POD)
-            reduced = matrix(NetModel(_without(platform, p)), Granularity.POD)
-            if reduced != base:
-                continue
-            yield self._finding(lm, p, selected, base)
+            if not changes:
+                if flows is None:
+                    flows = pod_flow_count(lm.model)
+                yield self._finding(lm, p, selected, flows)
 
     def _finding(
-        self, lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass], base: Matrix
+        self, lm: LintModel, p: CompiledPolicy, selected: list[EndpointClass], flows: int
     ) -> Finding:
         pods = sorted(m.name for c in selected for m in c.members)
         directions = " and ".join(sorted(d.value for d in p.types))
         meta = policy_meta(p)
         evidence = [
             f"selects for {directions}: {first_items(pods, 3)}",
-            f"pod-level matrix with and without it: the same {len(base.flows)} flow(s)",
+            f"pod-level matrix with and without it: the same {flows} flow(s)",
             "flows between its pods and every address range: the same",
         ]
         head = f"{p.id} (tier {p.tier})"
