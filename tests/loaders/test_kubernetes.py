@@ -672,3 +672,20 @@ def test_a_misspelt_field_is_named_with_a_suggestion_and_affects_only_its_entry(
         ),
     ]
     assert r.input_errors
+
+
+def test_a_name_the_api_server_refuses_as_a_path_segment_is_an_input_error() -> None:
+    """A pod named 'a/b' (the fuzz harness found NET004 crashing on it) is refused
+    with its line, as the API server refuses it; the rest is read."""
+    from ekstwin.loaders import load
+
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: 'a/b', namespace: shop}\n"
+        "spec: {containers: [{name: c, image: x}]}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: ok, namespace: shop}\n"
+        "spec: {containers: [{name: c, image: x}]}\n"
+    )
+    result = load(["-"], stdin_text=lambda: text, implied=False)
+    errors = [d for d in result.diagnostics if "may not contain '/'" in d.message]
+    assert len(errors) == 1 and errors[0].source.line in (1, 3)
+    assert [p.key for p in result.platform.pods] == ["shop/ok"]

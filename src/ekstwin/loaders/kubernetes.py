@@ -525,6 +525,14 @@ def _meta(doc: dict[str, object], source: Source, lines: dict[str, int]) -> Meta
         if not generate:
             _fail("metadata.name is missing", "/metadata", "give the object a metadata.name")
         name = generate + "ekstw"
+    if name in (".", "..") or "/" in name or "%" in name:
+        # apimachinery's ValidatePathSegmentName: every kind's name is a URL path segment
+        _fail(
+            f"metadata.name {name!r} may not be '.' or '..' and may not contain '/' or '%' "
+            "(the API server refuses it)",
+            "/metadata/name",
+            "give the object a name of lower-case letters, digits, '-' and '.'",
+        )
     namespace = _namespace_of(kind, _str(md.get("namespace"), "/metadata/namespace"))
     owners = tuple(
         OwnerRef(
