@@ -280,3 +280,39 @@ def test_an_application_repo_s_log_passes_the_github_rules(multitool: Path, tmp_
     )
     assert places == ["_ekstwin/Namespace/_cluster/default", "k8s/app.yaml", "k8s/app.yaml"]
     assert _github_problems(multitool, tmp_path, log) == []
+
+
+def test_diff_sarif_of_new_findings_passes_the_github_rules(
+    multitool: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`ekstwin diff --git REV --format sarif` (the Action's upload on a pull request)
+    holds only the new findings and is accepted by code scanning."""
+    from ekstwin.cli.main import main
+    from tests.fixtures.review.head import BASE
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    (repo / "platform").mkdir(parents=True)
+    shutil.copy(BASE / "platform.yaml", repo / "platform" / "platform.yaml")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=repo, check=True)
+    with (repo / "platform" / "platform.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "---\napiVersion: apps/v1\nkind: Deployment\n"
+            "metadata: {name: worker, namespace: shop}\n"
+            "spec:\n  selector: {matchLabels: {app: worker}}\n  template:\n"
+            "    metadata: {labels: {app: worker}}\n"
+            "    spec: {containers: [{name: w, "
+            "image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/w}]}\n"
+        )
+    monkeypatch.chdir(repo)
+    main(["diff", "--git", "HEAD", "platform", "--format", "sarif", "-q"])
+    log = json.loads(capsys.readouterr().out)
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["ECR002"]
+    assert _github_problems(multitool, tmp_path, log) == []
