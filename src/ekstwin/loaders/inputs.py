@@ -413,15 +413,19 @@ def _read_json(col: _Collector, text: str, file: str) -> None:
         and str(data.get("kind", "")).endswith("List")
         and isinstance(data.get("items"), list)
     ):
+        # each item's pointers, in one pass over the file's (not one per item)
+        per_item: dict[str, dict[str, int]] = {}
+        for k, v in lines.items():
+            if k.startswith("/items/"):
+                index, _, rest = k[len("/items/") :].partition("/")
+                per_item.setdefault(index, {})["/" + rest if rest else ""] = v
         for i, item in enumerate(data["items"]):
             prefix = f"/items/{i}"
-            item_lines = {
-                k[len(prefix) :]: v
-                for k, v in lines.items()
-                if k == prefix or k.startswith(prefix + "/")
-            }
             _classify(
-                col, typed_list_item(data, item), Source(file, lines.get(prefix, 1)), item_lines
+                col,
+                typed_list_item(data, item),
+                Source(file, lines.get(prefix, 1)),
+                per_item.get(str(i), {}),
             )
         return
     _classify(col, data, Source(file, lines.get("", 1)), lines)
