@@ -132,6 +132,7 @@ def _sarif(report: Report, diff: PlatformDiff) -> str:
 
 def run_diff(args: argparse.Namespace) -> int:
     from ekstwin.analysis import analyze
+    from ekstwin.engines.checks import CheckContext
     from ekstwin.engines.review import diff_platforms, exceeds
     from ekstwin.model.selectors import parse_calico_selector
     from ekstwin.reporters.diff import diff_markdown, diff_table
@@ -145,13 +146,16 @@ def run_diff(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         prefixes: dict[str, str] = {}
         base, head = _sides(args, stack, prefixes)
-        base_report, head_report = analyze(base), analyze(head)
+        ctx_base, ctx_head = CheckContext(), CheckContext()
+        base_report = analyze(base, ctx=ctx_base)
+        head_report = analyze(head, ctx=ctx_head)
         diff = diff_platforms(
             base.platform,
             head.platform,
             base_findings=base_report.findings,
             head_findings=head_report.findings,
             protect=protect,
+            nets=(ctx_base.models(base.platform).net, ctx_head.models(head.platform).net),
         )
         diff = _relabel(diff, prefixes)
     if args.format == "json":

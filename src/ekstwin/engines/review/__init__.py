@@ -74,13 +74,16 @@ def diff_platforms(
     base_findings: Sequence[Finding] = (),
     head_findings: Sequence[Finding] = (),
     protect: Selector | None = None,
+    nets: tuple[NetModel, NetModel] | None = None,
 ) -> PlatformDiff:
     """Every semantic change from ``base`` to ``head``. ``protect`` is a Calico
     selector over namespace labels: changes that reach into those namespaces are
-    marked ``protected``."""
+    marked ``protected``. ``nets`` are the two platforms' compiled network models,
+    when the caller has them already."""
     is_protected = _protector(base, head, protect)
     changes: list[Change] = []
-    net_base, net_head = NetModel(base), NetModel(head)
+    # the caller may hand the network models its analysis compiled (one compile a side)
+    net_base, net_head = nets if nets is not None else (NetModel(base), NetModel(head))
     changes += reachability_changes(net_base, net_head, is_protected)
     changes += mesh_changes(net_base, net_head, is_protected)
     changes += kubernetes_access_changes(base, head, is_protected)
