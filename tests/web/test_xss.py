@@ -53,7 +53,7 @@ spec:
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
-  name: '<u>ing</u>'
+  name: '<u>ing<u>'  # a name may not hold '/' (the API server refuses it)
   namespace: '{EVIL_NS}'
   annotations: {{alb.ingress.kubernetes.io/group.name: '<i>g</i>'}}
 spec:
