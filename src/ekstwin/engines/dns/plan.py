@@ -713,21 +713,30 @@ def _apply_policy_and_owner(work: _Work, opts: PlanRules) -> None:
     work.updates = kept_updates
 
 
-def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = None) -> DnsPlan:
-    """What ExternalDNS with these options would change in the platform's hosted zones."""
+def desired_endpoints(
+    platform: Platform, options: DnsOptions, albs: AlbPlan | None = None
+) -> tuple[list[Endpoint], list[Skip]]:
+    """The records ExternalDNS's sources want (adjusted for Route 53), and the hosts
+    its sources skip with why (a target not known yet, ...)."""
     prefix = options.annotation_prefix or annotation_prefix_for(platform)
     albs = albs if albs is not None else build_albs(platform)
     desired: list[Endpoint] = []
-    source_skips: list[Skip] = []
+    skips: list[Skip] = []
     if "ingress" in options.sources:
         eps, sk = ingress_endpoints(platform, prefix, albs)
         desired += eps
-        source_skips += sk
+        skips += sk
     if "service" in options.sources:
         eps, sk = service_endpoints(platform, prefix)
         desired += eps
-        source_skips += sk
-    desired = adjust_for_route53(desired, options)
+        skips += sk
+    return adjust_for_route53(desired, options), skips
+
+
+def plan_dns(platform: Platform, options: DnsOptions, albs: AlbPlan | None = None) -> DnsPlan:
+    """What ExternalDNS with these options would change in the platform's hosted zones."""
+    prefix = options.annotation_prefix or annotation_prefix_for(platform)
+    desired, source_skips = desired_endpoints(platform, options, albs)
     mapper = NameMapper(options.txt_prefix, options.txt_suffix, options.txt_wildcard_replacement)
     typed = [z for z in platform.aws.hosted_zones if _zone_type_matches(options.zone_type, z)]
     zones = [z for z in typed if zone_selected(options, z)]

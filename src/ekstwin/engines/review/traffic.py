@@ -6,13 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ekstwin.engines.dns.config import platform_dns
-from ekstwin.engines.dns.plan import adjust_for_route53, domain_matches
+from ekstwin.engines.dns.plan import desired_endpoints, domain_matches
 from ekstwin.engines.dns.sources import (
     Endpoint,
-    Skip,
-    annotation_prefix_for,
-    ingress_endpoints,
-    service_endpoints,
 )
 from ekstwin.engines.ingress import AlbPlan, build_albs
 from ekstwin.engines.ingress.model import Action, ActionType, Rule
@@ -151,21 +147,10 @@ def _desired(platform: Platform) -> dict[tuple[str, str, str], Endpoint]:
     """The records the platform's ExternalDNS wants (within its domain filter),
     by (name, type, set identifier)."""
     options = platform_dns(platform).options
-    prefix = options.annotation_prefix or annotation_prefix_for(platform)
-    albs = build_albs(platform)
-    desired: list[Endpoint] = []
-    skips: list[Skip] = []
-    if "ingress" in options.sources:
-        eps, sk = ingress_endpoints(platform, prefix, albs)
-        desired += eps
-        skips += sk
-    if "service" in options.sources:
-        eps, sk = service_endpoints(platform, prefix)
-        desired += eps
-        skips += sk
+    desired, skips = desired_endpoints(platform, options)
     out = {
         (ep.name.lower(), ep.type, ep.set_identifier): ep
-        for ep in adjust_for_route53(desired, options)
+        for ep in desired
         if domain_matches(options, ep.name)
     }
     for skip in skips:
