@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.mesh.checks import mesh_model
+from ekstwin.engines.mesh.checks import mesh_model, mesh_sides
 from ekstwin.engines.mesh.verdict import MeshReason, mesh_verdict
 from ekstwin.engines.mesh.workloads import owner_ref
-from ekstwin.engines.net.endpoints import Endpoint
 from ekstwin.engines.net.engine import bit_indices
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
@@ -60,19 +59,9 @@ class PlaintextCallerToStrict(Check):
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         model = mesh_model(platform, ctx)
         net = model.net
-
-        def in_mesh(ep: Endpoint) -> bool:
-            inj = model.injection(ep)
-            return inj is not None and inj.in_mesh
-
-        meshed = [[b for b in m if b.pod is not None and in_mesh(b)] for m in net.class_members]
+        meshed, plain = mesh_sides(model)
         if not any(meshed):
             return
-        # pods ekstwin implied (CoreDNS) are not callers: they are assumed for what they serve
-        plain = [
-            [a for a in m if not in_mesh(a) and (a.pod is None or not a.pod.meta.source.implied)]
-            for m in net.class_members
-        ]
         # A caller without a sidecar sends plaintext whoever it is: the verdict on one
         # meshed pod and port is the same for every such caller (asked once, of any).
         caller = next(a for m in plain for a in m) if any(plain) else None
