@@ -151,6 +151,20 @@ class NetQueryError(ValueError):
     """A query names an endpoint or port the platform does not have."""
 
 
+def _side_ident(subject: Endpoint, direction: Direction, tiers: _Tiers) -> tuple[object, ...]:
+    """What one side of a class's flows depends on: the direction, the rules of the
+    policies that apply, and (ingress) the subject's named ports. Classes alike in
+    this share their side's tables."""
+    return (
+        direction,
+        tuple(
+            (t.name, tuple((p.id, tuple(r.uid for r in rules)) for p, rules in ps))
+            for t, ps in tiers
+        ),
+        subject.named_ports if direction is Direction.INGRESS else (),
+    )
+
+
 def bit_indices(bits: int) -> list[int]:
     """The positions of the set bits of ``bits``, lowest first."""
     if bits.bit_count() < 48:
@@ -689,14 +703,7 @@ class NetModel:
         if not tiers:
             strict = self.enforcement.strict and subject.kind is EndpointKind.POD
             return ((self.all_bits, 0 if strict else 1),)
-        ident: tuple[object, ...] = (
-            direction,
-            tuple(
-                (t.name, tuple((p.id, tuple(r.uid for r in rules)) for p, rules in ps))
-                for t, ps in tiers
-            ),
-            subject.named_ports if direction is Direction.INGRESS else (),
-        )
+        ident = _side_ident(subject, direction, tiers)
         cached = self._side_cache.get(ident)
         if cached is not None:
             return cached
@@ -836,14 +843,7 @@ class NetModel:
         # tables; without any policy the message names the pod, so no sharing.
         ident: tuple[object, ...] | None = None
         if tiers:
-            ident = (
-                direction,
-                tuple(
-                    (t.name, tuple((p.id, tuple(r.uid for r in rules)) for p, rules in ps))
-                    for t, ps in tiers
-                ),
-                subject.named_ports if direction is Direction.INGRESS else (),
-            )
+            ident = _side_ident(subject, direction, tiers)
             cached = self._side_decisions_cache.get(ident)
             if cached is not None:
                 return cached
