@@ -20,6 +20,16 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ekstwin.model.source import Source
+from ekstwin.model.vpc import (
+    CacheCluster,
+    DatabaseInstance,
+    EfsMountTarget,
+    ManagedPrefixList,
+    NetworkAcl,
+    SecurityGroup,
+    VpcEndpoint,
+    VpcPeeringConnection,
+)
 
 PolicyDocument = dict[str, object]
 """An IAM-style policy document (``Version`` and ``Statement``), as written."""
@@ -382,6 +392,7 @@ class NodeGroup:
     capacity_type: str | None = None
     scaling: NodeGroupScaling = NodeGroupScaling()
     kubelet_max_pods: int | None = None
+    security_group_ids: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=_map, hash=False)
     taints: tuple[dict[str, str], ...] = field(default=(), hash=False)
     source: Source = NO_SOURCE
@@ -397,6 +408,7 @@ class EksCluster:
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
     cluster_security_group_id: str | None = None
+    security_group_ids: tuple[str, ...] = ()
     endpoint: EndpointAccess = EndpointAccess()
     encryption_config: tuple[EncryptionConfig, ...] = ()
     oidc_issuer: str | None = None
@@ -498,10 +510,17 @@ class Subnet:
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """A route. ``destination`` is a CIDR, or a managed prefix list id (``pl-...``)
+    for a prefix-list route such as a gateway endpoint's."""
+
     destination: str
     gateway_id: str | None = None
     state: str = "active"
     source: Source = NO_SOURCE
+
+    @property
+    def to_prefix_list(self) -> bool:
+        return self.destination.startswith("pl-")
 
     @property
     def target_kind(self) -> RouteTargetKind:
@@ -602,6 +621,10 @@ class NetworkInterface:
     prefixes: tuple[str, ...] = ()
     interface_type: str = "interface"
     security_group_ids: tuple[str, ...] = ()
+    vpc_id: str | None = None
+    description: str | None = None
+    requester_managed: bool = False
+    attached_instance_id: str | None = None
     source: Source = NO_SOURCE
 
     @property
@@ -912,6 +935,15 @@ class Account:
     hosted_zones: tuple[HostedZone, ...] = ()
     kms_keys: tuple[KmsKey, ...] = ()
     load_balancers: tuple[LoadBalancer, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
+    prefix_lists: tuple[ManagedPrefixList, ...] = ()
+    network_acls: tuple[NetworkAcl, ...] = ()
+    vpc_peering_connections: tuple[VpcPeeringConnection, ...] = ()
+    network_interfaces: tuple[NetworkInterface, ...] = ()
+    db_instances: tuple[DatabaseInstance, ...] = ()
+    cache_clusters: tuple[CacheCluster, ...] = ()
+    efs_mount_targets: tuple[EfsMountTarget, ...] = ()
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
     source: Source = NO_SOURCE
 
     @property
@@ -976,6 +1008,15 @@ class AwsState:
     _keys: dict[str, KmsKey] = field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict
     )
+    _groups: dict[str, SecurityGroup] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
+    _prefix_lists: dict[str, ManagedPrefixList] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
+    _nacl_of_subnet: dict[str, NetworkAcl] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self._accounts.update(_index(self.accounts, "id"))
@@ -984,6 +1025,11 @@ class AwsState:
         self._subnets.update(_index(self.subnets, "subnet_id"))
         self._instances.update(_index(self.instances, "instance_id"))
         self._keys.update(_index(self.kms_keys, "arn"))
+        self._groups.update(_index(self.security_groups, "group_id"))
+        self._prefix_lists.update(_index(self.prefix_lists, "prefix_list_id"))
+        for acl in self.network_acls:
+            for subnet_id in acl.subnet_ids:
+                self._nacl_of_subnet.setdefault(subnet_id, acl)
 
     # -- flat views over every account
 
@@ -996,6 +1042,63 @@ class AwsState:
     @property
     def clusters(self) -> tuple[EksCluster, ...]:
         return self._all("eks_clusters")
+
+    @property
+    def security_groups(self) -> tuple[SecurityGroup, ...]:
+        return self._all("security_groups")
+
+    @property
+    def prefix_lists(self) -> tuple[ManagedPrefixList, ...]:
+        return self._all("prefix_lists")
+
+    @property
+    def network_acls(self) -> tuple[NetworkAcl, ...]:
+        return self._all("network_acls")
+
+    @property
+    def vpc_peering_connections(self) -> tuple[VpcPeeringConnection, ...]:
+        return self._all("vpc_peering_connections")
+
+    @property
+    def network_interfaces(self) -> tuple[NetworkInterface, ...]:
+        """The ENIs collected on their own (not only as an instance's interfaces):
+        load balancer nodes, the EKS control plane's, endpoints', databases'..."""
+        return self._all("network_interfaces")
+
+    @property
+    def db_instances(self) -> tuple[DatabaseInstance, ...]:
+        return self._all("db_instances")
+
+    @property
+    def cache_clusters(self) -> tuple[CacheCluster, ...]:
+        return self._all("cache_clusters")
+
+    @property
+    def efs_mount_targets(self) -> tuple[EfsMountTarget, ...]:
+        return self._all("efs_mount_targets")
+
+    @property
+    def vpc_endpoints(self) -> tuple[VpcEndpoint, ...]:
+        return self._all("vpc_endpoints")
+
+    def security_group(self, group_id: str) -> SecurityGroup | None:
+        return self._groups.get(group_id)
+
+    def prefix_list(self, prefix_list_id: str) -> ManagedPrefixList | None:
+        return self._prefix_lists.get(prefix_list_id)
+
+    def network_acl_for_subnet(self, subnet_id: str) -> NetworkAcl | None:
+        """The subnet's network ACL: its explicit association, else its VPC's
+        default ACL; None when neither is in the input (unknown, not open)."""
+        acl = self._nacl_of_subnet.get(subnet_id)
+        if acl is not None:
+            return acl
+        subnet = self.subnet(subnet_id)
+        if subnet is None:
+            return None
+        return next(
+            (a for a in self.network_acls if a.vpc_id == subnet.vpc_id and a.is_default), None
+        )
 
     @property
     def vpcs(self) -> tuple[Vpc, ...]:
@@ -1190,6 +1293,15 @@ class AwsState:
             ("HostedZone", self.hosted_zones),
             ("KmsKey", self.kms_keys),
             ("LoadBalancer", self.load_balancers),
+            ("SecurityGroup", self.security_groups),
+            ("ManagedPrefixList", self.prefix_lists),
+            ("NetworkAcl", self.network_acls),
+            ("VpcPeeringConnection", self.vpc_peering_connections),
+            ("NetworkInterface", self.network_interfaces),
+            ("DatabaseInstance", self.db_instances),
+            ("CacheCluster", self.cache_clusters),
+            ("EfsMountTarget", self.efs_mount_targets),
+            ("VpcEndpoint", self.vpc_endpoints),
         )
         for kind, objects in kinds:
             for obj in objects:

@@ -39,6 +39,7 @@ from ekstwin.model.k8s import (
 )
 from ekstwin.model.keycloak import Realm
 from ekstwin.model.source import ObjectRef
+from ekstwin.model.vpc import SecurityGroupPolicy
 
 #: The names a user may give a workload kind (as kubectl does), by kind.
 _WORKLOAD_KINDS = {
@@ -84,6 +85,7 @@ class Platform:
     network_sets: tuple[NetworkSet, ...] = ()
     tiers: tuple[Tier, ...] = ()
     admin_network_policies: tuple[AdminNetworkPolicy, ...] = ()
+    security_group_policies: tuple[SecurityGroupPolicy, ...] = ()
     authorization_policies: tuple[AuthorizationPolicy, ...] = ()
     peer_authentications: tuple[PeerAuthentication, ...] = ()
     virtual_services: tuple[VirtualService, ...] = ()
