@@ -179,6 +179,8 @@ FLAG_VALUES_KEPT = frozenset(
         # the AWS Load Balancer Controller (the ingress engine's options)
         "cluster-name", "ingress-class", "default-target-type", "default-ssl-policy",
         "default-load-balancer-scheme", "feature-gates", "external-managed-tags",
+        "enable-backend-security-group", "backend-security-group",
+        "enable-manage-backend-security-group-rules", "service-target-eni-security-group-tags",
     }
 )  # fmt: skip
 

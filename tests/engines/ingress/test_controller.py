@@ -428,3 +428,103 @@ def test_build_albs_without_options_equals_the_platform_options(tmp_path: Path) 
 def test_inbound_cidrs_parse_as_go_does(tmp_path: Path, cidrs: str, error: tuple[str, ...]) -> None:
     docs = [ALB_CLASS, service("a", "web", "NodePort"), web_ingress({P + "inbound-cidrs": cidrs})]
     assert only(build_albs(platform(tmp_path, *docs))).errors == error
+
+
+# -- who opens the targets' security groups to the ALB
+# kubernetes-sigs/aws-load-balancer-controller@043f39b947683a7baffce0d744583b8823cdd2c2
+# pkg/ingress/model_build_load_balancer.go buildLoadBalancerSecurityGroups,
+# buildManageSecurityGroupRulesFlag
+
+
+@pytest.mark.parametrize(
+    ("annotations", "flags", "expected"),
+    [
+        # no frontend groups written: the controller creates one and opens the targets
+        ({}, (), ((), True, ())),
+        ({}, ("--enable-backend-security-group=false",), ((), True, ())),
+        # written groups: nobody opens the targets unless told to
+        ({P + "security-groups": "sg-0a1, web-sg"}, (), (("sg-0a1", "web-sg"), False, ())),
+        (
+            {P + "security-groups": "sg-0a1", P + "manage-backend-security-group-rules": "true"},
+            (),
+            (("sg-0a1",), True, ()),
+        ),
+        # the flag is the annotation's default; the annotation wins
+        (
+            {P + "security-groups": "sg-0a1"},
+            ("--enable-manage-backend-security-group-rules=true",),
+            (("sg-0a1",), True, ()),
+        ),
+        (
+            {P + "security-groups": "sg-0a1", P + "manage-backend-security-group-rules": "false"},
+            ("--enable-manage-backend-security-group-rules=true",),
+            (("sg-0a1",), False, ()),
+        ),
+        # managing the rules needs the shared backend group
+        (
+            {P + "security-groups": "sg-0a1", P + "manage-backend-security-group-rules": "true"},
+            ("--enable-backend-security-group=false",),
+            (
+                ("sg-0a1",),
+                False,
+                (
+                    "backendSG feature is required to manage worker node SG rules when "
+                    "frontendSG manually specified",
+                ),
+            ),
+        ),
+    ],
+)
+def test_who_opens_the_targets_to_the_alb(
+    tmp_path: Path,
+    annotations: dict[str, str],
+    flags: tuple[str, ...],
+    expected: tuple[tuple[str, ...], bool, tuple[str, ...]],
+) -> None:
+    plat = platform(tmp_path, ALB_CLASS, service("a", "web"), web_ingress(annotations))
+    options = replace(platform_alb_options(plat)[0], default_target_type=TargetType.IP)
+    if flags:
+        plat = platform(
+            tmp_path, ALB_CLASS, service("a", "web"), web_ingress(annotations), controller(*flags)
+        )
+        options = replace(platform_alb_options(plat)[0], default_target_type=TargetType.IP)
+    alb = only(build_albs(plat, options))
+    assert (alb.security_groups, alb.manages_backend_rules, alb.errors) == expected
+
+
+def test_members_disagreeing_on_managing_the_backend_rules_fail_the_group(tmp_path: Path) -> None:
+    groups = {P + "security-groups": "sg-0a1"}
+    plat = platform(
+        tmp_path,
+        ALB_CLASS,
+        service("a", "web"),
+        web_ingress({**groups, P + "manage-backend-security-group-rules": "true"}),
+        ingress(
+            "a",
+            "two",
+            [("b.example.com", [("/", "Prefix", "web")])],
+            {P + "group.name": "g", **groups, P + "manage-backend-security-group-rules": "false"},
+        ),
+    )
+    alb = only(build_albs(plat, AlbOptions(default_target_type=TargetType.IP)))
+    assert alb.errors == ("conflicting manage backend security group rules settings",)
+
+
+def test_the_controllers_security_group_flags_are_read(tmp_path: Path) -> None:
+    plat = platform(
+        tmp_path,
+        controller(
+            "--enable-backend-security-group=false",
+            "--backend-security-group=sg-0b1",
+            "--enable-manage-backend-security-group-rules",
+            "--service-target-eni-security-group-tags=team=web,tier=front",
+        ),
+    )
+    options, notes = platform_alb_options(plat)
+    assert notes == ()
+    assert (
+        options.enable_backend_security_group,
+        options.backend_security_group,
+        options.enable_manage_backend_security_group_rules,
+        options.service_target_eni_security_group_tags,
+    ) == (False, "sg-0b1", True, (("team", "web"), ("tier", "front")))

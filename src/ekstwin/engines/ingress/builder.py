@@ -268,6 +268,36 @@ def _list_setting(members: list[ClassifiedIngress], suffix: str, what: str) -> l
     return chosen
 
 
+def _manages_backend_rules(
+    ctx: _Ctx, members: list[ClassifiedIngress], frontend_groups: list[str] | None
+) -> bool:
+    """Does the controller add the rules that let the ALB reach its targets?
+
+    Without written frontend groups it creates one and always manages the target
+    rules (from the shared backend group, or from the group it created when
+    ``--enable-backend-security-group=false``). With written groups only when
+    ``manage-backend-security-group-rules`` says so (default: the
+    ``--enable-manage-backend-security-group-rules`` flag), which needs the
+    backend group feature.
+    """
+    if not frontend_groups:
+        return True
+    values: set[bool] = set()
+    for m in members:
+        value = ann.boolean(m.annotations, "manage-backend-security-group-rules")
+        if value is not None:
+            values.add(value)
+    if len(values) > 1:
+        raise BuildError("conflicting manage backend security group rules settings")
+    manage = values.pop() if values else ctx.options.enable_manage_backend_security_group_rules
+    if manage and not ctx.options.enable_backend_security_group:
+        raise BuildError(
+            "backendSG feature is required to manage worker node SG rules when frontendSG "
+            "manually specified"
+        )
+    return manage
+
+
 def _key_values(value: object) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(value, list):
@@ -985,7 +1015,8 @@ def build_group(
     ip_type = _attempt(ctx, "", _ip_address_type, members)
     ctx.ip_address_type = ip_type or "ipv4"
     subnets = _attempt(ctx, "", _list_setting, members, "subnets", "subnets")
-    _attempt(ctx, "", _list_setting, members, "security-groups", "securityGroups")
+    frontend_groups = _attempt(ctx, "", _list_setting, members, "security-groups", "securityGroups")
+    manages_rules = _attempt(ctx, "", _manages_backend_rules, ctx, members, frontend_groups)
     _attempt(ctx, "", _check_coip, members)
     attrs = _attempt(ctx, "", _attributes, members)
     tags = _attempt(ctx, "", _tags, members, options.external_managed_tags)
@@ -1069,6 +1100,8 @@ def build_group(
         quota=() if failed else tuple(_quota(listeners)),
         attributes=tuple(sorted((attrs or {}).items())),
         tags=tuple(sorted((tags or {}).items())),
+        security_groups=tuple(frontend_groups or ()),
+        manages_backend_rules=bool(manages_rules),
     )
 
 

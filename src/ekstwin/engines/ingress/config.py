@@ -76,6 +76,13 @@ class AlbOptions:
     tolerate_non_existent_backend_service: bool = True
     tolerate_non_existent_backend_action: bool = True
     external_managed_tags: frozenset[str] = frozenset()  # --external-managed-tags
+    enable_backend_security_group: bool = True  # --enable-backend-security-group
+    backend_security_group: str | None = None  # --backend-security-group (None: auto-created)
+    # --enable-manage-backend-security-group-rules: the default of the
+    # manage-backend-security-group-rules annotation when frontend groups are written
+    enable_manage_backend_security_group_rules: bool = False
+    # --service-target-eni-security-group-tags: tags the target ENI's group must also carry
+    service_target_eni_security_group_tags: tuple[tuple[str, str], ...] = ()
 
     @property
     def manages_classless(self) -> bool:
@@ -191,6 +198,19 @@ def options_from_flags(flags: dict[str, list[str]]) -> tuple[AlbOptions, list[st
             for v in flags.get("external-managed-tags", [])
             for t in v.split(",")
             if t.strip()
+        ),
+        enable_backend_security_group=flag_bool("enable-backend-security-group", True),
+        backend_security_group=last("backend-security-group") or None,
+        enable_manage_backend_security_group_rules=flag_bool(
+            "enable-manage-backend-security-group-rules", False
+        ),
+        service_target_eni_security_group_tags=tuple(
+            sorted(
+                (k.strip(), v.strip())
+                for raw in flags.get("service-target-eni-security-group-tags", [])
+                for k, _, v in (pair.partition("=") for pair in raw.split(","))
+                if k.strip()
+            )
         ),
     )
     return options, notes

@@ -219,6 +219,11 @@ class Alb:
     quota: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
+    # the frontend groups written in alb.ingress.kubernetes.io/security-groups
+    # (names or ids; empty: the controller creates one)
+    security_groups: tuple[str, ...] = ()
+    # the controller adds the target groups' ENI rules for this ALB
+    manages_backend_rules: bool = True
 
     @property
     def error(self) -> str | None:
