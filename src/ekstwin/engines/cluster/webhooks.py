@@ -67,8 +67,9 @@ def admission_webhooks(platform: Platform) -> tuple[AdmissionWebhook, ...]:
         hooks = obj.body.get("webhooks")
         if not isinstance(hooks, list):
             continue
-        for hook in hooks:
-            parsed = _webhook(obj.meta.kind, obj.meta.name, hook, obj.meta.source)
+        for index, hook in enumerate(hooks):
+            where = obj.meta.line_of(f"/webhooks/{index}")
+            parsed = _webhook(obj.meta.kind, obj.meta.name, hook, where)
             if parsed is not None:
                 out.append(parsed)
     return tuple(out)
