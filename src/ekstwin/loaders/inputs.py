@@ -30,6 +30,7 @@ from ekstwin.loaders.kubernetes import (
 )
 from ekstwin.loaders.kustomize import build as build_kustomization
 from ekstwin.loaders.kustomize import kustomization_file, kustomize_roots
+from ekstwin.loaders.terraform import is_terraform_json, terraform_to_aws
 from ekstwin.loaders.yamldocs import (
     AliasBudget,
     Document,
@@ -304,14 +305,6 @@ def _redact_leaves(data: object) -> object:
     return REDACTED if isinstance(data, str) and data else data
 
 
-def _is_terraform(data: object) -> bool:
-    return (
-        isinstance(data, dict)
-        and "format_version" in data
-        and ("planned_values" in data or "values" in data or "resource_changes" in data)
-    )
-
-
 def _classify(col: _Collector, data: object, source: Source, lines: dict[str, int]) -> None:
     if isinstance(data, dict) and data.get("format") == SNAPSHOT_FORMAT:
         col.snapshots.append(snapshot_from_json(data, source))
@@ -322,10 +315,8 @@ def _classify(col: _Collector, data: object, source: Source, lines: dict[str, in
         isinstance(data, list) and data and all(is_keycloak_realm(x) for x in data)
     ):
         col.realms.append(RealmDocument(redact_realm(data), source, lines))
-    elif _is_terraform(data):
+    elif is_terraform_json(data):
         # terraform show -json of a plan or a state: its AWS resources as aws.json
-        from ekstwin.collect.terraform import terraform_to_aws
-
         assert isinstance(data, dict)
         try:
             doc, diags = terraform_to_aws(data, source.file, lines)
