@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from ekstwin.loaders.terraform.convert import (
     HANDLERS,
+    INPUT_FORMAT,
     RESOURCE_TYPES,
     UNKNOWN_ACCOUNT,
     terraform_to_aws,
@@ -32,6 +33,7 @@ from ekstwin.loaders.terraform.plan import is_terraform_json
 
 __all__ = [
     "HANDLERS",
+    "INPUT_FORMAT",
     "RESOURCE_TYPES",
     "UNKNOWN_ACCOUNT",
     "is_terraform_json",

@@ -7,21 +7,24 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ekstwin.errors import SchemaError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.aws import AwsDocument
+from ekstwin.loaders.interface import InputFormat, Loaded
 from ekstwin.loaders.terraform import ec2, ecr, eks, iam, kms, route53
 from ekstwin.loaders.terraform.builder import Builder, Handler, Json
 from ekstwin.loaders.terraform.plan import (
     Resource,
     account,
     arn_region,
+    is_terraform_json,
     provider_region,
     references,
     resources,
 )
 from ekstwin.model.source import Source
 
-__all__ = ["HANDLERS", "RESOURCE_TYPES", "UNKNOWN_ACCOUNT", "terraform_to_aws"]
+__all__ = ["HANDLERS", "INPUT_FORMAT", "RESOURCE_TYPES", "UNKNOWN_ACCOUNT", "terraform_to_aws"]
 
 #: resource type -> its handler, in the order they read (a type may read what an
 #: earlier one wrote: a role policy its role, a node group its cluster).
@@ -122,3 +125,27 @@ def _prune(value: Any) -> Any:
     if isinstance(value, list):
         return [_prune(v) for v in value]
     return value
+
+
+def _load(data: object, source: Source, lines: dict[str, int]) -> Loaded:
+    assert isinstance(data, dict)
+    try:
+        doc, diags = terraform_to_aws(data, source.file, lines)
+    except (SchemaError, AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+        # The converter trusts Terraform's own shape; a hand-edited file may not have it.
+        what = str(exc) if isinstance(exc, SchemaError) else f"{type(exc).__name__} {exc}"
+        where = source
+        if isinstance(exc, SchemaError) and exc.path in lines:
+            where = Source(source.file, lines[exc.path])
+        problem = Diagnostic(
+            where,
+            f"not the shape of 'terraform show -json' output: {what}; the file was not read",
+            "give the output of 'terraform show -json PLANFILE' unchanged",
+            code="terraform",
+        )
+        return Loaded(diagnostics=(problem,))
+    return Loaded(aws=(doc,), diagnostics=tuple(diags))
+
+
+#: ``terraform show -json`` of a plan or a state: its AWS resources as aws.json.
+INPUT_FORMAT = InputFormat("terraform", is_terraform_json, _load)
