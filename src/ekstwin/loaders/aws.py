@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders.interface import InputFormat, Loaded
 from ekstwin.loaders.jsonlines import json_path, line_of, pointer, pointer_lines
 from ekstwin.model.aws import (
     AccessEntry,
@@ -78,6 +79,7 @@ from ekstwin.model.source import Source
 
 __all__ = [
     "FORMAT",
+    "INPUT_FORMAT",
     "SUPPORTED_VERSIONS",
     "AwsDocument",
     "build_aws",
@@ -134,6 +136,20 @@ def load_aws_text(text: str, file: str) -> tuple[AwsDocument | None, list[Diagno
             )
         ]
     return AwsDocument(file, data, pointer_lines(text)), []
+
+
+def _load(data: object, source: Source, lines: dict[str, int]) -> Loaded:
+    assert isinstance(data, dict)
+    return Loaded(aws=(AwsDocument(file=source.file, data=data, lines=lines),))
+
+
+def _load_json_file(text: str, data: object, file: str) -> Loaded:
+    doc, diags = load_aws_text(text, file)
+    return Loaded(aws=(doc,) if doc is not None else (), diagnostics=tuple(diags))
+
+
+#: aws.json, the twin's AWS account format (what ``ekstwin collect aws`` writes).
+INPUT_FORMAT = InputFormat("aws.json", is_aws_document, _load, _load_json_file)
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,10 @@ import math
 import re
 from collections import Counter
 
-__all__ = ["credential_reason", "is_credential_key"]
+__all__ = ["REDACTED", "credential_reason", "is_credential_key"]
+
+#: What stands in the place of a value ekstwin dropped.
+REDACTED = "<redacted by ekstwin>"
 
 #: Parts of a key name that mark its value as a credential.
 _KEY_MARKERS = (

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders.credentials import REDACTED
+from ekstwin.loaders.interface import InputFormat, Loaded
 from ekstwin.model.keycloak import (
     OPENID_CONNECT,
     Client,
@@ -45,11 +47,29 @@ from ekstwin.model.keycloak import (
 )
 from ekstwin.model.source import Source
 
-__all__ = ["build_realm", "build_realms", "is_keycloak_realm", "is_secret_key"]
+__all__ = [
+    "INPUT_FORMAT",
+    "RealmDocument",
+    "build_realm",
+    "build_realms",
+    "is_keycloak_export",
+    "is_keycloak_realm",
+    "is_secret_key",
+    "redact_realm",
+]
 
 _REALM_PARTS = ("users", "clients", "groups", "identityProviders", "roles")
 _SECRET_MARKERS = ("secret", "password", "passwd", "private", "certificate", "credential")
 _CODE = "keycloak"
+
+
+@dataclass(frozen=True, slots=True)
+class RealmDocument:
+    """One Keycloak export as read (secret values redacted): a realm or a list of realms."""
+
+    data: object
+    source: Source
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 def is_keycloak_realm(data: object) -> bool:
@@ -776,3 +796,51 @@ class _Builder:
                         code=_CODE,
                     )
                 )
+
+
+def redact_realm(data: object) -> object:
+    """A Keycloak export with the value of every secret-looking key replaced.
+
+    The realm builder drops these values anyway; redacting the raw export too
+    keeps them out of snapshots.
+    """
+    if isinstance(data, dict):
+        return {
+            k: (
+                (_redact_leaves(v) if isinstance(v, list | dict) else REDACTED)
+                if is_secret_key(str(k)) and v not in (None, "", [], {})
+                else redact_realm(v)
+            )
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [redact_realm(v) for v in data]
+    return data
+
+
+def _redact_leaves(data: object) -> object:
+    """Secret material that is a list or a mapping (a user's ``credentials``):
+    its shape and each entry's ``type`` kept, every other text redacted, so the
+    realm still reads as Keycloak wrote it."""
+    if isinstance(data, dict):
+        return {
+            k: v if k == "type" and isinstance(v, str) else _redact_leaves(v)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_redact_leaves(v) for v in data]
+    return REDACTED if isinstance(data, str) and data else data
+
+
+def is_keycloak_export(data: object) -> bool:
+    """A realm export, or a list of them (a whole server's export)."""
+    return is_keycloak_realm(data) or (
+        isinstance(data, list) and bool(data) and all(is_keycloak_realm(x) for x in data)
+    )
+
+
+def _load(data: object, source: Source, lines: dict[str, int]) -> Loaded:
+    return Loaded(realms=(RealmDocument(redact_realm(data), source, lines),))
+
+
+INPUT_FORMAT = InputFormat("keycloak", is_keycloak_export, _load)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ekstwin.analysis import analyze
-from ekstwin.collect.terraform import terraform_to_aws
 from ekstwin.findings import DiagnosticLevel
 from ekstwin.loaders import load
 from ekstwin.loaders.aws import build_aws
 from ekstwin.loaders.jsonlines import pointer_lines
+from ekstwin.loaders.terraform import HANDLERS, RESOURCE_TYPES, terraform_to_aws
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "collect"
 TF = FIXTURES / "terraform"
@@ -145,3 +146,11 @@ def test_unknown_list_elements_are_null_in_after_and_left_out() -> None:
     accounts = doc.data["accounts"]  # type: ignore[index]
     (cluster,) = accounts[0]["eks"]["clusters"]
     assert cluster["logging"] == {"enabled_types": ["api"]}
+
+
+def test_docs_list_exactly_the_resource_types_with_a_handler() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "collect.md").read_text("utf-8")
+    start = text.index("these types become one aws.json account:")
+    listed = set(re.findall(r"`(aws_[a-z0-9_]+)`", text[start : text.index("Other types", start)]))
+    assert listed == set(RESOURCE_TYPES)
+    assert all(handler.type == name for name, handler in HANDLERS.items())
