@@ -311,6 +311,16 @@ def _env_int(env: Mapping[str, str], name: str) -> int | None:
     return number if number >= 0 else None
 
 
+class PodSecurityGroupEnforcingMode(StrEnum):
+    """``POD_SECURITY_GROUP_ENFORCING_MODE`` of aws-node: how pods with security
+    groups (branch ENIs) are wired. ``strict`` (the default) sends all their traffic
+    through the branch ENI and judges it by the pod's groups only; ``standard`` lets
+    the node's rules apply as well for some flows (the VPC engine says which)."""
+
+    STRICT = "strict"
+    STANDARD = "standard"
+
+
 @dataclass(frozen=True, slots=True)
 class VpcCniSettings:
     """The VPC CNI (aws-node / ipamd) settings, parsed as ipamd parses its environment.
@@ -322,6 +332,9 @@ class VpcCniSettings:
       default is then 0; the shipped manifest and Helm chart set 1).
     * ``max_eni``: None unless a value >= 1 is given.
     * booleans follow Go's ``strconv.ParseBool``; unparsable -> the default.
+    * ``pod_security_group_enforcing_mode``: exactly ``strict`` or ``standard``;
+      anything else (unset, another case, a typo) is strict, as the CNI's
+      ``LoadEnforcingModeFromEnv`` reads it.
 
     ``env`` keeps every variable as written, for settings not parsed here.
     """
@@ -340,6 +353,9 @@ class VpcCniSettings:
     enable_pod_eni: bool = False
     enable_subnet_discovery: bool = True
     enable_ipv6: bool = False
+    pod_security_group_enforcing_mode: PodSecurityGroupEnforcingMode = (
+        PodSecurityGroupEnforcingMode.STRICT
+    )
     source: Source = NO_SOURCE
 
     @classmethod
@@ -364,6 +380,9 @@ class VpcCniSettings:
             enable_pod_eni=_env_bool(env, "ENABLE_POD_ENI", False),
             enable_subnet_discovery=_env_bool(env, "ENABLE_SUBNET_DISCOVERY", True),
             enable_ipv6=_env_bool(env, "ENABLE_IPv6", False),
+            pod_security_group_enforcing_mode=PodSecurityGroupEnforcingMode.STANDARD
+            if env.get("POD_SECURITY_GROUP_ENFORCING_MODE") == "standard"
+            else PodSecurityGroupEnforcingMode.STRICT,
             source=source,
         )
 
