@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +62,24 @@ from ekstwin.model.aws import (
     account_of_arn,
 )
 from ekstwin.model.source import Source
+from ekstwin.model.vpc import (
+    ICMP,
+    TCP,
+    UDP,
+    CacheCluster,
+    DatabaseInstance,
+    EfsMountTarget,
+    ManagedPrefixList,
+    NaclAction,
+    NetworkAcl,
+    NetworkAclEntry,
+    SecurityGroup,
+    SecurityGroupRule,
+    ServiceInterface,
+    VpcEndpoint,
+    VpcEndpointType,
+    VpcPeeringConnection,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "aws"
 FULL = (FIXTURES / "full.json").read_text()
@@ -121,6 +141,7 @@ def expected_full_state() -> AwsState:
         vpc_id="vpc-0a1",
         subnet_ids=("subnet-0a1", "subnet-0b1"),
         cluster_security_group_id="sg-0c1",
+        security_group_ids=("sg-0e1",),
         endpoint=EndpointAccess(
             public_access=True, private_access=True, public_access_cidrs=("203.0.113.0/24",)
         ),
@@ -197,6 +218,7 @@ def expected_full_state() -> AwsState:
                 capacity_type="ON_DEMAND",
                 scaling=NodeGroupScaling(min=1, max=3, desired=2),
                 kubelet_max_pods=29,
+                security_group_ids=("sg-0b2",),
                 labels={"role": "general"},
                 source=src('{"name": "general"'),
             ),
@@ -265,6 +287,7 @@ def expected_full_state() -> AwsState:
                         "nat-0a1",
                         source=src('{"destination": "0.0.0.0/0", "gateway_id": "nat'),
                     ),
+                    Route("pl-0a2", "vpce-0b1", source=src('{"destination": "pl-0a2"')),
                 ),
                 source=src('{"route_table_id": "rtb-0a1"'),
             ),
@@ -476,6 +499,7 @@ def expected_full_state() -> AwsState:
             ),
         ),
         source=src(f'"id": "{ACCT}"', 0, -1),
+        **expected_full_network(src),
     )
     managed = ManagedPolicy(
         arn="arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -487,6 +511,237 @@ def expected_full_state() -> AwsState:
         source=src('"arn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"', 0, -1),
     )
     return AwsState(accounts=(account,), managed_policies=(managed,))
+
+
+def expected_full_network(src: Callable[..., Source]) -> dict[str, Any]:
+    """The VPC network objects of full.json (security groups, ACLs, services...)."""
+    node_cidr = "198.18.0.0/16"
+    return {
+        "security_groups": (
+            SecurityGroup(
+                group_id="sg-0c1",
+                vpc_id="vpc-0a1",
+                name="eks-cluster-sg-prod",
+                description="EKS created security group",
+                owner_id=ACCT,
+                ingress=(
+                    SecurityGroupRule(
+                        "-1", group_id="sg-0c1", rule_id="sgr-0c11", source=src('"rule_id"')
+                    ),
+                    SecurityGroupRule(
+                        TCP,
+                        443,
+                        443,
+                        prefix_list_id="pl-0a1",
+                        description="admin networks",
+                        source=src('"prefix_list_id": "pl-0a1"'),
+                    ),
+                ),
+                egress=(
+                    SecurityGroupRule("-1", cidr="0.0.0.0/0", source=src('"egress": [{')),
+                    SecurityGroupRule("-1", cidr="::/0", source=src('"egress": [{')),
+                ),
+                tags={"aws:eks:cluster-name": "prod"},
+                source=src('{"group_id": "sg-0c1"'),
+            ),
+            SecurityGroup(
+                group_id="sg-0b2",
+                vpc_id="vpc-0a1",
+                name="nodes",
+                ingress=(
+                    SecurityGroupRule(TCP, 9443, 9443, group_id="sg-0c1", source=src("9443")),
+                    SecurityGroupRule(UDP, 53, 53, cidr=node_cidr, source=src('"from_port": 53')),
+                    SecurityGroupRule(ICMP, 3, 4, cidr=node_cidr, source=src('"icmp_type": 3')),
+                    SecurityGroupRule(
+                        TCP,
+                        5432,
+                        5432,
+                        group_id="sg-0f9",
+                        referenced_vpc_id="vpc-0f9",
+                        referenced_account_id=OTHER,
+                        source=src('"group_id": "sg-0f9"'),
+                    ),
+                ),
+                source=src('{"group_id": "sg-0b2"'),
+            ),
+        ),
+        "prefix_lists": (
+            ManagedPrefixList(
+                "pl-0a1",
+                "admin-networks",
+                "IPv4",
+                ("203.0.113.0/26", "203.0.113.128/25"),
+                ACCT,
+                5,
+                src('{"prefix_list_id": "pl-0a1"'),
+            ),
+            ManagedPrefixList(
+                "pl-0a2",
+                "com.amazonaws.eu-west-1.s3",
+                owner_id="AWS",
+                source=src('{"prefix_list_id": "pl-0a2"'),
+            ),
+        ),
+        "network_acls": (
+            NetworkAcl(
+                "acl-0a1",
+                "vpc-0a1",
+                is_default=True,
+                entries=(
+                    NetworkAclEntry(100, False, NaclAction.ALLOW, source=src('"egress": false', 0)),
+                    NetworkAclEntry(100, True, NaclAction.ALLOW, source=src('"egress": true', 0)),
+                ),
+                source=src('{"network_acl_id": "acl-0a1"'),
+            ),
+            NetworkAcl(
+                "acl-0b1",
+                "vpc-0a1",
+                entries=(
+                    NetworkAclEntry(
+                        90,
+                        False,
+                        NaclAction.DENY,
+                        TCP,
+                        "203.0.113.66/32",
+                        22,
+                        22,
+                        source=src('{"rule_number": 90'),
+                    ),
+                    NetworkAclEntry(
+                        100,
+                        False,
+                        NaclAction.ALLOW,
+                        TCP,
+                        "0.0.0.0/0",
+                        443,
+                        443,
+                        source=src('"egress": false', 2),
+                    ),
+                    NetworkAclEntry(
+                        110,
+                        False,
+                        NaclAction.ALLOW,
+                        ICMP,
+                        "0.0.0.0/0",
+                        icmp_type=0,
+                        icmp_code=None,
+                        source=src('{"rule_number": 110'),
+                    ),
+                    NetworkAclEntry(
+                        100,
+                        True,
+                        NaclAction.ALLOW,
+                        TCP,
+                        "0.0.0.0/0",
+                        1024,
+                        65535,
+                        source=src('"egress": true', 1),
+                    ),
+                ),
+                subnet_ids=("subnet-0c1",),
+                tags={"Name": "public"},
+                source=src('{"network_acl_id": "acl-0b1"'),
+            ),
+        ),
+        "vpc_peering_connections": (
+            VpcPeeringConnection(
+                "pcx-0a1",
+                "vpc-0a1",
+                "vpc-0f9",
+                ACCT,
+                OTHER,
+                (node_cidr,),
+                ("198.19.0.0/16",),
+                "active",
+                src('{"peering_connection_id"'),
+            ),
+        ),
+        "network_interfaces": (
+            NetworkInterface(
+                eni_id="eni-0c1",
+                subnet_id="subnet-0b1",
+                primary_ip="198.18.1.50",
+                security_group_ids=("sg-0c1",),
+                vpc_id="vpc-0a1",
+                description="Amazon EKS prod",
+                requester_managed=True,
+                source=src('{"eni_id": "eni-0c1"'),
+            ),
+            NetworkInterface(
+                eni_id="eni-0c2",
+                subnet_id="subnet-0a1",
+                primary_ip="198.18.0.60",
+                interface_type="branch",
+                security_group_ids=("sg-0b2",),
+                vpc_id="vpc-0a1",
+                attached_instance_id="i-0a1",
+                source=src('{"eni_id": "eni-0c2"'),
+            ),
+        ),
+        "vpc_endpoints": (
+            VpcEndpoint(
+                vpc_endpoint_id="vpce-0a1",
+                vpc_id="vpc-0a1",
+                service_name="com.amazonaws.eu-west-1.sts",
+                endpoint_type=VpcEndpointType.INTERFACE,
+                subnet_ids=("subnet-0a1",),
+                security_group_ids=("sg-0c1",),
+                interfaces=(ServiceInterface("subnet-0a1", "198.18.0.70", "eni-0d1"),),
+                private_dns_enabled=True,
+                policy={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": "*", "Action": "sts:*", "Resource": "*"}
+                    ],
+                },
+                source=src('{"vpc_endpoint_id": "vpce-0a1"'),
+            ),
+            VpcEndpoint(
+                vpc_endpoint_id="vpce-0b1",
+                vpc_id="vpc-0a1",
+                service_name="com.amazonaws.eu-west-1.s3",
+                endpoint_type=VpcEndpointType.GATEWAY,
+                route_table_ids=("rtb-0a1",),
+                source=src('{"vpc_endpoint_id": "vpce-0b1"'),
+            ),
+        ),
+        "db_instances": (
+            DatabaseInstance(
+                db_instance_id="orders-db",
+                engine="postgres",
+                port=5432,
+                vpc_id="vpc-0a1",
+                subnet_ids=("subnet-0a1", "subnet-0b1"),
+                security_group_ids=("sg-0e2",),
+                interfaces=(ServiceInterface("subnet-0b1", "198.18.1.80", "eni-0e1"),),
+                endpoint_address="orders-db.abc.eu-west-1.rds.amazonaws.com",
+                source=src('{"db_instance_id"'),
+            ),
+        ),
+        "cache_clusters": (
+            CacheCluster(
+                cache_cluster_id="sessions-001",
+                engine="redis",
+                port=6379,
+                vpc_id="vpc-0a1",
+                subnet_ids=("subnet-0a1",),
+                security_group_ids=("sg-0e3",),
+                interfaces=(ServiceInterface("subnet-0a1", "198.18.0.90"),),
+                source=src('{"cache_cluster_id"'),
+            ),
+        ),
+        "efs_mount_targets": (
+            EfsMountTarget(
+                mount_target_id="fsmt-0a1",
+                file_system_id="fs-0a1",
+                subnet_id="subnet-0a1",
+                address="198.18.0.100",
+                eni_id="eni-0f1",
+                security_group_ids=("sg-0e4",),
+                source=src('{"mount_target_id"'),
+            ),
+        ),
+    }
 
 
 def test_full_document_loads_into_the_expected_model() -> None:
@@ -1020,3 +1275,15 @@ def test_documented_example_loads_cleanly() -> None:
     assert [(c.name, c.authentication_mode) for c in state.clusters] == [
         ("prod", AuthenticationMode.API)
     ]
+
+
+def test_every_documented_example_loads_cleanly() -> None:
+    docs = Path(__file__).parent.parent.parent / "docs" / "aws-json.md"
+    blocks = [b.split("```", 1)[0] for b in docs.read_text().split("```json\n")[1:]]
+    assert len(blocks) == 2
+    state, diagnostics = build_aws([load(b, f"example{i}.json") for i, b in enumerate(blocks)])
+    assert diagnostics == []
+    (account,) = state.accounts
+    assert [g.group_id for g in account.security_groups] == ["sg-0b2", "sg-0e2"]
+    assert [a.network_acl_id for a in account.network_acls] == ["acl-0a1", "acl-0b1"]
+    assert [d.db_instance_id for d in account.db_instances] == ["orders-db"]

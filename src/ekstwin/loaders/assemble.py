@@ -360,6 +360,7 @@ def assemble(
         network_sets=tuple(objs.network_sets),
         tiers=tuple(objs.tiers),
         admin_network_policies=tuple(objs.admin_network_policies),
+        security_group_policies=tuple(objs.security_group_policies),
         authorization_policies=tuple(objs.authorization_policies),
         peer_authentications=tuple(objs.peer_authentications),
         virtual_services=tuple(objs.virtual_services),

@@ -11,6 +11,7 @@ object with the same id or ARN is reported and the first one kept.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -76,6 +77,27 @@ from ekstwin.model.aws import (
     VpcCniSettings,
 )
 from ekstwin.model.source import Source
+from ekstwin.model.vpc import (
+    ALL_PROTOCOLS,
+    ICMP,
+    ICMPV6,
+    TCP,
+    UDP,
+    CacheCluster,
+    DatabaseInstance,
+    EfsMountTarget,
+    ManagedPrefixList,
+    NaclAction,
+    NetworkAcl,
+    NetworkAclEntry,
+    SecurityGroup,
+    SecurityGroupRule,
+    ServiceInterface,
+    VpcEndpoint,
+    VpcEndpointType,
+    VpcPeeringConnection,
+    protocol_number,
+)
 
 __all__ = [
     "FORMAT",
@@ -200,8 +222,33 @@ _COLLECTIONS: dict[str, str] = {
     "load_balancers": "load balancer",
     "listeners": "listener",
     "rules": "listener rule",
+    "security_groups": "security group",
+    "prefix_lists": "prefix list",
+    "network_acls": "network ACL",
+    "vpc_peering_connections": "VPC peering connection",
+    "vpc_endpoints": "VPC endpoint",
+    "db_instances": "DB instance",
+    "cache_clusters": "cache cluster",
+    "mount_targets": "EFS mount target",
 }
-_SECTIONS = frozenset({"organization", "eks", "ec2", "iam", "ecr", "route53", "kms", "elbv2"})
+# Collections whose name means a list of objects only under one section (a load
+# balancer's ``security_groups`` is a list of ids, not of groups).
+_COLLECTION_SECTION: dict[str, str] = {"security_groups": "ec2"}
+_SECTIONS = frozenset(
+    {
+        "organization",
+        "eks",
+        "ec2",
+        "iam",
+        "ecr",
+        "route53",
+        "kms",
+        "elbv2",
+        "rds",
+        "elasticache",
+        "efs",
+    }
+)
 
 
 def _unit(path: Path) -> Path:
@@ -210,6 +257,9 @@ def _unit(path: Path) -> Path:
     for i, part in enumerate(path):
         if isinstance(part, int) and i > 0 and path[i - 1] in _COLLECTIONS:
             parent = path[i - 2] if i >= 2 else None
+            section = _COLLECTION_SECTION.get(str(path[i - 1]))
+            if section is not None and parent != section:
+                continue
             # inside free-form maps or policy documents keys are not collections
             if not isinstance(parent, str) or parent not in {
                 "inline_policies",
@@ -370,6 +420,220 @@ def _source(doc: AwsDocument, path: Path) -> Source:
 
 
 # ---------------------------------------------------------------------------
+# checks the schema cannot express: one peer per rule, protocols, port ranges,
+# ICMP type/code, CIDRs, unique network ACL rule numbers
+
+Problem = tuple[Path, str, str]  # (JSON path, what is wrong, what to do)
+
+_PROTOCOL_WORDS = "tcp, udp, icmp, icmpv6, -1 (all) or an IANA protocol number 0..255"
+_PEERS = ("cidr", "prefix_list_id", "group_id")
+
+
+def _check_cidr(value: object, path: Path) -> list[Problem]:
+    if not isinstance(value, str):
+        return []
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return [
+            (
+                path,
+                f"{_show(value)} is not a valid CIDR block",
+                "write a CIDR such as 198.18.0.0/16",
+            )
+        ]
+    return []
+
+
+def _check_protocol(data: Mapping[str, object], path: Path) -> tuple[str | None, list[Problem]]:
+    value = data.get("protocol")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None, []
+    number = protocol_number(value)
+    if number is None:
+        return None, [
+            ((*path, "protocol"), f"{_show(value)} is not a protocol", f"use {_PROTOCOL_WORDS}")
+        ]
+    return number, []
+
+
+def _check_ports(data: Mapping[str, object], protocol: str | None, path: Path) -> list[Problem]:
+    """``from_port``/``to_port`` for TCP and UDP, ``icmp_type``/``icmp_code`` for ICMP."""
+    problems: list[Problem] = []
+    low, high = data.get("from_port"), data.get("to_port")
+    icmp_type, icmp_code = data.get("icmp_type"), data.get("icmp_code")
+    has_ports = low is not None or high is not None
+    has_icmp = icmp_type is not None or icmp_code is not None
+    if protocol is None:
+        return problems
+    if has_ports and protocol not in (TCP, UDP):
+        problems.append(
+            (
+                (*path, "from_port" if low is not None else "to_port"),
+                f"ports apply to tcp (6) and udp (17) only, not to protocol {protocol}",
+                "remove from_port/to_port (for ICMP write icmp_type/icmp_code)",
+            )
+        )
+    elif has_ports and (low is None or high is None):
+        missing = "to_port" if high is None else "from_port"
+        problems.append(
+            (
+                (*path, missing),
+                f"'{missing}' is missing: a port range needs both ends",
+                "give both from_port and to_port (the same value for one port), or neither "
+                "for every port",
+            )
+        )
+    elif isinstance(low, int) and isinstance(high, int) and low > high:
+        problems.append(
+            (
+                (*path, "from_port"),
+                f"the port range {low}-{high} is empty (from_port is above to_port)",
+                "swap the two ends",
+            )
+        )
+    if has_icmp and protocol not in (ICMP, ICMPV6):
+        problems.append(
+            (
+                (*path, "icmp_type" if icmp_type is not None else "icmp_code"),
+                f"icmp_type/icmp_code apply to icmp (1) and icmpv6 (58) only, not to protocol "
+                f"{protocol}",
+                "remove icmp_type/icmp_code (for TCP and UDP write from_port/to_port)",
+            )
+        )
+    elif isinstance(icmp_code, int) and icmp_code != -1 and (icmp_type is None or icmp_type == -1):
+        problems.append(
+            (
+                (*path, "icmp_code"),
+                f"ICMP code {icmp_code} without an ICMP type",
+                "give the icmp_type the code belongs to, or drop icmp_code (any code)",
+            )
+        )
+    return problems
+
+
+def _rule_problems(rule: Mapping[str, object], path: Path) -> list[Problem]:
+    peers = [key for key in _PEERS if rule.get(key) is not None]
+    problems: list[Problem] = []
+    if len(peers) != 1:
+        found = "none" if not peers else f"{len(peers)} ({', '.join(peers)})"
+        problems.append(
+            (
+                path,
+                f"a rule needs exactly one peer (cidr, prefix_list_id or group_id), found {found}",
+                "write one rule per peer",
+            )
+        )
+    for key in ("referenced_vpc_id", "referenced_account_id"):
+        if rule.get(key) is not None and rule.get("group_id") is None:
+            problems.append(
+                (
+                    (*path, key),
+                    f"'{key}' names where a referenced group lives, but the rule has no group_id",
+                    "add the group_id, or remove the field",
+                )
+            )
+    protocol, bad = _check_protocol(rule, path)
+    problems += bad
+    problems += _check_ports(rule, protocol, path)
+    problems += _check_cidr(rule.get("cidr"), (*path, "cidr"))
+    return problems
+
+
+def _group_problems(group: Mapping[str, object], path: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    for direction in ("ingress", "egress"):
+        rules = group.get(direction)
+        for i, rule in enumerate(rules if isinstance(rules, list) else []):
+            if isinstance(rule, dict):
+                problems += _rule_problems(rule, (*path, direction, i))
+    return problems
+
+
+def _acl_problems(acl: Mapping[str, object], path: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    entries = acl.get("entries")
+    seen: dict[tuple[object, object], int] = {}
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        entry_path = (*path, "entries", i)
+        protocol, bad = _check_protocol(entry, entry_path)
+        problems += bad
+        problems += _check_ports(entry, protocol, entry_path)
+        problems += _check_cidr(entry.get("cidr"), (*entry_path, "cidr"))
+        key = (entry.get("rule_number"), entry.get("egress"))
+        if key in seen:
+            direction = "egress" if entry.get("egress") else "ingress"
+            problems.append(
+                (
+                    (*entry_path, "rule_number"),
+                    f"rule number {key[0]} is used twice for {direction} "
+                    f"(also entries[{seen[key]}])",
+                    "give each entry of a direction its own rule number",
+                )
+            )
+        else:
+            seen[key] = i
+    return problems
+
+
+def _cidrs_problems(data: Mapping[str, object], key: str, path: Path) -> list[Problem]:
+    values = data.get(key)
+    problems: list[Problem] = []
+    for i, value in enumerate(values if isinstance(values, list) else []):
+        problems += _check_cidr(value, (*path, key, i))
+    return problems
+
+
+def _prefix_list_problems(data: Mapping[str, object], path: Path) -> list[Problem]:
+    return _cidrs_problems(data, "entries", path)
+
+
+def _peering_problems(data: Mapping[str, object], path: Path) -> list[Problem]:
+    return _cidrs_problems(data, "requester_cidrs", path) + _cidrs_problems(
+        data, "accepter_cidrs", path
+    )
+
+
+_EC2_CHECKS: tuple[tuple[str, Callable[[Mapping[str, object], Path], list[Problem]]], ...] = (
+    ("security_groups", _group_problems),
+    ("network_acls", _acl_problems),
+    ("prefix_lists", _prefix_list_problems),
+    ("vpc_peering_connections", _peering_problems),
+)
+
+
+def _check_network(doc: AwsDocument, validated: _Validated, diagnostics: list[Diagnostic]) -> None:
+    """The checks of the network objects the schema cannot make; each problem
+    leaves out its unit (the whole group or ACL: a rule or entry left out alone
+    would change what the rest allows or denies)."""
+    accounts = doc.data.get("accounts")
+    for a, account in enumerate(accounts if isinstance(accounts, list) else []):
+        ec2 = account.get("ec2") if isinstance(account, dict) else None
+        if not isinstance(ec2, dict):
+            continue
+        for key, check in _EC2_CHECKS:
+            items = ec2.get(key)
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                unit: Path = ("accounts", a, "ec2", key, i)
+                if not isinstance(item, dict) or any(
+                    unit[:n] in validated.dropped for n in range(len(unit) + 1)
+                ):
+                    continue
+                for path, what, todo in check(item, unit):
+                    validated.dropped.add(unit)
+                    diagnostics.append(
+                        Diagnostic(
+                            _source(doc, path),
+                            f"{json_path(path)}: {what}",
+                            f"{todo} (see {DOCS}); this {_unit_noun(unit)} was not loaded",
+                            code="aws-schema",
+                        )
+                    )
+
+
+# ---------------------------------------------------------------------------
 # secrets: aws.json holds none by design; never copy one into the model
 
 _SECRET_KEY = re.compile(
@@ -511,6 +775,12 @@ class _Reader:
         )
         return True
 
+    def optional_text(self, data: Mapping[str, object], key: str, path: Path) -> str | None:
+        value = data.get(key)
+        if not isinstance(value, str) or self.secret(None, value, (*path, key)):
+            return None
+        return value
+
     def text(self, data: Mapping[str, object], key: str, path: Path, default: str = "") -> str:
         value = data.get(key)
         if not isinstance(value, str):
@@ -538,7 +808,11 @@ class _Reader:
         route53 = self.section(data, "route53", path)
         kms = self.section(data, "kms", path)
         elbv2 = self.section(data, "elbv2", path)
+        rds = self.section(data, "rds", path)
+        elasticache = self.section(data, "elasticache", path)
+        efs = self.section(data, "efs", path)
         org = self.section(data, "organization", path)
+        ec2_path = (*path, "ec2")
         return Account(
             id=_str(data, "id"),
             alias=_opt_str(data, "alias"),
@@ -562,6 +836,24 @@ class _Reader:
             kms_keys=self.objects(kms, "keys", (*path, "kms"), self.kms_key),
             load_balancers=self.objects(
                 elbv2, "load_balancers", (*path, "elbv2"), self.load_balancer
+            ),
+            security_groups=self.objects(ec2, "security_groups", ec2_path, self.security_group),
+            prefix_lists=self.objects(ec2, "prefix_lists", ec2_path, self.prefix_list),
+            network_acls=self.objects(ec2, "network_acls", ec2_path, self.network_acl),
+            unreadable_network_acls=self.unreadable_acls(ec2, ec2_path),
+            vpc_peering_connections=self.objects(
+                ec2, "vpc_peering_connections", ec2_path, self.peering
+            ),
+            network_interfaces=self.objects(
+                ec2, "network_interfaces", ec2_path, self.network_interface
+            ),
+            vpc_endpoints=self.objects(ec2, "vpc_endpoints", ec2_path, self.vpc_endpoint),
+            db_instances=self.objects(rds, "db_instances", (*path, "rds"), self.db_instance),
+            cache_clusters=self.objects(
+                elasticache, "cache_clusters", (*path, "elasticache"), self.cache_cluster
+            ),
+            efs_mount_targets=self.objects(
+                efs, "mount_targets", (*path, "efs"), self.efs_mount_target
             ),
             source=self.src(path),
         )
@@ -591,6 +883,7 @@ class _Reader:
             vpc_id=_opt_str(data, "vpc_id"),
             subnet_ids=_strs(data, "subnet_ids"),
             cluster_security_group_id=_opt_str(data, "cluster_security_group_id"),
+            security_group_ids=_strs(data, "security_group_ids"),
             endpoint=EndpointAccess(
                 public_access=_bool(endpoint, "public_access", True),
                 private_access=_bool(endpoint, "private_access", False),
@@ -703,6 +996,7 @@ class _Reader:
                 desired=_int(scaling, "desired", 1),
             ),
             kubelet_max_pods=_opt_int(data, "kubelet_max_pods"),
+            security_group_ids=_strs(data, "security_group_ids"),
             labels=self.free_map(data, "labels", path),
             taints=tuple(
                 {str(k): str(v) for k, v in t.items()}
@@ -810,6 +1104,188 @@ class _Reader:
             prefixes=_strs(data, "prefixes"),
             interface_type=_str(data, "interface_type", "interface"),
             security_group_ids=_strs(data, "security_group_ids"),
+            vpc_id=_opt_str(data, "vpc_id"),
+            description=_opt_str(data, "description"),
+            requester_managed=_bool(data, "requester_managed", False),
+            attached_instance_id=_opt_str(data, "attached_instance_id"),
+            source=self.src(path),
+        )
+
+    # -- the VPC network: security groups, prefix lists, network ACLs, peering
+
+    def security_group(self, data: dict[str, object], path: Path) -> SecurityGroup:
+        return SecurityGroup(
+            group_id=_str(data, "group_id"),
+            vpc_id=_opt_str(data, "vpc_id"),
+            name=_opt_str(data, "name"),
+            description=_opt_str(data, "description"),
+            owner_id=_opt_str(data, "owner_id"),
+            ingress=self.objects(data, "ingress", path, self.security_group_rule),
+            egress=self.objects(data, "egress", path, self.security_group_rule),
+            tags=self.free_map(data, "tags", path),
+            source=self.src(path),
+        )
+
+    def security_group_rule(self, data: dict[str, object], path: Path) -> SecurityGroupRule:
+        protocol = protocol_number(_protocol(data)) or ALL_PROTOCOLS
+        if protocol in (ICMP, ICMPV6):
+            low, high = _icmp(data, "icmp_type"), _icmp(data, "icmp_code")
+        else:
+            low, high = _opt_int(data, "from_port"), _opt_int(data, "to_port")
+        return SecurityGroupRule(
+            protocol=protocol,
+            from_port=low,
+            to_port=high,
+            cidr=_opt_str(data, "cidr"),
+            prefix_list_id=_opt_str(data, "prefix_list_id"),
+            group_id=_opt_str(data, "group_id"),
+            referenced_vpc_id=_opt_str(data, "referenced_vpc_id"),
+            referenced_account_id=_opt_str(data, "referenced_account_id"),
+            description=self.optional_text(data, "description", path),
+            rule_id=_opt_str(data, "rule_id"),
+            source=self.src(path),
+        )
+
+    def prefix_list(self, data: dict[str, object], path: Path) -> ManagedPrefixList:
+        return ManagedPrefixList(
+            prefix_list_id=_str(data, "prefix_list_id"),
+            name=_opt_str(data, "name"),
+            address_family=_str(data, "address_family", "IPv4"),
+            entries=_strs(data, "entries"),
+            owner_id=_opt_str(data, "owner_id"),
+            max_entries=_opt_int(data, "max_entries"),
+            source=self.src(path),
+        )
+
+    def network_acl(self, data: dict[str, object], path: Path) -> NetworkAcl:
+        return NetworkAcl(
+            network_acl_id=_str(data, "network_acl_id"),
+            vpc_id=_str(data, "vpc_id"),
+            is_default=_bool(data, "is_default", False),
+            entries=self.objects(data, "entries", path, self.network_acl_entry),
+            subnet_ids=_strs(data, "subnet_ids"),
+            tags=self.free_map(data, "tags", path),
+            source=self.src(path),
+        )
+
+    def unreadable_acls(self, ec2: Mapping[str, object], path: Path) -> tuple[NetworkAcl, ...]:
+        """What is known of the network ACLs left out for an error: which subnets
+        they serve (so those subnets' ACL is unknown, not their VPC's default)."""
+        value = ec2.get("network_acls")
+        out: list[NetworkAcl] = []
+        for index, item in enumerate(value if isinstance(value, list) else []):
+            item_path = (*path, "network_acls", index)
+            if item_path not in self.dropped or not isinstance(item, dict):
+                continue
+            acl_id, vpc_id = item.get("network_acl_id"), item.get("vpc_id")
+            subnets = item.get("subnet_ids")
+            out.append(
+                NetworkAcl(
+                    network_acl_id=acl_id
+                    if isinstance(acl_id, str)
+                    else f"<{json_path(item_path)}>",
+                    vpc_id=vpc_id if isinstance(vpc_id, str) else "",
+                    is_default=item.get("is_default") is True,
+                    subnet_ids=tuple(
+                        s
+                        for s in (subnets if isinstance(subnets, list) else [])
+                        if isinstance(s, str)
+                    ),
+                    source=self.src(item_path),
+                )
+            )
+        return tuple(out)
+
+    def network_acl_entry(self, data: dict[str, object], path: Path) -> NetworkAclEntry:
+        return NetworkAclEntry(
+            rule_number=_int(data, "rule_number", 0),
+            egress=_bool(data, "egress", False),
+            action=NaclAction(_str(data, "action", NaclAction.DENY.value)),
+            protocol=protocol_number(_protocol(data)) or ALL_PROTOCOLS,
+            cidr=_str(data, "cidr"),
+            from_port=_opt_int(data, "from_port"),
+            to_port=_opt_int(data, "to_port"),
+            icmp_type=_icmp(data, "icmp_type"),
+            icmp_code=_icmp(data, "icmp_code"),
+            source=self.src(path),
+        )
+
+    def peering(self, data: dict[str, object], path: Path) -> VpcPeeringConnection:
+        return VpcPeeringConnection(
+            peering_connection_id=_str(data, "peering_connection_id"),
+            requester_vpc_id=_str(data, "requester_vpc_id"),
+            accepter_vpc_id=_str(data, "accepter_vpc_id"),
+            requester_account_id=_opt_str(data, "requester_account_id"),
+            accepter_account_id=_opt_str(data, "accepter_account_id"),
+            requester_cidrs=_strs(data, "requester_cidrs"),
+            accepter_cidrs=_strs(data, "accepter_cidrs"),
+            status=_str(data, "status", "active"),
+            source=self.src(path),
+        )
+
+    # -- AWS services in the VPC
+
+    def service_interface(self, data: dict[str, object], path: Path) -> ServiceInterface:
+        return ServiceInterface(
+            subnet_id=_opt_str(data, "subnet_id"),
+            address=_opt_str(data, "address"),
+            eni_id=_opt_str(data, "eni_id"),
+        )
+
+    def db_instance(self, data: dict[str, object], path: Path) -> DatabaseInstance:
+        return DatabaseInstance(
+            db_instance_id=_str(data, "db_instance_id"),
+            engine=_str(data, "engine"),
+            port=_int(data, "port", 0),
+            vpc_id=_opt_str(data, "vpc_id"),
+            db_cluster_id=_opt_str(data, "db_cluster_id"),
+            subnet_ids=_strs(data, "subnet_ids"),
+            security_group_ids=_strs(data, "security_group_ids"),
+            interfaces=self.objects(data, "interfaces", path, self.service_interface),
+            endpoint_address=_opt_str(data, "endpoint_address"),
+            publicly_accessible=_bool(data, "publicly_accessible", False),
+            source=self.src(path),
+        )
+
+    def cache_cluster(self, data: dict[str, object], path: Path) -> CacheCluster:
+        return CacheCluster(
+            cache_cluster_id=_str(data, "cache_cluster_id"),
+            engine=_str(data, "engine"),
+            port=_int(data, "port", 0),
+            vpc_id=_opt_str(data, "vpc_id"),
+            subnet_ids=_strs(data, "subnet_ids"),
+            security_group_ids=_strs(data, "security_group_ids"),
+            interfaces=self.objects(data, "interfaces", path, self.service_interface),
+            source=self.src(path),
+        )
+
+    def efs_mount_target(self, data: dict[str, object], path: Path) -> EfsMountTarget:
+        return EfsMountTarget(
+            mount_target_id=_str(data, "mount_target_id"),
+            file_system_id=_str(data, "file_system_id"),
+            subnet_id=_str(data, "subnet_id"),
+            address=_opt_str(data, "address"),
+            eni_id=_opt_str(data, "eni_id"),
+            security_group_ids=_strs(data, "security_group_ids"),
+            source=self.src(path),
+        )
+
+    def vpc_endpoint(self, data: dict[str, object], path: Path) -> VpcEndpoint:
+        policy = data.get("policy")
+        return VpcEndpoint(
+            vpc_endpoint_id=_str(data, "vpc_endpoint_id"),
+            vpc_id=_str(data, "vpc_id"),
+            service_name=_str(data, "service_name"),
+            endpoint_type=VpcEndpointType(
+                _str(data, "endpoint_type", VpcEndpointType.INTERFACE.value)
+            ),
+            subnet_ids=_strs(data, "subnet_ids"),
+            security_group_ids=_strs(data, "security_group_ids"),
+            route_table_ids=_strs(data, "route_table_ids"),
+            interfaces=self.objects(data, "interfaces", path, self.service_interface),
+            private_dns_enabled=_bool(data, "private_dns_enabled", False),
+            policy=_doc(policy) if isinstance(policy, dict) else None,
+            state=_str(data, "state", "available"),
             source=self.src(path),
         )
 
@@ -998,6 +1474,17 @@ def _strs(data: Mapping[str, object], key: str, default: tuple[str, ...] = ()) -
     return tuple(v for v in value if isinstance(v, str))
 
 
+def _protocol(data: Mapping[str, object]) -> str:
+    value = data.get("protocol")
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else "-1"
+
+
+def _icmp(data: Mapping[str, object], key: str) -> int | None:
+    """An ICMP type or code; -1 (any) is kept as None."""
+    value = _opt_int(data, key)
+    return None if value is None or value == -1 else value
+
+
 def _dict(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
@@ -1039,6 +1526,16 @@ _ACCOUNT_COLLECTIONS: tuple[tuple[str, str, str], ...] = (
     ("hosted_zones", "id", "hosted zone"),
     ("kms_keys", "arn", "KMS key"),
     ("load_balancers", "arn", "load balancer"),
+    ("security_groups", "group_id", "security group"),
+    ("prefix_lists", "prefix_list_id", "prefix list"),
+    ("network_acls", "network_acl_id", "network ACL"),
+    ("vpc_peering_connections", "peering_connection_id", "VPC peering connection"),
+    ("network_interfaces", "eni_id", "network interface"),
+    ("vpc_endpoints", "vpc_endpoint_id", "VPC endpoint"),
+    ("db_instances", "db_instance_id", "DB instance"),
+    ("cache_clusters", "cache_cluster_id", "cache cluster"),
+    ("efs_mount_targets", "mount_target_id", "EFS mount target"),
+    ("unreadable_network_acls", "network_acl_id", "network ACL"),
 )
 
 
@@ -1156,6 +1653,7 @@ def build_aws(docs: Sequence[AwsDocument]) -> tuple[AwsState, list[Diagnostic]]:
         validated = _validate(doc, _validator(), diagnostics)
         if not validated.document_ok:
             continue
+        _check_network(doc, validated, diagnostics)
         reader = _Reader(doc, validated, diagnostics)
         for policy in reader.objects(doc.data, "aws_managed_policies", (), reader.managed_policy):
             _keep_first(managed, policy.arn, policy, "AWS managed policy", diagnostics)

@@ -120,6 +120,7 @@ from ekstwin.model.selectors import (
     parse_calico_selector,
 )
 from ekstwin.model.source import ObjectRef, Source
+from ekstwin.model.vpc import SecurityGroupPolicy
 
 CALICO_GROUPS = frozenset({"projectcalico.org", "crd.projectcalico.org"})
 
@@ -144,6 +145,7 @@ LINE_KINDS = frozenset(
         "Job",
         "CronJob",
         "Pod",
+        "SecurityGroupPolicy",
     }
 )
 
@@ -186,7 +188,7 @@ NAMESPACED = frozenset(
      "RoleBinding", "ConfigMap", "Secret", "PersistentVolumeClaim", "NetworkSet",
      "AuthorizationPolicy", "PeerAuthentication", "VirtualService", "DestinationRule",
      "Endpoints", "EndpointSlice", "ResourceQuota", "LimitRange", "PodDisruptionBudget",
-     "HorizontalPodAutoscaler", "Lease", "Event", "ControllerRevision"}
+     "HorizontalPodAutoscaler", "Lease", "Event", "ControllerRevision", "SecurityGroupPolicy"}
 )  # fmt: skip
 
 
@@ -308,6 +310,7 @@ class KubeObjects:
     network_sets: list[NetworkSet] = field(default_factory=list)
     tiers: list[Tier] = field(default_factory=list)
     admin_network_policies: list[AdminNetworkPolicy] = field(default_factory=list)
+    security_group_policies: list[SecurityGroupPolicy] = field(default_factory=list)
     authorization_policies: list[AuthorizationPolicy] = field(default_factory=list)
     peer_authentications: list[PeerAuthentication] = field(default_factory=list)
     virtual_services: list[VirtualService] = field(default_factory=list)
@@ -1248,6 +1251,114 @@ def _tier(doc: dict[str, object], meta: Meta) -> Tier:
     )
 
 
+# -- SecurityGroupPolicy (the VPC resource controller) ---------------------------
+
+SGP_GROUP = "vpcresources.k8s.aws"
+#: The CRD's bounds on spec.securityGroups.groupIds (minItems, maxItems).
+SGP_GROUP_IDS = (1, 16)
+
+
+def _crd_str(value: object, pointer: str) -> str:
+    """A string where a CRD's schema says ``type: string``: the API server refuses a
+    number or a boolean there (no coercion, unlike the core types' quantities)."""
+    if not isinstance(value, str):
+        _fail(f"{pointer} must be a string, not {_type(value)}", pointer, "quote the value")
+    return value
+
+
+def _sgp_selector(raw: object, ptr: str) -> tuple[LabelSelector | None, str | None]:
+    """A selector as the CRD types it (an API error otherwise), and why the controller
+    could not convert it (None when it can): LabelSelectorAsSelector fails on an
+    unknown operator, missing or superfluous values, invalid keys or values."""
+    if raw is None:
+        return None, None
+    selector = _map(raw, ptr, "a label selector")
+    _unknown_fields(
+        selector, frozenset({"matchLabels", "matchExpressions"}), ptr, "the field was ignored"
+    )
+    for key, value in _map(selector.get("matchLabels"), f"{ptr}/matchLabels").items():
+        _crd_str(value, f"{ptr}/matchLabels/{key}")
+    for i, item in enumerate(_list(selector.get("matchExpressions"), f"{ptr}/matchExpressions")):
+        at = f"{ptr}/matchExpressions/{i}"
+        req = _map(item, at, "a label selector requirement")
+        for name in ("key", "operator"):
+            if name not in req:
+                _fail(f"{at}/{name} is required", at, f"give the requirement its {name}")
+            _crd_str(req[name], f"{at}/{name}")
+        for j, v in enumerate(_list(req.get("values"), f"{at}/values")):
+            _crd_str(v, f"{at}/values/{j}")
+    try:
+        return LabelSelector.from_obj(selector), None
+    except SelectorSyntaxError as exc:
+        return None, f"{ptr}: {exc.reason}"
+
+
+def _add_security_group_policy(objs: KubeObjects, doc: dict[str, object], meta: Meta) -> None:
+    """``vpcresources.k8s.aws/v1beta1`` SecurityGroupPolicy, checked as its CRD checks
+    it (aws/amazon-vpc-resource-controller-k8s config/crd/bases/
+    vpcresources.k8s.aws_securitygrouppolicies.yaml): an object the API server would
+    refuse is an input error. One it accepts but the controller skips (filterPodSecurity
+    Groups in pkg/utils/helper.go: neither selector, no group ids, or a selector
+    LabelSelectorAsSelector cannot convert) selects no pod: a warning, and left out."""
+    spec = _map(doc.get("spec"), "/spec")
+    _unknown_fields(
+        spec,
+        frozenset({"podSelector", "serviceAccountSelector", "securityGroups"}),
+        "/spec",
+        "the field was ignored",
+    )
+    pod_selector, pod_problem = _sgp_selector(spec.get("podSelector"), "/spec/podSelector")
+    sa_selector, sa_problem = _sgp_selector(
+        spec.get("serviceAccountSelector"), "/spec/serviceAccountSelector"
+    )
+    groups = _map(spec.get("securityGroups"), "/spec/securityGroups")
+    _unknown_fields(
+        groups, frozenset({"groupIds"}), "/spec/securityGroups", "the field was ignored"
+    )
+    ptr = "/spec/securityGroups/groupIds"
+    raw_ids = groups.get("groupIds")
+    ids = _list(raw_ids, ptr)
+    low, high = SGP_GROUP_IDS
+    if raw_ids is not None and not low <= len(ids) <= high:
+        _fail(
+            f"{ptr}: {len(ids)} security groups; the CRD allows {low} to {high}",
+            ptr,
+            f"list between {low} and {high} security group ids",
+        )
+    group_ids = tuple(_crd_str(v, f"{ptr}/{i}") for i, v in enumerate(ids))
+    skipped = pod_problem or sa_problem
+    if (
+        skipped is None
+        and spec.get("podSelector") is None
+        and spec.get("serviceAccountSelector") is None
+    ):
+        skipped = "/spec: neither podSelector nor serviceAccountSelector is set"
+    if skipped is None and not group_ids:
+        skipped = "/spec/securityGroups/groupIds: no security group ids"
+    if skipped is not None:
+        objs.diagnostics.append(
+            Diagnostic(
+                meta.source,
+                f"SecurityGroupPolicy {meta.namespace}/{meta.name}: {skipped}; the VPC resource "
+                "controller skips it, so it gives no pod security groups",
+                "fix the policy, or remove it",
+                level=DiagnosticLevel.WARNING,
+                code="sgp-skipped",
+            )
+        )
+        return
+    objs.security_group_policies.append(
+        SecurityGroupPolicy(
+            name=meta.name,
+            namespace=meta.namespace or DEFAULT_NAMESPACE,
+            group_ids=group_ids,
+            pod_selector=pod_selector,
+            service_account_selector=sa_selector,
+            source=meta.source,
+        )
+    )
+
+
 # -- AdminNetworkPolicy / BaselineAdminNetworkPolicy ---------------------------
 
 ADMIN_POLICY_GROUP = "policy.networking.k8s.io"
@@ -2084,6 +2195,9 @@ def add_document(
         return
     if group == "security.istio.io" and kind == "AuthorizationPolicy":
         objs.authorization_policies.append(_authz(data, meta))
+        return
+    if group == SGP_GROUP and kind == "SecurityGroupPolicy":
+        _add_security_group_policy(objs, data, meta)
         return
     if group == "security.istio.io" and kind == "PeerAuthentication":
         objs.peer_authentications.append(_peer_authn(data, meta))

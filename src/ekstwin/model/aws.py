@@ -311,6 +311,16 @@ def _env_int(env: Mapping[str, str], name: str) -> int | None:
     return number if number >= 0 else None
 
 
+class PodSecurityGroupEnforcingMode(StrEnum):
+    """``POD_SECURITY_GROUP_ENFORCING_MODE`` of aws-node: how pods with security
+    groups (branch ENIs) are wired. ``strict`` (the default) sends all their traffic
+    through the branch ENI and judges it by the pod's groups only; ``standard`` lets
+    the node's rules apply as well for some flows (the VPC engine says which)."""
+
+    STRICT = "strict"
+    STANDARD = "standard"
+
+
 @dataclass(frozen=True, slots=True)
 class VpcCniSettings:
     """The VPC CNI (aws-node / ipamd) settings, parsed as ipamd parses its environment.
@@ -322,6 +332,9 @@ class VpcCniSettings:
       default is then 0; the shipped manifest and Helm chart set 1).
     * ``max_eni``: None unless a value >= 1 is given.
     * booleans follow Go's ``strconv.ParseBool``; unparsable -> the default.
+    * ``pod_security_group_enforcing_mode``: exactly ``strict`` or ``standard``;
+      anything else (unset, another case, a typo) is strict, as the CNI's
+      ``LoadEnforcingModeFromEnv`` reads it.
 
     ``env`` keeps every variable as written, for settings not parsed here.
     """
@@ -340,6 +353,9 @@ class VpcCniSettings:
     enable_pod_eni: bool = False
     enable_subnet_discovery: bool = True
     enable_ipv6: bool = False
+    pod_security_group_enforcing_mode: PodSecurityGroupEnforcingMode = (
+        PodSecurityGroupEnforcingMode.STRICT
+    )
     source: Source = NO_SOURCE
 
     @classmethod
@@ -364,6 +380,9 @@ class VpcCniSettings:
             enable_pod_eni=_env_bool(env, "ENABLE_POD_ENI", False),
             enable_subnet_discovery=_env_bool(env, "ENABLE_SUBNET_DISCOVERY", True),
             enable_ipv6=_env_bool(env, "ENABLE_IPv6", False),
+            pod_security_group_enforcing_mode=PodSecurityGroupEnforcingMode.STANDARD
+            if env.get("POD_SECURITY_GROUP_ENFORCING_MODE") == "standard"
+            else PodSecurityGroupEnforcingMode.STRICT,
             source=source,
         )
 
@@ -944,6 +963,10 @@ class Account:
     cache_clusters: tuple[CacheCluster, ...] = ()
     efs_mount_targets: tuple[EfsMountTarget, ...] = ()
     vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    #: Network ACLs the input names but could not be read (an invalid entry): only
+    #: their id, VPC, default flag and associations, no entries. The subnets they
+    #: serve have an unknown ACL (not their VPC's default one).
+    unreadable_network_acls: tuple[NetworkAcl, ...] = ()
     source: Source = NO_SOURCE
 
     @property
@@ -1017,6 +1040,10 @@ class AwsState:
     _nacl_of_subnet: dict[str, NetworkAcl] = field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict
     )
+    # subnet id (association) or VPC id (default ACL) -> an ACL that could not be read
+    _unreadable_nacl_of_subnet: dict[str, NetworkAcl] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self._accounts.update(_index(self.accounts, "id"))
@@ -1030,6 +1057,11 @@ class AwsState:
         for acl in self.network_acls:
             for subnet_id in acl.subnet_ids:
                 self._nacl_of_subnet.setdefault(subnet_id, acl)
+        for acl in self.unreadable_network_acls:
+            for subnet_id in acl.subnet_ids:
+                self._unreadable_nacl_of_subnet.setdefault(subnet_id, acl)
+            if acl.is_default:
+                self._unreadable_nacl_of_subnet.setdefault(acl.vpc_id, acl)
 
     # -- flat views over every account
 
@@ -1050,6 +1082,10 @@ class AwsState:
     @property
     def prefix_lists(self) -> tuple[ManagedPrefixList, ...]:
         return self._all("prefix_lists")
+
+    @property
+    def unreadable_network_acls(self) -> tuple[NetworkAcl, ...]:
+        return self._all("unreadable_network_acls")
 
     @property
     def network_acls(self) -> tuple[NetworkAcl, ...]:
@@ -1089,12 +1125,15 @@ class AwsState:
 
     def network_acl_for_subnet(self, subnet_id: str) -> NetworkAcl | None:
         """The subnet's network ACL: its explicit association, else its VPC's
-        default ACL; None when neither is in the input (unknown, not open)."""
+        default ACL; None when neither is in the input, or when the one that
+        applies could not be read (unknown, not open)."""
         acl = self._nacl_of_subnet.get(subnet_id)
         if acl is not None:
             return acl
+        if subnet_id in self._unreadable_nacl_of_subnet:
+            return None
         subnet = self.subnet(subnet_id)
-        if subnet is None:
+        if subnet is None or subnet.vpc_id in self._unreadable_nacl_of_subnet:
             return None
         return next(
             (a for a in self.network_acls if a.vpc_id == subnet.vpc_id and a.is_default), None

@@ -162,6 +162,14 @@ ENV_VALUES_KEPT = frozenset(
         # the VPC CNI network policy settings (which enforcer runs, in which mode)
         "ENABLE_NETWORK_POLICY",
         "NETWORK_POLICY_ENFORCING_MODE",
+        # the VPC CNI settings that place pods in the VPC (security groups for pods
+        # and their mode, custom networking, SNAT)
+        "ENABLE_POD_ENI",
+        "POD_SECURITY_GROUP_ENFORCING_MODE",
+        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
+        "ENI_CONFIG_LABEL_DEF",
+        "AWS_VPC_K8S_CNI_EXTERNALSNAT",
+        "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS",
     }
 )
 
