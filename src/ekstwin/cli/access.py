@@ -171,10 +171,10 @@ def run_sa(args: argparse.Namespace) -> int:
     ns, sep, name = args.service_account.partition("/")
     if not sep or not name:
         raise ConfigError(f"service account {args.service_account!r} must be written NS/NAME")
-    result = AccessAnalyzer(_load(args)).service_account(ns, name)
+    answer = AccessAnalyzer(_load(args)).service_account_access(ns, name)
     if args.format == "json":
-        text = json.dumps({"service_account": f"{ns}/{name}", **result.to_json()}, indent=2)
+        text = json.dumps(answer.to_json(), indent=2)
     else:
-        text = "\n".join([f"ServiceAccount {ns}/{name}", *subject_text(result)])
+        text = "\n".join([f"ServiceAccount {answer.service_account}", *subject_text(answer.access)])
     write_output(text, args.output)
     return _exit(args)

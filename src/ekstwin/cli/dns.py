@@ -7,7 +7,7 @@ import json
 
 from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
 from ekstwin.engines.dns import ALPHA_PREFIX, GA_PREFIX, DnsOptions, DnsPlan, Policy, plan_dns
-from ekstwin.engines.dns.config import ExternalDnsConfig, external_dns_configs
+from ekstwin.engines.dns.config import ExternalDnsConfig, PlannedDns, external_dns_configs
 from ekstwin.errors import ConfigError
 from ekstwin.model.platform import Platform
 
@@ -173,9 +173,7 @@ def run_plan(args: argparse.Namespace) -> int:
         else []
     )
     if args.format == "json":
-        doc = plan.to_json()
-        doc["external_dns"] = config.to_json() if config is not None else None
-        text = json.dumps(doc, indent=2)
+        text = json.dumps(PlannedDns(plan, config).to_json(), indent=2)
     else:
         text = plan_table(plan)
         if config is not None:

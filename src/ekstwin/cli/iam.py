@@ -14,7 +14,7 @@ from ekstwin.cli.common import (
     load_platform,
     write_output,
 )
-from ekstwin.engines.iam import Decision, PodAccess, evaluate, parse_case, pod_access, who_can
+from ekstwin.engines.iam import Decision, PodAccess, evaluate, parse_case, pod_access
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
 from ekstwin.model.platform import Platform
 
@@ -141,12 +141,11 @@ def run_who_can(args: argparse.Namespace) -> int:
     from ekstwin.engines.access import AccessAnalyzer
 
     platform = _platform_result(args)
-    result = who_can(platform, args.action, args.resource)
-    people = AccessAnalyzer(platform).aws_who_can(args.action, args.resource)
+    answer = AccessAnalyzer(platform).everyone_aws_who_can(args.action, args.resource)
     if args.format == "json":
-        doc = {**result.to_json(), "people": [p.to_json() for p in people]}
-        write_output(json.dumps(doc, indent=2), args.output)
+        write_output(json.dumps(answer.to_json(), indent=2), args.output)
         return _exit(args)
+    result, people = answer.pods, answer.people
     lines = [
         f"{args.action} on {args.resource}: {len(result.entries)} pod role(s), "
         f"{len(people)} person role(s)"

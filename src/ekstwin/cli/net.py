@@ -25,7 +25,6 @@ from ekstwin.engines.net import (
     NetQueryError,
     ServiceVerdict,
     Verdict,
-    can,
     matrix,
 )
 from ekstwin.errors import ConfigError
@@ -33,7 +32,7 @@ from ekstwin.reporters._text import csv_cell, dot_string
 from ekstwin.reporters.interface import ReportFormat, reporter_for
 
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
-    from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict, MeshMatrix
+    from ekstwin.engines.mesh.combined import CombinedVerdict
     from ekstwin.engines.net.diff import NetDiff
     from ekstwin.model.platform import Platform
 
@@ -130,19 +129,6 @@ def _verdict_text(v: Verdict) -> str:
     return "\n".join([head, decision_line(v.egress), decision_line(v.ingress), enforcer])
 
 
-def _combined_json(v: CombinedVerdict) -> dict[str, object]:
-    """The network verdict's JSON, with ``allowed`` for both layers and the mesh's part."""
-    decided = v.decided_by
-    return {
-        **v.network.to_json(),
-        "allowed": v.allowed,
-        "network_allowed": v.network.allowed,
-        "status": v.status,
-        "decided_by": None if decided is None else decided.value,
-        "mesh": v.mesh.to_json(),
-    }
-
-
 def workload_notes(platform: Platform, *specs: str) -> None:
     """Say on stderr which pod answers for a workload given as ``--from``/``--to``,
     and when an endpoint is one ekstwin implied (not in the input)."""
@@ -168,40 +154,30 @@ def workload_notes(platform: Platform, *specs: str) -> None:
 
 
 def run_can(args: argparse.Namespace) -> int:
-    from ekstwin.engines.mesh import MeshModel, explain
-    from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
+    from ekstwin.engines.mesh.combined import CombinedServiceVerdict, net_can
 
     if args.protocol != "ICMP":
         check_port(args.port)
     model = _model(args)
     workload_notes(model.platform, args.source, args.destination)
     try:
-        if args.no_mesh:
-            result: Verdict | ServiceVerdict | CombinedVerdict | CombinedServiceVerdict = can(
-                model, args.source, args.destination, args.port, args.protocol
-            )
-        else:
-            result = explain(
-                MeshModel(model.platform, model),
-                args.source,
-                args.destination,
-                args.port,
-                args.protocol,
-                method=args.method,
-                path=args.path,
-                host=args.host,
-            )
+        answer = net_can(
+            model,
+            args.source,
+            args.destination,
+            args.port,
+            args.protocol,
+            mesh=not args.no_mesh,
+            method=args.method,
+            path=args.path,
+            host=args.host,
+        )
     except NetQueryError as exc:
         raise ConfigError(str(exc)) from exc
     if args.format == "json":
-        if isinstance(result, CombinedVerdict):
-            doc = _combined_json(result)
-        elif isinstance(result, CombinedServiceVerdict):
-            doc = {**result.to_json(), "backends": [_combined_json(b) for b in result.backends]}
-        else:
-            doc = result.to_json()
-        write_output(json.dumps(doc, indent=2), args.output)
+        write_output(json.dumps(answer.to_json(), indent=2), args.output)
         return Exit.OK
+    result = answer.result
     if isinstance(result, ServiceVerdict | CombinedServiceVerdict):
         lines = [
             f"{result.source} -> {result.service} {result.protocol}/{result.port}: "
@@ -249,12 +225,6 @@ def _matrix_text(m: Matrix, fmt: str) -> str:
     return "\n".join(lines)
 
 
-def _mesh_matrix(model: NetModel) -> MeshMatrix:
-    from ekstwin.engines.mesh import MeshModel, mesh_matrix
-
-    return mesh_matrix(MeshModel(model.platform, model))
-
-
 def run_matrix(args: argparse.Namespace) -> int:
     model = _model(args)
     m = matrix(model, Granularity(args.by))
@@ -263,16 +233,11 @@ def run_matrix(args: argparse.Namespace) -> int:
         return Exit.OK
     if Granularity(args.by) is not Granularity.POD or args.format != "json":
         raise ConfigError("--mesh goes with --by pod --format json")
-    refused = {
-        (f.source, f.destination): [r.to_json() for r in f.refused]
-        for f in _mesh_matrix(model).flows
-    }
-    doc = m.to_json()
-    flows = doc["flows"]
-    assert isinstance(flows, list)
-    for flow in flows:
-        flow["mesh_refused"] = refused.get((flow["from"], flow["to"]), [])
-    write_output(json.dumps(doc, indent=1), args.output)
+    from ekstwin.engines.mesh import MeshModel, mesh_matrix
+    from ekstwin.engines.mesh.combined import MatrixWithMesh
+
+    meshed = MatrixWithMesh(m, mesh_matrix(MeshModel(model.platform, model)))
+    write_output(json.dumps(meshed.to_json(), indent=1), args.output)
     return Exit.OK
 
 

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from ekstwin.engines.access.analyzer import (
     AccessAnalyzer,
+    AwsWhoCan,
     Capability,
     Grant,
     Person,
     PodRoleChain,
     Reason,
+    ServiceAccountAccess,
     SubjectAccess,
     UserAccess,
     WhoCanEntry,
@@ -33,6 +35,7 @@ from ekstwin.model.platform import Platform
 
 __all__ = [
     "AccessAnalyzer",
+    "AwsWhoCan",
     "Capability",
     "Grant",
     "KubeIdentity",
@@ -43,6 +46,7 @@ __all__ = [
     "Reason",
     "ResourceRequest",
     "Rule",
+    "ServiceAccountAccess",
     "SubjectAccess",
     "UserAccess",
     "WhoCanEntry",

@@ -34,7 +34,7 @@ from ekstwin.engines.access.sso import (
     client_grants,
     parse_role_pair,
 )
-from ekstwin.engines.iam import Decision, IamAnalyzer, Request
+from ekstwin.engines.iam import Decision, IamAnalyzer, Request, WhoCan
 from ekstwin.model.aws import EksCluster
 from ekstwin.model.k8s import Pod
 from ekstwin.model.keycloak import Realm, User
@@ -43,12 +43,14 @@ from ekstwin.model.source import Source
 
 __all__ = [
     "AccessAnalyzer",
+    "AwsWhoCan",
     "Capability",
     "Grant",
     "Person",
     "PersonAwsGrant",
     "PodRoleChain",
     "Reason",
+    "ServiceAccountAccess",
     "SubjectAccess",
     "UserAccess",
     "WhoCanEntry",
@@ -326,6 +328,30 @@ class PersonAwsGrant:
                 f"{self.role_arn}: {self.decision.reason}",
             ],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class AwsWhoCan:
+    """``iam who-can``: the pods whose roles may perform an AWS action, and the people
+    whose SSO roles may. ``to_json`` is the command's JSON."""
+
+    pods: WhoCan
+    people: tuple[PersonAwsGrant, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.pods.to_json(), "people": [p.to_json() for p in self.people]}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccountAccess:
+    """``access sa``: a ServiceAccount (``NS/NAME``) and what it may do.
+    ``to_json`` is the command's JSON."""
+
+    service_account: str
+    access: SubjectAccess
+
+    def to_json(self) -> dict[str, object]:
+        return {"service_account": self.service_account, **self.access.to_json()}
 
 
 @dataclass(slots=True)
@@ -726,6 +752,15 @@ class AccessAnalyzer:
         return self.subject_access(
             service_account_user(namespace, name), service_account_groups(namespace)
         )
+
+    def service_account_access(self, namespace: str, name: str) -> ServiceAccountAccess:
+        """:meth:`service_account`, named (what ``access sa`` answers)."""
+        return ServiceAccountAccess(f"{namespace}/{name}", self.service_account(namespace, name))
+
+    def everyone_aws_who_can(self, action: str, resource: str) -> AwsWhoCan:
+        """The pods (their roles' chains) and the people (SSO roles) who can perform
+        ``action`` on ``resource`` (what ``iam who-can`` answers)."""
+        return AwsWhoCan(self.iam.who_can(action, resource), self.aws_who_can(action, resource))
 
     def _service_accounts(
         self,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ekstwin.engines.dns.plan import DnsOptions, Policy, normalize_filters
+from ekstwin.engines.dns.plan import DnsOptions, DnsPlan, Policy, normalize_filters
 from ekstwin.engines.dns.registry import parse_labels
 from ekstwin.engines.dns.sources import is_external_dns
 from ekstwin.engines.flags import parse_flags as _parse_flags
@@ -27,6 +27,7 @@ from ekstwin.model.source import ObjectRef, Source
 
 __all__ = [
     "ExternalDnsConfig",
+    "PlannedDns",
     "PlatformDns",
     "external_dns_configs",
     "parse_flags",
@@ -135,6 +136,20 @@ class ExternalDnsConfig:
             "sources": list(self.sources),
             "notes": self.notes(),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDns:
+    """``dns plan``: the plan, and the platform's ExternalDNS whose flags it was made
+    with (``None`` when the command line gave them). ``to_json`` is the command's JSON."""
+
+    plan: DnsPlan
+    external_dns: ExternalDnsConfig | None
+
+    def to_json(self) -> dict[str, object]:
+        doc = self.plan.to_json()
+        doc["external_dns"] = self.external_dns.to_json() if self.external_dns is not None else None
+        return doc
 
 
 def _split(values: list[str]) -> tuple[str, ...]:

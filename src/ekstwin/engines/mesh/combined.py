@@ -2,9 +2,10 @@
 
 The net engine answers whether packets get through (NetworkPolicy, Calico);
 the mesh engine whether the sidecars let the connection and the request
-through. A flow works only when both allow it. ``explain`` is what
-``ekstwin net can`` calls to show both layers; ``mesh_matrix`` adds the mesh's
-refusals to the network's connectivity matrix.
+through. A flow works only when both allow it. ``explain`` shows both layers;
+``net_can`` is what ``ekstwin net can`` answers (its ``to_json`` is the
+command's JSON); ``mesh_matrix`` adds the mesh's refusals to the network's
+connectivity matrix, and ``MatrixWithMesh`` is ``net matrix --mesh``'s JSON.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ekstwin.engines.mesh.verdict import (
     mesh_verdict,
 )
 from ekstwin.engines.net import NetModel, ServiceVerdict, Verdict, can
-from ekstwin.engines.net.matrix import pod_flows
+from ekstwin.engines.net.matrix import Matrix, pod_flows
 from ekstwin.model.platform import Platform
 
 
@@ -97,6 +98,41 @@ class CombinedServiceVerdict:
         }
 
 
+def _net_json(v: CombinedVerdict) -> dict[str, object]:
+    """A flow in ``net can``'s shape: the network verdict's keys, ``allowed`` for both
+    layers, and the mesh's part."""
+    decided = v.decided_by
+    return {
+        **v.network.to_json(),
+        "allowed": v.allowed,
+        "network_allowed": v.network.allowed,
+        "status": v.status,
+        "decided_by": None if decided is None else decided.value,
+        "mesh": v.mesh.to_json(),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class NetCanAnswer:
+    """What ``ekstwin net can`` answers: the network verdict (``--no-mesh``), or the
+    network verdict with the mesh's part. ``to_json`` is the command's JSON
+    (``ekstwin/schemas/net-can.schema.json``)."""
+
+    result: Verdict | ServiceVerdict | CombinedVerdict | CombinedServiceVerdict
+
+    @property
+    def allowed(self) -> bool:
+        return self.result.allowed
+
+    def to_json(self) -> dict[str, object]:
+        r = self.result
+        if isinstance(r, CombinedVerdict):
+            return _net_json(r)
+        if isinstance(r, CombinedServiceVerdict):
+            return {**r.to_json(), "backends": [_net_json(b) for b in r.backends]}
+        return r.to_json()
+
+
 def _model(target: MeshModel | NetModel | Platform) -> MeshModel:
     if isinstance(target, MeshModel):
         return target
@@ -152,6 +188,30 @@ def explain(
             result.source, result.service, result.protocol, result.port, backends, result.problem
         )
     return _one(model, result, method, path, host)
+
+
+def net_can(
+    target: MeshModel | NetModel | Platform,
+    source: str,
+    destination: str,
+    port: int,
+    protocol: str = "TCP",
+    *,
+    mesh: bool = True,
+    method: str | None = None,
+    path: str | None = None,
+    host: str | None = None,
+) -> NetCanAnswer:
+    """``ekstwin net can``: the network layer alone (``mesh=False``), or with the mesh."""
+    if not mesh:
+        if isinstance(target, MeshModel):
+            net = target.net
+        else:
+            net = target if isinstance(target, NetModel) else NetModel(target)
+        return NetCanAnswer(can(net, source, destination, port, protocol))
+    return NetCanAnswer(
+        explain(target, source, destination, port, protocol, method=method, path=path, host=host)
+    )
 
 
 # -- the matrix ------------------------------------------------------------------
@@ -217,3 +277,24 @@ def mesh_matrix(target: MeshModel | NetModel | Platform) -> MeshMatrix:
         flows.append(MeshFlow(a.name, b.name, conns.to_json(), tuple(refused)))
     flows.sort(key=lambda f: (f.source, f.destination))
     return MeshMatrix(tuple(flows))
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixWithMesh:
+    """``net matrix --by pod --mesh``: the network's pod matrix, each flow with the
+    declared TCP ports the mesh refuses (``mesh_refused``, empty for the flows the
+    mesh matrix does not list). ``to_json`` is the command's JSON."""
+
+    network: Matrix
+    mesh: MeshMatrix
+
+    def to_json(self) -> dict[str, object]:
+        refused = {
+            (f.source, f.destination): [r.to_json() for r in f.refused] for f in self.mesh.flows
+        }
+        doc = self.network.to_json()
+        doc["flows"] = [
+            {**f.to_json(), "mesh_refused": refused.get((f.source, f.destination), [])}
+            for f in self.network
+        ]
+        return doc
