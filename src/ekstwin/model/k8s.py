@@ -8,6 +8,7 @@ its workload and to the workload's source.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -50,6 +51,16 @@ class Meta:
     annotations: dict[str, str] = field(default_factory=dict)
     owners: tuple[OwnerRef, ...] = ()
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ns(self) -> str:
+        """The namespace of a namespaced object, as engines read it. The loaders
+        give every namespaced object of the input a namespace (``--namespace``, else
+        ``default`` with a warning, as ``kubectl apply`` does), so engines do not
+        default it again; an object built without one (a model made by hand) is
+        read in ``default`` too. Cluster-scoped objects have no namespace: read
+        ``namespace`` (None) for them."""
+        return self.namespace or DEFAULT_NAMESPACE
 
     @property
     def ref(self) -> ObjectRef:
@@ -284,7 +295,7 @@ class Pod:
 
     @property
     def namespace(self) -> str:
-        return self.meta.namespace or DEFAULT_NAMESPACE
+        return self.meta.ns
 
     @property
     def labels(self) -> dict[str, str]:
@@ -310,9 +321,32 @@ class ServicePort:
     name: str | None = None
     node_port: int | None = None
 
+    def target_for(self, pod: Pod) -> int | None:
+        """The port of ``pod`` this Service port sends to, found as the EndpointSlice
+        controller finds it: a number is taken as it is; a name is the first
+        container port of that name AND of this port's protocol, in the pod's
+        containers, then in its restartable init (sidecar) containers. None when
+        the pod has no such port: the pod then backs the Service's other ports,
+        not this one."""
+        if isinstance(self.target_port, int):
+            return self.target_port
+        for kind in (ContainerKind.CONTAINER, ContainerKind.INIT):
+            for c in pod.spec.containers:
+                if c.kind is not kind:
+                    continue
+                if kind is ContainerKind.INIT and c.restart_policy != "Always":
+                    continue
+                for cp in c.ports:
+                    if cp.name == self.target_port and cp.protocol is self.protocol:
+                        return cp.container_port
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Service:
+    """A Service. Which pods back it on which port is decided here, for every
+    engine: :meth:`selects` and :meth:`backends`."""
+
     meta: Meta
     type: str = "ClusterIP"
     selector: dict[str, str] | None = None
@@ -322,6 +356,38 @@ class Service:
     load_balancer_hostnames: tuple[str, ...] = ()
     load_balancer_class: str | None = None
     ip_families: tuple[str, ...] = ()  # spec.ipFamilies ("IPv4", "IPv6"); () when not given
+
+    def selects(self, pod: Pod) -> bool:
+        """Whether the Service's selector picks ``pod``: a pod of the Service's
+        namespace carrying every label of the selector. A Service without a
+        selector (or with an empty one) picks no pod: its endpoints are written by
+        hand or by another controller, and the input does not say which."""
+        if not self.selector or pod.namespace != self.meta.ns:
+            return False
+        return all(pod.labels.get(k) == v for k, v in self.selector.items())
+
+    def port(self, number: int, protocol: Protocol | str) -> ServicePort | None:
+        """The Service port of that number and protocol."""
+        return next((p for p in self.ports if p.port == number and p.protocol == protocol), None)
+
+    def backends(
+        self, port: ServicePort, pods: Iterable[Pod]
+    ) -> tuple[tuple[Pod, int], ...] | None:
+        """The pods of ``pods`` that back ``port`` of this Service, each with the
+        port it receives on (:meth:`ServicePort.target_for`), by pod name; a
+        host-network pod is a backend at its node's address. None when the
+        Service has no selector: its endpoints are unknown, not empty."""
+        if not self.selector:
+            return None
+        out = []
+        for pod in pods:
+            if not self.selects(pod):
+                continue
+            target = port.target_for(pod)
+            if target is not None:
+                out.append((pod, target))
+        out.sort(key=lambda pt: pt[0].name)
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

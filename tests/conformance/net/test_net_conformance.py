@@ -239,3 +239,36 @@ def test_network_policy_api(case: Case, build: Builder) -> None:
         want.append(probe["allowed"])
     expect(case, got_can, want)
     expect(case, got_matrix, want)
+
+
+@pytest.mark.parametrize("case", _cases("k8s-find-port"), ids=lambda c: c.id)
+def test_k8s_find_port(case: Case, build: Builder) -> None:
+    d = case.data
+    containers = [
+        {"name": f"c{i}", "image": "app:1", "ports": ports}
+        for i, ports in enumerate(d["containers"])
+    ]
+    target = d["target_port"]
+    doc = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "pod", "namespace": "ns", "labels": {"app": "x"}},
+            "spec": {"containers": containers},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "svc", "namespace": "ns"},
+            "spec": {
+                "selector": {"app": "x"},
+                "ports": [{"port": 80, "targetPort": target, "protocol": "TCP"}],
+            },
+        },
+    ]
+    platform = build(yaml.safe_dump_all(doc))
+    svc = platform.service("ns", "svc")
+    assert svc is not None
+    found = svc.backends(svc.ports[0], platform.pods)
+    assert found is not None
+    expect(case, found[0][1] if found else None, d["expect"])

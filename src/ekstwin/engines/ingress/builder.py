@@ -45,7 +45,7 @@ from ekstwin.engines.ingress.model import (
     TargetType,
 )
 from ekstwin.model.aws import LoadBalancer
-from ekstwin.model.k8s import IngressBackend, IngressPath, Pod, Service
+from ekstwin.model.k8s import IngressBackend, IngressPath, Pod, Service, ServicePort
 from ekstwin.model.platform import Platform
 
 STACK_TAG = "ingress.k8s.aws/stack"
@@ -580,22 +580,10 @@ def _fixed(status: str, body: str | None = None, content_type: str | None = None
     return Action(ActionType.FIXED_RESPONSE, config=tuple(cfg))
 
 
-def pods_for(platform: Platform, svc: Service, target_port: int | str) -> list[tuple[Pod, int]]:
-    """The pods a Service selects, with the container port its target port names."""
-    if not svc.selector:
-        return []
-    ns = svc.meta.namespace or "default"
-    out: list[tuple[Pod, int]] = []
-    for pod in sorted(platform.pods_in(ns), key=lambda p: p.name):
-        if any(pod.labels.get(k) != v for k, v in svc.selector.items()):
-            continue
-        if isinstance(target_port, int):
-            out.append((pod, target_port))
-            continue
-        cp = next((c for c in pod.spec.all_ports if c.name == target_port), None)
-        if cp is not None:
-            out.append((pod, cp.container_port))
-    return out
+def pods_for(platform: Platform, svc: Service, port: ServicePort) -> tuple[tuple[Pod, int], ...]:
+    """The pods that back ``port`` of ``svc``, each with the container port it
+    sends to (none when the Service has no selector: its targets are unknown)."""
+    return svc.backends(port, platform.pods) or ()
 
 
 def _target_type(ctx: _Ctx, m: ClassifiedIngress, svc: Service) -> TargetType:
@@ -646,7 +634,7 @@ def _forward(
                 "TargetGroup port is empty. When using Instance targets, your service be must "
                 "of type 'NodePort' or 'LoadBalancer'"
             )
-        found = pods_for(ctx.platform, svc, sp.target_port)
+        found = pods_for(ctx.platform, svc, sp)
         targets.append(
             ForwardTarget(
                 f"{ns}/{svc_name}",

@@ -118,18 +118,22 @@ def _service_for(platform: Platform, fqdn: str) -> Service | None:
     return None
 
 
-def _pods_of(platform: Platform, svc: Service | None, labels: dict[str, str]) -> tuple[str, ...]:
-    if svc is None or not svc.selector:
+def _pods_of(
+    platform: Platform, svc: Service | None, labels: dict[str, str], port: int | None
+) -> tuple[str, ...]:
+    """The pods behind ``svc`` that carry the subset's ``labels``: those backing the
+    Service port ``port``, or any of its ports when the route names none (or one
+    the Service lacks)."""
+    if svc is None:
         return ()
-    ns = svc.meta.namespace or "default"
-    want = {**svc.selector, **labels}
-    return tuple(
-        sorted(
-            p.key
-            for p in platform.pods
-            if p.namespace == ns and all(p.labels.get(k) == v for k, v in want.items())
-        )
-    )
+    pods = [p for p in platform.pods if all(p.labels.get(k) == v for k, v in labels.items())]
+    if not svc.ports:
+        return tuple(sorted(p.key for p in pods if svc.selects(p)))
+    ports = [sp for sp in svc.ports if sp.port == port] or list(svc.ports)
+    keys: set[str] = set()
+    for sp in ports:
+        keys.update(p.key for p, _ in svc.backends(sp, pods) or ())
+    return tuple(sorted(keys))
 
 
 def _subset(
@@ -175,7 +179,9 @@ def _targets(platform: Platform, vs: VirtualService, route: HttpRoute) -> tuple[
         if svc is None and problem is None:
             problem = f"no Service {fqdn} in the platform (a ServiceEntry or another cluster?)"
         pods = (
-            () if d.subset is not None and problem is not None else _pods_of(platform, svc, labels)
+            ()
+            if d.subset is not None and problem is not None
+            else _pods_of(platform, svc, labels, d.port)
         )
         out.append(Target(fqdn, d.subset, d.port, share, pods, problem))
     return tuple(out)
@@ -220,7 +226,7 @@ def routes(platform: Platform, host: str, gateway: str = MESH_GATEWAY) -> RouteT
     if not matching:
         svc = _service_for(platform, fqdn)
         if svc is not None:
-            default = (Target(fqdn, None, None, 1.0, _pods_of(platform, svc, {})),)
+            default = (Target(fqdn, None, None, 1.0, _pods_of(platform, svc, {}, None)),)
     return RouteTable(
         fqdn,
         gateway,

@@ -203,22 +203,13 @@ class MeshModel:
         return self.injections.get(ep.pod.key)
 
     def services_of(self, pod: Pod) -> list[Service]:
-        out = []
-        for svc in self.platform.services:
-            if (svc.meta.namespace or "default") != pod.namespace or not svc.selector:
-                continue
-            if all(pod.labels.get(k) == v for k, v in svc.selector.items()):
-                out.append(svc)
-        return out
+        return [svc for svc in self.platform.services if svc.selects(pod)]
 
     def port_protocol(self, pod: Pod, port: int) -> tuple[bool | None, str]:
         """Is ``port`` of ``pod`` declared HTTP (True), TCP (False) or undeclared (None)."""
-        named = {cp.name: cp.container_port for cp in pod.spec.all_ports if cp.name}
         for svc in self.services_of(pod):
             for sp in svc.ports:
-                target = sp.target_port
-                resolved = named.get(target) if isinstance(target, str) else target
-                if resolved != port or not sp.name:
+                if sp.target_for(pod) != port or not sp.name:
                     continue
                 proto = sp.name.split("-", 1)[0].lower()
                 where = f"Service {svc.meta.namespace}/{svc.meta.name} port {sp.name!r}"

@@ -90,28 +90,13 @@ def _workload_pod(model: NetModel, spec: str) -> Endpoint:
 def _service_backends(
     model: NetModel, svc: Service, port: int, protocol: str
 ) -> tuple[list[tuple[Endpoint, int]], str | None]:
-    sp = next((p for p in svc.ports if p.port == port and p.protocol.value == protocol), None)
+    sp = svc.port(port, protocol)
     if sp is None:
         return [], f"Service has no {protocol} port {port}"
-    if not svc.selector:
+    found = svc.backends(sp, model.platform.pods)
+    if found is None:
         return [], "Service has no selector (its endpoints are not modelled)"
-    out: list[tuple[Endpoint, int]] = []
-    ns = svc.meta.namespace or "default"
-    selector = svc.selector
-    for key in sorted(model.endpoints):
-        ep = model.endpoints[key]
-        pod = ep.pod
-        if pod is None or pod.namespace != ns:
-            continue
-        if any(pod.labels.get(k) != v for k, v in selector.items()):
-            continue
-        if isinstance(sp.target_port, int):
-            out.append((ep, sp.target_port))
-            continue
-        for cp in pod.spec.all_ports:
-            if cp.name == sp.target_port and cp.protocol.value == protocol:
-                out.append((ep, cp.container_port))
-                break
+    out = [(model.endpoints[pod.key], target) for pod, target in found]
     return out, None if out else "no ready backend pod matches the Service selector and port"
 
 
