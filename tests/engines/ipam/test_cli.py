@@ -33,10 +33,10 @@ def test_plan_demo_says_which_subnet_runs_out_first(capsys: pytest.CaptureFixtur
     got = json.loads(capsys.readouterr().out)
     assert got["runs_out_first"] == (
         "subnet-0733272349c7245be (eu-west-1c, 198.18.48.0/26) runs out first: 18 address(es) "
-        "free now, -312 after the scenario; it runs out at new node 5 of 36 in node group "
+        "free now, -323 after the scenario; it runs out at new node 5 of 36 in node group "
         "general (node 9 of the group)"
     )
-    assert got["zones"]["eu-west-1c"] == {"usable": 59, "free_now": 18, "free_after": -312}
+    assert got["zones"]["eu-west-1c"] == {"usable": 59, "free_now": 18, "free_after": -323}
 
 
 def test_plan_bad_scale_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

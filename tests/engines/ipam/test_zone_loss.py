@@ -83,7 +83,7 @@ def test_demo_losing_eu_west_1a() -> None:
     assert after == {
         "subnet-0114ae4332cafb01e": SubnetUse(0, 0, 0, 0, 2, 4089),
         "subnet-04ac22710202d47d8": SubnetUse(0, 0, 0, 0, 0, 251),
-        "subnet-0fbed2229f4e12f06": SubnetUse(6, 65, 77, 14, 2, 3933),
+        "subnet-0fbed2229f4e12f06": SubnetUse(6, 65, 77, 18, 2, 3929),
         "subnet-0733272349c7245be": SubnetUse(2, 17, 19, 4, 1, 18),
     }
     # the replacements of the groups spanning 1b and 1c go to the subnet with the
