@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ekstwin.engines.mesh.verdict import MeshModel
     from ekstwin.engines.net.engine import NetModel
     from ekstwin.engines.net.lint import LintModel
+    from ekstwin.engines.vpc.model import VpcModel
 
 __all__ = ["CompiledModels"]
 
@@ -34,7 +35,7 @@ class CompiledModels:
     """One platform's compiled models, built on first use (engines are imported
     then, so a run that needs no network model never loads the net engine)."""
 
-    __slots__ = ("_access", "_albs", "_iam", "_lint", "_mesh", "_net", "platform")
+    __slots__ = ("_access", "_albs", "_iam", "_lint", "_mesh", "_net", "_vpc", "platform")
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -44,6 +45,7 @@ class CompiledModels:
         self._albs: AlbPlan | None = None
         self._iam: IamAnalyzer | None = None
         self._access: AccessAnalyzer | None = None
+        self._vpc: VpcModel | None = None
 
     @property
     def net(self) -> NetModel:
@@ -98,3 +100,12 @@ class CompiledModels:
 
             self._access = AccessAnalyzer(self.platform, iam_analyzer=self.iam)
         return self._access
+
+    @property
+    def vpc(self) -> VpcModel:
+        """The AWS network model (security groups, ACLs, routes, placements)."""
+        if self._vpc is None:
+            from ekstwin.engines.vpc.model import VpcModel
+
+            self._vpc = VpcModel.build(self.platform)
+        return self._vpc

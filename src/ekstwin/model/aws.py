@@ -356,6 +356,8 @@ class VpcCniSettings:
     pod_security_group_enforcing_mode: PodSecurityGroupEnforcingMode = (
         PodSecurityGroupEnforcingMode.STRICT
     )
+    #: AWS_VPC_K8S_CNI_RANDOMIZESNAT: ``prng`` (default), ``hashrandom`` or ``none``.
+    randomize_snat: str = "prng"
     source: Source = NO_SOURCE
 
     @classmethod
@@ -383,6 +385,7 @@ class VpcCniSettings:
             pod_security_group_enforcing_mode=PodSecurityGroupEnforcingMode.STANDARD
             if env.get("POD_SECURITY_GROUP_ENFORCING_MODE") == "standard"
             else PodSecurityGroupEnforcingMode.STRICT,
+            randomize_snat=env.get("AWS_VPC_K8S_CNI_RANDOMIZESNAT", "prng").strip() or "prng",
             source=source,
         )
 
