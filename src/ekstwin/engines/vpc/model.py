@@ -606,21 +606,22 @@ class VpcModel:
                 return None
             if rule.group_id not in peer.group_ids:
                 return False
-            vpc = rule.referenced_vpc_id or subject_vpc
-            if vpc is None or peer.vpc_id is None or peer.vpc_id == vpc:
+            # the referenced group's ENIs count in the rule's own VPC, or across
+            # an active peering connection with it
+            if peer.vpc_id is None or subject_vpc is None or peer.vpc_id == subject_vpc:
                 return True
-            return frozenset((peer.vpc_id, vpc)) in self.peerings
+            return frozenset((peer.vpc_id, subject_vpc)) in self.peerings
         n = ip_int(peer.address)
         if rule.prefix_list_id:
             pl = self.prefix_list(rule.prefix_list_id)
             if peer.prefix_list_id is not None and peer.prefix_list_id == rule.prefix_list_id:
                 return True
             if not pl.known:
+                # an AWS managed list holds the service's public ranges: never a
+                # private address of a VPC of the input; anything else unknown
                 if n is not None and self.in_any_vpc(n):
                     return False
-                if peer.kind is AwsEndpointKind.S3:
-                    return None
-                return None if n is None else False
+                return None
             if n is None:
                 if peer.kind is AwsEndpointKind.S3 and peer.prefix_list_id:
                     other = self.prefix_list(peer.prefix_list_id)
