@@ -72,7 +72,8 @@ def test_pod_to_rds_passes_every_layer_with_the_deciding_rules() -> None:
             "nacl-return",
             True,
             "reply out of subnet-db: acl-db outbound rule 100 allows tcp 32768-60999 to "
-            "shop/web-0; reply into subnet-a: acl-default inbound rule 100 allows tcp 32768-60999 from rds:db1",
+            "shop/web-0; reply into subnet-a: acl-default inbound rule 100 allows tcp "
+            "32768-60999 from rds:db1",
             "aws.json:401",
         ),
     ]
