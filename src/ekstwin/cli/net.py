@@ -34,6 +34,7 @@ from ekstwin.reporters.interface import ReportFormat, reporter_for
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
     from ekstwin.engines.mesh.combined import CombinedVerdict
     from ekstwin.engines.net.diff import NetDiff
+    from ekstwin.engines.vpc.whole import PathVerdict
     from ekstwin.model.platform import Platform
 
 
@@ -49,11 +50,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument(
         "--from", dest="source", required=True, metavar="NS/POD|NS/KIND/NAME|IP",
         help="a pod, a workload (shop/deployment/web, or shop/web naming one workload: "
-        "answered for its first pod), an address, node/NAME, internet or imds",
+        "answered for its first pod), an address, node/NAME, internet, imds, alb:NAME, "
+        "control-plane or eni:ID",
     )  # fmt: skip
     c.add_argument(
         "--to", dest="destination", required=True, metavar="NS/POD|NS/KIND/NAME|NS/svc/NAME|IP",
-        help="as --from, or a Service (shop/svc/web, followed to its backends)",
+        help="as --from, a Service (shop/svc/web, followed to its backends), rds:ID, "
+        "cache:ID, efs:ID, eni:ID, vpce:ID or s3",
     )  # fmt: skip
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP", "ICMP"])
@@ -61,6 +64,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--path", help="HTTP path, for the mesh's AuthorizationPolicy rules")
     c.add_argument("--host", help="HTTP Host/authority, for the mesh's rules")
     c.add_argument("--no-mesh", action="store_true", help="judge the network layer only (no Istio)")
+    c.add_argument(
+        "--no-aws",
+        action="store_true",
+        help="judge the cluster layers only (no security groups, network ACLs or routes)",
+    )
     _calico_version_argument(c)
     add_output_arguments(c, ["table", "json"])
     c.add_argument("--quiet", "-q", action="store_true")
@@ -154,25 +162,30 @@ def workload_notes(platform: Platform, *specs: str) -> None:
 
 
 def run_can(args: argparse.Namespace) -> int:
-    from ekstwin.engines.mesh.combined import CombinedServiceVerdict, net_can
+    from ekstwin.engines.mesh import MeshModel
+    from ekstwin.engines.mesh.combined import CombinedServiceVerdict
+    from ekstwin.engines.vpc import VpcModel, VpcQueryError
+    from ekstwin.engines.vpc.whole import explain_flow
 
     if args.protocol != "ICMP":
         check_port(args.port)
     model = _model(args)
     workload_notes(model.platform, args.source, args.destination)
     try:
-        answer = net_can(
+        answer = explain_flow(
+            VpcModel.build(model.platform),
             model,
             args.source,
             args.destination,
             args.port,
             args.protocol,
-            mesh=not args.no_mesh,
+            mesh=None if args.no_mesh else MeshModel(model.platform, model),
+            aws=not args.no_aws,
             method=args.method,
             path=args.path,
             host=args.host,
         )
-    except NetQueryError as exc:
+    except (NetQueryError, VpcQueryError) as exc:
         raise ConfigError(str(exc)) from exc
     if args.format == "json":
         write_output(json.dumps(answer.to_json(), indent=2), args.output)
@@ -181,15 +194,47 @@ def run_can(args: argparse.Namespace) -> int:
     if isinstance(result, ServiceVerdict | CombinedServiceVerdict):
         lines = [
             f"{result.source} -> {result.service} {result.protocol}/{result.port}: "
-            + ("ALLOWED (to some backend)" if result.allowed else "NOT ALLOWED (to any backend)")
+            + _service_word(answer.allowed)
         ]
         if result.problem:
             lines.append(f"  {result.problem}")
-        lines.extend(_any_text(v) for v in result.backends)
+        lines.extend(
+            _with_layers(_any_text(v), p)
+            for v, p in zip(answer.verdicts, answer.paths, strict=True)
+        )
         write_output("\n".join(lines), args.output)
     else:
-        write_output(_any_text(result), args.output)
+        write_output(_with_layers(_any_text(result), answer.paths[0]), args.output)
     return Exit.OK
+
+
+def _service_word(allowed: bool | None) -> str:
+    if allowed is None:
+        return "UNKNOWN (no backend allowed; some could not be judged)"
+    return "ALLOWED (to some backend)" if allowed else "NOT ALLOWED (to any backend)"
+
+
+def _with_layers(text: str, path: PathVerdict) -> str:
+    """The cluster layers' text, with the whole path's verdict and layers when
+    the AWS layers were judged (as before when the input has no VPC data)."""
+    if not path.aws_judged:
+        return text
+    head, _, rest = text.partition("\n")
+    flow = head.rsplit(": ", 1)[0]
+    allowed = path.allowed
+    if allowed is True:
+        word = "ALLOWED"
+    elif allowed is False:
+        drop = path.denied_at
+        word = "DENIED" + (f" at {drop.layer.value}" if drop is not None else "")
+    else:
+        word = "UNKNOWN"
+    lines = [f"{flow}: {word}", rest, "  layers:"]
+    for v in path.layers:
+        verdict = {True: "allow", False: "deny", None: "unknown"}[v.allowed]
+        where = f" ({v.source})" if v.source is not None else ""
+        lines.append(f"    {v.layer.value:23} {verdict:7} {v.decided_by}{where}")
+    return "\n".join(lines)
 
 
 def _any_text(v: Verdict | CombinedVerdict) -> str:

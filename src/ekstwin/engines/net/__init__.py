@@ -42,6 +42,7 @@ __all__ = [
     "can",
     "matrix",
     "resolve_endpoint",
+    "service_backends",
 ]
 
 _ALIASES = {"internet": INTERNET_ADDRESS, "imds": IMDS_ADDRESS, "metadata": IMDS_ADDRESS}
@@ -98,6 +99,14 @@ def _service_backends(
         return [], "Service has no selector (its endpoints are not modelled)"
     out = [(model.endpoints[pod.key], target) for pod, target in found]
     return out, None if out else "no ready backend pod matches the Service selector and port"
+
+
+def service_backends(
+    model: NetModel, svc: Service, port: int, protocol: str
+) -> tuple[list[tuple[Endpoint, int]], str | None]:
+    """A Service's backend pods at their target port for ``port``/``protocol``,
+    or none and why."""
+    return _service_backends(model, svc, port, protocol)
 
 
 def can(

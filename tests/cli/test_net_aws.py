@@ -1,0 +1,161 @@
+"""`net can` judges the whole path: the cluster layers and the AWS layers, in
+path order, with the new endpoint forms and --no-aws."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+import ekstwin.cli.net as cli_net
+from ekstwin.cli.main import main
+from ekstwin.loaders import LoadResult
+from ekstwin.loaders.inputs import RawInputs
+from ekstwin.model.aws import AwsState
+from ekstwin.model.platform import Platform
+from tests.engines.vpc.world import k8s_node, pod, world
+
+
+def _serve(monkeypatch: pytest.MonkeyPatch, platform: Platform) -> None:
+    def fake(_args: object) -> LoadResult:
+        return LoadResult(platform, RawInputs(), ())
+
+    monkeypatch.setattr(cli_net, "load_platform", fake)
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
+    assert main(["net", "can", "unused", *argv, "-q", "-f", "json"]) == 0
+    doc: dict[str, object] = json.loads(capsys.readouterr().out)
+    return doc
+
+
+def _layers(doc: dict[str, object]) -> list[tuple[object, object]]:
+    layers = doc["layers"]
+    assert isinstance(layers, list)
+    return [(x["layer"], x["allowed"]) for x in layers]
+
+
+def test_net_can_json_adds_every_layer_in_path_order(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, world())
+    doc = _json(capsys, "--from", "shop/web-0", "--to", "rds:db1", "--port", "5432")
+    assert doc["allowed"] is True
+    assert (doc["from"], doc["to"]) == ("shop/web-0", "rds:db1")
+    assert _layers(doc) == [
+        ("networkpolicy-egress", True),
+        ("security-group-egress", True),
+        ("nacl-outbound", True),
+        ("route", True),
+        ("nacl-inbound", True),
+        ("security-group-ingress", True),
+        ("networkpolicy-ingress", True),
+        ("mesh", True),
+        ("nacl-return", True),
+    ]
+    layers = doc["layers"]
+    assert isinstance(layers, list)
+    assert layers[5] == {
+        "layer": "security-group-ingress",
+        "allowed": True,
+        "decided_by": "sg-db ingress rule 1 (tcp 5432 from sg-node) allows tcp/5432 from "
+        "shop/web-0 on rds:db1 (sg-db)",
+        "source": "aws.json:121",
+    }
+    placement = doc["placement"]
+    assert isinstance(placement, dict)
+    assert placement["to"] == {
+        "kind": "rds",
+        "name": "rds:db1",
+        "address": "198.18.3.50",
+        "subnet": "subnet-db",
+        "security_groups": ["sg-db"],
+        "placement": "interface",
+        "snat": False,
+        "evidence": ["RDS postgres db1 on port 5432"],
+    }
+
+
+def test_a_pod_security_group_the_database_does_not_admit_is_denied_in_the_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, world({"ENABLE_POD_ENI": "true"}))
+    argv = ["net", "can", "x", "--from", "pay/payments-0", "--to", "rds:db1", "--port", "5432"]
+    assert main([*argv, "-q", "--no-mesh"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out.splitlines()[0]
+        == "pay/payments-0 -> rds:db1 TCP/5432: DENIED at security-group-ingress"
+    )
+    assert (
+        "    security-group-ingress  deny    no ingress rule of sg-db allows tcp/5432 from "
+        "pay/payments-0 (a security group denies what no rule allows) (aws.json:120)"
+    ) in out.splitlines()
+
+
+def test_no_aws_keeps_the_cluster_layers_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, world({"ENABLE_POD_ENI": "true"}))
+    doc = _json(capsys, "--from", "pay/payments-0", "--to", "rds:db1", "--port", "5432", "--no-aws")
+    assert doc["allowed"] is True
+    assert _layers(doc) == [
+        ("networkpolicy-egress", True),
+        ("networkpolicy-ingress", True),
+        ("mesh", True),
+    ]
+    assert "placement" not in doc
+
+
+def test_what_the_input_lacks_is_unknown_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pods = (pod("shop/web-9", "n9", "198.18.2.99"), pod("shop/api-0", "n2", "198.18.2.20"))
+    nodes = (k8s_node("n9", "198.18.2.9"), k8s_node("n2", "198.18.2.10"))
+    _serve(monkeypatch, world(pods=pods, nodes=nodes))
+    doc = _json(capsys, "--from", "shop/web-9", "--to", "shop/api-0", "--port", "8080")
+    assert doc["allowed"] is None
+    assert doc["unknown"] == [
+        "security-group-egress: the security groups of shop/web-9 are unknown (on node n9's "
+        "ENIs: every ENI the VPC CNI attaches carries the primary ENI's security groups; node "
+        "n9: no EC2 instance record in the input)",
+        "security-group-ingress: sg-node ingress rule 1 (all from sg-node) may match "
+        "shop/web-9: the security groups of shop/web-9 are unknown",
+    ]
+
+
+def test_the_control_plane_reaches_the_kubelet_through_the_cluster_group(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, world())
+    doc = _json(capsys, "--from", "control-plane", "--to", "node/n1", "--port", "10250")
+    assert doc["allowed"] is True
+    assert doc["from"] == "control-plane"
+
+
+def test_an_unknown_aws_endpoint_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, world())
+    argv = ["net", "can", "x", "--from", "shop/web-0", "--to", "rds:nope", "--port", "5432"]
+    assert main(argv) == 2
+    assert "no RDS DB instance 'nope' in the input" in capsys.readouterr().err
+
+
+def test_without_vpc_data_the_verdict_and_table_are_the_cluster_layers_alone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, replace(world(), aws=AwsState()))
+    argv = ["net", "can", "x", "--from", "shop/web-0", "--to", "shop/api-0", "--port", "80"]
+    assert main([*argv, "-q", "--no-mesh"]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0] == "shop/web-0 -> shop/api-0 TCP/80: ALLOWED"
+    assert "layers:" not in table
+    doc = _json(capsys, "--from", "shop/web-0", "--to", "shop/api-0", "--port", "80")
+    assert doc["allowed"] is True
+    layers = doc["layers"]
+    assert isinstance(layers, list)
+    assert [
+        x["allowed"] for x in layers if x["layer"].startswith(("security", "nacl", "route"))
+    ] == [None] * 6
