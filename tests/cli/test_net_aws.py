@@ -159,3 +159,41 @@ def test_without_vpc_data_the_verdict_and_table_are_the_cluster_layers_alone(
     assert [
         x["allowed"] for x in layers if x["layer"].startswith(("security", "nacl", "route"))
     ] == [None] * 6
+
+
+def test_net_path_lists_every_hop_and_the_first_that_drops(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, world({"ENABLE_POD_ENI": "true"}))
+    argv = ["net", "path", "x", "--from", "pay/payments-0", "--to", "rds:db1", "--port", "5432"]
+    assert main([*argv, "-q", "-f", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["allowed"], doc["first_drop"]) == (False, 6)
+    assert [(h["hop"], h["component"], h["allowed"], h["code"]) for h in doc["hops"]] == [
+        (1, "pay/payments-0: egress policy", True, "networkpolicy-egress-allowed"),
+        (2, "branch ENI of pay/payments-0 [sg-pay]", True, "security-group-egress-allowed"),
+        (3, "acl-default (subnet-b)", True, "nacl-outbound-allowed"),
+        (4, "rtb-priv (subnet-b)", True, "route-allowed"),
+        (5, "acl-db (subnet-db)", True, "nacl-inbound-allowed"),
+        (6, "eni-db1 [sg-db]", False, "security-group-ingress-no-matching-rule"),
+        (7, "rds:db1: ingress policy", True, "networkpolicy-ingress-allowed"),
+        (8, "rds:db1: mesh (sidecar)", True, "mesh-allowed"),
+        (9, "the reply through the network ACLs", True, "nacl-return-allowed"),
+    ]
+    assert doc["hops"][5]["source"] == "aws.json:120"
+    assert main([*argv, "-q"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "pay/payments-0 -> rds:db1 TCP/5432: NOT REACHABLE"
+    assert table[-1] == "  first drop: hop 6 (security-group-ingress, eni-db1 [sg-db])"
+
+
+def test_net_path_through_the_nat_gateway_names_its_subnet_acl(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(monkeypatch, world())
+    argv = ["net", "path", "x", "--from", "shop/web-0", "--to", "internet", "--port", "443"]
+    assert main([*argv, "-q", "-f", "json", "--protocol", "TCP"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["allowed"] is True and doc["first_drop"] is None
+    assert doc["hops"][4]["component"] == "acl-default (subnet-pub), the subnet of nat-1"
+    assert doc["hops"][1]["component"] == "eni-n1 [sg-node]"

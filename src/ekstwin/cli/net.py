@@ -74,6 +74,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--quiet", "-q", action="store_true")
     c.set_defaults(handler=run_can)
 
+    pa = nsub.add_parser(
+        "path", help="one flow hop by hop through every layer, and the first hop that drops it"
+    )
+    pa.add_argument("platform", nargs="+", metavar="PLATFORM")
+    add_input_namespace_argument(pa, "--namespace", "-n")
+    pa.add_argument("--from", dest="source", required=True, metavar="ENDPOINT",
+                    help="as net can --from")  # fmt: skip
+    pa.add_argument("--to", dest="destination", required=True, metavar="ENDPOINT",
+                    help="as net can --to")  # fmt: skip
+    pa.add_argument("--port", type=int, required=True)
+    pa.add_argument("--protocol", default="tcp", type=str.lower, choices=["tcp", "udp"])
+    _calico_version_argument(pa)
+    add_output_arguments(pa, ["table", "json"])
+    pa.add_argument("--quiet", "-q", action="store_true")
+    pa.set_defaults(handler=run_path)
+
     m = nsub.add_parser("matrix", help="allowed connections between every pair of endpoints")
     m.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(m, "--namespace", "-n")
@@ -205,6 +221,57 @@ def run_can(args: argparse.Namespace) -> int:
         write_output("\n".join(lines), args.output)
     else:
         write_output(_with_layers(_any_text(result), answer.paths[0]), args.output)
+    return Exit.OK
+
+
+def run_path(args: argparse.Namespace) -> int:
+    from ekstwin.engines.mesh import MeshModel
+    from ekstwin.engines.vpc import VpcModel, VpcQueryError
+    from ekstwin.engines.vpc.path import net_path
+    from ekstwin.engines.vpc.whole import explain_flow
+
+    check_port(args.port)
+    model = _model(args)
+    workload_notes(model.platform, args.source, args.destination)
+    ctx = VpcModel.build(model.platform)
+    protocol = args.protocol.upper()
+    try:
+        answer = explain_flow(
+            ctx, model, args.source, args.destination, args.port, protocol,
+            mesh=MeshModel(model.platform, model),
+        )  # fmt: skip
+    except (NetQueryError, VpcQueryError) as exc:
+        raise ConfigError(str(exc)) from exc
+    paths = [
+        net_path(
+            ctx, p, source=v.source, destination=v.destination, protocol=v.protocol, port=v.port
+        )
+        for v, p in zip(
+            (x if isinstance(x, Verdict) else x.network for x in answer.verdicts),
+            answer.paths,
+            strict=True,
+        )
+    ]
+    if not paths:
+        raise ConfigError(f"{args.destination}: no backend to follow (no ready pod)")
+    if args.format == "json":
+        docs = [p.to_json() for p in paths]
+        write_output(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2), args.output)
+        return Exit.OK
+    blocks = []
+    for p in paths:
+        word = {True: "REACHABLE", False: "NOT REACHABLE", None: "UNKNOWN"}[p.allowed]
+        lines = [f"{p.source} -> {p.destination} {p.protocol}/{p.port}: {word}"]
+        drop = p.first_drop
+        for h in p.hops:
+            mark = {True: "pass", False: "DROP", None: "?"}[h.allowed]
+            where = f" ({h.source})" if h.source else ""
+            lines.append(f"  {h.index:>2}. {mark:4} {h.layer.value:23} {h.component}")
+            lines.append(f"      {h.code}: {h.explanation}{where}")
+        if drop is not None:
+            lines.append(f"  first drop: hop {drop.index} ({drop.layer.value}, {drop.component})")
+        blocks.append("\n".join(lines))
+    write_output("\n\n".join(blocks), args.output)
     return Exit.OK
 
 

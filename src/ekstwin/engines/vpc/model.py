@@ -847,7 +847,7 @@ class VpcModel:
     def _path_layers(
         self, src: AwsEndpoint, eff: AwsEndpoint, dst: AwsEndpoint, proto: str, port: int
     ) -> tuple[LayerVerdict, ...]:
-        route, via = self._route(eff, dst)
+        route, via = self.route(eff, dst)
         fwd = (port, port) if proto in ("6", "17") else (port, port) if proto == ICMP else (0, 0)
         out_acl, in_acl = self._forward_acls(eff, dst, proto, fwd, via)
         sg_in = self._sg_layer(Layer.SECURITY_GROUP_INGRESS, dst, eff, proto, port)
@@ -864,7 +864,7 @@ class VpcModel:
         ret = self._return_acls(src, eff, dst, proto, port, via)
         return (out_acl, route, in_acl, sg_in, ret)
 
-    def _route(
+    def route(
         self, src: AwsEndpoint, dst: AwsEndpoint
     ) -> tuple[LayerVerdict, tuple[str, str | None] | None]:
         layer = Layer.ROUTE
