@@ -14,7 +14,7 @@ from ekstwin.loaders import LoadResult
 from ekstwin.loaders.inputs import RawInputs
 from ekstwin.model.aws import AwsState
 from ekstwin.model.platform import Platform
-from tests.engines.vpc.world import k8s_node, pod, world
+from tests.engines.vpc.world import GROUPS, k8s_node, pod, rule, sg, world
 
 
 def _serve(monkeypatch: pytest.MonkeyPatch, platform: Platform) -> None:
@@ -197,3 +197,66 @@ def test_net_path_through_the_nat_gateway_names_its_subnet_acl(
     assert doc["allowed"] is True and doc["first_drop"] is None
     assert doc["hops"][4]["component"] == "acl-default (subnet-pub), the subnet of nat-1"
     assert doc["hops"][1]["component"] == "eni-n1 [sg-node]"
+
+
+def test_net_matrix_to_aws_counts_the_pods_each_group_has_through(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    groups = (
+        *GROUPS[:2],
+        sg("sg-db", 120, ingress=(rule(121, "6", 5432, cidr="198.18.1.0/24"),)),
+        GROUPS[3],
+    )
+    _serve(monkeypatch, world({"ENABLE_POD_ENI": "true"}, security_groups=groups))
+    argv = ["net", "matrix", "x", "--to-aws", "--by", "namespace", "-q"]
+    assert main([*argv, "-f", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["endpoints"] == ["kube-system", "pay", "shop"]
+    assert doc["destinations"] == [
+        {
+            "name": "rds:db1",
+            "kind": "rds",
+            "address": "198.18.3.50",
+            "subnet": "subnet-db",
+            "security_groups": ["sg-db"],
+            "ports": [5432],
+        }
+    ]
+    assert doc["flows"] == [
+        {
+            "from": "kube-system",
+            "to": "rds:db1",
+            "protocol": "TCP",
+            "port": 5432,
+            "allowed": True,
+            "status": "allowed",
+            "pods": 1,
+            "pods_allowed": 1,
+            "pods_unknown": 0,
+            "decided_by": None,
+        },
+        {
+            "from": "shop",
+            "to": "rds:db1",
+            "protocol": "TCP",
+            "port": 5432,
+            "allowed": None,
+            "status": "partial",
+            "pods": 3,
+            "pods_allowed": 2,
+            "pods_unknown": 0,
+            "decided_by": {
+                "layer": "security-group-ingress",
+                "allowed": False,
+                "decided_by": "no ingress rule of sg-db allows tcp/5432 from shop/api-0 (a "
+                "security group denies what no rule allows)",
+                "source": "aws.json:120",
+            },
+        },
+    ]
+    assert main([*argv, "-f", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        '"shop","rds:db1","TCP/5432","partial","2/3","security-group-ingress: no ingress rule '
+        'of sg-db allows tcp/5432 from shop/api-0 (a security group denies what no rule allows)"'
+    )
+    assert main([*argv, "-f", "dot"]) == 2

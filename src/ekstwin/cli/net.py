@@ -34,6 +34,7 @@ from ekstwin.reporters.interface import ReportFormat, reporter_for
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
     from ekstwin.engines.mesh.combined import CombinedVerdict
     from ekstwin.engines.net.diff import NetDiff
+    from ekstwin.engines.vpc import LayerVerdict
     from ekstwin.engines.vpc.whole import PathVerdict
     from ekstwin.model.platform import Platform
 
@@ -93,7 +94,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m = nsub.add_parser("matrix", help="allowed connections between every pair of endpoints")
     m.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(m, "--namespace", "-n")
-    m.add_argument("--by", choices=[g.value for g in Granularity], default="pod")
+    m.add_argument(
+        "--by",
+        choices=[g.value for g in Granularity],
+        default=None,
+        help="pod (the default), workload or namespace; with --to-aws the default is workload",
+    )
+    m.add_argument(
+        "--to-aws",
+        action="store_true",
+        help="which workloads reach which AWS network interfaces (RDS, caches, EFS, interface "
+        "endpoints) on their listener ports, over the whole path",
+    )
     m.add_argument(
         "--mesh",
         action="store_true",
@@ -338,6 +350,9 @@ def _matrix_text(m: Matrix, fmt: str) -> str:
 
 
 def run_matrix(args: argparse.Namespace) -> int:
+    if args.to_aws:
+        return _run_aws_matrix(args)
+    args.by = args.by or Granularity.POD.value
     model = _model(args)
     m = matrix(model, Granularity(args.by))
     if not args.mesh:
@@ -350,6 +365,48 @@ def run_matrix(args: argparse.Namespace) -> int:
 
     meshed = MatrixWithMesh(m, mesh_matrix(MeshModel(model.platform, model)))
     write_output(json.dumps(meshed.to_json(), indent=1), args.output)
+    return Exit.OK
+
+
+def _layer_text(v: LayerVerdict | None) -> str:
+    return "" if v is None else f"{v.layer.value}: {v.decided_by}"
+
+
+def _run_aws_matrix(args: argparse.Namespace) -> int:
+    from ekstwin.engines.vpc import VpcModel
+    from ekstwin.engines.vpc.matrix import aws_matrix
+
+    if args.mesh or args.format == "dot":
+        raise ConfigError("--to-aws goes with --format table, json or csv (and without --mesh)")
+    model = _model(args)
+    by = Granularity(args.by or Granularity.WORKLOAD.value)
+    m = aws_matrix(VpcModel.build(model.platform), model, by)
+    if args.format == "json":
+        write_output(json.dumps(m.to_json(), indent=1), args.output)
+        return Exit.OK
+    rows = [
+        (
+            f.source, f.destination, f"{f.protocol}/{f.port}", f.status,
+            f"{f.pods_allowed}/{f.pods}",
+            _layer_text(f.decided_by),
+        )
+        for f in m.flows
+    ]  # fmt: skip
+    if args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        w.writerow(["from", "to", "port", "status", "pods_allowed", "decided_by"])
+        for row in rows:
+            w.writerow([csv_cell(c) for c in row])
+        write_output(buf.getvalue(), args.output)
+        return Exit.OK
+    head = ("from", "to", "port", "status", "pods", "not allowed because")
+    widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(5)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip()]
+    lines.extend(
+        "  ".join(c.ljust(w) for c, w in zip(r, [*widths, 0], strict=True)).rstrip() for r in rows
+    )
+    write_output("\n".join(lines), args.output)
     return Exit.OK
 
 
