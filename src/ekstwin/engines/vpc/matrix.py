@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ekstwin.engines.net import Endpoint, EndpointKind, NetModel
+from ekstwin.engines.net import Endpoint, EndpointKind, NetModel, Verdict
+from ekstwin.engines.net.engine import _side_ident
 from ekstwin.engines.net.matrix import Granularity, group_of
+from ekstwin.engines.net.policies import Direction
 from ekstwin.engines.vpc.endpoints import AwsEndpoint
-from ekstwin.engines.vpc.layers import Layer, LayerVerdict, overall
-from ekstwin.engines.vpc.model import VpcModel
+from ekstwin.engines.vpc.layers import LayerVerdict, overall
+from ekstwin.engines.vpc.model import VpcModel, renamed
 from ekstwin.engines.vpc.place import candidates
 from ekstwin.engines.vpc.whole import cluster_layers, net_endpoint
 
@@ -121,12 +123,28 @@ class _Combo:
     count: int = 1
 
 
+_Cached = tuple[LayerVerdict, str]
+_CachedAws = tuple[tuple[LayerVerdict, ...], str]
+
+
 @dataclass(slots=True)
 class _Tally:
     total: int = 0
     allowed: int = 0
     unknown: int = 0
-    why: LayerVerdict | None = None
+    #: the first pod not allowed: its cached judgements, its names, its verdict
+    first: tuple[_Cached, _CachedAws | None, str, str, bool | None] | None = None
+
+    def why(self) -> LayerVerdict | None:
+        """The layer that stops the first pod not allowed, worded for that pod
+        (its judgement was cached for its class)."""
+        if self.first is None:
+            return None
+        got_e, got_a, pod_name, src_name, verdict = self.first
+        layers = renamed((got_e[0],), {got_e[1]: pod_name})
+        if got_a is not None:
+            layers = (*layers, *renamed(got_a[0], {got_a[1]: src_name}))
+        return next((v for v in layers if v.allowed is verdict), None)
 
 
 def aws_matrix(
@@ -162,22 +180,48 @@ def aws_matrix(
         else:
             got.count += 1
     tallies: dict[tuple[str, int, int], _Tally] = {}
-    cache: dict[tuple[object, ...], tuple[LayerVerdict, ...]] = {}
     judged = aws and ctx.has_vpc_data
+    # what policy sees of a destination address: the CIDRs and network sets holding it
+    cidrs = model._cidrs()
+    buckets = [
+        (
+            tuple(i for i, c in enumerate(cidrs) if c.contains(d.ip)),
+            tuple(id(x) for x in model.ctx.sets_containing(d.ip)),
+        )
+        for d in net_dests
+    ]
+    egress_cache: dict[tuple[object, ...], tuple[LayerVerdict, str]] = {}
+    aws_cache: dict[tuple[object, ...], tuple[tuple[LayerVerdict, ...], str]] = {}
+    sides: dict[int, tuple[object, ...]] = {}
     for combo_key, combo in combos.items():
         group = str(combo_key[0])
+        ep, src = combo.ep, combo.src
+        ci = model.class_of.get(ep.name)
+        side = sides.get(ci) if ci is not None else None
+        if side is None:
+            side = _side_ident(ep, Direction.EGRESS, model.applicable(ep, Direction.EGRESS))
+            side = (ep.kind, side)
+            if ci is not None:
+                sides[ci] = side
         for di, dst in enumerate(dests):
             unknown_dst = dst.name if dst.address is None else None
             for port in dst.ports:
-                vkey = (combo_key[1:], di, port)
-                layers = cache.get(vkey)
-                if layers is None:
-                    net_v = model.verdict(combo.ep, net_dests[di], "TCP", port)
-                    cl = cluster_layers(net_v, unknown_destination=unknown_dst)
-                    layers = tuple(v for v in cl if v.layer is Layer.NETWORKPOLICY_EGRESS)
-                    if judged:
-                        layers = (*layers, *ctx.aws_layers(combo.src, dst, "TCP", port))
-                    cache[vkey] = layers
+                ekey = (side, buckets[di], port, unknown_dst is None)
+                got_e = egress_cache.get(ekey)
+                if got_e is None:
+                    decision = model.decide(Direction.EGRESS, ep, net_dests[di], "TCP", port)
+                    v = Verdict(ep.name, dst.name, "TCP", port, decision.allowed, decision,
+                                decision)  # fmt: skip
+                    egress_v = cluster_layers(v, unknown_destination=unknown_dst)[0]
+                    got_e = egress_cache[ekey] = (egress_v, ep.name)
+                layers: tuple[LayerVerdict, ...] = (got_e[0],)
+                got_a: tuple[tuple[LayerVerdict, ...], str] | None = None
+                if judged:
+                    akey = (combo_key[3], combo_key[4], di, port)
+                    got_a = aws_cache.get(akey)
+                    if got_a is None:
+                        got_a = aws_cache[akey] = (ctx.aws_layers(src, dst, "TCP", port), src.name)
+                    layers = (*layers, *got_a[0])
                 verdict = overall(layers)
                 t = tallies.get((group, di, port))
                 if t is None:
@@ -188,10 +232,10 @@ def aws_matrix(
                     continue
                 if verdict is None:
                     t.unknown += combo.count
-                if t.why is None:
-                    t.why = next((v for v in layers if v.allowed is verdict), None)
+                if t.first is None:
+                    t.first = (got_e, got_a, ep.name, src.name, verdict)
     flows = [
-        AwsFlow(group, dests[di].name, "TCP", port, t.total, t.allowed, t.unknown, t.why)
+        AwsFlow(group, dests[di].name, "TCP", port, t.total, t.allowed, t.unknown, t.why())
         for (group, di, port), t in sorted(
             tallies.items(), key=lambda kv: (kv[0][0], dests[kv[0][1]].name, kv[0][2])
         )

@@ -12,6 +12,7 @@ pair. See docs/net.md (the AWS layer) for every choice made here.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -90,6 +91,19 @@ class _Match:
 
 
 _Peer = tuple[object, ...]
+_MISSING = object()
+
+
+def renamed(layers: tuple[LayerVerdict, ...], names: dict[str, str]) -> tuple[LayerVerdict, ...]:
+    """Layers judged for one endpoint of a class, worded for another of it."""
+    names = {old: new for old, new in names.items() if old != new}
+    if not names:
+        return layers
+    pattern = re.compile("|".join(rf"(?<![\w/.-]){re.escape(old)}(?![\w/.-])" for old in names))
+    return tuple(
+        replace(v, decided_by=pattern.sub(lambda m: names[m.group(0)], v.decided_by))
+        for v in layers
+    )
 
 
 class VpcModel:
@@ -188,7 +202,9 @@ class VpcModel:
         self._partial: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self._sg_cache: dict[tuple[object, ...], _Match] = {}
         self._acl_cache: dict[tuple[object, ...], AclJudgement | None] = {}
-        self._layers_cache: dict[tuple[object, ...], tuple[LayerVerdict, ...]] = {}
+        self._layers_cache: dict[tuple[object, ...], tuple[tuple[LayerVerdict, ...], str, str]] = {}
+        self._address_classes: dict[tuple[str | None, str | None], object] = {}
+        self._cidr_ranges: dict[str, object] = {}
 
     @classmethod
     def build(cls, platform: Platform) -> VpcModel:
@@ -223,6 +239,13 @@ class VpcModel:
             rng = cidr_range(prefix)
             if rng is not None and rng[2] == 28:
                 self.eni_by_prefix.setdefault(rng[0], (eni, inst))
+
+    def cidr(self, text: str) -> tuple[int, int, int] | None:
+        """:func:`cidr_range`, parsed once per text."""
+        got = self._cidr_ranges.get(text, _MISSING)
+        if got is _MISSING:
+            got = self._cidr_ranges[text] = cidr_range(text)
+        return got  # type: ignore[return-value]
 
     def eni_holding(self, address: int) -> tuple[NetworkInterface, Instance | None] | None:
         got = self.eni_by_address.get(address)
@@ -560,15 +583,20 @@ class VpcModel:
     def address_class(self, ep: AwsEndpoint) -> object:
         """What rules can see of an endpoint's address: its subnet and its
         membership in the CIDRs narrower than the subnet that any rule names."""
+        key = (ep.address, ep.subnet_id)
+        got = self._address_classes.get(key, _MISSING)
+        if got is not _MISSING:
+            return got
         n = ip_int(ep.address)
         if n is None:
-            return None
-        if ep.subnet_id is None:
-            return n
-        return (
-            ep.subnet_id,
-            tuple(i for i, c in enumerate(self._partial_cidrs(ep.subnet_id)) if c[0] <= n <= c[1]),
-        )
+            got = None
+        elif ep.subnet_id is None:
+            got = n
+        else:
+            inside = self._partial_cidrs(ep.subnet_id)
+            got = (ep.subnet_id, tuple(i for i, c in enumerate(inside) if c[0] <= n <= c[1]))
+        self._address_classes[key] = got
+        return got
 
     def class_key(self, ep: AwsEndpoint) -> tuple[object, ...]:
         """Endpoints with one key get the same AWS judgements, whatever their peer."""
@@ -632,7 +660,7 @@ class VpcModel:
                         )
                 return None
             return pl.contains(n)
-        rng = cidr_range(rule.cidr or "")
+        rng = self.cidr(rule.cidr or "")
         if rng is None:
             return False
         if rng[2] == 0:
@@ -838,11 +866,22 @@ class VpcModel:
         local = self.same_node(src, dst)
         if local is not None:
             return tuple(LayerVerdict(layer, True, local) for layer in AWS_LAYERS)
+        key = (
+            self.class_key(src), self.class_key(dst), proto, port,
+            src.node if src.snat else None, src.kind, dst.kind, src.public_address,
+            dst.public_address,
+        )  # fmt: skip
+        got = self._layers_cache.get(key)
+        if got is not None:
+            layers, src_name, dst_name = got
+            return renamed(layers, {src_name: src.name, dst_name: dst.name})
         eff = self.effective_source(src, dst)
-        return (
+        layers = (
             self._sg_layer(Layer.SECURITY_GROUP_EGRESS, eff, dst, proto, port),
             *self._path_layers(src, eff, dst, proto, port),
         )
+        self._layers_cache[key] = (layers, src.name, dst.name)
+        return layers
 
     def _path_layers(
         self, src: AwsEndpoint, eff: AwsEndpoint, dst: AwsEndpoint, proto: str, port: int

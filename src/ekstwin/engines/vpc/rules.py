@@ -47,6 +47,13 @@ def flow_text(protocol: str, port: int) -> str:
 
 def cidr_range(text: str) -> tuple[int, int, int] | None:
     """(first, last, prefix length) of an IPv4 CIDR; None for IPv6 or garbage."""
+    address, _, length = text.strip().partition("/")
+    n = ip_int(address)
+    if n is not None and length.isdigit() and int(length) <= 32:
+        plen = int(length)
+        size = 1 << (32 - plen)
+        first = n & ~(size - 1)
+        return first, first + size - 1, plen
     try:
         net = ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
@@ -57,13 +64,21 @@ def cidr_range(text: str) -> tuple[int, int, int] | None:
 
 
 def ip_int(text: str | None) -> int | None:
+    """An IPv4 address as an integer; None for IPv6, garbage or nothing."""
     if not text:
         return None
-    try:
-        addr = ipaddress.ip_address(text)
-    except ValueError:
+    parts = text.split(".")
+    if len(parts) != 4:
         return None
-    return int(addr) if addr.version == 4 else None
+    value = 0
+    for part in parts:
+        if not part.isdigit() or len(part) > 3 or (len(part) > 1 and part[0] == "0"):
+            return None
+        octet = int(part)
+        if octet > 255:
+            return None
+        value = value << 8 | octet
+    return value
 
 
 def ip_text(value: int | None) -> str | None:
