@@ -515,3 +515,22 @@ def test_custom_networking_uses_the_eniconfig_subnet_and_groups() -> None:
     empty = replace(cfg, body={"spec": {"subnet": "subnet-b"}})
     ctx2 = VpcModel.build(replace(p, opaque=(empty,)))
     assert place(ctx2, "shop/web-0").group_ids == ("sg-node",)
+
+
+def test_the_bare_verdict_is_the_layers_verdict_for_every_pair() -> None:
+    specs = ["shop/web-0", "shop/web-1", "shop/api-0", "pay/payments-0", "kube-system/proxy-n1",
+             "rds:db1", "internet", "s3", "control-plane", "node/n1", "node/n2"]  # fmt: skip
+    envs = [{}, {"ENABLE_POD_ENI": "true"}, {"AWS_VPC_K8S_CNI_EXTERNALSNAT": "true"}]
+    checked = 0
+    for env in envs:
+        ctx = VpcModel.build(world(env))
+        for a in specs:
+            for b in specs:
+                if a == b:
+                    continue
+                for port in (22, 443, 5432, 8080, 10250):
+                    src, dst = place(ctx, a), place(ctx, b)
+                    want = overall(aws_layers(ctx, src, dst, "TCP", port))
+                    assert ctx.aws_allowed(src, dst, "TCP", port) is want, (env, a, b, port)
+                    checked += 1
+    assert checked == 3 * 11 * 10 * 5

@@ -170,27 +170,11 @@ class AwsConnections:
         self, src: AwsEndpoint, dst: AwsEndpoint, via: tuple[str, str | None] | None, *,
         egress: bool,
     ) -> Pair:  # fmt: skip
-        if src.subnet_id is not None and src.subnet_id == dst.subnet_id:
-            return ALL, NONE
-        if egress:
-            if src.outside:
-                return ALL, NONE
-            if src.subnet_id is None:
-                return NONE, ALL
-            return self.acl(src.subnet_id, egress=True, peer=dst)
-        kind = via[0] if via is not None else None
-        if kind == "nat" and via is not None:
-            nat = self.ctx.nat_by_id.get(via[1] or "")
-            if nat is None:
-                return NONE, ALL
-            if nat.subnet_id == src.subnet_id:
-                return ALL, NONE
-            return self.acl(nat.subnet_id, egress=False, peer=src)
-        if kind in ("igw", "vpce") or dst.outside or dst.kind is AwsEndpointKind.S3:
-            return ALL, NONE
-        if dst.subnet_id is None:
-            return NONE, ALL
-        return self.acl(dst.subnet_id, egress=False, peer=src)
+        step = self.ctx._forward_plan(src, dst, via)[0 if egress else 1]
+        if len(step) == 2:
+            return (ALL, NONE) if step[0] else (NONE, ALL if step[0] is None else NONE)
+        subnet_id, out, peer, _ = step
+        return self.acl(subnet_id, egress=out, peer=peer)
 
 
 @dataclass(frozen=True, slots=True)

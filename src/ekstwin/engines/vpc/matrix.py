@@ -17,7 +17,7 @@ from ekstwin.engines.net.engine import _side_ident
 from ekstwin.engines.net.matrix import Granularity, group_of
 from ekstwin.engines.net.policies import Direction
 from ekstwin.engines.vpc.endpoints import AwsEndpoint
-from ekstwin.engines.vpc.layers import LayerVerdict, overall
+from ekstwin.engines.vpc.layers import LayerVerdict
 from ekstwin.engines.vpc.model import VpcModel, renamed
 from ekstwin.engines.vpc.place import candidates
 from ekstwin.engines.vpc.whole import cluster_layers, net_endpoint
@@ -124,7 +124,6 @@ class _Combo:
 
 
 _Cached = tuple[LayerVerdict, str]
-_CachedAws = tuple[tuple[LayerVerdict, ...], str]
 
 
 @dataclass(slots=True)
@@ -132,18 +131,18 @@ class _Tally:
     total: int = 0
     allowed: int = 0
     unknown: int = 0
-    #: the first pod not allowed: its cached judgements, its names, its verdict
-    first: tuple[_Cached, _CachedAws | None, str, str, bool | None] | None = None
+    #: the first pod not allowed: its cached policy judgement, where it sits,
+    #: the destination, its name, its verdict
+    first: tuple[_Cached, AwsEndpoint | None, AwsEndpoint, int, str, bool | None] | None = None
 
-    def why(self) -> LayerVerdict | None:
-        """The layer that stops the first pod not allowed, worded for that pod
-        (its judgement was cached for its class)."""
+    def why(self, ctx: VpcModel) -> LayerVerdict | None:
+        """The layer that stops the first pod not allowed, worded for that pod."""
         if self.first is None:
             return None
-        got_e, got_a, pod_name, src_name, verdict = self.first
+        got_e, src, dst, port, pod_name, verdict = self.first
         layers = renamed((got_e[0],), {got_e[1]: pod_name})
-        if got_a is not None:
-            layers = (*layers, *renamed(got_a[0], {got_a[1]: src_name}))
+        if src is not None:
+            layers = (*layers, *ctx.aws_layers(src, dst, "TCP", port))
         return next((v for v in layers if v.allowed is verdict), None)
 
 
@@ -191,7 +190,6 @@ def aws_matrix(
         for d in net_dests
     ]
     egress_cache: dict[tuple[object, ...], tuple[LayerVerdict, str]] = {}
-    aws_cache: dict[tuple[object, ...], tuple[tuple[LayerVerdict, ...], str]] = {}
     sides: dict[int, tuple[object, ...]] = {}
     for combo_key, combo in combos.items():
         group = str(combo_key[0])
@@ -214,15 +212,13 @@ def aws_matrix(
                                 decision)  # fmt: skip
                     egress_v = cluster_layers(v, unknown_destination=unknown_dst)[0]
                     got_e = egress_cache[ekey] = (egress_v, ep.name)
-                layers: tuple[LayerVerdict, ...] = (got_e[0],)
-                got_a: tuple[tuple[LayerVerdict, ...], str] | None = None
-                if judged:
-                    akey = (combo_key[3], combo_key[4], di, port)
-                    got_a = aws_cache.get(akey)
-                    if got_a is None:
-                        got_a = aws_cache[akey] = (ctx.aws_layers(src, dst, "TCP", port), src.name)
-                    layers = (*layers, *got_a[0])
-                verdict = overall(layers)
+                verdict = got_e[0].allowed
+                if judged and verdict is not False:
+                    aws_verdict = ctx.aws_allowed(src, dst, "TCP", port)
+                    if aws_verdict is False:
+                        verdict = False
+                    elif aws_verdict is None:
+                        verdict = None
                 t = tallies.get((group, di, port))
                 if t is None:
                     t = tallies[(group, di, port)] = _Tally()
@@ -233,9 +229,9 @@ def aws_matrix(
                 if verdict is None:
                     t.unknown += combo.count
                 if t.first is None:
-                    t.first = (got_e, got_a, ep.name, src.name, verdict)
+                    t.first = (got_e, src if judged else None, dst, port, ep.name, verdict)
     flows = [
-        AwsFlow(group, dests[di].name, "TCP", port, t.total, t.allowed, t.unknown, t.why())
+        AwsFlow(group, dests[di].name, "TCP", port, t.total, t.allowed, t.unknown, t.why(ctx))
         for (group, di, port), t in sorted(
             tallies.items(), key=lambda kv: (kv[0][0], dests[kv[0][1]].name, kv[0][2])
         )

@@ -92,6 +92,9 @@ class _Match:
 
 _Peer = tuple[object, ...]
 _MISSING = object()
+#: One boundary on the way: an ACL to walk (subnet, egress, peer, text prefix)
+#: or a fixed answer (allowed, why).
+_Step = tuple[str, bool, AwsEndpoint, str] | tuple[bool | None, str]
 
 
 def renamed(layers: tuple[LayerVerdict, ...], names: dict[str, str]) -> tuple[LayerVerdict, ...]:
@@ -205,6 +208,10 @@ class VpcModel:
         self._layers_cache: dict[tuple[object, ...], tuple[tuple[LayerVerdict, ...], str, str]] = {}
         self._address_classes: dict[tuple[str | None, str | None], object] = {}
         self._cidr_ranges: dict[str, object] = {}
+        self._allowed_cache: dict[tuple[object, ...], object] = {}
+        self._route_cache: dict[
+            tuple[object, ...], tuple[bool | None, tuple[str, str | None] | None]
+        ] = {}
 
     @classmethod
     def build(cls, platform: Platform) -> VpcModel:
@@ -1048,6 +1055,39 @@ class VpcModel:
             layer, None, f"{shown} -> {target}: the far side is not modelled", src_text
         ), None  # fmt: skip
 
+    def _forward_plan(
+        self, src: AwsEndpoint, dst: AwsEndpoint, via: tuple[str, str | None] | None
+    ) -> tuple[_Step, _Step]:
+        """Where the flow crosses a subnet boundary on the way out and in: an ACL
+        to walk (subnet, egress, peer, prefix of the text), or a fixed answer."""
+        if src.subnet_id is not None and src.subnet_id == dst.subnet_id:
+            same = f"same subnet {src.subnet_id}: no network ACL between them"
+            return (True, same), (True, same)
+        out: _Step
+        if src.outside:
+            out = (True, f"{src.name} is outside the VPC: no subnet of ours")
+        elif src.subnet_id is None:
+            out = (None, f"the subnet of {src.name} is unknown")
+        else:
+            out = (src.subnet_id, True, dst, "")
+        kind = via[0] if via is not None else None
+        inn: _Step
+        if kind == "nat" and via is not None:
+            nat = self.nat_by_id.get(via[1] or "")
+            if nat is None:
+                inn = (None, f"NAT gateway {via[1]} is not in the input")
+            elif nat.subnet_id == src.subnet_id:
+                inn = (True, f"the NAT gateway is in {src.subnet_id} too")
+            else:
+                inn = (nat.subnet_id, False, src, "into the NAT gateway's subnet: ")
+        elif kind in ("igw", "vpce") or dst.outside or dst.kind is AwsEndpointKind.S3:
+            inn = (True, f"{dst.name} is outside the VPC: no subnet of ours")
+        elif dst.subnet_id is None:
+            inn = (None, f"the subnet of {dst.name} is unknown")
+        else:
+            inn = (dst.subnet_id, False, src, "")
+        return out, inn
+
     def _forward_acls(
         self,
         src: AwsEndpoint,
@@ -1056,37 +1096,62 @@ class VpcModel:
         ports: tuple[int, int],
         via: tuple[str, str | None] | None,
     ) -> tuple[LayerVerdict, LayerVerdict]:
-        out_l, in_l = Layer.NACL_OUTBOUND, Layer.NACL_INBOUND
-        if src.subnet_id is not None and src.subnet_id == dst.subnet_id:
-            same = f"same subnet {src.subnet_id}: no network ACL between them"
-            return LayerVerdict(out_l, True, same), LayerVerdict(in_l, True, same)
-        if src.outside:
-            out = LayerVerdict(out_l, True, f"{src.name} is outside the VPC: no subnet of ours")
-        elif src.subnet_id is None:
-            out = LayerVerdict(out_l, None, f"the subnet of {src.name} is unknown")
-        else:
-            j = self._acl_check(src.subnet_id, egress=True, protocol=proto, ports=ports, peer=dst)
-            out = LayerVerdict(out_l, j.allowed, j.text, j.source)
+        out_step, in_step = self._forward_plan(src, dst, via)
+        verdicts = []
+        for layer, step in ((Layer.NACL_OUTBOUND, out_step), (Layer.NACL_INBOUND, in_step)):
+            if len(step) == 2:
+                verdicts.append(LayerVerdict(layer, step[0], str(step[1])))
+                continue
+            subnet_id, egress, peer, what = step
+            j = self._acl_check(subnet_id, egress=egress, protocol=proto, ports=ports, peer=peer)
+            verdicts.append(LayerVerdict(layer, j.allowed, f"{what}{j.text}", j.source))
+        return verdicts[0], verdicts[1]
+
+    def _reply_ports(self, src: AwsEndpoint, eff: AwsEndpoint, proto: str) -> tuple[int, int]:
+        if proto in ("6", "17"):
+            return self._ephemeral(src, eff)
+        return (0, 0)  # the ICMP echo reply; other protocols have no ports
+
+    def _return_plan(
+        self,
+        src: AwsEndpoint,
+        eff: AwsEndpoint,
+        dst: AwsEndpoint,
+        proto: str,
+        via: tuple[str, str | None] | None,
+    ) -> list[tuple[str, bool, AwsEndpoint, tuple[int, int], str]] | tuple[bool | None, str]:
+        """The ACLs the reply crosses, in order, or a fixed answer."""
+        if eff.subnet_id is not None and eff.subnet_id == dst.subnet_id:
+            return True, f"same subnet {eff.subnet_id}: no network ACL"
+        eph = self._reply_ports(src, eff, proto)
+        wide = AWS_EPHEMERAL if proto in ("6", "17") else eph
+        checks: list[tuple[str, bool, AwsEndpoint, tuple[int, int], str]] = []
         kind = via[0] if via is not None else None
-        if kind == "nat" and via is not None:
+        if eff.outside:
+            if dst.subnet_id is not None:
+                checks.append((dst.subnet_id, True, eff, wide, "reply out of"))
+        elif kind == "nat" and via is not None:
             nat = self.nat_by_id.get(via[1] or "")
             if nat is None:
-                inn = LayerVerdict(in_l, None, f"NAT gateway {via[1]} is not in the input")
-            elif nat.subnet_id == src.subnet_id:
-                inn = LayerVerdict(in_l, True, f"the NAT gateway is in {src.subnet_id} too")
-            else:
-                j = self._acl_check(nat.subnet_id, egress=False, protocol=proto, ports=ports,
-                                    peer=src)  # fmt: skip
-                inn = LayerVerdict(in_l, j.allowed, f"into the NAT gateway's subnet: {j.text}",
-                                   j.source)  # fmt: skip
+                return None, f"NAT gateway {via[1]} is not in the input"
+            checks.append((nat.subnet_id, False, dst, wide, "reply into the NAT gateway's"))
+            if nat.subnet_id != eff.subnet_id and eff.subnet_id is not None:
+                checks.append((nat.subnet_id, True, eff, eph, "reply out of the NAT gateway's"))
+                checks.append((eff.subnet_id, False, dst, eph, "reply into"))
         elif kind in ("igw", "vpce") or dst.outside or dst.kind is AwsEndpointKind.S3:
-            inn = LayerVerdict(in_l, True, f"{dst.name} is outside the VPC: no subnet of ours")
-        elif dst.subnet_id is None:
-            inn = LayerVerdict(in_l, None, f"the subnet of {dst.name} is unknown")
+            if eff.subnet_id is not None:
+                checks.append((eff.subnet_id, False, dst, eph, "reply into"))
         else:
-            j = self._acl_check(dst.subnet_id, egress=False, protocol=proto, ports=ports, peer=src)
-            inn = LayerVerdict(in_l, j.allowed, j.text, j.source)
-        return out, inn
+            if dst.subnet_id is None or eff.subnet_id is None:
+                who = dst.name if dst.subnet_id is None else eff.name
+                return None, f"the subnet of {who} is unknown"
+            checks.append((dst.subnet_id, True, eff, eph, "reply out of"))
+            checks.append((eff.subnet_id, False, dst, eph, "reply into"))
+        if eff.subnet_id is None and not eff.outside:
+            return None, f"the subnet of {eff.name} is unknown"
+        if not checks:
+            return True, "no subnet boundary on the way back"
+        return checks
 
     def _return_acls(  # noqa: PLR0917
         self,
@@ -1098,51 +1163,13 @@ class VpcModel:
         via: tuple[str, str | None] | None,
     ) -> LayerVerdict:
         layer = Layer.NACL_RETURN
-        if eff.subnet_id is not None and eff.subnet_id == dst.subnet_id:
-            return LayerVerdict(layer, True, f"same subnet {eff.subnet_id}: no network ACL")
-        if proto in ("6", "17"):
-            eph = self._ephemeral(src, eff)
-        elif proto == ICMP:
-            eph = (0, 0)  # the echo reply
-        else:
-            eph = (0, 0)
-        checks: list[tuple[str, bool, AwsEndpoint, tuple[int, int], str]] = []
-        kind = via[0] if via is not None else None
-        if eff.outside:
-            if dst.subnet_id is not None:
-                checks.append(
-                    (
-                        dst.subnet_id,
-                        True,
-                        eff,
-                        AWS_EPHEMERAL if proto in ("6", "17") else eph,
-                        "reply out of",
-                    )
-                )
-        elif kind == "nat" and via is not None:
-            nat = self.nat_by_id.get(via[1] or "")
-            if nat is None:
-                return LayerVerdict(layer, None, f"NAT gateway {via[1]} is not in the input")
-            nat_eph = AWS_EPHEMERAL if proto in ("6", "17") else eph
-            checks.append((nat.subnet_id, False, dst, nat_eph, "reply into the NAT gateway's"))
-            if nat.subnet_id != eff.subnet_id and eff.subnet_id is not None:
-                checks.append((nat.subnet_id, True, eff, eph, "reply out of the NAT gateway's"))
-                checks.append((eff.subnet_id, False, dst, eph, "reply into"))
-        elif kind in ("igw", "vpce") or dst.outside or dst.kind is AwsEndpointKind.S3:
-            if eff.subnet_id is not None:
-                checks.append((eff.subnet_id, False, dst, eph, "reply into"))
-        else:
-            if dst.subnet_id is None or eff.subnet_id is None:
-                who = dst.name if dst.subnet_id is None else eff.name
-                return LayerVerdict(layer, None, f"the subnet of {who} is unknown")
-            checks.append((dst.subnet_id, True, eff, eph, "reply out of"))
-            checks.append((eff.subnet_id, False, dst, eph, "reply into"))
-        if eff.subnet_id is None and not eff.outside:
-            return LayerVerdict(layer, None, f"the subnet of {eff.name} is unknown")
+        plan = self._return_plan(src, eff, dst, proto, via)
+        if isinstance(plan, tuple):
+            return LayerVerdict(layer, plan[0], plan[1])
         texts: list[str] = []
         last: Source | None = None
         unknown: LayerVerdict | None = None
-        for subnet_id, egress, peer, ports, what in checks:
+        for subnet_id, egress, peer, ports, what in plan:
             j = self._acl_check(subnet_id, egress=egress, protocol=proto, ports=ports, peer=peer)
             text = f"{what} {subnet_id}: {j.text}"
             if j.allowed is False:
@@ -1153,6 +1180,97 @@ class VpcModel:
             last = j.source
         if unknown is not None:
             return unknown
-        if not texts:
-            return LayerVerdict(layer, True, "no subnet boundary on the way back")
         return LayerVerdict(layer, True, "; ".join(texts), last)
+
+    # -- the verdict alone, for the matrices ---------------------------------
+
+    def _acl_allowed(
+        self, subnet_id: str, egress: bool, proto: str, ports: tuple[int, int], peer: AwsEndpoint
+    ) -> bool | None:
+        acl = self.network_acl(subnet_id)
+        if acl is None:
+            return None
+        n = ip_int(peer.address)
+        key = (acl.network_acl_id, egress, proto, ports,
+               n if peer.subnet_id is None else self.address_class(peer))  # fmt: skip
+        got = self._acl_cache.get(key)
+        if got is None:
+            got = judge_acl(
+                acl, self._entries(acl, egress), egress=egress, protocol=proto, ports=ports,
+                peer=n, peer_text="{peer}",
+            )  # fmt: skip
+            self._acl_cache[key] = got
+        return got.allowed
+
+    def _sg_allowed(
+        self, subject: AwsEndpoint, peer: AwsEndpoint, ingress: bool, proto: str, port: int
+    ) -> bool | None:
+        if not subject.has_groups:
+            return True
+        if subject.group_ids is None:
+            return None
+        if not subject.group_ids:
+            return False
+        return self._sg_match(subject.group_ids, subject.vpc_id, ingress, proto, port, peer).allowed
+
+    def _route_allowed(
+        self, eff: AwsEndpoint, dst: AwsEndpoint
+    ) -> tuple[bool | None, tuple[str, str | None] | None]:
+        key = (
+            eff.subnet_id, eff.outside, eff.public_address is not None, eff.vpc_id, eff.kind,
+            eff.node is not None, self.address_class(dst), dst.kind, dst.prefix_list_id,
+            dst.subnet_id, dst.vpc_id, dst.public_address is not None, dst.outside,
+            eff.evidence[-1:] if eff.public_address is None else (),
+        )  # fmt: skip
+        got = self._route_cache.get(key)
+        if got is None:
+            verdict, via = self.route(eff, dst)
+            got = self._route_cache[key] = (verdict.allowed, via)
+        return got
+
+    def aws_allowed(
+        self, src: AwsEndpoint, dst: AwsEndpoint, protocol: str, port: int
+    ) -> bool | None:
+        """:func:`overall` of :meth:`aws_layers` without wording any layer (what
+        the matrices count); None also when the input has no VPC data."""
+        proto = PROTOCOL_NUMBERS.get(protocol.upper(), protocol)
+        if not self.has_vpc_data:
+            return None
+        if self.same_node(src, dst) is not None:
+            return True
+        key = (
+            self.class_key(src), self.class_key(dst), proto, port,
+            src.node if src.snat else None, src.kind, dst.kind, src.public_address,
+            dst.public_address,
+        )  # fmt: skip
+        got = self._allowed_cache.get(key, _MISSING)
+        if got is not _MISSING:
+            return got  # type: ignore[return-value]
+        eff = self.effective_source(src, dst)
+        answers: list[bool | None] = [self._sg_allowed(eff, dst, False, proto, port)]
+        if answers[0] is not False:
+            route, via = self._route_allowed(eff, dst)
+            answers.append(route)
+            ports = (port, port) if proto in ("6", "17", ICMP) else (0, 0)
+            for step in self._forward_plan(eff, dst, via):
+                if len(step) == 2:
+                    answers.append(step[0])
+                else:
+                    subnet_id, egress, peer, _ = step
+                    answers.append(self._acl_allowed(subnet_id, egress, proto, ports, peer))
+            outside = via is not None and via[0] in ("igw", "nat", "vpce")
+            if not (
+                outside and (not dst.has_groups or dst.outside or dst.kind is AwsEndpointKind.S3)
+            ):
+                answers.append(self._sg_allowed(dst, eff, True, proto, port))
+            plan = self._return_plan(src, eff, dst, proto, via)
+            if isinstance(plan, tuple):
+                answers.append(plan[0])
+            else:
+                answers.extend(
+                    self._acl_allowed(subnet_id, egress, proto, ports_, peer)
+                    for subnet_id, egress, peer, ports_, _ in plan
+                )
+        result = False if False in answers else None if None in answers else True
+        self._allowed_cache[key] = result
+        return result
