@@ -534,3 +534,185 @@ def test_the_bare_verdict_is_the_layers_verdict_for_every_pair() -> None:
                     assert ctx.aws_allowed(src, dst, "TCP", port) is want, (env, a, b, port)
                     checked += 1
     assert checked == 3 * 11 * 10 * 5
+
+
+def test_icmp_rules_match_type_and_code_and_the_reply_is_the_echo_reply() -> None:
+    groups = (
+        sg("sg-node", 100, ingress=(rule(101, "1", 8, -1, group_id="sg-node"),),
+           egress=(rule(103, cidr="0.0.0.0/0"),)),
+        *GROUPS[1:],
+    )  # fmt: skip
+    p = world(security_groups=groups)
+    echo = 8 * 256
+    assert judge(p, "shop/web-0", "shop/api-0", echo, "ICMP")[4][:2] == (
+        "security-group-ingress", True,
+    )  # fmt: skip
+    assert judge(p, "shop/web-0", "shop/api-0", 3 * 256 + 4, "ICMP")[4][1] is False
+    no_reply = (
+        NetworkAcl("acl-a", "vpc-1", entries=(
+            entry(100, False, "allow", "6"), entry(100, True, "allow"),
+        ), subnet_ids=("subnet-a",)),
+        *ACLS,
+    )  # fmt: skip
+    got = judge(world(security_groups=groups, network_acls=no_reply), "shop/web-0",
+                "shop/api-0", echo, "ICMP")  # fmt: skip
+    assert got[5] == (
+        "nacl-return", False,
+        "reply into subnet-a: acl-a inbound: no rule allows icmp 0 from shop/api-0 (the final * "
+        "rule denies)", "<aws>",
+    )  # fmt: skip
+
+
+def test_udp_replies_need_their_own_allow() -> None:
+    tcp_only = (
+        replace(ACLS[0], entries=(
+            entry(100, False, "allow", "6"), entry(100, True, "allow"),
+        )),
+        ACLS[1],
+    )  # fmt: skip
+    got = judge(world(network_acls=tcp_only), "shop/web-0", "shop/api-0", 53, "UDP")
+    assert got[3][:2] == ("nacl-inbound", False)
+    assert got[5][1] is False
+
+
+def test_an_alb_is_judged_from_each_of_its_enis_and_the_worst_is_kept() -> None:
+    from ekstwin.engines.net import NetModel
+    from ekstwin.engines.vpc.whole import explain_flow
+    from ekstwin.model.aws import LoadBalancer, NetworkInterface
+
+    alb_sg = sg("sg-alb", 140, egress=(rule(141, cidr="0.0.0.0/0"),))
+    node_sg = replace(GROUPS[0], ingress=(*GROUPS[0].ingress,
+                                          rule(104, "6", 8080, cidr="198.18.0.0/25")))  # fmt: skip
+    lb = LoadBalancer("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/web/1", "web",
+                      security_groups=("sg-alb",), subnet_ids=("subnet-pub",))  # fmt: skip
+    enis = (
+        NetworkInterface("eni-alb1", "subnet-pub", primary_ip="198.18.0.20",
+                         security_group_ids=("sg-alb",), description="ELB app/web/1"),
+        NetworkInterface("eni-alb2", "subnet-pub", primary_ip="198.18.0.200",
+                         security_group_ids=("sg-alb",), description="ELB app/web/1"),
+    )  # fmt: skip
+    p = world(security_groups=(node_sg, *GROUPS[1:], alb_sg), load_balancers=(lb,),
+              network_interfaces=enis)  # fmt: skip
+    ctx = VpcModel.build(p)
+    assert [c.address for c in candidates(ctx, "alb:web")] == ["198.18.0.20", "198.18.0.200"]
+    answer = explain_flow(ctx, NetModel(p), "alb:web", "shop/web-0", 8080)
+    path = answer.paths[0]
+    assert path.allowed is False
+    assert path.src is not None and path.src.address == "198.18.0.200"
+    assert path.denied_at is not None and path.denied_at.layer is Layer.SECURITY_GROUP_INGRESS
+
+
+def test_interface_endpoints_efs_and_enis_are_placed_with_their_groups() -> None:
+    from ekstwin.model.aws import NetworkInterface
+    from ekstwin.model.vpc import EfsMountTarget, ServiceInterface, VpcEndpoint
+
+    p = world(
+        efs_mount_targets=(
+            EfsMountTarget("fsmt-1", "fs-1", "subnet-a", "198.18.1.80", "eni-e1", ("sg-db",)),
+            EfsMountTarget("fsmt-2", "fs-1", "subnet-b", "198.18.2.80", "eni-e2", ("sg-db",)),
+        ),
+        vpc_endpoints=(
+            VpcEndpoint("vpce-sts", "vpc-1", "com.amazonaws.eu-west-1.sts",
+                        subnet_ids=("subnet-b",), security_group_ids=("sg-cluster",),
+                        interfaces=(ServiceInterface("subnet-b", "198.18.2.90", "eni-v1"),)),
+        ),
+        network_interfaces=(
+            NetworkInterface("eni-x", "subnet-db", primary_ip="198.18.3.7",
+                             security_group_ids=("sg-db",), description="an appliance"),
+        ),
+    )  # fmt: skip
+    ctx = VpcModel.build(p)
+    assert [(c.name, c.subnet_id, c.ports) for c in candidates(ctx, "efs:fs-1")] == [
+        ("efs:fsmt-1", "subnet-a", (2049,)), ("efs:fsmt-2", "subnet-b", (2049,)),
+    ]  # fmt: skip
+    vpce = place(ctx, "vpce:vpce-sts")
+    assert (vpce.address, vpce.group_ids, vpce.ports) == ("198.18.2.90", ("sg-cluster",), (443,))
+    got = rows(aws_layers(ctx, place(ctx, "shop/web-0"), vpce, "TCP", 443))
+    assert got[4][2] == (
+        "sg-cluster ingress rule 1 (tcp 443 from sg-node) allows tcp/443 from shop/web-0 on "
+        "vpce:vpce-sts (sg-cluster)"
+    )
+    eni = place(ctx, "eni:eni-x")
+    assert (eni.address, eni.subnet_id, eni.group_ids) == ("198.18.3.7", "subnet-db", ("sg-db",))
+    assert place(ctx, "eni:eni-n1").name == "eni:eni-n1"
+    assert place(ctx, "eni:eni-n1").group_ids == ("sg-node",)
+
+
+def test_transit_gateway_and_peering_routes() -> None:
+    tables = (
+        TABLES[0],
+        replace(TABLES[1], routes=(
+            *TABLES[1].routes,
+            Route("10.20.0.0/16", "tgw-1", source=src(921)),
+            Route("10.30.0.0/16", "pcx-1", source=src(922)),
+            Route("10.40.0.0/16", "pcx-2", source=src(923)),
+        )),
+    )  # fmt: skip
+    peerings = (
+        VpcPeeringConnection("pcx-1", "vpc-1", "vpc-3"),
+        VpcPeeringConnection("pcx-2", "vpc-1", "vpc-4", status="deleted"),
+    )
+    p = world(route_tables=tables, vpc_peering_connections=peerings)
+    assert judge(p, "node/n1", "10.20.0.5", 443)[2] == (
+        "route", None, "rtb-priv route 10.20.0.0/16 -> tgw-1: the far side is not modelled",
+        "aws.json:921",
+    )  # fmt: skip
+    assert judge(p, "node/n1", "10.30.0.5", 443)[2][:2] == ("route", None)  # far side unknown
+    assert judge(p, "node/n1", "10.40.0.5", 443)[2] == (
+        "route", False, "rtb-priv route 10.40.0.0/16 -> pcx-2: the peering is deleted",
+        "aws.json:923",
+    )  # fmt: skip
+
+
+def test_a_nat_gateway_without_a_route_to_an_internet_gateway_drops() -> None:
+    tables = (replace(TABLES[0], routes=TABLES[0].routes[:1]), TABLES[1])
+    got = judge(world(route_tables=tables), "shop/web-0", "internet", 443)
+    assert got[2] == (
+        "route", False,
+        "rtb-priv route 0.0.0.0/0 -> nat-1, but the NAT gateway's subnet subnet-pub has no "
+        "default route to an internet gateway", "aws.json:212",
+    )  # fmt: skip
+
+
+def test_excluded_snat_cidrs_keep_the_pod_address() -> None:
+    ctx = VpcModel.build(world({"AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS": "10.0.0.0/8"}))
+    web = place(ctx, "shop/web-0")
+    assert ctx.effective_source(web, place(ctx, "10.1.2.3")) is web
+    assert ctx.effective_source(web, place(ctx, "internet")).address == "198.18.1.10"
+
+
+def test_a_branch_pod_in_strict_mode_has_no_public_address_for_the_internet_gateway() -> None:
+    inst = replace(INSTANCES[1], subnet_id="subnet-pub", private_ip="198.18.0.10",
+                   public_ip="203.0.113.60", network_interfaces=())  # fmt: skip
+    pods = (pod("pay/payments-0", "n2", "198.18.0.30", {"app": "payments"}),)
+    p = world({"ENABLE_POD_ENI": "true"}, instances=(INSTANCES[0], inst), pods=pods,
+              nodes=(k8s_node("n1", "198.18.1.10"), k8s_node("n2", "198.18.0.10")))  # fmt: skip
+    got = judge(p, "pay/payments-0", "internet", 443)
+    assert got[2] == (
+        "route", False,
+        "rtb-pub route 0.0.0.0/0 -> igw-1, but pay/payments-0 has no public IPv4 address (an "
+        "internet gateway only translates an ENI's public address)", "aws.json:202",
+    )  # fmt: skip
+
+
+def test_a_service_account_selector_needs_the_service_account() -> None:
+    from ekstwin.model.k8s import Meta, ServiceAccount
+    from ekstwin.model.selectors import LabelSelector
+    from ekstwin.model.vpc import SecurityGroupPolicy
+
+    by_sa = SecurityGroupPolicy(
+        "by-sa", "pay", ("sg-pay",), service_account_selector=LabelSelector((("team", "pay"),))
+    )
+    pods = (pod("pay/payments-0", "n2", "198.18.2.30", {"app": "payments"}, sa="payer"),)
+    unknown = VpcModel.build(world({"ENABLE_POD_ENI": "true"}, pods=pods, sgps=(by_sa,)))
+    ep = place(unknown, "pay/payments-0")
+    assert (ep.placement, ep.group_ids) == (Placement.BRANCH_ENI, None)
+    sa = ServiceAccount(meta=Meta("v1", "ServiceAccount", "payer", "pay", src(1),
+                                  labels={"team": "pay"}))  # fmt: skip
+    known = VpcModel.build(world({"ENABLE_POD_ENI": "true"}, pods=pods, sgps=(by_sa,),
+                                 service_accounts=(sa,)))  # fmt: skip
+    assert place(known, "pay/payments-0").group_ids == ("sg-pay",)
+    other = replace(sa, meta=replace(sa.meta, labels={"team": "shop"}))
+    plain = VpcModel.build(world({"ENABLE_POD_ENI": "true"}, pods=pods, sgps=(by_sa,),
+                                 service_accounts=(other,)))  # fmt: skip
+    assert place(plain, "pay/payments-0").placement is Placement.NODE_ENI
