@@ -19,7 +19,7 @@ from ekstwin.engines.net.engine import bit_indices
 from ekstwin.engines.net.matrix import Flow, Granularity, Matrix, group_of
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind
 from ekstwin.engines.vpc.model import VpcModel
-from ekstwin.engines.vpc.rules import cidr_range, ip_int
+from ekstwin.engines.vpc.rules import cidr_range
 from ekstwin.model.vpc import NaclAction
 
 ALL = ConnectionSet.all()
@@ -103,7 +103,7 @@ class AwsConnections:
         acl = ctx.network_acl(subnet_id)
         if acl is None:
             return NONE, ALL
-        n = ip_int(peer.address)
+        n = ctx.ip(peer.address)
         key = (acl.network_acl_id, egress, n if peer.subnet_id is None else ctx.address_class(peer))
         got = self._acl.get(key)
         if got is not None:
@@ -136,7 +136,7 @@ class AwsConnections:
             return ALL, NONE
         if ctx.same_node(src, dst) is not None:
             return ALL, NONE
-        key = (ctx.class_key(src), ctx.class_key(dst), src.node if src.snat else None)
+        key = (ctx.class_key(src), ctx.class_key(dst), ctx._snat_node(src, dst))
         got = self._pairs.get(key)
         if got is not None:
             return got
@@ -202,7 +202,7 @@ def cluster_matrix(
     gid = {g: i for i, g in enumerate(names)}
     # combined classes: (policy class, VPC class) with their groups and nodes
     vreps: list[AwsEndpoint] = []
-    vindex: dict[tuple[object, ...], int] = {}
+    vindex: dict[object, int] = {}
     combo_groups: dict[tuple[int, int], dict[int, int]] = {}
     by_node: dict[str, list[tuple[int, int, bool]]] = {}
     for key, ep in model.endpoints.items():
@@ -211,7 +211,7 @@ def cluster_matrix(
         if pod is None or c is None:
             continue
         src = ctx.place_pod(pod)
-        vkey = (ctx.class_key(src), src.node if src.snat else None)
+        vkey = ctx.class_key(src)  # pod to pod stays in the VPC: no SNAT
         v = vindex.get(vkey)
         if v is None:
             v = vindex[vkey] = len(vreps)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ekstwin.engines.net import Endpoint, EndpointKind, NetModel, Verdict
+from ekstwin.engines.net import Endpoint, NetModel, Verdict
 from ekstwin.engines.net.engine import _side_ident
 from ekstwin.engines.net.matrix import Granularity, group_of
 from ekstwin.engines.net.policies import Direction
@@ -124,25 +124,96 @@ class _Combo:
 
 
 _Cached = tuple[LayerVerdict, str]
+_MISSING = object()
+_Vector = tuple[tuple[int, int, bool | None], ...]
 
 
-@dataclass(slots=True)
-class _Tally:
-    total: int = 0
-    allowed: int = 0
-    unknown: int = 0
-    #: the first pod not allowed: its cached policy judgement, where it sits,
-    #: the destination, its name, its verdict
-    first: tuple[_Cached, AwsEndpoint | None, AwsEndpoint, int, str, bool | None] | None = None
+class _Judge:
+    """The verdicts of one kind of pod (its egress policy side, its VPC class)
+    against every destination and port, computed once and shared."""
 
-    def why(self, ctx: VpcModel) -> LayerVerdict | None:
-        """The layer that stops the first pod not allowed, worded for that pod."""
-        if self.first is None:
-            return None
-        got_e, src, dst, port, pod_name, verdict = self.first
-        layers = renamed((got_e[0],), {got_e[1]: pod_name})
-        if src is not None:
-            layers = (*layers, *ctx.aws_layers(src, dst, "TCP", port))
+    def __init__(
+        self, ctx: VpcModel, model: NetModel, dests: tuple[AwsEndpoint, ...], *, aws: bool
+    ) -> None:
+        self.ctx = ctx
+        self.model = model
+        self.dests = dests
+        self.net_dests = [net_endpoint(model, d) for d in dests]
+        self.judged = aws and ctx.has_vpc_data
+        # what policy sees of a destination address: the CIDRs and network sets holding it
+        cidrs = model._cidrs()
+        self.buckets = [
+            (
+                tuple(i for i, c in enumerate(cidrs) if c.contains(d.ip)),
+                tuple(id(x) for x in model.ctx.sets_containing(d.ip)),
+            )
+            for d in self.net_dests
+        ]
+        self.side_ids: dict[object, int] = {}
+        self.sides: dict[int, int] = {}
+        self.egress: dict[tuple[object, ...], _Cached] = {}
+        self.aws: dict[tuple[object, ...], bool | None] = {}
+        self.vectors: dict[tuple[object, ...], _Vector] = {}
+
+    def side(self, ep: Endpoint) -> int:
+        """A small id for what egress policy does to ``ep``'s class."""
+        ci = self.model.class_of.get(ep.name)
+        got = self.sides.get(ci) if ci is not None else None
+        if got is None:
+            tiers = self.model.applicable(ep, Direction.EGRESS)
+            ident = (ep.kind, _side_ident(ep, Direction.EGRESS, tiers))
+            got = self.side_ids.setdefault(ident, len(self.side_ids))
+            if ci is not None:
+                self.sides[ci] = got
+        return got
+
+    def egress_layer(self, side: int, ep: Endpoint, di: int, port: int) -> _Cached:
+        dst = self.dests[di]
+        unknown_dst = dst.name if dst.address is None else None
+        key = (side, self.buckets[di], port, unknown_dst is None)
+        got = self.egress.get(key)
+        if got is None:
+            decision = self.model.decide(Direction.EGRESS, ep, self.net_dests[di], "TCP", port)
+            v = Verdict(ep.name, dst.name, "TCP", port, decision.allowed, decision, decision)
+            layer = cluster_layers(v, unknown_destination=unknown_dst)[0]
+            got = self.egress[key] = (layer, ep.name)
+        return got
+
+    def verdict(self, combo: _Combo, side: int, vclass: object, di: int, port: int) -> bool | None:
+        verdict = self.egress_layer(side, combo.ep, di, port)[0].allowed
+        if self.judged and verdict is not False:
+            akey = (vclass, di, port)
+            if akey in self.aws:
+                got = self.aws[akey]
+            else:
+                got = self.aws[akey] = self.ctx.aws_allowed(combo.src, self.dests[di], "TCP", port)
+            if got is not True:
+                verdict = got
+        return verdict
+
+    def vector(self, combo: _Combo, side: int, vclass: object) -> _Vector:
+        """(destination, port, verdict) for every flow this kind of pod may open."""
+        key = (side, vclass)
+        got = self.vectors.get(key)
+        if got is None:
+            out = []
+            for di, dst in enumerate(self.dests):
+                for port in dst.ports:
+                    v = self.verdict(combo, side, vclass, di, port)
+                    if v is not False:
+                        out.append((di, port, v))
+            got = self.vectors[key] = tuple(out)
+        return got
+
+    def why(
+        self, combo: _Combo, side: int, vclass: object, di: int, port: int
+    ) -> LayerVerdict | None:
+        """The layer that stops ``combo``'s pods, worded for its pod."""
+        verdict = self.verdict(combo, side, vclass, di, port)
+        got_e = self.egress_layer(side, combo.ep, di, port)
+        layers = renamed((got_e[0],), {got_e[1]: combo.ep.name})
+        if self.judged:
+            layers = (*layers, *self.ctx.aws_layers(combo.src, self.dests[di], "TCP", port))
         return next((v for v in layers if v.allowed is verdict), None)
 
 
@@ -152,89 +223,48 @@ def aws_matrix(
     """Every group of pods against every AWS interface on its ports. Only the
     flows some pod may open (allowed, partial or unknown) are listed."""
     dests = aws_destinations(ctx)
-    net_dests: list[Endpoint] = [net_endpoint(model, d) for d in dests]
+    judge = _Judge(ctx, model, dests, aws=aws)
     cluster_vpc = ctx.cluster.vpc_id if ctx.cluster is not None else None
     needs_node = any(d.vpc_id is None or d.vpc_id != cluster_vpc for d in dests)
-    combos: dict[tuple[object, ...], _Combo] = {}
-    names: set[str] = set()
     pods = {p.key: p for p in ctx.platform.pods}
+    # the pods of a group that every layer judges alike, with how many
+    combos: dict[tuple[str, int, object], _Combo] = {}
+    totals: dict[str, int] = {}
     for key in sorted(model.endpoints):
         ep = model.endpoints[key]
         pod = pods.get(key)
         if pod is None:
             continue
         group = group_of(ep, by)
-        names.add(group)
+        totals[group] = totals.get(group, 0) + 1
         src = ctx.place_pod(pod)
-        ckey = (
-            group,
-            model.class_of.get(key),
-            ep.kind is EndpointKind.HOST,
-            ctx.class_key(src),
-            src.node if needs_node and src.snat else None,
-        )
+        vclass = (ctx.class_key(src), src.node if needs_node and src.snat else None)
+        ckey = (group, judge.side(ep), vclass)
         got = combos.get(ckey)
         if got is None:
             combos[ckey] = _Combo(ep, src)
         else:
             got.count += 1
-    tallies: dict[tuple[str, int, int], _Tally] = {}
-    judged = aws and ctx.has_vpc_data
-    # what policy sees of a destination address: the CIDRs and network sets holding it
-    cidrs = model._cidrs()
-    buckets = [
-        (
-            tuple(i for i, c in enumerate(cidrs) if c.contains(d.ip)),
-            tuple(id(x) for x in model.ctx.sets_containing(d.ip)),
-        )
-        for d in net_dests
-    ]
-    egress_cache: dict[tuple[object, ...], tuple[LayerVerdict, str]] = {}
-    sides: dict[int, tuple[object, ...]] = {}
-    for combo_key, combo in combos.items():
-        group = str(combo_key[0])
-        ep, src = combo.ep, combo.src
-        ci = model.class_of.get(ep.name)
-        side = sides.get(ci) if ci is not None else None
-        if side is None:
-            side = _side_ident(ep, Direction.EGRESS, model.applicable(ep, Direction.EGRESS))
-            side = (ep.kind, side)
-            if ci is not None:
-                sides[ci] = side
-        for di, dst in enumerate(dests):
-            unknown_dst = dst.name if dst.address is None else None
-            for port in dst.ports:
-                ekey = (side, buckets[di], port, unknown_dst is None)
-                got_e = egress_cache.get(ekey)
-                if got_e is None:
-                    decision = model.decide(Direction.EGRESS, ep, net_dests[di], "TCP", port)
-                    v = Verdict(ep.name, dst.name, "TCP", port, decision.allowed, decision,
-                                decision)  # fmt: skip
-                    egress_v = cluster_layers(v, unknown_destination=unknown_dst)[0]
-                    got_e = egress_cache[ekey] = (egress_v, ep.name)
-                verdict = got_e[0].allowed
-                if judged and verdict is not False:
-                    aws_verdict = ctx.aws_allowed(src, dst, "TCP", port)
-                    if aws_verdict is False:
-                        verdict = False
-                    elif aws_verdict is None:
-                        verdict = None
-                t = tallies.get((group, di, port))
-                if t is None:
-                    t = tallies[(group, di, port)] = _Tally()
-                t.total += combo.count
-                if verdict is True:
-                    t.allowed += combo.count
-                    continue
-                if verdict is None:
-                    t.unknown += combo.count
-                if t.first is None:
-                    t.first = (got_e, src if judged else None, dst, port, ep.name, verdict)
-    flows = [
-        AwsFlow(group, dests[di].name, "TCP", port, t.total, t.allowed, t.unknown, t.why(ctx))
-        for (group, di, port), t in sorted(
-            tallies.items(), key=lambda kv: (kv[0][0], dests[kv[0][1]].name, kv[0][2])
-        )
-        if t.allowed or t.unknown
-    ]
-    return AwsMatrix(by, tuple(sorted(names)), dests, tuple(flows))
+    allowed: dict[tuple[str, int, int], int] = {}
+    unknown: dict[tuple[str, int, int], int] = {}
+    by_group: dict[str, list[tuple[int, object, _Combo]]] = {}
+    for (group, side, kind), combo in combos.items():
+        by_group.setdefault(group, []).append((side, kind, combo))
+        for di, port, verdict in judge.vector(combo, side, kind):
+            cells = allowed if verdict else unknown
+            cells[(group, di, port)] = cells.get((group, di, port), 0) + combo.count
+    flows = []
+    for group, di, port in sorted(
+        set(allowed) | set(unknown), key=lambda k: (k[0], dests[k[1]].name, k[2])
+    ):
+        total = totals[group]
+        ok = allowed.get((group, di, port), 0)
+        why = None
+        if ok < total:
+            for side, kind, combo in by_group[group]:
+                if judge.verdict(combo, side, kind, di, port) is not True:
+                    why = judge.why(combo, side, kind, di, port)
+                    break
+        maybe = unknown.get((group, di, port), 0)
+        flows.append(AwsFlow(group, dests[di].name, "TCP", port, total, ok, maybe, why))
+    return AwsMatrix(by, tuple(sorted(totals)), dests, tuple(flows))

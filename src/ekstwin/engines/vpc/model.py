@@ -208,6 +208,7 @@ class VpcModel:
         self._layers_cache: dict[tuple[object, ...], tuple[tuple[LayerVerdict, ...], str, str]] = {}
         self._address_classes: dict[tuple[str | None, str | None], object] = {}
         self._cidr_ranges: dict[str, object] = {}
+        self._ip_ints: dict[str | None, object] = {}
         self._allowed_cache: dict[tuple[object, ...], object] = {}
         self._route_cache: dict[
             tuple[object, ...], tuple[bool | None, tuple[str, str | None] | None]
@@ -246,6 +247,13 @@ class VpcModel:
             rng = cidr_range(prefix)
             if rng is not None and rng[2] == 28:
                 self.eni_by_prefix.setdefault(rng[0], (eni, inst))
+
+    def ip(self, text: str | None) -> int | None:
+        """:func:`ip_int`, parsed once per text."""
+        got = self._ip_ints.get(text, _MISSING)
+        if got is _MISSING:
+            got = self._ip_ints[text] = ip_int(text)
+        return got  # type: ignore[return-value]
 
     def cidr(self, text: str) -> tuple[int, int, int] | None:
         """:func:`cidr_range`, parsed once per text."""
@@ -594,7 +602,7 @@ class VpcModel:
         got = self._address_classes.get(key, _MISSING)
         if got is not _MISSING:
             return got
-        n = ip_int(ep.address)
+        n = self.ip(ep.address)
         if n is None:
             got = None
         elif ep.subnet_id is None:
@@ -646,7 +654,7 @@ class VpcModel:
             if peer.vpc_id is None or subject_vpc is None or peer.vpc_id == subject_vpc:
                 return True
             return frozenset((peer.vpc_id, subject_vpc)) in self.peerings
-        n = ip_int(peer.address)
+        n = self.ip(peer.address)
         if rule.prefix_list_id:
             pl = self.prefix_list(rule.prefix_list_id)
             if peer.prefix_list_id is not None and peer.prefix_list_id == rule.prefix_list_id:
@@ -795,7 +803,7 @@ class VpcModel:
                 None, f"no network ACL is known for {subnet_id} (no association, no default)",
                 None,
             )  # fmt: skip
-        n = peer_address if peer_address is not None else ip_int(peer.address)
+        n = peer_address if peer_address is not None else self.ip(peer.address)
         key = (acl.network_acl_id, egress, protocol, ports, n if peer.subnet_id is None
                else self.address_class(peer) if peer_address is None else peer_address)  # fmt: skip
         got = self._acl_cache.get(key)
@@ -813,19 +821,25 @@ class VpcModel:
         """Is ``dst`` outside ``src``'s VPC (where the VPC CNI SNATs pod traffic)?"""
         if dst.outside or dst.kind is AwsEndpointKind.S3:
             return True
-        n = ip_int(dst.address)
+        n = self.ip(dst.address)
         if n is None:
             return dst.vpc_id is not None and src.vpc_id is not None and dst.vpc_id != src.vpc_id
         if src.vpc_id is not None and src.vpc_id in self.vpc_ranges:
             return not self.in_vpc(src.vpc_id, n)
         return not self.in_any_vpc(n)
 
+    def _snat_node(self, src: AwsEndpoint, dst: AwsEndpoint) -> str | None:
+        """The node whose primary address the flow leaves as, when it matters."""
+        if not src.snat or src.node is None or not self.is_outside(src, dst):
+            return None
+        return src.node
+
     def effective_source(self, src: AwsEndpoint, dst: AwsEndpoint) -> AwsEndpoint:
         """The source as the VPC sees it: SNATed to the node's primary address
         when the VPC CNI translates the flow."""
         if not src.snat or src.node is None or not self.is_outside(src, dst):
             return src
-        n = ip_int(dst.address)
+        n = self.ip(dst.address)
         if n is not None and any(lo <= n <= hi for lo, hi, _ in self.exclude_snat):
             return src
         node = self.node_place(src.node)
@@ -874,9 +888,8 @@ class VpcModel:
         if local is not None:
             return tuple(LayerVerdict(layer, True, local) for layer in AWS_LAYERS)
         key = (
-            self.class_key(src), self.class_key(dst), proto, port,
-            src.node if src.snat else None, src.kind, dst.kind, src.public_address,
-            dst.public_address,
+            self.class_key(src), self.class_key(dst), proto, port, self._snat_node(src, dst),
+            src.kind, dst.kind, src.public_address, dst.public_address,
         )  # fmt: skip
         got = self._layers_cache.get(key)
         if got is not None:
@@ -914,7 +927,7 @@ class VpcModel:
         self, src: AwsEndpoint, dst: AwsEndpoint
     ) -> tuple[LayerVerdict, tuple[str, str | None] | None]:
         layer = Layer.ROUTE
-        n = ip_int(dst.address)
+        n = self.ip(dst.address)
         if src.outside:
             if dst.outside:
                 return LayerVerdict(layer, True, "both ends are outside the VPC"), None
@@ -1190,7 +1203,7 @@ class VpcModel:
         acl = self.network_acl(subnet_id)
         if acl is None:
             return None
-        n = ip_int(peer.address)
+        n = self.ip(peer.address)
         key = (acl.network_acl_id, egress, proto, ports,
                n if peer.subnet_id is None else self.address_class(peer))  # fmt: skip
         got = self._acl_cache.get(key)
@@ -1239,9 +1252,8 @@ class VpcModel:
         if self.same_node(src, dst) is not None:
             return True
         key = (
-            self.class_key(src), self.class_key(dst), proto, port,
-            src.node if src.snat else None, src.kind, dst.kind, src.public_address,
-            dst.public_address,
+            self.class_key(src), self.class_key(dst), proto, port, self._snat_node(src, dst),
+            src.kind, dst.kind, src.public_address, dst.public_address,
         )  # fmt: skip
         got = self._allowed_cache.get(key, _MISSING)
         if got is not _MISSING:
