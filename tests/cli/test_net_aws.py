@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -260,3 +261,44 @@ def test_net_matrix_to_aws_counts_the_pods_each_group_has_through(
         'of sg-db allows tcp/5432 from shop/api-0 (a security group denies what no rule allows)"'
     )
     assert main([*argv, "-f", "dot"]) == 2
+
+
+FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "vpc" / "platform")
+
+
+def test_an_aws_json_platform_names_the_deciding_rules_with_their_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["net", "can", FIXTURE, "--from", "pay/payments-0", "--to", "rds:orders"]
+    assert main([*argv, "--port", "5432", "--no-mesh", "-q"]) == 0
+    src = f"{FIXTURE}/aws.json"
+    assert capsys.readouterr().out.splitlines()[5:] == [
+        "    networkpolicy-egress    allow   no policy selects pay/payments-0: allowed",
+        "    security-group-egress   allow   sg-0fa egress rule 1 (all to 0.0.0.0/0) allows "
+        f"tcp/5432 to rds:orders on pay/payments-0 (sg-0fa) ({src}:56)",
+        "    nacl-outbound           allow   acl-0de outbound rule 100 allows tcp 5432 to "
+        f"rds:orders ({src}:61)",
+        f"    route                   allow   rtb-0a1 route 198.18.0.0/16 -> local ({src}:28)",
+        "    nacl-inbound            allow   acl-0db inbound rule 100 allows tcp 5432 from "
+        f"pay/payments-0 ({src}:63)",
+        "    security-group-ingress  deny    no ingress rule of sg-0db allows tcp/5432 from "
+        f"pay/payments-0 (a security group denies what no rule allows) ({src}:51)",
+        "    networkpolicy-ingress   allow   198.18.3.50 is outside the cluster: no ingress "
+        "policy is enforced there",
+        "    nacl-return             deny    reply out of subnet-0d1: acl-0db outbound allows "
+        "only 32768-50000 of tcp 32768-60999 to pay/payments-0; the final * rule drops "
+        f"50001-60999 ({src}:62)",
+    ]
+
+
+def test_an_aws_json_platform_control_plane_to_a_webhook_port_drops_at_the_node_group(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["net", "path", FIXTURE, "--from", "control-plane", "--to", "shop/web-0"]
+    assert main([*argv, "--port", "8080", "-q", "-f", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["first_drop"] == 6
+    assert doc["hops"][5]["component"] == "eni-0a1 [sg-0d1]"
+    assert main([*argv, "--port", "10250", "-q", "-f", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["allowed"], doc["first_drop"]) == (True, None)
