@@ -466,7 +466,7 @@ def test_a_group_reference_matches_across_an_active_peering_only() -> None:
     dst = AwsEndpoint(
         src.kind, "far", "10.9.0.5", None, ("sg-far",), Placement.INTERFACE, vpc_id="vpc-2"
     )
-    assert ctx._sg_layer(Layer.SECURITY_GROUP_INGRESS, dst, src, "6", 443).allowed is False
+    assert ctx.sg_layer(Layer.SECURITY_GROUP_INGRESS, dst, src, "6", 443).allowed is False
     peered = VpcModel.build(
         world(
             security_groups=(*GROUPS, far),
@@ -474,7 +474,7 @@ def test_a_group_reference_matches_across_an_active_peering_only() -> None:
         )
     )
     src = place(peered, "shop/web-0")
-    assert peered._sg_layer(Layer.SECURITY_GROUP_INGRESS, dst, src, "6", 443).allowed is True
+    assert peered.sg_layer(Layer.SECURITY_GROUP_INGRESS, dst, src, "6", 443).allowed is True
 
 
 def test_host_network_pods_are_the_node() -> None:

@@ -76,7 +76,7 @@ class AwsConnections:
         if subject.group_ids is None:
             return NONE, ALL
         ctx = self.ctx
-        key = (subject.group_ids, subject.vpc_id, ingress, ctx._peer_key(peer), peer.kind)
+        key = (subject.group_ids, subject.vpc_id, ingress, ctx.peer_key(peer), peer.kind)
         got = self._sg.get(key)
         if got is not None:
             return got
@@ -87,7 +87,7 @@ class AwsConnections:
                 unknown = ALL
                 continue
             for rule in group.ingress if ingress else group.egress:
-                hit = ctx._rule_matches(rule, group.vpc_id or subject.vpc_id, peer)
+                hit = ctx.rule_matches(rule, group.vpc_id or subject.vpc_id, peer)
                 if hit is False:
                     continue
                 conns = rule_connections(rule.protocol, rule.from_port, rule.to_port)
@@ -109,7 +109,7 @@ class AwsConnections:
         if got is not None:
             return got
         remaining, allowed, unknown = ALL, NONE, NONE
-        for entry in ctx._entries(acl, egress):
+        for entry in ctx.entries(acl, egress):
             rng = cidr_range(entry.cidr)
             if rng is None:
                 continue
@@ -136,7 +136,7 @@ class AwsConnections:
             return ALL, NONE
         if ctx.same_node(src, dst) is not None:
             return ALL, NONE
-        key = (ctx.class_key(src), ctx.class_key(dst), ctx._snat_node(src, dst))
+        key = (ctx.class_key(src), ctx.class_key(dst), ctx.snat_node(src, dst))
         got = self._pairs.get(key)
         if got is not None:
             return got
@@ -153,7 +153,7 @@ class AwsConnections:
         parts.append((ALL, NONE) if outside else self.sg(dst, eff, ingress=True))
         ret_a, ret_u = NONE, NONE
         for number, name in _NAMES.items():
-            v = ctx._return_acls(src, eff, dst, number, 0, via)
+            v = ctx.return_acls(src, eff, dst, number, 0, via)
             if v.allowed:
                 ret_a |= ConnectionSet.protocol(name)
             elif v.allowed is None:
@@ -170,7 +170,7 @@ class AwsConnections:
         self, src: AwsEndpoint, dst: AwsEndpoint, via: tuple[str, str | None] | None, *,
         egress: bool,
     ) -> Pair:  # fmt: skip
-        step = self.ctx._forward_plan(src, dst, via)[0 if egress else 1]
+        step = self.ctx.forward_plan(src, dst, via)[0 if egress else 1]
         if len(step) == 2:
             return (ALL, NONE) if step[0] else (NONE, ALL if step[0] is None else NONE)
         subnet_id, out, peer, _ = step

@@ -311,7 +311,7 @@ class VpcModel:
             self._acls[subnet_id] = self.aws.network_acl_for_subnet(subnet_id)
         return self._acls[subnet_id]
 
-    def _entries(self, acl: NetworkAcl, egress: bool) -> tuple[NetworkAclEntry, ...]:
+    def entries(self, acl: NetworkAcl, egress: bool) -> tuple[NetworkAclEntry, ...]:
         key = (acl.network_acl_id, egress)
         got = self._acl_entries.get(key)
         if got is None:
@@ -633,13 +633,13 @@ class VpcModel:
 
     # -- security groups -------------------------------------------------
 
-    def _peer_key(self, peer: AwsEndpoint) -> _Peer:
+    def peer_key(self, peer: AwsEndpoint) -> _Peer:
         return (
             self.address_class(peer), peer.group_ids, peer.has_groups, peer.vpc_id,
             peer.prefix_list_id, peer.outside,
         )  # fmt: skip
 
-    def _rule_matches(
+    def rule_matches(
         self, rule: SecurityGroupRule, subject_vpc: str | None, peer: AwsEndpoint
     ) -> bool | None:
         if rule.group_id:
@@ -701,7 +701,7 @@ class VpcModel:
         port: int,
         peer: AwsEndpoint,
     ) -> _Match:
-        key = (groups, vpc, ingress, protocol, port, self._peer_key(peer), peer.kind)
+        key = (groups, vpc, ingress, protocol, port, self.peer_key(peer), peer.kind)
         got = self._sg_cache.get(key)
         if got is not None:
             return got
@@ -716,7 +716,7 @@ class VpcModel:
             for i, rule in enumerate(rules):
                 if not ports_match(rule.protocol, rule.from_port, rule.to_port, protocol, port):
                     continue
-                hit = self._rule_matches(rule, group.vpc_id or vpc, peer)
+                hit = self.rule_matches(rule, group.vpc_id or vpc, peer)
                 if hit:
                     found = _Match(True, gid, i, rule)
                     break
@@ -728,7 +728,7 @@ class VpcModel:
         self._sg_cache[key] = got
         return got
 
-    def _sg_layer(
+    def sg_layer(
         self, layer: Layer, subject: AwsEndpoint, peer: AwsEndpoint, protocol: str, port: int
     ) -> LayerVerdict:
         ingress = layer is Layer.SECURITY_GROUP_INGRESS
@@ -809,7 +809,7 @@ class VpcModel:
         got = self._acl_cache.get(key)
         if got is None:
             got = judge_acl(
-                acl, self._entries(acl, egress), egress=egress, protocol=protocol, ports=ports,
+                acl, self.entries(acl, egress), egress=egress, protocol=protocol, ports=ports,
                 peer=n, peer_text="{peer}",
             )  # fmt: skip
             self._acl_cache[key] = got
@@ -828,7 +828,7 @@ class VpcModel:
             return not self.in_vpc(src.vpc_id, n)
         return not self.in_any_vpc(n)
 
-    def _snat_node(self, src: AwsEndpoint, dst: AwsEndpoint) -> str | None:
+    def snat_node(self, src: AwsEndpoint, dst: AwsEndpoint) -> str | None:
         """The node whose primary address the flow leaves as, when it matters."""
         if not src.snat or src.node is None or not self.is_outside(src, dst):
             return None
@@ -888,7 +888,7 @@ class VpcModel:
         if local is not None:
             return tuple(LayerVerdict(layer, True, local) for layer in AWS_LAYERS)
         key = (
-            self.class_key(src), self.class_key(dst), proto, port, self._snat_node(src, dst),
+            self.class_key(src), self.class_key(dst), proto, port, self.snat_node(src, dst),
             src.kind, dst.kind, src.public_address, dst.public_address,
         )  # fmt: skip
         got = self._layers_cache.get(key)
@@ -897,7 +897,7 @@ class VpcModel:
             return renamed(layers, {src_name: src.name, dst_name: dst.name})
         eff = self.effective_source(src, dst)
         layers = (
-            self._sg_layer(Layer.SECURITY_GROUP_EGRESS, eff, dst, proto, port),
+            self.sg_layer(Layer.SECURITY_GROUP_EGRESS, eff, dst, proto, port),
             *self._path_layers(src, eff, dst, proto, port),
         )
         self._layers_cache[key] = (layers, src.name, dst.name)
@@ -909,7 +909,7 @@ class VpcModel:
         route, via = self.route(eff, dst)
         fwd = (port, port) if proto in ("6", "17") else (port, port) if proto == ICMP else (0, 0)
         out_acl, in_acl = self._forward_acls(eff, dst, proto, fwd, via)
-        sg_in = self._sg_layer(Layer.SECURITY_GROUP_INGRESS, dst, eff, proto, port)
+        sg_in = self.sg_layer(Layer.SECURITY_GROUP_INGRESS, dst, eff, proto, port)
         if via is not None and via[0] in ("igw", "nat", "vpce"):
             sg_in = (
                 sg_in
@@ -920,7 +920,7 @@ class VpcModel:
                     f"{dst.name} is outside the VPC: no security group of ours applies",
                 )
             )
-        ret = self._return_acls(src, eff, dst, proto, port, via)
+        ret = self.return_acls(src, eff, dst, proto, port, via)
         return (out_acl, route, in_acl, sg_in, ret)
 
     def route(
@@ -1068,7 +1068,7 @@ class VpcModel:
             layer, None, f"{shown} -> {target}: the far side is not modelled", src_text
         ), None  # fmt: skip
 
-    def _forward_plan(
+    def forward_plan(
         self, src: AwsEndpoint, dst: AwsEndpoint, via: tuple[str, str | None] | None
     ) -> tuple[_Step, _Step]:
         """Where the flow crosses a subnet boundary on the way out and in: an ACL
@@ -1109,7 +1109,7 @@ class VpcModel:
         ports: tuple[int, int],
         via: tuple[str, str | None] | None,
     ) -> tuple[LayerVerdict, LayerVerdict]:
-        out_step, in_step = self._forward_plan(src, dst, via)
+        out_step, in_step = self.forward_plan(src, dst, via)
         verdicts = []
         for layer, step in ((Layer.NACL_OUTBOUND, out_step), (Layer.NACL_INBOUND, in_step)):
             if len(step) == 2:
@@ -1166,7 +1166,7 @@ class VpcModel:
             return True, "no subnet boundary on the way back"
         return checks
 
-    def _return_acls(  # noqa: PLR0917
+    def return_acls(  # noqa: PLR0917
         self,
         src: AwsEndpoint,
         eff: AwsEndpoint,
@@ -1209,7 +1209,7 @@ class VpcModel:
         got = self._acl_cache.get(key)
         if got is None:
             got = judge_acl(
-                acl, self._entries(acl, egress), egress=egress, protocol=proto, ports=ports,
+                acl, self.entries(acl, egress), egress=egress, protocol=proto, ports=ports,
                 peer=n, peer_text="{peer}",
             )  # fmt: skip
             self._acl_cache[key] = got
@@ -1252,7 +1252,7 @@ class VpcModel:
         if self.same_node(src, dst) is not None:
             return True
         key = (
-            self.class_key(src), self.class_key(dst), proto, port, self._snat_node(src, dst),
+            self.class_key(src), self.class_key(dst), proto, port, self.snat_node(src, dst),
             src.kind, dst.kind, src.public_address, dst.public_address,
         )  # fmt: skip
         got = self._allowed_cache.get(key, _MISSING)
@@ -1264,7 +1264,7 @@ class VpcModel:
             route, via = self._route_allowed(eff, dst)
             answers.append(route)
             ports = (port, port) if proto in ("6", "17", ICMP) else (0, 0)
-            for step in self._forward_plan(eff, dst, via):
+            for step in self.forward_plan(eff, dst, via):
                 if len(step) == 2:
                     answers.append(step[0])
                 else:
