@@ -29,6 +29,7 @@ from functools import partial
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.credentials import REDACTED
 from ekstwin.loaders.interface import InputFormat, Loaded
+from ekstwin.loaders.jsonlines import nearest_line
 from ekstwin.model.keycloak import (
     OPENID_CONNECT,
     Client,
@@ -127,14 +128,8 @@ class _Context:
 
     def at(self, pointer: str) -> Source:
         """The source of ``pointer``, or of its nearest ancestor the line map knows."""
-        current = pointer
-        while True:
-            line = self.lines.get(current)
-            if line is not None:
-                return Source(self.source.file, line)
-            if not current:
-                return self.source
-            current = current.rsplit("/", 1)[0]
+        line = nearest_line(self.lines, pointer)
+        return self.source if line is None else Source(self.source.file, line)
 
     def report(
         self,

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.loaders.jsonlines import nearest_line
 from ekstwin.loaders.kubernetes import (
     adminpolicy,
     awsvpc,
@@ -219,12 +220,8 @@ def _add_or_report(
 
 def _where(pointer: str, source: Source, lines: dict[str, int]) -> Source:
     """The line of ``pointer``, or of the nearest part above it that has one."""
-    if not lines:
-        return source
-    p = pointer
-    while p and p not in lines:
-        p = p.rpartition("/")[0]
-    return Source(source.file, lines.get(p, source.line))
+    line = nearest_line(lines, pointer)
+    return source if line is None else Source(source.file, line)
 
 
 def _identity(data: Mapping[str, object]) -> tuple[str, str, str | None, str] | None:
