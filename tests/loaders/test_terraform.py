@@ -143,7 +143,8 @@ def test_unknown_list_elements_are_null_in_after_and_left_out() -> None:
         },
     }
     doc, _ = terraform_to_aws(plan, "plan.json")
-    accounts = doc.data["accounts"]  # type: ignore[index]
+    accounts = doc.data["accounts"]
+    assert isinstance(accounts, list)
     (cluster,) = accounts[0]["eks"]["clusters"]
     assert cluster["logging"] == {"enabled_types": ["api"]}
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["json_path", "line_of", "pointer", "pointer_lines"]
+__all__ = ["json_path", "line_of", "nearest_line", "pointer", "pointer_lines"]
 
 _DELIMITERS = frozenset(' \t\r\n,:[]{}"')
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -160,12 +160,19 @@ def pointer_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def line_of(lines: Mapping[str, int], at: str) -> int:
-    """The line of ``at``, or of its nearest ancestor that has one; 0 if none."""
+def nearest_line(lines: Mapping[str, int], at: str) -> int | None:
+    """The line of ``at``, or of its nearest ancestor that has one (the root ``""``
+    included); None if none has."""
     current = at
     while True:
         if current in lines:
             return lines[current]
         if not current:
-            return 0
-        current = current.rsplit("/", 1)[0]
+            return None
+        current = current.rpartition("/")[0]
+
+
+def line_of(lines: Mapping[str, int], at: str) -> int:
+    """The line of ``at``, or of its nearest ancestor that has one; 0 if none."""
+    line = nearest_line(lines, at)
+    return 0 if line is None else line

@@ -29,6 +29,7 @@ from functools import partial
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.credentials import REDACTED
 from ekstwin.loaders.interface import InputFormat, Loaded
+from ekstwin.loaders.jsonlines import nearest_line
 from ekstwin.model.keycloak import (
     OPENID_CONNECT,
     Client,
@@ -127,14 +128,8 @@ class _Context:
 
     def at(self, pointer: str) -> Source:
         """The source of ``pointer``, or of its nearest ancestor the line map knows."""
-        current = pointer
-        while True:
-            line = self.lines.get(current)
-            if line is not None:
-                return Source(self.source.file, line)
-            if not current:
-                return self.source
-            current = current.rsplit("/", 1)[0]
+        line = nearest_line(self.lines, pointer)
+        return self.source if line is None else Source(self.source.file, line)
 
     def report(
         self,
@@ -669,19 +664,19 @@ class _Builder:
     def _check_references(self, realm: Realm, data: Mapping[str, object]) -> None:
         """Warn about what Keycloak would refuse or ignore on import."""
         ctx = self.ctx
+
+        def warn(where: Source | None, message: str, hint: str = "") -> None:
+            ctx.diagnostics.append(Diagnostic(where, message, hint, DiagnosticLevel.WARNING, _CODE))
+
         known = {r.ref for r in realm.roles}
         roles_exported = isinstance(data.get("roles"), Mapping)
 
         def check_role(ref: RoleRef, where: Source | None, owner: str) -> None:
             if roles_exported and ref not in known:
-                ctx.diagnostics.append(
-                    Diagnostic(
-                        where,
-                        f"{owner} refers to role {ref}, which the realm does not define",
-                        "define the role or remove the mapping",
-                        DiagnosticLevel.WARNING,
-                        _CODE,
-                    )
+                warn(
+                    where,
+                    f"{owner} refers to role {ref}, which the realm does not define",
+                    "define the role or remove the mapping",
                 )
 
         for role in realm.roles:
@@ -690,14 +685,7 @@ class _Builder:
         all_groups = [g for top in realm.groups for g in top.walk()]
         for group in all_groups:
             if realm.groups_by_path[group.path] is not group:
-                ctx.diagnostics.append(
-                    Diagnostic(
-                        group.source,
-                        f"group {group.path} appears twice; the first is used",
-                        level=DiagnosticLevel.WARNING,
-                        code=_CODE,
-                    )
-                )
+                warn(group.source, f"group {group.path} appears twice; the first is used")
         for group in realm.groups_by_path.values():
             for ref in sorted(group.role_mappings):
                 check_role(ref, group.source, f"group {group.path}")
@@ -709,92 +697,58 @@ class _Builder:
         seen_users: set[str] = set()
         for user in realm.users:
             if user.username in seen_users:
-                ctx.diagnostics.append(
-                    Diagnostic(
-                        user.source,
-                        f"user {user.username!r} appears twice; the first is used",
-                        level=DiagnosticLevel.WARNING,
-                        code=_CODE,
-                    )
-                )
+                warn(user.source, f"user {user.username!r} appears twice; the first is used")
             seen_users.add(user.username)
             for ref in sorted(user.role_mappings):
                 check_role(ref, user.source, f"user {user.username!r}")
             if isinstance(data.get("groups"), list):
                 for path in user.groups:
                     if path not in realm.groups_by_path:
-                        ctx.diagnostics.append(
-                            Diagnostic(
-                                user.source,
-                                f"user {user.username!r} is in group {path}, "
-                                "which the realm does not define",
-                                "Keycloak refuses to import a user in an unknown group",
-                                DiagnosticLevel.WARNING,
-                                _CODE,
-                            )
+                        warn(
+                            user.source,
+                            f"user {user.username!r} is in group {path}, "
+                            "which the realm does not define",
+                            "Keycloak refuses to import a user in an unknown group",
                         )
             if "identityProviders" in data:
                 for link in user.federated_identities:
                     if realm.identity_provider(link.identity_provider) is None:
-                        ctx.diagnostics.append(
-                            Diagnostic(
-                                user.source,
-                                f"user {user.username!r} is linked to identity provider "
-                                f"{link.identity_provider!r}, which the realm does not define",
-                                level=DiagnosticLevel.WARNING,
-                                code=_CODE,
-                            )
+                        warn(
+                            user.source,
+                            f"user {user.username!r} is linked to identity provider "
+                            f"{link.identity_provider!r}, which the realm does not define",
                         )
 
         if isinstance(data.get("clients"), list):
             defined = {c.client_id for c in realm.clients}
             for role in realm.roles:
                 if role.client is not None and role.client not in defined:
-                    ctx.diagnostics.append(
-                        Diagnostic(
-                            role.source,
-                            f"role {role.ref} belongs to client {role.client!r}, "
-                            "which the realm does not define",
-                            "Keycloak refuses to import roles of an unknown client",
-                            DiagnosticLevel.WARNING,
-                            _CODE,
-                        )
+                    warn(
+                        role.source,
+                        f"role {role.ref} belongs to client {role.client!r}, "
+                        "which the realm does not define",
+                        "Keycloak refuses to import roles of an unknown client",
                     )
                     defined.add(role.client)  # once per client is enough
         seen_clients: set[str] = set()
         for client in realm.clients:
             if client.client_id in seen_clients:
-                ctx.diagnostics.append(
-                    Diagnostic(
-                        client.source,
-                        f"client {client.client_id!r} appears twice; the first is used",
-                        level=DiagnosticLevel.WARNING,
-                        code=_CODE,
-                    )
-                )
+                warn(client.source, f"client {client.client_id!r} appears twice; the first is used")
             seen_clients.add(client.client_id)
             if "clientScopes" in data:
                 for name in (*client.default_client_scopes, *client.optional_client_scopes):
                     if realm.client_scope(name) is None:
-                        ctx.diagnostics.append(
-                            Diagnostic(
-                                client.source,
-                                f"client {client.client_id!r} names client scope {name!r}, "
-                                "which the realm does not define; Keycloak ignores it",
-                                level=DiagnosticLevel.WARNING,
-                                code=_CODE,
-                            )
+                        warn(
+                            client.source,
+                            f"client {client.client_id!r} names client scope {name!r}, "
+                            "which the realm does not define; Keycloak ignores it",
                         )
         for mapper in realm.identity_provider_mappers:
             if realm.identity_provider(mapper.identity_provider_alias) is None:
-                ctx.diagnostics.append(
-                    Diagnostic(
-                        mapper.source,
-                        f"identity provider mapper {mapper.name!r} belongs to unknown provider "
-                        f"{mapper.identity_provider_alias!r}",
-                        level=DiagnosticLevel.WARNING,
-                        code=_CODE,
-                    )
+                warn(
+                    mapper.source,
+                    f"identity provider mapper {mapper.name!r} belongs to unknown provider "
+                    f"{mapper.identity_provider_alias!r}",
                 )
 
 
