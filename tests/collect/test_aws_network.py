@@ -876,3 +876,43 @@ def test_the_network_of_a_moto_account_is_collected_and_loads(module_moto_endpoi
         subnets[0],
         (nodes,),
     )
+
+
+def test_a_clusters_additional_security_groups_are_collected(run: _Run) -> None:
+    from ekstwin.collect.aws import _eks_cluster
+
+    eks = run.client("eks", REGION)
+    with Stubber(eks) as stub:
+        stub.add_response(
+            "describe_cluster",
+            {
+                "cluster": {
+                    "name": "prod",
+                    "arn": f"arn:aws:eks:{REGION}:{ACCT}:cluster/prod",
+                    "version": "1.31",
+                    "resourcesVpcConfig": {
+                        "vpcId": "vpc-0a1",
+                        "subnetIds": ["subnet-0a1"],
+                        "securityGroupIds": ["sg-0e1", "sg-0e2"],
+                        "clusterSecurityGroupId": "sg-0c1",
+                    },
+                }
+            },
+            {"name": "prod"},
+        )
+        for operation, key in (
+            ("list_nodegroups", "nodegroups"),
+            ("list_access_entries", "accessEntries"),
+            ("list_pod_identity_associations", "associations"),
+            ("list_identity_provider_configs", "identityProviderConfigs"),
+            ("list_addons", "addons"),
+        ):
+            stub.add_response(operation, {key: []}, {"clusterName": "prod"})
+        cluster = _eks_cluster(run, eks, REGION, "prod")
+        stub.assert_no_pending_responses()
+    assert cluster is not None
+    assert (cluster["cluster_security_group_id"], cluster["security_group_ids"]) == (
+        "sg-0c1",
+        ["sg-0e1", "sg-0e2"],
+    )
+    assert run.issues == []

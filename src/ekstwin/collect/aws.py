@@ -655,6 +655,7 @@ def _eks_cluster(run: _Run, eks: Any, region: str, name: str) -> dict[str, objec
         "role_arn": c.get("roleArn"),
         "subnet_ids": [str(s) for s in vpc.get("subnetIds", [])],
         "cluster_security_group_id": vpc.get("clusterSecurityGroupId"),
+        "security_group_ids": [str(g) for g in vpc.get("securityGroupIds") or []],
         "service_ipv4_cidr": net.get("serviceIpv4Cidr"),
         "ip_family": str(net.get("ipFamily", "ipv4")),
         "endpoint": {
