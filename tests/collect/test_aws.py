@@ -186,7 +186,8 @@ def test_collector_calls_nothing_outside_the_shipped_policy(
     # the policy is no wider than the collector: every action is used on this account
     # except those behind APIs moto lacks (no access entries, Pod Identity, add-ons or
     # identity provider configs
-    # to describe) and GetHostedZone, called for private zones only
+    # to describe), GetHostedZone, called for private zones only, and the reads behind
+    # a cache cluster or a file system (the demo account has neither)
     assert allowed - set(calls) == {
         "eks:DescribeAccessEntry",
         "eks:ListAssociatedAccessPolicies",
@@ -194,6 +195,9 @@ def test_collector_calls_nothing_outside_the_shipped_policy(
         "eks:DescribeAddon",
         "eks:DescribeIdentityProviderConfig",
         "route53:GetHostedZone",
+        "elasticache:DescribeCacheSubnetGroups",
+        "elasticfilesystem:DescribeMountTargets",
+        "elasticfilesystem:DescribeMountTargetSecurityGroups",
     }
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -655,6 +655,7 @@ def _eks_cluster(run: _Run, eks: Any, region: str, name: str) -> dict[str, objec
         "role_arn": c.get("roleArn"),
         "subnet_ids": [str(s) for s in vpc.get("subnetIds", [])],
         "cluster_security_group_id": vpc.get("clusterSecurityGroupId"),
+        "security_group_ids": [str(g) for g in vpc.get("securityGroupIds") or []],
         "service_ipv4_cidr": net.get("serviceIpv4Cidr"),
         "ip_family": str(net.get("ipFamily", "ipv4")),
         "endpoint": {
@@ -885,8 +886,16 @@ def _addons(run: _Run, eks: Any, region: str, cluster: str) -> list[dict[str, ob
     return out
 
 
-def _ec2(run: _Run, region: str, profile_roles: Mapping[str, str]) -> dict[str, object]:
+def _ec2(
+    run: _Run,
+    region: str,
+    profile_roles: Mapping[str, str],
+    enis: dict[str, Mapping[str, Any]] | None = None,
+) -> dict[str, object]:
+    """The region's EC2 and VPC objects. ``enis`` (when given) is filled with every
+    network interface read, by id, for the services whose interfaces they are."""
     ec2 = run.client("ec2", region)
+    every_eni: dict[str, Mapping[str, Any]] = {} if enis is None else enis
 
     def vpcs() -> list[dict[str, object]]:
         return [
@@ -964,14 +973,462 @@ def _ec2(run: _Run, region: str, profile_roles: Mapping[str, str]) -> dict[str, 
             if i.get("SubnetId") and (i.get("State") or {}).get("Name") != "terminated"
         ]
 
+    def network_interfaces() -> list[dict[str, object]]:
+        for page in run.pages(ec2, "describe_network_interfaces"):
+            for n in page["NetworkInterfaces"]:
+                every_eni[str(n["NetworkInterfaceId"])] = n
+        return [_network_interface(n) for i, n in every_eni.items() if i not in instance_enis]
+
+    found_instances = run.section("ec2", region, instances)
+    instance_enis = {
+        str(e["eni_id"])
+        for i in found_instances
+        for e in cast(list[dict[str, object]], i.get("network_interfaces") or [])
+    }
     return {
         "vpcs": run.section("ec2", region, vpcs),
         "subnets": run.section("ec2", region, subnets),
         "route_tables": run.section("ec2", region, route_tables),
         "internet_gateways": run.section("ec2", region, igws),
         "nat_gateways": run.section("ec2", region, nats),
-        "instances": run.section("ec2", region, instances),
+        "instances": found_instances,
+        "security_groups": run.section("ec2", region, _security_groups, run, ec2, region),
+        "prefix_lists": run.section("ec2", region, _prefix_lists, run, ec2, region),
+        "network_acls": run.section("ec2", region, _network_acls, run, ec2),
+        "vpc_peering_connections": run.section("ec2", region, _peerings, run, ec2),
+        "network_interfaces": run.section("ec2", region, network_interfaces),
+        "vpc_endpoints": run.section("ec2", region, _vpc_endpoints, run, ec2, every_eni),
     }
+
+
+# -- the VPC network: security groups, prefix lists, ACLs, peering, ENIs, endpoints
+
+_PORT_PROTOCOLS = frozenset({"tcp", "udp", "6", "17"})
+_ICMP_PROTOCOLS = frozenset({"icmp", "icmpv6", "1", "58"})
+
+
+def _ports(protocol: str, low: object, high: object) -> dict[str, object]:
+    """EC2's FromPort/ToPort in the aws.json shape: ports for TCP and UDP, ICMP type
+    and code for ICMP (-1 = any), nothing for the other protocols (all of them)."""
+    if protocol in _PORT_PROTOCOLS and isinstance(low, int) and isinstance(high, int):
+        if (low, high) in ((-1, -1), (0, 65535)):
+            return {}
+        return {"from_port": low, "to_port": high}
+    if protocol in _ICMP_PROTOCOLS:
+        icmp_type = low if isinstance(low, int) and low != -1 else None
+        icmp_code = high if isinstance(high, int) and high != -1 and icmp_type is not None else None
+        return {"icmp_type": icmp_type, "icmp_code": icmp_code}
+    return {}
+
+
+def _permission_rules(
+    permission: Mapping[str, Any], group: Mapping[str, Any]
+) -> list[dict[str, object]]:
+    """One aws.json rule per peer of an EC2 IpPermission."""
+    protocol = str(permission.get("IpProtocol", "-1")).lower()
+    base: dict[str, object] = {
+        "protocol": protocol,
+        **_ports(protocol, permission.get("FromPort"), permission.get("ToPort")),
+    }
+    rules: list[dict[str, object]] = []
+    for r in permission.get("IpRanges") or []:
+        rules.append({**base, "cidr": str(r["CidrIp"]), "description": r.get("Description")})
+    for r in permission.get("Ipv6Ranges") or []:
+        rules.append({**base, "cidr": str(r["CidrIpv6"]), "description": r.get("Description")})
+    for r in permission.get("PrefixListIds") or []:
+        rules.append(
+            {**base, "prefix_list_id": str(r["PrefixListId"]), "description": r.get("Description")}
+        )
+    for r in permission.get("UserIdGroupPairs") or []:
+        rule: dict[str, object] = {
+            **base,
+            "group_id": str(r["GroupId"]),
+            "description": r.get("Description"),
+        }
+        if r.get("VpcId") and r.get("VpcId") != group.get("VpcId"):
+            rule["referenced_vpc_id"] = str(r["VpcId"])
+        if r.get("UserId") and r.get("UserId") != group.get("OwnerId"):
+            rule["referenced_account_id"] = str(r["UserId"])
+        rules.append(rule)
+    return rules
+
+
+def _rule_key(group_id: str, egress: bool, rule: Mapping[str, object]) -> tuple[object, ...]:
+    peer = rule.get("cidr") or rule.get("prefix_list_id") or rule.get("group_id")
+    ports = tuple(rule.get(k) for k in ("from_port", "to_port", "icmp_type", "icmp_code"))
+    return (group_id, egress, rule.get("protocol"), ports, peer)
+
+
+def _security_groups(run: _Run, ec2: Any, region: str) -> list[dict[str, object]]:
+    """Every group with its rules, one per peer, from DescribeSecurityGroups' complete
+    IpPermissions; DescribeSecurityGroupRules adds each rule's id (when it fails, the
+    rules are still complete, without their ids)."""
+    groups = [
+        g for page in run.pages(ec2, "describe_security_groups") for g in page["SecurityGroups"]
+    ]
+    out: list[dict[str, object]] = []
+    for g in groups:
+        out.append(
+            {
+                "group_id": str(g["GroupId"]),
+                "vpc_id": g.get("VpcId"),
+                "name": g.get("GroupName"),
+                "description": g.get("Description"),
+                "owner_id": g.get("OwnerId"),
+                "ingress": [
+                    r for p in g.get("IpPermissions") or [] for r in _permission_rules(p, g)
+                ],
+                "egress": [
+                    r for p in g.get("IpPermissionsEgress") or [] for r in _permission_rules(p, g)
+                ],
+                "tags": _tags(g.get("Tags")),
+            }
+        )
+    if not out:
+        return out
+
+    def rule_ids() -> dict[tuple[object, ...], str]:
+        ids: dict[tuple[object, ...], str] = {}
+        for page in run.pages(ec2, "describe_security_group_rules"):
+            for r in page["SecurityGroupRules"]:
+                group = {"VpcId": None, "OwnerId": r.get("GroupOwnerId")}
+                ref = r.get("ReferencedGroupInfo") or {}
+                permission = {
+                    "IpProtocol": r.get("IpProtocol", "-1"),
+                    "FromPort": r.get("FromPort"),
+                    "ToPort": r.get("ToPort"),
+                    "IpRanges": [{"CidrIp": r["CidrIpv4"]}] if r.get("CidrIpv4") else [],
+                    "Ipv6Ranges": [{"CidrIpv6": r["CidrIpv6"]}] if r.get("CidrIpv6") else [],
+                    "PrefixListIds": [{"PrefixListId": r["PrefixListId"]}]
+                    if r.get("PrefixListId")
+                    else [],
+                    "UserIdGroupPairs": [{"GroupId": ref["GroupId"]}] if ref.get("GroupId") else [],
+                }
+                for rule in _permission_rules(permission, group):
+                    key = _rule_key(str(r["GroupId"]), bool(r.get("IsEgress")), rule)
+                    ids[key] = str(r["SecurityGroupRuleId"])
+        return ids
+
+    ids = run.attempt("ec2", "DescribeSecurityGroupRules", region, rule_ids) or {}
+    for group in out:
+        for direction, egress in (("ingress", False), ("egress", True)):
+            for rule in cast(list[dict[str, object]], group[direction]):
+                rule_id = ids.get(_rule_key(str(group["group_id"]), egress, rule))
+                if rule_id:
+                    rule["rule_id"] = rule_id
+    return out
+
+
+def _prefix_lists(run: _Run, ec2: Any, region: str) -> list[dict[str, object]]:
+    """Every managed prefix list with its entries. A list whose entries cannot be read
+    is left out (an issue says so): written without them it would match nothing."""
+    out: list[dict[str, object]] = []
+    for page in run.pages(ec2, "describe_managed_prefix_lists"):
+        for pl in page["PrefixLists"]:
+            if str(pl.get("State", "")).startswith("delete"):
+                continue
+            pl_id = str(pl["PrefixListId"])
+
+            def entries(i: str = pl_id) -> list[str]:
+                return [
+                    str(e["Cidr"])
+                    for p in run.pages(ec2, "get_managed_prefix_list_entries", PrefixListId=i)
+                    for e in p["Entries"]
+                ]
+
+            cidrs = run.attempt("ec2", "GetManagedPrefixListEntries", region, entries, pl_id)
+            if cidrs is None:
+                continue
+            out.append(
+                {
+                    "prefix_list_id": pl_id,
+                    "name": pl.get("PrefixListName"),
+                    "address_family": "IPv6" if pl.get("AddressFamily") == "IPv6" else "IPv4",
+                    "entries": cidrs,
+                    "owner_id": pl.get("OwnerId"),
+                    "max_entries": pl.get("MaxEntries"),
+                }
+            )
+    return out
+
+
+def _network_acls(run: _Run, ec2: Any) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for page in run.pages(ec2, "describe_network_acls"):
+        for acl in page["NetworkAcls"]:
+            entries: list[dict[str, object]] = []
+            for e in acl.get("Entries") or []:
+                number = int(e["RuleNumber"])
+                if number > 32766:  # the implicit "*" entry
+                    continue
+                protocol = str(e.get("Protocol", "-1"))
+                port_range = e.get("PortRange") or {}
+                icmp = e.get("IcmpTypeCode") or {}
+                entry: dict[str, object] = {
+                    "rule_number": number,
+                    "egress": bool(e.get("Egress")),
+                    "action": str(e.get("RuleAction", "deny")),
+                    "protocol": protocol,
+                    "cidr": str(e.get("CidrBlock") or e.get("Ipv6CidrBlock")),
+                }
+                if protocol in _PORT_PROTOCOLS and port_range:
+                    entry.update(_ports(protocol, port_range.get("From"), port_range.get("To")))
+                elif protocol in _ICMP_PROTOCOLS and icmp:
+                    entry.update(_ports(protocol, icmp.get("Type"), icmp.get("Code")))
+                entries.append(entry)
+            out.append(
+                {
+                    "network_acl_id": str(acl["NetworkAclId"]),
+                    "vpc_id": str(acl["VpcId"]),
+                    "is_default": bool(acl.get("IsDefault")),
+                    "entries": entries,
+                    "subnet_ids": [
+                        str(a["SubnetId"])
+                        for a in acl.get("Associations") or []
+                        if a.get("SubnetId")
+                    ],
+                    "tags": _tags(acl.get("Tags")),
+                }
+            )
+    return out
+
+
+_GONE_PEERINGS = frozenset({"deleted", "rejected", "failed", "expired", "deleting"})
+
+
+def _peerings(run: _Run, ec2: Any) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for page in run.pages(ec2, "describe_vpc_peering_connections"):
+        for p in page["VpcPeeringConnections"]:
+            status = str((p.get("Status") or {}).get("Code", "active"))
+            if status in _GONE_PEERINGS:
+                continue
+            sides: dict[str, Mapping[str, Any]] = {
+                "requester": p.get("RequesterVpcInfo") or {},
+                "accepter": p.get("AccepterVpcInfo") or {},
+            }
+            peering: dict[str, object] = {
+                "peering_connection_id": str(p["VpcPeeringConnectionId"]),
+                "status": status,
+            }
+            for side, info in sides.items():
+                cidrs = [str(c["CidrBlock"]) for c in info.get("CidrBlockSet") or []]
+                if not cidrs and info.get("CidrBlock"):
+                    cidrs = [str(info["CidrBlock"])]
+                cidrs += [str(c["Ipv6CidrBlock"]) for c in info.get("Ipv6CidrBlockSet") or []]
+                peering[f"{side}_vpc_id"] = str(info["VpcId"])
+                peering[f"{side}_account_id"] = info.get("OwnerId")
+                peering[f"{side}_cidrs"] = cidrs
+            out.append(peering)
+    return out
+
+
+def _network_interface(n: Mapping[str, Any]) -> dict[str, object]:
+    attachment = n.get("Attachment") or {}
+    addresses = n.get("PrivateIpAddresses") or []
+    return {
+        "eni_id": str(n["NetworkInterfaceId"]),
+        "vpc_id": n.get("VpcId"),
+        "subnet_id": n.get("SubnetId"),
+        "primary_ip": n.get("PrivateIpAddress"),
+        "secondary_ips": [str(a["PrivateIpAddress"]) for a in addresses if not a.get("Primary")],
+        "prefixes": [str(p["Ipv4Prefix"]) for p in n.get("Ipv4Prefixes") or []],
+        "interface_type": str(n.get("InterfaceType") or "interface"),
+        "security_group_ids": [str(g["GroupId"]) for g in n.get("Groups") or []],
+        "description": n.get("Description") or None,
+        "requester_managed": bool(n.get("RequesterManaged", False)),
+        "attached_instance_id": attachment.get("InstanceId"),
+    }
+
+
+def _interfaces(
+    eni_ids: list[Any], enis: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, object]]:
+    """Service interfaces from ENI ids, with the subnet and address DescribeNetwork
+    Interfaces gave (null when the ENI was not read)."""
+    out: list[dict[str, object]] = []
+    for eni_id in eni_ids:
+        eni = enis.get(str(eni_id)) or {}
+        out.append(
+            {
+                "eni_id": str(eni_id),
+                "subnet_id": eni.get("SubnetId"),
+                "address": eni.get("PrivateIpAddress"),
+            }
+        )
+    return out
+
+
+#: Endpoint types the model has; Resource and ServiceNetwork endpoints (VPC Lattice)
+#: are left out.
+_ENDPOINT_TYPES = {
+    "interface": "Interface",
+    "gateway": "Gateway",
+    "gatewayloadbalancer": "GatewayLoadBalancer",
+}
+
+
+def _vpc_endpoints(
+    run: _Run, ec2: Any, enis: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for page in run.pages(ec2, "describe_vpc_endpoints"):
+        for e in page["VpcEndpoints"]:
+            kind = _ENDPOINT_TYPES.get(str(e.get("VpcEndpointType", "Interface")).lower())
+            state = str(e.get("State", "available")).lower()
+            if kind is None or state in ("deleted", "deleting", "rejected", "failed", "expired"):
+                continue
+            out.append(
+                {
+                    "vpc_endpoint_id": str(e["VpcEndpointId"]),
+                    "vpc_id": str(e["VpcId"]),
+                    "service_name": str(e["ServiceName"]),
+                    "endpoint_type": kind,
+                    "subnet_ids": [str(s) for s in e.get("SubnetIds") or []],
+                    "security_group_ids": [str(g["GroupId"]) for g in e.get("Groups") or []],
+                    "route_table_ids": [str(r) for r in e.get("RouteTableIds") or []],
+                    "interfaces": _interfaces(e.get("NetworkInterfaceIds") or [], enis),
+                    "private_dns_enabled": bool(e.get("PrivateDnsEnabled", False)),
+                    "policy": _policy(e.get("PolicyDocument")),
+                    "state": state,
+                }
+            )
+    return out
+
+
+# -- AWS services in the VPC: RDS, ElastiCache, EFS
+
+
+def _rds(run: _Run, region: str) -> list[dict[str, object]]:
+    """DB instances. One without a port yet (being created) is left out."""
+    rds = run.client("rds", region)
+    out: list[dict[str, object]] = []
+    for page in run.pages(rds, "describe_db_instances"):
+        for d in page["DBInstances"]:
+            endpoint = d.get("Endpoint") or {}
+            port = endpoint.get("Port") or d.get("DbInstancePort")
+            if not port:
+                continue
+            group = d.get("DBSubnetGroup") or {}
+            out.append(
+                {
+                    "db_instance_id": str(d["DBInstanceIdentifier"]),
+                    "engine": str(d["Engine"]),
+                    "port": int(port),
+                    "vpc_id": group.get("VpcId"),
+                    "db_cluster_id": d.get("DBClusterIdentifier"),
+                    "subnet_ids": [str(s["SubnetIdentifier"]) for s in group.get("Subnets") or []],
+                    "security_group_ids": [
+                        str(g["VpcSecurityGroupId"]) for g in d.get("VpcSecurityGroups") or []
+                    ],
+                    "endpoint_address": endpoint.get("Address"),
+                    "publicly_accessible": bool(d.get("PubliclyAccessible", False)),
+                }
+            )
+    return out
+
+
+#: ElastiCache's default ports, for a cluster that reports none yet.
+_CACHE_PORTS = {"redis": 6379, "valkey": 6379, "memcached": 11211}
+
+
+def _elasticache(run: _Run, region: str) -> list[dict[str, object]]:
+    cache = run.client("elasticache", region)
+
+    def subnet_groups() -> dict[str, Mapping[str, Any]]:
+        return {
+            str(g["CacheSubnetGroupName"]): g
+            for page in run.pages(cache, "describe_cache_subnet_groups")
+            for g in page["CacheSubnetGroups"]
+        }
+
+    clusters = [
+        c
+        for page in run.pages(cache, "describe_cache_clusters", ShowCacheNodeInfo=True)
+        for c in page["CacheClusters"]
+    ]
+    if not clusters:
+        return []
+    groups = run.attempt("elasticache", "DescribeCacheSubnetGroups", region, subnet_groups) or {}
+    out: list[dict[str, object]] = []
+    for c in clusters:
+        engine = str(c["Engine"])
+        nodes = c.get("CacheNodes") or []
+        ports = [
+            (n.get("Endpoint") or {}).get("Port")
+            for n in nodes
+            if (n.get("Endpoint") or {}).get("Port")
+        ]
+        port = ports[0] if ports else (c.get("ConfigurationEndpoint") or {}).get("Port")
+        port = port or _CACHE_PORTS.get(engine)
+        if not port:
+            continue
+        group = groups.get(str(c.get("CacheSubnetGroupName"))) or {}
+        out.append(
+            {
+                "cache_cluster_id": str(c["CacheClusterId"]),
+                "engine": engine,
+                "port": int(port),
+                "vpc_id": group.get("VpcId"),
+                "subnet_ids": [str(s["SubnetIdentifier"]) for s in group.get("Subnets") or []],
+                "security_group_ids": [
+                    str(g["SecurityGroupId"]) for g in c.get("SecurityGroups") or []
+                ],
+            }
+        )
+    return out
+
+
+def _efs(run: _Run, region: str, enis: Mapping[str, Mapping[str, Any]]) -> list[dict[str, object]]:
+    """Mount targets with their security groups (DescribeMountTargetSecurityGroups, else
+    the groups of the mount target's ENI; a mount target with neither is left out: its
+    groups are unknown)."""
+    efs = run.client("efs", region)
+    out: list[dict[str, object]] = []
+    file_systems = [
+        str(f["FileSystemId"])
+        for page in run.pages(efs, "describe_file_systems")
+        for f in page["FileSystems"]
+    ]
+    for fs in file_systems:
+
+        def targets(f: str = fs) -> list[Mapping[str, Any]]:
+            return [
+                m
+                for page in run.pages(efs, "describe_mount_targets", FileSystemId=f)
+                for m in page["MountTargets"]
+            ]
+
+        for m in (
+            run.attempt("elasticfilesystem", "DescribeMountTargets", region, targets, fs) or []
+        ):
+            target_id = str(m["MountTargetId"])
+            got = run.attempt(
+                "elasticfilesystem",
+                "DescribeMountTargetSecurityGroups",
+                region,
+                efs.describe_mount_target_security_groups,
+                target_id,
+                MountTargetId=target_id,
+            )
+            eni = enis.get(str(m.get("NetworkInterfaceId"))) or {}
+            if got is not None:
+                groups = [str(g) for g in got.get("SecurityGroups") or []]
+            elif eni:
+                groups = [str(g["GroupId"]) for g in eni.get("Groups") or []]
+            else:
+                continue
+            out.append(
+                {
+                    "mount_target_id": target_id,
+                    "file_system_id": str(m["FileSystemId"]),
+                    "subnet_id": str(m["SubnetId"]),
+                    "address": m.get("IpAddress"),
+                    "eni_id": m.get("NetworkInterfaceId"),
+                    "security_group_ids": groups,
+                }
+            )
+    return out
 
 
 _ROUTE_TARGETS = (
@@ -1384,7 +1841,10 @@ def collect_aws(
     home = regions[0]
     steps: list[str] = ["iam", "route53"]
     for region in regions:
-        steps.extend(f"{s} {region}" for s in ("eks", "ec2", "ecr", "kms", "elbv2"))
+        steps.extend(
+            f"{s} {region}"
+            for s in ("eks", "ec2", "ecr", "kms", "elbv2", "rds", "elasticache", "efs")
+        )
     total = len(steps) + 1
 
     def tick(step: str, done: int) -> None:
@@ -1411,12 +1871,16 @@ def collect_aws(
     repositories: list[dict[str, object]] = []
     keys: list[dict[str, object]] = []
     load_balancers: list[dict[str, object]] = []
+    db_instances: list[dict[str, object]] = []
+    cache_clusters: list[dict[str, object]] = []
+    mount_targets: list[dict[str, object]] = []
     done = 3
     for region in regions:
         tick(f"eks {region}", done)
         clusters.extend(run.section("eks", region, _eks, run, region))
         tick(f"ec2 {region}", done + 1)
-        for key, items in _ec2(run, region, profile_roles).items():
+        enis: dict[str, Mapping[str, Any]] = {}
+        for key, items in _ec2(run, region, profile_roles, enis).items():
             assert isinstance(items, list)
             ec2.setdefault(key, []).extend(items)
         tick(f"ecr {region}", done + 2)
@@ -1425,7 +1889,13 @@ def collect_aws(
         keys.extend(run.section("kms", region, _kms, run, region))
         tick(f"elbv2 {region}", done + 4)
         load_balancers.extend(run.section("elasticloadbalancing", region, _elbv2, run, region))
-        done += 5
+        tick(f"rds {region}", done + 5)
+        db_instances.extend(run.section("rds", region, _rds, run, region))
+        tick(f"elasticache {region}", done + 6)
+        cache_clusters.extend(run.section("elasticache", region, _elasticache, run, region))
+        tick(f"efs {region}", done + 7)
+        mount_targets.extend(run.section("elasticfilesystem", region, _efs, run, region, enis))
+        done += 8
     account.update(
         {
             "eks": {"clusters": clusters},
@@ -1435,6 +1905,9 @@ def collect_aws(
             "route53": {"hosted_zones": zones},
             "kms": {"keys": keys},
             "elbv2": {"load_balancers": load_balancers},
+            "rds": {"db_instances": db_instances},
+            "elasticache": {"cache_clusters": cache_clusters},
+            "efs": {"mount_targets": mount_targets},
         }
     )
     managed = run.section("iam", None, _aws_managed, run, home, aws_managed) if aws_managed else []

@@ -54,6 +54,14 @@ IAM_ACTIONS: dict[str, tuple[str, ...]] = {
         "DescribeInternetGateways",
         "DescribeNatGateways",
         "DescribeInstances",
+        "DescribeSecurityGroups",
+        "DescribeSecurityGroupRules",
+        "DescribeManagedPrefixLists",
+        "GetManagedPrefixListEntries",
+        "DescribeNetworkAcls",
+        "DescribeVpcPeeringConnections",
+        "DescribeNetworkInterfaces",
+        "DescribeVpcEndpoints",
     ),
     "iam": (
         "ListAccountAliases",
@@ -78,6 +86,13 @@ IAM_ACTIONS: dict[str, tuple[str, ...]] = {
         "DescribeListeners",
         "DescribeRules",
         "DescribeTags",
+    ),
+    "rds": ("DescribeDBInstances",),
+    "elasticache": ("DescribeCacheClusters", "DescribeCacheSubnetGroups"),
+    "elasticfilesystem": (
+        "DescribeFileSystems",
+        "DescribeMountTargets",
+        "DescribeMountTargetSecurityGroups",
     ),
 }
 

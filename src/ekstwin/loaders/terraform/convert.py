@@ -11,7 +11,7 @@ from ekstwin.errors import SchemaError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.aws import AwsDocument
 from ekstwin.loaders.interface import InputFormat, Loaded
-from ekstwin.loaders.terraform import ec2, ecr, eks, iam, kms, route53
+from ekstwin.loaders.terraform import ec2, ecr, eks, iam, kms, route53, vpc
 from ekstwin.loaders.terraform.builder import Builder, Handler, Json
 from ekstwin.loaders.terraform.plan import (
     Resource,
@@ -29,7 +29,7 @@ __all__ = ["HANDLERS", "INPUT_FORMAT", "RESOURCE_TYPES", "UNKNOWN_ACCOUNT", "ter
 #: resource type -> its handler, in the order they read (a type may read what an
 #: earlier one wrote: a role policy its role, a node group its cluster).
 HANDLERS: Mapping[str, Handler] = MappingProxyType(
-    {h.type: h for module in (ec2, iam, kms, ecr, route53, eks) for h in module.HANDLERS}
+    {h.type: h for module in (ec2, vpc, iam, kms, ecr, route53, eks) for h in module.HANDLERS}
 )
 
 #: The Terraform resource types read; others are ignored.
@@ -46,6 +46,15 @@ _LAYOUT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("route53", ("hosted_zones",)),
     ("kms", ("keys",)),
 )
+
+#: The sections of the VPC network, written when the file has any of them.
+_NETWORK_LAYOUT: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ec2", ("security_groups", "prefix_lists", "network_acls", "vpc_peering_connections",
+             "vpc_endpoints")),
+    ("rds", ("db_instances",)),
+    ("elasticache", ("cache_clusters",)),
+    ("efs", ("mount_targets",)),
+)  # fmt: skip
 
 #: Keys whose null is kept (aws.json has no null elsewhere; it keeps defaults).
 _NULL_KEPT = frozenset(
@@ -109,6 +118,12 @@ def terraform_to_aws(
     account_doc: Json = {"id": b.account}
     for section, keys in _LAYOUT:
         account_doc[section] = {key: b.collection(section, key) for key in keys}
+    for section, keys in _NETWORK_LAYOUT:
+        for key in keys:
+            if found_objects := b.collection(section, key):
+                part = account_doc.setdefault(section, {})
+                assert isinstance(part, dict)
+                part[key] = found_objects
     out: Json = {
         "format": "ekstwin-aws",
         "version": 1,

@@ -56,7 +56,11 @@ def _route_table(b: Builder, r: Resource) -> None:
     routes = []
     for route in r.values.get("route") or []:
         target = next((route[k] for k in _ROUTE_TARGETS if route.get(k)), None)
-        destination = route.get("cidr_block") or route.get("ipv6_cidr_block")
+        destination = (
+            route.get("cidr_block")
+            or route.get("ipv6_cidr_block")
+            or route.get("destination_prefix_list_id")
+        )
         if destination:
             routes.append({"destination": destination, "gateway_id": target})
     if r.unknown.get("route"):

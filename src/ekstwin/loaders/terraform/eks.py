@@ -31,7 +31,9 @@ def _cluster(b: Builder, r: Resource) -> None:
         "arn": b.get(r, "arn", f"arn:aws:eks:{b.region}:{b.account}:cluster/{name}"),
         "version": b.get(r, "version") or "1.31",
         "role_arn": b.get(r, "role_arn"),
-        "subnet_ids": strs(vpc.get("subnet_ids")) or _nested_refs(b, r, "vpc_config"),
+        "subnet_ids": strs(vpc.get("subnet_ids")) or _nested_refs(b, r, "vpc_config", "subnet-"),
+        "security_group_ids": strs(vpc.get("security_group_ids"))
+        or _nested_refs(b, r, "vpc_config", "sg-"),
         "endpoint": {
             "public_access": bool(vpc.get("endpoint_public_access", True)),
             "private_access": bool(vpc.get("endpoint_private_access", False)),
@@ -55,6 +57,8 @@ def _cluster(b: Builder, r: Resource) -> None:
         cluster["service_ipv4_cidr"] = net["service_ipv4_cidr"]
     if vpc.get("vpc_id"):
         cluster["vpc_id"] = vpc["vpc_id"]
+    if vpc.get("cluster_security_group_id"):
+        cluster["cluster_security_group_id"] = vpc["cluster_security_group_id"]
     if r.unknown.get("vpc_config"):
         _unknown_nested(b, r, "vpc_config")
     b.placeholders[r.address + ".name"] = name
@@ -81,10 +85,15 @@ def _encryption(b: Builder, r: Resource) -> list[Json]:
     return out
 
 
-def _nested_refs(b: Builder, r: Resource, block: str) -> list[str]:
-    """Ids a nested block refers to (``vpc_config { subnet_ids = [aws_subnet.a.id] }``)."""
+def _nested_refs(b: Builder, r: Resource, block: str, prefix: str) -> list[str]:
+    """The ``prefix`` ids a nested block refers to (``vpc_config { subnet_ids =
+    [aws_subnet.a.id] }``)."""
     refs = b.references.get(r.address, {}).get(block, [])
-    return [b.placeholders[ref] for ref in refs if ref in b.placeholders and ".id" in ref]
+    return [
+        b.placeholders[ref]
+        for ref in refs
+        if ref in b.placeholders and ".id" in ref and b.placeholders[ref].startswith(prefix)
+    ]
 
 
 def _unknown_nested(b: Builder, r: Resource, attr: str) -> None:
