@@ -112,6 +112,9 @@ def test_cli_up_probe_down(
 
         got = json.loads(capsys.readouterr().out)
         assert (got["probes"], got["agreements"], got["disagreements"]) == (14, 14, [])
+        from tests.json_schemas import errors
+
+        assert errors("lab-probe", got) == []
         assert main(["lab", "probe", "--sample", "3", "--ports", "80", *common]) == 0
         assert "3 probes" in capsys.readouterr().out
     finally:

@@ -24,7 +24,7 @@ from typing import Any, cast
 
 import yaml
 
-from ekstwin.errors import ConfigError
+from ekstwin.errors import ConfigError, EkstwinError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.model.source import Source
 
@@ -212,7 +212,7 @@ def _configuration(text: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-class _RetriesSpent(Exception):
+class _RetriesSpent(EkstwinError):
     """A call failed after the collection spent its retry time: not retried."""
 
     def __init__(self, code: str, message: str, operation: str) -> None:
@@ -222,7 +222,7 @@ class _RetriesSpent(Exception):
         self.operation = operation
 
 
-class _NotTheApi(Exception):
+class _NotTheApi(EkstwinError):
     """The endpoint answered with something other than the AWS API (an HTML page)."""
 
     def __init__(self, message: str, operation: str) -> None:

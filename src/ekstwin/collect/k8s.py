@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ekstwin.collect.policy import CALICO_GROUPS, KUBE_RESOURCES, KubeResource
-from ekstwin.errors import ConfigError
+from ekstwin.errors import ConfigError, EkstwinError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders.inputs import sanitize
 from ekstwin.model.source import Source
@@ -54,7 +54,7 @@ class K8sCollection:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-class _HttpError(Exception):
+class _HttpError(EkstwinError):
     def __init__(self, status: int, reason: str, body: str) -> None:
         super().__init__(f"{status} {reason}")
         self.status = status

@@ -34,11 +34,13 @@ import sys
 import time
 from typing import Any
 
+from ekstwin.errors import EkstwinError
+
 CLONE_NEWNET = 0x40000000
 _NETNS_DIR = "/run/netns"
 
 
-class AgentError(OSError):
+class AgentError(EkstwinError, OSError):
     """setns(2) failed or a namespace is outside the lab."""
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ekstwin.errors import EkstwinError
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders import aws, keycloak, kubernetes, snapshot, terraform
 from ekstwin.loaders.aws import AwsDocument
@@ -113,7 +114,7 @@ def _classify(col: _Collector, data: object, source: Source, lines: dict[str, in
     _take(col, format_of(data).load(data, source, lines))
 
 
-class _TooLarge(ValueError):
+class _TooLarge(EkstwinError, ValueError):
     def __init__(self, digits: str) -> None:
         super().__init__(digits)
         self.digits = digits

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from ekstwin.errors import EkstwinError
 from ekstwin.findings import Diagnostic
 from ekstwin.model.source import Source
 
@@ -338,7 +339,7 @@ _WANTED_TAGS = frozenset(
 )  # fmt: skip
 
 
-class _ConvertError(Exception):
+class _ConvertError(EkstwinError):
     def __init__(self, message: str, line: int, code: str = "yaml-syntax", hint: str = "") -> None:
         super().__init__(message)
         self.line = line
@@ -473,7 +474,7 @@ class _Converter:
 _UNSET: object = object()
 
 
-class _Fallback(Exception):
+class _Fallback(EkstwinError):
     """The fast conversion met what only the full converter handles (a merge key,
     a collection as a key)."""
 

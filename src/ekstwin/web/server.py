@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
-from ekstwin.errors import ConfigError
+from ekstwin.errors import ConfigError, EkstwinError
 from ekstwin.loaders import LoadResult, load
 from ekstwin.reporters._text import printable
 from ekstwin.web.page import StaticAssets, load_assets, render_page
@@ -69,7 +69,7 @@ class ServeOptions:
     idle_timeout: float = 30.0
 
 
-class NotFound(Exception):
+class NotFound(EkstwinError):
     """A request names something that does not exist (HTTP 404)."""
 
 

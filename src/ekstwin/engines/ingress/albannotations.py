@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import re
 
+from ekstwin.errors import EkstwinError
+
 ALB_PREFIX = "alb.ingress.kubernetes.io/"
 INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
-class AnnotationError(ValueError):
+class AnnotationError(EkstwinError, ValueError):
     """An annotation the controller cannot parse; the group fails on it."""
 
 

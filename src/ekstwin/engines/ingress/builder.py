@@ -44,6 +44,7 @@ from ekstwin.engines.ingress.model import (
     Rule,
     TargetType,
 )
+from ekstwin.errors import EkstwinError
 from ekstwin.model.aws import LoadBalancer
 from ekstwin.model.k8s import IngressBackend, IngressPath, Pod, Service, ServicePort
 from ekstwin.model.platform import Platform
@@ -56,7 +57,7 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
-class BuildError(Exception):
+class BuildError(EkstwinError):
     """One model-build error: the controller fails the whole group on it."""
 
 
@@ -724,7 +725,7 @@ def _go_string(obj: dict[str, object], field_name: str, where: str) -> str:
     return v
 
 
-class _JsonTypeError(ValueError):
+class _JsonTypeError(EkstwinError, ValueError):
     """A JSON value of the wrong type for the controller's Go struct."""
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from ekstwin.engines.ingress import albannotations as ann
 from ekstwin.engines.ingress.config import AlbOptions
+from ekstwin.errors import EkstwinError
 from ekstwin.model.k8s import Ingress, IngressClass, OpaqueObject
 from ekstwin.model.platform import Platform
 
@@ -102,7 +103,7 @@ def _matches_namespace(platform: Platform, namespace: str, selector: object) -> 
     return True
 
 
-class NotManaged(Exception):  # a control-flow signal, carried as a reason
+class NotManaged(EkstwinError):  # a control-flow signal, carried as a reason
     """The controller does not manage the Ingress; ``args[0]`` says why."""
 
 

@@ -46,6 +46,7 @@ from ekstwin.engines.net.policies import (
     compile_network_sets,
     compile_policies,
 )
+from ekstwin.errors import EkstwinError
 from ekstwin.model.calico import Action, EntityRule
 from ekstwin.model.k8s import ContainerPort, Pod
 from ekstwin.model.platform import Platform
@@ -147,7 +148,7 @@ class ServiceVerdict:
         }
 
 
-class NetQueryError(ValueError):
+class NetQueryError(EkstwinError, ValueError):
     """A query names an endpoint or port the platform does not have."""
 
 
