@@ -40,3 +40,29 @@ def test_demo_shows_the_documented_foundation_mistakes(capsys: pytest.CaptureFix
 def test_demo_fail_on_high_exits_1() -> None:
     assert main(["analyze", DEMO, "--quiet", "--fail-on", "high", "--format", "json",
                  "--output", "/dev/null"]) == 1  # fmt: skip
+
+
+def test_demo_shows_the_control_plane_cut_off_from_the_controller_webhook(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Mistake 34: the node group's security group does not admit 9443 from the
+    cluster security group, so both of the controller's webhooks time out."""
+    assert main(["analyze", DEMO, "--format", "json", "--quiet", "--check", "VPC001"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [
+        (f["subject"]["kind"], f["subject"]["name"], f["severity"], f["message"])
+        for f in report["findings"]
+    ] == [
+        (
+            kind,
+            "aws-load-balancer-webhook",
+            "high",
+            f"the control plane cannot reach any of the 2 pods behind webhook {hook} on TCP "
+            "9443 (security-group-ingress): every request it matches is refused when the call "
+            "times out",
+        )
+        for kind, hook in (
+            ("MutatingWebhookConfiguration", "mpod.elbv2.k8s.aws"),
+            ("ValidatingWebhookConfiguration", "vingress.elbv2.k8s.aws"),
+        )
+    ]
