@@ -66,3 +66,19 @@ def test_demo_shows_the_control_plane_cut_off_from_the_controller_webhook(
             ("ValidatingWebhookConfiguration", "vingress.elbv2.k8s.aws"),
         )
     ]
+
+
+def test_demo_shows_payments_api_cut_off_from_its_ledger_database(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Mistake 35: the policy lets payments-api out to the RDS ledger; its pod
+    security group is not admitted by the database's group."""
+    assert main(["analyze", DEMO, "--format", "json", "--quiet", "--check", "VPC004"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["subject"]["name"], f["message"]) for f in report["findings"]] == [
+        (
+            "payments-api",
+            "payments/payments-api may connect to rds:payments-ledger on TCP 5432 by its network "
+            "policies, but AWS drops it at security-group-ingress",
+        )
+    ]
