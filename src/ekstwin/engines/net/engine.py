@@ -240,6 +240,8 @@ class NetModel:
         self._admin_cache: dict[AdminPeers, int] = {}
         self._by_class: list[list[tuple[int, CompiledPolicy]]] | None = None
         self._applicable_cache: dict[tuple[int, Direction], _Tiers] = {}
+        # applicable() of the model's own pod endpoints outside the class tables
+        self._applicable_by_name: dict[tuple[str, Direction], _Tiers] = {}
         self._rule_conns_cache: dict[
             tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet
         ] = {}
@@ -383,8 +385,13 @@ class NetModel:
         if ep.kind is not EndpointKind.POD:
             return ()
         ci = self.class_of.get(ep.name)
-        if self._by_class is not None and ci is not None and self.endpoints.get(ep.name) is ep:
+        own = self.endpoints.get(ep.name) is ep
+        if self._by_class is not None and ci is not None and own:
             return self._applicable_class(ci, direction)
+        if own:
+            cached = self._applicable_by_name.get((ep.name, direction))
+            if cached is not None:
+                return cached
         found: list[tuple[int, CompiledPolicy]] = []
         for ns in (ep.namespace, None):
             for ti, p in self._by_ns_policies.get(ns, ()):
@@ -398,7 +405,10 @@ class NetModel:
             if not out or out[-1][0] is not tier:
                 out.append((tier, []))
             out[-1][1].append((p, rules))
-        return tuple((t, tuple(ps)) for t, ps in out)
+        got = tuple((t, tuple(ps)) for t, ps in out)
+        if own:
+            self._applicable_by_name[(ep.name, direction)] = got
+        return got
 
     def _applicable_class(self, ci: int, direction: Direction) -> _Tiers:
         """:meth:`applicable` for the members of class ``ci``."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.net import Decision, Endpoint, ServiceVerdict, Verdict, can
+from ekstwin.engines.net import Decision, Endpoint, Verdict, service_backends
 from ekstwin.engines.net.lint import LintModel, first_items, lint_model
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
@@ -42,21 +42,16 @@ def _coredns(lm: LintModel) -> list[Endpoint]:
     return [e for e in lm.pods if e.namespace == DNS_NAMESPACE and e.labels.get(key) == value]
 
 
-def _verdicts(lm: LintModel, src: Endpoint, dns: list[Endpoint], proto: str) -> list[Verdict]:
-    """src to CoreDNS on ``proto``/53: through the kube-dns Service (its target
-    port per pod) when it has that port, else to each CoreDNS pod on 53."""
+def _targets(lm: LintModel, dns: list[Endpoint], proto: str) -> list[tuple[Endpoint, int]]:
+    """CoreDNS as every pod reaches it on ``proto``/53: the kube-dns Service's
+    backends at their target ports when it has that port, else each CoreDNS pod
+    on 53. Found once: it does not depend on the source."""
     svc = lm.platform.service(DNS_NAMESPACE, DNS_SERVICE)
     if svc is not None and any(p.port == DNS_PORT and p.protocol.value == proto for p in svc.ports):
-        got = can(lm.model, src.name, f"{DNS_NAMESPACE}/svc/{DNS_SERVICE}", DNS_PORT, proto)
-        assert isinstance(got, ServiceVerdict)
-        if got.backends:
-            return list(got.backends)
-    out = []
-    for d in dns:
-        v = can(lm.model, src.name, d.name, DNS_PORT, proto)
-        assert isinstance(v, Verdict)
-        out.append(v)
-    return out
+        backends, _ = service_backends(lm.model, svc, DNS_PORT, proto)
+        if backends:
+            return backends
+    return [(d, DNS_PORT) for d in dns]
 
 
 class DnsBlocked(Check):
@@ -135,6 +130,7 @@ class DnsBlocked(Check):
         dns_names = {d.name for d in dns}
         blocked: dict[str, list[_Blocked]] = {}
         pods_in: dict[str, int] = {}
+        targets = {proto: _targets(lm, dns, proto) for proto in PROTOCOLS}
         for cls in lm.pod_classes():
             members = [m for m in cls.members if m.name not in dns_names]
             if not members:
@@ -143,7 +139,9 @@ class DnsBlocked(Check):
                 ns = m.namespace or ""
                 pods_in[ns] = pods_in.get(ns, 0) + 1
             for proto in PROTOCOLS:
-                verdicts = _verdicts(lm, members[0], dns, proto)
+                verdicts = [
+                    lm.model.verdict(members[0], ep, proto, port) for ep, port in targets[proto]
+                ]
                 denied = [v for v in verdicts if not v.allowed]
                 if not denied:
                     continue
