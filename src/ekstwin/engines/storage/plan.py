@@ -39,6 +39,7 @@ from ekstwin.engines.storage.model import (
 )
 from ekstwin.model.k8s import Node, Pod, Workload, WorkloadKind
 from ekstwin.model.platform import Platform
+from ekstwin.model.source import ObjectRef
 
 __all__ = [
     "ReplicaPlan",
@@ -315,15 +316,17 @@ def _replica(
 
 
 def _statefulset(
-    platform: Platform, w: Workload, lose_az: str | None, all_zones: list[str]
+    platform: Platform,
+    w: Workload,
+    lose_az: str | None,
+    all_zones: list[str],
+    made: dict[ObjectRef, list[Pod]],
 ) -> StatefulSetPlan:
     ns = w.meta.namespace or "default"
     eligible = _eligible(platform, w)
     eligible_zones = sorted({n.zone for n in eligible if n.zone})
     pods = {
-        p.ordinal: p
-        for p in platform.pods
-        if p.workload == w.ref and p.ordinal is not None and p.namespace == ns
+        p.ordinal: p for p in made.get(w.ref, ()) if p.ordinal is not None and p.namespace == ns
     }
     plans = []
     for i in range(w.replicas):
@@ -368,6 +371,10 @@ def _statefulset(
 def storage_plan(platform: Platform, lose_az: str | None = None) -> StoragePlan:
     """The plan of every StatefulSet; with ``lose_az``, as if that AZ's nodes were gone."""
     all_zones = sorted({n.zone for n in platform.nodes if n.zone})
+    made: dict[ObjectRef, list[Pod]] = {}
+    for pod in platform.pods:
+        if pod.workload is not None:
+            made.setdefault(pod.workload, []).append(pod)
     sets = sorted(
         (w for w in platform.workloads if w.kind is WorkloadKind.STATEFUL_SET),
         key=lambda w: (w.meta.namespace or "default", w.meta.name),
@@ -375,6 +382,6 @@ def storage_plan(platform: Platform, lose_az: str | None = None) -> StoragePlan:
     return StoragePlan(
         lose_az,
         tuple(all_zones),
-        tuple(_statefulset(platform, w, lose_az, all_zones) for w in sets),
+        tuple(_statefulset(platform, w, lose_az, all_zones, made) for w in sets),
         ASSUMPTIONS,
     )
