@@ -261,6 +261,10 @@ class LintModel:
         self._tier_index: dict[str, dict[str | None, list[tuple[int, CompiledPolicy]]]] = {}
         self._tier_ns: dict[tuple[str, str | None], tuple[CompiledPolicy, ...]] = {}
         self._pod_classes: tuple[EndpointClass, ...] | None = None
+        self._label_index: dict[tuple[bool, str, str | None], tuple[EndpointClass, ...]] | None = (
+            None
+        )
+        self._ns_index: dict[str | None, tuple[EndpointClass, ...]] | None = None
         self._peer: dict[int, int] = {}
         self._lifted: list[int] | None = None
         self._named: tuple[int, ...] | None = None
@@ -550,6 +554,36 @@ class LintModel:
 
     def address_classes(self) -> tuple[EndpointClass, ...]:
         return tuple(c for c in self.classes if c.span is not None)
+
+    def pod_classes_labelled(
+        self, key: str, value: str | None, *, calico: bool
+    ) -> tuple[EndpointClass, ...]:
+        """The pod classes whose representative carries the label ``key=value``
+        (any value when ``value`` is None): among its Kubernetes labels, or with
+        ``calico`` among the labels Calico selectors see (``calico_labels``). A
+        selector that requires the label can only match these."""
+        if self._label_index is None:
+            index: dict[tuple[bool, str, str | None], list[EndpointClass]] = {}
+            for c in self.pod_classes():
+                for flag, labels in ((False, c.rep.labels), (True, c.rep.calico_labels())):
+                    for k, v in labels.items():
+                        index.setdefault((flag, k, v), []).append(c)
+                        index.setdefault((flag, k, None), []).append(c)
+            self._label_index = {k: tuple(v) for k, v in index.items()}
+        return self._label_index.get((calico, key, value), ())
+
+    def pod_classes_in(self, namespaces: frozenset[str]) -> tuple[EndpointClass, ...]:
+        """The pod classes of these namespaces, and of every namespace the input
+        does not describe (a selector over namespace labels may still match
+        those: their labels are unknown), in class order."""
+        if self._ns_index is None:
+            index: dict[str | None, list[EndpointClass]] = {}
+            for c in self.pod_classes():
+                index.setdefault(c.rep.namespace, []).append(c)
+            self._ns_index = {k: tuple(v) for k, v in index.items()}
+        wanted = set(namespaces) | {n for n in self._ns_index if n not in self.ns_labels}
+        found = [c for ns in wanted for c in self._ns_index.get(ns, ())]
+        return tuple(sorted(found, key=lambda c: c.index))
 
 
 # --------------------------------------------------------------------------- walks

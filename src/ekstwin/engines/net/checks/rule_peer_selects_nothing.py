@@ -25,7 +25,7 @@ from ekstwin.engines.net.policies import (
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.k8s import NAMESPACE_NAME_LABEL
 from ekstwin.model.platform import Platform
-from ekstwin.model.selectors import Global
+from ekstwin.model.selectors import And, Eq, Global, Has, Selector
 
 
 def _namespaces_text(names: frozenset[str] | None) -> str:
@@ -42,9 +42,14 @@ def _k8s_problem(lm: LintModel, kp: K8sPeer) -> tuple[str, list[str]] | None:
     peer = kp.peer
     if peer.ip_block is not None:
         return None
-    if any(kp.matches(c.rep, lm.ctx) for c in lm.pod_classes()):  # members are alike
-        return None
     names = kp.namespaces(lm.ns_labels)
+    candidates = lm.pod_classes() if names is None else lm.pod_classes_in(names)
+    if peer.pod_selector is not None and peer.pod_selector.match_labels:
+        key, value = peer.pod_selector.match_labels[0]
+        labelled = {c.index for c in lm.pod_classes_labelled(key, value, calico=False)}
+        candidates = tuple(c for c in candidates if c.index in labelled)
+    if any(kp.matches(c.rep, lm.ctx) for c in candidates):  # members are alike
+        return None
     evidence = []
     if peer.namespace_selector is not None:
         evidence.append(
@@ -102,6 +107,18 @@ def _set_probes(lm: LintModel) -> list[Endpoint]:
     return out
 
 
+def _required_label(selector: Selector | None) -> tuple[str, str | None] | None:
+    """A label every label set ``selector`` matches carries, ``key == "value"``
+    or ``has(key)`` (value None): the selector itself or one operand of its
+    top-level ``&&``."""
+    for op in selector.operands if isinstance(selector, And) else (selector,):
+        if isinstance(op, Eq):
+            return op.key, op.value
+        if isinstance(op, Has):
+            return op.key, None
+    return None
+
+
 def _calico_problem(
     lm: LintModel, p: CompiledPolicy, ce: CalicoEntity, probes: list[Endpoint]
 ) -> tuple[str, list[str]] | None:
@@ -116,7 +133,17 @@ def _calico_problem(
         and (e.namespace_selector is None or isinstance(e.namespace_selector, Global))
     ):
         return None  # may select host endpoints, which are not modelled
-    if any(ce.matches(c.rep, lm.ctx) for c in lm.pod_classes()):
+    candidates = lm.pod_classes()
+    if not lm.platform.network_sets:
+        # a pod matches through its own labels and namespace only (no set may hold it)
+        names = ce.namespaces(lm.ns_labels)
+        if names is not None:
+            candidates = lm.pod_classes_in(names)
+        required = _required_label(e.selector)
+        if required is not None:
+            labelled = {c.index for c in lm.pod_classes_labelled(*required, calico=True)}
+            candidates = tuple(c for c in candidates if c.index in labelled)
+    if any(ce.matches(c.rep, lm.ctx) for c in candidates):
         return None
     if any(ce.matches(probe, lm.ctx) for probe in probes):
         return None
