@@ -37,7 +37,6 @@ from ekstwin.engines.net.policies import (
     CalicoEntity,
     CompiledPolicy,
     CompiledRule,
-    CompiledTier,
     Direction,
     K8sPeer,
     K8sPeers,
@@ -46,6 +45,7 @@ from ekstwin.engines.net.policies import (
     compile_network_sets,
     compile_policies,
 )
+from ekstwin.engines.net.tiers import Applicable, Step, applicable, evaluate, walk
 from ekstwin.errors import EkstwinError
 from ekstwin.model.calico import Action, EntityRule
 from ekstwin.model.k8s import ContainerPort, Pod
@@ -152,7 +152,7 @@ class NetQueryError(EkstwinError, ValueError):
     """A query names an endpoint or port the platform does not have."""
 
 
-def _side_ident(subject: Endpoint, direction: Direction, tiers: _Tiers) -> tuple[object, ...]:
+def _side_ident(subject: Endpoint, direction: Direction, tiers: Applicable) -> tuple[object, ...]:
     """What one side of a class's flows depends on: the direction, the rules of the
     policies that apply, and (ingress) the subject's named ports. Classes alike in
     this share their side's tables."""
@@ -189,10 +189,6 @@ def bit_indices(bits: int) -> list[int]:
 #: :meth:`NetModel.side_decisions`.
 SideDecisions = tuple[tuple[int, tuple[tuple[ConnectionSet, Decision], ...]], ...]
 
-_Tiers = tuple[
-    tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
-]
-
 
 def _policy_text(p: CompiledPolicy, tier: str) -> str:
     return f"{p.id} (tier {tier})"
@@ -228,10 +224,10 @@ class NetModel:
         self.endpoints: dict[str, Endpoint] = {}
         for pod in platform.pods:
             self.endpoints[pod.key] = self._pod_endpoint(pod, addrs.pod_ips, sa_labels)
-        self._by_ns_policies: dict[str | None, list[tuple[int, CompiledPolicy]]] = {}
+        self._by_ns_policies: dict[str | None, list[tuple[int, int, CompiledPolicy]]] = {}
         for ti, tier in enumerate(self.tiers):
-            for p in tier.policies:
-                self._by_ns_policies.setdefault(p.namespace, []).append((ti, p))
+            for pi, p in enumerate(tier.policies):
+                self._by_ns_policies.setdefault(p.namespace, []).append((ti, pi, p))
         self._build_classes()
         self._label_cache: dict[LabelSelector, int] = {}
         self._ns_sel_cache: dict[LabelSelector, int] = {}
@@ -239,7 +235,7 @@ class NetModel:
         self._entity_cache: dict[CalicoEntity | EntityRule, int] = {}
         self._admin_cache: dict[AdminPeers, int] = {}
         self._by_class: list[list[tuple[int, CompiledPolicy]]] | None = None
-        self._applicable_cache: dict[tuple[int, Direction], _Tiers] = {}
+        self._applicable_cache: dict[tuple[int, Direction], Applicable] = {}
         self._rule_conns_cache: dict[
             tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet
         ] = {}
@@ -377,7 +373,7 @@ class NetModel:
 
     # -- applicable policies ---------------------------------------------
 
-    def applicable(self, ep: Endpoint, direction: Direction) -> _Tiers:
+    def applicable(self, ep: Endpoint, direction: Direction) -> Applicable:
         """Tiers with the policies that select ``ep`` for ``direction``, in order,
         each with its rules whose subject side matches ``ep``."""
         if ep.kind is not EndpointKind.POD:
@@ -385,38 +381,24 @@ class NetModel:
         ci = self.class_of.get(ep.name)
         if self._by_class is not None and ci is not None and self.endpoints.get(ep.name) is ep:
             return self._applicable_class(ci, direction)
-        found: list[tuple[int, CompiledPolicy]] = []
+        found: list[tuple[int, int, CompiledPolicy]] = []
         for ns in (ep.namespace, None):
-            for ti, p in self._by_ns_policies.get(ns, ()):
+            for ti, pi, p in self._by_ns_policies.get(ns, ()):
                 if direction in p.types and p.selects(ep, self.ctx):
-                    found.append((ti, p))
-        found.sort(key=lambda tp: (tp[0], tp[1].key()))
-        out: list[tuple[CompiledTier, list[tuple[CompiledPolicy, tuple[CompiledRule, ...]]]]] = []
-        for ti, p in found:
-            tier = self.tiers[ti]
-            rules = tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx))
-            if not out or out[-1][0] is not tier:
-                out.append((tier, []))
-            out[-1][1].append((p, rules))
-        return tuple((t, tuple(ps)) for t, ps in out)
+                    found.append((ti, pi, p))
+        found.sort(key=lambda tp: tp[:2])
+        return applicable(((self.tiers[ti], p) for ti, _, p in found), ep, direction, self.ctx)
 
-    def _applicable_class(self, ci: int, direction: Direction) -> _Tiers:
+    def _applicable_class(self, ci: int, direction: Direction) -> Applicable:
         """:meth:`applicable` for the members of class ``ci``."""
         got = self._applicable_cache.get((ci, direction))
         if got is not None:
             return got
         ep = self.class_reps[ci]
-        out: list[tuple[CompiledTier, list[tuple[CompiledPolicy, tuple[CompiledRule, ...]]]]] = []
+        got = ()
         if ep.kind is EndpointKind.POD:
-            for ti, p in self._class_policies()[ci]:
-                if direction not in p.types:
-                    continue
-                tier = self.tiers[ti]
-                rules = tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx))
-                if not out or out[-1][0] is not tier:
-                    out.append((tier, []))
-                out[-1][1].append((p, rules))
-        got = tuple((t, tuple(ps)) for t, ps in out)
+            pols = ((self.tiers[ti], p) for ti, p in self._class_policies()[ci])
+            got = applicable(pols, ep, direction, self.ctx)
         self._applicable_cache[(ci, direction)] = got
         return got
 
@@ -458,26 +440,46 @@ class NetModel:
             )
         passed: list[str] = []
         logged: list[str] = []
-        for tier, pols in tiers:
-            went = False
-            for p, rules in pols:
-                for r in rules:
-                    if not r.peer.matches(peer, self.ctx):
-                        continue
-                    if not r.conns(dst).contains(protocol, port):
-                        continue
-                    where = f"{_policy_text(p, tier.name)} {direction.value} rule {r.index}"
-                    if r.label:
-                        where += f" ({r.label})"
-                    if r.action is Action.LOG:
-                        logged.append(where)
-                        continue
-                    if r.action is Action.PASS:
-                        passed.append(tier.name)
-                        went = True
-                        break
-                    allowed = r.action is Action.ALLOW
-                    return Decision(
+        decided: list[Decision] = []
+
+        def take(r: CompiledRule) -> ConnectionSet | None:
+            return r.conns(dst) if r.peer.matches(peer, self.ctx) else None
+
+        def seen(step: Step) -> None:
+            tier, p, r = step.tier, step.policy, step.rule
+            if r is None:  # the end of a tier
+                if step.action is Action.PASS:
+                    passed.append(tier.name)
+                    return
+                names = ", ".join(str(q.id) for q, _ in next(ps for t, ps in tiers if t is tier))
+                decided.append(
+                    Decision(
+                        direction,
+                        False,
+                        Reason.END_OF_TIER,
+                        f"selected by {names} but no rule matched: denied at the end of tier "
+                        f"{tier.name}",
+                        tier.name,
+                        p.id,
+                        None,
+                        None,
+                        p.source,
+                        tuple(passed),
+                        tuple(logged),
+                    )
+                )
+                return
+            where = f"{_policy_text(p, tier.name)} {direction.value} rule {r.index}"
+            if r.label:
+                where += f" ({r.label})"
+            if r.action is Action.LOG:
+                logged.append(where)
+            elif r.action is Action.PASS:
+                passed.append(tier.name)
+            else:
+                allowed = r.action is Action.ALLOW
+                decided.append(
+                    Decision(
                         direction,
                         allowed,
                         Reason.RULE,
@@ -490,27 +492,13 @@ class NetModel:
                         tuple(passed),
                         tuple(logged),
                     )
-                if went:
-                    break
-            if went:
-                continue
-            if tier.default_action is Action.PASS:
-                passed.append(tier.name)
-                continue
-            names = ", ".join(str(p.id) for p, _ in pols)
-            return Decision(
-                direction,
-                False,
-                Reason.END_OF_TIER,
-                f"selected by {names} but no rule matched: denied at the end of tier {tier.name}",
-                tier.name,
-                pols[-1][0].id,
-                None,
-                None,
-                pols[-1][0].source,
-                tuple(passed),
-                tuple(logged),
-            )
+                )
+
+        # the one connection asked about, as given (a port out of range matches no rule)
+        flow = ConnectionSet(((protocol, ((port, port),)),))
+        evaluate(tiers, take, flow, seen=seen)
+        if decided:
+            return decided[0]
         return Decision(
             direction,
             True,
@@ -729,7 +717,7 @@ class NetModel:
             rep = (block & -block).bit_length() - 1
             peer_ep = self.class_reps[rep]
             dst = peer_ep if direction is Direction.EGRESS else subject
-            allowed = _walk(tiers, self._peer_test(rep), dst, self._rule_conns)
+            allowed = walk(tiers, self._peer_test(rep), dst, self._rule_conns)
             cid = self._intern(allowed)
             merged[cid] = merged.get(cid, 0) | block
         result = tuple((bits, cid) for cid, bits in sorted(merged.items()))
@@ -910,34 +898,3 @@ def refine_blocks(blocks: list[int], bits: int) -> list[int]:
         else:
             out.append(b)
     return out
-
-
-def _walk(
-    tiers: _Tiers,
-    peer_ok: Callable[[CompiledRule], bool],
-    dst: Endpoint,
-    conns: Callable[[CompiledRule, Endpoint], ConnectionSet],
-) -> ConnectionSet:
-    """The connections the ordered decisions allow for one (subject, peer) pair."""
-    remaining = ConnectionSet.all()
-    allowed = ConnectionSet.none()
-    for tier, pols in tiers:
-        passed = ConnectionSet.none()
-        for _, rules in pols:
-            for r in rules:
-                if remaining.is_empty:
-                    break
-                if r.action is Action.LOG or not peer_ok(r):
-                    continue
-                m = conns(r, dst) & remaining
-                if m.is_empty:
-                    continue
-                remaining = remaining - m
-                if r.action is Action.ALLOW:
-                    allowed = allowed | m
-                elif r.action is Action.PASS:
-                    passed = passed | m
-        if tier.default_action is Action.PASS:
-            passed = passed | remaining
-        remaining = passed
-    return allowed | remaining
