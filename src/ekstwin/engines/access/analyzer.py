@@ -377,11 +377,7 @@ class AccessAnalyzer:
             if iam_analyzer is not None and iam_analyzer.platform is self.platform
             else IamAnalyzer(self.platform)
         )
-        clusters = self.platform.aws.clusters
-        if self.cluster_name is not None:
-            self.cluster = next((c for c in clusters if c.name == self.cluster_name), None)
-        else:
-            self.cluster = clusters[0] if clusters else None
+        self.cluster = self.platform.eks_cluster(self.cluster_name)
 
     @property
     def version(self) -> str | None:

@@ -967,8 +967,8 @@ def _quota(albs_rules: list[Listener]) -> list[str]:
 def _cluster_name(platform: Platform, options: AlbOptions) -> str | None:
     if options.cluster_name:
         return options.cluster_name
-    clusters = platform.aws.clusters
-    return clusters[0].name if len(clusters) == 1 else None
+    cluster = platform.eks_cluster()
+    return cluster.name if cluster is not None else None
 
 
 def build_group(

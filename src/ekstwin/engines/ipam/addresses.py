@@ -33,7 +33,6 @@ from ekstwin.engines.ipam.topology import (
     instance_for,
     instance_index,
     node_zone,
-    pick_cluster,
 )
 from ekstwin.errors import ModelError
 from ekstwin.model.aws import Instance, Subnet, VpcCniSettings
@@ -304,7 +303,7 @@ def _sites_from_aws(
     platform: Platform, nodes: list[Node], used: set[int], notes: list[str]
 ) -> tuple[dict[str, _NodeSite], VpcCniSettings, tuple[str, ...]]:
     aws = platform.aws
-    cluster = pick_cluster(aws)
+    cluster = platform.eks_cluster()
     settings = cluster.vpc_cni if cluster is not None else VpcCniSettings()
     index = instance_index(aws)
     candidates = cluster_subnets(aws, cluster)

@@ -50,10 +50,9 @@ class ServiceAccountTrustRefused(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        clusters = platform.aws.clusters
-        if not clusters:
+        cluster = platform.eks_cluster()
+        if cluster is None:
             return
-        cluster = clusters[0]
         analyzer = ctx.models(platform).iam
         for sa in sorted(platform.service_accounts, key=lambda s: str(s.meta.ref)):
             role_arn = sa.meta.annotations.get(ROLE_ARN)
