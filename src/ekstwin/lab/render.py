@@ -243,8 +243,7 @@ class PolicyRenderer:
         for pod in platform.pods:
             self.ns_labels.setdefault(pod.namespace, {NAMESPACE_NAME_LABEL: pod.namespace})
         sa_labels = {
-            (sa.meta.namespace or "default", sa.meta.name): dict(sa.meta.labels)
-            for sa in platform.service_accounts
+            (sa.meta.ns, sa.meta.name): dict(sa.meta.labels) for sa in platform.service_accounts
         }
         self.workloads: list[_Workload] = []
         for pod in sorted(platform.pods, key=lambda p: p.key):
@@ -278,10 +277,10 @@ class PolicyRenderer:
         self.by_key = {w.key: w for w in self.workloads}
         self.net_sets = [
             _NetSet(
-                None if s.is_global else (s.meta.namespace or "default"),
+                None if s.is_global else s.meta.ns,
                 {
                     **s.meta.labels,
-                    **({} if s.is_global else {CALICO_NAMESPACE: s.meta.namespace or "default"}),
+                    **({} if s.is_global else {CALICO_NAMESPACE: s.meta.ns}),
                 },
                 tuple(s.nets),
             )
@@ -294,7 +293,7 @@ class PolicyRenderer:
     def _tiers(self) -> tuple[_Tier, ...]:
         policies: list[_Policy] = []
         for np in self.platform.network_policies:
-            ns = np.meta.namespace or "default"
+            ns = np.meta.ns
             policies.append(
                 _Policy(
                     f"{ns}/knp.default.{np.meta.name}",
@@ -310,7 +309,7 @@ class PolicyRenderer:
             )
         for cp in self.platform.calico_policies:
             namespaced = cp.scope is PolicyScope.NAMESPACED
-            cns = (cp.meta.namespace or "default") if namespaced else None
+            cns = cp.meta.ns if namespaced else None
             policies.append(
                 _Policy(
                     f"{cns}/{cp.meta.name}" if cns else cp.meta.name,

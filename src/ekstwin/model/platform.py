@@ -128,7 +128,7 @@ class Platform:
             return ()
         out = []
         for w in self.workloads:
-            if (w.meta.namespace or "default") != ns or w.meta.name != name:
+            if w.meta.ns != ns or w.meta.name != name:
                 continue
             if kind is not None and w.kind.value != kind:
                 continue

@@ -203,7 +203,7 @@ def _ingress_targets(ing: Ingress, prefix: str, albs: AlbPlan) -> tuple[list[str
         return targets, "target annotation"
     if ing.status_hostnames:
         return [t.removesuffix(".") for t in ing.status_hostnames], "status"
-    key = f"{ing.meta.namespace or 'default'}/{ing.meta.name}"
+    key = f"{ing.meta.ns}/{ing.meta.name}"
     alb = albs.alb_of(key)
     if alb is None:
         return [], "no load balancer status and no ALB: the AWS Load Balancer Controller ignores it"
@@ -222,7 +222,7 @@ def ingress_endpoints(
     skipped: list[Skip] = []
     for ing in sorted(platform.ingresses, key=lambda i: (i.meta.namespace or "", i.meta.name)):
         a = ing.meta.annotations
-        resource = f"ingress/{ing.meta.namespace or 'default'}/{ing.meta.name}"
+        resource = f"ingress/{ing.meta.ns}/{ing.meta.name}"
         defined = [r.host for r in ing.rules if r.host] + [h for t in ing.tls for h in t.hosts if h]
         from_annotation = _split(a.get(prefix + "hostname"))
         source_mode = a.get(prefix + "ingress-hostname-source")
@@ -262,7 +262,7 @@ def _service_targets(platform: Platform, svc: Service, prefix: str) -> tuple[lis
     if svc.type == "LoadBalancer":
         if svc.load_balancer_hostnames:
             return list(svc.load_balancer_hostnames), "status"
-        stack = f"{svc.meta.namespace or 'default'}/{svc.meta.name}"
+        stack = f"{svc.meta.ns}/{svc.meta.name}"
         lb = next(
             (b for b in platform.aws.load_balancers if b.tags.get(SERVICE_STACK_TAG) == stack),
             None,
@@ -285,7 +285,7 @@ def service_endpoints(platform: Platform, prefix: str) -> tuple[list[Endpoint], 
         hosts = _split(a.get(prefix + "hostname"))
         if not hosts:
             continue
-        resource = f"service/{svc.meta.namespace or 'default'}/{svc.meta.name}"
+        resource = f"service/{svc.meta.ns}/{svc.meta.name}"
         hidden = _controller_hides(a, prefix)
         if hidden:
             skipped += [Skip(h.removesuffix("."), f"{resource}: {hidden}") for h in hosts]
@@ -323,7 +323,7 @@ def claimed_hostnames(platform: Platform, prefix: str) -> list[Claim]:
         a = ing.meta.annotations
         if _controller_hides(a, prefix):
             continue
-        ns = ing.meta.namespace or "default"
+        ns = ing.meta.ns
         defined = [r.host for r in ing.rules if r.host] + [h for t in ing.tls for h in t.hosts if h]
         mode = (a.get(prefix + "ingress-hostname-source") or "").lower()
         hosts = {
@@ -346,7 +346,7 @@ def claimed_hostnames(platform: Platform, prefix: str) -> list[Claim]:
         a = svc.meta.annotations
         if _controller_hides(a, prefix):
             continue
-        ns = svc.meta.namespace or "default"
+        ns = svc.meta.ns
         for h in dict.fromkeys(x.removesuffix(".") for x in _split(a.get(prefix + "hostname"))):
             out.append(
                 Claim(

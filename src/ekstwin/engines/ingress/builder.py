@@ -605,7 +605,7 @@ def _target_type(ctx: _Ctx, m: ClassifiedIngress, svc: Service) -> TargetType:
 def _forward(
     ctx: _Ctx, m: ClassifiedIngress, tuples: list[tuple[str | None, object, int | None, str | None]]
 ) -> Action:
-    ns = m.ingress.meta.namespace or "default"
+    ns = m.ingress.meta.ns
     names = {t[0] for t in tuples if t[0]}
     single = len(tuples) == 1 and len(names) == 1
     targets: list[ForwardTarget] = []

@@ -138,7 +138,4 @@ def namespace_labels(platform: Platform) -> dict[str, dict[str, str]]:
 
 
 def service_account_labels(platform: Platform) -> dict[tuple[str, str], dict[str, str]]:
-    return {
-        (sa.meta.namespace or "default", sa.meta.name): dict(sa.meta.labels)
-        for sa in platform.service_accounts
-    }
+    return {(sa.meta.ns, sa.meta.name): dict(sa.meta.labels) for sa in platform.service_accounts}

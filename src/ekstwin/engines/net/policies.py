@@ -108,7 +108,7 @@ def compile_network_sets(platform: Platform) -> tuple[CompiledNetworkSet, ...]:
     out = []
     for ns in platform.network_sets:
         labels = dict(ns.meta.labels)
-        namespace = None if ns.is_global else ns.meta.namespace or "default"
+        namespace = None if ns.is_global else ns.meta.ns
         if namespace is not None:
             labels[CALICO_NAMESPACE_LABEL] = namespace
         out.append(CompiledNetworkSet(namespace, labels, tuple(Cidr.parse(n) for n in ns.nets)))
@@ -683,7 +683,7 @@ def compile_policies(
     policies: list[CompiledPolicy] = []
     uid = 0
     for np in platform.network_policies:
-        ns = np.meta.namespace or "default"
+        ns = np.meta.ns
         ing = _k8s_rules(np.ingress, Direction.INGRESS, ns, uid)
         uid += len(ing)
         eg = _k8s_rules(np.egress, Direction.EGRESS, ns, uid)
@@ -704,7 +704,7 @@ def compile_policies(
         )
     for cp in platform.calico_policies if calico else ():
         namespaced = cp.scope is PolicyScope.NAMESPACED
-        cns = (cp.meta.namespace or "default") if namespaced else None
+        cns = cp.meta.ns if namespaced else None
         ing = _calico_rules(cp.ingress, Direction.INGRESS, cns, uid)
         uid += len(ing)
         eg = _calico_rules(cp.egress, Direction.EGRESS, cns, uid)

@@ -196,7 +196,7 @@ def _volume(
     eligible_zones: list[str],
     all_zones: list[str],
 ) -> ReplicaVolume:
-    ns = w.meta.namespace or "default"
+    ns = w.meta.ns
     pvc = next(
         (c for c in platform.pvcs if c.meta.name == claim_name and c.meta.namespace == ns), None
     )
@@ -317,7 +317,7 @@ def _replica(
 def _statefulset(
     platform: Platform, w: Workload, lose_az: str | None, all_zones: list[str]
 ) -> StatefulSetPlan:
-    ns = w.meta.namespace or "default"
+    ns = w.meta.ns
     eligible = _eligible(platform, w)
     eligible_zones = sorted({n.zone for n in eligible if n.zone})
     pods = {
@@ -370,7 +370,7 @@ def storage_plan(platform: Platform, lose_az: str | None = None) -> StoragePlan:
     all_zones = sorted({n.zone for n in platform.nodes if n.zone})
     sets = sorted(
         (w for w in platform.workloads if w.kind is WorkloadKind.STATEFUL_SET),
-        key=lambda w: (w.meta.namespace or "default", w.meta.name),
+        key=lambda w: (w.meta.ns, w.meta.name),
     )
     return StoragePlan(
         lose_az,

@@ -58,7 +58,7 @@ class ServiceAccountTrustRefused(Check):
             role_arn = sa.meta.annotations.get(ROLE_ARN)
             if not role_arn or platform.aws.role(role_arn) is None:
                 continue
-            ns = sa.meta.namespace or "default"
+            ns = sa.meta.ns
             audience = sa.meta.annotations.get(AUDIENCE) or DEFAULT_AUDIENCE
             steps: list[ChainStep] = []
             grant = analyzer.irsa_chain(
