@@ -14,8 +14,8 @@ from ekstwin.engines.checks import CheckContext, run_checks
 from ekstwin.engines.net import NetModel, Verdict, can
 from ekstwin.engines.net.checks.calico_rule_shadowed import CalicoRuleShadowed
 from ekstwin.engines.net.platform_calico import CalicoVersionError
-from ekstwin.engines.net.policies import TieBreak
 from ekstwin.loaders import load
+from ekstwin.model.calico import TieBreak
 from tests.engines.conftest import Builder
 from tests.engines.net.test_calico import BASE
 

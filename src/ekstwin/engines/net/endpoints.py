@@ -52,6 +52,11 @@ class Endpoint:
     def address(self) -> str | None:
         return None if self.ip is None else str(ipaddress.IPv4Address(self.ip))
 
+    def calico_sa_labels(self) -> dict[str, str]:
+        """The labels a Calico ``serviceAccountSelector`` sees: the pod's service
+        account's own labels and its name as ``projectcalico.org/name``."""
+        return {**self.sa_labels, CALICO_NAME_LABEL: self.service_account or "default"}
+
     def calico_labels(self) -> dict[str, str]:
         """The labels a Calico selector sees on a workload endpoint."""
         out = dict(self.labels)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
 from ekstwin.engines.net.connections import PROTOCOLS, ConnectionSet, protocol_range
 from ekstwin.engines.net.endpoints import (
@@ -45,7 +46,14 @@ from ekstwin.engines.net.policies import (
     compile_network_sets,
     compile_policies,
 )
-from ekstwin.engines.net.tiers import Applicable, Step, applicable, evaluate, walk
+from ekstwin.engines.net.tiers import (
+    Applicable,
+    Step,
+    applicable,
+    evaluate,
+    peer_blocks,
+    walk,
+)
 from ekstwin.errors import EkstwinError
 from ekstwin.model.calico import Action, EntityRule
 from ekstwin.model.k8s import ContainerPort, Pod
@@ -121,15 +129,27 @@ class Verdict:
         }
 
 
+class _Answer(Protocol):
+    @property
+    def allowed(self) -> bool: ...
+
+    def to_json(self) -> dict[str, object]: ...
+
+
+AnswerT = TypeVar("AnswerT", bound=_Answer)
+
+
 @dataclass(frozen=True, slots=True)
-class ServiceVerdict:
-    """``--to NS/svc/NAME``: one verdict per backing pod, at its target port."""
+class BackendAnswers(Generic[AnswerT]):
+    """``--to NS/svc/NAME``: one answer per backing pod, at its target port (the
+    Service's backends: ``Service.backends``). The Service is reachable when one
+    backend is; ``problem`` says why there is none to ask about."""
 
     source: str
     service: str
     protocol: str
     port: int
-    backends: tuple[Verdict, ...]
+    backends: tuple[AnswerT, ...]
     problem: str | None = None
 
     @property
@@ -146,6 +166,11 @@ class ServiceVerdict:
             "problem": self.problem,
             "backends": [v.to_json() for v in self.backends],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceVerdict(BackendAnswers[Verdict]):
+    """The network policy verdict for each backend of a Service."""
 
 
 class NetQueryError(EkstwinError, ValueError):
@@ -696,22 +721,9 @@ class NetModel:
         cached = self._side_cache.get(ident)
         if cached is not None:
             return cached
-        blocks = [self.all_bits]
-        named = False
-        seen: set[int] = set()
-        for _, pols in tiers:
-            for _, rules in pols:
-                for r in rules:
-                    if r.action is Action.LOG:
-                        continue
-                    bits = self._peer_bits(r)
-                    named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
-                    if bits not in seen:
-                        seen.add(bits)
-                        blocks = refine_blocks(blocks, bits)
-        if named:
-            for bits in self._named_bits.values():
-                blocks = refine_blocks(blocks, bits)
+        blocks = peer_blocks(
+            tiers, self.all_bits, self._peer_bits, self._named_bits.values, direction
+        )
         merged: dict[int, int] = {}
         for block in blocks:
             rep = (block & -block).bit_length() - 1
@@ -836,20 +848,10 @@ class NetModel:
             cached = self._side_decisions_cache.get(ident)
             if cached is not None:
                 return cached
-        blocks = [self.all_bits]
-        named = False
-        seen: set[int] = set()
-        for _, pols in tiers:
-            for _, rules in pols:
-                for r in rules:
-                    bits = self._peer_bits(r)
-                    named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
-                    if bits not in seen:
-                        seen.add(bits)
-                        blocks = refine_blocks(blocks, bits)
-        if named:
-            for bits in self._named_bits.values():
-                blocks = refine_blocks(blocks, bits)
+        # Log rules split the peers too: they name the decision's logged_by
+        blocks = peer_blocks(
+            tiers, self.all_bits, self._peer_bits, self._named_bits.values, direction, logs=True
+        )
         out: list[tuple[int, tuple[tuple[ConnectionSet, Decision], ...]]] = []
         for block in blocks:
             rep = self.class_reps[(block & -block).bit_length() - 1]
@@ -882,19 +884,3 @@ class NetModel:
         if ident is not None:
             self._side_decisions_cache[ident] = result
         return result
-
-
-def refine_blocks(blocks: list[int], bits: int) -> list[int]:
-    """Split each block (a bitset of classes) into its part inside ``bits`` and its
-    part outside, keeping the order; empty parts are dropped."""
-    if bits == 0:
-        return blocks
-    out = []
-    for b in blocks:
-        inside = b & bits
-        if inside and inside != b:
-            out.append(inside)
-            out.append(b & ~bits)
-        else:
-            out.append(b)
-    return out

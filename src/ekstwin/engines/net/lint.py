@@ -27,7 +27,7 @@ from ekstwin.engines.checks import CheckContext
 from ekstwin.engines.net import NetModel
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind
-from ekstwin.engines.net.engine import bit_indices, refine_blocks
+from ekstwin.engines.net.engine import bit_indices
 from ekstwin.engines.net.policies import (
     CalicoPorts,
     CompiledPolicy,
@@ -39,7 +39,14 @@ from ekstwin.engines.net.policies import (
     MatchContext,
     compile_policies,
 )
-from ekstwin.engines.net.tiers import Applicable, Step, applicable, evaluate, walk
+from ekstwin.engines.net.tiers import (
+    Applicable,
+    Step,
+    applicable,
+    evaluate,
+    peer_blocks,
+    walk,
+)
 from ekstwin.model.calico import Action
 from ekstwin.model.k8s import Meta
 from ekstwin.model.platform import Platform
@@ -464,17 +471,7 @@ class LintModel:
     ) -> SideBlocks:
         """:meth:`side` over the classes ``peers``: one walk per block of peers that
         every rule (and the destination's named ports) treats alike."""
-        blocks = [peers]
-        named = False
-        for _, pols in tiers:
-            for _, rules in pols:
-                for r in rules:
-                    if r.action in _DECIDING:
-                        blocks = refine_blocks(blocks, self.peer_bits(r))
-                        named = named or r.ports.uses_named_ports
-        if named and direction is Direction.EGRESS:
-            for bits in self.named_port_groups():
-                blocks = refine_blocks(blocks, bits)
+        blocks = peer_blocks(tiers, peers, self.peer_bits, self.named_port_groups, direction)
         out: dict[ConnectionSet, int] = {}
         self.walks += len(blocks)
         for block in blocks:

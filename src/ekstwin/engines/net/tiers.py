@@ -32,7 +32,7 @@ from ekstwin.engines.net.policies import (
 )
 from ekstwin.model.calico import Action
 
-__all__ = ["Applicable", "Step", "applicable", "evaluate", "walk"]
+__all__ = ["Applicable", "Step", "applicable", "evaluate", "peer_blocks", "refine_blocks", "walk"]
 
 #: (tier, ((policy, its rules whose subject side matches), ...)), in evaluation order:
 #: the tiers holding a policy that selects the endpoint, each with those policies.
@@ -147,3 +147,52 @@ def walk(
 
     allowed, profile = evaluate(tiers, take, ConnectionSet.all())
     return allowed | profile
+
+
+def refine_blocks(blocks: list[int], bits: int) -> list[int]:
+    """Split each block (a bitset of classes) into its part inside ``bits`` and its
+    part outside, keeping the order; empty parts are dropped."""
+    if bits == 0:
+        return blocks
+    out = []
+    for b in blocks:
+        inside = b & bits
+        if inside and inside != b:
+            out.append(inside)
+            out.append(b & ~bits)
+        else:
+            out.append(b)
+    return out
+
+
+def peer_blocks(
+    tiers: Applicable,
+    peers: int,
+    peer_bits: Callable[[CompiledRule], int],
+    named_port_groups: Callable[[], Iterable[int]],
+    direction: Direction,
+    *,
+    logs: bool = False,
+) -> list[int]:
+    """The peer classes ``peers`` (a bitset) split into blocks that every rule of
+    ``tiers`` treats alike: by each rule's peer side (``peer_bits``: the classes it
+    matches; Log rules only with ``logs``) and, when an egress rule names ports, by
+    the peers' named ports (``named_port_groups``). One walk per block then
+    answers for every peer of it."""
+    blocks = [peers]
+    named = False
+    seen: set[int] = set()
+    for _, pols in tiers:
+        for _, rules in pols:
+            for r in rules:
+                if r.action is Action.LOG and not logs:
+                    continue
+                bits = peer_bits(r)
+                named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
+                if bits not in seen:
+                    seen.add(bits)
+                    blocks = refine_blocks(blocks, bits)
+    if named:
+        for bits in named_port_groups():
+            blocks = refine_blocks(blocks, bits)
+    return blocks
