@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from ekstwin.engines.ingress import AlbPlan, build_albs
 from ekstwin.model.images import ImageRef
-from ekstwin.model.k8s import Ingress, Service
+from ekstwin.model.k8s import Ingress, Meta, Service
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 
@@ -234,25 +236,38 @@ def ingress_endpoints(
             hosts = from_annotation
         else:
             hosts = []
-        if not hosts:
-            continue
-        hidden = _controller_hides(a, prefix)
-        if hidden:
-            skipped += [Skip(h.removesuffix("."), f"{resource}: {hidden}") for h in hosts]
-            continue
-        targets, why = _ingress_targets(ing, prefix, albs)
-        if not targets:
-            skipped += [
-                Skip(h.removesuffix("."), f"{resource}: {why}") for h in dict.fromkeys(hosts)
-            ]
-            continue
-        ttl = _ttl(a, prefix)
-        set_id, routing = routing_of(a, prefix)
-        for h in hosts:
-            out += endpoints_for_hostname(
-                h, targets, ttl, resource, ing.meta.source, set_identifier=set_id, routing=routing
-            )
+        targets = partial(_ingress_targets, ing, prefix, albs)
+        found, skips = _publish(resource, hosts, ing.meta, prefix, targets)
+        out += found
+        skipped += skips
     return merge_endpoints(out), skipped
+
+
+def _publish(
+    resource: str,
+    hosts: list[str],
+    meta: Meta,
+    prefix: str,
+    targets_of: Callable[[], tuple[list[str], str]],
+) -> tuple[list[Endpoint], list[Skip]]:
+    """The records one Ingress or Service asks for; or, when the annotated
+    controller is not this one or the resource has no target yet, each hostname
+    once as skipped, with why."""
+    if not hosts:
+        return [], []
+    a = meta.annotations
+    hidden = _controller_hides(a, prefix)
+    targets, why = ([], hidden) if hidden else targets_of()
+    if not targets:
+        return [], [Skip(h.removesuffix("."), f"{resource}: {why}") for h in dict.fromkeys(hosts)]
+    ttl = _ttl(a, prefix)
+    set_id, routing = routing_of(a, prefix)
+    out: list[Endpoint] = []
+    for h in hosts:
+        out += endpoints_for_hostname(
+            h, targets, ttl, resource, meta.source, set_identifier=set_id, routing=routing
+        )
+    return out, []
 
 
 def _service_targets(platform: Platform, svc: Service, prefix: str) -> tuple[list[str], str]:
@@ -283,23 +298,11 @@ def service_endpoints(platform: Platform, prefix: str) -> tuple[list[Endpoint], 
     for svc in platform.services:
         a = svc.meta.annotations
         hosts = _split(a.get(prefix + "hostname"))
-        if not hosts:
-            continue
         resource = f"service/{svc.meta.ns}/{svc.meta.name}"
-        hidden = _controller_hides(a, prefix)
-        if hidden:
-            skipped += [Skip(h.removesuffix("."), f"{resource}: {hidden}") for h in hosts]
-            continue
-        targets, why = _service_targets(platform, svc, prefix)
-        if not targets:
-            skipped += [Skip(h.removesuffix("."), f"{resource}: {why}") for h in hosts]
-            continue
-        ttl = _ttl(a, prefix)
-        set_id, routing = routing_of(a, prefix)
-        for h in hosts:
-            out += endpoints_for_hostname(
-                h, targets, ttl, resource, svc.meta.source, set_identifier=set_id, routing=routing
-            )
+        targets = partial(_service_targets, platform, svc, prefix)
+        found, skips = _publish(resource, hosts, svc.meta, prefix, targets)
+        out += found
+        skipped += skips
     # Sorted by resource so the same Service stays first; A/AAAA unioned, CNAMEs kept apart.
     out.sort(key=lambda e: e.resource or "")
     return merge_endpoints(out), skipped
