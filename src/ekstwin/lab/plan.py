@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ekstwin.engines.ipam.addresses import pod_addressing
-from ekstwin.engines.ipam.topology import pick_cluster
 from ekstwin.lab.system import LabError
 from ekstwin.model.platform import Platform
 
@@ -198,7 +197,7 @@ def build_plan(
         if ip is None:
             raise LabError(f"node {name} has no address in the twin")
         nodes.append(NodeSite(name, ip, f"{prefix}n{i}", f"n{i}"))
-    cluster = pick_cluster(platform.aws)
+    cluster = platform.eks_cluster()
     cni = cluster.vpc_cni if cluster is not None else None
     return LabPlan(
         prefix=prefix,

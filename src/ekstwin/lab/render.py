@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 from ekstwin.model.calico import (
     DEFAULT_TIER,
+    K8S_POLICY_ORDER,
     Action,
     CalicoPolicy,
     CalicoPort,
@@ -47,6 +48,10 @@ from ekstwin.model.calico import (
     EntityRule,
     PolicyScope,
     ServiceAccountMatch,
+    TieBreak,
+    policy_key,
+    sort_name,
+    tier_order,
 )
 from ekstwin.model.k8s import NAMESPACE_NAME_LABEL, NetpolPeer, NetpolRule, NetworkPolicy
 from ekstwin.model.platform import Platform
@@ -63,8 +68,8 @@ __all__ = [
 
 ACCEPT_MARK = 0x10000
 PASS_MARK = 0x20000
-DEFAULT_TIER_ORDER = 1_000_000.0
-K8S_ORDER = 1000.0
+#: The lab renders the order of the current Calico release.
+CURRENT = TieBreak.NAME_NAMESPACE_KIND
 _MAX_CHAIN = 28
 _PORT_PROTOCOLS = ("tcp", "udp", "sctp")
 _PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 132: "sctp", 136: "udplite", 58: "icmpv6"}
@@ -132,7 +137,7 @@ class _Policy:
     tie: str = ""  # Felix's tie-break text since v3.32: name/namespace/kind
 
     def key(self) -> tuple[bool, float, str]:
-        return (self.order is None, self.order or 0.0, self.tie)
+        return policy_key(self.order, self.tie)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,8 +248,7 @@ class PolicyRenderer:
         for pod in platform.pods:
             self.ns_labels.setdefault(pod.namespace, {NAMESPACE_NAME_LABEL: pod.namespace})
         sa_labels = {
-            (sa.meta.namespace or "default", sa.meta.name): dict(sa.meta.labels)
-            for sa in platform.service_accounts
+            (sa.meta.ns, sa.meta.name): dict(sa.meta.labels) for sa in platform.service_accounts
         }
         self.workloads: list[_Workload] = []
         for pod in sorted(platform.pods, key=lambda p: p.key):
@@ -278,10 +282,10 @@ class PolicyRenderer:
         self.by_key = {w.key: w for w in self.workloads}
         self.net_sets = [
             _NetSet(
-                None if s.is_global else (s.meta.namespace or "default"),
+                None if s.is_global else s.meta.ns,
                 {
                     **s.meta.labels,
-                    **({} if s.is_global else {CALICO_NAMESPACE: s.meta.namespace or "default"}),
+                    **({} if s.is_global else {CALICO_NAMESPACE: s.meta.ns}),
                 },
                 tuple(s.nets),
             )
@@ -294,23 +298,23 @@ class PolicyRenderer:
     def _tiers(self) -> tuple[_Tier, ...]:
         policies: list[_Policy] = []
         for np in self.platform.network_policies:
-            ns = np.meta.namespace or "default"
+            ns = np.meta.ns
             policies.append(
                 _Policy(
                     f"{ns}/knp.default.{np.meta.name}",
                     DEFAULT_TIER,
-                    K8S_ORDER,
+                    K8S_POLICY_ORDER,
                     ns,
                     frozenset(np.policy_types),
                     _k8s_rules(np.ingress, True),
                     _k8s_rules(np.egress, False),
                     k8s=np,
-                    tie=f"{np.meta.name}/{ns}/KubernetesNetworkPolicy",
+                    tie=sort_name(CURRENT, "KubernetesNetworkPolicy", ns, np.meta.name),
                 )
             )
         for cp in self.platform.calico_policies:
             namespaced = cp.scope is PolicyScope.NAMESPACED
-            cns = (cp.meta.namespace or "default") if namespaced else None
+            cns = cp.meta.ns if namespaced else None
             policies.append(
                 _Policy(
                     f"{cns}/{cp.meta.name}" if cns else cp.meta.name,
@@ -321,26 +325,16 @@ class PolicyRenderer:
                     cp.ingress,
                     cp.egress,
                     calico=cp,
-                    tie=f"{cp.meta.name}/{cns or ''}/{cp.scope.value}",
+                    tie=sort_name(CURRENT, cp.scope.value, cns, cp.meta.name),
                 )
             )
-        tiers: dict[str, tuple[float | None, Action]] = {
-            DEFAULT_TIER: (DEFAULT_TIER_ORDER, Action.DENY)
-        }
-        for t in self.platform.tiers:
-            order = t.order
-            if t.name == DEFAULT_TIER and order is None:
-                order = DEFAULT_TIER_ORDER
-            tiers[t.name] = (order, t.default_action)
         by_tier: dict[str, list[_Policy]] = {}
         for p in policies:
             by_tier.setdefault(p.tier, []).append(p)
-            tiers.setdefault(p.tier, (None, Action.DENY))
         out = [
             _Tier(name, order, action, tuple(sorted(by_tier.get(name, []), key=_Policy.key)))
-            for name, (order, action) in tiers.items()
+            for name, order, action in tier_order(self.platform.tiers, by_tier)
         ]
-        out.sort(key=lambda t: (t.order is None, t.order or 0.0, t.name))
         return tuple(out)
 
     def _calico_ns_labels(self, namespace: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ server would. Ports stay as written: ``CalicoPort`` is a range or a name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -157,3 +158,69 @@ class Tier:
     @property
     def name(self) -> str:
         return self.meta.name
+
+
+# -- evaluation order ---------------------------------------------------------
+# What Felix sorts by, shared by the net engine (its verdicts and checks) and the
+# lab (the iptables chains it renders), so that both walk one order.
+
+#: Calico's order of the default tier (fixed in every release that has tiers).
+DEFAULT_TIER_ORDER = 1_000_000.0
+#: The order Calico gives every Kubernetes NetworkPolicy.
+K8S_POLICY_ORDER = 1000.0
+
+
+class TieBreak(StrEnum):
+    """How Felix orders policies of equal ``order`` within a tier.
+
+    ``NAME_NAMESPACE_KIND`` (Calico v3.32.0 and later): the text
+    ``name/namespace/kind``, where a Kubernetes NetworkPolicy keeps its own name
+    and is of kind ``KubernetesNetworkPolicy`` and a GlobalNetworkPolicy has no
+    namespace. ``LEGACY_NAME`` (up to v3.31): the policy key's name alone,
+    ``ns/name`` for a namespaced Calico policy, ``ns/knp.default.name`` for a
+    Kubernetes one, ``name`` for a global one (felix/calc/policy_sorter.go).
+    """
+
+    NAME_NAMESPACE_KIND = "name/namespace/kind"
+    LEGACY_NAME = "legacy-name"
+
+
+def sort_name(tie: TieBreak, kind: str, namespace: str | None, name: str) -> str:
+    """The text that breaks a tie of ``order`` between two policies of a tier;
+    ``kind`` is ``KubernetesNetworkPolicy``, ``NetworkPolicy`` or
+    ``GlobalNetworkPolicy`` (a policy scope's value)."""
+    if tie is TieBreak.NAME_NAMESPACE_KIND:
+        return f"{name}/{namespace or ''}/{kind}"
+    if kind == "KubernetesNetworkPolicy":
+        return f"{namespace}/knp.default.{name}"
+    return f"{namespace}/{name}" if namespace else name
+
+
+def policy_key(order: float | None, sort_text: str) -> tuple[bool, float, str]:
+    """A policy's place in its tier: by ``order`` (none last), then :func:`sort_name`."""
+    return (order is None, order or 0.0, sort_text)
+
+
+def tier_order(
+    tiers: Iterable[Tier],
+    named: Iterable[str],
+    built_in: Mapping[str, tuple[float | None, Action]] | None = None,
+) -> tuple[tuple[str, float | None, Action], ...]:
+    """Every tier as (name, order, default action), in evaluation order (by order,
+    none last, then by name): the default tier (order 1,000,000 unless its Tier
+    object gives one, Deny), ``built_in`` tiers, the Tier objects, and tiers that
+    policies name without a Tier object (no order, Deny)."""
+    table: dict[str, tuple[float | None, Action]] = {
+        DEFAULT_TIER: (DEFAULT_TIER_ORDER, Action.DENY),
+        **(built_in or {}),
+    }
+    for t in tiers:
+        order = t.order
+        if t.name == DEFAULT_TIER and order is None:
+            order = DEFAULT_TIER_ORDER
+        table[t.name] = (order, t.default_action)
+    for name in named:
+        table.setdefault(name, (None, Action.DENY))
+    rows = [(name, order, action) for name, (order, action) in table.items()]
+    rows.sort(key=lambda row: (row[1] is None, row[1] or 0.0, row[0]))
+    return tuple(rows)

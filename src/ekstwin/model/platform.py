@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ekstwin.model.adminpolicy import AdminNetworkPolicy
-from ekstwin.model.aws import AwsState
+from ekstwin.model.aws import AwsState, EksCluster, Instance
 from ekstwin.model.calico import CalicoPolicy, NetworkSet, Tier
 from ekstwin.model.istio import (
     AuthorizationPolicy,
@@ -128,7 +128,7 @@ class Platform:
             return ()
         out = []
         for w in self.workloads:
-            if (w.meta.namespace or "default") != ns or w.meta.name != name:
+            if w.meta.ns != ns or w.meta.name != name:
                 continue
             if kind is not None and w.kind.value != kind:
                 continue
@@ -157,6 +157,58 @@ class Platform:
         if not pods:
             return None, f"{ref} makes no pod (replicas: 0?)"
         return pods[0], f"{ref}: answered for its pod {pods[0].key} ({len(pods)} pod(s))"
+
+    def cluster_of_instance(self, inst: Instance) -> EksCluster | None:
+        """The EKS cluster an instance is a node of: the one it names (its
+        ``eks:cluster-name`` tag), else the only cluster whose VPC holds its
+        subnet; None when neither says."""
+        clusters = self.aws.clusters
+        if inst.cluster:
+            return next((c for c in clusters if c.name == inst.cluster), None)
+        subnet = self.aws.subnet(inst.subnet_id)
+        if subnet is None:
+            return None
+        in_vpc = [c for c in clusters if c.vpc_id and c.vpc_id == subnet.vpc_id]
+        return in_vpc[0] if len(in_vpc) == 1 else None
+
+    def eks_cluster(self, name: str | None = None) -> EksCluster | None:
+        """The EKS cluster this platform is, decided here for every engine:
+
+        1. the cluster ``name`` names (its name or ARN: what a caller was told,
+           such as a ``--cluster-name`` flag); None when the AWS input lacks it;
+        2. else the only cluster of the AWS input;
+        3. else the cluster the Kubernetes input's nodes run in (the Node objects
+           it holds and the nodes its pods name, through their instances:
+           :meth:`cluster_of_instance`), when they point at one;
+        4. else, when the Kubernetes input names no node the AWS input knows, the
+           one cluster the AWS input's instances are nodes of;
+        5. else unknown (None): several clusters and nothing to choose by. An
+           engine then judges what needs the cluster as unknown, never the
+           first cluster listed.
+        """
+        clusters = self.aws.clusters
+        if name is not None:
+            return self.aws.cluster(name)
+        if len(clusters) <= 1:
+            return clusters[0] if clusters else None
+        named: dict[str, EksCluster] = {}
+        for node in self.nodes:
+            if node.implicit and not node.meta.source.implied:
+                continue  # a node made from an instance of the AWS input, not named by it
+            inst = (
+                self.aws.instance(node.instance_id)
+                if node.instance_id
+                else self.aws.instance_for_node(node.name)
+            )
+            found = self.cluster_of_instance(inst) if inst is not None else None
+            if found is not None:
+                named[found.arn] = found
+        if not named:
+            for inst in self.aws.instances:
+                found = self.cluster_of_instance(inst)
+                if found is not None:
+                    named[found.arn] = found
+        return next(iter(named.values())) if len(named) == 1 else None
 
     def pods_in(self, namespace: str) -> tuple[Pod, ...]:
         return tuple(p for p in self.pods if p.namespace == namespace)

@@ -217,7 +217,7 @@ def _network(result: LoadResult, ctx: Any = None, *, explain: bool = True) -> di
                     "problem": problem,
                 }
             )
-        name = f"{svc.meta.namespace or 'default'}/svc/{svc.meta.name}"
+        name = f"{svc.meta.ns}/svc/{svc.meta.name}"
         services.append({"name": name, "ports": ports})
     data: dict[str, object] = {
         "pods": pod_rows,

@@ -276,3 +276,20 @@ def test_a_txt_name_with_a_label_over_63_characters_is_never_made(tmp_path: Path
             "owner and ExternalDNS will not update or delete it later",
         }
     ]
+
+
+def test_a_skipped_hostname_is_listed_once(tmp_path: Path) -> None:
+    # Ingress and Service records go through one path (sources._publish): a
+    # hostname an object names twice is skipped once, with why.
+    other = f"    {PREFIX}controller: someone-else\n"
+    p = platform(tmp_path, svc("a", "web", "www.example.com,www.example.com", IP, ann=other),
+                 aws=aws([]))  # fmt: skip
+    plan = run(p)
+    assert brief(plan) == []
+    assert [s.to_json() for s in plan.skipped] == [
+        {
+            "name": "www.example.com",
+            "reason": f"service/a/web: annotation {PREFIX}controller='someone-else' hands the "
+            "object to another controller",
+        }
+    ]

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from ekstwin.cli.main import main
+from ekstwin.engines.checks import CheckContext, run_checks
 from ekstwin.engines.net import NetModel, Verdict, can
+from ekstwin.engines.net.checks.calico_rule_shadowed import CalicoRuleShadowed
 from ekstwin.engines.net.platform_calico import CalicoVersionError
-from ekstwin.engines.net.policies import TieBreak
 from ekstwin.loaders import load
+from ekstwin.model.calico import TieBreak
 from tests.engines.conftest import Builder
 from tests.engines.net.test_calico import BASE
 
@@ -290,3 +292,23 @@ def test_global_misuse_makes_analyze_exit_2(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert main(["analyze", str(tmp_path), "-q"]) == 2
+
+
+def test_the_lint_reads_policies_in_the_order_of_the_platforms_release(build: Builder) -> None:
+    # The checks walk the tiers as the verdicts do: NET005 (a Calico rule never
+    # reached) follows the release's tie-break rule. Before, the lint always used
+    # the v3.32 rule, and under v3.31 it called the rule that decides unreachable.
+    def shadowed(text: str) -> list[str]:
+        run = run_checks(build(text), CheckContext(), [CalicoRuleShadowed])
+        return sorted(f"{f.subject} {f.key}" for f in run.findings)
+
+    assert shadowed(BASE + TIES) == [
+        "NetworkPolicy/shop/deny ingress/0",
+        "NetworkPolicy/shop/u-allow-web ingress/0",
+    ]
+    # "shop/deny" < "shop/knp.default.allow": the deny decides (NET005 judges Calico
+    # rules only, so the Kubernetes policy it hides is not listed); "shop/u-allow-web"
+    # < "t-deny-web": the allow decides.
+    assert shadowed(BASE + TIES + CALICO_NODE % "v3.31.7") == [
+        "GlobalNetworkPolicy/t-deny-web ingress/0",
+    ]

@@ -377,11 +377,7 @@ class AccessAnalyzer:
             if iam_analyzer is not None and iam_analyzer.platform is self.platform
             else IamAnalyzer(self.platform)
         )
-        clusters = self.platform.aws.clusters
-        if self.cluster_name is not None:
-            self.cluster = next((c for c in clusters if c.name == self.cluster_name), None)
-        else:
-            self.cluster = clusters[0] if clusters else None
+        self.cluster = self.platform.eks_cluster(self.cluster_name)
 
     @property
     def version(self) -> str | None:
@@ -771,16 +767,14 @@ class AccessAnalyzer:
             sa_pods: dict[tuple[str, str], list[str]] = {}
             for pod in self.platform.pods:
                 sa_pods.setdefault((pod.namespace, pod.spec.service_account), []).append(pod.key)
-            sa_keys = {
-                (sa.meta.namespace or "default", sa.meta.name)
-                for sa in self.platform.service_accounts
-            }
+            sa_keys = {(sa.meta.ns, sa.meta.name) for sa in self.platform.service_accounts}
             sa_keys |= set(sa_pods)
             sa_keys |= {
-                (ns or "default", name)
+                (ns, name)
                 for b in self.rbac.bindings
                 for kind, name, ns in b.subjects
-                if kind == "ServiceAccount"
+                # a binding's ServiceAccount subjects carry their namespace (Rbac._binding)
+                if kind == "ServiceAccount" and ns is not None
             }
             self._sa_index = (sa_pods, sorted(sa_keys))
         return self._sa_index

@@ -265,7 +265,7 @@ class Rbac:
             if role.cluster:
                 written.setdefault(role.meta.name, role)
             else:
-                ns = role.meta.namespace or "default"
+                ns = role.meta.ns
                 self.roles[(ns, role.meta.name)] = RoleDef(
                     "Role",
                     role.meta.name,
@@ -363,7 +363,7 @@ class Rbac:
             self._add(self._binding(rb))
 
     def _binding(self, rb: RoleBinding) -> Binding:
-        ns = None if rb.cluster else (rb.meta.namespace or "default")
+        ns = None if rb.cluster else rb.meta.ns
         ref = rb.role_ref
         role: RoleDef | None
         if ref.kind == "ClusterRole":

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from ekstwin.engines.ingress import AlbPlan, build_albs
 from ekstwin.model.images import ImageRef
-from ekstwin.model.k8s import Ingress, Service
+from ekstwin.model.k8s import Ingress, Meta, Service
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 
@@ -203,7 +205,7 @@ def _ingress_targets(ing: Ingress, prefix: str, albs: AlbPlan) -> tuple[list[str
         return targets, "target annotation"
     if ing.status_hostnames:
         return [t.removesuffix(".") for t in ing.status_hostnames], "status"
-    key = f"{ing.meta.namespace or 'default'}/{ing.meta.name}"
+    key = f"{ing.meta.ns}/{ing.meta.name}"
     alb = albs.alb_of(key)
     if alb is None:
         return [], "no load balancer status and no ALB: the AWS Load Balancer Controller ignores it"
@@ -222,7 +224,7 @@ def ingress_endpoints(
     skipped: list[Skip] = []
     for ing in sorted(platform.ingresses, key=lambda i: (i.meta.namespace or "", i.meta.name)):
         a = ing.meta.annotations
-        resource = f"ingress/{ing.meta.namespace or 'default'}/{ing.meta.name}"
+        resource = f"ingress/{ing.meta.ns}/{ing.meta.name}"
         defined = [r.host for r in ing.rules if r.host] + [h for t in ing.tls for h in t.hosts if h]
         from_annotation = _split(a.get(prefix + "hostname"))
         source_mode = a.get(prefix + "ingress-hostname-source")
@@ -234,25 +236,38 @@ def ingress_endpoints(
             hosts = from_annotation
         else:
             hosts = []
-        if not hosts:
-            continue
-        hidden = _controller_hides(a, prefix)
-        if hidden:
-            skipped += [Skip(h.removesuffix("."), f"{resource}: {hidden}") for h in hosts]
-            continue
-        targets, why = _ingress_targets(ing, prefix, albs)
-        if not targets:
-            skipped += [
-                Skip(h.removesuffix("."), f"{resource}: {why}") for h in dict.fromkeys(hosts)
-            ]
-            continue
-        ttl = _ttl(a, prefix)
-        set_id, routing = routing_of(a, prefix)
-        for h in hosts:
-            out += endpoints_for_hostname(
-                h, targets, ttl, resource, ing.meta.source, set_identifier=set_id, routing=routing
-            )
+        targets = partial(_ingress_targets, ing, prefix, albs)
+        found, skips = _publish(resource, hosts, ing.meta, prefix, targets)
+        out += found
+        skipped += skips
     return merge_endpoints(out), skipped
+
+
+def _publish(
+    resource: str,
+    hosts: list[str],
+    meta: Meta,
+    prefix: str,
+    targets_of: Callable[[], tuple[list[str], str]],
+) -> tuple[list[Endpoint], list[Skip]]:
+    """The records one Ingress or Service asks for; or, when the annotated
+    controller is not this one or the resource has no target yet, each hostname
+    once as skipped, with why."""
+    if not hosts:
+        return [], []
+    a = meta.annotations
+    hidden = _controller_hides(a, prefix)
+    targets, why = ([], hidden) if hidden else targets_of()
+    if not targets:
+        return [], [Skip(h.removesuffix("."), f"{resource}: {why}") for h in dict.fromkeys(hosts)]
+    ttl = _ttl(a, prefix)
+    set_id, routing = routing_of(a, prefix)
+    out: list[Endpoint] = []
+    for h in hosts:
+        out += endpoints_for_hostname(
+            h, targets, ttl, resource, meta.source, set_identifier=set_id, routing=routing
+        )
+    return out, []
 
 
 def _service_targets(platform: Platform, svc: Service, prefix: str) -> tuple[list[str], str]:
@@ -262,7 +277,7 @@ def _service_targets(platform: Platform, svc: Service, prefix: str) -> tuple[lis
     if svc.type == "LoadBalancer":
         if svc.load_balancer_hostnames:
             return list(svc.load_balancer_hostnames), "status"
-        stack = f"{svc.meta.namespace or 'default'}/{svc.meta.name}"
+        stack = f"{svc.meta.ns}/{svc.meta.name}"
         lb = next(
             (b for b in platform.aws.load_balancers if b.tags.get(SERVICE_STACK_TAG) == stack),
             None,
@@ -283,23 +298,11 @@ def service_endpoints(platform: Platform, prefix: str) -> tuple[list[Endpoint], 
     for svc in platform.services:
         a = svc.meta.annotations
         hosts = _split(a.get(prefix + "hostname"))
-        if not hosts:
-            continue
-        resource = f"service/{svc.meta.namespace or 'default'}/{svc.meta.name}"
-        hidden = _controller_hides(a, prefix)
-        if hidden:
-            skipped += [Skip(h.removesuffix("."), f"{resource}: {hidden}") for h in hosts]
-            continue
-        targets, why = _service_targets(platform, svc, prefix)
-        if not targets:
-            skipped += [Skip(h.removesuffix("."), f"{resource}: {why}") for h in hosts]
-            continue
-        ttl = _ttl(a, prefix)
-        set_id, routing = routing_of(a, prefix)
-        for h in hosts:
-            out += endpoints_for_hostname(
-                h, targets, ttl, resource, svc.meta.source, set_identifier=set_id, routing=routing
-            )
+        resource = f"service/{svc.meta.ns}/{svc.meta.name}"
+        targets = partial(_service_targets, platform, svc, prefix)
+        found, skips = _publish(resource, hosts, svc.meta, prefix, targets)
+        out += found
+        skipped += skips
     # Sorted by resource so the same Service stays first; A/AAAA unioned, CNAMEs kept apart.
     out.sort(key=lambda e: e.resource or "")
     return merge_endpoints(out), skipped
@@ -323,7 +326,7 @@ def claimed_hostnames(platform: Platform, prefix: str) -> list[Claim]:
         a = ing.meta.annotations
         if _controller_hides(a, prefix):
             continue
-        ns = ing.meta.namespace or "default"
+        ns = ing.meta.ns
         defined = [r.host for r in ing.rules if r.host] + [h for t in ing.tls for h in t.hosts if h]
         mode = (a.get(prefix + "ingress-hostname-source") or "").lower()
         hosts = {
@@ -346,7 +349,7 @@ def claimed_hostnames(platform: Platform, prefix: str) -> list[Claim]:
         a = svc.meta.annotations
         if _controller_hides(a, prefix):
             continue
-        ns = svc.meta.namespace or "default"
+        ns = svc.meta.ns
         for h in dict.fromkeys(x.removesuffix(".") for x in _split(a.get(prefix + "hostname"))):
             out.append(
                 Claim(

@@ -271,6 +271,7 @@ class IamAnalyzer:
     _irsa: dict[tuple[str, str, str, str], RoleGrant] = field(default_factory=dict)
     _pod_identity: dict[tuple[str, str, str], RoleGrant] = field(default_factory=dict)
     _node_roles: dict[tuple[str, bool], RoleGrant] = field(default_factory=dict)
+    _cluster: tuple[EksCluster | None] | None = None  # the platform's, once decided
     _pulls: dict[tuple[str, str, str], ImagePull] = field(default_factory=dict)
     _candidates: dict[tuple[str | None, tuple[tuple[str, str], ...]], tuple[Instance, ...]] = field(
         default_factory=dict
@@ -282,14 +283,15 @@ class IamAnalyzer:
     # -- where the pod runs
 
     def cluster_for(self, pod: Pod) -> EksCluster | None:
-        clusters = self.platform.aws.clusters
+        """The cluster the pod runs in: its node's, else the platform's."""
         if pod.spec.node_name:
             inst = self.platform.aws.instance_for_node(pod.spec.node_name)
-            if inst is not None and inst.cluster:
-                found = next((c for c in clusters if c.name == inst.cluster), None)
-                if found is not None:
-                    return found
-        return clusters[0] if clusters else None
+            found = self.platform.cluster_of_instance(inst) if inst is not None else None
+            if found is not None:
+                return found
+        if self._cluster is None:
+            self._cluster = (self.platform.eks_cluster(),)
+        return self._cluster[0]
 
     def candidate_nodes(self, pod: Pod, cluster: EksCluster | None) -> tuple[Instance, ...]:
         """The instance the pod is bound to, or every node its nodeSelector admits."""

@@ -605,7 +605,7 @@ def _target_type(ctx: _Ctx, m: ClassifiedIngress, svc: Service) -> TargetType:
 def _forward(
     ctx: _Ctx, m: ClassifiedIngress, tuples: list[tuple[str | None, object, int | None, str | None]]
 ) -> Action:
-    ns = m.ingress.meta.namespace or "default"
+    ns = m.ingress.meta.ns
     names = {t[0] for t in tuples if t[0]}
     single = len(tuples) == 1 and len(names) == 1
     targets: list[ForwardTarget] = []
@@ -967,8 +967,8 @@ def _quota(albs_rules: list[Listener]) -> list[str]:
 def _cluster_name(platform: Platform, options: AlbOptions) -> str | None:
     if options.cluster_name:
         return options.cluster_name
-    clusters = platform.aws.clusters
-    return clusters[0].name if len(clusters) == 1 else None
+    cluster = platform.eks_cluster()
+    return cluster.name if cluster is not None else None
 
 
 def build_group(

@@ -67,7 +67,7 @@ class GroupMembers:
 
 
 def ingress_key(ing: Ingress) -> str:
-    return f"{ing.meta.namespace or 'default'}/{ing.meta.name}"
+    return f"{ing.meta.ns}/{ing.meta.name}"
 
 
 def _params_objects(platform: Platform) -> dict[str, OpaqueObject]:
@@ -177,7 +177,7 @@ def classify(
         )
     spec = obj.body.get("spec")
     params: dict[str, object] = dict(spec) if isinstance(spec, dict) else {}
-    ns = ing.meta.namespace or "default"
+    ns = ing.meta.ns
     if not _matches_namespace(platform, ns, params.get("namespaceSelector")):
         raise InvalidIngressClass(
             f"invalid ingress class: namespaceSelector of IngressClassParams {obj.meta.name} "

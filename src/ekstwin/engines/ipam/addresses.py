@@ -33,10 +33,9 @@ from ekstwin.engines.ipam.topology import (
     instance_for,
     instance_index,
     node_zone,
-    pick_cluster,
 )
 from ekstwin.errors import ModelError
-from ekstwin.model.aws import Instance, Subnet, VpcCniSettings
+from ekstwin.model.aws import Instance, NetworkInterface, Subnet, VpcCniSettings
 from ekstwin.model.k8s import Meta, Node, Pod
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
@@ -179,6 +178,20 @@ class _NodePool:
         return n_single
 
 
+def _eni_held(eni: NetworkInterface, *, primary: bool) -> Iterator[int]:
+    """The addresses an ENI holds for pods (its secondary addresses and every
+    address of its prefixes), and its primary address with ``primary``."""
+    for text in (eni.primary_ip, *eni.secondary_ips) if primary else eni.secondary_ips:
+        n = _ip(text)
+        if n is not None:
+            yield n
+    for prefix in eni.prefixes:
+        net = _network(prefix)
+        if net is not None:
+            start = int(net.network_address)
+            yield from range(start, start + net.num_addresses)
+
+
 def _eni_addresses(inst: Instance, skip_primary: bool) -> list[int]:
     out: list[int] = []
     enis = sorted(
@@ -188,15 +201,7 @@ def _eni_addresses(inst: Instance, skip_primary: bool) -> list[int]:
     for eni in enis:
         if skip_primary and eni.device_index == 0 and eni.network_card_index == 0:
             continue
-        for text in eni.secondary_ips:
-            n = _ip(text)
-            if n is not None:
-                out.append(n)
-        for prefix in eni.prefixes:
-            net = _network(prefix)
-            if net is not None:
-                start = int(net.network_address)
-                out.extend(range(start, start + net.num_addresses))
+        out.extend(_eni_held(eni, primary=False))
     return out
 
 
@@ -209,15 +214,7 @@ def _held_addresses(platform: Platform) -> set[int]:
             if n is not None:
                 held.add(n)
         for eni in inst.network_interfaces:
-            for text in (eni.primary_ip, *eni.secondary_ips):
-                n = _ip(text)
-                if n is not None:
-                    held.add(n)
-            for prefix in eni.prefixes:
-                net = _network(prefix)
-                if net is not None:
-                    start = int(net.network_address)
-                    held.update(range(start, start + net.num_addresses))
+            held.update(_eni_held(eni, primary=True))
     for nat in platform.aws.nat_gateways:
         n = _ip(nat.private_ip)
         if n is not None:
@@ -304,7 +301,7 @@ def _sites_from_aws(
     platform: Platform, nodes: list[Node], used: set[int], notes: list[str]
 ) -> tuple[dict[str, _NodeSite], VpcCniSettings, tuple[str, ...]]:
     aws = platform.aws
-    cluster = pick_cluster(aws)
+    cluster = platform.eks_cluster()
     settings = cluster.vpc_cni if cluster is not None else VpcCniSettings()
     index = instance_index(aws)
     candidates = cluster_subnets(aws, cluster)

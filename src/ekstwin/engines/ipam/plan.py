@@ -48,7 +48,6 @@ from ekstwin.engines.ipam.topology import (
     instance_for,
     instance_index,
     node_zone,
-    pick_cluster,
 )
 from ekstwin.engines.ipam.warm import WarmPool, warm_pool
 from ekstwin.errors import ConfigError
@@ -319,7 +318,7 @@ class _Planner:
         self.table = table
         self.notes: list[str] = []
         aws = platform.aws
-        self.cluster: EksCluster | None = pick_cluster(aws)
+        self.cluster: EksCluster | None = platform.eks_cluster()
         self.settings: VpcCniSettings = (
             self.cluster.vpc_cni if self.cluster is not None else VpcCniSettings()
         )

@@ -75,18 +75,6 @@ def node_zone(node: Node) -> str | None:
     return None
 
 
-def pick_cluster(aws: AwsState) -> EksCluster | None:
-    """The cluster the nodes belong to: the one most node instances name, else the first."""
-    clusters = sorted(aws.clusters, key=lambda c: (c.name, c.arn))
-    if not clusters:
-        return None
-    counts: dict[str, int] = {}
-    for inst in aws.instances:
-        if inst.cluster:
-            counts[inst.cluster] = counts.get(inst.cluster, 0) + 1
-    return max(clusters, key=lambda c: counts.get(c.name, 0))
-
-
 def instance_index(aws: AwsState) -> dict[str, Instance]:
     """Instances by id, node name and private DNS name (first wins)."""
     index: dict[str, Instance] = {}

@@ -84,7 +84,7 @@ def key_uses(platform: Platform) -> tuple[KeyUse, ...]:
                     cluster.role_arn,
                 )
             )
-    only = clusters[0] if len(clusters) == 1 else None
+    only = platform.eks_cluster()
     for sc in platform.storage_classes:
         if not is_ebs(sc):
             continue

@@ -340,7 +340,7 @@ def policies_for(
     applied: list[AuthorizationPolicy] = []
     ignored: list[AuthorizationPolicy] = []
     for ap in policies:
-        ns = ap.meta.namespace or "default"
+        ns = ap.meta.ns
         if ns not in (pod.namespace, root_namespace):
             continue
         if ap.target_refs:
@@ -371,12 +371,12 @@ def evaluate(policies: Sequence[AuthorizationPolicy], peer: Peer, req: Request) 
     custom_hit: tuple[AuthorizationPolicy, int] | None = None
     for ap in custom:
         for i, r in enumerate(ap.rules):
-            if rule_matches(r, "CUSTOM", peer, req, ap.meta.namespace or "default") is not False:
+            if rule_matches(r, "CUSTOM", peer, req, ap.meta.ns) is not False:
                 custom_hit = custom_hit or (ap, i)
     maybe_deny: tuple[AuthorizationPolicy, int] | None = None
     for ap in deny:
         for i, r in enumerate(ap.rules):
-            m = rule_matches(r, "DENY", peer, req, ap.meta.namespace or "default")
+            m = rule_matches(r, "DENY", peer, req, ap.meta.ns)
             if m is True:
                 return AuthzDecision(
                     AuthzStatus.DENY,
@@ -402,7 +402,7 @@ def evaluate(policies: Sequence[AuthorizationPolicy], peer: Peer, req: Request) 
         maybe: tuple[AuthorizationPolicy, int] | None = None
         for ap in allow:
             for i, r in enumerate(ap.rules):
-                m = rule_matches(r, "ALLOW", peer, req, ap.meta.namespace or "default")
+                m = rule_matches(r, "ALLOW", peer, req, ap.meta.ns)
                 if m is True and hit is None:
                     hit = (ap, i)
                 elif m is None and maybe is None:

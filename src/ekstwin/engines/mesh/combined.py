@@ -22,6 +22,7 @@ from ekstwin.engines.mesh.verdict import (
     mesh_verdict,
 )
 from ekstwin.engines.net import NetModel, ServiceVerdict, Verdict, can
+from ekstwin.engines.net.engine import BackendAnswers
 from ekstwin.engines.net.matrix import Matrix, pod_flows
 from ekstwin.model.platform import Platform
 
@@ -72,30 +73,8 @@ class CombinedVerdict:
 
 
 @dataclass(frozen=True, slots=True)
-class CombinedServiceVerdict:
+class CombinedServiceVerdict(BackendAnswers[CombinedVerdict]):
     """``--to NS/svc/NAME``: both layers for each backend pod, at its target port."""
-
-    source: str
-    service: str
-    protocol: str
-    port: int
-    backends: tuple[CombinedVerdict, ...]
-    problem: str | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return any(v.allowed for v in self.backends)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "from": self.source,
-            "to": self.service,
-            "protocol": self.protocol,
-            "port": self.port,
-            "allowed": self.allowed,
-            "problem": self.problem,
-            "backends": [v.to_json() for v in self.backends],
-        }
 
 
 def _net_json(v: CombinedVerdict) -> dict[str, object]:

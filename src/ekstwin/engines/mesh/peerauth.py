@@ -120,7 +120,7 @@ def choose_policies(
     ns: list[PeerAuthentication] = []
     wl: list[PeerAuthentication] = []
     for pa in policies:
-        pns = pa.meta.namespace or "default"
+        pns = pa.meta.ns
         if _is_wide(pa):
             if pns == root_namespace:
                 mesh.append(pa)

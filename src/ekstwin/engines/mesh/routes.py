@@ -142,7 +142,7 @@ def _subset(
     for dr in sorted(
         platform.destination_rules, key=lambda d: (d.meta.namespace or "", d.meta.name)
     ):
-        if host_matches(dr.host, fqdn, dr.meta.namespace or "default"):
+        if host_matches(dr.host, fqdn, dr.meta.ns):
             for s in dr.subsets:
                 if s.name == name:
                     return dr, s.labels
@@ -188,7 +188,7 @@ def _targets(platform: Platform, vs: VirtualService, route: HttpRoute) -> tuple[
 
 
 def host_fqdn(name: str, vs: VirtualService) -> str:
-    return f"{name}.{vs.meta.namespace or 'default'}.{CLUSTER_DOMAIN}".lower()
+    return f"{name}.{vs.meta.ns}.{CLUSTER_DOMAIN}".lower()
 
 
 def routes(platform: Platform, host: str, gateway: str = MESH_GATEWAY) -> RouteTable:
@@ -199,7 +199,7 @@ def routes(platform: Platform, host: str, gateway: str = MESH_GATEWAY) -> RouteT
         for vs in sorted(
             platform.virtual_services, key=lambda v: (v.meta.namespace or "", v.meta.name)
         )
-        if any(host_matches(h, fqdn, vs.meta.namespace or "default") for h in vs.hosts)
+        if any(host_matches(h, fqdn, vs.meta.ns) for h in vs.hosts)
         and (gateway in (vs.gateways or (MESH_GATEWAY,)))
     ]
     out: list[Route] = []

@@ -173,7 +173,7 @@ def host_matches(pattern: str, fqdn: str, namespace: str) -> bool:
 
 
 def service_fqdn(svc: Service) -> str:
-    return f"{svc.meta.name}.{svc.meta.namespace or 'default'}.{CLUSTER_DOMAIN}"
+    return f"{svc.meta.name}.{svc.meta.ns}.{CLUSTER_DOMAIN}"
 
 
 class MeshModel:
@@ -233,7 +233,7 @@ class MeshModel:
                 continue
             found = []
             for d in self.platform.destination_rules:
-                dns = d.meta.namespace or "default"
+                dns = d.meta.ns
                 if dns != ns or not host_matches(d.host, fqdn, dns):
                     continue
                 if ns != client_namespace and not _exported_to(d, client_namespace):
@@ -251,7 +251,7 @@ class MeshModel:
         to ``pod``'s Services, and the rule that says it (mode None: the rule
         found sets no TLS mode, auto mTLS applies)."""
         for svc in self.services_of(pod):
-            ns = svc.meta.namespace or "default"
+            ns = svc.meta.ns
             dr = self.destination_rule(service_fqdn(svc), ns, client_namespace)
             if dr is not None:
                 return (dr.tls_mode.upper() if dr.tls_mode else None), dr
@@ -274,7 +274,7 @@ class MeshModel:
 
 def _exported_to(dr: DestinationRule, namespace: str | None) -> bool:
     """``exportTo``: absent or ``*`` every namespace, ``.`` its own, ``~`` none."""
-    own = dr.meta.namespace or "default"
+    own = dr.meta.ns
     if not dr.export_to:
         return True
     for target in dr.export_to:

@@ -52,6 +52,11 @@ class Endpoint:
     def address(self) -> str | None:
         return None if self.ip is None else str(ipaddress.IPv4Address(self.ip))
 
+    def calico_sa_labels(self) -> dict[str, str]:
+        """The labels a Calico ``serviceAccountSelector`` sees: the pod's service
+        account's own labels and its name as ``projectcalico.org/name``."""
+        return {**self.sa_labels, CALICO_NAME_LABEL: self.service_account or "default"}
+
     def calico_labels(self) -> dict[str, str]:
         """The labels a Calico selector sees on a workload endpoint."""
         out = dict(self.labels)
@@ -138,7 +143,4 @@ def namespace_labels(platform: Platform) -> dict[str, dict[str, str]]:
 
 
 def service_account_labels(platform: Platform) -> dict[tuple[str, str], dict[str, str]]:
-    return {
-        (sa.meta.namespace or "default", sa.meta.name): dict(sa.meta.labels)
-        for sa in platform.service_accounts
-    }
+    return {(sa.meta.ns, sa.meta.name): dict(sa.meta.labels) for sa in platform.service_accounts}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
 from ekstwin.engines.net.connections import PROTOCOLS, ConnectionSet, protocol_range
 from ekstwin.engines.net.endpoints import (
@@ -37,7 +38,6 @@ from ekstwin.engines.net.policies import (
     CalicoEntity,
     CompiledPolicy,
     CompiledRule,
-    CompiledTier,
     Direction,
     K8sPeer,
     K8sPeers,
@@ -45,6 +45,14 @@ from ekstwin.engines.net.policies import (
     PolicyId,
     compile_network_sets,
     compile_policies,
+)
+from ekstwin.engines.net.tiers import (
+    Applicable,
+    Step,
+    applicable,
+    evaluate,
+    peer_blocks,
+    walk,
 )
 from ekstwin.errors import EkstwinError
 from ekstwin.model.calico import Action, EntityRule
@@ -121,15 +129,27 @@ class Verdict:
         }
 
 
+class _Answer(Protocol):
+    @property
+    def allowed(self) -> bool: ...
+
+    def to_json(self) -> dict[str, object]: ...
+
+
+AnswerT = TypeVar("AnswerT", bound=_Answer)
+
+
 @dataclass(frozen=True, slots=True)
-class ServiceVerdict:
-    """``--to NS/svc/NAME``: one verdict per backing pod, at its target port."""
+class BackendAnswers(Generic[AnswerT]):
+    """``--to NS/svc/NAME``: one answer per backing pod, at its target port (the
+    Service's backends: ``Service.backends``). The Service is reachable when one
+    backend is; ``problem`` says why there is none to ask about."""
 
     source: str
     service: str
     protocol: str
     port: int
-    backends: tuple[Verdict, ...]
+    backends: tuple[AnswerT, ...]
     problem: str | None = None
 
     @property
@@ -148,11 +168,16 @@ class ServiceVerdict:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceVerdict(BackendAnswers[Verdict]):
+    """The network policy verdict for each backend of a Service."""
+
+
 class NetQueryError(EkstwinError, ValueError):
     """A query names an endpoint or port the platform does not have."""
 
 
-def _side_ident(subject: Endpoint, direction: Direction, tiers: _Tiers) -> tuple[object, ...]:
+def _side_ident(subject: Endpoint, direction: Direction, tiers: Applicable) -> tuple[object, ...]:
     """What one side of a class's flows depends on: the direction, the rules of the
     policies that apply, and (ingress) the subject's named ports. Classes alike in
     this share their side's tables."""
@@ -189,10 +214,6 @@ def bit_indices(bits: int) -> list[int]:
 #: :meth:`NetModel.side_decisions`.
 SideDecisions = tuple[tuple[int, tuple[tuple[ConnectionSet, Decision], ...]], ...]
 
-_Tiers = tuple[
-    tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
-]
-
 
 def _policy_text(p: CompiledPolicy, tier: str) -> str:
     return f"{p.id} (tier {tier})"
@@ -228,10 +249,10 @@ class NetModel:
         self.endpoints: dict[str, Endpoint] = {}
         for pod in platform.pods:
             self.endpoints[pod.key] = self._pod_endpoint(pod, addrs.pod_ips, sa_labels)
-        self._by_ns_policies: dict[str | None, list[tuple[int, CompiledPolicy]]] = {}
+        self._by_ns_policies: dict[str | None, list[tuple[int, int, CompiledPolicy]]] = {}
         for ti, tier in enumerate(self.tiers):
-            for p in tier.policies:
-                self._by_ns_policies.setdefault(p.namespace, []).append((ti, p))
+            for pi, p in enumerate(tier.policies):
+                self._by_ns_policies.setdefault(p.namespace, []).append((ti, pi, p))
         self._build_classes()
         self._label_cache: dict[LabelSelector, int] = {}
         self._ns_sel_cache: dict[LabelSelector, int] = {}
@@ -239,9 +260,9 @@ class NetModel:
         self._entity_cache: dict[CalicoEntity | EntityRule, int] = {}
         self._admin_cache: dict[AdminPeers, int] = {}
         self._by_class: list[list[tuple[int, CompiledPolicy]]] | None = None
-        self._applicable_cache: dict[tuple[int, Direction], _Tiers] = {}
+        self._applicable_cache: dict[tuple[int, Direction], Applicable] = {}
         # applicable() of the model's own pod endpoints outside the class tables
-        self._applicable_by_name: dict[tuple[str, Direction], _Tiers] = {}
+        self._applicable_by_name: dict[tuple[str, Direction], Applicable] = {}
         self._rule_conns_cache: dict[
             tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet
         ] = {}
@@ -379,7 +400,7 @@ class NetModel:
 
     # -- applicable policies ---------------------------------------------
 
-    def applicable(self, ep: Endpoint, direction: Direction) -> _Tiers:
+    def applicable(self, ep: Endpoint, direction: Direction) -> Applicable:
         """Tiers with the policies that select ``ep`` for ``direction``, in order,
         each with its rules whose subject side matches ``ep``."""
         if ep.kind is not EndpointKind.POD:
@@ -392,41 +413,27 @@ class NetModel:
             cached = self._applicable_by_name.get((ep.name, direction))
             if cached is not None:
                 return cached
-        found: list[tuple[int, CompiledPolicy]] = []
+        found: list[tuple[int, int, CompiledPolicy]] = []
         for ns in (ep.namespace, None):
-            for ti, p in self._by_ns_policies.get(ns, ()):
+            for ti, pi, p in self._by_ns_policies.get(ns, ()):
                 if direction in p.types and p.selects(ep, self.ctx):
-                    found.append((ti, p))
-        found.sort(key=lambda tp: (tp[0], tp[1].key()))
-        out: list[tuple[CompiledTier, list[tuple[CompiledPolicy, tuple[CompiledRule, ...]]]]] = []
-        for ti, p in found:
-            tier = self.tiers[ti]
-            rules = tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx))
-            if not out or out[-1][0] is not tier:
-                out.append((tier, []))
-            out[-1][1].append((p, rules))
-        got = tuple((t, tuple(ps)) for t, ps in out)
+                    found.append((ti, pi, p))
+        found.sort(key=lambda tp: tp[:2])
+        got = applicable(((self.tiers[ti], p) for ti, _, p in found), ep, direction, self.ctx)
         if own:
             self._applicable_by_name[(ep.name, direction)] = got
         return got
 
-    def _applicable_class(self, ci: int, direction: Direction) -> _Tiers:
+    def _applicable_class(self, ci: int, direction: Direction) -> Applicable:
         """:meth:`applicable` for the members of class ``ci``."""
         got = self._applicable_cache.get((ci, direction))
         if got is not None:
             return got
         ep = self.class_reps[ci]
-        out: list[tuple[CompiledTier, list[tuple[CompiledPolicy, tuple[CompiledRule, ...]]]]] = []
+        got = ()
         if ep.kind is EndpointKind.POD:
-            for ti, p in self._class_policies()[ci]:
-                if direction not in p.types:
-                    continue
-                tier = self.tiers[ti]
-                rules = tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx))
-                if not out or out[-1][0] is not tier:
-                    out.append((tier, []))
-                out[-1][1].append((p, rules))
-        got = tuple((t, tuple(ps)) for t, ps in out)
+            pols = ((self.tiers[ti], p) for ti, p in self._class_policies()[ci])
+            got = applicable(pols, ep, direction, self.ctx)
         self._applicable_cache[(ci, direction)] = got
         return got
 
@@ -468,26 +475,46 @@ class NetModel:
             )
         passed: list[str] = []
         logged: list[str] = []
-        for tier, pols in tiers:
-            went = False
-            for p, rules in pols:
-                for r in rules:
-                    if not r.peer.matches(peer, self.ctx):
-                        continue
-                    if not r.conns(dst).contains(protocol, port):
-                        continue
-                    where = f"{_policy_text(p, tier.name)} {direction.value} rule {r.index}"
-                    if r.label:
-                        where += f" ({r.label})"
-                    if r.action is Action.LOG:
-                        logged.append(where)
-                        continue
-                    if r.action is Action.PASS:
-                        passed.append(tier.name)
-                        went = True
-                        break
-                    allowed = r.action is Action.ALLOW
-                    return Decision(
+        decided: list[Decision] = []
+
+        def take(r: CompiledRule) -> ConnectionSet | None:
+            return r.conns(dst) if r.peer.matches(peer, self.ctx) else None
+
+        def seen(step: Step) -> None:
+            tier, p, r = step.tier, step.policy, step.rule
+            if r is None:  # the end of a tier
+                if step.action is Action.PASS:
+                    passed.append(tier.name)
+                    return
+                names = ", ".join(str(q.id) for q, _ in next(ps for t, ps in tiers if t is tier))
+                decided.append(
+                    Decision(
+                        direction,
+                        False,
+                        Reason.END_OF_TIER,
+                        f"selected by {names} but no rule matched: denied at the end of tier "
+                        f"{tier.name}",
+                        tier.name,
+                        p.id,
+                        None,
+                        None,
+                        p.source,
+                        tuple(passed),
+                        tuple(logged),
+                    )
+                )
+                return
+            where = f"{_policy_text(p, tier.name)} {direction.value} rule {r.index}"
+            if r.label:
+                where += f" ({r.label})"
+            if r.action is Action.LOG:
+                logged.append(where)
+            elif r.action is Action.PASS:
+                passed.append(tier.name)
+            else:
+                allowed = r.action is Action.ALLOW
+                decided.append(
+                    Decision(
                         direction,
                         allowed,
                         Reason.RULE,
@@ -500,27 +527,13 @@ class NetModel:
                         tuple(passed),
                         tuple(logged),
                     )
-                if went:
-                    break
-            if went:
-                continue
-            if tier.default_action is Action.PASS:
-                passed.append(tier.name)
-                continue
-            names = ", ".join(str(p.id) for p, _ in pols)
-            return Decision(
-                direction,
-                False,
-                Reason.END_OF_TIER,
-                f"selected by {names} but no rule matched: denied at the end of tier {tier.name}",
-                tier.name,
-                pols[-1][0].id,
-                None,
-                None,
-                pols[-1][0].source,
-                tuple(passed),
-                tuple(logged),
-            )
+                )
+
+        # the one connection asked about, as given (a port out of range matches no rule)
+        flow = ConnectionSet(((protocol, ((port, port),)),))
+        evaluate(tiers, take, flow, seen=seen)
+        if decided:
+            return decided[0]
         return Decision(
             direction,
             True,
@@ -718,28 +731,15 @@ class NetModel:
         cached = self._side_cache.get(ident)
         if cached is not None:
             return cached
-        blocks = [self.all_bits]
-        named = False
-        seen: set[int] = set()
-        for _, pols in tiers:
-            for _, rules in pols:
-                for r in rules:
-                    if r.action is Action.LOG:
-                        continue
-                    bits = self._peer_bits(r)
-                    named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
-                    if bits not in seen:
-                        seen.add(bits)
-                        blocks = refine_blocks(blocks, bits)
-        if named:
-            for bits in self._named_bits.values():
-                blocks = refine_blocks(blocks, bits)
+        blocks = peer_blocks(
+            tiers, self.all_bits, self._peer_bits, self._named_bits.values, direction
+        )
         merged: dict[int, int] = {}
         for block in blocks:
             rep = (block & -block).bit_length() - 1
             peer_ep = self.class_reps[rep]
             dst = peer_ep if direction is Direction.EGRESS else subject
-            allowed = _walk(tiers, self._peer_test(rep), dst, self._rule_conns)
+            allowed = walk(tiers, self._peer_test(rep), dst, self._rule_conns)
             cid = self._intern(allowed)
             merged[cid] = merged.get(cid, 0) | block
         result = tuple((bits, cid) for cid, bits in sorted(merged.items()))
@@ -858,20 +858,10 @@ class NetModel:
             cached = self._side_decisions_cache.get(ident)
             if cached is not None:
                 return cached
-        blocks = [self.all_bits]
-        named = False
-        seen: set[int] = set()
-        for _, pols in tiers:
-            for _, rules in pols:
-                for r in rules:
-                    bits = self._peer_bits(r)
-                    named = named or (direction is Direction.EGRESS and r.ports.uses_named_ports)
-                    if bits not in seen:
-                        seen.add(bits)
-                        blocks = refine_blocks(blocks, bits)
-        if named:
-            for bits in self._named_bits.values():
-                blocks = refine_blocks(blocks, bits)
+        # Log rules split the peers too: they name the decision's logged_by
+        blocks = peer_blocks(
+            tiers, self.all_bits, self._peer_bits, self._named_bits.values, direction, logs=True
+        )
         out: list[tuple[int, tuple[tuple[ConnectionSet, Decision], ...]]] = []
         for block in blocks:
             rep = self.class_reps[(block & -block).bit_length() - 1]
@@ -904,50 +894,3 @@ class NetModel:
         if ident is not None:
             self._side_decisions_cache[ident] = result
         return result
-
-
-def refine_blocks(blocks: list[int], bits: int) -> list[int]:
-    """Split each block (a bitset of classes) into its part inside ``bits`` and its
-    part outside, keeping the order; empty parts are dropped."""
-    if bits == 0:
-        return blocks
-    out = []
-    for b in blocks:
-        inside = b & bits
-        if inside and inside != b:
-            out.append(inside)
-            out.append(b & ~bits)
-        else:
-            out.append(b)
-    return out
-
-
-def _walk(
-    tiers: _Tiers,
-    peer_ok: Callable[[CompiledRule], bool],
-    dst: Endpoint,
-    conns: Callable[[CompiledRule, Endpoint], ConnectionSet],
-) -> ConnectionSet:
-    """The connections the ordered decisions allow for one (subject, peer) pair."""
-    remaining = ConnectionSet.all()
-    allowed = ConnectionSet.none()
-    for tier, pols in tiers:
-        passed = ConnectionSet.none()
-        for _, rules in pols:
-            for r in rules:
-                if remaining.is_empty:
-                    break
-                if r.action is Action.LOG or not peer_ok(r):
-                    continue
-                m = conns(r, dst) & remaining
-                if m.is_empty:
-                    continue
-                remaining = remaining - m
-                if r.action is Action.ALLOW:
-                    allowed = allowed | m
-                elif r.action is Action.PASS:
-                    passed = passed | m
-        if tier.default_action is Action.PASS:
-            passed = passed | remaining
-        remaining = passed
-    return allowed | remaining

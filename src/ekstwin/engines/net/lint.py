@@ -27,7 +27,7 @@ from ekstwin.engines.checks import CheckContext
 from ekstwin.engines.net import NetModel
 from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.endpoints import Cidr, Endpoint, EndpointKind
-from ekstwin.engines.net.engine import bit_indices, refine_blocks
+from ekstwin.engines.net.engine import bit_indices
 from ekstwin.engines.net.policies import (
     CalicoPorts,
     CompiledPolicy,
@@ -37,8 +37,15 @@ from ekstwin.engines.net.policies import (
     K8sPeers,
     K8sPorts,
     MatchContext,
-    TieBreak,
     compile_policies,
+)
+from ekstwin.engines.net.tiers import (
+    Applicable,
+    Step,
+    applicable,
+    evaluate,
+    peer_blocks,
+    walk,
 )
 from ekstwin.model.calico import Action
 from ekstwin.model.k8s import Meta
@@ -68,10 +75,6 @@ __all__ = [
     "may_select_host_endpoints",
 ]
 
-#: (tier, ((policy, rules whose subject side matches), ...)), in evaluation order.
-Applicable = tuple[
-    tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]], ...
-]
 
 #: What one direction's policies at a class let through: (peer class bits, connections)
 #: blocks that cover every class.
@@ -235,14 +238,14 @@ class LintModel:
         self.model = model if model is not None else NetModel(platform)
         self.ns_labels = self.model.ns_labels
         self.ctx: MatchContext = self.model.ctx
-        # The checks read every policy as written, in the default tie-break order:
-        # the network model's compiled policies when it compiled them so (one
-        # compilation per run), else a compilation of their own.
-        same = self.model.tie_break is TieBreak.NAME_NAMESPACE_KIND and (
-            self.model.enforcement.calico_applies
-        )
+        # The checks read the policies in the order the platform's Calico release
+        # evaluates them (its tie-break rule): the network model's compiled tiers
+        # when it compiled Calico's own resources (one compilation per run), else
+        # (an enforcer that ignores them) every policy as written, in that order.
         self.tiers: tuple[CompiledTier, ...] = (
-            self.model.tiers if same else compile_policies(platform)
+            self.model.tiers
+            if self.model.enforcement.calico_applies
+            else compile_policies(platform, self.model.tie_break)
         )
         self.endpoints: tuple[Endpoint, ...] = tuple(
             self.model.endpoints[k] for k in sorted(self.model.endpoints)
@@ -326,15 +329,13 @@ class LintModel:
                     out.append((tier, kept))
             self._applicable[key] = result = tuple(out)
             return result
-        for tier in self.tiers:
-            pols = tuple(
-                (p, tuple(r for r in p.rules(direction) if r.subject_matches(ep, self.ctx)))
-                for p in self._candidates(tier, ep.namespace)
-                if direction in p.types and p.selects(ep, self.ctx)
-            )
-            if pols:
-                out.append((tier, pols))
-        result = tuple(out)
+        selecting = (
+            (tier, p)
+            for tier in self.tiers
+            for p in self._candidates(tier, ep.namespace)
+            if direction in p.types and p.selects(ep, self.ctx)
+        )
+        result = applicable(selecting, ep, direction, self.ctx)
         self._applicable[key] = result
         return result
 
@@ -474,17 +475,7 @@ class LintModel:
     ) -> SideBlocks:
         """:meth:`side` over the classes ``peers``: one walk per block of peers that
         every rule (and the destination's named ports) treats alike."""
-        blocks = [peers]
-        named = False
-        for _, pols in tiers:
-            for _, rules in pols:
-                for r in rules:
-                    if r.action in _DECIDING:
-                        blocks = refine_blocks(blocks, self.peer_bits(r))
-                        named = named or r.ports.uses_named_ports
-        if named and direction is Direction.EGRESS:
-            for bits in self.named_port_groups():
-                blocks = refine_blocks(blocks, bits)
+        blocks = peer_blocks(tiers, peers, self.peer_bits, self.named_port_groups, direction)
         out: dict[ConnectionSet, int] = {}
         self.walks += len(blocks)
         for block in blocks:
@@ -589,40 +580,6 @@ class LintModel:
 # --------------------------------------------------------------------------- walks
 
 
-def walk(
-    tiers: Applicable,
-    peer_ok: Callable[[CompiledRule], bool],
-    dst: Endpoint,
-    conns_of: Callable[[CompiledRule, Endpoint], ConnectionSet] | None = None,
-) -> ConnectionSet:
-    """The connections the ordered decisions allow for one (subject, peer) pair:
-    Allow and Deny final, Log ignored, Pass to the next tier, end of tier by
-    the tier's default action, the profile allowing after the last tier."""
-    conns = conns_of or _rule_conns
-    remaining = ConnectionSet.all()
-    allowed = ConnectionSet.none()
-    for tier, pols in tiers:
-        passed = ConnectionSet.none()
-        for _, rules in pols:
-            for r in rules:
-                if remaining.is_empty:
-                    break
-                if r.action not in _DECIDING or not peer_ok(r):
-                    continue
-                m = conns(r, dst) & remaining
-                if m.is_empty:
-                    continue
-                remaining = remaining - m
-                if r.action is Action.ALLOW:
-                    allowed = allowed | m
-                elif r.action is Action.PASS:
-                    passed = passed | m
-        if tier.default_action is Action.PASS:
-            passed = passed | remaining
-        remaining = passed
-    return allowed | remaining
-
-
 def reaching(
     tiers: Applicable,
     target: CompiledRule,
@@ -639,30 +596,23 @@ def reaching(
     """
     conns = conns_of or _rule_conns
     wanted = conns(target, dst)
-    remaining = ConnectionSet.all()
     deciders: list[str] = []
-    for tier, pols in tiers:
-        passed = ConnectionSet.none()
-        for p, rules in pols:
-            for r in rules:
-                if r is target:
-                    return Reach(remaining & wanted, tuple(deciders))
-                if r.action not in _DECIDING or not judged_at_l4(r) or not peer_ok(r):
-                    continue
-                m = conns(r, dst) & remaining
-                if m.is_empty:
-                    continue
-                if not (m & wanted).is_empty:
-                    deciders.append(rule_text(p, r))
-                remaining = remaining - m
-                if r.action is Action.PASS:
-                    passed = passed | m
-        if tier.default_action is Action.PASS:
-            passed = passed | remaining
-        elif not (remaining & wanted).is_empty:
-            deciders.append(f"the end of tier {tier.name} (default action Deny)")
-        remaining = passed
-    return Reach(ConnectionSet.none(), tuple(deciders))
+
+    def take(r: CompiledRule) -> ConnectionSet | None:
+        if r.action not in _DECIDING or not judged_at_l4(r) or not peer_ok(r):
+            return None
+        return conns(r, dst)
+
+    def seen(step: Step) -> None:
+        if (step.conns & wanted).is_empty:
+            return
+        if step.rule is not None:
+            deciders.append(rule_text(step.policy, step.rule))
+        elif step.action is not Action.PASS:
+            deciders.append(f"the end of tier {step.tier.name} (default action Deny)")
+
+    _, arrived = evaluate(tiers, take, ConnectionSet.all(), until=target, seen=seen)
+    return Reach(arrived & wanted, tuple(deciders))
 
 
 def _rule_conns(rule: CompiledRule, dst: Endpoint) -> ConnectionSet:

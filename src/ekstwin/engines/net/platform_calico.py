@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from ekstwin.engines.net.enforcement import AdminPolicySupport, Enforcement, Enforcer
-from ekstwin.engines.net.policies import TieBreak
 from ekstwin.errors import ConfigError
+from ekstwin.model.calico import TieBreak
 from ekstwin.model.k8s import WorkloadKind
 from ekstwin.model.platform import Platform
 

@@ -37,22 +37,23 @@ from ekstwin.model.adminpolicy import (
 )
 from ekstwin.model.calico import (
     DEFAULT_TIER,
+    K8S_POLICY_ORDER,
     Action,
     CalicoPolicy,
     CalicoPort,
     CalicoRule,
     EntityRule,
     PolicyScope,
+    TieBreak,
+    policy_key,
+    sort_name,
+    tier_order,
 )
 from ekstwin.model.k8s import NetpolPeer, NetpolPort, NetpolRule, NetworkPolicy
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import Global, LabelSelector, Selector
 from ekstwin.model.source import Source
 
-#: Calico's order of the default tier (fixed in every release that has tiers).
-DEFAULT_TIER_ORDER = 1_000_000.0
-#: The order Calico gives every Kubernetes NetworkPolicy.
-K8S_POLICY_ORDER = 1000.0
 #: Calico's tiers for AdminNetworkPolicy and BaselineAdminNetworkPolicy.
 ADMIN_TIER = "adminnetworkpolicy"
 ADMIN_TIER_ORDER = 1_000.0
@@ -108,7 +109,7 @@ def compile_network_sets(platform: Platform) -> tuple[CompiledNetworkSet, ...]:
     out = []
     for ns in platform.network_sets:
         labels = dict(ns.meta.labels)
-        namespace = None if ns.is_global else ns.meta.namespace or "default"
+        namespace = None if ns.is_global else ns.meta.ns
         if namespace is not None:
             labels[CALICO_NAMESPACE_LABEL] = namespace
         out.append(CompiledNetworkSet(namespace, labels, tuple(Cidr.parse(n) for n in ns.nets)))
@@ -270,11 +271,8 @@ class CalicoEntity:
         if sa is not None:
             if sa.names and ep.service_account not in sa.names:
                 return False
-            if sa.selector is not None:
-                labels = dict(ep.sa_labels)
-                labels[CALICO_NAME_LABEL] = ep.service_account or "default"
-                if not sa.selector.matches(labels):
-                    return False
+            if sa.selector is not None and not sa.selector.matches(ep.calico_sa_labels()):
+                return False
         return e.selector is None or e.selector.matches(ep.calico_labels())
 
     def _positive_set(self, s: CompiledNetworkSet, ctx: MatchContext) -> bool:
@@ -566,15 +564,13 @@ class CompiledPolicy:
                 return False
             if not pol.namespace_selector.matches(ctx.calico_ns_labels(ep.namespace)):
                 return False
-        if pol.service_account_selector is not None:
-            labels = dict(ep.sa_labels)
-            labels[CALICO_NAME_LABEL] = ep.service_account or "default"
-            if not pol.service_account_selector.matches(labels):
-                return False
+        sa_selector = pol.service_account_selector
+        if sa_selector is not None and not sa_selector.matches(ep.calico_sa_labels()):
+            return False
         return pol.selector.matches(ep.calico_labels())
 
     def key(self) -> tuple[bool, float, str]:
-        return (self.order is None, self.order or 0.0, self.sort_name)
+        return policy_key(self.order, self.sort_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -644,29 +640,6 @@ def _admin_rules(
     return tuple(out)
 
 
-class TieBreak(StrEnum):
-    """How Felix orders policies of equal ``order`` within a tier.
-
-    ``NAME_NAMESPACE_KIND`` (Calico v3.32.0 and later): the text
-    ``name/namespace/kind``, where a Kubernetes NetworkPolicy keeps its own name
-    and is of kind ``KubernetesNetworkPolicy`` and a GlobalNetworkPolicy has no
-    namespace. ``LEGACY_NAME`` (up to v3.31): the policy key's name alone,
-    ``ns/name`` for a namespaced Calico policy, ``ns/knp.default.name`` for a
-    Kubernetes one, ``name`` for a global one (felix/calc/policy_sorter.go).
-    """
-
-    NAME_NAMESPACE_KIND = "name/namespace/kind"
-    LEGACY_NAME = "legacy-name"
-
-
-def _sort_name(tie: TieBreak, kind: str, namespace: str | None, name: str) -> str:
-    if tie is TieBreak.NAME_NAMESPACE_KIND:
-        return f"{name}/{namespace or ''}/{kind}"
-    if kind == "KubernetesNetworkPolicy":
-        return f"{namespace}/knp.default.{name}"
-    return f"{namespace}/{name}" if namespace else name
-
-
 def compile_policies(
     platform: Platform,
     tie_break: TieBreak = TieBreak.NAME_NAMESPACE_KIND,
@@ -683,7 +656,7 @@ def compile_policies(
     policies: list[CompiledPolicy] = []
     uid = 0
     for np in platform.network_policies:
-        ns = np.meta.namespace or "default"
+        ns = np.meta.ns
         ing = _k8s_rules(np.ingress, Direction.INGRESS, ns, uid)
         uid += len(ing)
         eg = _k8s_rules(np.egress, Direction.EGRESS, ns, uid)
@@ -693,7 +666,7 @@ def compile_policies(
                 id=PolicyId(PolicyKind.K8S, ns, np.meta.name),
                 tier=DEFAULT_TIER,
                 order=K8S_POLICY_ORDER,
-                sort_name=_sort_name(tie_break, "KubernetesNetworkPolicy", ns, np.meta.name),
+                sort_name=sort_name(tie_break, "KubernetesNetworkPolicy", ns, np.meta.name),
                 ingress=ing,
                 egress=eg,
                 types=frozenset(Direction(t.lower()) for t in np.policy_types),
@@ -704,7 +677,7 @@ def compile_policies(
         )
     for cp in platform.calico_policies if calico else ():
         namespaced = cp.scope is PolicyScope.NAMESPACED
-        cns = (cp.meta.namespace or "default") if namespaced else None
+        cns = cp.meta.ns if namespaced else None
         ing = _calico_rules(cp.ingress, Direction.INGRESS, cns, uid)
         uid += len(ing)
         eg = _calico_rules(cp.egress, Direction.EGRESS, cns, uid)
@@ -715,7 +688,7 @@ def compile_policies(
                 id=PolicyId(kind, cns, cp.meta.name),
                 tier=cp.tier,
                 order=cp.order,
-                sort_name=_sort_name(tie_break, cp.scope.value, cns, cp.meta.name),
+                sort_name=sort_name(tie_break, cp.scope.value, cns, cp.meta.name),
                 ingress=ing,
                 egress=eg,
                 types=frozenset(Direction(t.lower()) for t in cp.types),
@@ -737,7 +710,7 @@ def compile_policies(
                 id=PolicyId(kind, None, ap.meta.name),
                 tier=BASELINE_TIER if ap.baseline else ADMIN_TIER,
                 order=None if ap.priority is None else float(ap.priority),
-                sort_name=_sort_name(
+                sort_name=sort_name(
                     tie_break,
                     PolicyScope.GLOBAL.value,
                     None,
@@ -754,27 +727,18 @@ def compile_policies(
                 admin=ap,
             )
         )
-    tiers: dict[str, tuple[float | None, Action]] = {
-        DEFAULT_TIER: (DEFAULT_TIER_ORDER, Action.DENY)
-    }
+    built_in: dict[str, tuple[float | None, Action]] = {}
     if admin:
-        tiers[ADMIN_TIER] = (ADMIN_TIER_ORDER, Action.PASS)
+        built_in[ADMIN_TIER] = (ADMIN_TIER_ORDER, Action.PASS)
     if baseline:
-        tiers[BASELINE_TIER] = (BASELINE_TIER_ORDER, Action.PASS)
-    for t in platform.tiers if calico else ():
-        order = t.order
-        if t.name == DEFAULT_TIER and order is None:
-            order = DEFAULT_TIER_ORDER
-        tiers[t.name] = (order, t.default_action)
+        built_in[BASELINE_TIER] = (BASELINE_TIER_ORDER, Action.PASS)
     by_tier: dict[str, list[CompiledPolicy]] = {}
     for p in policies:
         by_tier.setdefault(p.tier, []).append(p)
-        tiers.setdefault(p.tier, (None, Action.DENY))
     out = []
-    for name, (order, action) in tiers.items():
+    for name, order, action in tier_order(platform.tiers if calico else (), by_tier, built_in):
         pols = tuple(sorted(by_tier.get(name, []), key=CompiledPolicy.key))
         out.append(CompiledTier(name, order, action, pols))
-    out.sort(key=lambda t: (t.order is None, t.order or 0.0, t.name))
     return tuple(out)
 
 

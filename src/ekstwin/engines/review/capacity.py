@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ekstwin.engines.ipam.plan import Scenario, SubnetPlan
 from ekstwin.engines.ipam.plan import plan as ip_plan
-from ekstwin.engines.ipam.topology import pick_cluster
 from ekstwin.engines.review.model import Area, Change, ChangeKind
 from ekstwin.engines.storage import StatefulSetPlan, storage_plan
 from ekstwin.model.platform import Platform
@@ -19,7 +18,7 @@ SUBNET_SHARE = 0.05
 def _at_max_size(platform: Platform) -> dict[str, SubnetPlan]:
     """The address plan with every node group of the cluster at its maximum size:
     where the VPC CNI's settings (warm pools, prefixes, max pods) show."""
-    cluster = pick_cluster(platform.aws)
+    cluster = platform.eks_cluster()
     groups = cluster.node_groups if cluster is not None else ()
     scenario = Scenario(scale={g.name: g.scaling.max for g in groups})
     return {s.subnet_id: s for s in ip_plan(platform, scenario).subnets}

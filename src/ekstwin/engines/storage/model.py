@@ -108,7 +108,7 @@ def class_for(platform: Platform, name: str | None) -> StorageClass | None:
 
 
 def volume_for(platform: Platform, pvc: PersistentVolumeClaim) -> PersistentVolume | None:
-    ns = pvc.meta.namespace or "default"
+    ns = pvc.meta.ns
     for pv in platform.pvs:
         if pvc.volume_name and pv.meta.name == pvc.volume_name:
             return pv
@@ -120,10 +120,7 @@ def volume_for(platform: Platform, pvc: PersistentVolumeClaim) -> PersistentVolu
 def claim_users(platform: Platform) -> dict[tuple[str, str], tuple[Pod, ...]]:
     """(namespace, claim name) -> the pods that mount it, StatefulSet templates included."""
     users: dict[tuple[str, str], list[Pod]] = {}
-    templates = {
-        (w.meta.namespace or "default", w.meta.name): w.volume_claim_templates
-        for w in platform.workloads
-    }
+    templates = {(w.meta.ns, w.meta.name): w.volume_claim_templates for w in platform.workloads}
     for pod in platform.pods:
         for name in pod.spec.claim_names:
             users.setdefault((pod.namespace, name), []).append(pod)
@@ -145,7 +142,7 @@ class ClaimView:
 
     @property
     def namespace(self) -> str:
-        return self.claim.meta.namespace or "default"
+        return self.claim.meta.ns
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -165,7 +162,7 @@ def claims(platform: Platform) -> tuple[ClaimView, ...]:
             c,
             class_for(platform, c.storage_class_name),
             volume_for(platform, c),
-            users.get((c.meta.namespace or "default", c.meta.name), ()),
+            users.get((c.meta.ns, c.meta.name), ()),
         )
         for c in platform.pvcs
     )

@@ -197,7 +197,7 @@ def _volume(
     eligible_zones: list[str],
     all_zones: list[str],
 ) -> ReplicaVolume:
-    ns = w.meta.namespace or "default"
+    ns = w.meta.ns
     pvc = next(
         (c for c in platform.pvcs if c.meta.name == claim_name and c.meta.namespace == ns), None
     )
@@ -322,7 +322,7 @@ def _statefulset(
     all_zones: list[str],
     made: dict[ObjectRef, list[Pod]],
 ) -> StatefulSetPlan:
-    ns = w.meta.namespace or "default"
+    ns = w.meta.ns
     eligible = _eligible(platform, w)
     eligible_zones = sorted({n.zone for n in eligible if n.zone})
     pods = {
@@ -377,7 +377,7 @@ def storage_plan(platform: Platform, lose_az: str | None = None) -> StoragePlan:
             made.setdefault(pod.workload, []).append(pod)
     sets = sorted(
         (w for w in platform.workloads if w.kind is WorkloadKind.STATEFUL_SET),
-        key=lambda w: (w.meta.namespace or "default", w.meta.name),
+        key=lambda w: (w.meta.ns, w.meta.name),
     )
     return StoragePlan(
         lose_az,

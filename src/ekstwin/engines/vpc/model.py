@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from ekstwin.engines.ipam.topology import EniConfig, eni_config_name, eni_configs, pick_cluster
+from ekstwin.engines.ipam.topology import EniConfig, eni_config_name, eni_configs
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind, Placement
 from ekstwin.engines.vpc.layers import AWS_LAYERS, Layer, LayerVerdict
 from ekstwin.engines.vpc.rules import (
@@ -123,7 +123,7 @@ class VpcModel:
         aws = platform.aws
         self.aws = aws
         self.has_vpc_data = bool(aws.security_groups or aws.network_acls)
-        self.cluster: EksCluster | None = pick_cluster(aws)
+        self.cluster: EksCluster | None = platform.eks_cluster()
         self.settings: VpcCniSettings = (
             self.cluster.vpc_cni if self.cluster is not None else VpcCniSettings()
         )
@@ -173,8 +173,7 @@ class VpcModel:
         for sgp in platform.security_group_policies:
             self.sgps.setdefault(sgp.namespace, []).append(sgp)
         self.sa_labels: dict[tuple[str, str], dict[str, str]] = {
-            (sa.meta.namespace or "default", sa.meta.name): dict(sa.meta.labels)
-            for sa in platform.service_accounts
+            (sa.meta.ns, sa.meta.name): dict(sa.meta.labels) for sa in platform.service_accounts
         }
         # CIDRs any rule names, for the classes of addresses
         cidrs: set[tuple[int, int, int]] = set()

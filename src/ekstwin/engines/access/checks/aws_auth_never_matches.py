@@ -57,8 +57,7 @@ class AwsAuthEntryNeverMatches(Check):
         aws_auth = platform.aws_auth
         if aws_auth is None:
             return
-        clusters = platform.aws.clusters
-        cluster = clusters[0] if clusters else None
+        cluster = platform.eks_cluster()
         mode = cluster.authentication_mode if cluster else AuthenticationMode.CONFIG_MAP
         for section, entries in (
             ("mapRoles", aws_auth.map_roles),

@@ -58,8 +58,7 @@ class ClusterAdminEquivalent(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        clusters = platform.aws.clusters
-        cluster = clusters[0] if clusters else None
+        cluster = platform.eks_cluster()
         mode = cluster.authentication_mode if cluster else AuthenticationMode.CONFIG_MAP
         aws_auth = platform.aws_auth
         if aws_auth is not None and mode.uses_config_map:

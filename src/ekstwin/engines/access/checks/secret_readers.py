@@ -53,7 +53,7 @@ class SecretReadersInCredentialNamespaces(Check):
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         holding: dict[str, list[str]] = {}
         for s in platform.secrets:
-            holding.setdefault(s.meta.namespace or "default", []).append(s.meta.name)
+            holding.setdefault(s.meta.ns, []).append(s.meta.name)
         if not holding:
             return
         analyzer = ctx.models(platform).access

@@ -46,7 +46,7 @@ class LatestTagOutsideDev(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         for meta, spec in platform.pod_specs():
-            namespace = meta.namespace or "default"
+            namespace = meta.ns
             if ctx.is_dev_namespace(platform, namespace):
                 continue
             for c in spec.containers:

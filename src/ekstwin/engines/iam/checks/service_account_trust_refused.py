@@ -50,16 +50,15 @@ class ServiceAccountTrustRefused(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        clusters = platform.aws.clusters
-        if not clusters:
+        cluster = platform.eks_cluster()
+        if cluster is None:
             return
-        cluster = clusters[0]
         analyzer = ctx.models(platform).iam
         for sa in sorted(platform.service_accounts, key=lambda s: str(s.meta.ref)):
             role_arn = sa.meta.annotations.get(ROLE_ARN)
             if not role_arn or platform.aws.role(role_arn) is None:
                 continue
-            ns = sa.meta.namespace or "default"
+            ns = sa.meta.ns
             audience = sa.meta.annotations.get(AUDIENCE) or DEFAULT_AUDIENCE
             steps: list[ChainStep] = []
             grant = analyzer.irsa_chain(

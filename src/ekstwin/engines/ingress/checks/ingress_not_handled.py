@@ -79,9 +79,7 @@ class IngressNotHandled(Check):
     confidence = Confidence.MEDIUM
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        ingresses = {
-            f"{i.meta.namespace or 'default'}/{i.meta.name}": i for i in platform.ingresses
-        }
+        ingresses = {f"{i.meta.ns}/{i.meta.name}": i for i in platform.ingresses}
         for ignored in ctx.models(platform).albs.ignored:
             ing = ingresses.get(ignored.ingress)
             if ing is None:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.ipam.limits import load_instance_types
-from ekstwin.engines.ipam.topology import pick_cluster
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
@@ -45,7 +44,7 @@ class PrefixDelegationUnsupportedType(Check):
     confidence = Confidence.HIGH
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        cluster = pick_cluster(platform.aws)
+        cluster = platform.eks_cluster()
         if cluster is None or not cluster.vpc_cni.enable_prefix_delegation:
             return
         table = load_instance_types()

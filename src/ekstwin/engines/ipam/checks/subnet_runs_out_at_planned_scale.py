@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.ipam.plan import Scenario, plan
-from ekstwin.engines.ipam.topology import pick_cluster
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef
@@ -51,7 +50,7 @@ class SubnetRunsOutAtPlannedScale(Check):
     confidence = Confidence.MEDIUM
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
-        cluster = pick_cluster(platform.aws)
+        cluster = platform.eks_cluster()
         if cluster is None or not cluster.node_groups:
             return
         scale = {g.name: g.scaling.max for g in cluster.node_groups}

@@ -48,7 +48,7 @@ class RouteToUndefinedSubset(Check):
         for vs in sorted(
             platform.virtual_services, key=lambda v: (v.meta.namespace or "", v.meta.name)
         ):
-            ns = vs.meta.namespace or "default"
+            ns = vs.meta.ns
             for host in vs.hosts:
                 fqdn = host if "." in host else f"{host}.{ns}.svc.cluster.local"
                 gateways = vs.gateways or ("mesh",)

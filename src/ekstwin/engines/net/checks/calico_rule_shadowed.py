@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.connections import ConnectionSet
-from ekstwin.engines.net.engine import bit_indices, refine_blocks
+from ekstwin.engines.net.engine import bit_indices
 from ekstwin.engines.net.lint import (
     Applicable,
     EndpointClass,
@@ -20,6 +20,7 @@ from ekstwin.engines.net.lint import (
     rule_location,
 )
 from ekstwin.engines.net.policies import CompiledPolicy, CompiledRule, Direction
+from ekstwin.engines.net.tiers import refine_blocks
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 

@@ -150,8 +150,8 @@ class NamespaceWithoutDefaultDeny(Check):
         lm = lint_model(platform, ctx)
         by_ns: dict[str, list[Endpoint]] = {}
         for ep in lm.pods:
-            ns = ep.namespace or "default"
-            if not ctx.is_system_namespace(platform, ns):
+            ns = ep.namespace
+            if ns is not None and not ctx.is_system_namespace(platform, ns):
                 by_ns.setdefault(ns, []).append(ep)
         for ns in sorted(by_ns):
             finding = self._namespace(platform, lm, ns, by_ns[ns])

@@ -53,9 +53,7 @@ class StatefulSetCannotSpread(Check):
             if not any(v.basis.value != "regional" for r in s.replica_plans for v in r.volumes):
                 continue  # no zonal volume: replicas can move
             workload = next(
-                w
-                for w in platform.workloads
-                if w.meta.name == s.name and (w.meta.namespace or "default") == s.namespace
+                w for w in platform.workloads if w.meta.name == s.name and w.meta.ns == s.namespace
             )
             usable = set(s.eligible_zones)
             for t in workload.volume_claim_templates:
