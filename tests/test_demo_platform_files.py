@@ -33,6 +33,8 @@ CLUSTER_SCOPED_KINDS = {
     "GlobalNetworkPolicy",
     "GlobalNetworkSet",
     "Node",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
 }
 WORKLOAD_ACCOUNT = "111122223333"
 SHARED_ACCOUNT = "444455556666"

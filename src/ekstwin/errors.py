@@ -16,6 +16,8 @@ second base (``also``)::
      +-- SelectorSyntaxError   a label or Calico selector does not parse
      +-- SchemaError           a document does not match its JSON Schema
      +-- NetQueryError         engines.net.engine: an unknown endpoint or port (also ValueError)
+     +-- VpcQueryError         engines.vpc.model: an AWS endpoint the input does not hold
+     |                         (also ValueError)
      +-- AnnotationError       engines.ingress.albannotations: an ALB annotation that does
      |                         not parse; the group fails on it (also ValueError)
      +-- BuildError            engines.ingress.builder: the controller fails the group on it
@@ -37,6 +39,8 @@ second base (``also``)::
      +-- _TooLarge             loaders.inputs: a number too long to read (also ValueError)
      +-- _ConvertError         loaders.yamldocs: a YAML node that cannot be converted
      +-- _Fallback             loaders.yamldocs: the fast conversion hands over to the full one
+     +-- _Unjoinable           loaders.terraform.vpc: an inline rule names a group unknown
+                               until apply, among several candidates
 
 The names with a leading underscore are signals that never leave their module.
 

@@ -200,7 +200,7 @@ def test_capacity_and_storage_changes_on_the_demo(tmp_path: Path) -> None:
             "capacity",
             "narrowed",
             "subnet subnet-04ac22710202d47d8 (198.18.64.0/24, eu-west-1a) at the node groups' "
-            "maximum size: 191 -> 131 free of 251",
+            "maximum size: 189 -> 126 free of 251",
         ),
         (
             "storage",

@@ -48,7 +48,7 @@ class PodSecurityGroupsStandardMode(Check):
 
     id = "VPC007"
     slug = "pod-security-groups-standard-mode"
-    title = "Security groups for pods in standard mode do not judge all of a pod's traffic"
+    title = "Pod security groups in standard mode skip some of the pods' traffic"
     severity = Severity.LOW
     confidence = Confidence.HIGH
 
