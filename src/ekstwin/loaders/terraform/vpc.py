@@ -459,7 +459,7 @@ _ROUTE_TARGETS = (
 )
 
 
-def _route(b: Builder, r: Resource) -> None:
+def _table_of(b: Builder, r: Resource, what: str) -> Json | None:
     table_id = b.get(r, "route_table_id")
     table = next(
         (t for t in b.items("ec2", "route_tables") if t.get("route_table_id") == table_id), None
@@ -467,9 +467,36 @@ def _route(b: Builder, r: Resource) -> None:
     if table is None:
         b.warn(
             r,
-            f"the route table {table_id or '(unknown)'} is not in this file; the route is not "
-            "read (the table's other routes are unknown)",
+            f"the route table {table_id or '(unknown)'} is not in this file; {what} is not "
+            "read (the table's routes are unknown)",
         )
+    return table
+
+
+def _route_table_association(b: Builder, r: Resource) -> None:
+    """A subnet's explicit association (a gateway association, ``gateway_id``, routes
+    what enters the VPC and is not read)."""
+    subnet = b.get(r, "subnet_id")
+    if not subnet:
+        return
+    table = _table_of(b, r, "the association")
+    if table is None:
+        return
+    subnets = table.setdefault("subnet_ids", [])
+    assert isinstance(subnets, list)
+    if subnet not in subnets:
+        subnets.append(subnet)
+
+
+def _main_route_table_association(b: Builder, r: Resource) -> None:
+    table = _table_of(b, r, "the main association")
+    if table is not None:
+        table["main"] = True
+
+
+def _route(b: Builder, r: Resource) -> None:
+    table = _table_of(b, r, "the route")
+    if table is None:
         return
     destination = (
         r.values.get("destination_cidr_block")
@@ -624,6 +651,8 @@ HANDLERS = (
     ),
     Handler("aws_vpc_endpoint", _vpc_endpoint, id_placeholder("id", lambda a: "vpce-" + hex_of(a))),
     Handler("aws_route", _route),
+    Handler("aws_route_table_association", _route_table_association),
+    Handler("aws_main_route_table_association", _main_route_table_association),
     Handler("aws_db_subnet_group", _subnet_group("rds")),
     Handler("aws_db_instance", _db_instance),
     Handler("aws_elasticache_subnet_group", _subnet_group("elasticache")),
