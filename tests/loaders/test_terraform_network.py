@@ -297,3 +297,48 @@ def test_route_table_associations_and_the_main_table() -> None:
     assert [(r.destination, r.to_prefix_list, r.gateway_id) for r in main.routes] == [
         ("pl-0e0e0e0e0e0e0e0e0", True, "vpce-0f0f0f0f0f0f0f0f0")
     ]
+
+
+def test_a_vpc_a_plan_creates_has_ec2s_default_acl_an_existing_one_an_unknown_acl() -> None:
+    def vpc_change(actions: list[str]) -> dict[str, Any]:
+        return {
+            "address": "aws_vpc.main",
+            "mode": "managed",
+            "type": "aws_vpc",
+            "name": "main",
+            "change": {
+                "actions": actions,
+                "after": {"id": "vpc-0a0a0a0a0a0a0a0a0", "cidr_block": "198.18.0.0/16",
+                          "assign_generated_ipv6_cidr_block": True},
+                "after_unknown": {},
+            },
+        }  # fmt: skip
+
+    subnet = {
+        "address": "aws_subnet.a",
+        "mode": "managed",
+        "type": "aws_subnet",
+        "name": "a",
+        "change": {
+            "actions": ["create"],
+            "after": {"id": "subnet-0b0b0b0b0b0b0b0b0", "vpc_id": "vpc-0a0a0a0a0a0a0a0a0",
+                      "cidr_block": "198.18.0.0/24", "availability_zone": "eu-west-1a"},
+            "after_unknown": {},
+        },
+    }  # fmt: skip
+    created, _ = _state_of(
+        {"format_version": "1.2", "resource_changes": [vpc_change(["create"]), subnet]}
+    )
+    acl = created.network_acl_for_subnet("subnet-0b0b0b0b0b0b0b0b0")
+    assert acl is not None and acl.is_default
+    assert [(e.rule_number, e.egress, e.action.value, e.protocol, e.cidr) for e in acl.entries] == [
+        (100, False, "allow", "-1", "0.0.0.0/0"),
+        (101, False, "allow", "-1", "::/0"),
+        (100, True, "allow", "-1", "0.0.0.0/0"),
+        (101, True, "allow", "-1", "::/0"),
+    ]
+    updated, _ = _state_of(
+        {"format_version": "1.2", "resource_changes": [vpc_change(["update"]), subnet]}
+    )
+    assert updated.network_acls == ()
+    assert updated.network_acl_for_subnet("subnet-0b0b0b0b0b0b0b0b0") is None
