@@ -97,11 +97,9 @@ def _ref_placeholders(b: Builder, r: Resource, attr: str, prefix: str) -> list[s
 # -- security groups
 
 
-class _Unjoinable(Exception):
-    """An inline rule names a group unknown until apply, among several candidates."""
-
-
-def _inline_rules(b: Builder, r: Resource, direction: str, group_id: str) -> list[Json]:
+def _inline_rules(b: Builder, r: Resource, direction: str, group_id: str) -> list[Json] | None:
+    """The inline rules of one direction, one per peer; None when a rule names a group
+    unknown until apply and the blocks refer to several (which goes where is unknown)."""
     rules: list[Json] = []
     for block in r.values.get(direction) or []:
         if not isinstance(block, dict):
@@ -120,7 +118,7 @@ def _inline_rules(b: Builder, r: Resource, direction: str, group_id: str) -> lis
         if any(g is None for g in groups):
             found = _ref_placeholders(b, r, direction, "sg-")
             if len(found) != 1:
-                raise _Unjoinable
+                return None
             b.warn(r, f"{direction}: a security group is unknown until apply; using {found[0]}")
             peers.append({"group_id": found[0]})
         if block.get("self"):
@@ -140,22 +138,22 @@ def _security_group(b: Builder, r: Resource) -> None:
         "egress": [],
         "tags": tags(r.values.get("tags")),
     }
-    try:
-        for direction in ("ingress", "egress"):
-            if r.unknown.get(direction) is True:
-                b.warn(
-                    r,
-                    f"{direction} is unknown until apply (not written inline); read as the "
-                    "separate rule resources of the group only",
-                )
-            _add_rules(group, direction, _inline_rules(b, r, direction, group_id))
-    except _Unjoinable:
-        b.warn(
-            r,
-            "an inline rule names a security group unknown until apply, and the rules "
-            "refer to several; the group is left out (its rules are unknown)",
-        )
-        return
+    for direction in ("ingress", "egress"):
+        if r.unknown.get(direction) is True:
+            b.warn(
+                r,
+                f"{direction} is unknown until apply (not written inline); read as the "
+                "separate rule resources of the group only",
+            )
+        rules = _inline_rules(b, r, direction, group_id)
+        if rules is None:
+            b.warn(
+                r,
+                "an inline rule names a security group unknown until apply, and the rules "
+                "refer to several; the group is left out (its rules are unknown)",
+            )
+            return
+        _add_rules(group, direction, rules)
     b.put("ec2", "security_groups", group_id, group, r)
 
 
