@@ -116,3 +116,23 @@ def test_a_complete_collection_changes_nothing(
     assert isinstance(diags, list)
     assert [d for d in diags if str(d["code"]).startswith("collect")] == []
     assert code in (0, 1)
+
+
+def test_a_gap_in_a_service_of_the_vpc_layer_makes_its_checks_incomplete(
+    platform_with_gaps: Callable[[list[dict[str, object]]], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The VPC checks read what collect aws files under ec2, eks, rds, elasticache
+    and elasticfilesystem: a database whose groups could not be read leaves them on
+    partial data."""
+    path = platform_with_gaps([_gap("rds", "DescribeDBInstances", "AccessDenied")])
+    code, report = _run(["analyze", "--format", "json", "--check", "VPC004", path], capsys)
+    diags = report["diagnostics"]
+    assert isinstance(diags, list)
+    incomplete = [d["message"] for d in diags if d["code"] == "collect-incomplete"]
+    assert (code, [m.split(":", 1)[1].split(" read(s)")[0] for m in incomplete]) == (
+        2,
+        [" 1 rds"],
+    )
+    code, _ = _run(["analyze", "--format", "json", "--check", "ECR001", path], capsys)
+    assert code == 0

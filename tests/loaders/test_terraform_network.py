@@ -77,6 +77,7 @@ def test_network_plan_loads_and_its_references_join_up() -> None:
     default = next(a for a in state.network_acls if a.is_default)
     assert default.vpc_id == state.vpcs[0].vpc_id
     table = state.route_tables[0]
+    assert state.route_table_for_subnet(subnet.subnet_id) is table
     peering = state.vpc_peering_connections[0]
     assert [(r.destination, r.to_prefix_list, r.gateway_id) for r in table.routes] == [
         ("pl-0b0b0b0b0b0b0b0b0", True, "vpce-0e0e0e0e0e0e0e0e0"),
@@ -249,3 +250,95 @@ def test_cluster_security_groups_from_the_vpc_config() -> None:
         "sg-0c0c0c0c0c0c0c0c0",
         ("sg-0e0e0e0e0e0e0e0e0",),
     )
+
+
+def test_route_table_associations_and_the_main_table() -> None:
+    tables = [
+        _resource(
+            f"aws_route_table.{name}",
+            {"id": table_id, "vpc_id": "vpc-0a0a0a0a0a0a0a0a0", "route": []},
+        )
+        for name, table_id in (
+            ("main", "rtb-0a0a0a0a0a0a0a0a0"),
+            ("public", "rtb-0b0b0b0b0b0b0b0b0"),
+        )
+    ]
+    data = _state(
+        *tables,
+        _resource(
+            "aws_main_route_table_association.main",
+            {"vpc_id": "vpc-0a0a0a0a0a0a0a0a0", "route_table_id": "rtb-0a0a0a0a0a0a0a0a0"},
+        ),
+        _resource(
+            "aws_route_table_association.public",
+            {"subnet_id": "subnet-0c0c0c0c0c0c0c0c0", "route_table_id": "rtb-0b0b0b0b0b0b0b0b0"},
+        ),
+        _resource(
+            "aws_route.public_default",
+            {"route_table_id": "rtb-0b0b0b0b0b0b0b0b0", "destination_cidr_block": "0.0.0.0/0",
+             "gateway_id": "igw-0d0d0d0d0d0d0d0d0"},
+        ),
+        _resource(
+            "aws_route.s3",
+            {"route_table_id": "rtb-0a0a0a0a0a0a0a0a0",
+             "destination_prefix_list_id": "pl-0e0e0e0e0e0e0e0e0",
+             "vpc_endpoint_id": "vpce-0f0f0f0f0f0f0f0f0"},
+        ),
+    )  # fmt: skip
+    state, _ = _state_of(data)
+    main, public = state.route_tables
+    assert (main.main, main.subnet_ids, public.main, public.subnet_ids) == (
+        True,
+        (),
+        False,
+        ("subnet-0c0c0c0c0c0c0c0c0",),
+    )
+    assert public.is_public
+    assert [(r.destination, r.to_prefix_list, r.gateway_id) for r in main.routes] == [
+        ("pl-0e0e0e0e0e0e0e0e0", True, "vpce-0f0f0f0f0f0f0f0f0")
+    ]
+
+
+def test_a_vpc_a_plan_creates_has_ec2s_default_acl_an_existing_one_an_unknown_acl() -> None:
+    def vpc_change(actions: list[str]) -> dict[str, Any]:
+        return {
+            "address": "aws_vpc.main",
+            "mode": "managed",
+            "type": "aws_vpc",
+            "name": "main",
+            "change": {
+                "actions": actions,
+                "after": {"id": "vpc-0a0a0a0a0a0a0a0a0", "cidr_block": "198.18.0.0/16",
+                          "assign_generated_ipv6_cidr_block": True},
+                "after_unknown": {},
+            },
+        }  # fmt: skip
+
+    subnet = {
+        "address": "aws_subnet.a",
+        "mode": "managed",
+        "type": "aws_subnet",
+        "name": "a",
+        "change": {
+            "actions": ["create"],
+            "after": {"id": "subnet-0b0b0b0b0b0b0b0b0", "vpc_id": "vpc-0a0a0a0a0a0a0a0a0",
+                      "cidr_block": "198.18.0.0/24", "availability_zone": "eu-west-1a"},
+            "after_unknown": {},
+        },
+    }  # fmt: skip
+    created, _ = _state_of(
+        {"format_version": "1.2", "resource_changes": [vpc_change(["create"]), subnet]}
+    )
+    acl = created.network_acl_for_subnet("subnet-0b0b0b0b0b0b0b0b0")
+    assert acl is not None and acl.is_default
+    assert [(e.rule_number, e.egress, e.action.value, e.protocol, e.cidr) for e in acl.entries] == [
+        (100, False, "allow", "-1", "0.0.0.0/0"),
+        (101, False, "allow", "-1", "::/0"),
+        (100, True, "allow", "-1", "0.0.0.0/0"),
+        (101, True, "allow", "-1", "::/0"),
+    ]
+    updated, _ = _state_of(
+        {"format_version": "1.2", "resource_changes": [vpc_change(["update"]), subnet]}
+    )
+    assert updated.network_acls == ()
+    assert updated.network_acl_for_subnet("subnet-0b0b0b0b0b0b0b0b0") is None

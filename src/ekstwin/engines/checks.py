@@ -104,6 +104,8 @@ AWS_SERVICES_BY_ENGINE: Mapping[str, frozenset[str]] = {
     "net": frozenset({"ec2"}),
     "secrets": frozenset({"kms", "eks"}),
     "storage": frozenset({"ec2", "eks", "iam"}),
+    # the VPC layer: groups, ACLs, routes, ENIs, and the services' interfaces
+    "vpc": frozenset({"ec2", "eks", "rds", "elasticache", "elasticfilesystem"}),
 }
 
 

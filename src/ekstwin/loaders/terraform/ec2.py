@@ -17,6 +17,43 @@ def _vpc(b: Builder, r: Resource) -> None:
     vpc["region"] = r.values.get("region") or b.region
     vpc["tags"] = tags(r.values.get("tags"))
     vpcs.append(vpc)
+    if r.actions == ("create",) and not _default_acl_managed(b, r):
+        _default_acl(b, r, str(vpc["vpc_id"]))
+
+
+def _default_acl_managed(b: Builder, r: Resource) -> bool:
+    """Whether an ``aws_default_network_acl`` of the file takes over the VPC's default ACL."""
+    ref = f"{r.address}.default_network_acl_id"
+    return any(
+        address.split(".")[-2] == "aws_default_network_acl"
+        and ref in attrs.get("default_network_acl_id", [])
+        for address, attrs in b.references.items()
+        if "." in address
+    )
+
+
+def _default_acl(b: Builder, r: Resource, vpc_id: str) -> None:
+    """The default network ACL EC2 gives a VPC it creates: every protocol, address and
+    port allowed in and out (rule 100; rule 101 for IPv6 when the VPC gets an IPv6
+    block), then the ``*`` deny. A plan that creates the VPC without an
+    ``aws_default_network_acl`` leaves it so. Only for a VPC the plan creates: the
+    default ACL of an existing VPC may have been changed outside the file."""
+    entries: list[Json] = []
+    cidrs = ["0.0.0.0/0"] + (["::/0"] if r.values.get("assign_generated_ipv6_cidr_block") else [])
+    for egress in (False, True):
+        for number, cidr in enumerate(cidrs, start=100):
+            entries.append(
+                {"rule_number": number, "egress": egress, "action": "allow", "protocol": "-1",
+                 "cidr": cidr}
+            )  # fmt: skip
+    acl_id = "acl-" + hex_of(f"{r.address}.default_network_acl_id")
+    b.put(
+        "ec2",
+        "network_acls",
+        acl_id,
+        {"network_acl_id": acl_id, "vpc_id": vpc_id, "is_default": True, "entries": entries},
+        r,
+    )
 
 
 def _subnet(b: Builder, r: Resource) -> None:

@@ -42,6 +42,8 @@ class Resource:
     unknown: dict[str, Any]
     pointer: str
     module: str = ""
+    #: what a plan does to it (``("create",)``, ``("update",)``...); empty for a state
+    actions: tuple[str, ...] = ()
 
 
 def _list(value: object) -> list[Any]:
@@ -85,6 +87,7 @@ def resources(data: Mapping[str, Any], types: Collection[str]) -> list[Resource]
                     dict(unknown) if isinstance(unknown, dict) else {},
                     f"/resource_changes/{i}",
                     str(rc.get("module_address", "")),
+                    tuple(str(a) for a in actions),
                 )
             )
         return out

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ekstwin.errors import EkstwinError
 from ekstwin.loaders.terraform.builder import (
     Builder,
     Handler,
@@ -98,11 +97,9 @@ def _ref_placeholders(b: Builder, r: Resource, attr: str, prefix: str) -> list[s
 # -- security groups
 
 
-class _Unjoinable(EkstwinError):
-    """An inline rule names a group unknown until apply, among several candidates."""
-
-
-def _inline_rules(b: Builder, r: Resource, direction: str, group_id: str) -> list[Json]:
+def _inline_rules(b: Builder, r: Resource, direction: str, group_id: str) -> list[Json] | None:
+    """The inline rules of one direction, one per peer; None when a rule names a group
+    unknown until apply and the blocks refer to several (which goes where is unknown)."""
     rules: list[Json] = []
     for block in r.values.get(direction) or []:
         if not isinstance(block, dict):
@@ -121,7 +118,7 @@ def _inline_rules(b: Builder, r: Resource, direction: str, group_id: str) -> lis
         if any(g is None for g in groups):
             found = _ref_placeholders(b, r, direction, "sg-")
             if len(found) != 1:
-                raise _Unjoinable
+                return None
             b.warn(r, f"{direction}: a security group is unknown until apply; using {found[0]}")
             peers.append({"group_id": found[0]})
         if block.get("self"):
@@ -141,22 +138,22 @@ def _security_group(b: Builder, r: Resource) -> None:
         "egress": [],
         "tags": tags(r.values.get("tags")),
     }
-    try:
-        for direction in ("ingress", "egress"):
-            if r.unknown.get(direction) is True:
-                b.warn(
-                    r,
-                    f"{direction} is unknown until apply (not written inline); read as the "
-                    "separate rule resources of the group only",
-                )
-            _add_rules(group, direction, _inline_rules(b, r, direction, group_id))
-    except _Unjoinable:
-        b.warn(
-            r,
-            "an inline rule names a security group unknown until apply, and the rules "
-            "refer to several; the group is left out (its rules are unknown)",
-        )
-        return
+    for direction in ("ingress", "egress"):
+        if r.unknown.get(direction) is True:
+            b.warn(
+                r,
+                f"{direction} is unknown until apply (not written inline); read as the "
+                "separate rule resources of the group only",
+            )
+        rules = _inline_rules(b, r, direction, group_id)
+        if rules is None:
+            b.warn(
+                r,
+                "an inline rule names a security group unknown until apply, and the rules "
+                "refer to several; the group is left out (its rules are unknown)",
+            )
+            return
+        _add_rules(group, direction, rules)
     b.put("ec2", "security_groups", group_id, group, r)
 
 
@@ -460,7 +457,7 @@ _ROUTE_TARGETS = (
 )
 
 
-def _route(b: Builder, r: Resource) -> None:
+def _table_of(b: Builder, r: Resource, what: str) -> Json | None:
     table_id = b.get(r, "route_table_id")
     table = next(
         (t for t in b.items("ec2", "route_tables") if t.get("route_table_id") == table_id), None
@@ -468,9 +465,36 @@ def _route(b: Builder, r: Resource) -> None:
     if table is None:
         b.warn(
             r,
-            f"the route table {table_id or '(unknown)'} is not in this file; the route is not "
-            "read (the table's other routes are unknown)",
+            f"the route table {table_id or '(unknown)'} is not in this file; {what} is not "
+            "read (the table's routes are unknown)",
         )
+    return table
+
+
+def _route_table_association(b: Builder, r: Resource) -> None:
+    """A subnet's explicit association (a gateway association, ``gateway_id``, routes
+    what enters the VPC and is not read)."""
+    subnet = b.get(r, "subnet_id")
+    if not subnet:
+        return
+    table = _table_of(b, r, "the association")
+    if table is None:
+        return
+    subnets = table.setdefault("subnet_ids", [])
+    assert isinstance(subnets, list)
+    if subnet not in subnets:
+        subnets.append(subnet)
+
+
+def _main_route_table_association(b: Builder, r: Resource) -> None:
+    table = _table_of(b, r, "the main association")
+    if table is not None:
+        table["main"] = True
+
+
+def _route(b: Builder, r: Resource) -> None:
+    table = _table_of(b, r, "the route")
+    if table is None:
         return
     destination = (
         r.values.get("destination_cidr_block")
@@ -625,6 +649,8 @@ HANDLERS = (
     ),
     Handler("aws_vpc_endpoint", _vpc_endpoint, id_placeholder("id", lambda a: "vpce-" + hex_of(a))),
     Handler("aws_route", _route),
+    Handler("aws_route_table_association", _route_table_association),
+    Handler("aws_main_route_table_association", _main_route_table_association),
     Handler("aws_db_subnet_group", _subnet_group("rds")),
     Handler("aws_db_instance", _db_instance),
     Handler("aws_elasticache_subnet_group", _subnet_group("elasticache")),
