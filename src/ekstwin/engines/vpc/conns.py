@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ekstwin.engines.net import ConnectionSet, Endpoint, EndpointKind, NetModel
-from ekstwin.engines.net.engine import bit_indices
-from ekstwin.engines.net.matrix import Flow, Granularity, Matrix, group_of
+from ekstwin.engines.net.matrix import Flow, Granularity, Matrix, group_of, matrix
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind
 from ekstwin.engines.vpc.model import VpcModel
 from ekstwin.engines.vpc.rules import cidr_range
@@ -153,10 +152,10 @@ class AwsConnections:
         parts.append((ALL, NONE) if outside else self.sg(dst, eff, ingress=True))
         ret_a, ret_u = NONE, NONE
         for number, name in _NAMES.items():
-            v = ctx.return_acls(src, eff, dst, number, 0, via)
-            if v.allowed:
+            ok = ctx.return_allowed(src, eff, dst, number, via)
+            if ok:
                 ret_a |= ConnectionSet.protocol(name)
-            elif v.allowed is None:
+            elif ok is None:
                 ret_u |= ConnectionSet.protocol(name)
         parts.append((ret_a, ret_u))
         allowed, possible = ALL, ALL
@@ -191,20 +190,26 @@ def cluster_matrix(
     ctx: VpcModel, model: NetModel, by: Granularity = Granularity.WORKLOAD
 ) -> AwsClusterMatrix:
     """Every pair of groups (workloads or namespaces) with the connections some
-    pod of one may open to some pod of the other, through policy and AWS."""
+    pod of one may open to some pod of the other, through policy and AWS.
+
+    It starts from the net engine's matrix at the same granularity. A group
+    whose pods share one policy class gets, towards another such group, the
+    policy connections cut by the union of the AWS connections over every
+    pair of their VPC classes (every such pair of pods exists); pods that share
+    a node keep their policy connections whole. Other pairs of groups (several
+    policy classes, or a group to itself) are computed pod class by pod class.
+    """
     if by is Granularity.POD:
         raise ValueError(
             "the cluster matrix with the AWS layer is computed by workload or namespace"
         )
+    net = matrix(model, by)
     aws = AwsConnections(ctx)
     pods = {p.key: p for p in ctx.platform.pods}
-    names = sorted({group_of(ep, by) for ep in model.endpoints.values()})
-    gid = {g: i for i, g in enumerate(names)}
-    # combined classes: (policy class, VPC class) with their groups and nodes
     vreps: list[AwsEndpoint] = []
     vindex: dict[object, int] = {}
-    combo_groups: dict[tuple[int, int], dict[int, int]] = {}
-    by_node: dict[str, list[tuple[int, int, bool]]] = {}
+    members: dict[str, dict[tuple[int, int], int]] = {}  # group -> (class, vclass) -> count
+    by_node: dict[str, list[tuple[int, str, bool]]] = {}
     for key, ep in model.endpoints.items():
         pod = pods.get(key)
         c = model.class_of.get(key)
@@ -216,77 +221,95 @@ def cluster_matrix(
         if v is None:
             v = vindex[vkey] = len(vreps)
             vreps.append(src)
-        g = gid[group_of(ep, by)]
-        counts = combo_groups.setdefault((c, v), {})
-        counts[g] = counts.get(g, 0) + 1
+        group = group_of(ep, by)
+        counts = members.setdefault(group, {})
+        counts[(c, v)] = counts.get((c, v), 0) + 1
         if src.node is not None and ep.kind is EndpointKind.POD:
-            local = not src.branch or not ctx.strict
-            by_node.setdefault(src.node, []).append((c, g, local))
-    classes_of_v: dict[int, int] = {}
-    for c, v in combo_groups:
-        classes_of_v[v] = classes_of_v.get(v, 0) | (1 << c)
-    rows = model.class_rows()
-    allowed_cells: dict[tuple[int, int], ConnectionSet] = {}
-    unknown_cells: dict[tuple[int, int], ConnectionSet] = {}
-    pair_cache: dict[tuple[int, int], tuple[int, int]] = {}
-    for (c1, v1), groups1 in combo_groups.items():
-        merged: dict[tuple[int, int, int], int] = {}
-        for cid, bits in rows[c1].items():
-            for v2, members in classes_of_v.items():
-                b = bits & members
-                if not b:
-                    continue
-                ids = pair_cache.get((v1, v2))
-                if ids is None:
-                    a, u = aws.pair(vreps[v1], vreps[v2])
-                    ids = pair_cache[(v1, v2)] = (model._intern(a), model._intern(u))
-                both = model.combine(cid, ids[0])
-                maybe = model.combine(cid, ids[1])
-                if both:
-                    merged[(0, v2, both)] = merged.get((0, v2, both), 0) | b
-                if maybe:
-                    merged[(1, v2, maybe)] = merged.get((1, v2, maybe), 0) | b
-        for (kind, v2, cid), bits in merged.items():
-            cells = unknown_cells if kind else allowed_cells
-            conns = model.conns(cid)
-            for c2 in bit_indices(bits):
-                groups2 = combo_groups.get((c2, v2))
-                if groups2 is None:
-                    continue
-                for g1, n1 in groups1.items():
-                    for g2 in groups2:
-                        if (c1, v1) == (c2, v2) and g1 == g2 and n1 < 2:
-                            continue  # a pod's flow to itself is not in the matrix
-                        cell = cells.get((g1, g2))
-                        cells[(g1, g2)] = conns if cell is None else cell | conns
-    # pods on one node never leave it: their policy connections pass as they are
+            by_node.setdefault(src.node, []).append((c, group, not src.branch or not ctx.strict))
+    # pods on one node never leave it: the policy connections of those pairs pass whole
+    local: dict[tuple[str, str], set[tuple[int, int]]] = {}
     for on_node in by_node.values():
-        for i, (c1, g1, local1) in enumerate(on_node):
-            if not local1:
+        for i, (c1, g1, ok1) in enumerate(on_node):
+            if not ok1:
                 continue
-            row = rows[c1]
-            for j, (c2, g2, local2) in enumerate(on_node):
-                if i == j or not local2:
-                    continue
-                bit = 1 << c2
-                cid = next((k for k, bits in row.items() if bits & bit), 0)
-                if cid:
-                    conns = model.conns(cid)
-                    cell = allowed_cells.get((g1, g2))
-                    allowed_cells[(g1, g2)] = conns if cell is None else cell | conns
-    for cell_key, conns in list(unknown_cells.items()):
-        rest = conns - allowed_cells.get(cell_key, NONE)
-        if rest:
-            unknown_cells[cell_key] = rest
+            for j, (c2, g2, ok2) in enumerate(on_node):
+                if i != j and ok2:
+                    local.setdefault((g1, g2), set()).add((c1, c2))
+    classes = {g: {c for c, _ in m} for g, m in members.items()}
+    vset_ids: dict[frozenset[int], int] = {}
+    vsets: dict[str, tuple[int, frozenset[int]]] = {}
+    for g, m in members.items():
+        vs = frozenset(v for _, v in m)
+        vsets[g] = (vset_ids.setdefault(vs, len(vset_ids)), vs)
+    rows = model.class_rows()
+    pair_ids: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def aws_ids(v1: int, v2: int) -> tuple[int, int]:
+        got = pair_ids.get((v1, v2))
+        if got is None:
+            a, u = aws.pair(vreps[v1], vreps[v2])
+            got = pair_ids[(v1, v2)] = (model._intern(a), model._intern(u))
+        return got
+
+    union_ids: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def union(g1: str, g2: str) -> tuple[int, int]:
+        (i1, vs1), (i2, vs2) = vsets[g1], vsets[g2]
+        got = union_ids.get((i1, i2))
+        if got is None:
+            ids = [aws_ids(v1, v2) for v1 in vs1 for v2 in vs2]
+            a = model.union(i for i, _ in ids)
+            u = model.union(j for _, j in ids)
+            got = union_ids[(i1, i2)] = (a, model._intern(model.conns(u) - model.conns(a)))
+        return got
+
+    interned: dict[int, int] = {}
+
+    def cell(c1: int, c2: int) -> int:
+        bit = 1 << c2
+        return next((cid for cid, bits in rows[c1].items() if bits & bit), 0)
+
+    allowed_flows: list[Flow] = []
+    unknown_flows: list[Flow] = []
+    for f in net:
+        g1, g2 = f.source, f.destination
+        pairs = local.get((g1, g2))
+        simple = len(classes[g1]) == 1 and len(classes[g2]) == 1 and g1 != g2
+        if simple and pairs:
+            allowed_flows.append(f)  # some pair shares a node: all the policy allows
+            continue
+        if simple:
+            a, u = union(g1, g2)
+            cid = interned.get(id(f.allow), -1)
+            if cid < 0:
+                cid = interned[id(f.allow)] = model._intern(f.allow)
+            both, maybe = model.combine(cid, a), model.combine(cid, u)
         else:
-            del unknown_cells[cell_key]
-    endpoints = tuple(names)
-
-    def as_matrix(cells: dict[tuple[int, int], ConnectionSet]) -> Matrix:
-        flows = [Flow(names[a], names[b], conns) for (a, b), conns in sorted(cells.items())]
-        return Matrix.of_flows(by, endpoints, flows)
-
-    return AwsClusterMatrix(as_matrix(allowed_cells), as_matrix(unknown_cells))
+            a_parts: list[int] = []
+            u_parts: list[int] = []
+            for (c1, v1), n1 in members[g1].items():
+                for (c2, v2), _n2 in members[g2].items():
+                    if g1 == g2 and (c1, v1) == (c2, v2) and n1 < 2:
+                        continue  # a pod's flow to itself is not in the matrix
+                    cid = cell(c1, c2)
+                    if not cid:
+                        continue
+                    ai, ui = aws_ids(v1, v2)
+                    a_parts.append(model.combine(cid, ai))
+                    u_parts.append(model.combine(cid, ui))
+            for c1, c2 in pairs or ():
+                a_parts.append(cell(c1, c2))
+            both = model.union(a_parts)
+            maybe = model._intern(model.conns(model.union(u_parts)) - model.conns(both))
+        if both:
+            allowed_flows.append(Flow(g1, g2, model.conns(both)))
+        if maybe:
+            unknown_flows.append(Flow(g1, g2, model.conns(maybe)))
+    endpoints = net.endpoints
+    return AwsClusterMatrix(
+        Matrix.of_flows(by, endpoints, allowed_flows),
+        Matrix.of_flows(by, endpoints, unknown_flows),
+    )
 
 
 def pod_pair(ctx: VpcModel, src: Endpoint, dst: Endpoint) -> Pair:
