@@ -12,10 +12,11 @@ add their policy connections back, pair by pair on each node.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ekstwin.engines.net import ConnectionSet, Endpoint, EndpointKind, NetModel
-from ekstwin.engines.net.matrix import Flow, Granularity, Matrix, group_of, matrix
+from ekstwin.engines.net.matrix import Granularity, Matrix, Row, group_of, matrix
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind
 from ekstwin.engines.vpc.model import VpcModel
 from ekstwin.engines.vpc.rules import cidr_range
@@ -59,6 +60,23 @@ def rule_connections(
     return ConnectionSet.of({"ICMP": [(t * 256 + c, t * 256 + c)]})
 
 
+def union_all(sets: list[ConnectionSet]) -> ConnectionSet:
+    """The union of many connection sets, merged once."""
+    if not sets:
+        return NONE
+    if len(sets) == 1:
+        return sets[0]
+    merged: dict[str, Iterable[tuple[int, int]]] = {}
+    for c in sets:
+        if c.is_all:
+            return ALL
+        for proto, intervals in c.parts:
+            got = merged.setdefault(proto, [])
+            assert isinstance(got, list)
+            got.extend(intervals)
+    return ConnectionSet.of(merged)
+
+
 class AwsConnections:
     """Per pair of VPC classes, the connections AWS passes (and those it could
     not judge), cached by what they depend on."""
@@ -68,6 +86,7 @@ class AwsConnections:
         self._sg: dict[tuple[object, ...], Pair] = {}
         self._acl: dict[tuple[object, ...], Pair] = {}
         self._pairs: dict[tuple[object, ...], Pair] = {}
+        self._rules: dict[int, ConnectionSet] = {}
 
     def sg(self, subject: AwsEndpoint, peer: AwsEndpoint, *, ingress: bool) -> Pair:
         if not subject.has_groups:
@@ -79,22 +98,25 @@ class AwsConnections:
         got = self._sg.get(key)
         if got is not None:
             return got
-        allowed, unknown = NONE, NONE
+        allowed: list[ConnectionSet] = []
+        unknown: list[ConnectionSet] = []
         for gid in subject.group_ids:
             group = ctx.aws.security_group(gid)
             if group is None:
-                unknown = ALL
+                unknown.append(ALL)
                 continue
             for rule in group.ingress if ingress else group.egress:
                 hit = ctx.rule_matches(rule, group.vpc_id or subject.vpc_id, peer)
                 if hit is False:
                     continue
-                conns = rule_connections(rule.protocol, rule.from_port, rule.to_port)
-                if hit:
-                    allowed |= conns
-                else:
-                    unknown |= conns
-        got = self._sg[key] = (allowed, unknown - allowed)
+                conns = self._rules.get(id(rule))
+                if conns is None:
+                    conns = self._rules[id(rule)] = rule_connections(
+                        rule.protocol, rule.from_port, rule.to_port
+                    )
+                (allowed if hit else unknown).append(conns)
+        a = union_all(allowed)
+        got = self._sg[key] = (a, union_all(unknown) - a)
         return got
 
     def acl(self, subnet_id: str, *, egress: bool, peer: AwsEndpoint) -> Pair:
@@ -251,64 +273,80 @@ def cluster_matrix(
             got = pair_ids[(v1, v2)] = (model._intern(a), model._intern(u))
         return got
 
-    union_ids: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def union(g1: str, g2: str) -> tuple[int, int]:
-        (i1, vs1), (i2, vs2) = vsets[g1], vsets[g2]
-        got = union_ids.get((i1, i2))
-        if got is None:
-            ids = [aws_ids(v1, v2) for v1 in vs1 for v2 in vs2]
-            a = model.union(i for i, _ in ids)
-            u = model.union(j for _, j in ids)
-            got = union_ids[(i1, i2)] = (a, model._intern(model.conns(u) - model.conns(a)))
-        return got
-
-    interned: dict[int, int] = {}
-
     def cell(c1: int, c2: int) -> int:
         bit = 1 << c2
         return next((cid for cid, bits in rows[c1].items() if bits & bit), 0)
 
-    allowed_flows: list[Flow] = []
-    unknown_flows: list[Flow] = []
-    for f in net:
-        g1, g2 = f.source, f.destination
-        pairs = local.get((g1, g2))
-        simple = len(classes[g1]) == 1 and len(classes[g2]) == 1 and g1 != g2
-        if simple and pairs:
-            allowed_flows.append(f)  # some pair shares a node: all the policy allows
-            continue
-        if simple:
-            a, u = union(g1, g2)
-            cid = interned.get(id(f.allow), -1)
-            if cid < 0:
-                cid = interned[id(f.allow)] = model._intern(f.allow)
-            both, maybe = model.combine(cid, a), model.combine(cid, u)
-        else:
-            a_parts: list[int] = []
-            u_parts: list[int] = []
-            for (c1, v1), n1 in members[g1].items():
-                for (c2, v2), _n2 in members[g2].items():
-                    if g1 == g2 and (c1, v1) == (c2, v2) and n1 < 2:
-                        continue  # a pod's flow to itself is not in the matrix
-                    cid = cell(c1, c2)
-                    if not cid:
-                        continue
-                    ai, ui = aws_ids(v1, v2)
-                    a_parts.append(model.combine(cid, ai))
-                    u_parts.append(model.combine(cid, ui))
-            for c1, c2 in pairs or ():
-                a_parts.append(cell(c1, c2))
-            both = model.union(a_parts)
-            maybe = model._intern(model.conns(model.union(u_parts)) - model.conns(both))
-        if both:
-            allowed_flows.append(Flow(g1, g2, model.conns(both)))
-        if maybe:
-            unknown_flows.append(Flow(g1, g2, model.conns(maybe)))
-    endpoints = net.endpoints
+    union_ids: dict[int, tuple[int, int]] = {}
+
+    def union(g1: str, g2: str) -> tuple[int, int]:
+        """The AWS connections over every pair of the two groups' VPC classes."""
+        (i1, vs1), (i2, vs2) = vsets[g1], vsets[g2]
+        ids = [aws_ids(v1, v2) for v1 in vs1 for v2 in vs2]
+        a = model.union(i for i, _ in ids)
+        u = model.union(j for _, j in ids)
+        got = (a, model._intern(model.conns(u) - model.conns(a)))
+        union_ids[i1 * max(1, len(vset_ids)) + i2] = got
+        return got
+
+    interned: dict[int, int] = {}
+
+    def exact(g1: str, g2: str, pairs: set[tuple[int, int]] | None) -> tuple[int, int]:
+        """Class by class: (allowed, unknown) connection ids between two groups."""
+        a_parts: list[int] = []
+        u_parts: list[int] = []
+        for (c1, v1), n1 in members[g1].items():
+            for (c2, v2), _n2 in members[g2].items():
+                if g1 == g2 and (c1, v1) == (c2, v2) and n1 < 2:
+                    continue  # a pod's flow to itself is not in the matrix
+                cid = cell(c1, c2)
+                if not cid:
+                    continue
+                ai, ui = aws_ids(v1, v2)
+                a_parts.append(model.combine(cid, ai))
+                u_parts.append(model.combine(cid, ui))
+        for c1, c2 in pairs or ():
+            a_parts.append(cell(c1, c2))
+        both = model.union(a_parts)
+        return both, model._intern(model.conns(model.union(u_parts)) - model.conns(both))
+
+    simple = {g: len(cs) == 1 for g, cs in classes.items()}
+    nsets = max(1, len(vset_ids))
+    allowed_rows: list[tuple[str, Row]] = []
+    unknown_rows: list[tuple[str, Row]] = []
+    conns = model.conns
+    for g1, row in net.rows():
+        simple1 = simple[g1]
+        base1 = vsets[g1][0] * nsets
+        out_a: list[tuple[str, ConnectionSet]] = []
+        out_u: list[tuple[str, ConnectionSet]] = []
+        for g2, allow in row:
+            pairs = local.get((g1, g2))
+            if simple1 and simple[g2] and g1 != g2:
+                if pairs:
+                    out_a.append((g2, allow))  # some pair shares a node: all the policy allows
+                    continue
+                a, u = union_ids.get(base1 + vsets[g2][0]) or union(g1, g2)
+                if a == 1 and not u:
+                    out_a.append((g2, allow))  # AWS passes everything between them
+                    continue
+                cid = interned.get(id(allow), -1)
+                if cid < 0:
+                    cid = interned[id(allow)] = model._intern(allow)
+                both, maybe = model.combine(cid, a), model.combine(cid, u)
+            else:
+                both, maybe = exact(g1, g2, pairs)
+            if both:
+                out_a.append((g2, conns(both)))
+            if maybe:
+                out_u.append((g2, conns(maybe)))
+        if out_a:
+            allowed_rows.append((g1, tuple(out_a)))
+        if out_u:
+            unknown_rows.append((g1, tuple(out_u)))
     return AwsClusterMatrix(
-        Matrix.of_flows(by, endpoints, allowed_flows),
-        Matrix.of_flows(by, endpoints, unknown_flows),
+        Matrix(by, net.endpoints, tuple(allowed_rows)),
+        Matrix(by, net.endpoints, tuple(unknown_rows)),
     )
 
 
