@@ -277,17 +277,13 @@ def cluster_matrix(
         bit = 1 << c2
         return next((cid for cid, bits in rows[c1].items() if bits & bit), 0)
 
-    union_ids: dict[int, tuple[int, int]] = {}
-
     def union(g1: str, g2: str) -> tuple[int, int]:
         """The AWS connections over every pair of the two groups' VPC classes."""
-        (i1, vs1), (i2, vs2) = vsets[g1], vsets[g2]
+        vs1, vs2 = vsets[g1][1], vsets[g2][1]
         ids = [aws_ids(v1, v2) for v1 in vs1 for v2 in vs2]
         a = model.union(i for i, _ in ids)
         u = model.union(j for _, j in ids)
-        got = (a, model._intern(model.conns(u) - model.conns(a)))
-        union_ids[i1 * max(1, len(vset_ids)) + i2] = got
-        return got
+        return a, model._intern(model.conns(u) - model.conns(a))
 
     interned: dict[int, int] = {}
 
@@ -310,30 +306,41 @@ def cluster_matrix(
         both = model.union(a_parts)
         return both, model._intern(model.conns(model.union(u_parts)) - model.conns(both))
 
-    simple = {g: len(cs) == 1 for g, cs in classes.items()}
-    nsets = max(1, len(vset_ids))
+    # per group: whether one policy class holds all its pods, and its VPC classes' id
+    info = {g: (len(cs) == 1, vsets[g][0]) for g, cs in classes.items()}
+    local_rows: dict[str, dict[str, set[tuple[int, int]]]] = {}
+    for (a1, a2), found in local.items():
+        local_rows.setdefault(a1, {})[a2] = found
+    unions: dict[int, dict[int, tuple[int, int]]] = {}
     allowed_rows: list[tuple[str, Row]] = []
     unknown_rows: list[tuple[str, Row]] = []
     conns = model.conns
+    combine = model.combine
+    no_pairs: dict[str, set[tuple[int, int]]] = {}
     for g1, row in net.rows():
-        simple1 = simple[g1]
-        base1 = vsets[g1][0] * nsets
+        simple1, vid1 = info[g1]
+        lrow = local_rows.get(g1, no_pairs)
+        urow = unions.setdefault(vid1, {})
         out_a: list[tuple[str, ConnectionSet]] = []
         out_u: list[tuple[str, ConnectionSet]] = []
         for g2, allow in row:
-            pairs = local.get((g1, g2))
-            if simple1 and simple[g2] and g1 != g2:
+            pairs = lrow.get(g2)
+            simple2, vid2 = info[g2]
+            if simple1 and simple2 and g1 != g2:
                 if pairs:
                     out_a.append((g2, allow))  # some pair shares a node: all the policy allows
                     continue
-                a, u = union_ids.get(base1 + vsets[g2][0]) or union(g1, g2)
+                au = urow.get(vid2)
+                if au is None:
+                    au = urow[vid2] = union(g1, g2)
+                a, u = au
                 if a == 1 and not u:
                     out_a.append((g2, allow))  # AWS passes everything between them
                     continue
                 cid = interned.get(id(allow), -1)
                 if cid < 0:
                     cid = interned[id(allow)] = model._intern(allow)
-                both, maybe = model.combine(cid, a), model.combine(cid, u)
+                both, maybe = combine(cid, a), combine(cid, u)
             else:
                 both, maybe = exact(g1, g2, pairs)
             if both:
