@@ -16,6 +16,8 @@ second base (``also``)::
      +-- SelectorSyntaxError   a label or Calico selector does not parse
      +-- SchemaError           a document does not match its JSON Schema
      +-- NetQueryError         engines.net.engine: an unknown endpoint or port (also ValueError)
+     +-- VpcQueryError         engines.vpc.model: an AWS endpoint the input does not have
+     |                         (also ValueError)
      +-- AnnotationError       engines.ingress.albannotations: an ALB annotation that does
      |                         not parse; the group fails on it (also ValueError)
      +-- BuildError            engines.ingress.builder: the controller fails the group on it

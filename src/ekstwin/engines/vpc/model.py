@@ -34,7 +34,7 @@ from ekstwin.engines.vpc.rules import (
     ports_match,
     rule_text,
 )
-from ekstwin.errors import ModelError
+from ekstwin.errors import EkstwinError, ModelError
 from ekstwin.model.aws import (
     EksCluster,
     Instance,
@@ -60,7 +60,7 @@ INTERNET_ADDRESS = "203.0.113.1"
 NOT_JUDGED = "not judged: the input has no security groups or network ACLs (no VPC network data)"
 
 
-class VpcQueryError(ValueError):
+class VpcQueryError(EkstwinError, ValueError):
     """A query names an AWS endpoint the input does not have."""
 
 
