@@ -39,6 +39,8 @@ second base (``also``)::
      +-- _TooLarge             loaders.inputs: a number too long to read (also ValueError)
      +-- _ConvertError         loaders.yamldocs: a YAML node that cannot be converted
      +-- _Fallback             loaders.yamldocs: the fast conversion hands over to the full one
+     +-- _Unjoinable           loaders.terraform.vpc: an inline rule's group is one of several
+                               unknown until apply
 
 The names with a leading underscore are signals that never leave their module.
 

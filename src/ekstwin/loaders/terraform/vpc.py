@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ekstwin.errors import EkstwinError
 from ekstwin.loaders.terraform.builder import (
     Builder,
     Handler,
@@ -97,7 +98,7 @@ def _ref_placeholders(b: Builder, r: Resource, attr: str, prefix: str) -> list[s
 # -- security groups
 
 
-class _Unjoinable(Exception):
+class _Unjoinable(EkstwinError):
     """An inline rule names a group unknown until apply, among several candidates."""
 
 
