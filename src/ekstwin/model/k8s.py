@@ -181,6 +181,8 @@ ENV_VALUES_KEPT = frozenset(
         "ENI_CONFIG_LABEL_DEF",
         "AWS_VPC_K8S_CNI_EXTERNALSNAT",
         "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS",
+        # the SNAT port range (the reply ports network ACLs must allow)
+        "AWS_VPC_K8S_CNI_RANDOMIZESNAT",
     }
 )
 

@@ -716,3 +716,24 @@ def test_a_service_account_selector_needs_the_service_account() -> None:
     plain = VpcModel.build(world({"ENABLE_POD_ENI": "true"}, pods=pods, sgps=(by_sa,),
                                  service_accounts=(other,)))  # fmt: skip
     assert place(plain, "pay/payments-0").placement is Placement.NODE_ENI
+
+
+def test_a_policy_decision_about_an_address_the_input_lacks_is_unknown() -> None:
+    from ekstwin.engines.net import Decision, Reason, Verdict
+    from ekstwin.engines.net.policies import Direction
+    from ekstwin.engines.vpc.whole import PathVerdict, cluster_layers
+
+    denied = Decision(Direction.EGRESS, False, Reason.END_OF_TIER, "no rule of shop/egress allows")
+    open_ = Decision(Direction.INGRESS, True, Reason.NOT_ENFORCED, "outside the cluster")
+    v = Verdict("shop/web-0", "rds:db9", "TCP", 5432, False, denied, open_)
+    got = cluster_layers(v, unknown_destination="rds:db9")
+    assert [(x.layer.value, x.allowed, x.decided_by) for x in got] == [
+        ("networkpolicy-egress", None,
+         "no rule of shop/egress allows; the address of rds:db9 is unknown"),
+        ("networkpolicy-ingress", True, "outside the cluster"),
+    ]  # fmt: skip
+    assert PathVerdict(got, True, False).allowed is None  # judged: the layers decide
+    assert PathVerdict(got, False, False).allowed is False  # no VPC data: as before
+    no_policy = Decision(Direction.EGRESS, False, Reason.NO_ENFORCER, "nothing enforces")
+    kept = cluster_layers(replace(v, egress=no_policy), unknown_destination="rds:db9")
+    assert kept[0].allowed is False  # not a rule's decision: the address does not matter

@@ -12,11 +12,11 @@ add their policy connections back, pair by pair on each node.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ekstwin.engines.net import ConnectionSet, Endpoint, EndpointKind, NetModel
-from ekstwin.engines.net.engine import bit_indices
-from ekstwin.engines.net.matrix import Flow, Granularity, Matrix, group_of
+from ekstwin.engines.net.matrix import Granularity, Matrix, Row, group_of, matrix
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind
 from ekstwin.engines.vpc.model import VpcModel
 from ekstwin.engines.vpc.rules import cidr_range
@@ -60,6 +60,23 @@ def rule_connections(
     return ConnectionSet.of({"ICMP": [(t * 256 + c, t * 256 + c)]})
 
 
+def union_all(sets: list[ConnectionSet]) -> ConnectionSet:
+    """The union of many connection sets, merged once."""
+    if not sets:
+        return NONE
+    if len(sets) == 1:
+        return sets[0]
+    merged: dict[str, Iterable[tuple[int, int]]] = {}
+    for c in sets:
+        if c.is_all:
+            return ALL
+        for proto, intervals in c.parts:
+            got = merged.setdefault(proto, [])
+            assert isinstance(got, list)
+            got.extend(intervals)
+    return ConnectionSet.of(merged)
+
+
 class AwsConnections:
     """Per pair of VPC classes, the connections AWS passes (and those it could
     not judge), cached by what they depend on."""
@@ -69,6 +86,7 @@ class AwsConnections:
         self._sg: dict[tuple[object, ...], Pair] = {}
         self._acl: dict[tuple[object, ...], Pair] = {}
         self._pairs: dict[tuple[object, ...], Pair] = {}
+        self._rules: dict[int, ConnectionSet] = {}
 
     def sg(self, subject: AwsEndpoint, peer: AwsEndpoint, *, ingress: bool) -> Pair:
         if not subject.has_groups:
@@ -80,22 +98,25 @@ class AwsConnections:
         got = self._sg.get(key)
         if got is not None:
             return got
-        allowed, unknown = NONE, NONE
+        allowed: list[ConnectionSet] = []
+        unknown: list[ConnectionSet] = []
         for gid in subject.group_ids:
             group = ctx.aws.security_group(gid)
             if group is None:
-                unknown = ALL
+                unknown.append(ALL)
                 continue
             for rule in group.ingress if ingress else group.egress:
                 hit = ctx.rule_matches(rule, group.vpc_id or subject.vpc_id, peer)
                 if hit is False:
                     continue
-                conns = rule_connections(rule.protocol, rule.from_port, rule.to_port)
-                if hit:
-                    allowed |= conns
-                else:
-                    unknown |= conns
-        got = self._sg[key] = (allowed, unknown - allowed)
+                conns = self._rules.get(id(rule))
+                if conns is None:
+                    conns = self._rules[id(rule)] = rule_connections(
+                        rule.protocol, rule.from_port, rule.to_port
+                    )
+                (allowed if hit else unknown).append(conns)
+        a = union_all(allowed)
+        got = self._sg[key] = (a, union_all(unknown) - a)
         return got
 
     def acl(self, subnet_id: str, *, egress: bool, peer: AwsEndpoint) -> Pair:
@@ -153,10 +174,10 @@ class AwsConnections:
         parts.append((ALL, NONE) if outside else self.sg(dst, eff, ingress=True))
         ret_a, ret_u = NONE, NONE
         for number, name in _NAMES.items():
-            v = ctx.return_acls(src, eff, dst, number, 0, via)
-            if v.allowed:
+            ok = ctx.return_allowed(src, eff, dst, number, via)
+            if ok:
                 ret_a |= ConnectionSet.protocol(name)
-            elif v.allowed is None:
+            elif ok is None:
                 ret_u |= ConnectionSet.protocol(name)
         parts.append((ret_a, ret_u))
         allowed, possible = ALL, ALL
@@ -191,20 +212,26 @@ def cluster_matrix(
     ctx: VpcModel, model: NetModel, by: Granularity = Granularity.WORKLOAD
 ) -> AwsClusterMatrix:
     """Every pair of groups (workloads or namespaces) with the connections some
-    pod of one may open to some pod of the other, through policy and AWS."""
+    pod of one may open to some pod of the other, through policy and AWS.
+
+    It starts from the net engine's matrix at the same granularity. A group
+    whose pods share one policy class gets, towards another such group, the
+    policy connections cut by the union of the AWS connections over every
+    pair of their VPC classes (every such pair of pods exists); pods that share
+    a node keep their policy connections whole. Other pairs of groups (several
+    policy classes, or a group to itself) are computed pod class by pod class.
+    """
     if by is Granularity.POD:
         raise ValueError(
             "the cluster matrix with the AWS layer is computed by workload or namespace"
         )
+    net = matrix(model, by)
     aws = AwsConnections(ctx)
     pods = {p.key: p for p in ctx.platform.pods}
-    names = sorted({group_of(ep, by) for ep in model.endpoints.values()})
-    gid = {g: i for i, g in enumerate(names)}
-    # combined classes: (policy class, VPC class) with their groups and nodes
     vreps: list[AwsEndpoint] = []
     vindex: dict[object, int] = {}
-    combo_groups: dict[tuple[int, int], dict[int, int]] = {}
-    by_node: dict[str, list[tuple[int, int, bool]]] = {}
+    members: dict[str, dict[tuple[int, int], int]] = {}  # group -> (class, vclass) -> count
+    by_node: dict[str, list[tuple[int, str, bool]]] = {}
     for key, ep in model.endpoints.items():
         pod = pods.get(key)
         c = model.class_of.get(key)
@@ -216,77 +243,118 @@ def cluster_matrix(
         if v is None:
             v = vindex[vkey] = len(vreps)
             vreps.append(src)
-        g = gid[group_of(ep, by)]
-        counts = combo_groups.setdefault((c, v), {})
-        counts[g] = counts.get(g, 0) + 1
+        group = group_of(ep, by)
+        counts = members.setdefault(group, {})
+        counts[(c, v)] = counts.get((c, v), 0) + 1
         if src.node is not None and ep.kind is EndpointKind.POD:
-            local = not src.branch or not ctx.strict
-            by_node.setdefault(src.node, []).append((c, g, local))
-    classes_of_v: dict[int, int] = {}
-    for c, v in combo_groups:
-        classes_of_v[v] = classes_of_v.get(v, 0) | (1 << c)
-    rows = model.class_rows()
-    allowed_cells: dict[tuple[int, int], ConnectionSet] = {}
-    unknown_cells: dict[tuple[int, int], ConnectionSet] = {}
-    pair_cache: dict[tuple[int, int], tuple[int, int]] = {}
-    for (c1, v1), groups1 in combo_groups.items():
-        merged: dict[tuple[int, int, int], int] = {}
-        for cid, bits in rows[c1].items():
-            for v2, members in classes_of_v.items():
-                b = bits & members
-                if not b:
-                    continue
-                ids = pair_cache.get((v1, v2))
-                if ids is None:
-                    a, u = aws.pair(vreps[v1], vreps[v2])
-                    ids = pair_cache[(v1, v2)] = (model._intern(a), model._intern(u))
-                both = model.combine(cid, ids[0])
-                maybe = model.combine(cid, ids[1])
-                if both:
-                    merged[(0, v2, both)] = merged.get((0, v2, both), 0) | b
-                if maybe:
-                    merged[(1, v2, maybe)] = merged.get((1, v2, maybe), 0) | b
-        for (kind, v2, cid), bits in merged.items():
-            cells = unknown_cells if kind else allowed_cells
-            conns = model.conns(cid)
-            for c2 in bit_indices(bits):
-                groups2 = combo_groups.get((c2, v2))
-                if groups2 is None:
-                    continue
-                for g1, n1 in groups1.items():
-                    for g2 in groups2:
-                        if (c1, v1) == (c2, v2) and g1 == g2 and n1 < 2:
-                            continue  # a pod's flow to itself is not in the matrix
-                        cell = cells.get((g1, g2))
-                        cells[(g1, g2)] = conns if cell is None else cell | conns
-    # pods on one node never leave it: their policy connections pass as they are
+            by_node.setdefault(src.node, []).append((c, group, not src.branch or not ctx.strict))
+    # pods on one node never leave it: the policy connections of those pairs pass whole
+    local: dict[tuple[str, str], set[tuple[int, int]]] = {}
     for on_node in by_node.values():
-        for i, (c1, g1, local1) in enumerate(on_node):
-            if not local1:
+        for i, (c1, g1, ok1) in enumerate(on_node):
+            if not ok1:
                 continue
-            row = rows[c1]
-            for j, (c2, g2, local2) in enumerate(on_node):
-                if i == j or not local2:
+            for j, (c2, g2, ok2) in enumerate(on_node):
+                if i != j and ok2:
+                    local.setdefault((g1, g2), set()).add((c1, c2))
+    classes = {g: {c for c, _ in m} for g, m in members.items()}
+    vset_ids: dict[frozenset[int], int] = {}
+    vsets: dict[str, tuple[int, frozenset[int]]] = {}
+    for g, m in members.items():
+        vs = frozenset(v for _, v in m)
+        vsets[g] = (vset_ids.setdefault(vs, len(vset_ids)), vs)
+    rows = model.class_rows()
+    pair_ids: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def aws_ids(v1: int, v2: int) -> tuple[int, int]:
+        got = pair_ids.get((v1, v2))
+        if got is None:
+            a, u = aws.pair(vreps[v1], vreps[v2])
+            got = pair_ids[(v1, v2)] = (model._intern(a), model._intern(u))
+        return got
+
+    def cell(c1: int, c2: int) -> int:
+        bit = 1 << c2
+        return next((cid for cid, bits in rows[c1].items() if bits & bit), 0)
+
+    def union(g1: str, g2: str) -> tuple[int, int]:
+        """The AWS connections over every pair of the two groups' VPC classes."""
+        vs1, vs2 = vsets[g1][1], vsets[g2][1]
+        ids = [aws_ids(v1, v2) for v1 in vs1 for v2 in vs2]
+        a = model.union(i for i, _ in ids)
+        u = model.union(j for _, j in ids)
+        return a, model._intern(model.conns(u) - model.conns(a))
+
+    interned: dict[int, int] = {}
+
+    def exact(g1: str, g2: str, pairs: set[tuple[int, int]] | None) -> tuple[int, int]:
+        """Class by class: (allowed, unknown) connection ids between two groups."""
+        a_parts: list[int] = []
+        u_parts: list[int] = []
+        for (c1, v1), n1 in members[g1].items():
+            for (c2, v2), _n2 in members[g2].items():
+                if g1 == g2 and (c1, v1) == (c2, v2) and n1 < 2:
+                    continue  # a pod's flow to itself is not in the matrix
+                cid = cell(c1, c2)
+                if not cid:
                     continue
-                bit = 1 << c2
-                cid = next((k for k, bits in row.items() if bits & bit), 0)
-                if cid:
-                    conns = model.conns(cid)
-                    cell = allowed_cells.get((g1, g2))
-                    allowed_cells[(g1, g2)] = conns if cell is None else cell | conns
-    for cell_key, conns in list(unknown_cells.items()):
-        rest = conns - allowed_cells.get(cell_key, NONE)
-        if rest:
-            unknown_cells[cell_key] = rest
-        else:
-            del unknown_cells[cell_key]
-    endpoints = tuple(names)
+                ai, ui = aws_ids(v1, v2)
+                a_parts.append(model.combine(cid, ai))
+                u_parts.append(model.combine(cid, ui))
+        for c1, c2 in pairs or ():
+            a_parts.append(cell(c1, c2))
+        both = model.union(a_parts)
+        return both, model._intern(model.conns(model.union(u_parts)) - model.conns(both))
 
-    def as_matrix(cells: dict[tuple[int, int], ConnectionSet]) -> Matrix:
-        flows = [Flow(names[a], names[b], conns) for (a, b), conns in sorted(cells.items())]
-        return Matrix.of_flows(by, endpoints, flows)
-
-    return AwsClusterMatrix(as_matrix(allowed_cells), as_matrix(unknown_cells))
+    # per group: whether one policy class holds all its pods, and its VPC classes' id
+    info = {g: (len(cs) == 1, vsets[g][0]) for g, cs in classes.items()}
+    local_rows: dict[str, dict[str, set[tuple[int, int]]]] = {}
+    for (a1, a2), found in local.items():
+        local_rows.setdefault(a1, {})[a2] = found
+    unions: dict[int, dict[int, tuple[int, int]]] = {}
+    allowed_rows: list[tuple[str, Row]] = []
+    unknown_rows: list[tuple[str, Row]] = []
+    conns = model.conns
+    combine = model.combine
+    no_pairs: dict[str, set[tuple[int, int]]] = {}
+    for g1, row in net.rows():
+        simple1, vid1 = info[g1]
+        lrow = local_rows.get(g1, no_pairs)
+        urow = unions.setdefault(vid1, {})
+        out_a: list[tuple[str, ConnectionSet]] = []
+        out_u: list[tuple[str, ConnectionSet]] = []
+        for g2, allow in row:
+            pairs = lrow.get(g2)
+            simple2, vid2 = info[g2]
+            if simple1 and simple2 and g1 != g2:
+                if pairs:
+                    out_a.append((g2, allow))  # some pair shares a node: all the policy allows
+                    continue
+                au = urow.get(vid2)
+                if au is None:
+                    au = urow[vid2] = union(g1, g2)
+                a, u = au
+                if a == 1 and not u:
+                    out_a.append((g2, allow))  # AWS passes everything between them
+                    continue
+                cid = interned.get(id(allow), -1)
+                if cid < 0:
+                    cid = interned[id(allow)] = model._intern(allow)
+                both, maybe = combine(cid, a), combine(cid, u)
+            else:
+                both, maybe = exact(g1, g2, pairs)
+            if both:
+                out_a.append((g2, conns(both)))
+            if maybe:
+                out_u.append((g2, conns(maybe)))
+        if out_a:
+            allowed_rows.append((g1, tuple(out_a)))
+        if out_u:
+            unknown_rows.append((g1, tuple(out_u)))
+    return AwsClusterMatrix(
+        Matrix(by, net.endpoints, tuple(allowed_rows)),
+        Matrix(by, net.endpoints, tuple(unknown_rows)),
+    )
 
 
 def pod_pair(ctx: VpcModel, src: Endpoint, dst: Endpoint) -> Pair:

@@ -1240,6 +1240,24 @@ class VpcModel:
             got = self._route_cache[key] = (verdict.allowed, via)
         return got
 
+    def return_allowed(
+        self,
+        src: AwsEndpoint,
+        eff: AwsEndpoint,
+        dst: AwsEndpoint,
+        proto: str,
+        via: tuple[str, str | None] | None,
+    ) -> bool | None:
+        """``nacl-return``'s verdict without its words."""
+        plan = self._return_plan(src, eff, dst, proto, via)
+        if isinstance(plan, tuple):
+            return plan[0]
+        answers = [
+            self._acl_allowed(subnet_id, egress, proto, ports, peer)
+            for subnet_id, egress, peer, ports, _ in plan
+        ]
+        return False if False in answers else None if None in answers else True
+
     def aws_allowed(
         self, src: AwsEndpoint, dst: AwsEndpoint, protocol: str, port: int
     ) -> bool | None:
@@ -1274,14 +1292,7 @@ class VpcModel:
                 outside and (not dst.has_groups or dst.outside or dst.kind is AwsEndpointKind.S3)
             ):
                 answers.append(self._sg_allowed(dst, eff, True, proto, port))
-            plan = self._return_plan(src, eff, dst, proto, via)
-            if isinstance(plan, tuple):
-                answers.append(plan[0])
-            else:
-                answers.extend(
-                    self._acl_allowed(subnet_id, egress, proto, ports_, peer)
-                    for subnet_id, egress, peer, ports_, _ in plan
-                )
+            answers.append(self.return_allowed(src, eff, dst, proto, via))
         result = False if False in answers else None if None in answers else True
         self._allowed_cache[key] = result
         return result

@@ -46,7 +46,9 @@ class PathVerdict:
     """Every layer of one flow in path order, and what they add up to.
 
     ``aws_judged`` is False when the input has no VPC data: the verdict is then
-    the cluster layers' (``cluster_allowed``)."""
+    the cluster layers' (``cluster_allowed``), as before the AWS layer. Else it
+    is every layer's: a policy decision about an address the input lacks, or a
+    mesh verdict that depends on the request, is unknown."""
 
     layers: tuple[LayerVerdict, ...]
     aws_judged: bool
@@ -59,8 +61,6 @@ class PathVerdict:
     def allowed(self) -> bool | None:
         if not self.aws_judged:
             return self.cluster_allowed
-        if not self.cluster_allowed:
-            return False
         return overall(self.layers)
 
     @property
@@ -137,12 +137,7 @@ def whole_path(
     if not aws:
         return PathVerdict(cluster, False, cluster_allowed, src, dst)
     layers = ctx.aws_layers(src, dst, v.protocol, v.port)
-    judged = ctx.has_vpc_data
-    path = PathVerdict(in_path_order(cluster, layers), judged, cluster_allowed, src, dst)
-    if judged and cluster_allowed != (overall(cluster) is True):
-        # a cluster layer made unknown by an unknown address: the verdict follows the layers
-        return PathVerdict(path.layers, judged, True, src, dst)
-    return path
+    return PathVerdict(in_path_order(cluster, layers), ctx.has_vpc_data, cluster_allowed, src, dst)
 
 
 def net_endpoint(model: NetModel, ep: AwsEndpoint) -> Endpoint:
