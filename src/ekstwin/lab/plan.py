@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ekstwin.engines.ipam.addresses import pod_addressing
 from ekstwin.engines.ipam.topology import pick_cluster
+from ekstwin.lab.aws import aws_layer_present, branch_groups, enforcing_mode, service_destinations
 from ekstwin.lab.system import LabError
 from ekstwin.model.platform import Platform
 
@@ -22,6 +23,7 @@ __all__ = [
     "LabPlan",
     "NodeSite",
     "PodSite",
+    "ServiceSite",
     "build_plan",
     "workload_iface",
 ]
@@ -54,6 +56,22 @@ class PodSite:
     netns: str
     iface: str  # node-side veth
     ports: tuple[tuple[str, int], ...]  # (TCP|UDP, port) served by the listener
+    #: The pod's branch ENI (security groups for pods): the link between its node
+    #: namespace and the VPC router that carries the pod's traffic ("" = none).
+    branch: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSite:
+    """An AWS service's network interface (RDS, cache node, EFS mount target,
+    interface endpoint) as a namespace of its own with a listener on its port."""
+
+    name: str  # rds:ID, cache:ID, efs:ID, vpce:ID (as ``net can --to`` names it)
+    kind: str
+    ip: str
+    netns: str
+    vpc_iface: str  # its link in the vpc router namespace
+    port: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +84,11 @@ class LabPlan:
     exclude_snat_cidrs: tuple[str, ...]
     assumptions: tuple[str, ...] = ()
     skipped: tuple[str, ...] = field(default=())
+    #: Whether the AWS layer (security groups, network ACLs, route tables) is built.
+    aws: bool = False
+    services: tuple[ServiceSite, ...] = ()
+    #: POD_SECURITY_GROUP_ENFORCING_MODE: strict or standard.
+    pod_sg_mode: str = "strict"
 
     @property
     def vpc_netns(self) -> str:
@@ -94,6 +117,7 @@ class LabPlan:
             self.internet_netns,
             *(n.netns for n in self.nodes),
             *(p.netns for p in self.pods),
+            *(s.netns for s in self.services),
         ]
 
     def to_json(self) -> dict[str, object]:
@@ -101,9 +125,14 @@ class LabPlan:
             "prefix": self.prefix,
             "nodes": [[n.name, n.ip, n.netns, n.vpc_iface] for n in self.nodes],
             "pods": [
-                [p.key, p.ip, p.node, p.netns, p.iface, [list(x) for x in p.ports]]
+                [p.key, p.ip, p.node, p.netns, p.iface, [list(x) for x in p.ports], p.branch]
                 for p in self.pods
             ],
+            "aws": self.aws,
+            "services": [
+                [s.name, s.kind, s.ip, s.netns, s.vpc_iface, s.port] for s in self.services
+            ],
+            "pod_sg_mode": self.pod_sg_mode,
             "vpc_cidrs": list(self.vpc_cidrs),
             "external_snat": self.external_snat,
             "exclude_snat_cidrs": list(self.exclude_snat_cidrs),
@@ -120,7 +149,9 @@ class LabPlan:
 
         nodes_raw = data["nodes"]
         pods_raw = data["pods"]
+        services_raw = data.get("services", [])
         assert isinstance(nodes_raw, list) and isinstance(pods_raw, list)
+        assert isinstance(services_raw, list)
         return cls(
             prefix=str(data["prefix"]),
             nodes=tuple(NodeSite(*(str(x) for x in n)) for n in nodes_raw),
@@ -132,9 +163,16 @@ class LabPlan:
                     str(p[3]),
                     str(p[4]),
                     tuple((str(a), int(b)) for a, b in p[5]),
+                    str(p[6]) if len(p) > 6 else "",
                 )
                 for p in pods_raw
             ),
+            aws=bool(data.get("aws", False)),
+            services=tuple(
+                ServiceSite(str(x[0]), str(x[1]), str(x[2]), str(x[3]), str(x[4]), int(x[5]))
+                for x in services_raw
+            ),
+            pod_sg_mode=str(data.get("pod_sg_mode", "strict")),
             vpc_cidrs=strs("vpc_cidrs"),
             external_snat=bool(data.get("external_snat", False)),
             exclude_snat_cidrs=strs("exclude_snat_cidrs"),
@@ -156,6 +194,8 @@ def build_plan(
     skipped: list[str] = []
     pods: list[PodSite] = []
     seen_ips: set[str] = set()
+    aws = aws_layer_present(platform)
+    branches = 0
     for pod in sorted(platform.pods, key=lambda p: p.key):
         if namespaces and pod.namespace not in namespaces:
             continue
@@ -174,6 +214,10 @@ def build_plan(
             skipped.append(f"{pod.key}: beyond --max-pods {max_pods}")
             continue
         seen_ips.add(ip)
+        branch = ""
+        if aws and branch_groups(platform, pod) is not None:
+            branch = f"br{branches}"
+            branches += 1
         ports = sorted(
             {
                 (p.protocol.value, p.container_port)
@@ -189,6 +233,7 @@ def build_plan(
                 netns=f"{prefix}p{len(pods)}",
                 iface=workload_iface(pod.key),
                 ports=tuple(ports),
+                branch=branch,
             )
         )
     used_nodes = sorted({p.node for p in pods})
@@ -200,6 +245,17 @@ def build_plan(
         nodes.append(NodeSite(name, ip, f"{prefix}n{i}", f"n{i}"))
     cluster = pick_cluster(platform.aws)
     cni = cluster.vpc_cni if cluster is not None else None
+    services: list[ServiceSite] = []
+    if aws:
+        taken = seen_ips | {n.ip for n in nodes}
+        for dest in service_destinations(platform):
+            if dest.address in taken:
+                skipped.append(f"{dest.name}: address {dest.address} is already taken")
+                continue
+            i = len(services)
+            services.append(
+                ServiceSite(dest.name, dest.kind, dest.address, f"{prefix}s{i}", f"s{i}", dest.port)
+            )
     return LabPlan(
         prefix=prefix,
         nodes=tuple(nodes),
@@ -209,4 +265,7 @@ def build_plan(
         exclude_snat_cidrs=tuple(cni.exclude_snat_cidrs) if cni else (),
         assumptions=tuple(addressing.assumptions),
         skipped=tuple(skipped),
+        aws=aws,
+        services=tuple(services),
+        pod_sg_mode=enforcing_mode(platform),
     )

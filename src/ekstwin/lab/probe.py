@@ -39,7 +39,7 @@ _INTERNET_DEFAULT_PORTS = (("TCP", 80), ("UDP", 53))
 
 @dataclass(frozen=True, slots=True)
 class EngineAnswer:
-    allowed: bool
+    allowed: bool | None  # None: the engine could not judge (the probe is not compared)
     explanation: str
 
 
@@ -167,8 +167,8 @@ def plan_probes(
     internet: bool = True,
 ) -> list[ProbeTarget]:
     """Every ordered pod pair (a pod and itself excepted) on the destination's
-    ports (or ``ports``), and every pod to the internet host; ``sample`` picks that
-    many at random (``seed``)."""
+    ports (or ``ports``), every pod to every AWS service on its port, and every
+    pod to the internet host; ``sample`` picks that many at random (``seed``)."""
     out: list[ProbeTarget] = []
     for src in plan.pods:
         for dst in plan.pods:
@@ -176,6 +176,8 @@ def plan_probes(
                 continue
             for proto, port in ports or dst.ports:
                 out.append(ProbeTarget(src.key, dst.key, dst.ip, port, proto))
+        for svc in plan.services:
+            out.append(ProbeTarget(src.key, svc.name, svc.ip, svc.port, "TCP"))
         if internet:
             for proto, port in ports or _INTERNET_DEFAULT_PORTS:
                 out.append(ProbeTarget(src.key, INTERNET, INTERNET_ADDRESS, port, proto))
@@ -187,7 +189,8 @@ def plan_probes(
 def _expected_source(plan: LabPlan, t: ProbeTarget) -> str:
     pods = {p.key: p for p in plan.pods}
     src = pods[t.source]
-    if t.destination != INTERNET or plan.external_snat:
+    if t.destination != INTERNET or plan.external_snat or src.branch:
+        # a branch-ENI pod's traffic is never SNATed (it leaves by its branch ENI)
         return src.ip
     dst = ipaddress.ip_address(t.address)
     for cidr in (*plan.vpc_cidrs, *plan.exclude_snat_cidrs):
