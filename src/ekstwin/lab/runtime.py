@@ -66,6 +66,8 @@ _EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n*mangle\nCOMMIT\n"
 INTERNET_IFACE = "inet0"
 #: Routing tables of branch-ENI pods in their node namespace start here.
 BRANCH_TABLE = 2000
+#: Linux's ephemeral ports (its default, set in every pod namespace of an AWS lab).
+EPHEMERAL_PORTS = "32768 60999"
 #: The VPC CNI's rule priorities (networkutils: VlanRulePriority,
 #: ToContainerRulePriority, FromPodRulePriority).
 VLAN_PREF = 10
@@ -241,6 +243,10 @@ def _build(plan: LabPlan, progress: Progress) -> None:
     for ns in (vpc, *(n.netns for n in plan.nodes)):
         run_in(ns, ["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"])
     if plan.aws:
+        # the ephemeral ports the network ACLs' return entries are judged against
+        for pod in plan.pods:
+            run_in(pod.netns, ["sh", "-c", f"echo {EPHEMERAL_PORTS} > "
+                               "/proc/sys/net/ipv4/ip_local_port_range"])  # fmt: skip
         # a packet of a pod in strict mode leaves its node and comes back in on
         # another link: no reverse-path filter may drop it
         for ns in (vpc, *(n.netns for n in plan.nodes)):
