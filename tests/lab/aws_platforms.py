@@ -31,6 +31,8 @@ from ekstwin.model.aws import (
     AwsState,
     EksCluster,
     Instance,
+    InternetGateway,
+    NatGateway,
     NetworkInterface,
     Route,
     RouteTable,
@@ -60,7 +62,12 @@ SUBNETS = {
     "subnet-a": "198.18.0.0/23",
     "subnet-b": "198.18.2.0/24",
     "subnet-d": "198.18.3.0/24",
+    "subnet-p": "198.18.4.0/24",
 }
+#: The NAT gateway, in the public subnet (whose own route table leads to the
+#: internet gateway).
+NAT_ID = "nat-1"
+NAT_IP = "198.18.4.10"
 NODES = 3
 NODE_SUBNETS = ("subnet-a", "subnet-a", "subnet-b")
 SLOTS = 9
@@ -166,6 +173,7 @@ def _aws(spec: dict[str, Any]) -> AwsState:
             NODE_SUBNETS[j],
             availability_zone="us-east-1a",
             private_ip=node_ip(j),
+            public_ip=f"203.0.113.{200 + j}" if j in spec.get("public_nodes", ()) else None,
             node_name=f"node-{j}",
             cluster="lab",
             security_group_ids=tuple(spec["node_groups"][j]),
@@ -206,18 +214,25 @@ def _aws(spec: dict[str, Any]) -> AwsState:
         )
         for acl in spec["acls"]
     ]
-    tables = tuple(
-        RouteTable(
-            t["id"],
-            "vpc-1",
-            main=t.get("main", False),
-            subnet_ids=tuple(t.get("subnets", ())),
-            routes=(
-                Route(VPC_CIDR, "local"),
-                *(Route(r["dest"], r["target"], r.get("state", "active")) for r in t["routes"]),
-            ),
-        )
-        for t in spec["tables"]
+    public = RouteTable(
+        "rtb-public", "vpc-1", subnet_ids=("subnet-p",),
+        routes=(Route(VPC_CIDR, "local"), Route("0.0.0.0/0", "igw-1")),
+    )  # fmt: skip
+    tables = (
+        public,
+        *(
+            RouteTable(
+                t["id"],
+                "vpc-1",
+                main=t.get("main", False),
+                subnet_ids=tuple(t.get("subnets", ())),
+                routes=(
+                    Route(VPC_CIDR, "local"),
+                    *(Route(r["dest"], r["target"], r.get("state", "active")) for r in t["routes"]),
+                ),
+            )
+            for t in spec["tables"]
+        ),
     )
     svc_groups = spec["service_groups"]
     dbs, caches, efs, endpoints = [], [], [], []
@@ -261,7 +276,13 @@ def _aws(spec: dict[str, Any]) -> AwsState:
                     interfaces=(itf,),
                 )
             )
-    env = {"ENABLE_POD_ENI": "true", "POD_SECURITY_GROUP_ENFORCING_MODE": spec["mode"]}
+    env = {
+        "ENABLE_POD_ENI": "true",
+        "POD_SECURITY_GROUP_ENFORCING_MODE": spec["mode"],
+        # SNAT keeps the pod's port (32768-60999): with --random-fully the port is
+        # drawn from 1024-65535 and an ACL holding part of that range is a coin toss
+        "AWS_VPC_K8S_CNI_RANDOMIZESNAT": "none",
+    }
     if spec.get("external_snat"):
         env["AWS_VPC_K8S_CNI_EXTERNALSNAT"] = "true"
     cluster = EksCluster(
@@ -282,6 +303,8 @@ def _aws(spec: dict[str, Any]) -> AwsState:
             Subnet(sid, "vpc-1", cidr, "us-east-1a") for sid, cidr in sorted(SUBNETS.items())
         ),
         route_tables=tables,
+        nat_gateways=(NatGateway(NAT_ID, "subnet-p", "203.0.113.250", NAT_IP),),
+        internet_gateways=(InternetGateway("igw-1", "vpc-1"),),
         instances=instances,
         security_groups=groups,
         prefix_lists=(
@@ -322,6 +345,7 @@ _CIDRS = (
     "198.18.2.0/24",
     "198.18.3.0/24",
     "198.18.3.8/29",
+    "198.18.4.0/24",
     "203.0.113.0/24",
     "10.0.0.0/8",
 )
@@ -366,7 +390,13 @@ def _sg_rule(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def _group(draw: st.DrawFn) -> dict[str, Any]:
-    ingress = draw(st.lists(_sg_rule(), max_size=4))
+    ingress = draw(st.lists(_sg_rule(), max_size=3))
+    broad = draw(st.integers(0, 3))
+    if broad == 0:  # the whole VPC, every protocol
+        ingress.append({"protocol": "-1", "peer": VPC_CIDR})
+    elif broad == 1:  # the group's members and the nodes (the EKS cluster group's shape)
+        ingress.append({"protocol": "-1", "peer": draw(st.sampled_from(GROUPS))})
+        ingress.append({"protocol": "-1", "peer": "sg-node"})
     if draw(st.integers(0, 2)) == 0:
         egress = draw(st.lists(_sg_rule(), max_size=3))
     else:  # EC2's default egress rule
@@ -391,18 +421,23 @@ _ACL_PORTS = (
 )
 
 
+#: The NAT gateway translates to ports 1024-65535 (AWS): in the ACL of its
+#: subnet a range holds all of them or none, for the same reason.
+_NAT_SAFE_PORTS = ((None, None), (80, 80), (53, 53), (1024, 65535), (0, 1023), (5432, 6379))
+
+
 @st.composite
-def _acl_entry(draw: st.DrawFn, n: int) -> dict[str, Any]:
+def _acl_entry(draw: st.DrawFn, n: int, nat_safe: bool = False) -> dict[str, Any]:
     proto = draw(st.sampled_from(("-1", "6", "17", "1", "6", "-1")))
     entry: dict[str, Any] = {
         "n": n,
         "egress": draw(st.booleans()),
-        "action": draw(st.sampled_from(("allow", "allow", "deny"))),
+        "action": draw(st.sampled_from(("allow", "deny"))),
         "protocol": proto,
         "cidr": draw(st.sampled_from(_CIDRS)),
     }
     if proto in ("6", "17"):
-        lo, hi = draw(st.sampled_from(_ACL_PORTS))
+        lo, hi = draw(st.sampled_from(_NAT_SAFE_PORTS if nat_safe else _ACL_PORTS))
         if lo is not None:
             entry["from"], entry["to"] = lo, hi
     elif proto == "1":
@@ -416,9 +451,15 @@ def _acl_entry(draw: st.DrawFn, n: int) -> dict[str, Any]:
 
 @st.composite
 def _acl(draw: st.DrawFn, ident: str, subnets: list[str], default: bool) -> dict[str, Any]:
-    numbers = draw(st.lists(st.integers(1, 30), min_size=1, max_size=6, unique=True))
-    entries = [draw(_acl_entry(n * 10)) for n in numbers]
-    if draw(st.booleans()):  # mostly open, so that the other layers show
+    """Open (AWS's default ACL), open after one to three random entries, or
+    random entries only; so that a path of up to six ACL checks (through the
+    NAT gateway and back) often passes and the other layers show."""
+    kind = draw(st.integers(0, 4))
+    size = 0 if kind == 0 else 3 if kind == 4 else draw(st.integers(1, 3))
+    numbers = draw(st.lists(st.integers(1, 30), min_size=size, max_size=size, unique=True))
+    nat_safe = default or "subnet-p" in subnets
+    entries = [draw(_acl_entry(n * 10, nat_safe)) for n in numbers]
+    if kind < 4:
         entries.append({"n": 500, "egress": False, "action": "allow", "protocol": "-1",
                         "cidr": "0.0.0.0/0"})  # fmt: skip
         entries.append({"n": 500, "egress": True, "action": "allow", "protocol": "-1",
@@ -436,7 +477,7 @@ def _tables(draw: st.DrawFn) -> list[dict[str, Any]]:
     if draw(st.booleans()):
         own: dict[str, Any] = {
             "id": "rtb-own",
-            "subnets": [draw(st.sampled_from(sorted(SUBNETS)))],
+            "subnets": [draw(st.sampled_from(("subnet-a", "subnet-b", "subnet-d")))],
             "routes": [{"dest": "0.0.0.0/0", "target": gateway}],
         }
         extra = draw(st.integers(0, 2))
@@ -508,5 +549,6 @@ def aws_specs(draw: st.DrawFn, modes: tuple[str, ...] = ("strict",)) -> dict[str
         "tables": draw(_tables()),
         "sgps": sgps,
         "mode": draw(st.sampled_from(modes)),
+        "public_nodes": draw(st.lists(st.integers(0, NODES - 1), max_size=NODES, unique=True)),
         "external_snat": draw(st.integers(0, 4)) == 0,
     }

@@ -134,7 +134,7 @@ def test_failed_bring_up_removes_everything(
     """A failure while the AWS layer is loaded (here: rules iptables refuses)
     leaves no namespace, no state file, and the root namespace unchanged."""
 
-    def broken(platform: object, internet_dev: str) -> RouterRules:
+    def broken(platform: object, internet_dev: str, nat_devs: object) -> RouterRules:
         return RouterRules("*filter\n-A NOSUCHCHAIN -j DROP\nCOMMIT\n", (), False)
 
     monkeypatch.setattr(lab_runtime, "render_router", broken)

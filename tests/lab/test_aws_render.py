@@ -70,7 +70,9 @@ def test_network_acl_entries_in_rule_number_order_first_match_default_deny() -> 
     lines = text.splitlines()
     out_chain = next(x.split()[0][1:] for x in lines if x.startswith(":" + o))
     in_chain = next(x.split()[0][1:] for x in lines if x.startswith(":" + i))
-    assert [x for x in lines if x.startswith("-A")] == [
+    rules = [x for x in lines if x.startswith("-A") and not x.startswith("-A ekaws-igw")]
+    assert rules == [
+        "-A FORWARD -o inet0 -j ekaws-igw",
         "-A FORWARD -j ekaws-nacl",
         # the same subnet passes no ACL; subnet-b has no ACL known: not rendered
         "-A ekaws-nacl -s 198.18.0.0/24 -d 198.18.0.0/24 -j RETURN",
@@ -85,6 +87,12 @@ def test_network_acl_entries_in_rule_number_order_first_match_default_deny() -> 
         f'-A {in_chain} -p icmp -m icmp --icmp-type 8/0 -m comment --comment "acl-1 110" -j RETURN',
         f'-A {in_chain} -m comment --comment "acl-1 200" -j RETURN',
         f'-A {in_chain} -m comment --comment "acl-1 *" -j DROP',
+    ]
+    # the internet gateway translates only addresses with a public one (none here)
+    assert [x for x in lines if x.startswith("-A ekaws-igw")] == [
+        "-A ekaws-igw -m set --match-set ekaws-rch225ymhit4hg2ib77w src -j RETURN",
+        '-A ekaws-igw -m comment --comment "no public address: the internet gateway does not '
+        'translate it" -j DROP',
     ]
     assert "ctstate" not in text  # stateless: replies are judged like requests
 
@@ -102,19 +110,23 @@ def test_route_tables_become_policy_routing() -> None:
             Route("pl-s3", "vpce-1"),
         ),
     )
-    main = RouteTable("rtb-main", "vpc-1", main=True, routes=(Route("198.18.0.0/16", "local"),))
+    main = RouteTable(
+        "rtb-main", "vpc-1", main=True,
+        routes=(Route("198.18.0.0/16", "local"), Route("203.0.113.64/26", "igw-1")),
+    )  # fmt: skip
     platform = _platform(
         route_tables=(table, main),
         prefix_lists=(ManagedPrefixList("pl-s3", "com.amazonaws.us-east-1.s3", entries=()),),
     )
-    rules = render_router(platform, "inet0")
+    rules = render_router(platform, "inet0", {"nat-1": "g0"})
     assert rules.routes == (
         "route add throw 198.18.0.0/16 table 1000",
-        "route add 0.0.0.0/0 dev inet0 table 1000",
+        "route add 0.0.0.0/0 dev g0 table 1000",  # the NAT gateway's namespace
         "route add blackhole 203.0.113.0/25 table 1000",
         "route add blackhole 203.0.113.128/25 table 1000",
         "rule add from 198.18.0.0/24 lookup 1000 pref 100",
         "route add throw 198.18.0.0/16 table 1001",
+        "route add 203.0.113.64/26 dev inet0 table 1001",
         # no default route: what no route matches is dropped, not routed by the router's own table
         "route add blackhole 0.0.0.0/0 table 1001",
         "rule add from 198.18.1.0/24 lookup 1001 pref 100",

@@ -60,13 +60,14 @@ __all__ = [
     "ServiceDestination",
     "aws_layer_present",
     "branch_groups",
-    "enforcing_mode",
     "node_instance",
     "pod_eni_groups",
     "primary_groups",
+    "public_sources",
     "render_node_groups",
     "render_router",
     "render_service_groups",
+    "route_for",
     "service_destinations",
 ]
 
@@ -108,15 +109,6 @@ def aws_layer_present(platform: Platform) -> bool:
     security groups or network ACLs): only then does the lab render the AWS layer."""
     aws = platform.aws
     return bool(aws.subnets) and bool(aws.security_groups or aws.network_acls)
-
-
-def enforcing_mode(platform: Platform) -> str:
-    """``POD_SECURITY_GROUP_ENFORCING_MODE`` of aws-node: strict (the default) or standard."""
-    for cluster in platform.aws.clusters:
-        value = cluster.vpc_cni.env.get("POD_SECURITY_GROUP_ENFORCING_MODE", "").strip().lower()
-        if value == "standard":
-            return "standard"
-    return "strict"
 
 
 def _pod_eni_enabled(platform: Platform) -> bool:
@@ -587,11 +579,29 @@ class RouterRules:
     iptables: str
     routes: tuple[str, ...]
     internet_in_main: bool
+    ipsets: str = ""
 
 
-def render_router(platform: Platform, internet_dev: str) -> RouterRules:
-    """Network ACLs on the subnet boundaries and the subnets' route tables."""
+def public_sources(platform: Platform) -> tuple[str, ...]:
+    """The private addresses an internet gateway translates: instances with a
+    public IPv4 address and public NAT gateways (their elastic IP)."""
+    out = {i.private_ip for i in platform.aws.instances if i.public_ip and i.private_ip}
+    out |= {
+        g.private_ip
+        for g in platform.aws.nat_gateways
+        if g.private_ip and g.connectivity_type == "public"
+    }
+    return tuple(sorted(a for a in out if _net(a)))
+
+
+def render_router(
+    platform: Platform, internet_dev: str, nat_devs: Mapping[str, str] | None = None
+) -> RouterRules:
+    """Network ACLs on the subnet boundaries, the internet gateway (only an
+    address with a public one leaves by it) and the subnets' route tables;
+    ``nat_devs``: the router's link to each NAT gateway the lab runs."""
     aws = platform.aws
+    nats = dict(nat_devs or {})
     subnets = [(s.subnet_id, _net(s.cidr)) for s in aws.subnets]
     subnets_v4 = [(sid, cidr) for sid, cidr in subnets if cidr is not None]
     chains: dict[str, list[str]] = {}
@@ -606,9 +616,42 @@ def render_router(platform: Platform, internet_dev: str) -> RouterRules:
             continue  # unknown ACL: not rendered (the lab lets the subnet's traffic pass)
         outbound.append(f"-A {top} -s {cidr} -j {_acl_chain(acl, True, chains)}")
         inbound.append(f"-A {top} -d {cidr} -j {_acl_chain(acl, False, chains)}")
-    all_chains = {top: same + outbound + inbound, **chains}
-    iptables = _iptables("filter", ("INPUT", "FORWARD", "OUTPUT"), all_chains,
-                         [f"-A FORWARD -j {top}"])  # fmt: skip
+    # A NAT gateway forwards packets whose addresses are not its own: they
+    # leave or enter its subnet by its link, whatever their addresses say.
+    head: list[str] = []
+    nat_chains: dict[str, list[str]] = {}
+    cidr_of = dict(subnets_v4)
+    for gw in sorted(aws.nat_gateways, key=lambda g: g.nat_gateway_id):
+        dev = nats.get(gw.nat_gateway_id)
+        nat_cidr = cidr_of.get(gw.subnet_id)
+        acl = aws.network_acl_for_subnet(gw.subnet_id)
+        if dev is None or nat_cidr is None or acl is None:
+            continue
+        out_c, in_c = f"ekaws-natgw-o-{dev}", f"ekaws-natgw-i-{dev}"
+        nat_chains[out_c] = [
+            f"-A {out_c} -d {nat_cidr} -j RETURN",
+            f"-A {out_c} -j {_acl_chain(acl, True, chains)}",
+        ]
+        nat_chains[in_c] = [
+            f"-A {in_c} -s {nat_cidr} -j RETURN",
+            f"-A {in_c} -j {_acl_chain(acl, False, chains)}",
+        ]
+        head += [f"-A FORWARD -i {dev} -j {out_c}", f"-A FORWARD -o {dev} -j {in_c}"]
+    book = _Book()
+    public = book.add("public", public_sources(platform))
+    igw = "ekaws-igw"
+    all_chains = {
+        top: same + outbound + inbound,
+        igw: [
+            f"-A {igw} -m set --match-set {public} src -j RETURN",
+            f'-A {igw} -m comment --comment "no public address: the internet gateway '
+            'does not translate it" -j DROP',
+        ],
+        **nat_chains,
+        **chains,
+    }
+    head = [f"-A FORWARD -o {internet_dev} -j {igw}", *head, f"-A FORWARD -j {top}"]
+    iptables = _iptables("filter", ("INPUT", "FORWARD", "OUTPUT"), all_chains, head)
     routes: list[str] = []
     tables: dict[str, int] = {}
     used = False
@@ -620,13 +663,17 @@ def render_router(platform: Platform, internet_dev: str) -> RouterRules:
         if table.route_table_id not in tables:
             number = FIRST_TABLE + len(tables)
             tables[table.route_table_id] = number
-            routes.extend(_table_routes(platform, table, number, internet_dev))
+            routes.extend(_table_routes(platform, table, number, internet_dev, nats))
         routes.append(f"rule add from {cidr} lookup {tables[table.route_table_id]} pref 100")
-    return RouterRules(iptables, tuple(routes), internet_in_main=not used)
+    return RouterRules(iptables, tuple(routes), not used, book.restore())
 
 
 def _table_routes(
-    platform: Platform, table: RouteTable, number: int, internet_dev: str
+    platform: Platform,
+    table: RouteTable,
+    number: int,
+    internet_dev: str,
+    nats: Mapping[str, str],
 ) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
@@ -647,11 +694,39 @@ def _table_routes(
                 out.append(f"route add blackhole {net} table {number}")
             elif kind is RouteTargetKind.LOCAL:
                 out.append(f"route add throw {net} table {number}")
-            elif kind in (RouteTargetKind.INTERNET_GATEWAY, RouteTargetKind.NAT_GATEWAY):
+            elif kind is RouteTargetKind.INTERNET_GATEWAY:
                 out.append(f"route add {net} dev {internet_dev} table {number}")
+            elif kind is RouteTargetKind.NAT_GATEWAY and (route.gateway_id or "") in nats:
+                out.append(f"route add {net} dev {nats[route.gateway_id or '']} table {number}")
             else:
                 out.append(f"route add blackhole {net} table {number}")
     if "0.0.0.0/0" not in seen:
         # no route matches: AWS drops (never fall through to the router's main table)
         out.append(f"route add blackhole 0.0.0.0/0 table {number}")
     return out
+
+
+def route_for(platform: Platform, source: str, destination: str) -> str | None:
+    """The target (``gateway_id``) of the route the source's subnet takes to
+    ``destination`` (longest prefix; prefix-list routes by their entries), or
+    None when no route table or route is known."""
+    subnet = _subnet_of(platform, source)
+    table = platform.aws.route_table_for_subnet(subnet) if subnet else None
+    if table is None:
+        return None
+    dst = ipaddress.ip_address(destination)
+    best: tuple[int, str | None] | None = None
+    for route in table.routes:
+        if route.to_prefix_list:
+            pl = platform.aws.prefix_list(route.destination)
+            dests = list(pl.entries) if pl is not None else []
+        else:
+            dests = [route.destination]
+        for d in dests:
+            net = _net(d)
+            if net is None:
+                continue
+            n = ipaddress.ip_network(net)
+            if dst in n and (best is None or n.prefixlen > best[0]):
+                best = (n.prefixlen, route.gateway_id)
+    return best[1] if best is not None else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ekstwin.engines.ipam.addresses import pod_addressing
 from ekstwin.engines.ipam.topology import pick_cluster
-from ekstwin.lab.aws import aws_layer_present, branch_groups, enforcing_mode, service_destinations
+from ekstwin.lab.aws import aws_layer_present, branch_groups, service_destinations
 from ekstwin.lab.system import LabError
 from ekstwin.model.platform import Platform
 
@@ -21,6 +21,7 @@ __all__ = [
     "INTERNET_ADDRESS",
     "INTERNET_CIDR",
     "LabPlan",
+    "NatSite",
     "NodeSite",
     "PodSite",
     "ServiceSite",
@@ -75,6 +76,18 @@ class ServiceSite:
 
 
 @dataclass(frozen=True, slots=True)
+class NatSite:
+    """A NAT gateway as a namespace in its subnet: it SNATs what it forwards to
+    its own address (ports 1024-65535, as AWS documents) and sends it on by its
+    subnet's route table."""
+
+    gateway_id: str
+    ip: str
+    netns: str
+    vpc_iface: str
+
+
+@dataclass(frozen=True, slots=True)
 class LabPlan:
     prefix: str
     nodes: tuple[NodeSite, ...]
@@ -89,6 +102,9 @@ class LabPlan:
     services: tuple[ServiceSite, ...] = ()
     #: POD_SECURITY_GROUP_ENFORCING_MODE: strict or standard.
     pod_sg_mode: str = "strict"
+    nats: tuple[NatSite, ...] = ()
+    #: AWS_VPC_K8S_CNI_RANDOMIZESNAT: prng (--random-fully), hashrandom (--random), none.
+    randomize_snat: str = "prng"
 
     @property
     def vpc_netns(self) -> str:
@@ -118,6 +134,7 @@ class LabPlan:
             *(n.netns for n in self.nodes),
             *(p.netns for p in self.pods),
             *(s.netns for s in self.services),
+            *(g.netns for g in self.nats),
         ]
 
     def to_json(self) -> dict[str, object]:
@@ -133,6 +150,8 @@ class LabPlan:
                 [s.name, s.kind, s.ip, s.netns, s.vpc_iface, s.port] for s in self.services
             ],
             "pod_sg_mode": self.pod_sg_mode,
+            "nats": [[g.gateway_id, g.ip, g.netns, g.vpc_iface] for g in self.nats],
+            "randomize_snat": self.randomize_snat,
             "vpc_cidrs": list(self.vpc_cidrs),
             "external_snat": self.external_snat,
             "exclude_snat_cidrs": list(self.exclude_snat_cidrs),
@@ -150,8 +169,9 @@ class LabPlan:
         nodes_raw = data["nodes"]
         pods_raw = data["pods"]
         services_raw = data.get("services", [])
+        nats_raw = data.get("nats", [])
         assert isinstance(nodes_raw, list) and isinstance(pods_raw, list)
-        assert isinstance(services_raw, list)
+        assert isinstance(services_raw, list) and isinstance(nats_raw, list)
         return cls(
             prefix=str(data["prefix"]),
             nodes=tuple(NodeSite(*(str(x) for x in n)) for n in nodes_raw),
@@ -173,6 +193,8 @@ class LabPlan:
                 for x in services_raw
             ),
             pod_sg_mode=str(data.get("pod_sg_mode", "strict")),
+            nats=tuple(NatSite(*(str(x) for x in g)) for g in nats_raw),
+            randomize_snat=str(data.get("randomize_snat", "prng")),
             vpc_cidrs=strs("vpc_cidrs"),
             external_snat=bool(data.get("external_snat", False)),
             exclude_snat_cidrs=strs("exclude_snat_cidrs"),
@@ -256,6 +278,17 @@ def build_plan(
             services.append(
                 ServiceSite(dest.name, dest.kind, dest.address, f"{prefix}s{i}", f"s{i}", dest.port)
             )
+    nats: list[NatSite] = []
+    if aws:
+        taken = seen_ips | {n.ip for n in nodes} | {s.ip for s in services}
+        for gw in sorted(platform.aws.nat_gateways, key=lambda g: g.nat_gateway_id):
+            ip = gw.private_ip
+            if not ip or ":" in ip or ip in taken:
+                skipped.append(f"{gw.nat_gateway_id}: no private address of its own")
+                continue
+            taken.add(ip)
+            i = len(nats)
+            nats.append(NatSite(gw.nat_gateway_id, ip, f"{prefix}g{i}", f"g{i}"))
     return LabPlan(
         prefix=prefix,
         nodes=tuple(nodes),
@@ -267,5 +300,7 @@ def build_plan(
         skipped=tuple(skipped),
         aws=aws,
         services=tuple(services),
-        pod_sg_mode=enforcing_mode(platform),
+        pod_sg_mode=cni.pod_security_group_enforcing_mode if cni else "strict",
+        nats=tuple(nats),
+        randomize_snat=cni.randomize_snat if cni else "prng",
     )

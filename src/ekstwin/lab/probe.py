@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ekstwin.lab.aws import route_for
 from ekstwin.lab.plan import INTERNET_ADDRESS, LabPlan
 from ekstwin.lab.runtime import AGENT_PATH
 from ekstwin.lab.system import LabError
@@ -49,16 +50,45 @@ Oracle = Callable[[Platform], Callable[[str, str, int, str], EngineAnswer]]
 
 
 def engine_oracle(platform: Platform) -> Callable[[str, str, int, str], EngineAnswer]:
-    """The reachability engine's verdicts (``ekstwin.engines.net.can``)."""
+    """The engines' verdicts: the cluster layers from ``ekstwin.engines.net.can``
+    and, when the platform describes its VPC, the AWS layers from
+    ``ekstwin.engines.vpc.aws_layers``. A flow is allowed when every layer
+    allows it, denied when one denies it, and not judged (None, not compared)
+    when an AWS layer cannot be judged. ``destination`` is ``ns/pod``, an
+    address, or an AWS service as ``net can`` names it (``rds:ID`` ...)."""
     from ekstwin.engines.net import NetModel, Verdict, can
+    from ekstwin.engines.vpc import VpcModel, VpcQueryError, aws_layers, overall, place
 
     model = NetModel(platform)
+    vpc = VpcModel.build(platform)
 
     def ask(source: str, destination: str, port: int, protocol: str) -> EngineAnswer:
-        v = can(model, source, destination, port, protocol)
+        aws: bool | None = True
+        why = ""
+        address = destination
+        if vpc.has_vpc_data:
+            try:
+                src = place(vpc, source)
+                dst = place(vpc, destination)
+            except VpcQueryError as exc:
+                return EngineAnswer(None, f"vpc: {exc}")
+            address = dst.address or destination
+            layers = aws_layers(vpc, src, dst, protocol, port)
+            aws = overall(layers)
+            why = "; ".join(
+                f"{v.layer.value}: {v.decided_by}" for v in layers if v.allowed is not True
+            )
+        elif ":" in destination:
+            return EngineAnswer(None, "the platform describes no VPC")
+        v = can(model, source, address, port, protocol)
         if not isinstance(v, Verdict):  # pragma: no cover - a Service never comes here
             return EngineAnswer(v.allowed, "service verdict")
-        return EngineAnswer(v.allowed, f"egress: {v.egress.message}; ingress: {v.ingress.message}")
+        text = f"egress: {v.egress.message}; ingress: {v.ingress.message}"
+        if why:
+            text += f"; {why}"
+        if v.allowed is False or aws is False:
+            return EngineAnswer(False, text)
+        return EngineAnswer(None if aws is None else v.allowed, text)
 
     return ask
 
@@ -186,11 +216,24 @@ def plan_probes(
     return out
 
 
-def _expected_source(plan: LabPlan, t: ProbeTarget) -> str:
+def _expected_source(platform: Platform, plan: LabPlan, t: ProbeTarget) -> str:
+    seen = _snat_source(plan, t)
+    if plan.aws and t.destination == INTERNET:
+        # the route to the internet may lead through a NAT gateway, which translates again
+        target = route_for(platform, seen, t.address)
+        nat = next((g for g in plan.nats if g.gateway_id == target), None)
+        if nat is not None:
+            return nat.ip
+    return seen
+
+
+def _snat_source(plan: LabPlan, t: ProbeTarget) -> str:
     pods = {p.key: p for p in plan.pods}
     src = pods[t.source]
-    if t.destination != INTERNET or plan.external_snat or src.branch:
-        # a branch-ENI pod's traffic is never SNATed (it leaves by its branch ENI)
+    if t.destination != INTERNET or plan.external_snat:
+        return src.ip
+    if src.branch and plan.pod_sg_mode != "standard":
+        # strict mode: a branch-ENI pod's traffic leaves by its branch ENI, unSNATed
         return src.ip
     dst = ipaddress.ip_address(t.address)
     for cidr in (*plan.vpc_cidrs, *plan.exclude_snat_cidrs):
@@ -249,7 +292,7 @@ def run_probes(
         if ask is None:
             answers.append(None)
             continue
-        dest = t.address if t.destination == INTERNET else t.destination
+        dest = t.address if t.destination == INTERNET else t.destination  # ns/pod or rds:ID
         answers.append(ask(t.source, dest, t.port, t.protocol))
     retry = [
         i
@@ -265,7 +308,7 @@ def run_probes(
             t,
             k[0],
             k[1],
-            _expected_source(plan, t),
+            _expected_source(platform, plan, t),
             None if a is None else a.allowed,
             None if a is None else a.explanation,
         )

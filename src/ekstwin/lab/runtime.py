@@ -66,6 +66,8 @@ _EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n*mangle\nCOMMIT\n"
 INTERNET_IFACE = "inet0"
 #: Routing tables of branch-ENI pods in their node namespace start here.
 BRANCH_TABLE = 2000
+#: The ports a NAT gateway translates to (AWS: 1024-65535).
+NAT_PORTS = "1024-65535"
 #: Linux's ephemeral ports (its default, set in every pod namespace of an AWS lab).
 EPHEMERAL_PORTS = "32768 60999"
 #: The VPC CNI's rule priorities (networkutils: VlanRulePriority,
@@ -163,14 +165,41 @@ def _pod_routes(plan: LabPlan, pod: PodSite) -> list[str]:
         f"route add default dev {pod.branch} table {table}",
     ]
     if plan.pod_sg_mode == "standard":
-        return [*lines, route, to_container,
-                f"rule add from {pod.ip}/32 lookup {table} pref {FROM_POD_PREF}"]  # fmt: skip
+        lines += [route, to_container,
+                  f"rule add from {pod.ip}/32 lookup {table} pref {FROM_POD_PREF}"]  # fmt: skip
+        if not plan.external_snat:
+            # the pod's veth has the usual prefix: the CNI's connmark sends its new
+            # connections outside the VPC to the main table, SNATed through eth0;
+            # its table routes only the VPC (and the SNAT exclusions) to the branch
+            lines[1] = f"route add default dev eth0 table {table}"
+            lines += [
+                f"route add {cidr} dev {pod.branch} table {table}"
+                for cidr in (*plan.vpc_cidrs, *plan.exclude_snat_cidrs)
+            ]
+        return lines
     return [
         *lines,
         f"route add {pod.ip}/32 dev {pod.iface} table {table}",
         f"rule add iif {pod.branch} lookup {table} pref {VLAN_PREF}",
         f"rule add iif {pod.iface} lookup {table} pref {VLAN_PREF}",
     ]
+
+
+def _nat_gateway_rules(address: str) -> str:
+    return (
+        "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        ":POSTROUTING ACCEPT [0:0]\n"
+        + "".join(
+            f'-A POSTROUTING -o eth0 ! -s {address}/32 {proto}-m comment --comment "NAT gateway" '
+            f"-j SNAT --to-source {address}{ports}\n"
+            for proto, ports in (
+                ("-p tcp ", f":{NAT_PORTS} --random-fully"),
+                ("-p udp ", f":{NAT_PORTS} --random-fully"),
+                ("", ""),
+            )
+        )
+        + "COMMIT\n"
+    )
 
 
 def _build(plan: LabPlan, progress: Progress) -> None:
@@ -192,18 +221,22 @@ def _build(plan: LabPlan, progress: Progress) -> None:
     for svc in plan.services:
         lines += _veth(svc.vpc_iface, svc.netns)
         lines.append(f"route add {svc.ip}/32 dev {svc.vpc_iface}")
+    for nat in plan.nats:
+        lines += _veth(nat.vpc_iface, nat.netns)
+        lines.append(f"route add {nat.ip}/32 dev {nat.vpc_iface}")
     lines += _veth(INTERNET_IFACE, plan.internet_netns)
     if not plan.aws:
         # with the AWS layer the subnets' route tables lead to the internet
         lines.append(f"route add {INTERNET_CIDR} dev {INTERNET_IFACE}")
     _batch(vpc, lines)
-    for svc in plan.services:
+    hosts = [(s.netns, s.ip) for s in plan.services] + [(g.netns, g.ip) for g in plan.nats]
+    for netns, ip in hosts:
         _batch(
-            svc.netns,
+            netns,
             [
                 "link set lo up",
                 "link set eth0 arp off up",
-                f"addr add {svc.ip}/32 dev eth0",
+                f"addr add {ip}/32 dev eth0",
                 "route add default dev eth0",
             ],
         )
@@ -240,8 +273,13 @@ def _build(plan: LabPlan, progress: Progress) -> None:
             ],
         )
     progress(f"{len(plan.pods)} pods wired")
-    for ns in (vpc, *(n.netns for n in plan.nodes)):
+    for ns in (vpc, *(n.netns for n in plan.nodes), *(g.netns for g in plan.nats)):
         run_in(ns, ["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"])
+    for nat in plan.nats:
+        # what a NAT gateway forwards leaves with its address, on ports 1024-65535
+        run_in(nat.netns, ["sh", "-c", "for f in /proc/sys/net/ipv4/conf/*/send_redirects; "
+                           "do echo 0 > $f; done"])  # fmt: skip
+        run_in(nat.netns, ["iptables-restore"], _nat_gateway_rules(nat.ip))
     if plan.aws:
         # the ephemeral ports the network ACLs' return entries are judged against
         for pod in plan.pods:
@@ -275,7 +313,9 @@ def apply_policy(platform: Platform, plan: LabPlan, pod_ips: Mapping[str, str]) 
         snat = (
             None
             if plan.external_snat
-            else SnatConfig(node.ip, plan.vpc_cidrs, plan.exclude_snat_cidrs)
+            else SnatConfig(
+                node.ip, plan.vpc_cidrs, plan.exclude_snat_cidrs, randomize=plan.randomize_snat
+            )
         )
         rules = renderer.render_node(locals_, snat)
         extra = aws_rules.get(node.name)
@@ -286,15 +326,18 @@ def apply_policy(platform: Platform, plan: LabPlan, pod_ips: Mapping[str, str]) 
     if plan.nodes:
         # flows admitted under the previous rules must not ride on as ESTABLISHED
         run([sys.executable, "-I", AGENT_PATH, "flush-conntrack", plan.prefix,
-             *(n.netns for n in plan.nodes), *(s.netns for s in plan.services)])  # fmt: skip
+             *(n.netns for n in plan.nodes), *(s.netns for s in plan.services),
+             *(g.netns for g in plan.nats)])  # fmt: skip
 
 
 def _apply_aws(platform: Platform, plan: LabPlan) -> dict[str, AwsRules]:
     """Load the VPC router's network ACLs and route tables and each service's
     security groups; return each node's security groups (its ``mangle`` table)."""
-    router = render_router(platform, INTERNET_IFACE)
+    router = render_router(platform, INTERNET_IFACE, {g.gateway_id: g.vpc_iface for g in plan.nats})
     vpc = plan.vpc_netns
     run_in(vpc, ["iptables-restore"], _EMPTY_TABLES)
+    run_in(vpc, ["ipset", "destroy"])
+    run_in(vpc, ["ipset", "restore"], router.ipsets)
     run_in(vpc, ["iptables-restore"], router.iptables)
     current = run(["ip", "-n", vpc, "rule", "show"])
     stale = [line for line in current.splitlines() if line.startswith("100:")]
