@@ -34,9 +34,12 @@ pytestmark = pytest.mark.root
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _spec(mode: str = "strict") -> dict[str, object]:
+def _spec(
+    mode: str = "strict", policies: list[dict[str, object]] | None = None
+) -> dict[str, object]:
     spec: dict[str, object] = json.loads((FIXTURES / "aws-small.json").read_text("utf-8"))
     spec["mode"] = mode
+    spec["policies"] = policies or []
     return spec
 
 
@@ -45,8 +48,10 @@ def _netns(prefix: str) -> list[str]:
     return sorted(n.split()[0] for n in out.stdout.splitlines() if n.startswith(prefix))
 
 
-def _kernel_rows(prefix: str, state_dir: str, mode: str) -> set[tuple[str, str, str, bool]]:
-    platform = build_platform(_spec(mode))
+def _kernel_rows(
+    prefix: str, state_dir: str, mode: str, policies: list[dict[str, object]] | None = None
+) -> set[tuple[str, str, str, bool]]:
+    platform = build_platform(_spec(mode, policies))
     plan = build_plan(platform, prefix)
     bring_up(platform, plan, pod_addressing(platform).pod_ips, state_dir=state_dir)
     try:
@@ -126,6 +131,27 @@ def test_standard_mode_keeps_same_node_traffic_on_the_node(
     }
     got = _allowed(rows) - {("b/p2", "cache:c1", "TCP/6379")}
     assert got == EXPECTED_STRICT | same_node
+
+
+DENY_INGRESS_A = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "deny-ingress", "namespace": "a"},
+    "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+}
+
+
+def test_strict_mode_branch_pods_are_outside_calico(
+    prefix: str, state_dir: str, root_guard: object
+) -> None:
+    """Strict mode: the VPC CNI names a branch-ENI pod's veth ``vlan…`` so that
+    Calico leaves it alone (amazon-vpc-cni-k8s pkg/sgpp/utils.go,
+    BuildHostVethNamePrefix): a default-deny ingress policy of namespace a stops
+    the flows into a/p1, not those into a/p0 (branch ENI, judged by sg-pa only)."""
+    rows = _kernel_rows(prefix, state_dir, "strict", [DENY_INGRESS_A])
+    got = _allowed(rows) - {("b/p2", "cache:c1", "TCP/6379")}
+    into_p1 = {("b/p2", "a/p1", "TCP/80"), ("b/p3", "a/p1", "TCP/80")}
+    assert got == EXPECTED_STRICT - into_p1
 
 
 def test_failed_bring_up_removes_everything(

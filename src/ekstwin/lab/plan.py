@@ -36,9 +36,11 @@ INTERNET_CIDR = "203.0.113.0/24"
 INTERNET_PORTS: tuple[tuple[str, int], ...] = (("TCP", 80), ("TCP", 443), ("UDP", 53))
 
 
-def workload_iface(pod_key: str) -> str:
-    """The node-side interface name of a pod, ``cali`` + 11 hex digits (as Felix names it)."""
-    return "cali" + hashlib.sha1(pod_key.encode()).hexdigest()[:11]
+def workload_iface(pod_key: str, prefix: str = "cali") -> str:
+    """The node-side interface name of a pod, ``cali`` + 11 hex digits (as Felix
+    names it); ``vlan`` for a branch-ENI pod in strict mode, as the VPC CNI names
+    it so that Calico, which manages ``cali``/``eni`` interfaces, leaves it alone."""
+    return prefix + hashlib.sha1(pod_key.encode()).hexdigest()[:11]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +220,9 @@ def build_plan(
     seen_ips: set[str] = set()
     aws = aws_layer_present(platform)
     branches = 0
+    cluster = pick_cluster(platform.aws)
+    cni = cluster.vpc_cni if cluster is not None else None
+    mode = cni.pod_security_group_enforcing_mode if cni else "strict"
     for pod in sorted(platform.pods, key=lambda p: p.key):
         if namespaces and pod.namespace not in namespaces:
             continue
@@ -237,9 +242,12 @@ def build_plan(
             continue
         seen_ips.add(ip)
         branch = ""
+        iface = workload_iface(pod.key)
         if aws and branch_groups(platform, pod) is not None:
             branch = f"br{branches}"
             branches += 1
+            if mode == "strict":
+                iface = workload_iface(pod.key, "vlan")
         ports = sorted(
             {
                 (p.protocol.value, p.container_port)
@@ -253,7 +261,7 @@ def build_plan(
                 ip=ip,
                 node=node,
                 netns=f"{prefix}p{len(pods)}",
-                iface=workload_iface(pod.key),
+                iface=iface,
                 ports=tuple(ports),
                 branch=branch,
             )
@@ -265,8 +273,6 @@ def build_plan(
         if ip is None:
             raise LabError(f"node {name} has no address in the twin")
         nodes.append(NodeSite(name, ip, f"{prefix}n{i}", f"n{i}"))
-    cluster = pick_cluster(platform.aws)
-    cni = cluster.vpc_cni if cluster is not None else None
     services: list[ServiceSite] = []
     if aws:
         taken = seen_ips | {n.ip for n in nodes}
@@ -300,7 +306,7 @@ def build_plan(
         skipped=tuple(skipped),
         aws=aws,
         services=tuple(services),
-        pod_sg_mode=cni.pod_security_group_enforcing_mode if cni else "strict",
+        pod_sg_mode=mode,
         nats=tuple(nats),
         randomize_snat=cni.randomize_snat if cni else "prng",
     )

@@ -308,7 +308,8 @@ def apply_policy(platform: Platform, plan: LabPlan, pod_ips: Mapping[str, str]) 
         locals_ = [
             LocalEndpoint(by_ip[p.ip], p.ip, p.iface)
             for p in plan.pods
-            if p.node == node.name and p.ip in by_ip
+            # a strict-mode branch-ENI pod's veth is not Calico's (``vlan`` prefix)
+            if p.node == node.name and p.ip in by_ip and p.iface.startswith("cali")
         ]
         snat = (
             None
