@@ -50,45 +50,30 @@ Oracle = Callable[[Platform], Callable[[str, str, int, str], EngineAnswer]]
 
 
 def engine_oracle(platform: Platform) -> Callable[[str, str, int, str], EngineAnswer]:
-    """The engines' verdicts: the cluster layers from ``ekstwin.engines.net.can``
-    and, when the platform describes its VPC, the AWS layers from
-    ``ekstwin.engines.vpc.aws_layers``. A flow is allowed when every layer
-    allows it, denied when one denies it, and not judged (None, not compared)
-    when an AWS layer cannot be judged. ``destination`` is ``ns/pod``, an
+    """What ``net can`` answers: the cluster layers (``ekstwin.engines.net``) and,
+    when the platform describes its VPC, the AWS layers, over the whole path
+    (``ekstwin.engines.vpc.whole.explain_flow``). A flow no layer could judge
+    for sure (allowed None) is not compared. ``destination`` is ``ns/pod``, an
     address, or an AWS service as ``net can`` names it (``rds:ID`` ...)."""
-    from ekstwin.engines.net import NetModel, Verdict, can
-    from ekstwin.engines.vpc import VpcModel, VpcQueryError, aws_layers, overall, place
+    from ekstwin.engines.net import NetModel, NetQueryError
+    from ekstwin.engines.vpc import VpcModel, VpcQueryError
+    from ekstwin.engines.vpc.whole import explain_flow
 
     model = NetModel(platform)
     vpc = VpcModel.build(platform)
 
     def ask(source: str, destination: str, port: int, protocol: str) -> EngineAnswer:
-        aws: bool | None = True
-        why = ""
-        address = destination
-        if vpc.has_vpc_data:
-            try:
-                src = place(vpc, source)
-                dst = place(vpc, destination)
-            except VpcQueryError as exc:
-                return EngineAnswer(None, f"vpc: {exc}")
-            address = dst.address or destination
-            layers = aws_layers(vpc, src, dst, protocol, port)
-            aws = overall(layers)
-            why = "; ".join(
-                f"{v.layer.value}: {v.decided_by}" for v in layers if v.allowed is not True
-            )
-        elif ":" in destination:
-            return EngineAnswer(None, "the platform describes no VPC")
-        v = can(model, source, address, port, protocol)
-        if not isinstance(v, Verdict):  # pragma: no cover - a Service never comes here
-            return EngineAnswer(v.allowed, "service verdict")
-        text = f"egress: {v.egress.message}; ingress: {v.ingress.message}"
-        if why:
-            text += f"; {why}"
-        if v.allowed is False or aws is False:
-            return EngineAnswer(False, text)
-        return EngineAnswer(None if aws is None else v.allowed, text)
+        try:
+            answer = explain_flow(vpc, model, source, destination, port, protocol)
+        except (NetQueryError, VpcQueryError) as exc:
+            return EngineAnswer(None, str(exc))
+        path = answer.paths[0] if answer.paths else None
+        if path is None:  # pragma: no cover - a pod or address always has its path
+            return EngineAnswer(answer.allowed, "no path")
+        text = "; ".join(
+            f"{v.layer.value}: {v.decided_by}" for v in path.layers if v.allowed is not True
+        )
+        return EngineAnswer(answer.allowed, text or "every layer allows it")
 
     return ask
 
