@@ -63,6 +63,7 @@ SUBNETS = {
     "subnet-b": "198.18.2.0/24",
     "subnet-d": "198.18.3.0/24",
     "subnet-p": "198.18.4.0/24",
+    "subnet-c": "198.18.5.0/24",  # the pods' subnet with custom networking
 }
 #: The NAT gateway, in the public subnet (whose own route table leads to the
 #: internet gateway).
@@ -90,8 +91,18 @@ def node_ip(j: int) -> str:
     return f"198.18.{j}.10"
 
 
-def slot_ip(i: int) -> str:
-    return f"198.18.{i % NODES}.{20 + i}"
+def slot_ip(i: int, custom: bool = False) -> str:
+    """Slot i's address: in its node's subnet, or with custom networking in the
+    ENIConfig's subnet-c (a branch-ENI pod stays in its node's: the trunk ENI's)."""
+    return f"198.18.5.{20 + i}" if custom else f"198.18.{i % NODES}.{20 + i}"
+
+
+def _custom(spec: dict[str, Any], pod: dict[str, Any]) -> bool:
+    if spec.get("custom") is None:
+        return False
+    return not any(
+        s["namespace"] == pod["namespace"] and s["app"] == pod["app"] for s in spec["sgps"]
+    )
 
 
 # --------------------------------------------------------------------------- model
@@ -137,7 +148,16 @@ def _manifests(spec: dict[str, Any]) -> str:
                         }
                     ],
                 },
-                "status": {"podIP": slot_ip(i), "phase": "Running"},
+                "status": {"podIP": slot_ip(i, _custom(spec, pod)), "phase": "Running"},
+            }
+        )
+    if spec.get("custom") is not None:
+        docs.append(
+            {
+                "apiVersion": "crd.k8s.amazonaws.com/v1alpha1",
+                "kind": "ENIConfig",
+                "metadata": {"name": "default"},
+                "spec": {"subnet": "subnet-c", "securityGroups": spec["custom"]},
             }
         )
     docs.extend(spec.get("policies", []))
@@ -283,6 +303,8 @@ def _aws(spec: dict[str, Any]) -> AwsState:
         # drawn from 1024-65535 and an ACL holding part of that range is a coin toss
         "AWS_VPC_K8S_CNI_RANDOMIZESNAT": "none",
     }
+    if spec.get("custom") is not None:
+        env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] = "true"
     if spec.get("external_snat"):
         env["AWS_VPC_K8S_CNI_EXTERNALSNAT"] = "true"
     cluster = EksCluster(
@@ -346,6 +368,7 @@ _CIDRS = (
     "198.18.3.0/24",
     "198.18.3.8/29",
     "198.18.4.0/24",
+    "198.18.5.0/24",
     "203.0.113.0/24",
     "10.0.0.0/8",
 )
@@ -477,7 +500,7 @@ def _tables(draw: st.DrawFn) -> list[dict[str, Any]]:
     if draw(st.booleans()):
         own: dict[str, Any] = {
             "id": "rtb-own",
-            "subnets": [draw(st.sampled_from(("subnet-a", "subnet-b", "subnet-d")))],
+            "subnets": [draw(st.sampled_from(("subnet-a", "subnet-b", "subnet-c", "subnet-d")))],
             "routes": [{"dest": "0.0.0.0/0", "target": gateway}],
         }
         extra = draw(st.integers(0, 2))
@@ -551,4 +574,8 @@ def aws_specs(draw: st.DrawFn, modes: tuple[str, ...] = ("strict",)) -> dict[str
         "mode": draw(st.sampled_from(modes)),
         "public_nodes": draw(st.lists(st.integers(0, NODES - 1), max_size=NODES, unique=True)),
         "external_snat": draw(st.integers(0, 4)) == 0,
+        # custom networking: the ENIConfig's groups (none: the node's), or off
+        "custom": draw(
+            st.one_of(st.none(), st.lists(st.sampled_from(GROUPS), max_size=2, unique=True))
+        ),
     }

@@ -182,16 +182,25 @@ def primary_groups(instance: Instance | None) -> tuple[str, ...] | None:
     return instance.security_group_ids or None
 
 
-def pod_eni_groups(instance: Instance | None, pod_ip: str) -> tuple[str, ...] | None:
+#: ``custom`` of :func:`pod_eni_groups`: no custom networking for this node.
+NOT_CUSTOM: tuple[str, ...] = ()
+
+
+def pod_eni_groups(
+    instance: Instance | None, pod_ip: str, custom: tuple[str, ...] | None = NOT_CUSTOM
+) -> tuple[str, ...] | None:
     """The groups of the ENI holding a (non-branch) pod's address: the ENI that
-    lists it (secondary IP or prefix), else the primary ENI (every ENI the VPC CNI
-    attaches without custom networking carries the primary ENI's groups). None:
-    the node's instance or its groups are not in the input."""
+    lists it (secondary IP or prefix); else with custom networking ``custom``,
+    the node's ENIConfig's groups (None: that ENIConfig is unknown); else the
+    primary ENI's (every ENI the VPC CNI attaches without custom networking, or
+    with an ENIConfig that names no group, carries them). None: unknown."""
     if instance is None:
         return None
     eni = _eni_holding(instance, pod_ip)
     if eni is not None and eni.security_group_ids:
         return eni.security_group_ids
+    if custom is None or custom:
+        return custom
     return primary_groups(instance)
 
 

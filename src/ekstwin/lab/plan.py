@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ekstwin.engines.ipam.addresses import pod_addressing
-from ekstwin.engines.ipam.topology import pick_cluster
+from ekstwin.engines.ipam.topology import eni_config_name, eni_configs, pick_cluster
 from ekstwin.lab.aws import aws_layer_present, branch_groups, service_destinations
 from ekstwin.lab.system import LabError
 from ekstwin.model.platform import Platform
@@ -26,6 +26,7 @@ __all__ = [
     "PodSite",
     "ServiceSite",
     "build_plan",
+    "custom_network_groups",
     "workload_iface",
 ]
 
@@ -203,6 +204,26 @@ class LabPlan:
             assumptions=strs("assumptions"),
             skipped=strs("skipped"),
         )
+
+
+def custom_network_groups(platform: Platform) -> dict[str, tuple[str, ...] | None]:
+    """With custom networking (``AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG``), the
+    security groups of each node's pod ENIs: its ENIConfig's ``securityGroups``
+    (the node's primary ENI's when it lists none: an empty dict entry is not
+    made then), None when the ENIConfig is not in the input. Empty without
+    custom networking."""
+    cluster = pick_cluster(platform.aws)
+    if cluster is None or not cluster.vpc_cni.custom_network:
+        return {}
+    configs = eni_configs(platform)
+    out: dict[str, tuple[str, ...] | None] = {}
+    for node in platform.nodes:
+        config = configs.get(eni_config_name(node, cluster.vpc_cni))
+        if config is None:
+            out[node.name] = None
+        elif config.security_groups:
+            out[node.name] = config.security_groups
+    return out
 
 
 def build_plan(

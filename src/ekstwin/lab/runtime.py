@@ -39,7 +39,13 @@ from ekstwin.lab.aws import (
     render_service_groups,
     service_destinations,
 )
-from ekstwin.lab.plan import INTERNET_ADDRESS, INTERNET_CIDR, LabPlan, PodSite
+from ekstwin.lab.plan import (
+    INTERNET_ADDRESS,
+    INTERNET_CIDR,
+    LabPlan,
+    PodSite,
+    custom_network_groups,
+)
 from ekstwin.lab.render import LocalEndpoint, PolicyRenderer, SnatConfig
 from ekstwin.lab.system import LabError, lab_namespaces, require_lab_host, run, run_in
 from ekstwin.model.platform import Platform
@@ -348,6 +354,7 @@ def _apply_aws(platform: Platform, plan: LabPlan) -> dict[str, AwsRules]:
         run(["ip", "-force", "-n", vpc, "-batch", "-"], "\n".join(lines) + "\n")
     _batch(vpc, list(router.routes))
     instances = {n.name: node_instance(platform, n.name, n.ip) for n in plan.nodes}
+    custom = custom_network_groups(platform)
     pods = {p.key: p for p in platform.pods}
     branch: dict[str, tuple[str, ...] | None] = {}
     hosts: list[tuple[str, Sequence[str]]] = []
@@ -359,7 +366,8 @@ def _apply_aws(platform: Platform, plan: LabPlan) -> dict[str, AwsRules]:
             branch[site.key] = branch_groups(platform, pod)
             hosts.append((site.ip, branch[site.key] or ()))
         else:
-            hosts.append((site.ip, pod_eni_groups(instances[site.node], site.ip) or ()))
+            groups = pod_eni_groups(instances[site.node], site.ip, custom.get(site.node, ()))
+            hosts.append((site.ip, groups or ()))
     dests = {d.name: d for d in service_destinations(platform)}
     for svc in plan.services:
         dest = dests.get(svc.name)
@@ -380,7 +388,9 @@ def _apply_aws(platform: Platform, plan: LabPlan) -> dict[str, AwsRules]:
             node_ip=node.ip,
             primary_groups=primary_groups(instances[node.name]),
             pod_groups=tuple(
-                (p.ip, pod_eni_groups(instances[node.name], p.ip)) for p in local if not p.branch
+                (p.ip, pod_eni_groups(instances[node.name], p.ip, custom.get(node.name, ())))
+                for p in local
+                if not p.branch
             ),
             branches=tuple((p.branch, p.ip, branch.get(p.key) or ()) for p in local if p.branch),
             snat_exempt=exempt,
