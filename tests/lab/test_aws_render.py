@@ -19,6 +19,8 @@ from ekstwin.model.aws import (
     Account,
     AwsState,
     EksCluster,
+    Instance,
+    NetworkInterface,
     Route,
     RouteTable,
     Subnet,
@@ -221,3 +223,30 @@ def test_renderers_read_the_model_only() -> None:
         ] + [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
         assert [m for m in imported if m.startswith("ekstwin.") and
                 not m.startswith("ekstwin.model")] == [], module.__name__  # fmt: skip
+
+
+def test_group_members_follow_the_labs_placement() -> None:
+    """A branch-ENI pod's address that the input also lists on its node's ENI
+    (or inside a prefix of it) is the branch ENI's, not a member of the node's group."""
+    node_eni = NetworkInterface(
+        "eni-1",
+        device_index=0,
+        primary_ip="198.18.0.10",
+        secondary_ips=("198.18.0.11", "198.18.0.12"),
+        prefixes=("198.18.0.32/28",),
+        security_group_ids=("sg-node",),
+    )
+    platform = _platform(
+        instances=(Instance("i-1", "m5.large", "subnet-a", network_interfaces=(node_eni,)),)
+    )
+    lab = [
+        ("198.18.0.10", ("sg-node",)),  # the node
+        ("198.18.0.11", ("sg-node",)),  # a pod on the node's ENI
+        ("198.18.0.12", ("sg-pod",)),  # a branch-ENI pod
+        ("198.18.0.33", ("sg-pod",)),  # a branch-ENI pod inside the node ENI's prefix
+    ]
+    members = GroupMembers.build(platform, lab)
+    assert dict(members.by_group) == {
+        "sg-node": ("198.18.0.10", "198.18.0.11", "198.18.0.32/28", "198.18.0.33 nomatch"),
+        "sg-pod": ("198.18.0.12", "198.18.0.33"),
+    }

@@ -214,8 +214,8 @@ def node_instance(platform: Platform, node: str, node_ip: str) -> Instance | Non
 
 
 def service_destinations(platform: Platform) -> tuple[ServiceDestination, ...]:
-    """Every RDS instance, cache node, EFS mount target and interface endpoint
-    interface with a known IPv4 address, as the lab runs them."""
+    """Every RDS instance, cache cluster, EFS mount target and interface
+    endpoint whose (first) interface has a known IPv4 address, as the lab runs them."""
     out: list[ServiceDestination] = []
     seen: set[str] = set()
 
@@ -235,12 +235,13 @@ def service_destinations(platform: Platform) -> tuple[ServiceDestination, ...]:
         )
 
     aws = platform.aws
+    # one interface per service (its first), the one ``net can rds:ID`` judges
     for db in aws.db_instances:
-        for itf in db.interfaces:
+        for itf in db.interfaces[:1]:
             add(f"rds:{db.db_instance_id}", "rds", itf.address, itf.subnet_id,
                 groups=db.security_group_ids, port=db.port)  # fmt: skip
     for cache in aws.cache_clusters:
-        for itf in cache.interfaces:
+        for itf in cache.interfaces[:1]:
             add(f"cache:{cache.cache_cluster_id}", "cache", itf.address, itf.subnet_id,
                 groups=cache.security_group_ids, port=cache.port)  # fmt: skip
     for mt in aws.efs_mount_targets:
@@ -249,7 +250,7 @@ def service_destinations(platform: Platform) -> tuple[ServiceDestination, ...]:
     for ep in aws.vpc_endpoints:
         if ep.endpoint_type.value != "Interface":
             continue
-        for itf in ep.interfaces:
+        for itf in ep.interfaces[:1]:
             add(f"vpce:{ep.vpc_endpoint_id}", "vpce", itf.address, itf.subnet_id,
                 groups=ep.security_group_ids, port=ENDPOINT_PORT)  # fmt: skip
     return tuple(out)
@@ -274,8 +275,15 @@ def _net(text: str | None) -> str | None:
 
 
 def _set_members(nets: Iterable[str]) -> list[str]:
+    """ipset entries: CIDRs (``/0`` as two halves) and ``<address> nomatch``
+    exceptions (hash:net tries the most specific entry first)."""
     out: set[str] = set()
     for n in nets:
+        if n.endswith(" nomatch"):
+            net = _net(n.removesuffix(" nomatch"))
+            if net is not None:
+                out.add(f"{net} nomatch")
+            continue
         net = _net(n)
         if net is None:
             continue
@@ -315,9 +323,14 @@ class GroupMembers:
         cls, platform: Platform, lab_addresses: Iterable[tuple[str, Sequence[str]]]
     ) -> GroupMembers:
         """``lab_addresses``: (address, groups of its ENI) of every node, pod and
-        service the lab runs; the model's other ENIs are added as written."""
+        service the lab runs. The model's other ENIs are added as written, but an
+        address the lab runs counts only with the groups the lab placed it with:
+        a branch-ENI pod's address that the input also lists on its node's ENI
+        is the branch ENI's (a ``nomatch`` entry keeps it out of a prefix)."""
         out: dict[str, set[str]] = {}
+        placed: dict[str, set[str]] = {}
         for address, groups in lab_addresses:
+            placed.setdefault(address, set()).update(groups)
             for g in groups:
                 out.setdefault(g, set()).add(address)
         enis: list[NetworkInterface] = list(platform.aws.network_interfaces)
@@ -326,8 +339,32 @@ class GroupMembers:
         for eni in enis:
             nets = [*(x for x in (eni.primary_ip,) if x), *eni.secondary_ips, *eni.prefixes]
             for g in eni.security_group_ids:
-                out.setdefault(g, set()).update(nets)
+                members = out.setdefault(g, set())
+                for net in nets:
+                    if net in placed:
+                        continue
+                    members.add(net)
+                    inside = _inside(net, placed)
+                    members.update(f"{a} nomatch" for a in inside if g not in placed[a])
         return cls({g: tuple(sorted(v)) for g, v in out.items()})
+
+
+def _inside(cidr: str, addresses: Iterable[str]) -> list[str]:
+    """The addresses that a CIDR wider than /32 holds."""
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return []
+    if net.prefixlen == net.max_prefixlen:
+        return []
+    out: list[str] = []
+    for a in addresses:
+        try:
+            if ipaddress.ip_address(a) in net:
+                out.append(a)
+        except ValueError:
+            continue
+    return out
 
 
 # ---------------------------------------------------------------------------- security groups
