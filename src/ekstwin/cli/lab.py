@@ -142,6 +142,15 @@ def run_up(args: argparse.Namespace) -> int:
     lines = [
         f"lab {prefix} up: {len(plan.nodes)} node(s), {len(plan.pods)} pod(s), "
         f"vpc {', '.join(plan.vpc_cidrs)}, internet 203.0.113.1, {snat}",
+        *(
+            [
+                f"  aws layer: security groups, network ACLs and route tables; "
+                f"{len(plan.services)} AWS service(s), {len(plan.nats)} NAT gateway(s), "
+                f"{sum(1 for p in plan.pods if p.branch)} branch ENI(s) ({plan.pod_sg_mode} mode)"
+            ]
+            if plan.aws
+            else []
+        ),
         *(f"  skipped {note}" for note in plan.skipped),
         *(f"  assumed: {note}" for note in plan.assumptions),
     ]

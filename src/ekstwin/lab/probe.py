@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ekstwin.lab.aws import route_for
 from ekstwin.lab.plan import INTERNET_ADDRESS, LabPlan
 from ekstwin.lab.runtime import AGENT_PATH
 from ekstwin.lab.system import LabError
@@ -39,7 +40,7 @@ _INTERNET_DEFAULT_PORTS = (("TCP", 80), ("UDP", 53))
 
 @dataclass(frozen=True, slots=True)
 class EngineAnswer:
-    allowed: bool
+    allowed: bool | None  # None: the engine could not judge (the probe is not compared)
     explanation: str
 
 
@@ -49,16 +50,30 @@ Oracle = Callable[[Platform], Callable[[str, str, int, str], EngineAnswer]]
 
 
 def engine_oracle(platform: Platform) -> Callable[[str, str, int, str], EngineAnswer]:
-    """The reachability engine's verdicts (``ekstwin.engines.net.can``)."""
-    from ekstwin.engines.net import NetModel, Verdict, can
+    """What ``net can`` answers: the cluster layers (``ekstwin.engines.net``) and,
+    when the platform describes its VPC, the AWS layers, over the whole path
+    (``ekstwin.engines.vpc.whole.explain_flow``). A flow no layer could judge
+    for sure (allowed None) is not compared. ``destination`` is ``ns/pod``, an
+    address, or an AWS service as ``net can`` names it (``rds:ID`` ...)."""
+    from ekstwin.engines.net import NetModel, NetQueryError
+    from ekstwin.engines.vpc import VpcModel, VpcQueryError
+    from ekstwin.engines.vpc.whole import explain_flow
 
     model = NetModel(platform)
+    vpc = VpcModel.build(platform)
 
     def ask(source: str, destination: str, port: int, protocol: str) -> EngineAnswer:
-        v = can(model, source, destination, port, protocol)
-        if not isinstance(v, Verdict):  # pragma: no cover - a Service never comes here
-            return EngineAnswer(v.allowed, "service verdict")
-        return EngineAnswer(v.allowed, f"egress: {v.egress.message}; ingress: {v.ingress.message}")
+        try:
+            answer = explain_flow(vpc, model, source, destination, port, protocol)
+        except (NetQueryError, VpcQueryError) as exc:
+            return EngineAnswer(None, str(exc))
+        path = answer.paths[0] if answer.paths else None
+        if path is None:  # pragma: no cover - a pod or address always has its path
+            return EngineAnswer(answer.allowed, "no path")
+        text = "; ".join(
+            f"{v.layer.value}: {v.decided_by}" for v in path.layers if v.allowed is not True
+        )
+        return EngineAnswer(answer.allowed, text or "every layer allows it")
 
     return ask
 
@@ -167,8 +182,8 @@ def plan_probes(
     internet: bool = True,
 ) -> list[ProbeTarget]:
     """Every ordered pod pair (a pod and itself excepted) on the destination's
-    ports (or ``ports``), and every pod to the internet host; ``sample`` picks that
-    many at random (``seed``)."""
+    ports (or ``ports``), every pod to every AWS service on its port, and every
+    pod to the internet host; ``sample`` picks that many at random (``seed``)."""
     out: list[ProbeTarget] = []
     for src in plan.pods:
         for dst in plan.pods:
@@ -176,6 +191,8 @@ def plan_probes(
                 continue
             for proto, port in ports or dst.ports:
                 out.append(ProbeTarget(src.key, dst.key, dst.ip, port, proto))
+        for svc in plan.services:
+            out.append(ProbeTarget(src.key, svc.name, svc.ip, svc.port, "TCP"))
         if internet:
             for proto, port in ports or _INTERNET_DEFAULT_PORTS:
                 out.append(ProbeTarget(src.key, INTERNET, INTERNET_ADDRESS, port, proto))
@@ -184,10 +201,24 @@ def plan_probes(
     return out
 
 
-def _expected_source(plan: LabPlan, t: ProbeTarget) -> str:
+def _expected_source(platform: Platform, plan: LabPlan, t: ProbeTarget) -> str:
+    seen = _snat_source(plan, t)
+    if plan.aws and t.destination == INTERNET:
+        # the route to the internet may lead through a NAT gateway, which translates again
+        target = route_for(platform, seen, t.address)
+        nat = next((g for g in plan.nats if g.gateway_id == target), None)
+        if nat is not None:
+            return nat.ip
+    return seen
+
+
+def _snat_source(plan: LabPlan, t: ProbeTarget) -> str:
     pods = {p.key: p for p in plan.pods}
     src = pods[t.source]
     if t.destination != INTERNET or plan.external_snat:
+        return src.ip
+    if src.branch and plan.pod_sg_mode != "standard":
+        # strict mode: a branch-ENI pod's traffic leaves by its branch ENI, unSNATed
         return src.ip
     dst = ipaddress.ip_address(t.address)
     for cidr in (*plan.vpc_cidrs, *plan.exclude_snat_cidrs):
@@ -246,7 +277,7 @@ def run_probes(
         if ask is None:
             answers.append(None)
             continue
-        dest = t.address if t.destination == INTERNET else t.destination
+        dest = t.address if t.destination == INTERNET else t.destination  # ns/pod or rds:ID
         answers.append(ask(t.source, dest, t.port, t.protocol))
     retry = [
         i
@@ -262,7 +293,7 @@ def run_probes(
             t,
             k[0],
             k[1],
-            _expected_source(plan, t),
+            _expected_source(platform, plan, t),
             None if a is None else a.allowed,
             None if a is None else a.explanation,
         )

@@ -95,6 +95,8 @@ class SnatConfig:
     vpc_cidrs: tuple[str, ...]
     exclude_cidrs: tuple[str, ...] = ()
     uplink: str = "eth0"
+    #: AWS_VPC_K8S_CNI_RANDOMIZESNAT: prng (--random-fully), hashrandom (--random), none.
+    randomize: str = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -711,9 +713,10 @@ def _nat_table(snat: SnatConfig | None) -> list[str]:
             net = _net(cidr)
             if net is not None:
                 out.append(f'-A {chain} -d {net} -m comment --comment "AWS SNAT CHAIN" -j RETURN')
+        flag = {"prng": " --random-fully", "hashrandom": " --random"}.get(snat.randomize, "")
         out.append(
             f'-A {chain} -o {snat.uplink} -m comment --comment "AWS, SNAT" '
-            f"-j SNAT --to-source {snat.node_ip}"
+            f"-j SNAT --to-source {snat.node_ip}{flag}"
         )
     out.append("COMMIT")
     return out
