@@ -3,7 +3,7 @@ setting of their mode: the model, what the CRD refuses (an input error at its
 line), and what the VPC resource controller skips (a warning; the policy gives no
 pod security groups).
 
-Sources: aws/amazon-vpc-resource-controller-k8s@fc80a4ccafc30b9a897e0b753bb1e358ced7b300
+Sources: aws/amazon-vpc-resource-controller-k8s@081e210b39c7045cdcc2100d59c3b2b18c4920a5
 config/crd/bases/vpcresources.k8s.aws_securitygrouppolicies.yaml (the CRD schema);
 aws/amazon-vpc-resource-controller-k8s@bc3782b75efe1de551fd42d1ec3b24ecee956b3a
 pkg/utils/helper.go filterPodSecurityGroups (what the controller skips);
