@@ -5,6 +5,7 @@
 // person opens.
 
 import { h, clear } from "./dom.js";
+import { sectionData } from "./sections.js";
 import { NetData, PROTOCOLS, examplePort } from "./netdata.js";
 import { mountGraph, pathView, portsText, verdictView } from "./graph.js";
 
@@ -33,7 +34,7 @@ function datalist(id, values) {
   return dl;
 }
 
-export function networkView(data, hooks, api) {
+function connectivityView(data, hooks, api) {
   const net = new NetData(data);
   hooks.net = net;
   // the report looks explanations up in its tables; serve answers each per request
@@ -302,4 +303,12 @@ export function networkView(data, hooks, api) {
   wrap.ekstwinMount = redraw;
   hooks.select = (id) => select(id, false);
   return wrap;
+}
+
+// The tab: the section, or why there is nothing to draw.
+export function networkView(views, api) {
+  const { data, missing } = sectionData(views, "network", "Connectivity graph");
+  if (missing) return missing;
+  if (!data.pods.length) return h("p", { class: "muted", "data-testid": "empty" }, "no pods in the input: give Kubernetes manifests with workloads or pods to see their connectivity");
+  return connectivityView(data, window.ekstwin, api);
 }
