@@ -11,7 +11,9 @@ export function makeApi() {
   const token = tokenFromLocation();
   return async (path, params) => {
     const q = new URLSearchParams(params || {});
-    const res = await fetch(path + (q.toString() ? "?" + q : ""), { headers: token ? { "X-Ekstwin-Token": token } : {} });
+    const res = await fetch(path + (q.toString() ? "?" + q : ""), {
+      headers: token ? { "X-Ekstwin-Token": token } : {},
+    });
     const body = await res.json();
     if (!res.ok) throw new Error(body.error || res.statusText);
     return body;

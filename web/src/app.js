@@ -17,10 +17,26 @@ function render(root, views, state, api) {
   const buttons = [];
   for (const [id, label, view] of tabs) {
     // a pane is built when first shown: the first paint needs only the summary
-    const wrap = h("section", { class: "pane", id: "pane-" + id, role: "tabpanel", "aria-labelledby": "tab-" + id, tabindex: "0" }, h("h2", null, label));
+    const wrap = h(
+      "section",
+      { class: "pane", id: "pane-" + id, role: "tabpanel", "aria-labelledby": "tab-" + id, tabindex: "0" },
+      h("h2", null, label),
+    );
     panes[id] = { wrap, view, label, pane: null };
     main.appendChild(wrap);
-    const b = h("button", { class: "tab", id: "tab-" + id, "data-tab": id, role: "tab", type: "button", "aria-controls": "pane-" + id, onclick: () => select(id, false) }, label);
+    const b = h(
+      "button",
+      {
+        class: "tab",
+        id: "tab-" + id,
+        "data-tab": id,
+        role: "tab",
+        type: "button",
+        "aria-controls": "pane-" + id,
+        onclick: () => select(id, false),
+      },
+      label,
+    );
     buttons.push(b);
     nav.appendChild(b);
   }
@@ -58,7 +74,16 @@ function render(root, views, state, api) {
     }
     window.ekstwin.shown = id;
   }
-  append(root, [h("header", null, h("h1", null, views.title), h("span", { class: "sub" }, api ? "live: reloads when the platform's files change" : "report")), h("nav", { "aria-label": "views" }, nav), main]);
+  append(root, [
+    h(
+      "header",
+      null,
+      h("h1", null, views.title),
+      h("span", { class: "sub" }, api ? "live: reloads when the platform's files change" : "report"),
+    ),
+    h("nav", { "aria-label": "views" }, nav),
+    main,
+  ]);
   select(state.tab, false);
 }
 

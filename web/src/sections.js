@@ -6,7 +6,12 @@ import { h } from "./dom.js";
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
 export function unavailable(name, sec) {
-  return h("div", { class: "unavailable", "data-testid": "unavailable" }, `${name}: not available`, sec && sec.error ? ` (${sec.error})` : "");
+  return h(
+    "div",
+    { class: "unavailable", "data-testid": "unavailable" },
+    `${name}: not available`,
+    sec && sec.error ? ` (${sec.error})` : "",
+  );
 }
 
 export function sectionData(views, name, label) {
@@ -17,11 +22,21 @@ export function sectionData(views, name, label) {
 }
 
 export function card(label, value, cls) {
-  return h("div", { class: "card " + (cls || "") }, h("div", { class: "value" }, value), h("div", { class: "label" }, label));
+  return h(
+    "div",
+    { class: "card " + (cls || "") },
+    h("div", { class: "value" }, value),
+    h("div", { class: "label" }, label),
+  );
 }
 
 export function zonePicker(id, zones, onChange) {
-  const sel = h("select", { id, "aria-label": "availability zone lost" }, h("option", { value: "" }, "none (as it is)"), zones.map((z) => h("option", { value: z }, `lose ${z}`)));
+  const sel = h(
+    "select",
+    { id, "aria-label": "availability zone lost" },
+    h("option", { value: "" }, "none (as it is)"),
+    zones.map((z) => h("option", { value: z }, `lose ${z}`)),
+  );
   sel.addEventListener("change", () => onChange(sel.value));
   return h("label", { for: id }, "scenario: ", sel);
 }

@@ -23,11 +23,33 @@ export function summaryView(views) {
       card("suppressed", (data.suppressed || []).length),
     ),
     h("h3", null, "Inputs"),
-    h("ul", null, (views.inputs || []).map((i) => h("li", null, h("code", null, i)))),
+    h(
+      "ul",
+      null,
+      (views.inputs || []).map((i) => h("li", null, h("code", null, i))),
+    ),
     h("h3", null, "AWS accounts"),
-    h("ul", null, (p.accounts || []).map((a) => h("li", null, a))),
+    h(
+      "ul",
+      null,
+      (p.accounts || []).map((a) => h("li", null, a)),
+    ),
     h("h3", null, "Objects by kind"),
-    h("table", { class: "grid" }, h("tr", null, h("th", null, "kind"), h("th", null, "count")), kinds.map(([k, n]) => h("tr", null, h("td", null, k), h("td", { class: "num" }, n)))),
-    views.diagnostics && views.diagnostics.length ? [h("h3", null, "Diagnostics"), h("ul", { class: "diags" }, views.diagnostics.map((d) => h("li", null, h("code", null, d))))] : null,
+    h(
+      "table",
+      { class: "grid" },
+      h("tr", null, h("th", null, "kind"), h("th", null, "count")),
+      kinds.map(([k, n]) => h("tr", null, h("td", null, k), h("td", { class: "num" }, n))),
+    ),
+    views.diagnostics && views.diagnostics.length
+      ? [
+          h("h3", null, "Diagnostics"),
+          h(
+            "ul",
+            { class: "diags" },
+            views.diagnostics.map((d) => h("li", null, h("code", null, d))),
+          ),
+        ]
+      : null,
   );
 }
