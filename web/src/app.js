@@ -3,7 +3,7 @@
 // Each tab is a module (tabs.js lists them); this is the shell around them.
 
 import { h, append, clear } from "./dom.js";
-import { makeApi, poll } from "./api.js";
+import { makeApi, poll, statusBanner } from "./api.js";
 import { unavailable } from "./sections.js";
 import { tabsFor } from "./tabs.js";
 
@@ -99,11 +99,20 @@ async function start() {
     return;
   }
   const api = makeApi();
-  await poll(api, (views, generation) => {
-    render(root, views, state, api);
-    window.ekstwin.generation = generation;
-    window.ekstwin.ready = true;
+  const banner = statusBanner(() => poller.refresh());
+  document.body.insertBefore(banner.el, root);
+  const poller = poll(api, {
+    onViews(views, generation) {
+      render(root, views, state, api);
+      window.ekstwin.generation = generation;
+      window.ekstwin.ready = true;
+    },
+    onStatus(status) {
+      banner.show(status);
+      window.ekstwin.pollStatus = status;
+    },
   });
+  await poller.first;
 }
 
 start().catch((err) => {
