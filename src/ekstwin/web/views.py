@@ -18,7 +18,9 @@ Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/we
         "dns":      <section: {"owner_id": str, "plan": DnsPlan JSON}>,
         "ipam":     <section: the ipam plan JSON (docs/ipam.md) and "lose_az": {zone: plan JSON}>,
         "storage":  <section: {"now": StoragePlan JSON, "lose_az": {zone: StoragePlan JSON}}>,
-        "diff":     <section: net diff JSON (docs/net.md)> (only with compare)},
+        "diff":     <section: net diff JSON (docs/net.md), "old": [str], "why_limit": int,
+                     "why_omitted": int; only the first why_limit changes carry
+                     why_old and why_new> (only with compare)},
      "diagnostics": [str], "docs_base": str}
 
     section = {"available": true, "data": ...} | {"available": false, "error": str}
@@ -72,6 +74,9 @@ _ONES = re.compile("1+")
 #: Where a finding's ``doc`` (docs/checks/ID.md) is published.
 DOCS_BASE = "https://github.com/ekstwin/ekstwin/blob/main/"
 _VERSION = 2
+#: Changes of the Diff tab sent with their explanations (the rest without).
+WHY_LIMIT = 200
+_WHY_KEYS = ("why_old", "why_new")
 
 
 class QueryError(ConfigError):
@@ -375,10 +380,13 @@ def build_views(
     compare_inputs: list[str] | None = None,
     baseline: Baseline | None = None,
     explain: bool = True,
+    why_limit: int = WHY_LIMIT,
 ) -> dict[str, object]:
     """Every view of the platform as one JSON-serialisable document; findings in
     ``baseline`` are shown apart as accepted. ``explain`` False leaves out the
-    decision tables (``serve`` answers each explanation per request instead)."""
+    decision tables (``serve`` answers each explanation per request instead);
+    the Diff tab's first ``why_limit`` changes carry their explanations
+    (:func:`bound_whys`)."""
     from ekstwin.engines.checks import CheckContext
 
     ctx = CheckContext()
@@ -393,7 +401,9 @@ def build_views(
     }
     if compare is not None:
         old = compare
-        sections["diff"] = section(lambda: {"old": compare_inputs or [], **_diff_obj(old, result)})
+        sections["diff"] = section(
+            lambda: {"old": compare_inputs or [], **_diff_obj(old, result, why_limit)}
+        )
     return {
         "schema": SCHEMA,
         "version": _VERSION,
@@ -405,10 +415,29 @@ def build_views(
     }
 
 
-def _diff_obj(old: LoadResult, new: LoadResult) -> dict[str, object]:
+def _diff_obj(old: LoadResult, new: LoadResult, why_limit: int) -> dict[str, object]:
     data = _diff(old, new)
     assert isinstance(data, dict)
-    return data
+    return bound_whys(data, why_limit)
+
+
+def bound_whys(diff: dict[str, Any], limit: int) -> dict[str, object]:
+    """The net diff JSON with the explanations (``why_old``, ``why_new``: a verdict
+    each, the bulk of a change) kept for the first ``limit`` changes only; the
+    changes after them keep their flow and ports. ``why_limit`` and ``why_omitted``
+    (the changes sent without their explanation) say so, so one views document
+    stays bounded however many flows change (docs/web.md)."""
+    changes: list[dict[str, object]] = diff["changes"]
+    kept = [
+        c if i < limit else {k: v for k, v in c.items() if k not in _WHY_KEYS}
+        for i, c in enumerate(changes)
+    ]
+    return {
+        **diff,
+        "changes": kept,
+        "why_limit": limit,
+        "why_omitted": max(0, len(changes) - limit),
+    }
 
 
 def path_answer(
