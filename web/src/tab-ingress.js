@@ -99,7 +99,7 @@ export function ingressView(views) {
   else {
     const plan = dns.data.plan;
     out.appendChild(
-      h("p", { class: "muted" }, `owner id ${dns.data.owner_id}, annotation prefix ${plan.annotation_prefix || ""}`),
+      h("p", { class: "muted" }, `owner id ${dns.data.owner_id}, annotation prefix ${dns.data.annotation_prefix}`),
     );
     out.appendChild(
       h(

@@ -15,7 +15,7 @@ Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/we
                                "people": [UserAccess JSON],
                                "people_empty": str | null, "pods_empty": str | null}>,
         "ingress":  <section: the ALB plan JSON (docs/ingress.md)>,
-        "dns":      <section: {"owner_id": str, "plan": DnsPlan JSON}>,
+        "dns":      <section: {"owner_id": str, "annotation_prefix": str, "plan": DnsPlan JSON}>,
         "ipam":     <section: the ipam plan JSON (docs/ipam.md) and "lose_az": {zone: plan JSON}>,
         "storage":  <section: {"now": StoragePlan JSON, "lose_az": {zone: StoragePlan JSON}}>,
         "diff":     <section: net diff JSON (docs/net.md), "old": [str], "why_limit": int,
@@ -280,7 +280,7 @@ def _identity(result: LoadResult) -> dict[str, object]:
             continue
         seen.add(workload)
         access = analyzer.pod_access(pod).to_json()
-        if not access.get("roles") and not access.get("pulls"):
+        if not access.get("roles") and not access.get("image_pulls"):
             continue
         pods.append({"workload": workload, **access})
     platform = result.platform
@@ -318,9 +318,12 @@ def _dns(result: LoadResult) -> dict[str, object]:
     from ekstwin.engines.dns.config import platform_dns
 
     options = platform_dns(result.platform).options
+    plan = plan_dns(result.platform, options)
     return {
         "owner_id": options.owner_id,
-        "plan": plan_dns(result.platform, options).to_json(),
+        # the prefix of the annotations ExternalDNS reads (not in the plan's JSON)
+        "annotation_prefix": plan.annotation_prefix,
+        "plan": plan.to_json(),
     }
 
 
