@@ -77,7 +77,7 @@ export class NetData {
       this.rows[g] = rows;
       this.flowCount[g] = n;
     }
-    this.services = data.services || [];
+    this.services = data.services;
     this.serviceIndex = new Map(this.services.map((s, i) => [s.name, i]));
     this._members = null;
   }

@@ -6,8 +6,8 @@ import { SEVERITIES, sectionData } from "./sections.js";
 export function findingsView(views) {
   const { data, missing } = sectionData(views, "report", "Findings");
   if (missing) return missing;
-  const docsBase = views.docs_base || null;
-  const checks = new Map((data.checks || []).map((c) => [c.id, c]));
+  const docsBase = views.docs_base;
+  const checks = new Map(data.checks.map((c) => [c.id, c]));
   const active = new Set(SEVERITIES);
   const filter = h("input", {
     type: "search",
@@ -96,7 +96,7 @@ export function findingsView(views) {
         h("p", { class: "muted" }, data.findings.length ? "no finding matches the filter" : "no findings"),
       );
     clear(suppressed);
-    const sup = (data.suppressed || []).filter(match);
+    const sup = data.suppressed.filter(match);
     suppressed.appendChild(
       h("h3", null, `Suppressed (${sup.length}): by an annotation or a baseline, not counted above`),
     );
@@ -105,7 +105,7 @@ export function findingsView(views) {
         h("p", { class: "muted" }, "none: no suppression annotation or baseline matched a finding"),
       );
     for (const kind of ["baseline", "annotation"]) {
-      const list = sup.filter((f) => f.suppression && f.suppression.kind === kind);
+      const list = sup.filter((f) => f.suppression.kind === kind);
       if (!list.length) continue;
       suppressed.appendChild(
         h(
@@ -135,7 +135,8 @@ function subjectText(s) {
   return `${s.kind} ${s.namespace ? s.namespace + "/" : ""}${s.name}`;
 }
 
-function findingView(f) {
+// extra: the kind of suppression of a suppressed finding (null for the others)
+function findingView(f, extra) {
   return h(
     "details",
     { class: "finding", "data-finding": f.id },
@@ -150,7 +151,7 @@ function findingView(f) {
     ),
     h("p", null, f.message),
     f.location ? h("p", null, "at ", location(f.location.file, f.location.line)) : null,
-    f.evidence && f.evidence.length
+    f.evidence.length
       ? [
           h("p", { class: "label" }, h("b", null, "evidence chain")),
           h(
@@ -161,9 +162,7 @@ function findingView(f) {
         ]
       : null,
     f.fix ? h("p", null, h("b", null, "fix: "), f.fix) : null,
-    f.suppression
-      ? h("p", { class: "muted" }, `suppressed (${f.suppression.kind}): ${f.suppression.justification || ""}`)
-      : null,
+    extra ? h("p", { class: "muted" }, `suppressed (${f.suppression.kind}): ${f.suppression.justification}`) : null,
     h("p", { class: "muted" }, `confidence ${f.confidence}`),
   );
 }

@@ -8,7 +8,7 @@ function stepList(steps, secure) {
   return h(
     "ol",
     { class: "chain" },
-    (steps || []).map((s) =>
+    steps.map((s) =>
       h(
         "li",
         { class: s.ok ? "ok" : secure ? "secure" : "fail" },
@@ -20,7 +20,7 @@ function stepList(steps, secure) {
 }
 
 function clientName(p, id) {
-  const c = (p.clients || []).find((x) => x.client_id === id);
+  const c = p.clients.find((x) => x.client_id === id);
   if (!c) return id;
   return `${c.name || id} (${c.protocol === "saml" ? "SAML" : c.protocol === "openid-connect" ? "OIDC" : c.protocol} client ${id})`;
 }
@@ -42,15 +42,13 @@ function personPanel(p) {
           ? `Keycloak user ${p.keycloak_user} in realm ${p.realm}${p.enabled ? "" : " (disabled)"}`
           : "no Keycloak user is linked to this GitHub login",
       ),
-      (p.clients || []).length
-        ? h("li", null, "signs in to: ", (p.clients || []).map((c) => clientName(p, c.client_id)).join("; "))
+      p.clients.length
+        ? h("li", null, "signs in to: ", p.clients.map((c) => clientName(p, c.client_id)).join("; "))
         : null,
     ),
-    h("h4", null, `AWS roles (${(p.aws_roles || []).length})`),
-    (p.aws_roles || []).length
-      ? null
-      : h("p", { class: "muted" }, "none: no SAML client maps this person to an AWS role"),
-    (p.aws_roles || []).map((r) =>
+    h("h4", null, `AWS roles (${p.aws_roles.length})`),
+    p.aws_roles.length ? null : h("p", { class: "muted" }, "none: no SAML client maps this person to an AWS role"),
+    p.aws_roles.map((r) =>
       row(
         r.assumable ? "ok" : "fail",
         h(
@@ -60,8 +58,8 @@ function personPanel(p) {
           h("b", null, r.assumable ? "assumable" : "NOT assumable"),
         ),
         h("div", { class: "muted" }, r.reason),
-        (r.granted_by || []).length ? h("div", { class: "muted" }, "granted by " + r.granted_by.join(", ")) : null,
-        (r.permissions || []).length
+        r.granted_by.length ? h("div", { class: "muted" }, "granted by " + r.granted_by.join(", ")) : null,
+        r.permissions.length
           ? h(
               "div",
               null,
@@ -73,28 +71,28 @@ function personPanel(p) {
           : null,
       ),
     ),
-    h("h4", null, `Kubernetes (${(p.kubernetes || []).length} sign-in path(s))`),
-    (p.kubernetes || []).length
+    h("h4", null, `Kubernetes (${p.kubernetes.length} sign-in path(s))`),
+    p.kubernetes.length
       ? null
       : h("p", { class: "muted" }, "none: no role or OIDC client of this person reaches the cluster"),
-    (p.kubernetes || []).map((k) =>
+    p.kubernetes.map((k) =>
       row(
         k.authentication && k.authentication.mapped === false ? "fail" : "ok",
         h(
           "div",
           { "data-testid": "k8s-identity" },
           k.sign_in === "oidc" ? "kubectl OIDC sign-in" : `as AWS role ${k.role_arn}`,
-          ` \u2192 user ${k.username}, groups ${(k.groups || []).join(", ") || "none"}`,
+          ` \u2192 user ${k.username}, groups ${k.groups.join(", ") || "none"}`,
         ),
         k.authentication
           ? h(
               "ol",
               { class: "chain" },
-              (k.authentication.steps || []).map((st) => h("li", null, st)),
-              (k.authentication.notes || []).map((n) => h("li", { class: "muted" }, n)),
+              k.authentication.steps.map((st) => h("li", null, st)),
+              k.authentication.notes.map((n) => h("li", { class: "muted" }, n)),
             )
           : null,
-        (k.capabilities || []).length
+        k.capabilities.length
           ? h(
               "div",
               { "data-testid": "capabilities" },
@@ -105,8 +103,8 @@ function personPanel(p) {
         h(
           "details",
           null,
-          h("summary", null, `grants (${(k.grants || []).length})`),
-          (k.grants || []).map((g) =>
+          h("summary", null, `grants (${k.grants.length})`),
+          k.grants.map((g) =>
             h(
               "div",
               { class: "grant" },
@@ -123,7 +121,7 @@ function personPanel(p) {
         ),
       ),
     ),
-    (p.notes || []).map((n) => h("p", { class: "muted" }, n)),
+    p.notes.map((n) => h("p", { class: "muted" }, n)),
   );
 }
 
@@ -131,17 +129,14 @@ function personPanel(p) {
 // (IMDSv2 with hop limit 1, or the endpoint disabled): the hardened outcome.
 function imdsBlocked(r) {
   return (
-    r.via === "node-role" &&
-    !r.obtained &&
-    (r.chain || []).length > 0 &&
-    r.chain.every((st) => st.step === "imds" && !st.ok)
+    r.via === "node-role" && !r.obtained && r.chain.length > 0 && r.chain.every((st) => st.step === "imds" && !st.ok)
   );
 }
 
 export function identityView(views) {
   const { data, missing } = sectionData(views, "identity", "Identity chains");
   if (missing) return missing;
-  const people = data.people || [];
+  const people = data.people;
   const out = h("div", null);
   out.appendChild(h("h3", null, `People (${people.length})`));
   if (!people.length)
@@ -167,9 +162,9 @@ export function identityView(views) {
     out.appendChild(h("label", { for: "person" }, "GitHub user ", pick));
     out.appendChild(panel);
   }
-  const pods = data.pods || [];
-  const obtains = pods.filter((p) => (p.roles || []).some((r) => r.obtained));
-  const others = pods.filter((p) => !(p.roles || []).some((r) => r.obtained));
+  const pods = data.pods;
+  const obtains = pods.filter((p) => p.roles.some((r) => r.obtained));
+  const others = pods.filter((p) => !p.roles.some((r) => r.obtained));
   const podView = (p) =>
     h(
       "details",
@@ -180,20 +175,20 @@ export function identityView(views) {
         h("b", null, p.workload),
         ` (pod ${p.pod}, ServiceAccount ${p.service_account})`,
         ` \u2014 ${
-          (p.roles || [])
+          p.roles
             .filter((r) => r.obtained)
             .map((r) => r.role_arn)
             .join(", ") || "no role"
         }`,
       ),
-      (p.roles || []).map((r) =>
+      p.roles.map((r) =>
         h(
           "div",
           { class: "chain-row " + (r.obtained ? "ok" : imdsBlocked(r) ? "secure" : "fail") },
           h(
             "div",
             null,
-            `${r.via}: ${r.role_arn || ""} \u2014 `,
+            `${r.via}: ${r.role_arn} \u2014 `,
             h(
               "b",
               null,
@@ -202,7 +197,7 @@ export function identityView(views) {
             r.failure ? ` (${r.failure})` : "",
           ),
           stepList(r.chain, imdsBlocked(r)),
-          (r.permissions || []).length
+          r.permissions.length
             ? h(
                 "div",
                 { class: "muted" },
@@ -211,8 +206,8 @@ export function identityView(views) {
             : null,
         ),
       ),
-      (p.image_pulls || []).map((i) =>
-        h("div", { class: "chain-row " + (i.ok === false ? "fail" : "ok") }, `image ${i.image}: ${i.reason || ""}`),
+      p.image_pulls.map((i) =>
+        h("div", { class: "chain-row " + (i.ok === false ? "fail" : "ok") }, `image ${i.image}: ${i.reason}`),
       ),
     );
   out.appendChild(h("h3", null, `Workloads with AWS credentials (${obtains.length})`));

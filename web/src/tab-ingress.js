@@ -8,14 +8,14 @@ function actionText(a) {
   if (a.type === "forward")
     return (
       "forward " +
-      (a.targets || [])
+      a.targets
         .map(
           (t) => `${t.service}:${t.service_port}${t.weight !== null && t.weight !== undefined ? ` (${t.weight})` : ""}`,
         )
         .join(", ")
     );
-  if (a.type === "fixed-response") return `fixed-response ${a.config && a.config.statusCode}`;
-  if (a.type === "redirect") return `redirect ${JSON.stringify(a.config || {})}`;
+  if (a.type === "fixed-response") return `fixed-response ${a.config.statusCode}`;
+  if (a.type === "redirect") return `redirect ${JSON.stringify(a.config)}`;
   return a.type;
 }
 
@@ -42,11 +42,11 @@ export function ingressView(views) {
           h(
             "h4",
             null,
-            `ALB ${lb.group} (${lb.scheme}) `,
+            `ALB ${lb.group} (${lb.scheme || "scheme not known"}) `,
             h("code", null, lb.dns_name || lb.name || "not created yet"),
           ),
-          (lb.errors || []).map((e) => h("div", { class: "unavailable" }, "the whole group fails: " + e)),
-          (lb.quota || []).map((q) => h("div", { class: "unavailable" }, "quota: " + q)),
+          lb.errors.map((e) => h("div", { class: "unavailable" }, "the whole group fails: " + e)),
+          lb.quota.map((q) => h("div", { class: "unavailable" }, "quota: " + q)),
           h(
             "div",
             { class: "muted" },
@@ -91,7 +91,7 @@ export function ingressView(views) {
         ),
       );
     }
-    for (const ig of alb.data.ignored || [])
+    for (const ig of alb.data.ignored)
       out.appendChild(h("div", { class: "muted" }, `ignored ${ig.ingress}: ${ig.reason}`));
   }
   out.appendChild(h("h3", null, "DNS plan (ExternalDNS)"));
@@ -114,7 +114,7 @@ export function ingressView(views) {
           h("th", null, "targets"),
           h("th", null, "source"),
         ),
-        (plan.changes || []).map((c) =>
+        plan.changes.map((c) =>
           h(
             "tr",
             null,
@@ -127,11 +127,11 @@ export function ingressView(views) {
         ),
       ),
     );
-    if ((plan.conflicts || []).length) out.appendChild(h("h4", null, "conflicts"));
-    for (const c of plan.conflicts || [])
+    if (plan.conflicts.length) out.appendChild(h("h4", null, "conflicts"));
+    for (const c of plan.conflicts)
       out.appendChild(h("div", { class: "unavailable" }, `${c.name}: ${c.claimants.join(", ")} \u2014 ${c.reason}`));
-    if ((plan.skipped || []).length) out.appendChild(h("h4", null, "skipped"));
-    for (const s of plan.skipped || []) out.appendChild(h("div", { class: "muted" }, `${s.name}: ${s.reason}`));
+    if (plan.skipped.length) out.appendChild(h("h4", null, "skipped"));
+    for (const s of plan.skipped) out.appendChild(h("div", { class: "muted" }, `${s.name}: ${s.reason}`));
   }
   return out;
 }

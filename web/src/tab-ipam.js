@@ -7,13 +7,13 @@ import { sectionData, zonePicker } from "./sections.js";
 export function ipamView(views) {
   const { data, missing } = sectionData(views, "ipam", "IP capacity");
   if (missing) return missing;
-  if (!(data.subnets || []).length)
+  if (!data.subnets.length)
     return h(
       "p",
       { class: "muted", "data-testid": "empty" },
       "no subnets known: give aws.json (ekstwin collect aws) or a Terraform plan with the VPC's subnets and node groups",
     );
-  const zones = Object.keys(data.lose_az || {});
+  const zones = Object.keys(data.lose_az);
   const out = h("div", null);
   const body = h("div", null);
   function show(zone) {
@@ -29,7 +29,7 @@ export function ipamView(views) {
           : `Zones with nodes: ${zones.join(", ") || "none"}.`,
       ),
     );
-    if ((plan.assumptions || []).length)
+    if (plan.assumptions.length)
       body.appendChild(
         h(
           "div",
@@ -95,7 +95,7 @@ export function ipamView(views) {
         plan.runs_out_first || (zone ? "no subnet runs out in this scenario" : "no subnet runs out"),
       ),
     );
-    body.appendChild(ipChart(plan.subnets || [], which));
+    body.appendChild(ipChart(plan.subnets, which));
     body.appendChild(
       h(
         "table",
@@ -124,7 +124,7 @@ export function ipamView(views) {
         h(
           "tbody",
           null,
-          (plan.subnets || []).map((s) => {
+          plan.subnets.map((s) => {
             const u = s[which];
             return h(
               "tr",
@@ -152,7 +152,7 @@ export function ipamView(views) {
           h("th", null, "free now"),
           h("th", null, "free after"),
         ),
-        Object.entries(plan.zones || {}).map(([z, v]) =>
+        Object.entries(plan.zones).map(([z, v]) =>
           h(
             "tr",
             { "data-zone": z },

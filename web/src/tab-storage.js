@@ -6,7 +6,7 @@ import { sectionData, zonePicker } from "./sections.js";
 export function storageView(views) {
   const { data, missing } = sectionData(views, "storage", "Storage");
   if (missing) return missing;
-  const zones = data.now.zones || [];
+  const zones = data.now.zones;
   const out = h("div", null);
   const body = h("div", null);
   function show(zone) {
@@ -21,7 +21,7 @@ export function storageView(views) {
           : `Zones with nodes: ${zones.join(", ") || "none"}.`,
       ),
     );
-    if (!(plan.statefulsets || []).length) {
+    if (!plan.statefulsets.length) {
       body.appendChild(h("p", { class: "muted", "data-testid": "empty" }, "no StatefulSet in the input"));
       return;
     }
@@ -57,15 +57,13 @@ export function storageView(views) {
             h(
               "ul",
               { class: "replicas" },
-              (st.replicas_plan || []).map((r) =>
+              st.replicas_plan.map((r) =>
                 h(
                   "li",
                   null,
                   h("b", null, r.pod),
                   ` ${r.status}`,
-                  (r.volumes || []).map(
-                    (v) => ` \u00b7 ${v.claim} in ${(v.zones || []).join(", ") || "?"} (${v.basis})`,
-                  ),
+                  r.volumes.map((v) => ` \u00b7 ${v.claim} in ${v.zones.join(", ") || "?"} (${v.basis})`),
                   r.status !== "ok" ? h("div", { class: "muted" }, r.reason) : null,
                 ),
               ),
@@ -84,7 +82,7 @@ export function storageView(views) {
         h(
           "ul",
           null,
-          (plan.assumptions || []).map((a) => h("li", null, a)),
+          plan.assumptions.map((a) => h("li", null, a)),
         ),
       ),
     );

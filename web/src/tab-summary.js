@@ -8,7 +8,7 @@ export function summaryView(views) {
   if (missing) return missing;
   const s = data.summary;
   const p = s.platform;
-  const kinds = Object.entries(p.kinds || {});
+  const kinds = Object.entries(p.kinds);
   return h(
     "div",
     null,
@@ -16,23 +16,23 @@ export function summaryView(views) {
       "div",
       { class: "cards" },
       card("pods", p.pods),
-      card("namespaces", (p.namespaces || []).length),
-      card("nodes", (p.nodes || []).length),
+      card("namespaces", p.namespaces.length),
+      card("nodes", p.nodes.length),
       card("findings", s.findings.total),
-      SEVERITIES.map((sv) => card(sv, s.findings[sv] || 0, "sev-" + sv)),
-      card("suppressed", (data.suppressed || []).length),
+      SEVERITIES.map((sv) => card(sv, s.findings[sv], "sev-" + sv)),
+      card("suppressed", data.suppressed.length),
     ),
     h("h3", null, "Inputs"),
     h(
       "ul",
       null,
-      (views.inputs || []).map((i) => h("li", null, h("code", null, i))),
+      views.inputs.map((i) => h("li", null, h("code", null, i))),
     ),
     h("h3", null, "AWS accounts"),
     h(
       "ul",
       null,
-      (p.accounts || []).map((a) => h("li", null, a)),
+      p.accounts.map((a) => h("li", null, a)),
     ),
     h("h3", null, "Objects by kind"),
     h(

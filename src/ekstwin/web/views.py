@@ -5,7 +5,8 @@ it is; the page renders it. A section whose engine raises becomes
 ``{"available": false, "error": "..."}`` so one unfinished engine does not take
 the whole page down.
 
-Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/web.md)::
+Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/web.md;
+the JSON schema ``ekstwin/schemas/web-views.schema.json``, :func:`views_schema`)::
 
     {"schema": "ekstwin-web", "version": 2, "title": str, "inputs": [str],
      "sections": {
@@ -51,6 +52,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from importlib import resources
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +67,7 @@ __all__ = [
     "WebQueries",
     "build_views",
     "section",
+    "views_schema",
 ]
 
 log = logging.getLogger(__name__)
@@ -74,9 +77,20 @@ _ONES = re.compile("1+")
 #: Where a finding's ``doc`` (docs/checks/ID.md) is published.
 DOCS_BASE = "https://github.com/ekstwin/ekstwin/blob/main/"
 _VERSION = 2
+#: The schema of the document, beside the other schemas of the package.
+VIEWS_SCHEMA = "web-views.schema.json"
 #: Changes of the Diff tab sent with their explanations (the rest without).
 WHY_LIMIT = 200
 _WHY_KEYS = ("why_old", "why_new")
+
+
+def views_schema() -> dict[str, Any]:
+    """The JSON schema of the views document (``ekstwin/schemas/web-views.schema.json``,
+    draft 2020-12): every field the page reads, required where the engines always
+    write it. The report section refers to ``report.schema.json``."""
+    text = resources.files("ekstwin").joinpath(f"schemas/{VIEWS_SCHEMA}").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 class QueryError(ConfigError):
