@@ -19,6 +19,11 @@ export default [
     },
   },
   {
+    // run in the page by the browser tests (tests/web/test_views_schema.py)
+    files: ["test/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: globals.browser },
+  },
+  {
     files: ["*.mjs"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
   },

@@ -3,7 +3,7 @@
 The server's documents validate (the demo, serve's, a partial and an empty
 platform, a section not available), and every field the page reads exists in the
 schema: the page is driven through every tab in Chromium with the document
-wrapped in a recording proxy (tests/web/js/trace_reads.js), and each path it
+wrapped in a recording proxy (web/test/trace_reads.js), and each path it
 read must be declared. A field read by the client and missing from the schema,
 or written by the server and refused by it, fails here.
 """
@@ -29,7 +29,7 @@ from ekstwin.web.views import build_views, views_schema
 from tests.web.conftest import DEMO, RunningServer
 from tests.web.test_views import _namespaces
 
-TRACER = Path(__file__).resolve().parent / "js" / "trace_reads.js"
+TRACER = Path(__file__).resolve().parents[2] / "web" / "test" / "trace_reads.js"
 
 
 def _report_schema() -> dict[str, Any]:
