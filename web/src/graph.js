@@ -75,7 +75,7 @@ export function verdictView(v) {
           "div",
           { class: "muted" },
           `policies enforced by ${v.enforcer.name}${v.enforcer.assumed ? " (assumed)" : ""}`,
-          (v.enforcer.evidence || []).length ? ` \u2014 ${v.enforcer.evidence.join(", ")}` : "",
+          v.enforcer.evidence.length ? ` \u2014 ${v.enforcer.evidence.join(", ")}` : "",
         )
       : null,
   );
