@@ -233,7 +233,7 @@ def test_serve_shows_a_failed_poll_with_the_error_and_recovers_on_retry(
         running.stop()
 
 
-def test_report_diff_lists_changes_beyond_the_why_limit_without_explanation(
+def test_report_diff_lists_changes_beyond_the_why_limit_without_explanation_and_counts_the_rest(
     page: Any, tmp_path: Path
 ) -> None:
     from ekstwin.web.page import load_assets, render_page
@@ -242,7 +242,9 @@ def test_report_diff_lists_changes_beyond_the_why_limit_without_explanation(
 
     old = _namespaces(tmp_path / "old", 4, deny=False)
     new = _namespaces(tmp_path / "new", 4, deny=True)
-    views = build_views(new, inputs=["new"], compare=old, compare_inputs=["old"], why_limit=5)
+    views = build_views(
+        new, inputs=["new"], compare=old, compare_inputs=["old"], why_limit=5, change_limit=18
+    )
     out = tmp_path / "report.html"
     out.write_text(render_page(load_assets(), "diff", views, live=False), encoding="utf-8")
     page.goto(out.as_uri())
@@ -250,16 +252,21 @@ def test_report_diff_lists_changes_beyond_the_why_limit_without_explanation(
     page.click("button[data-tab=diff]")
     diff = page.locator("[data-testid=diff]")
     diff.wait_for()
+    assert diff.locator("p").first.inner_text() == "compared with old: 20 connectivity change(s)"
+    assert diff.locator("[data-testid=changes-more]").inner_text() == (
+        "the first 18 are listed; 2 more are not "
+        "(ekstwin net diff --format json lists every change)"
+    )
     assert diff.locator("[data-testid=why-more]").inner_text() == (
-        "the first 5 changes are explained; 15 more are listed without their explanation"
+        "the first 5 changes are explained; 13 more are listed without their explanation"
     )
     rows = diff.locator("details.finding")
-    assert rows.count() == 20
+    assert rows.count() == 18
     # the first five explain the flow before and after; the others say why they do not
-    assert [rows.nth(i).locator(".why").count() for i in range(20)] == [2] * 5 + [0] * 15
+    assert [rows.nth(i).locator(".why").count() for i in range(18)] == [2] * 5 + [0] * 13
     assert rows.nth(5).locator("[data-testid=why-omitted]").text_content() == (
         "explanation not sent: only the first 5 changes carry one "
         "(ekstwin net diff --format json explains every change)"
     )
-    assert diff.locator("[data-testid=why-omitted]").count() == 15
+    assert diff.locator("[data-testid=why-omitted]").count() == 13
     assert page.ekstwin_errors == []

@@ -55,6 +55,7 @@ def test_sections_are_the_engines_json(views: dict[str, object], demo: LoadResul
     assert _data(views, "ipam") == ipam
     assert _data(views, "diff") == {"old": ["old"], "endpoints_added": [],
                                     "endpoints_removed": [], "changes": [],
+                                    "changes_total": 0, "change_limit": 2000,
                                     "why_limit": 200, "why_omitted": 0}  # fmt: skip
 
 
@@ -224,7 +225,9 @@ def _namespaces(root: Path, count: int, *, deny: bool) -> LoadResult:
     return load([str(root)])
 
 
-def test_diff_explains_the_first_why_limit_changes_and_counts_the_rest(tmp_path: Path) -> None:
+def test_diff_lists_the_first_change_limit_changes_and_explains_the_first_why_limit(
+    tmp_path: Path,
+) -> None:
     from ekstwin.engines.net.diff import diff
 
     old = _namespaces(tmp_path / "old", 4, deny=False)
@@ -245,9 +248,16 @@ def test_diff_explains_the_first_why_limit_changes_and_counts_the_rest(tmp_path:
         "endpoints_added": [],
         "endpoints_removed": [],
         "changes": changes[:5] + stripped[5:],
+        "changes_total": 20,
+        "change_limit": 2000,
         "why_limit": 5,
         "why_omitted": 15,
     }
+    # at most change_limit changes are sent; changes_total counts them all
+    few = _data(build_views(new, inputs=["new"], compare=old, compare_inputs=["old"],
+                            why_limit=5, change_limit=8), "diff")  # fmt: skip
+    assert few == {**got, "changes": changes[:5] + stripped[5:8], "change_limit": 8,
+                   "why_omitted": 3}  # fmt: skip
     # the document grows by a change's flow and ports, not by its two verdicts
     every = _data(build_views(new, inputs=["new"], compare=old, why_limit=20), "diff")
     assert every["changes"] == changes and every["why_omitted"] == 0  # type: ignore[index]

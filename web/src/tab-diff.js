@@ -1,6 +1,7 @@
 // The Diff tab (report --compare): what changed in the connectivity, and why.
-// Only the first why_limit changes carry their explanation (why_old, why_new);
-// the others say so (docs/web.md).
+// The section lists the first change_limit changes (changes_total counts
+// them all) and only the first why_limit carry their explanation (why_old,
+// why_new); the page says what was left out (docs/web.md).
 
 import { h } from "./dom.js";
 import { portsText, verdictView } from "./graph.js";
@@ -27,7 +28,14 @@ export function diffView(views) {
   return h(
     "div",
     { "data-testid": "diff" },
-    h("p", null, `compared with ${data.old.join(", ")}: ${changes.length} connectivity change(s)`),
+    h("p", null, `compared with ${data.old.join(", ")}: ${data.changes_total} connectivity change(s)`),
+    data.changes_total > changes.length
+      ? h(
+          "p",
+          { class: "muted", "data-testid": "changes-more" },
+          `the first ${changes.length} are listed; ${data.changes_total - changes.length} more are not (ekstwin net diff --format json lists every change)`,
+        )
+      : null,
     data.why_omitted
       ? h(
           "p",

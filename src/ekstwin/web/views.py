@@ -19,9 +19,10 @@ the JSON schema ``ekstwin/schemas/web-views.schema.json``, :func:`views_schema`)
         "dns":      <section: {"owner_id": str, "annotation_prefix": str, "plan": DnsPlan JSON}>,
         "ipam":     <section: the ipam plan JSON (docs/ipam.md) and "lose_az": {zone: plan JSON}>,
         "storage":  <section: {"now": StoragePlan JSON, "lose_az": {zone: StoragePlan JSON}}>,
-        "diff":     <section: net diff JSON (docs/net.md), "old": [str], "why_limit": int,
-                     "why_omitted": int; only the first why_limit changes carry
-                     why_old and why_new> (only with compare)},
+        "diff":     <section: net diff JSON (docs/net.md), "old": [str], "changes_total",
+                     "change_limit", "why_limit", "why_omitted": int; the first
+                     change_limit changes, of which the first why_limit carry why_old
+                     and why_new> (only with compare)},
      "diagnostics": [str], "docs_base": str}
 
     section = {"available": true, "data": ...} | {"available": false, "error": str}
@@ -52,9 +53,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from importlib import resources
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from ekstwin.errors import ConfigError, EkstwinError
@@ -81,6 +82,8 @@ _VERSION = 2
 VIEWS_SCHEMA = "web-views.schema.json"
 #: Changes of the Diff tab sent with their explanations (the rest without).
 WHY_LIMIT = 200
+#: Changes of the Diff tab sent at all (the rest counted).
+CHANGE_LIMIT = 2000
 _WHY_KEYS = ("why_old", "why_new")
 
 
@@ -398,12 +401,13 @@ def build_views(
     baseline: Baseline | None = None,
     explain: bool = True,
     why_limit: int = WHY_LIMIT,
+    change_limit: int = CHANGE_LIMIT,
 ) -> dict[str, object]:
     """Every view of the platform as one JSON-serialisable document; findings in
     ``baseline`` are shown apart as accepted. ``explain`` False leaves out the
     decision tables (``serve`` answers each explanation per request instead);
-    the Diff tab's first ``why_limit`` changes carry their explanations
-    (:func:`bound_whys`)."""
+    the Diff tab gets the first ``change_limit`` changes, the first ``why_limit``
+    of them with their explanations (:func:`bound_diff`)."""
     from ekstwin.engines.checks import CheckContext
 
     ctx = CheckContext()
@@ -419,7 +423,7 @@ def build_views(
     if compare is not None:
         old = compare
         sections["diff"] = section(
-            lambda: {"old": compare_inputs or [], **_diff_obj(old, result, why_limit)}
+            lambda: {"old": compare_inputs or [], **_diff_obj(old, result, why_limit, change_limit)}
         )
     return {
         "schema": SCHEMA,
@@ -432,28 +436,34 @@ def build_views(
     }
 
 
-def _diff_obj(old: LoadResult, new: LoadResult, why_limit: int) -> dict[str, object]:
+def _diff_obj(
+    old: LoadResult, new: LoadResult, why_limit: int, change_limit: int
+) -> dict[str, object]:
     data = _diff(old, new)
     assert isinstance(data, dict)
-    return bound_whys(data, why_limit)
+    return bound_diff(data, why_limit, change_limit)
 
 
-def bound_whys(diff: dict[str, Any], limit: int) -> dict[str, object]:
-    """The net diff JSON with the explanations (``why_old``, ``why_new``: a verdict
-    each, the bulk of a change) kept for the first ``limit`` changes only; the
-    changes after them keep their flow and ports. ``why_limit`` and ``why_omitted``
-    (the changes sent without their explanation) say so, so one views document
-    stays bounded however many flows change (docs/web.md)."""
+def bound_diff(diff: dict[str, Any], why_limit: int, change_limit: int) -> dict[str, object]:
+    """The net diff JSON bounded for the page, so one views document stays small
+    however many flows change (docs/web.md): the first ``change_limit`` changes
+    (``changes_total`` counts them all), and of those only the first ``why_limit``
+    keep their explanations (``why_old``, ``why_new``: a verdict each, the bulk
+    of a change); the others keep their flow and ports, and ``why_omitted``
+    counts them. ``ekstwin net diff`` lists and explains every change."""
     changes: list[dict[str, object]] = diff["changes"]
+    sent = changes[:change_limit]
     kept = [
-        c if i < limit else {k: v for k, v in c.items() if k not in _WHY_KEYS}
-        for i, c in enumerate(changes)
+        c if i < why_limit else {k: v for k, v in c.items() if k not in _WHY_KEYS}
+        for i, c in enumerate(sent)
     ]
     return {
         **diff,
         "changes": kept,
-        "why_limit": limit,
-        "why_omitted": max(0, len(changes) - limit),
+        "changes_total": len(changes),
+        "change_limit": change_limit,
+        "why_limit": why_limit,
+        "why_omitted": max(0, len(sent) - why_limit),
     }
 
 
