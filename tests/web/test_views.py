@@ -47,12 +47,13 @@ def test_every_section_of_the_demo_is_available(views: dict[str, object]) -> Non
 
 def test_sections_are_the_engines_json(views: dict[str, object], demo: LoadResult) -> None:
     assert _data(views, "ingress") == build_albs(demo.platform).to_json()
-    ipam = plan(demo.platform).to_json()
-    ipam["lose_az"] = {
-        z: plan(demo.platform, Scenario(lose_az=z)).to_json()
-        for z in ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    assert _data(views, "ipam") == {
+        "now": plan(demo.platform).to_json(),
+        "lose_az": {
+            z: plan(demo.platform, Scenario(lose_az=z)).to_json()
+            for z in ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+        },
     }
-    assert _data(views, "ipam") == ipam
     assert _data(views, "diff") == {"old": ["old"], "endpoints_added": [],
                                     "endpoints_removed": [], "changes": [],
                                     "changes_total": 0, "change_limit": 2000,
@@ -199,7 +200,7 @@ def test_ip_zone_loss_only_for_zones_the_input_names(tmp_path: Path) -> None:
     ipam = _data(views, "ipam")
     assert isinstance(ipam, dict)
     # the plan assumes a zone for the node; there is no zone to lose
-    assert [n["zone"] for n in ipam["nodes"]] == ["us-east-1a"]
+    assert [n["zone"] for n in ipam["now"]["nodes"]] == ["us-east-1a"]
     assert ipam["lose_az"] == {}
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing._core import Resolver
 
 from ekstwin.loaders import LoadResult, load
@@ -26,21 +25,17 @@ from ekstwin.suppressions import Baseline
 from ekstwin.web import views as views_module
 from ekstwin.web.page import load_assets, render_page
 from ekstwin.web.views import build_views, views_schema
+from tests import json_schemas
 from tests.web.conftest import DEMO, RunningServer
 from tests.web.test_views import _namespaces
 
 TRACER = Path(__file__).resolve().parents[2] / "web" / "test" / "trace_reads.js"
 
 
-def _report_schema() -> dict[str, Any]:
-    text = resources.files("ekstwin").joinpath("schemas/report.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
 def _registry() -> Registry[Any]:
-    schemas = (views_schema(), _report_schema())
-    return Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in schemas])
+    """Every schema of the package: the views document refers to the commands' own
+    (the report, the ALB, ipam and storage plans, access user, net can)."""
+    return json_schemas._registry()
 
 
 def _errors(doc: object) -> list[str]:
@@ -61,7 +56,7 @@ def _errors(doc: object) -> list[str]:
 
 def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(views_schema())
-    assert views_schema()["$id"] == "https://ekstwin.dev/schemas/web-views.schema.json"
+    assert views_schema() == json_schemas.schemas()["web-views"]
 
 
 def test_the_demo_document_validates_in_both_modes(demo: LoadResult) -> None:
@@ -123,6 +118,7 @@ def test_the_schema_refuses_a_missing_field_the_page_reads(demo: LoadResult) -> 
     doc = json.loads(json.dumps(build_views(demo, inputs=["demo"], explain=False)))
     del doc["sections"]["identity"]["data"]["people"][0]["clients"]
     del doc["sections"]["ipam"]["data"]["lose_az"]
+    doc["sections"]["storage"]["data"]["now"]["statefulsets"][0]["replicas"] = "3"
     doc["sections"]["dns"]["data"]["plan"]["changes"][0]["targets"] = None
     doc["surprise"] = 1
     errors = _errors(doc)
@@ -131,6 +127,7 @@ def test_the_schema_refuses_a_missing_field_the_page_reads(demo: LoadResult) -> 
         "'clients' is a required property",
         "'lose_az' is a required property",
         "None is not of type 'array'",
+        "'3' is not of type 'integer'",
     ):
         assert any(needle in e for e in errors), (needle, errors)
 
@@ -182,6 +179,7 @@ def test_declares_follows_the_schema() -> None:
     ok = [
         ["sections", "identity", "data", "people", "[]", "aws_roles", "[]", "role_arn"],
         ["sections", "ipam", "data", "lose_az", "eu-west-1a", "zones", "{}"],
+        ["sections", "ipam", "data", "now", "subnets", "[]", "now", "free"],
         ["sections", "network", "data", "pods", "[]", "[]", "[]"],
         ["sections", "report", "data", "findings", "[]", "subject", "kind"],
     ]

@@ -7,7 +7,7 @@ import { sectionData, zonePicker } from "./sections.js";
 export function ipamView(views) {
   const { data, missing } = sectionData(views, "ipam", "IP capacity");
   if (missing) return missing;
-  if (!data.subnets.length)
+  if (!data.now.subnets.length)
     return h(
       "p",
       { class: "muted", "data-testid": "empty" },
@@ -17,7 +17,7 @@ export function ipamView(views) {
   const out = h("div", null);
   const body = h("div", null);
   function show(zone) {
-    const plan = zone ? data.lose_az[zone] : data;
+    const plan = zone ? data.lose_az[zone] : data.now;
     const which = zone ? "after" : "now";
     clear(body);
     body.appendChild(

@@ -17,7 +17,7 @@ the JSON schema ``ekstwin/schemas/web-views.schema.json``, :func:`views_schema`)
                                "people_empty": str | null, "pods_empty": str | null}>,
         "ingress":  <section: the ALB plan JSON (docs/ingress.md)>,
         "dns":      <section: {"owner_id": str, "annotation_prefix": str, "plan": DnsPlan JSON}>,
-        "ipam":     <section: the ipam plan JSON (docs/ipam.md) and "lose_az": {zone: plan JSON}>,
+        "ipam":     <section: {"now": ipam plan JSON (docs/ipam.md), "lose_az": {zone: plan JSON}}>,
         "storage":  <section: {"now": StoragePlan JSON, "lose_az": {zone: StoragePlan JSON}}>,
         "diff":     <section: net diff JSON (docs/net.md), "old": [str], "changes_total",
                      "change_limit", "why_limit", "why_omitted": int; the first
@@ -358,8 +358,8 @@ def _ingress(result: LoadResult) -> object:
 
 
 def _ipam(result: LoadResult) -> object:
-    """The plan as it is, with ``lose_az``: the plan after each zone with nodes is lost
-    (``ipam plan --lose-az ZONE``)."""
+    """The plan as it is, and after each zone with nodes is lost (``ipam plan
+    --lose-az ZONE``), shaped as the storage section."""
     from ekstwin.engines.ipam.plan import Scenario, plan
     from ekstwin.engines.ipam.topology import node_zone
 
@@ -369,9 +369,10 @@ def _ipam(result: LoadResult) -> object:
     subnets = {s.subnet_id for s in result.platform.aws.subnets}
     labelled = {node_zone(n) for n in result.platform.nodes}
     zones = sorted({n.zone for n in now.nodes if n.subnet_id in subnets or n.zone in labelled})
-    doc = now.to_json()
-    doc["lose_az"] = {z: plan(result.platform, Scenario(lose_az=z)).to_json() for z in zones}
-    return doc
+    return {
+        "now": now.to_json(),
+        "lose_az": {z: plan(result.platform, Scenario(lose_az=z)).to_json() for z in zones},
+    }
 
 
 def _storage(result: LoadResult) -> object:
