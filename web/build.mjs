@@ -27,7 +27,13 @@ copyFileSync(join(here, "src", "app.css"), join(out, "app.css"));
 
 // The inputs' hash: every source file and the lock file, in name order.
 const hash = createHash("sha256");
-const files = ["package-lock.json", "build.mjs", ...readdirSync(join(here, "src")).sort().map((f) => "src/" + f)];
+const files = [
+  "package-lock.json",
+  "build.mjs",
+  ...readdirSync(join(here, "src"))
+    .sort()
+    .map((f) => "src/" + f),
+];
 for (const f of files) {
   hash.update(f + "\0");
   hash.update(readFileSync(join(here, f)));

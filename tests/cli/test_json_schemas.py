@@ -84,7 +84,8 @@ PLACES = {
 #: Schemas whose documents other tests check: aws.json as the loader reads it
 #: (tests/loaders/test_aws.py), ``lab probe`` in a lab it builds (tests/lab, as root),
 #: ``history`` below.
-ELSEWHERE = {"aws", "lab-probe", "history"}
+# web-views: the document of report and serve (tests/web/test_views_schema.py)
+ELSEWHERE = {"aws", "lab-probe", "history", "web-views"}
 
 
 @pytest.fixture(scope="module")

@@ -47,14 +47,17 @@ def test_every_section_of_the_demo_is_available(views: dict[str, object]) -> Non
 
 def test_sections_are_the_engines_json(views: dict[str, object], demo: LoadResult) -> None:
     assert _data(views, "ingress") == build_albs(demo.platform).to_json()
-    ipam = plan(demo.platform).to_json()
-    ipam["lose_az"] = {
-        z: plan(demo.platform, Scenario(lose_az=z)).to_json()
-        for z in ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    assert _data(views, "ipam") == {
+        "now": plan(demo.platform).to_json(),
+        "lose_az": {
+            z: plan(demo.platform, Scenario(lose_az=z)).to_json()
+            for z in ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+        },
     }
-    assert _data(views, "ipam") == ipam
     assert _data(views, "diff") == {"old": ["old"], "endpoints_added": [],
-                                    "endpoints_removed": [], "changes": []}  # fmt: skip
+                                    "endpoints_removed": [], "changes": [],
+                                    "changes_total": 0, "change_limit": 2000,
+                                    "why_limit": 200, "why_omitted": 0}  # fmt: skip
 
 
 def _items(ranges: list[int]) -> list[int]:
@@ -197,5 +200,66 @@ def test_ip_zone_loss_only_for_zones_the_input_names(tmp_path: Path) -> None:
     ipam = _data(views, "ipam")
     assert isinstance(ipam, dict)
     # the plan assumes a zone for the node; there is no zone to lose
-    assert [n["zone"] for n in ipam["nodes"]] == ["us-east-1a"]
+    assert [n["zone"] for n in ipam["now"]["nodes"]] == ["us-east-1a"]
     assert ipam["lose_az"] == {}
+
+
+def _namespaces(root: Path, count: int, *, deny: bool) -> LoadResult:
+    """``count`` namespaces of one pod each; ``deny``: each denies all ingress."""
+    from ekstwin.loaders import load
+
+    docs = []
+    for i in range(count):
+        docs.append(
+            "apiVersion: v1\nkind: Pod\n"
+            f"metadata: {{name: p, namespace: ns{i}, labels: {{app: p}}}}\n"
+            f"spec: {{containers: [{{name: c, image: x}}]}}\nstatus: {{podIP: 198.18.0.{i + 10}}}\n"
+        )
+        if deny:
+            docs.append(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                f"metadata: {{name: deny, namespace: ns{i}}}\n"
+                "spec: {podSelector: {}, policyTypes: [Ingress]}\n"
+            )
+    root.mkdir()
+    (root / "all.yaml").write_text("---\n".join(docs), encoding="utf-8")
+    return load([str(root)])
+
+
+def test_diff_lists_the_first_change_limit_changes_and_explains_the_first_why_limit(
+    tmp_path: Path,
+) -> None:
+    from ekstwin.engines.net.diff import diff
+
+    old = _namespaces(tmp_path / "old", 4, deny=False)
+    new = _namespaces(tmp_path / "new", 4, deny=True)
+    engine = diff(NetModel(old.platform), NetModel(new.platform)).to_json()
+    changes = engine["changes"]
+    assert isinstance(changes, list)
+    # every flow into the four pods closes (from each other and from the cluster DNS
+    # the loader assumes): 5 x 4 changes, each explained by the engine
+    assert len(changes) == 20
+    assert all(c["why_old"] is not None and c["why_new"] is not None for c in changes)
+
+    got = _data(build_views(new, inputs=["new"], compare=old, compare_inputs=["old"],
+                            why_limit=5), "diff")  # fmt: skip
+    stripped = [{k: v for k, v in c.items() if k not in ("why_old", "why_new")} for c in changes]
+    assert got == {
+        "old": ["old"],
+        "endpoints_added": [],
+        "endpoints_removed": [],
+        "changes": changes[:5] + stripped[5:],
+        "changes_total": 20,
+        "change_limit": 2000,
+        "why_limit": 5,
+        "why_omitted": 15,
+    }
+    # at most change_limit changes are sent; changes_total counts them all
+    few = _data(build_views(new, inputs=["new"], compare=old, compare_inputs=["old"],
+                            why_limit=5, change_limit=8), "diff")  # fmt: skip
+    assert few == {**got, "changes": changes[:5] + stripped[5:8], "change_limit": 8,
+                   "why_omitted": 3}  # fmt: skip
+    # the document grows by a change's flow and ports, not by its two verdicts
+    every = _data(build_views(new, inputs=["new"], compare=old, why_limit=20), "diff")
+    assert every["changes"] == changes and every["why_omitted"] == 0  # type: ignore[index]
+    assert len(json.dumps(got)) < len(json.dumps(every)) / 2

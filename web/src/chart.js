@@ -16,7 +16,14 @@ export function ipChart(subnets, which = "now") {
   const labelW = 330;
   const barW = 520;
   const height = subnets.length * rowH + 30;
-  const chart = svg("svg", { class: "ipchart", width: labelW + barW + 90, height, viewBox: `0 0 ${labelW + barW + 90} ${height}`, role: "img", "aria-label": "IP capacity per subnet" });
+  const chart = svg("svg", {
+    class: "ipchart",
+    width: labelW + barW + 90,
+    height,
+    viewBox: `0 0 ${labelW + barW + 90} ${height}`,
+    role: "img",
+    "aria-label": "IP capacity per subnet",
+  });
   subnets.forEach((s, i) => {
     const y = i * rowH + 6;
     const total = Math.max(1, s.usable);
@@ -29,12 +36,29 @@ export function ipChart(subnets, which = "now") {
       const n = use[key] || 0;
       const w = (Math.max(0, n) / total) * barW;
       if (w <= 0) continue;
-      chart.appendChild(svg("rect", { x, y: y + 2, width: w, height: 22, fill: color }, svg("title", {}, `${label}: ${n}`)));
+      chart.appendChild(
+        svg("rect", { x, y: y + 2, width: w, height: 22, fill: color }, svg("title", {}, `${label}: ${n}`)),
+      );
       x += w;
     }
     const pct = Math.round((used / total) * 100);
-    chart.appendChild(svg("text", { x: labelW + barW + 6, y: y + 18, class: pct >= 80 ? "lbl hot" : "lbl" }, `${pct}% used`));
+    chart.appendChild(
+      svg("text", { x: labelW + barW + 6, y: y + 18, class: pct >= 80 ? "lbl hot" : "lbl" }, `${pct}% used`),
+    );
   });
-  const legend = h("div", { class: "legend" }, PARTS.map(([, label, color]) => h("span", null, svg("svg", { width: 12, height: 12 }, svg("rect", { width: 12, height: 12, fill: color })), " ", label, " ")));
+  const legend = h(
+    "div",
+    { class: "legend" },
+    PARTS.map(([, label, color]) =>
+      h(
+        "span",
+        null,
+        svg("svg", { width: 12, height: 12 }, svg("rect", { width: 12, height: 12, fill: color })),
+        " ",
+        label,
+        " ",
+      ),
+    ),
+  );
   return h("div", { class: "chart", "data-testid": "ip-chart" }, chart, legend);
 }

@@ -37,7 +37,12 @@ export function connsContain(conns, protocol, port) {
 // usual web ports, then the first allowed one (never "TCP/1" for "all ports").
 export function examplePort(conns, declared) {
   for (const [proto, port] of declared || []) if (connsContain(conns, proto, port)) return [proto, port];
-  for (const [proto, port] of [["TCP", 443], ["TCP", 80], ["TCP", 8080]]) if (connsContain(conns, proto, port)) return [proto, port];
+  for (const [proto, port] of [
+    ["TCP", 443],
+    ["TCP", 80],
+    ["TCP", 8080],
+  ])
+    if (connsContain(conns, proto, port)) return [proto, port];
   for (const c of conns) if (c.ports.length) return [c.protocol, c.ports[0][0]];
   return null;
 }
@@ -72,7 +77,7 @@ export class NetData {
       this.rows[g] = rows;
       this.flowCount[g] = n;
     }
-    this.services = data.services || [];
+    this.services = data.services;
     this.serviceIndex = new Map(this.services.map((s, i) => [s.name, i]));
     this._members = null;
   }
@@ -83,7 +88,9 @@ export class NetData {
     if (!this._byGroup) this._byGroup = {};
     if (!this._byGroup[key]) {
       const out = this.groups[key].map(() => []);
-      this.pods.forEach((p, pi) => { if (p[key] !== null && p[key] !== undefined) out[p[key]].push(pi); });
+      this.pods.forEach((p, pi) => {
+        if (p[key] !== null && p[key] !== undefined) out[p[key]].push(pi);
+      });
       this._byGroup[key] = out;
     }
     return this._byGroup[key][i];
@@ -92,7 +99,9 @@ export class NetData {
   classMembers() {
     if (!this._members) {
       this._members = [];
-      this.pods.forEach((p, pi) => { (this._members[p.cls] = this._members[p.cls] || []).push(pi); });
+      this.pods.forEach((p, pi) => {
+        (this._members[p.cls] = this._members[p.cls] || []).push(pi);
+      });
     }
     return this._members;
   }
@@ -116,7 +125,11 @@ export class NetData {
     const out = [];
     this.rows[g].forEach((cells, src) => {
       if (!cells) return;
-      for (const [c, r] of cells) if (inRanges(r, dst)) { out.push([src, c]); break; }
+      for (const [c, r] of cells)
+        if (inRanges(r, dst)) {
+          out.push([src, c]);
+          break;
+        }
     });
     return out;
   }
@@ -126,7 +139,10 @@ export class NetData {
     const out = [];
     for (const pi of this.groupPods(g, i)) {
       const p = this.pods[pi].port;
-      if (p && !seen.has(p.join("/"))) { seen.add(p.join("/")); out.push(p); }
+      if (p && !seen.has(p.join("/"))) {
+        seen.add(p.join("/"));
+        out.push(p);
+      }
     }
     return out;
   }
@@ -151,14 +167,44 @@ export class NetData {
     const a = this.pods[si];
     const b = this.pods[di];
     if (si === di) {
-      const loop = { allowed: true, reason: "loopback", message: "a pod reaching itself is never filtered", tier: null, policy: null, rule: null, action: null, file: null, line: null, passed_tiers: [], logged_by: [] };
-      return { from: a.name, to: b.name, protocol, port, allowed: true, egress: loop, ingress: { ...loop }, enforcer: this.data.enforcer };
+      const loop = {
+        allowed: true,
+        reason: "loopback",
+        message: "a pod reaching itself is never filtered",
+        tier: null,
+        policy: null,
+        rule: null,
+        action: null,
+        file: null,
+        line: null,
+        passed_tiers: [],
+        logged_by: [],
+      };
+      return {
+        from: a.name,
+        to: b.name,
+        protocol,
+        port,
+        allowed: true,
+        egress: loop,
+        ingress: { ...loop },
+        enforcer: this.data.enforcer,
+      };
     }
     const [eg] = this.data.explain.class_sides[a.cls];
     const [, ing] = this.data.explain.class_sides[b.cls];
     const egress = named(this.decision(eg, b.cls, protocol, port), a.name);
     const ingress = named(this.decision(ing, a.cls, protocol, port), b.name);
-    return { from: a.name, to: b.name, protocol, port, allowed: !!(egress && ingress && egress.allowed && ingress.allowed), egress, ingress, enforcer: this.data.enforcer };
+    return {
+      from: a.name,
+      to: b.name,
+      protocol,
+      port,
+      allowed: !!(egress && ingress && egress.allowed && ingress.allowed),
+      egress,
+      ingress,
+      enforcer: this.data.enforcer,
+    };
   }
 
   // What a name in the path query means: a workload, a namespace, a pod or a Service.
@@ -169,10 +215,13 @@ export class NetData {
       const named = this.groups.workload.filter((w) => w.slice(w.indexOf("/") + 1) === text);
       if (named.length === 1) text = named[0];
     }
-    if (this.serviceIndex.has(text)) return { kind: "service", name: text, service: this.services[this.serviceIndex.get(text)] };
-    if (this.groupIndex.workload.has(text)) return { kind: "workload", name: text, pods: this.groupPods("workload", this.groupIndex.workload.get(text)) };
+    if (this.serviceIndex.has(text))
+      return { kind: "service", name: text, service: this.services[this.serviceIndex.get(text)] };
+    if (this.groupIndex.workload.has(text))
+      return { kind: "workload", name: text, pods: this.groupPods("workload", this.groupIndex.workload.get(text)) };
     if (this.podIndex.has(text)) return { kind: "pod", name: text, pods: [this.podIndex.get(text)] };
-    if (this.groupIndex.namespace.has(text)) return { kind: "namespace", name: text, pods: this.groupPods("namespace", this.groupIndex.namespace.get(text)) };
+    if (this.groupIndex.namespace.has(text))
+      return { kind: "namespace", name: text, pods: this.groupPods("namespace", this.groupIndex.namespace.get(text)) };
     return null;
   }
 
@@ -266,7 +315,13 @@ export class NetData {
       return p ? [p.protocol, p.port] : null;
     }
     const declared = [];
-    for (const pi of dst.pods) { const p = this.pods[pi].port; if (p) { declared.push(p); break; } }
+    for (const pi of dst.pods) {
+      const p = this.pods[pi].port;
+      if (p) {
+        declared.push(p);
+        break;
+      }
+    }
     if (declared.length) return declared[0];
     const src = this.resolve(fromSpec);
     if (src && src.kind === "workload" && dst.kind === "workload") {

@@ -5,7 +5,8 @@ it is; the page renders it. A section whose engine raises becomes
 ``{"available": false, "error": "..."}`` so one unfinished engine does not take
 the whole page down.
 
-Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/web.md)::
+Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/web.md;
+the JSON schema ``ekstwin/schemas/web-views.schema.json``, :func:`views_schema`)::
 
     {"schema": "ekstwin-web", "version": 2, "title": str, "inputs": [str],
      "sections": {
@@ -15,10 +16,13 @@ Shape of :func:`build_views` (``schema`` ``ekstwin-web``, ``version`` 2; docs/we
                                "people": [UserAccess JSON],
                                "people_empty": str | null, "pods_empty": str | null}>,
         "ingress":  <section: the ALB plan JSON (docs/ingress.md)>,
-        "dns":      <section: {"owner_id": str, "plan": DnsPlan JSON}>,
-        "ipam":     <section: the ipam plan JSON (docs/ipam.md) and "lose_az": {zone: plan JSON}>,
+        "dns":      <section: {"owner_id": str, "annotation_prefix": str, "plan": DnsPlan JSON}>,
+        "ipam":     <section: {"now": ipam plan JSON (docs/ipam.md), "lose_az": {zone: plan JSON}}>,
         "storage":  <section: {"now": StoragePlan JSON, "lose_az": {zone: StoragePlan JSON}}>,
-        "diff":     <section: net diff JSON (docs/net.md)> (only with compare)},
+        "diff":     <section: net diff JSON (docs/net.md), "old": [str], "changes_total",
+                     "change_limit", "why_limit", "why_omitted": int; the first
+                     change_limit changes, of which the first why_limit carry why_old
+                     and why_new> (only with compare)},
      "diagnostics": [str], "docs_base": str}
 
     section = {"available": true, "data": ...} | {"available": false, "error": str}
@@ -51,6 +55,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from ekstwin.errors import ConfigError, EkstwinError
@@ -63,6 +68,7 @@ __all__ = [
     "WebQueries",
     "build_views",
     "section",
+    "views_schema",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,6 +78,22 @@ _ONES = re.compile("1+")
 #: Where a finding's ``doc`` (docs/checks/ID.md) is published.
 DOCS_BASE = "https://github.com/ekstwin/ekstwin/blob/main/"
 _VERSION = 2
+#: The schema of the document, beside the other schemas of the package.
+VIEWS_SCHEMA = "web-views.schema.json"
+#: Changes of the Diff tab sent with their explanations (the rest without).
+WHY_LIMIT = 200
+#: Changes of the Diff tab sent at all (the rest counted).
+CHANGE_LIMIT = 2000
+_WHY_KEYS = ("why_old", "why_new")
+
+
+def views_schema() -> dict[str, Any]:
+    """The JSON schema of the views document (``ekstwin/schemas/web-views.schema.json``,
+    draft 2020-12): every field the page reads, required where the engines always
+    write it. The report section refers to ``report.schema.json``."""
+    text = resources.files("ekstwin").joinpath(f"schemas/{VIEWS_SCHEMA}").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 class QueryError(ConfigError):
@@ -275,7 +297,7 @@ def _identity(result: LoadResult) -> dict[str, object]:
             continue
         seen.add(workload)
         access = analyzer.pod_access(pod).to_json()
-        if not access.get("roles") and not access.get("pulls"):
+        if not access.get("roles") and not access.get("image_pulls"):
             continue
         pods.append({"workload": workload, **access})
     platform = result.platform
@@ -313,9 +335,12 @@ def _dns(result: LoadResult) -> dict[str, object]:
     from ekstwin.engines.dns.config import platform_dns
 
     options = platform_dns(result.platform).options
+    plan = plan_dns(result.platform, options)
     return {
         "owner_id": options.owner_id,
-        "plan": plan_dns(result.platform, options).to_json(),
+        # the prefix of the annotations ExternalDNS reads (not in the plan's JSON)
+        "annotation_prefix": plan.annotation_prefix,
+        "plan": plan.to_json(),
     }
 
 
@@ -333,8 +358,8 @@ def _ingress(result: LoadResult) -> object:
 
 
 def _ipam(result: LoadResult) -> object:
-    """The plan as it is, with ``lose_az``: the plan after each zone with nodes is lost
-    (``ipam plan --lose-az ZONE``)."""
+    """The plan as it is, and after each zone with nodes is lost (``ipam plan
+    --lose-az ZONE``), shaped as the storage section."""
     from ekstwin.engines.ipam.plan import Scenario, plan
     from ekstwin.engines.ipam.topology import node_zone
 
@@ -344,9 +369,10 @@ def _ipam(result: LoadResult) -> object:
     subnets = {s.subnet_id for s in result.platform.aws.subnets}
     labelled = {node_zone(n) for n in result.platform.nodes}
     zones = sorted({n.zone for n in now.nodes if n.subnet_id in subnets or n.zone in labelled})
-    doc = now.to_json()
-    doc["lose_az"] = {z: plan(result.platform, Scenario(lose_az=z)).to_json() for z in zones}
-    return doc
+    return {
+        "now": now.to_json(),
+        "lose_az": {z: plan(result.platform, Scenario(lose_az=z)).to_json() for z in zones},
+    }
 
 
 def _storage(result: LoadResult) -> object:
@@ -375,10 +401,14 @@ def build_views(
     compare_inputs: list[str] | None = None,
     baseline: Baseline | None = None,
     explain: bool = True,
+    why_limit: int = WHY_LIMIT,
+    change_limit: int = CHANGE_LIMIT,
 ) -> dict[str, object]:
     """Every view of the platform as one JSON-serialisable document; findings in
     ``baseline`` are shown apart as accepted. ``explain`` False leaves out the
-    decision tables (``serve`` answers each explanation per request instead)."""
+    decision tables (``serve`` answers each explanation per request instead);
+    the Diff tab gets the first ``change_limit`` changes, the first ``why_limit``
+    of them with their explanations (:func:`bound_diff`)."""
     from ekstwin.engines.checks import CheckContext
 
     ctx = CheckContext()
@@ -393,7 +423,9 @@ def build_views(
     }
     if compare is not None:
         old = compare
-        sections["diff"] = section(lambda: {"old": compare_inputs or [], **_diff_obj(old, result)})
+        sections["diff"] = section(
+            lambda: {"old": compare_inputs or [], **_diff_obj(old, result, why_limit, change_limit)}
+        )
     return {
         "schema": SCHEMA,
         "version": _VERSION,
@@ -405,10 +437,35 @@ def build_views(
     }
 
 
-def _diff_obj(old: LoadResult, new: LoadResult) -> dict[str, object]:
+def _diff_obj(
+    old: LoadResult, new: LoadResult, why_limit: int, change_limit: int
+) -> dict[str, object]:
     data = _diff(old, new)
     assert isinstance(data, dict)
-    return data
+    return bound_diff(data, why_limit, change_limit)
+
+
+def bound_diff(diff: dict[str, Any], why_limit: int, change_limit: int) -> dict[str, object]:
+    """The net diff JSON bounded for the page, so one views document stays small
+    however many flows change (docs/web.md): the first ``change_limit`` changes
+    (``changes_total`` counts them all), and of those only the first ``why_limit``
+    keep their explanations (``why_old``, ``why_new``: a verdict each, the bulk
+    of a change); the others keep their flow and ports, and ``why_omitted``
+    counts them. ``ekstwin net diff`` lists and explains every change."""
+    changes: list[dict[str, object]] = diff["changes"]
+    sent = changes[:change_limit]
+    kept = [
+        c if i < why_limit else {k: v for k, v in c.items() if k not in _WHY_KEYS}
+        for i, c in enumerate(sent)
+    ]
+    return {
+        **diff,
+        "changes": kept,
+        "changes_total": len(changes),
+        "change_limit": change_limit,
+        "why_limit": why_limit,
+        "why_omitted": max(0, len(sent) - why_limit),
+    }
 
 
 def path_answer(

@@ -19,7 +19,9 @@ const AREAS = [
 ];
 
 function severityText(counts) {
-  const parts = SEVERITY_ORDER.filter((s) => counts && counts[s]).map((s) => h("span", { class: "sev-" + s }, `${counts[s]} ${s}`));
+  const parts = SEVERITY_ORDER.filter((s) => counts && counts[s]).map((s) =>
+    h("span", { class: "sev-" + s }, `${counts[s]} ${s}`),
+  );
   if (!parts.length) return "none";
   return parts.flatMap((p, i) => (i ? [", ", p] : [p]));
 }
@@ -32,7 +34,15 @@ function statesTable(states) {
   return h(
     "table",
     { class: "grid", "data-testid": "timeline-states" },
-    h("tr", null, h("th", { scope: "col" }, "state"), h("th", { scope: "col" }, "recorded (UTC)"), h("th", { scope: "col" }, "label"), h("th", { scope: "col" }, "findings"), h("th", { scope: "col" }, "digest")),
+    h(
+      "tr",
+      null,
+      h("th", { scope: "col" }, "state"),
+      h("th", { scope: "col" }, "recorded (UTC)"),
+      h("th", { scope: "col" }, "label"),
+      h("th", { scope: "col" }, "findings"),
+      h("th", { scope: "col" }, "digest"),
+    ),
     states.map((st) =>
       h(
         "tr",
@@ -53,16 +63,37 @@ function findingList(title, list, testid) {
     "div",
     { "data-testid": testid },
     h("h4", null, `${title} (${list.length})`),
-    h("ul", null, list.map((f) => h("li", null, h("span", { class: "badge sev-" + f.severity }, f.severity), ` ${f.check_id} ${f.object}: ${f.message}`))),
+    h(
+      "ul",
+      null,
+      list.map((f) =>
+        h(
+          "li",
+          null,
+          h("span", { class: "badge sev-" + f.severity }, f.severity),
+          ` ${f.check_id} ${f.object}: ${f.message}`,
+        ),
+      ),
+    ),
   );
 }
 
 export function renderTimelineDiff(body, byId) {
   const from = byId.get(body.from);
   const to = byId.get(body.to);
-  const head = h("h3", { "data-testid": "timeline-diff-title" }, `${from ? stateName(from) : "state " + body.from} \u2192 ${to ? stateName(to) : "state " + body.to}`);
+  const head = h(
+    "h3",
+    { "data-testid": "timeline-diff-title" },
+    `${from ? stateName(from) : "state " + body.from} \u2192 ${to ? stateName(to) : "state " + body.to}`,
+  );
   const diff = body.diff;
-  if (!diff) return h("div", { "data-testid": "timeline-diff" }, head, h("p", null, "No change: the two states have the same digest (the same platform)."));
+  if (!diff)
+    return h(
+      "div",
+      { "data-testid": "timeline-diff" },
+      head,
+      h("p", null, "No change: the two states have the same digest (the same platform)."),
+    );
   const changes = diff.changes || [];
   const known = new Set(AREAS.map(([id]) => id));
   const areas = [...AREAS, ...[...new Set(changes.map((c) => c.area))].filter((a) => !known.has(a)).map((a) => [a, a])];
@@ -86,7 +117,13 @@ export function renderTimelineDiff(body, byId) {
               h("b", null, c.subject),
               `: ${c.summary}`,
               c.protected ? h("span", { class: "badge" }, "protected") : null,
-              (c.because || []).length ? h("ul", { class: "because" }, c.because.map((b) => h("li", { class: "muted" }, "because " + b))) : null,
+              (c.because || []).length
+                ? h(
+                    "ul",
+                    { class: "because" },
+                    c.because.map((b) => h("li", { class: "muted" }, "because " + b)),
+                  )
+                : null,
             ),
           ),
         ),
@@ -97,11 +134,28 @@ export function renderTimelineDiff(body, byId) {
     "div",
     { "data-testid": "timeline-diff" },
     head,
-    h("p", null, changes.length ? `${changes.length} change(s); findings: ${(f.new || []).length} new, ${(f.fixed || []).length} fixed, ${f.unchanged} unchanged` : `No semantic change; findings: ${(f.new || []).length} new, ${(f.fixed || []).length} fixed, ${f.unchanged} unchanged`),
+    h(
+      "p",
+      null,
+      changes.length
+        ? `${changes.length} change(s); findings: ${(f.new || []).length} new, ${(f.fixed || []).length} fixed, ${f.unchanged} unchanged`
+        : `No semantic change; findings: ${(f.new || []).length} new, ${(f.fixed || []).length} fixed, ${f.unchanged} unchanged`,
+    ),
     sections,
     findingList("New findings", f.new, "timeline-new-findings"),
     findingList("Fixed findings", f.fixed, "timeline-fixed-findings"),
-    (diff.notes || []).length ? h("div", null, h("h4", null, "Notes"), h("ul", null, diff.notes.map((n) => h("li", { class: "muted" }, n)))) : null,
+    (diff.notes || []).length
+      ? h(
+          "div",
+          null,
+          h("h4", null, "Notes"),
+          h(
+            "ul",
+            null,
+            diff.notes.map((n) => h("li", { class: "muted" }, n)),
+          ),
+        )
+      : null,
   );
 }
 
@@ -112,7 +166,9 @@ export function timelineView(api) {
     try {
       doc = await api("/api/timeline");
     } catch (err) {
-      clear(out).appendChild(h("div", { class: "unavailable", "data-testid": "timeline-error" }, String(err.message || err)));
+      clear(out).appendChild(
+        h("div", { class: "unavailable", "data-testid": "timeline-error" }, String(err.message || err)),
+      );
       return;
     }
     clear(out);
@@ -138,15 +194,29 @@ export function timelineView(api) {
       pairs.map((p, i) => {
         const a = byId.get(p.from);
         const b = byId.get(p.to);
-        const o = h("option", { value: String(i) }, `${stateName(a)} \u2192 ${stateName(b)}` + (p.changed ? "" : " (same digest)"));
+        const o = h(
+          "option",
+          { value: String(i) },
+          `${stateName(a)} \u2192 ${stateName(b)}` + (p.changed ? "" : " (same digest)"),
+        );
         return o;
       }),
     );
     // the latest pair whose platforms differ is chosen first
     let initial = pairs.length - 1;
-    for (let i = pairs.length - 1; i >= 0; i--) if (pairs[i].changed) { initial = i; break; }
+    for (let i = pairs.length - 1; i >= 0; i--)
+      if (pairs[i].changed) {
+        initial = i;
+        break;
+      }
     pick.value = String(initial);
-    const form = h("form", { class: "query", id: "q-timeline" }, h("label", { for: "timeline-pair" }, h("span", null, "consecutive states")), pick, h("button", { type: "submit" }, "show changes"));
+    const form = h(
+      "form",
+      { class: "query", id: "q-timeline" },
+      h("label", { for: "timeline-pair" }, h("span", null, "consecutive states")),
+      pick,
+      h("button", { type: "submit" }, "show changes"),
+    );
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const p = pairs[Number(pick.value)];
@@ -155,7 +225,9 @@ export function timelineView(api) {
         const body = await api("/api/timeline/diff", { from: p.from, to: p.to });
         clear(result).appendChild(renderTimelineDiff(body, byId));
       } catch (err) {
-        clear(result).appendChild(h("div", { class: "unavailable", "data-testid": "timeline-error" }, String(err.message || err)));
+        clear(result).appendChild(
+          h("div", { class: "unavailable", "data-testid": "timeline-error" }, String(err.message || err)),
+        );
       }
     });
     out.appendChild(form);
