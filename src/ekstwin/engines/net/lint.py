@@ -50,7 +50,7 @@ from ekstwin.engines.net.tiers import (
 from ekstwin.model.calico import Action
 from ekstwin.model.k8s import Meta
 from ekstwin.model.platform import Platform
-from ekstwin.model.selectors import Global
+from ekstwin.model.selectors import And, Eq, Global, Has, Selector
 from ekstwin.model.source import ObjectRef, Source
 
 __all__ = [
@@ -297,6 +297,17 @@ class LintModel:
         classes = (
             self._pods_by_ns.get(p.namespace, ()) if p.namespace is not None else self.pod_classes()
         )
+        # only classes carrying a label the policy's selector requires can match
+        required: tuple[str, str | None] | None = None
+        calico = p.calico is not None and p.k8s is None and p.admin is None
+        if calico:
+            assert p.calico is not None
+            required = required_label(p.calico.selector)
+        elif p.k8s is not None and p.k8s.pod_selector.match_labels:
+            required = p.k8s.pod_selector.match_labels[0]
+        if required is not None:
+            labelled = {c.index for c in self.pod_classes_labelled(*required, calico=calico)}
+            classes = tuple(c for c in classes if c.index in labelled)
         return [c for c in classes if p.selects(c.rep, self.ctx)]
 
     def selected_pods(self, p: CompiledPolicy) -> tuple[Endpoint, ...]:
@@ -575,6 +586,19 @@ class LintModel:
         wanted = set(namespaces) | {n for n in self._ns_index if n not in self.ns_labels}
         found = [c for ns in wanted for c in self._ns_index.get(ns, ())]
         return tuple(sorted(found, key=lambda c: c.index))
+
+
+def required_label(selector: Selector | None) -> tuple[str, str | None] | None:
+    """A label every label set ``selector`` matches carries, ``key == "value"``
+    or ``has(key)`` (value None): the selector itself or one operand of its
+    top-level ``&&``. Classes without it cannot match (see
+    :meth:`LintModel.pod_classes_labelled`)."""
+    for op in selector.operands if isinstance(selector, And) else (selector,):
+        if isinstance(op, Eq):
+            return op.key, op.value
+        if isinstance(op, Has):
+            return op.key, None
+    return None
 
 
 # --------------------------------------------------------------------------- walks

@@ -13,6 +13,7 @@ from ekstwin.engines.net.lint import (
     lint_model,
     policy_meta,
     policy_ref,
+    required_label,
 )
 from ekstwin.engines.net.policies import (
     CalicoEntity,
@@ -25,7 +26,7 @@ from ekstwin.engines.net.policies import (
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.k8s import NAMESPACE_NAME_LABEL
 from ekstwin.model.platform import Platform
-from ekstwin.model.selectors import And, Eq, Global, Has, Selector
+from ekstwin.model.selectors import Global
 
 
 def _namespaces_text(names: frozenset[str] | None) -> str:
@@ -107,18 +108,6 @@ def _set_probes(lm: LintModel) -> list[Endpoint]:
     return out
 
 
-def _required_label(selector: Selector | None) -> tuple[str, str | None] | None:
-    """A label every label set ``selector`` matches carries, ``key == "value"``
-    or ``has(key)`` (value None): the selector itself or one operand of its
-    top-level ``&&``."""
-    for op in selector.operands if isinstance(selector, And) else (selector,):
-        if isinstance(op, Eq):
-            return op.key, op.value
-        if isinstance(op, Has):
-            return op.key, None
-    return None
-
-
 def _calico_problem(
     lm: LintModel, p: CompiledPolicy, ce: CalicoEntity, probes: list[Endpoint]
 ) -> tuple[str, list[str]] | None:
@@ -139,7 +128,7 @@ def _calico_problem(
         names = ce.namespaces(lm.ns_labels)
         if names is not None:
             candidates = lm.pod_classes_in(names)
-        required = _required_label(e.selector)
+        required = required_label(e.selector)
         if required is not None:
             labelled = {c.index for c in lm.pod_classes_labelled(*required, calico=True)}
             candidates = tuple(c for c in candidates if c.index in labelled)
