@@ -268,6 +268,7 @@ class LintModel:
             None
         )
         self._ns_index: dict[str | None, tuple[EndpointClass, ...]] | None = None
+        self._selecting_by_class: dict[int, frozenset[int]] | None = None
         self._peer: dict[int, int] = {}
         self._lifted: list[int] | None = None
         self._named: tuple[int, ...] | None = None
@@ -340,15 +341,36 @@ class LintModel:
                     out.append((tier, kept))
             self._applicable[key] = result = tuple(out)
             return result
-        selecting = (
-            (tier, p)
-            for tier in self.tiers
-            for p in self._candidates(tier, ep.namespace)
-            if direction in p.types and p.selects(ep, self.ctx)
-        )
+        if cls is not None:
+            # a class's selecting policies come from each policy's selected classes
+            chosen = self._selecting().get(cls.index, frozenset())
+            selecting = (
+                (tier, p)
+                for tier in self.tiers
+                for p in self._candidates(tier, ep.namespace)
+                if direction in p.types and id(p) in chosen
+            )
+        else:
+            selecting = (
+                (tier, p)
+                for tier in self.tiers
+                for p in self._candidates(tier, ep.namespace)
+                if direction in p.types and p.selects(ep, self.ctx)
+            )
         result = applicable(selecting, ep, direction, self.ctx)
         self._applicable[key] = result
         return result
+
+    def _selecting(self) -> dict[int, frozenset[int]]:
+        """For each pod class, the ids of the policies that select it: found once,
+        policy by policy, through :meth:`selected_classes`."""
+        if self._selecting_by_class is None:
+            found: dict[int, set[int]] = {}
+            for _, p in self.policies():
+                for c in self.selected_classes(p):
+                    found.setdefault(c.index, set()).add(id(p))
+            self._selecting_by_class = {k: frozenset(v) for k, v in found.items()}
+        return self._selecting_by_class
 
     def _candidates(self, tier: CompiledTier, namespace: str | None) -> tuple[CompiledPolicy, ...]:
         """The policies of ``tier`` that may select a pod of ``namespace``, in tier
