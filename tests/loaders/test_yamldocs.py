@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ekstwin.findings import Diagnostic
 from ekstwin.loaders.yamldocs import Document, read_documents
 from ekstwin.model.source import Source
 
@@ -315,7 +316,7 @@ def test_crlf_line_ends_read_as_line_breaks_with_the_same_lines() -> None:
         "kind: Namespace\n"
         "metadata: {name: c}\n"
     )
-    expected = (
+    expected: tuple[list[tuple[object, int]], list[Diagnostic]] = (
         [
             ({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}, 1),
             (
@@ -389,7 +390,7 @@ def test_many_small_alias_bombs_in_one_file_are_bounded_per_file(
     docs, diags = read_documents(text, F)
     # Each document adds 1,210 nodes through aliases: four fit, the rest are refused.
     assert len(docs) == 4
-    assert [(d.source.line, d.code) for d in diags] == [
+    assert [(d.source.line if d.source else None, d.code) for d in diags] == [
         (line, "yaml-alias-bomb") for line in (17, 21, 25, 29)
     ]
     assert "in this file" in diags[0].message
