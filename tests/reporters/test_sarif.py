@@ -24,8 +24,9 @@ from ekstwin.findings import (
 )
 from ekstwin.model.source import Source
 from ekstwin.reporters.sarif import SarifReporter, sarif_document
+from tests.reporters import EXPECTED
 from tests.reporters import sarif_schema as official
-from tests.reporters.snapshots import assert_snapshot
+from tests.snapshots import assert_snapshot
 
 
 def _errors(schema: dict[str, object], doc: Any) -> list[str]:
@@ -36,7 +37,7 @@ def _errors(schema: dict[str, object], doc: Any) -> list[str]:
 
 
 def test_sarif_matches_snapshot(report: Report) -> None:
-    assert_snapshot("report.sarif.json", SarifReporter().render(report))
+    assert_snapshot(EXPECTED / "report.sarif.json", SarifReporter().render(report))
 
 
 def test_sarif_validates_against_the_official_schema(
