@@ -49,6 +49,7 @@ def test_json_key_order_is_the_documented_one(report: Report) -> None:
         "findings",
         "suppressed",
         "diagnostics",
+        "counted_diagnostics",
         "checks",
     ]
     assert list(doc["suppressed"][0]) == [

@@ -84,7 +84,8 @@ def test_many_alike_diagnostics_are_summarised_per_code_and_file() -> None:
         "    odd\n"
         + "".join(f"  error   big.yaml:{i}\n    document has no kind\n" for i in range(1, 6))
         + "  error   big.yaml\n"
-        "    99995 more not-an-object problems (--format json lists each)\n"
+        "    99995 more not-an-object problems (--format json lists the first 100 and\n"
+        "    counts the rest)\n"
         "\n"
         "no findings; 0 suppressed; input problems: 100000 errors, 1 warning\n"
     )
