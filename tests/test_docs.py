@@ -194,6 +194,11 @@ def test_committed_examples_are_what_the_commands_print(page: Path) -> None:
 
 def test_the_pages_that_show_output_have_examples() -> None:
     assert [p.name for p in example_pages(ROOT)] == [
+        "diff.md",
+        "drift.md",
+        "ipam.md",
+        "mesh.md",
+        "net.md",
         "report-json.md",
     ]
 
@@ -209,6 +214,8 @@ def test_an_example_block_is_replaced_by_the_output_and_the_rest_kept(tmp_path: 
         "````json\nstale\n```\nstill stale\n````\n"
         "<!-- example: ekstwin analyze p --format json --no-implied | .inputs[0] -->\n"
         "```\n```\n"
+        "<!-- example: $ ekstwin ipam max-pods t3.nano -->\n"
+        "```\n```\n"
         "outro\n"
     )
     assert render_examples(text, tmp_path) == (
@@ -217,6 +224,15 @@ def test_an_example_block_is_replaced_by_the_output_and_the_rest_kept(tmp_path: 
         '````json\n{\n  "Namespace": 1\n}\n````\n'
         "<!-- example: ekstwin analyze p --format json --no-implied | .inputs[0] -->\n"
         '```\n"p"\n```\n'
+        "<!-- example: $ ekstwin ipam max-pods t3.nano -->\n"
+        "```\n$ ekstwin ipam max-pods t3.nano\n"
+        "instance type    t3.nano\n"
+        "ENIs for pods    2\n"
+        "IPv4 per ENI     2\n"
+        "mode             secondary-ip\n"
+        "max pods (CNI)   4\n"
+        "max pods capped  4  (EKS AMI calculator, secondary-ip; 110 up to 30 vCPUs, 250 above)\n"
+        "```\n"
         "outro\n"
     )
 

@@ -20,7 +20,8 @@ Two kinds of content are generated, by one command run from the repository root:
   JSON output: ``.key``, ``[N]`` (an item of a list) and ``[key=value]`` (the
   first item whose ``key`` is ``value``), chained; the part it picks is
   printed with two-space indents. Without one, the whole output is the
-  example. The exit code is not checked (an example may show input errors,
+  example; a command written ``$ ekstwin ...`` is shown above its output, as
+  typed at a prompt. The exit code is not checked (an example may show input errors,
   exit 2), except that an internal error (3) fails the generation.
 """
 
@@ -91,6 +92,8 @@ def run_example(command: str, root: Path) -> str:
     from ekstwin.cli.main import main as ekstwin
 
     line, _, selector = command.partition(" | ")
+    prompt = line.startswith("$ ")
+    line = line.removeprefix("$ ")
     argv = shlex.split(line)
     if not argv or argv[0] != "ekstwin":
         raise ExampleError(f"example {command!r}: the command must start with 'ekstwin'")
@@ -101,7 +104,7 @@ def run_example(command: str, root: Path) -> str:
         raise ExampleError(f"example {command!r} failed: {err.getvalue().strip()}")
     text = out.getvalue()
     if not selector.strip():
-        return text
+        return f"$ {line}\n{text}" if prompt else text
     picked = select(json.loads(text), selector.strip())
     return json.dumps(picked, indent=2, ensure_ascii=False) + "\n"
 
