@@ -22,6 +22,7 @@ from ekstwin.findings import (
     diagnostic_totals,
 )
 from ekstwin.model.source import Source
+from ekstwin.reporters.interface import counted_message
 
 SCHEMA = Path(__file__).resolve().parents[1] / "src" / "ekstwin" / "schemas" / "report.schema.json"
 ERROR, WARNING = DiagnosticLevel.ERROR, DiagnosticLevel.WARNING
@@ -164,3 +165,13 @@ def test_a_snapshot_keeps_the_counts(flood: Path) -> None:
         {"level": "error", "code": "not-an-object", "file": "p/a.yaml", "count": 150}
     ]
     assert doc["summary"]["diagnostics"] == {"error": N + 2, "warning": 0}
+
+
+def test_the_counted_message_says_how_many_and_where() -> None:
+    assert [
+        counted_message(DiagnosticGroup(ERROR, "internal", "-", 1)),
+        counted_message(DiagnosticGroup(WARNING, "duplicate", "a.yaml", 2)),
+    ] == [
+        "1 more internal problem without a place, counted, not listed",
+        "2 more duplicate problems in this file, counted, not listed",
+    ]

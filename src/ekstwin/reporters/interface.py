@@ -131,7 +131,8 @@ MORE_IN_JSON = f"--format json lists the first {DIAGNOSTICS_KEPT_PER_GROUP} and 
 def counted_message(group: DiagnosticGroup) -> str:
     """How a report that lists diagnostics says the ones it only counts."""
     s = "s" if group.count != 1 else ""
-    return f"{group.count} more {group.code} problem{s} in this file, counted, not listed"
+    where = "in this file" if group.file != "-" else "without a place"
+    return f"{group.count} more {group.code} problem{s} {where}, counted, not listed"
 
 
 #: Text outputs show at most this many diagnostics in full ...
