@@ -24,7 +24,8 @@ from ekstwin.findings import (
 from ekstwin.model.source import Source
 from ekstwin.reporters.interface import counted_message
 
-SCHEMA = Path(__file__).resolve().parents[1] / "src" / "ekstwin" / "schemas" / "report.schema.json"
+SCHEMAS = Path(__file__).resolve().parents[1] / "src" / "ekstwin" / "schemas"
+SCHEMA = SCHEMAS / "report.schema.json"
 ERROR, WARNING = DiagnosticLevel.ERROR, DiagnosticLevel.WARNING
 
 
@@ -157,14 +158,29 @@ def test_every_format_counts_what_is_not_listed(
     assert f"ekstwin_input_errors {N + 2}\n" in Path("r.prom").read_text(encoding="utf-8")
 
 
-def test_a_snapshot_keeps_the_counts(flood: Path) -> None:
+def test_a_snapshot_keeps_the_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems met while reading (YAML errors) are stored in the snapshot, counted
+    ones as counts; documents that are read but are no objects are stored as
+    documents and found again when the snapshot is read."""
+    monkeypatch.chdir(tmp_path)
+    Path("p").mkdir()
+    Path("p/c.yaml").write_text("x: [\n---\n" * N + "kind: ConfigMap\n", encoding="utf-8")
     assert main(["snapshot", "p", "-o", "twin.json", "-q"]) == 2
+    snapshot = json.loads(Path("twin.json").read_text(encoding="utf-8"))
+    schema = json.loads((SCHEMAS / "snapshot.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(snapshot, schema)
+    assert len(snapshot["diagnostics"]) == DIAGNOSTICS_KEPT_PER_GROUP
+    assert snapshot["counted_diagnostics"] == [
+        {"level": "error", "code": "yaml-syntax", "file": "p/c.yaml", "count": 150}
+    ]
     assert _run("json", Path("r.json"), "twin.json") == 2
     doc = json.loads(Path("r.json").read_text(encoding="utf-8"))
-    assert doc["counted_diagnostics"] == [
-        {"level": "error", "code": "not-an-object", "file": "p/a.yaml", "count": 150}
+    assert [(d["code"], d["location"]["line"]) for d in doc["diagnostics"]][-2:] == [
+        ("yaml-syntax", 2 * DIAGNOSTICS_KEPT_PER_GROUP),
+        ("not-an-object", 2 * N + 1),
     ]
-    assert doc["summary"]["diagnostics"] == {"error": N + 2, "warning": 0}
+    assert doc["counted_diagnostics"] == snapshot["counted_diagnostics"]
+    assert doc["summary"]["diagnostics"] == {"error": N + 1, "warning": 0}
 
 
 def test_the_counted_message_says_how_many_and_where() -> None:
