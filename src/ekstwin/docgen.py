@@ -38,6 +38,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ekstwin.engines.docs import REGENERATE, write_check_docs
+from ekstwin.errors import ConfigError
 
 __all__ = [
     "REGENERATE",
@@ -60,7 +61,7 @@ _EXAMPLE = re.compile(
 _STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[([A-Za-z_][\w-]*)=([^\]]*)\]")
 
 
-class ExampleError(ValueError):
+class ExampleError(ConfigError):
     """A marker that cannot be run or whose selector picks nothing."""
 
 
