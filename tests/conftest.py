@@ -6,6 +6,23 @@ import os
 
 import pytest
 
+from tests.snapshots import UPDATE_ENV, UPDATE_OPTION
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        UPDATE_OPTION,
+        action="store_true",
+        help="write the reviewed snapshots instead of comparing with them (tests/snapshots.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Through the environment, so that xdist's workers and helpers outside a
+    # fixture see it too.
+    if config.getoption(UPDATE_OPTION):
+        os.environ[UPDATE_ENV] = "1"
+
 
 @pytest.fixture(scope="session")
 def sarif_schema() -> dict[str, object]:

@@ -78,4 +78,5 @@ def analyze(
             *gaps,
             *broken_diags,
         ),
+        counted_diagnostics=result.counted_diagnostics,
     )

@@ -13,6 +13,7 @@ second base (``also``)::
      |    +-- CalicoVersionError   engines.net.platform_calico: a version that does not parse
      |    +-- MeshQueryError       engines.mesh.verdict: a mesh question names nothing known
      |    +-- QueryError           web.views: a query from the page that cannot be answered
+     |    +-- ExampleError         docgen: a docs example that cannot be run, or picks nothing
      +-- SelectorSyntaxError   a label or Calico selector does not parse
      +-- SchemaError           a document does not match its JSON Schema
      +-- NetQueryError         engines.net.engine: an unknown endpoint or port (also ValueError)

@@ -3,11 +3,18 @@
 A :class:`Finding` is a problem in the platform found by a check. A
 :class:`Diagnostic` is a problem with the *input* (a file that does not parse,
 a document that does not match its schema): the run goes on without it.
+
+Diagnostics are gathered in a :class:`DiagnosticCollector`, which keeps the
+first few of each code in each file in full and counts the rest
+(:class:`DiagnosticGroup`), so a million alike problems cost a few hundred
+objects, not a million.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -16,7 +23,11 @@ from ekstwin.model.source import ObjectRef, Source
 __all__ = [
     "CheckInfo",
     "Confidence",
+    "DIAGNOSTICS_KEPT",
+    "DIAGNOSTICS_KEPT_PER_GROUP",
     "Diagnostic",
+    "DiagnosticCollector",
+    "DiagnosticGroup",
     "DiagnosticLevel",
     "Finding",
     "ObjectRef",
@@ -24,6 +35,7 @@ __all__ = [
     "Report",
     "Severity",
     "Suppressed",
+    "diagnostic_totals",
     "fingerprint",
 ]
 
@@ -134,6 +146,110 @@ class Diagnostic:
         )
 
 
+#: A collector keeps at most this many diagnostics of one code in one file ...
+DIAGNOSTICS_KEPT_PER_GROUP = 100
+#: ... and at most this many in all; the others are counted (:class:`DiagnosticGroup`).
+DIAGNOSTICS_KEPT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticGroup:
+    """Diagnostics of one level and code in one file that are counted, not listed
+    (``file`` is ``"-"`` for those without a place)."""
+
+    level: DiagnosticLevel
+    code: str
+    file: str
+    count: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "level": self.level.value,
+            "code": self.code,
+            "file": self.file,
+            "count": self.count,
+        }
+
+
+class DiagnosticCollector:
+    """Diagnostics in input order, bounded: the first ``per_group`` of each (code,
+    file), at most ``limit`` in all, are kept in full; every other one only adds
+    to the count of its (level, code, file). Counting loses nothing a summary,
+    an exit code or a report needs: how many, of which level and code, where.
+    """
+
+    __slots__ = ("_counted", "_kept", "_limit", "_per_group", "_seen")
+
+    def __init__(
+        self,
+        diagnostics: Iterable[Diagnostic] = (),
+        *,
+        per_group: int = DIAGNOSTICS_KEPT_PER_GROUP,
+        limit: int = DIAGNOSTICS_KEPT,
+    ) -> None:
+        self._per_group = per_group
+        self._limit = limit
+        self._kept: list[Diagnostic] = []
+        self._seen: Counter[tuple[str, str]] = Counter()
+        self._counted: Counter[tuple[str, str, DiagnosticLevel]] = Counter()
+        self.extend(diagnostics)
+
+    def append(self, diagnostic: Diagnostic) -> None:
+        file = diagnostic.source.file if diagnostic.source else "-"
+        group = (diagnostic.code, file)
+        if len(self._kept) < self._limit and self._seen[group] < self._per_group:
+            self._seen[group] += 1
+            self._kept.append(diagnostic)
+        else:
+            self._counted[(file, diagnostic.code, diagnostic.level)] += 1
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        """Add each diagnostic; another collector's counted ones stay counted."""
+        for d in diagnostics:
+            self.append(d)
+        if isinstance(diagnostics, DiagnosticCollector):
+            self.count(diagnostics.counted)
+
+    def count(self, groups: Iterable[DiagnosticGroup]) -> None:
+        """Add diagnostics counted elsewhere (a snapshot's, another collector's)."""
+        for g in groups:
+            self._counted[(g.file, g.code, g.level)] += g.count
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self._kept)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __bool__(self) -> bool:
+        return bool(self._kept) or bool(self._counted)
+
+    @property
+    def kept(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics kept in full, in the order they came."""
+        return tuple(self._kept)
+
+    @property
+    def counted(self) -> tuple[DiagnosticGroup, ...]:
+        """The ones only counted, by file then code (then level)."""
+        return tuple(
+            DiagnosticGroup(level, code, file, n)
+            for (file, code, level), n in sorted(self._counted.items())
+        )
+
+
+def diagnostic_totals(
+    diagnostics: Iterable[Diagnostic], counted: Iterable[DiagnosticGroup] = ()
+) -> dict[DiagnosticLevel, int]:
+    """How many diagnostics of each level, the counted ones included."""
+    totals = dict.fromkeys(DiagnosticLevel, 0)
+    for d in diagnostics:
+        totals[d.level] += 1
+    for g in counted:
+        totals[g.level] += g.count
+    return totals
+
+
 @dataclass(frozen=True, slots=True)
 class CheckInfo:
     """The metadata of one check, as reporters show it (SARIF rules, docs)."""
@@ -204,7 +320,11 @@ class Report:
     findings: tuple[Finding, ...]
     suppressed: tuple[Suppressed, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    #: Diagnostics beyond those kept in full, counted (DiagnosticCollector).
+    counted_diagnostics: tuple[DiagnosticGroup, ...] = ()
 
     @property
     def input_errors(self) -> bool:
-        return any(d.level is DiagnosticLevel.ERROR for d in self.diagnostics)
+        return any(d.level is DiagnosticLevel.ERROR for d in self.diagnostics) or any(
+            g.level is DiagnosticLevel.ERROR for g in self.counted_diagnostics
+        )

@@ -50,7 +50,8 @@ def test_stderr_counts_repeated_diagnostics_past_the_first_few(
     )
     assert capsys.readouterr().err == (
         "".join(f"error: bad (big.yaml:{i})\n" for i in range(1, 6))
-        + "error: 9995 more yaml-syntax problems (big.yaml) - --format json lists each\n"
+        + "error: 9995 more yaml-syntax problems (big.yaml) - "
+        "--format json lists the first 100 and counts the rest\n"
     )
 
 

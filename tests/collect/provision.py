@@ -477,7 +477,7 @@ _GROUP_KEYS = ("security_group_ids", "cluster_security_group_id")
 def without_network(document: dict[str, Any]) -> dict[str, Any]:
     """The document without its VPC network (NETWORK), the routes to prefix lists and
     through endpoints, and the security groups each object carries."""
-    doc = json.loads(json.dumps(document))
+    doc: dict[str, Any] = json.loads(json.dumps(document))
     for account in doc["accounts"]:
         for section, keys in NETWORK.items():
             for key in keys:

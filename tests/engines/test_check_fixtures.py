@@ -10,14 +10,12 @@ find something, a ``pass_`` case nothing.
 An optional ``options.toml`` in a case sets the check context; it holds
 ``dev_namespaces`` (the ``--dev-namespaces`` selector) only.
 
-Snapshots are rewritten only with ``EKSTWIN_UPDATE_SNAPSHOTS=1``; read every
-one you write before committing it.
+Snapshots are rewritten only with ``--update-snapshots`` (tests/snapshots.py);
+read every one you write before committing it.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import tomllib
 from pathlib import Path
 
@@ -27,10 +25,10 @@ from ekstwin.engines.checks import Check, CheckContext, discover_checks, run_che
 from ekstwin.findings import Finding
 from ekstwin.loaders import load
 from ekstwin.model.selectors import parse_calico_selector
+from tests.snapshots import assert_snapshot, json_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checks"
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-UPDATE = os.environ.get("EKSTWIN_UPDATE_SNAPSHOTS") == "1"
 
 
 def fixture_cases() -> list[Path]:
@@ -100,13 +98,7 @@ def test_check_findings_match_snapshot(case: Path, monkeypatch: pytest.MonkeyPat
     assert findings, f"{case_id(case)} must yield at least one finding"
     for finding in findings:
         assert finding["id"] == case.parent.name
-    path = snapshot_path(case)
-    text = json.dumps(findings, indent=2, ensure_ascii=False) + "\n"
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no snapshot {path}; run with EKSTWIN_UPDATE_SNAPSHOTS=1 and review it"
-    assert findings == json.loads(path.read_text(encoding="utf-8"))
+    assert_snapshot(snapshot_path(case), json_text(findings))
 
 
 def test_every_snapshot_has_a_fail_fixture() -> None:

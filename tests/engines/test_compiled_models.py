@@ -38,7 +38,7 @@ def _count_calls(
             monkeypatch.setattr(module, name, counted)
 
 
-def _count_inits(monkeypatch: pytest.MonkeyPatch, counts: Counter[str], cls: type) -> None:
+def _count_inits(monkeypatch: pytest.MonkeyPatch, counts: Counter[str], cls: type[Any]) -> None:
     init = cls.__init__
 
     def counted(self: object, *args: Any, **kwargs: Any) -> None:

@@ -133,7 +133,7 @@ def test_standard_mode_keeps_same_node_traffic_on_the_node(
     assert got == EXPECTED_STRICT | same_node
 
 
-DENY_INGRESS_A = {
+DENY_INGRESS_A: dict[str, object] = {
     "apiVersion": "networking.k8s.io/v1",
     "kind": "NetworkPolicy",
     "metadata": {"name": "deny-ingress", "namespace": "a"},

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 
 from ekstwin.cli.main import main
-from ekstwin.lab import LabError, parse_ports, require_lab_host, system
+from ekstwin.lab import LabError, parse_ports, require_lab_host
 
 
 def test_not_root_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(system.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr("ekstwin.lab.system.os.geteuid", lambda: 1000)
     with pytest.raises(LabError, match=r"needs root to create network namespaces"):
         require_lab_host()
 
 
 def test_missing_tools_name_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(system.os, "geteuid", lambda: 0)
+    monkeypatch.setattr("ekstwin.lab.system.os.geteuid", lambda: 0)
     monkeypatch.setattr(
-        system.shutil, "which", lambda name: None if name in ("ipset", "ip") else "/x"
+        "ekstwin.lab.system.shutil.which", lambda name: None if name in ("ipset", "ip") else "/x"
     )
     with pytest.raises(LabError) as info:
         require_lab_host()
@@ -27,7 +27,7 @@ def test_missing_tools_name_the_package(monkeypatch: pytest.MonkeyPatch) -> None
 def test_cli_not_root_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(system.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr("ekstwin.lab.system.os.geteuid", lambda: 1000)
     assert main(["lab", "down", "--prefix", "ektt-x-"]) == 2
     assert capsys.readouterr().err == (
         "error: the lab needs root to create network namespaces (run as root, e.g. with sudo)\n"

@@ -68,7 +68,7 @@ def error(text: str, needle: str, message: str, hint: str, nth: int = 0) -> Diag
 
 
 def test_rules_are_normalised_to_protocol_numbers_and_icmp_type_code() -> None:
-    rules = [
+    rules: list[dict[str, object]] = [
         {"protocol": "TCP", "from_port": 80, "to_port": 8080, "cidr": "198.18.0.0/16"},
         {"protocol": "all", "cidr": "203.0.113.0/24"},
         {"protocol": -1, "group_id": "sg-0b1"},

@@ -707,7 +707,10 @@ def test_realm_without_name_still_loads() -> None:
 
 
 def test_users_only_partial_file_does_not_warn_about_undeclared_groups() -> None:
-    data = {"realm": "platform", "users": [{"username": "x", "groups": ["/platform"]}]}
+    data: dict[str, object] = {
+        "realm": "platform",
+        "users": [{"username": "x", "groups": ["/platform"]}],
+    }
     realm, diagnostics = build_realm(data, SRC)
     assert diagnostics == []
     user = realm.user("x")

@@ -417,7 +417,9 @@ def test_an_invalid_definition_never_hides_a_valid_one() -> None:
         assert [(b.meta.name, b.meta.source) for b in r.platform.role_bindings] == [
             ("admins", _at(valid_at))
         ]
-        assert sorted((d.source.line, d.code, d.message) for d in r.diagnostics) == sorted(
+        assert sorted(
+            (d.source.line if d.source else 0, d.code, d.message) for d in r.diagnostics
+        ) == sorted(
             [
                 (
                     invalid_at,
@@ -687,5 +689,5 @@ def test_a_name_the_api_server_refuses_as_a_path_segment_is_an_input_error() -> 
     )
     result = load(["-"], stdin_text=lambda: text, implied=False)
     errors = [d for d in result.diagnostics if "may not contain '/'" in d.message]
-    assert len(errors) == 1 and errors[0].source.line in (1, 3)
+    assert len(errors) == 1 and errors[0].source is not None and errors[0].source.line in (1, 3)
     assert [p.key for p in result.platform.pods] == ["shop/ok"]

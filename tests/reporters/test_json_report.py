@@ -7,7 +7,8 @@ import jsonschema
 
 from ekstwin.findings import Report
 from ekstwin.reporters.json_report import JsonReporter
-from tests.reporters.snapshots import assert_snapshot
+from tests.reporters import EXPECTED
+from tests.snapshots import assert_snapshot
 
 
 def _schema() -> dict[str, object]:
@@ -17,7 +18,7 @@ def _schema() -> dict[str, object]:
 
 
 def test_json_matches_snapshot(report: Report) -> None:
-    assert_snapshot("report.json", JsonReporter().render(report))
+    assert_snapshot(EXPECTED / "report.json", JsonReporter().render(report))
 
 
 def test_json_validates_against_the_report_schema(report: Report, hostile_report: Report) -> None:
@@ -48,6 +49,7 @@ def test_json_key_order_is_the_documented_one(report: Report) -> None:
         "findings",
         "suppressed",
         "diagnostics",
+        "counted_diagnostics",
         "checks",
     ]
     assert list(doc["suppressed"][0]) == [

@@ -4,11 +4,12 @@ import xml.etree.ElementTree as ET
 
 from ekstwin.findings import Report
 from ekstwin.reporters.junit import JunitReporter
-from tests.reporters.snapshots import assert_snapshot
+from tests.reporters import EXPECTED
+from tests.snapshots import assert_snapshot
 
 
 def test_junit_matches_snapshot(report: Report) -> None:
-    assert_snapshot("report.junit.xml", JunitReporter().render(report))
+    assert_snapshot(EXPECTED / "report.junit.xml", JunitReporter().render(report))
 
 
 def test_junit_parses_back_with_suites_cases_and_counts(report: Report) -> None:
@@ -79,7 +80,7 @@ def test_junit_parses_back_with_suites_cases_and_counts(report: Report) -> None:
 
 def test_junit_escapes_markup_and_control_characters(hostile_report: Report) -> None:
     out = JunitReporter().render(hostile_report)
-    assert_snapshot("hostile.junit.xml", out)
+    assert_snapshot(EXPECTED / "hostile.junit.xml", out)
     root = ET.fromstring(out)
     failure = next(root.iter("failure"))
     assert failure.get("message") == (

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from ekstwin.findings import Report
 from ekstwin.reporters.prometheus import PrometheusReporter
-from tests.reporters.snapshots import assert_snapshot
+from tests.reporters import EXPECTED
+from tests.snapshots import assert_snapshot
 
 
 def test_prometheus_matches_snapshot(report: Report) -> None:
-    assert_snapshot("report.prom", PrometheusReporter().render(report))
+    assert_snapshot(EXPECTED / "report.prom", PrometheusReporter().render(report))
 
 
 def test_every_series_parses_as_the_exposition_format(report: Report) -> None:

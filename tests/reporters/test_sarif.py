@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import jsonschema.validators
@@ -23,11 +24,12 @@ from ekstwin.findings import (
 )
 from ekstwin.model.source import Source
 from ekstwin.reporters.sarif import SarifReporter, sarif_document
+from tests.reporters import EXPECTED
 from tests.reporters import sarif_schema as official
-from tests.reporters.snapshots import assert_snapshot
+from tests.snapshots import assert_snapshot
 
 
-def _errors(schema: dict[str, object], doc: object) -> list[str]:
+def _errors(schema: dict[str, object], doc: Any) -> list[str]:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     validator = cls(schema)
@@ -35,7 +37,7 @@ def _errors(schema: dict[str, object], doc: object) -> list[str]:
 
 
 def test_sarif_matches_snapshot(report: Report) -> None:
-    assert_snapshot("report.sarif.json", SarifReporter().render(report))
+    assert_snapshot(EXPECTED / "report.sarif.json", SarifReporter().render(report))
 
 
 def test_sarif_validates_against_the_official_schema(
@@ -75,7 +77,7 @@ FINDING = Finding(
 
 
 def test_absolute_paths_become_relative_to_their_root_and_line_0_reads_as_line_1() -> None:
-    run = sarif_document(_one(FINDING), cwd="/srv")["runs"]  # type: ignore[index]
+    run: Any = sarif_document(_one(FINDING), cwd="/srv")["runs"]
     result = run[0]["results"][0]
     assert result["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "platform/my%20nodes.yaml", "uriBaseId": "SRCROOT"},

@@ -3,16 +3,17 @@ from __future__ import annotations
 from ekstwin.findings import Diagnostic, PlatformSummary, Report
 from ekstwin.model.source import Source
 from ekstwin.reporters.table import TableReporter
-from tests.reporters.snapshots import assert_snapshot
+from tests.reporters import EXPECTED
+from tests.snapshots import assert_snapshot
 
 
 def test_table_matches_snapshot(report: Report) -> None:
-    assert_snapshot("report.table.txt", TableReporter().render(report))
+    assert_snapshot(EXPECTED / "report.table.txt", TableReporter().render(report))
 
 
 def test_table_shows_markup_and_control_characters_escaped(hostile_report: Report) -> None:
     out = TableReporter().render(hostile_report)
-    assert_snapshot("hostile.table.txt", out)
+    assert_snapshot(EXPECTED / "hostile.table.txt", out)
     assert "\x1b" not in out
     assert "\x00" not in out
     assert "\u202e" not in out
@@ -83,7 +84,8 @@ def test_many_alike_diagnostics_are_summarised_per_code_and_file() -> None:
         "    odd\n"
         + "".join(f"  error   big.yaml:{i}\n    document has no kind\n" for i in range(1, 6))
         + "  error   big.yaml\n"
-        "    99995 more not-an-object problems (--format json lists each)\n"
+        "    99995 more not-an-object problems (--format json lists the first 100 and\n"
+        "    counts the rest)\n"
         "\n"
         "no findings; 0 suppressed; input problems: 100000 errors, 1 warning\n"
     )

@@ -196,7 +196,7 @@ def test_flow_table_lists_denied_pairs_of_a_namespace(report: Any, demo: LoadRes
 def test_person_panel_shows_the_chain_to_grants(
     report: Any, demo: LoadResult, artifacts: Path
 ) -> None:
-    user = AccessAnalyzer(demo.platform).user("carol-n").to_json()
+    user: dict[str, Any] = AccessAnalyzer(demo.platform).user("carol-n").to_json()
     report.click("button[data-tab=identity]")
     report.select_option("#person", label="carol-n")
     panel = report.locator("[data-testid=person-panel]")
@@ -286,7 +286,7 @@ def test_findings_grouped_by_check_with_severity_filter_and_baseline_apart(
 def test_storage_zone_loss_agrees_with_the_cli(
     report: Any, demo: LoadResult, artifacts: Path
 ) -> None:
-    plan = storage_plan(demo.platform, "eu-west-1a").to_json()
+    plan: dict[str, Any] = storage_plan(demo.platform, "eu-west-1a").to_json()
     report.click("button[data-tab=storage]")
     report.select_option("#storage-zone", "eu-west-1a")
     report.locator("[data-testid=storage-scenario]").wait_for()

@@ -8,6 +8,7 @@ import http.client
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,9 +83,9 @@ def small(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def small_server(small: Path) -> RunningServer:
+def small_server(small: Path) -> Iterator[RunningServer]:
     running = start_server([str(small)], poll_seconds=0.1)
-    yield running  # type: ignore[misc]
+    yield running
     running.stop()
 
 

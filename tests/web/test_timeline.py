@@ -113,10 +113,10 @@ def test_db_alone_serves_the_latest_state(
     views = get_json(db_server.server.port, "/api/views")
     assert isinstance(views, dict)
     assert views["inputs"] == [db]
-    want = build_views(load([str(head)]), inputs=[str(head)], explain=False)
+    want: dict[str, Any] = build_views(load([str(head)]), inputs=[str(head)], explain=False)
     for section in ("network", "identity", "dns", "storage"):
         assert views["sections"][section] == want["sections"][section], section
-    base = build_views(load([str(BASE)]), inputs=[str(BASE)], explain=False)
+    base: dict[str, Any] = build_views(load([str(BASE)]), inputs=[str(BASE)], explain=False)
     assert views["sections"]["network"] != base["sections"]["network"]
 
 
@@ -295,7 +295,12 @@ def test_hostile_names_in_the_timeline_are_text(page: Any, tmp_path: Path) -> No
     running = start_server([], db=db)
     try:
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def on_dialog(d: Any) -> None:
+            dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
         _open_timeline(page, running.url)
         page.click("#q-timeline button[type=submit]")
         page.locator("[data-testid=timeline-diff]").wait_for()

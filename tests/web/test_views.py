@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,9 +85,9 @@ def test_network_matrices_are_the_engines_over_indices(
             ),
             key=lambda f: (f["from"], f["to"]),
         )
-        m = matrix(model, by).to_json()
+        m: dict[str, Any] = matrix(model, by).to_json()
         assert names == m["endpoints"]
-        assert got == sorted(m["flows"], key=lambda f: (f["from"], f["to"]))  # type: ignore[index]
+        assert got == sorted(m["flows"], key=lambda f: (f["from"], f["to"]))
     pods = network["pods"]
     assert [p[0] for p in pods] == sorted(model.endpoints)
     assert [p[3] for p in pods] == [model.class_of[p[0]] for p in pods]

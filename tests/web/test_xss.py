@@ -98,7 +98,12 @@ def test_hostile_names_are_not_markup_in_the_file(hostile_report: Path) -> None:
 @pytest.mark.slow
 def test_hostile_names_are_text_in_the_browser(page: Any, hostile_report: Path) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
     page.goto(hostile_report.as_uri())
     page.wait_for_function("window.ekstwin && window.ekstwin.ready === true")

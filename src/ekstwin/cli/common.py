@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ekstwin.errors import ConfigError
-from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel
 from ekstwin.reporters._text import printable
 
 if TYPE_CHECKING:
@@ -105,21 +105,29 @@ def load_platform(args: argparse.Namespace) -> LoadResult:
     else:
         result = load(paths, namespace=namespace, implied=implied)
     if not getattr(args, "keep_diagnostics_quiet", False):
-        print_diagnostics(result.diagnostics, quiet=quiet)
+        print_diagnostics(result.diagnostics, quiet=quiet, counted=result.counted_diagnostics)
     return result
 
 
-def print_diagnostics(diags: tuple[Diagnostic, ...] | list[Diagnostic], *, quiet: bool) -> None:
+def print_diagnostics(
+    diags: tuple[Diagnostic, ...] | list[Diagnostic],
+    *,
+    quiet: bool,
+    counted: tuple[DiagnosticGroup, ...] = (),
+) -> None:
     """One line per diagnostic; repeats of one code in one file past the first few
-    are counted, so a flood of alike problems stays readable (and fast)."""
-    from ekstwin.reporters.interface import diagnostic_digest
+    are counted (with those the loader only ``counted``), so a flood of alike
+    problems stays readable (and fast)."""
+    from ekstwin.reporters.interface import MORE_IN_JSON, diagnostic_digest
 
     wanted = [d for d in diags if not quiet or d.level is DiagnosticLevel.ERROR]
-    digest = diagnostic_digest(wanted)
+    digest = diagnostic_digest(
+        wanted, [g for g in counted if not quiet or g.level is DiagnosticLevel.ERROR]
+    )
     lines = [str(d) for d in digest.shown]
     lines += [
         f"{g.level.value}: {g.count} more {g.code} problem{'s' if g.count != 1 else ''} "
-        f"({g.file}) - --format json lists each"
+        f"({g.file}) - {MORE_IN_JSON}"
         for g in digest.counted
     ]
     if lines:

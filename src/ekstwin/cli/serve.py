@@ -64,7 +64,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     def loader(paths: list[str]) -> LoadResult:
         result = load(paths)
-        print_diagnostics(result.diagnostics, quiet=quiet)
+        print_diagnostics(result.diagnostics, quiet=quiet, counted=result.counted_diagnostics)
         return result
 
     token = args.token if args.token is not None else environ_token()

@@ -1,9 +1,10 @@
 """Generate ``docs/checks/``: one Markdown page per check, and an index.
 
 A check's docstring is its documentation. It holds the sections below as
-``## `` headings, in this order; the page adds the check's metadata::
+``## `` headings, in this order; the page adds the check's metadata. The pages
+are written, with the rest of the generated documentation, by::
 
-    python -m ekstwin.engines.docs docs/checks
+    python -m ekstwin.docgen
 
 A test compares the committed pages with what this module renders, so a
 page never drifts from its check.
@@ -11,7 +12,6 @@ page never drifts from its check.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +22,6 @@ __all__ = [
     "SECTIONS",
     "check_docs",
     "doc_sections",
-    "main",
     "render_check_doc",
     "render_index",
     "write_check_docs",
@@ -32,7 +31,7 @@ __all__ = [
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix", "References")
 
 #: The command that regenerates the pages (said by the page header and the test).
-REGENERATE = "python -m ekstwin.engines.docs docs/checks"
+REGENERATE = "python -m ekstwin.docgen"
 
 _HEADER = f"<!-- generated from the check's code by `{REGENERATE}`; do not edit -->"
 
@@ -140,19 +139,3 @@ def write_check_docs(
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     return tuple(written)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ekstwin.engines.docs DIRECTORY``: regenerate the check pages."""
-    parser = argparse.ArgumentParser(
-        prog="python -m ekstwin.engines.docs",
-        description="Write docs/checks/<ID>.md for every check, and README.md.",
-    )
-    parser.add_argument("directory", help="where to write the pages, e.g. docs/checks")
-    args = parser.parse_args(argv)
-    write_check_docs(args.directory)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel
 from ekstwin.loaders.assemble import assemble
 from ekstwin.loaders.inputs import RawInputs, read_inputs, snapshot_to_json
 from ekstwin.model.platform import Platform
@@ -27,10 +27,14 @@ class LoadResult:
     platform: Platform
     raw: RawInputs
     diagnostics: tuple[Diagnostic, ...]
+    #: Diagnostics beyond those kept in full, counted (DiagnosticCollector).
+    counted_diagnostics: tuple[DiagnosticGroup, ...] = ()
 
     @property
     def input_errors(self) -> bool:
-        return any(d.level is DiagnosticLevel.ERROR for d in self.diagnostics)
+        return any(d.level is DiagnosticLevel.ERROR for d in self.diagnostics) or any(
+            g.level is DiagnosticLevel.ERROR for g in self.counted_diagnostics
+        )
 
 
 @contextmanager
@@ -52,7 +56,7 @@ def load_raw(raw: RawInputs, *, namespace: str | None = None, implied: bool = Tr
     (see ``ekstwin.loaders.implied``)."""
     with _collector_paused():
         platform, diags = assemble(raw, namespace=namespace, implied=implied)
-    return LoadResult(platform, raw, tuple(diags))
+    return LoadResult(platform, raw, diags.kept, diags.counted)
 
 
 def load(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from ekstwin.findings import Diagnostic
+from ekstwin.findings import DiagnosticCollector
 from ekstwin.loaders.aws import build_aws
 from ekstwin.loaders.implied import add_implied
 from ekstwin.loaders.inputs import RawInputs
@@ -291,14 +291,16 @@ def _namespaces(objs: KubeObjects, pods: list[Pod]) -> list[Namespace]:
 
 def assemble(
     raw: RawInputs, *, namespace: str | None = None, implied: bool = True
-) -> tuple[Platform, list[Diagnostic]]:
-    """The platform and every diagnostic met on the way (the raw ones included).
+) -> tuple[Platform, DiagnosticCollector]:
+    """The platform and every diagnostic met on the way (the raw ones included;
+    past the first few of a code in a file, counted).
 
     ``namespace`` is where namespaced objects without one go (``kubectl apply -n``).
     With ``implied`` (the default) the cluster's own objects that the input lacks
     are added (``ekstwin.loaders.implied``) and the pods operators make from the
     input's custom resources (``ekstwin.loaders.operators``)."""
-    diags: list[Diagnostic] = list(raw.diagnostics)
+    diags = DiagnosticCollector(raw.diagnostics)
+    diags.count(raw.counted_diagnostics)
     objs = read_kube_documents(
         iter((d.data, d.source, d.lines) for d in raw.kube), namespace=namespace
     )

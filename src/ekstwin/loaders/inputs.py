@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ekstwin.errors import EkstwinError
-from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.findings import Diagnostic, DiagnosticCollector, DiagnosticLevel, diagnostic_totals
 from ekstwin.loaders import aws, keycloak, kubernetes, snapshot, terraform
 from ekstwin.loaders.aws import AwsDocument
 from ekstwin.loaders.credentials import REDACTED
@@ -97,7 +97,7 @@ class _Collector:
     kube: list[Document] = field(default_factory=list)
     aws: list[AwsDocument] = field(default_factory=list)
     realms: list[RealmDocument] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diagnostics: DiagnosticCollector = field(default_factory=DiagnosticCollector)
     snapshots: list[RawInputs] = field(default_factory=list)
     budget: AliasBudget = field(default_factory=AliasBudget)
 
@@ -404,8 +404,9 @@ def read_inputs(
         done += 1
         if progress:
             progress(done, total)
-    if not (col.kube or col.aws or col.realms or col.snapshots) and not any(
-        d.level is DiagnosticLevel.ERROR for d in col.diagnostics
+    if (
+        not (col.kube or col.aws or col.realms or col.snapshots)
+        and not diagnostic_totals(col.diagnostics, col.diagnostics.counted)[DiagnosticLevel.ERROR]
     ):
         col.diagnostics.append(
             Diagnostic(
@@ -421,7 +422,8 @@ def read_inputs(
         kube=tuple(col.kube),
         aws=tuple(col.aws),
         realms=tuple(col.realms),
-        diagnostics=tuple(col.diagnostics),
+        diagnostics=col.diagnostics.kept,
+        counted_diagnostics=col.diagnostics.counted,
     )
     for snap in col.snapshots:
         raw = merge(raw, snap)
@@ -452,4 +454,5 @@ def merge(a: RawInputs, b: RawInputs) -> RawInputs:
         aws=a.aws + b.aws,
         realms=a.realms + b.realms,
         diagnostics=a.diagnostics + b.diagnostics,
+        counted_diagnostics=a.counted_diagnostics + b.counted_diagnostics,
     )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ekstwin.findings import Diagnostic
+    from ekstwin.findings import Diagnostic, DiagnosticGroup
     from ekstwin.loaders.aws import AwsDocument
     from ekstwin.loaders.keycloak import RealmDocument
     from ekstwin.loaders.yamldocs import Document
@@ -44,6 +44,8 @@ class RawInputs:
     aws: tuple[AwsDocument, ...] = ()
     realms: tuple[RealmDocument, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    #: Diagnostics beyond those kept in full, counted (DiagnosticCollector).
+    counted_diagnostics: tuple[DiagnosticGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

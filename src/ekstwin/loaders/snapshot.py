@@ -8,7 +8,7 @@ again when one is read (a hand-edited snapshot is sanitized like any input).
 
 from __future__ import annotations
 
-from ekstwin.findings import Diagnostic, DiagnosticLevel
+from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel
 from ekstwin.loaders.aws import AwsDocument, without_secrets
 from ekstwin.loaders.credentials import REDACTED
 from ekstwin.loaders.interface import InputFormat, Loaded, RawInputs
@@ -54,6 +54,7 @@ def snapshot_to_json(raw: RawInputs, tool_version: str) -> dict[str, object]:
             {"source": d.source.to_json(), "lines": d.lines, "export": d.data} for d in raw.realms
         ],
         "diagnostics": [d.to_json() for d in raw.diagnostics],
+        "counted_diagnostics": [g.to_json() for g in raw.counted_diagnostics],
     }
 
 
@@ -147,6 +148,23 @@ def snapshot_from_json(data: dict[str, object], source: Source) -> RawInputs:
             malformed("diagnostics", i, "source has no file")
         else:
             diags.append(Diagnostic.from_json(e))
+    counted: list[DiagnosticGroup] = []
+    for i, e in enumerate(entries("counted_diagnostics")):
+        level, count = e.get("level", "error"), e.get("count")
+        if level not in levels:
+            what = f"level {level!r} is not one of {', '.join(levels)}"
+            malformed("counted_diagnostics", i, what)
+        elif not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            malformed("counted_diagnostics", i, f"count {count!r} is not a positive integer")
+        else:
+            counted.append(
+                DiagnosticGroup(
+                    DiagnosticLevel(str(level)),
+                    str(e.get("code", "input")),
+                    str(e.get("file", "-")),
+                    count,
+                )
+            )
     inputs = data.get("inputs")
     return RawInputs(
         inputs=tuple(str(i) for i in inputs) if isinstance(inputs, list) else (),
@@ -154,6 +172,7 @@ def snapshot_from_json(data: dict[str, object], source: Source) -> RawInputs:
         aws=tuple(aws),
         realms=tuple(realms),
         diagnostics=tuple(diags),
+        counted_diagnostics=tuple(counted),
     )
 
 

@@ -521,9 +521,7 @@ def _fast_value(
             raise _duplicate_key(n, first_line)
         return out
 
-    if lines is None:
-        return value(node)
-    found = lines
+    found: dict[str, int] = lines if lines is not None else {}
 
     def value_lines(n: yaml.Node, pointer: str) -> object:
         found[pointer] = n.start_mark.line + first_line + 1
@@ -543,7 +541,18 @@ def _fast_value(
             raise _duplicate_key(n, first_line)
         return out
 
-    return value_lines(node, "")
+    def forget() -> None:
+        # value and value_lines call themselves, so each holds itself through its
+        # closure: a cycle per document that only the cyclic collector frees, and
+        # loading pauses it (a million documents kept gigabytes of such garbage).
+        # Emptying the two cells breaks the cycles; the rest goes by reference count.
+        nonlocal value, value_lines
+        del value, value_lines
+
+    try:
+        return value(node) if lines is None else value_lines(node, "")
+    finally:
+        forget()
 
 
 def typed_list_item(list_doc: dict[object, object], item: object) -> object:

@@ -14,7 +14,15 @@ from enum import StrEnum
 from typing import assert_never
 
 from ekstwin.errors import EkstwinError
-from ekstwin.findings import Diagnostic, DiagnosticLevel, Finding, Report, Suppressed
+from ekstwin.findings import (
+    DIAGNOSTICS_KEPT_PER_GROUP,
+    Diagnostic,
+    DiagnosticGroup,
+    DiagnosticLevel,
+    Finding,
+    Report,
+    Suppressed,
+)
 
 __all__ = [
     "DiagnosticDigest",
@@ -22,6 +30,8 @@ __all__ = [
     "ReportFormat",
     "Reporter",
     "ReporterError",
+    "MORE_IN_JSON",
+    "counted_message",
     "diagnostic_digest",
     "diagnostic_sort_key",
     "finding_sort_key",
@@ -114,20 +124,21 @@ def diagnostic_sort_key(diagnostic: Diagnostic) -> tuple[bool, str, int]:
     return (source is None, source.file if source else "", source.line if source else 0)
 
 
+#: What text outputs say of the diagnostics they count rather than show.
+MORE_IN_JSON = f"--format json lists the first {DIAGNOSTICS_KEPT_PER_GROUP} and counts the rest"
+
+
+def counted_message(group: DiagnosticGroup) -> str:
+    """How a report that lists diagnostics says the ones it only counts."""
+    s = "s" if group.count != 1 else ""
+    where = "in this file" if group.file != "-" else "without a place"
+    return f"{group.count} more {group.code} problem{s} {where}, counted, not listed"
+
+
 #: Text outputs show at most this many diagnostics in full ...
 DIAGNOSTICS_IN_FULL = 100
 #: ... and at most this many of one code in one file; the rest are counted.
 DIAGNOSTICS_IN_FULL_PER_GROUP = 5
-
-
-@dataclass(frozen=True, slots=True)
-class DiagnosticGroup:
-    """Diagnostics not shown in full: how many of one level and code in one file."""
-
-    level: DiagnosticLevel
-    code: str
-    file: str
-    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +149,15 @@ class DiagnosticDigest:
 
 def diagnostic_digest(
     diagnostics: Iterable[Diagnostic],
+    counted: Iterable[DiagnosticGroup] = (),
     *,
     in_full: int = DIAGNOSTICS_IN_FULL,
     per_group: int = DIAGNOSTICS_IN_FULL_PER_GROUP,
 ) -> DiagnosticDigest:
     """What a text output shows of many diagnostics: the first of each (code, file)
-    in full, in input order, and a count for the repeats, so 100,000 alike
-    problems read as a few lines. JSON and SARIF keep every diagnostic."""
+    in full, in input order, and a count for the repeats (``counted``, those the
+    collector did not keep, included), so 100,000 alike problems read as a few
+    lines. JSON and SARIF list every diagnostic kept and count the others."""
     shown: list[Diagnostic] = []
     seen: Counter[tuple[str, str]] = Counter()
     rest: Counter[tuple[str, str, DiagnosticLevel]] = Counter()
@@ -156,8 +169,10 @@ def diagnostic_digest(
             shown.append(d)
         else:
             rest[(file, d.code, d.level)] += 1
-    counted = tuple(
+    for g in counted:
+        rest[(g.file, g.code, g.level)] += g.count
+    groups = tuple(
         DiagnosticGroup(level, code, file, n)
         for (file, code, level), n in sorted(rest.items(), key=lambda kv: (kv[0][0], kv[0][1]))
     )
-    return DiagnosticDigest(tuple(shown), counted)
+    return DiagnosticDigest(tuple(shown), groups)

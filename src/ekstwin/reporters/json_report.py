@@ -17,6 +17,7 @@ from ekstwin.findings import (
     Report,
     Severity,
     Suppressed,
+    diagnostic_totals,
 )
 from ekstwin.reporters._text import json_safe
 from ekstwin.reporters.interface import (
@@ -56,6 +57,7 @@ def report_document(report: Report) -> dict[str, object]:
         "findings": [_finding(f, docs) for f in findings],
         "suppressed": [_suppressed(s, docs) for s in suppressed],
         "diagnostics": [_diagnostic(d) for d in diagnostics],
+        "counted_diagnostics": [g.to_json() for g in report.counted_diagnostics],
         "checks": [_check(c) for c in sorted(report.checks, key=lambda c: c.id)],
     }
 
@@ -64,12 +66,15 @@ def _summary(report: Report) -> dict[str, object]:
     by_severity = {s.value: 0 for s in _SEVERITIES_DESC}
     for finding in report.findings:
         by_severity[finding.severity.value] += 1
-    errors = sum(1 for d in report.diagnostics if d.level is DiagnosticLevel.ERROR)
+    totals = diagnostic_totals(report.diagnostics, report.counted_diagnostics)
     return {
         "platform": report.summary.to_json(),
         "findings": {"total": len(report.findings), **by_severity},
         "suppressed": len(report.suppressed),
-        "diagnostics": {"error": errors, "warning": len(report.diagnostics) - errors},
+        "diagnostics": {
+            "error": totals[DiagnosticLevel.ERROR],
+            "warning": totals[DiagnosticLevel.WARNING],
+        },
         "input_errors": report.input_errors,
     }
 

@@ -18,6 +18,7 @@ from collections import defaultdict
 from ekstwin.findings import (
     CheckInfo,
     Diagnostic,
+    DiagnosticGroup,
     DiagnosticLevel,
     Finding,
     ObjectRef,
@@ -27,6 +28,7 @@ from ekstwin.findings import (
 from ekstwin.reporters._text import printable
 from ekstwin.reporters.interface import (
     Reporter,
+    counted_message,
     diagnostic_sort_key,
     sorted_findings,
     sorted_suppressed,
@@ -41,8 +43,8 @@ class JunitReporter(Reporter):
     def render(self, report: Report) -> str:
         root = ET.Element("testsuites", {"name": "ekstwin"})
         suites: list[ET.Element] = []
-        if report.diagnostics:
-            suites.append(_input_suite(report.diagnostics))
+        if report.diagnostics or report.counted_diagnostics:
+            suites.append(_input_suite(report.diagnostics, report.counted_diagnostics))
         suites.extend(_check_suites(report))
         tests = failures = errors = skipped = 0
         for suite in suites:
@@ -64,7 +66,11 @@ def _set_counts(element: ET.Element, tests: int, failures: int, errors: int, ski
     element.set("skipped", str(skipped))
 
 
-def _input_suite(diagnostics: tuple[Diagnostic, ...]) -> ET.Element:
+def _input_suite(
+    diagnostics: tuple[Diagnostic, ...], counted: tuple[DiagnosticGroup, ...]
+) -> ET.Element:
+    """A testcase per diagnostic listed, and one per (level, code, file) of those
+    only counted, which says how many."""
     suite = ET.Element("testsuite", {"name": "input"})
     errors = 0
     ordered = sorted(diagnostics, key=diagnostic_sort_key)
@@ -83,7 +89,18 @@ def _input_suite(diagnostics: tuple[Diagnostic, ...]) -> ET.Element:
         else:
             out = ET.SubElement(case, "system-out")
             out.text = printable(f"warning: {details}", keep_newlines=True)
-    _set_counts(suite, len(ordered), 0, errors, 0)
+    for group in counted:
+        case = ET.SubElement(
+            suite, "testcase", {"classname": "input", "name": printable(group.file)}
+        )
+        message = printable(counted_message(group))
+        if group.level is DiagnosticLevel.ERROR:
+            errors += 1
+            error = ET.SubElement(case, "error", {"type": group.code, "message": message})
+            error.text = message
+        else:
+            ET.SubElement(case, "system-out").text = f"warning: {message}"
+    _set_counts(suite, len(ordered) + len(counted), 0, errors, 0)
     return suite
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ekstwin.findings import DiagnosticLevel, Report, Severity
+from ekstwin.findings import DiagnosticLevel, Report, Severity, diagnostic_totals
 from ekstwin.reporters.interface import Reporter
 
 
@@ -44,7 +44,11 @@ class PrometheusReporter(Reporter):
             "# HELP ekstwin_input_errors Input problems that stopped part of the analysis.",
             "# TYPE ekstwin_input_errors gauge",
             "ekstwin_input_errors "
-            + str(sum(1 for d in report.diagnostics if d.level is DiagnosticLevel.ERROR)),
+            + str(
+                diagnostic_totals(report.diagnostics, report.counted_diagnostics)[
+                    DiagnosticLevel.ERROR
+                ]
+            ),
             "# HELP ekstwin_info The ekstwin version that wrote these figures.",
             "# TYPE ekstwin_info gauge",
             f'ekstwin_info{{version="{_label(report.tool_version)}"}} 1',

@@ -17,6 +17,7 @@ from ekstwin.findings import (
     CheckInfo,
     Confidence,
     Diagnostic,
+    DiagnosticGroup,
     DiagnosticLevel,
     Finding,
     Report,
@@ -27,6 +28,7 @@ from ekstwin.model.source import ObjectRef, Source
 from ekstwin.reporters._text import json_safe
 from ekstwin.reporters.interface import (
     Reporter,
+    counted_message,
     diagnostic_sort_key,
     sorted_findings,
     sorted_suppressed,
@@ -94,6 +96,7 @@ def sarif_document(report: Report, cwd: str | None = None) -> dict[str, object]:
     results = [_result(f, index) for f in sorted_findings(report.findings)]
     results += [_suppressed(s, index) for s in sorted_suppressed(report.suppressed)]
     notifications = [_notification(d) for d in sorted(report.diagnostics, key=diagnostic_sort_key)]
+    notifications += [_counted_notification(g) for g in report.counted_diagnostics]
     invocation: dict[str, object] = {"executionSuccessful": not report.input_errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
@@ -258,6 +261,19 @@ def _notification(diagnostic: Diagnostic) -> dict[str, object]:
         notification["locations"] = [{"physicalLocation": _physical(diagnostic.source)}]
     if diagnostic.hint:
         notification["properties"] = {"hint": diagnostic.hint}
+    return notification
+
+
+def _counted_notification(group: DiagnosticGroup) -> dict[str, object]:
+    """Diagnostics counted, not listed: one notification with their number."""
+    notification: dict[str, object] = {
+        "level": "error" if group.level is DiagnosticLevel.ERROR else "warning",
+        "message": {"text": counted_message(group)},
+        "descriptor": {"id": group.code},
+        "properties": {"count": group.count},
+    }
+    if group.file != "-":
+        notification["locations"] = [{"physicalLocation": _physical(Source(group.file))}]
     return notification
 
 

@@ -17,9 +17,22 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from ekstwin.findings import Diagnostic, DiagnosticLevel, Finding, Report, Severity
+from ekstwin.findings import (
+    Diagnostic,
+    DiagnosticGroup,
+    DiagnosticLevel,
+    Finding,
+    Report,
+    Severity,
+    diagnostic_totals,
+)
 from ekstwin.reporters._text import printable
-from ekstwin.reporters.interface import Reporter, diagnostic_digest, sorted_findings
+from ekstwin.reporters.interface import (
+    MORE_IN_JSON,
+    Reporter,
+    diagnostic_digest,
+    sorted_findings,
+)
 
 __all__ = ["DEFAULT_WIDTH", "TableReporter"]
 
@@ -72,9 +85,9 @@ def _sections(report: Report, width: int) -> Iterable[RenderableType]:
     yield _t(f"inputs: {inputs}")
     yield Text()
     yield _platform(report)
-    if report.diagnostics:
+    if report.diagnostics or report.counted_diagnostics:
         yield Text()
-        yield _diagnostics(report.diagnostics, width)
+        yield _diagnostics(report.diagnostics, report.counted_diagnostics, width)
     findings = sorted_findings(report.findings)
     for severity in _SEVERITIES_DESC:
         group = [f for f in findings if f.severity is severity]
@@ -116,13 +129,15 @@ def _counted(names: tuple[str, ...]) -> str:
     return f"{len(names)}: {', '.join(names)}"
 
 
-def _diagnostics(diagnostics: tuple[Diagnostic, ...], width: int) -> Group:
+def _diagnostics(
+    diagnostics: tuple[Diagnostic, ...], counted: tuple[DiagnosticGroup, ...], width: int
+) -> Group:
     """Each problem as a block: level and place on one line, then what is wrong and
     the hint on lines of their own at the full width (a table column squeezed the
     text to a few characters next to a long path). Repeated problems past the first
-    few of a code and file are counted, not listed (JSON lists each)."""
+    few of a code and file are counted, not listed (JSON lists more)."""
     parts: list[RenderableType] = [_t("Input problems", "bold")]
-    digest = diagnostic_digest(diagnostics)
+    digest = diagnostic_digest(diagnostics, counted)
 
     def head(level: DiagnosticLevel, place: str) -> None:
         style = "bold red" if level is DiagnosticLevel.ERROR else "yellow"
@@ -140,7 +155,7 @@ def _diagnostics(diagnostics: tuple[Diagnostic, ...], width: int) -> Group:
     for group in digest.counted:
         head(group.level, group.file)
         more = f"{group.count} more {group.code} problem{'s' if group.count != 1 else ''}"
-        parts.append(Padding(_t(f"{more} (--format json lists each)", "dim"), (0, 0, 0, 4)))
+        parts.append(Padding(_t(f"{more} ({MORE_IN_JSON})", "dim"), (0, 0, 0, 4)))
     return Group(*parts)
 
 
@@ -185,9 +200,9 @@ def _totals(report: Report) -> Text:
     else:
         line = "no findings"
     line += f"; {len(report.suppressed)} suppressed"
-    if report.diagnostics:
-        errors = sum(1 for d in report.diagnostics if d.level is DiagnosticLevel.ERROR)
-        warnings = len(report.diagnostics) - errors
+    if report.diagnostics or report.counted_diagnostics:
+        totals = diagnostic_totals(report.diagnostics, report.counted_diagnostics)
+        errors, warnings = totals[DiagnosticLevel.ERROR], totals[DiagnosticLevel.WARNING]
         line += f"; input problems: {errors} error{'s' if errors != 1 else ''}"
         line += f", {warnings} warning{'s' if warnings != 1 else ''}"
     return _t(line, "bold")

@@ -111,7 +111,7 @@ def test_service_account_groups_and_system_authenticated_bind() -> None:
         ),
     )
     a = AccessAnalyzer(p)
-    assert sorted(e.name for e in a.service_account("apps", "web").capabilities) == []
+    assert sorted(e.ability for e in a.service_account("apps", "web").capabilities) == []
     got = a.who_can(ResourceRequest("list", "configmaps", namespace="apps"))
     assert [(e.kind, e.name) for e in got.entries] == [
         ("service-account", "tools/bot"),

@@ -42,7 +42,7 @@ webhooks:
 
 def test_webhooks_with_their_defaults(tmp_path: Path) -> None:
     (tmp_path / "hooks.yaml").write_text(CONFIGS, encoding="utf-8")
-    platform = load([tmp_path]).platform
+    platform = load([str(tmp_path)]).platform
     hooks = admission_webhooks(platform)
     first = Source(str(tmp_path / "hooks.yaml"), 1)
     second = Source(str(tmp_path / "hooks.yaml"), 22)

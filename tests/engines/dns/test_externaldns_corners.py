@@ -85,7 +85,9 @@ def test_match_parent_ignores_dotted_filters_and_honours_exclusions(tmp_path: Pa
     assert brief(excluded) == []
 
 
-def test_zone_match_parent_comes_from_the_deployment(tmp_path: Path, capsys) -> None:
+def test_zone_match_parent_comes_from_the_deployment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dep = (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: external-dns, namespace: dns}\n"
         "spec:\n  selector: {matchLabels: {app: d}}\n"

@@ -132,7 +132,7 @@ def _with_rcps(tmp_path: Path, account: str, rcps: list[list[dict[str, object]]]
     return result.platform
 
 
-RCP_WEB_IDENTITY = {
+RCP_WEB_IDENTITY: dict[str, object] = {
     "Version": "2012-10-17",
     "Statement": [
         {
@@ -211,7 +211,7 @@ def _with_target_role(
     return result.platform
 
 
-EXTERNAL_ID = {"StringEquals": {"sts:ExternalId": "3f1e2d4c-aaaa"}}
+EXTERNAL_ID: dict[str, object] = {"StringEquals": {"sts:ExternalId": "3f1e2d4c-aaaa"}}
 
 
 def test_pod_identity_target_role_gives_the_pod_the_target_roles_credentials(

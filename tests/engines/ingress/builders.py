@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from ekstwin.loaders import load
@@ -38,7 +39,7 @@ spec:
 def ingress(
     ns: str,
     name: str,
-    rules: list[tuple[str | None, list[tuple[str | None, str, str]]]],
+    rules: Sequence[tuple[str | None, Sequence[tuple[str | None, str, str]]]],
     annotations: dict[str, str] | None = None,
     *,
     class_name: str | None = "alb",

@@ -32,7 +32,9 @@ def only(plan: AlbPlan) -> Alb:
     return plan.albs[0]
 
 
-def controller(*args: str, image: str = "public.ecr.aws/eks/aws-load-balancer-controller:v2.13.0"):
+def controller(
+    *args: str, image: str = "public.ecr.aws/eks/aws-load-balancer-controller:v2.13.0"
+) -> str:
     words = "".join(f"\n            - {json.dumps(a)}" for a in args)
     return f"""apiVersion: apps/v1
 kind: Deployment
@@ -113,7 +115,9 @@ def test_flags_come_from_the_controller_deployment(tmp_path: Path) -> None:
     )
 
 
-def test_command_line_options_override_the_deployment(tmp_path: Path, capsys) -> None:
+def test_command_line_options_override_the_deployment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     docs = [ALB_CLASS, service("a", "web"), web_ingress(), controller("--default-target-type=ip")]
     platform(tmp_path, *docs)
     assert main(["ingress", "alb", str(tmp_path), "-f", "json"]) == 0

@@ -65,7 +65,7 @@ def ask(
     build: Builder, *docs: str, src: str = "shop/client", port: int = 8080, **kw: str
 ) -> MeshVerdict:
     platform = build(BASE + "".join(docs))
-    return mesh_verdict(platform, src, "shop/web", port, **kw)  # type: ignore[arg-type]
+    return mesh_verdict(platform, src, "shop/web", port, **kw)
 
 
 def brief(v: MeshVerdict) -> tuple[str, str, str | None]:

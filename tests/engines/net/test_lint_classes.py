@@ -7,7 +7,7 @@ notPorts, nets, network sets, service accounts and named ports."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,9 @@ def _random_platform(seed: int) -> str:
     for ns in namespaces:
         for j in range(rng.randint(3, 6)):
             tier = rng.choice(["web", "api", "db"])
-            ports = [{"name": "http", "containerPort": rng.choice([8080, 8443])}]
+            ports: list[dict[str, Any]] = [
+                {"name": "http", "containerPort": rng.choice([8080, 8443])}
+            ]
             if tier == "db":
                 ports.append({"name": "pg", "containerPort": 5432})
             docs.append(
@@ -89,7 +91,7 @@ def _random_platform(seed: int) -> str:
             n += 1
     selectors = ["tier == 'db'", "tier in {'api', 'db'}", "app != 'a1'", "all()",
                  "has(app) && tier != 'web'", "tier == 'web' || app == 'a2'"]  # fmt: skip
-    peers = [
+    peers: list[dict[str, Any]] = [
         {"selector": "tier == 'web'"},
         {"namespaceSelector": "env == 'dev'"},
         {"nets": ["198.18.0.0/28"]},
@@ -149,7 +151,7 @@ def _random_platform(seed: int) -> str:
                      "metadata": meta, "spec": spec})  # fmt: skip
     for k in range(rng.randint(3, 6)):
         ns = rng.choice(namespaces)
-        peer: dict[str, Any] = rng.choice(
+        ns_peer: dict[str, Any] = rng.choice(
             [
                 {"podSelector": {"matchLabels": {"tier": "web"}}},
                 {"namespaceSelector": {"matchLabels": {"env": "prod"}}},
@@ -163,7 +165,7 @@ def _random_platform(seed: int) -> str:
                 "metadata": {"name": f"np{k}", "namespace": ns},
                 "spec": {
                     "podSelector": {"matchLabels": {"tier": rng.choice(["api", "db"])}},
-                    "ingress": [{"from": [peer], "ports": [{"port": rng.choice([8080, "pg"])}]}],
+                    "ingress": [{"from": [ns_peer], "ports": [{"port": rng.choice([8080, "pg"])}]}],
                 },
             }
         )
@@ -181,6 +183,10 @@ def _platforms(build: Builder) -> Iterator[Platform]:
 
 def _matches(lm: LintModel, rule: CompiledRule, c: EndpointClass) -> bool:
     return rule.peer.matches(c.rep, lm.ctx)
+
+
+def _peer_test(lm: LintModel, c: EndpointClass) -> Callable[[CompiledRule], bool]:
+    return lambda rule: _matches(lm, rule, c)
 
 
 def _shadowed_pairwise(lm: LintModel, check: CalicoRuleShadowed) -> list[Finding]:
@@ -209,7 +215,7 @@ def _shadowed_pairwise(lm: LintModel, check: CalicoRuleShadowed) -> list[Finding
                         if wanted.is_empty:
                             continue
                         out.pairs += 1
-                        reach = reaching(tiers, r, lambda q, y=y: _matches(lm, q, y), dst)
+                        reach = reaching(tiers, r, _peer_test(lm, y), dst)
                         if not reach.undecided.is_empty:
                             out.live = True
                             break

@@ -120,7 +120,9 @@ def _config_map(objs: KubeObjects, data: dict[str, object], meta: Meta) -> None:
                     )
                 )
         else:
-            objs.aws_auth = aws_auth(cm, objs.diagnostics)
+            found: list[Diagnostic] = []
+            objs.aws_auth = aws_auth(cm, found)
+            objs.diagnostics.extend(found)
 
 
 #: Secrets are not here: any document whose kind says Secret is one, whatever its

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ekstwin.findings import Diagnostic
+from ekstwin.findings import DiagnosticCollector
 from ekstwin.model.adminpolicy import AdminNetworkPolicy
 from ekstwin.model.calico import CalicoPolicy, NetworkSet, Tier
 from ekstwin.model.istio import (
@@ -72,7 +72,7 @@ class KubeObjects:
     destination_rules: list[DestinationRule] = field(default_factory=list)
     opaque: list[OpaqueObject] = field(default_factory=list)
     aws_auth: AwsAuth | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diagnostics: DiagnosticCollector = field(default_factory=DiagnosticCollector)
 
 
 #: Reads one document of its kind into ``objs`` (or raises ``InvalidDocument``).

@@ -1,4 +1,5 @@
-"""docs/checks/ is generated from the checks; these tests fail when it is stale."""
+"""The generated documentation: docs/checks/ from the checks, and the examples of
+command output in docs/*.md from the commands; these tests fail when it is stale."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from ekstwin.docgen import ExampleError, example_pages, main, render_examples, select
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.docs import (
     REGENERATE,
     check_docs,
     doc_sections,
-    main,
     render_check_doc,
     render_index,
 )
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "checks"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "checks"
 STALE = f"docs/checks is stale; regenerate it with `{REGENERATE}` and commit the result"
 
 
@@ -175,6 +177,96 @@ def test_doc_sections_rejects_malformed_docstrings(cls: type[Check], error: str)
 
 
 def test_main_writes_every_page(tmp_path: Path) -> None:
-    assert main([str(tmp_path / "out")]) == 0
-    written = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()}
+    assert main(["--root", str(tmp_path)]) == 0
+    pages = tmp_path / "docs" / "checks"
+    written = {p.name: p.read_text(encoding="utf-8") for p in pages.iterdir()}
     assert written == check_docs()
+
+
+@pytest.mark.parametrize("page", example_pages(ROOT), ids=lambda p: p.name)
+def test_committed_examples_are_what_the_commands_print(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert render_examples(text, ROOT) == text, (
+        f"the examples in {page.name} differ from the commands' output; "
+        f"regenerate them with `{REGENERATE}` and review the diff"
+    )
+
+
+def test_the_pages_that_show_output_have_examples() -> None:
+    assert [p.name for p in example_pages(ROOT)] == [
+        "diff.md",
+        "drift.md",
+        "ipam.md",
+        "mesh.md",
+        "net.md",
+        "report-json.md",
+    ]
+
+
+def test_an_example_block_is_replaced_by_the_output_and_the_rest_kept(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "ns.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n", encoding="utf-8"
+    )
+    text = (
+        "intro\n"
+        "<!-- example: ekstwin analyze p --format json --no-implied | .summary.platform.kinds -->\n"
+        "````json\nstale\n```\nstill stale\n````\n"
+        "<!-- example: ekstwin analyze p --format json --no-implied | .inputs[0] -->\n"
+        "```\n```\n"
+        "<!-- example: $ ekstwin ipam max-pods t3.nano -->\n"
+        "```\n```\n"
+        "outro\n"
+    )
+    assert render_examples(text, tmp_path) == (
+        "intro\n"
+        "<!-- example: ekstwin analyze p --format json --no-implied | .summary.platform.kinds -->\n"
+        '````json\n{\n  "Namespace": 1\n}\n````\n'
+        "<!-- example: ekstwin analyze p --format json --no-implied | .inputs[0] -->\n"
+        '```\n"p"\n```\n'
+        "<!-- example: $ ekstwin ipam max-pods t3.nano -->\n"
+        "```\n$ ekstwin ipam max-pods t3.nano\n"
+        "instance type    t3.nano\n"
+        "ENIs for pods    2\n"
+        "IPv4 per ENI     2\n"
+        "mode             secondary-ip\n"
+        "max pods (CNI)   4\n"
+        "max pods capped  4  (EKS AMI calculator, secondary-ip; 110 up to 30 vCPUs, 250 above)\n"
+        "```\n"
+        "outro\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("selector", "picked"),
+    [
+        (".a", [{"id": "X", "v": 1}, {"id": "Y", "v": 2}]),
+        (".a[1].v", 2),
+        (".a[id=Y]", {"id": "Y", "v": 2}),
+        (".b.c-d", None),
+        ("", {"a": [{"id": "X", "v": 1}, {"id": "Y", "v": 2}], "b": {"c-d": None}}),
+    ],
+)
+def test_select_walks_keys_indexes_and_matches(selector: str, picked: object) -> None:
+    data = {"a": [{"id": "X", "v": 1}, {"id": "Y", "v": 2}], "b": {"c-d": None}}
+    assert select(data, selector) == picked
+
+
+@pytest.mark.parametrize(
+    ("selector", "error"),
+    [
+        (".z", "selector '.z': '.z' picks nothing"),
+        (".a[2]", "selector '.a[2]': '[2]' picks nothing"),
+        (".a[id=Z]", "selector '.a[id=Z]': no item with id=Z"),
+        (".a/0", "selector '.a/0': cannot read '/0'"),
+    ],
+)
+def test_a_selector_that_picks_nothing_is_an_error(selector: str, error: str) -> None:
+    with pytest.raises(ExampleError) as info:
+        select({"a": [{"id": "X"}]}, selector)
+    assert str(info.value) == error
+
+
+def test_an_example_must_run_ekstwin(tmp_path: Path) -> None:
+    with pytest.raises(ExampleError, match="must start with 'ekstwin'"):
+        render_examples("<!-- example: ls -l -->\n```\n```\n", tmp_path)
