@@ -6,10 +6,13 @@ import argparse
 import json
 
 from ekstwin.cli.common import (
-    Exit,
+    VERDICTS,
+    add_fail_on_argument,
     add_input_namespace_argument,
     add_output_arguments,
+    finish,
     load_platform,
+    verdict,
     write_output,
 )
 from ekstwin.engines.access import (
@@ -45,21 +48,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     w.add_argument("--namespace", "-n", help="namespace (default: cluster-wide)")
     w.add_argument("--subresource", default="", help="subresource, e.g. exec")
     w.add_argument("--name", default="", help="object name (resourceNames)")
-    add_output_arguments(w, ["text", "json"])
+    add_output_arguments(w, ["table", "json"])
+    add_fail_on_argument(w, VERDICTS, "when some subject may (allow), or no one may (deny)")
     w.add_argument("--quiet", "-q", action="store_true")
     w.set_defaults(handler=run_who_can)
 
     u = asub.add_parser("user", help="what a GitHub user can do in AWS and Kubernetes")
     _platform(u)
     u.add_argument("login", metavar="GITHUB_LOGIN")
-    add_output_arguments(u, ["text", "json"])
+    add_output_arguments(u, ["table", "json"])
+    add_fail_on_argument(
+        u,
+        VERDICTS,
+        "when the user holds a risky Kubernetes ability (cluster-admin, read-secrets, "
+        "exec-pods, ...: allow), or holds none (deny)",
+    )
     u.add_argument("--quiet", "-q", action="store_true")
     u.set_defaults(handler=run_user)
 
     s = asub.add_parser("sa", help="what a ServiceAccount can do, and the AWS roles behind it")
     _platform(s)
     s.add_argument("service_account", metavar="NS/SA")
-    add_output_arguments(s, ["text", "json"])
+    add_output_arguments(s, ["table", "json"])
+    add_fail_on_argument(
+        s,
+        VERDICTS,
+        "when the ServiceAccount holds a risky Kubernetes ability (cluster-admin, "
+        "read-secrets, exec-pods, ...: allow), or holds none (deny)",
+    )
     s.add_argument("--quiet", "-q", action="store_true")
     s.set_defaults(handler=run_sa)
 
@@ -78,14 +94,8 @@ def _platform(parser: argparse.ArgumentParser, namespace_flag: bool = True) -> N
 
 def _load(args: argparse.Namespace) -> Platform:
     """The platform; input errors were printed, and the answer covers the rest
-    of the input (the command then exits 2, see ``_exit``)."""
-    result = load_platform(args)
-    args.input_errors = result.input_errors
-    return result.platform
-
-
-def _exit(args: argparse.Namespace) -> int:
-    return Exit.INPUT if getattr(args, "input_errors", False) else Exit.OK
+    of the input (the command then exits 2, see ``finish``)."""
+    return load_platform(args).platform
 
 
 def _request(args: argparse.Namespace) -> ResourceRequest:
@@ -157,14 +167,15 @@ def run_who_can(args: argparse.Namespace) -> int:
     result = AccessAnalyzer(_load(args)).who_can(_request(args))
     text = json.dumps(result.to_json(), indent=2) if args.format == "json" else who_can_text(result)
     write_output(text, args.output)
-    return _exit(args)
+    return finish(args, verdict(bool(result.entries)))
 
 
 def run_user(args: argparse.Namespace) -> int:
     result = AccessAnalyzer(_load(args)).user(args.login)
     text = json.dumps(result.to_json(), indent=2) if args.format == "json" else user_text(result)
     write_output(text, args.output)
-    return _exit(args)
+    risky = any(access.capabilities for _, access in result.kubernetes)
+    return finish(args, verdict(risky))
 
 
 def run_sa(args: argparse.Namespace) -> int:
@@ -177,4 +188,4 @@ def run_sa(args: argparse.Namespace) -> int:
     else:
         text = "\n".join([f"ServiceAccount {answer.service_account}", *subject_text(answer.access)])
     write_output(text, args.output)
-    return _exit(args)
+    return finish(args, verdict(bool(answer.access.capabilities)))

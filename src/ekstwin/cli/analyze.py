@@ -8,10 +8,13 @@ import sys
 
 from ekstwin.analysis import analyze
 from ekstwin.cli.common import (
+    SEVERITIES,
     Exit,
+    add_fail_on_argument,
     add_output_arguments,
     add_platform_argument,
     eprint,
+    finish_report,
     load_platform,
     write_output,
 )
@@ -23,13 +26,11 @@ from ekstwin.engines.checks import (
     discover_checks,
 )
 from ekstwin.errors import ConfigError, SelectorSyntaxError
-from ekstwin.findings import DiagnosticLevel, Severity
+from ekstwin.findings import DiagnosticLevel
 from ekstwin.loaders import snapshot_to_json
 from ekstwin.model.selectors import parse_calico_selector
 from ekstwin.reporters.interface import ReportFormat, reporter_for
 from ekstwin.suppressions import baseline_json, read_baseline
-
-_FAIL_ON = [s.value for s in Severity if s is not Severity.INFO]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,11 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_platform_argument(p)
     add_output_arguments(p, [f.value for f in ReportFormat])
-    p.add_argument(
-        "--fail-on",
-        choices=_FAIL_ON,
-        help="exit 1 when a finding at or above this severity remains",
-    )
+    add_fail_on_argument(p, SEVERITIES, "when a finding at or above this severity remains")
     p.add_argument("--baseline", metavar="FILE", help="suppress the findings listed in FILE")
     p.add_argument(
         "--dev-namespaces",
@@ -73,7 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=run_analyze)
 
     c = sub.add_parser("checks", help="list every check with id, title, severity and doc page")
-    c.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    add_output_arguments(c, ["table", "json"], output=False)
     c.set_defaults(handler=run_checks_list)
 
     s = sub.add_parser("snapshot", help="write the loaded platform as one versioned JSON file")
@@ -130,17 +127,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     fmt = ReportFormat(args.format)
     color = fmt is ReportFormat.TABLE and not args.output and sys.stdout.isatty()
     write_output(reporter_for(fmt, color=color).render(report), args.output, escaped=True)
-    # Only a check that crashed in this run is an internal error: a diagnostic
-    # read from a snapshot is input, whatever code it carries.
-    if any(d.code == "internal" for d in report.diagnostics[len(result.diagnostics) :]):
-        return Exit.INTERNAL
-    if report.input_errors:
-        return Exit.INPUT
-    if args.fail_on:
-        threshold = Severity(args.fail_on).rank
-        if any(f.severity.rank >= threshold for f in report.findings):
-            return Exit.FINDINGS
-    return Exit.OK
+    return finish_report(args, report, result)
 
 
 def run_checks_list(args: argparse.Namespace) -> int:

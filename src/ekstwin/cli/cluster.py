@@ -6,9 +6,13 @@ import argparse
 import json
 
 from ekstwin.cli.common import (
-    Exit,
+    PROBLEM,
+    SEVERITIES,
+    add_fail_on_argument,
     add_output_arguments,
     add_platform_argument,
+    findings_at_or_above,
+    finish,
     load_platform,
     write_output,
 )
@@ -28,10 +32,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Describe every path to each cluster's API server: from the internet "
         "(which CIDRs), from inside the VPC (private endpoint), and from the nodes (private "
         "endpoint, or the public one through NAT gateways), with the cluster checks' findings "
-        "(EKS001-EKS005). Exit 1 when a node subnet cannot reach the API.",
+        "(EKS001-EKS005). Exit 1 when a node subnet cannot reach the API (--fail-on problem, "
+        "the default), or with --fail-on SEVERITY when a finding at or above it remains.",
     )
     add_platform_argument(e)
     add_output_arguments(e, ["table", "json"])
+    add_fail_on_argument(
+        e,
+        [*PROBLEM, *SEVERITIES],
+        "when a node subnet cannot reach the API (problem), or a finding at or above the "
+        "severity remains",
+        default="problem",
+    )
     e.add_argument("--quiet", "-q", action="store_true", help="errors only on stderr")
     e.set_defaults(handler=run_endpoint)
 
@@ -79,8 +91,6 @@ def run_endpoint(args: argparse.Namespace) -> int:
         write_output(json.dumps(report.to_json(), indent=2), args.output)
     else:
         write_output(endpoint_text(report), args.output)
-    if result.input_errors:
-        return Exit.INPUT
-    if any(c.blocked_node_routes for c in report.clusters):
-        return Exit.FINDINGS
-    return Exit.OK
+    blocked = any(c.blocked_node_routes for c in report.clusters)
+    at_or_above = findings_at_or_above(report.findings)
+    return finish(args, lambda cond: blocked if cond == "problem" else at_or_above(cond))

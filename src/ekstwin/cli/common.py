@@ -1,18 +1,36 @@
-"""What every command shares: loading a platform, writing output, exit codes."""
+"""What every command shares: loading a platform, writing output, and the contract of
+exit codes, ``--fail-on`` and format names.
+
+The contract (README, "Exit codes"; docs/cli.md):
+
+* exit 0: the command answered; 1: the ``--fail-on`` condition holds of the answer;
+  2: a usage error, or input that could not be read (an input error diagnostic,
+  even when the rest of the input was answered); 3: an internal error (one line,
+  no traceback without ``--debug``). The highest that applies wins: 3, 2, 1, 0.
+* ``--fail-on CONDITION`` on every command that answers a question of a
+  platform. What a condition means depends on the kind of answer
+  (:data:`SEVERITIES` for findings, :data:`VERDICTS` for one verdict or a list
+  of who may, :data:`PROBLEM` for plans and reports); ``never`` turns a
+  command's default condition off.
+* ``--format``: ``table`` and ``json`` everywhere, plus a command's extras
+  (csv, dot, markdown, sarif, junit, prometheus); ``text`` is read as ``table``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ekstwin.errors import ConfigError
-from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel
+from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel, Finding, Severity
 from ekstwin.reporters._text import printable
 
 if TYPE_CHECKING:
+    from ekstwin.findings import Report
     from ekstwin.loaders import LoadResult
 
 
@@ -68,9 +86,105 @@ def add_implied_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, formats: list[str]) -> None:
-    parser.add_argument("--format", "-f", choices=formats, default=formats[0])
-    parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+#: Format names read as another (the names a command used before the names were one set).
+FORMAT_ALIASES = {"text": "table"}
+
+
+def _format_name(value: str) -> str:
+    return FORMAT_ALIASES.get(value, value)
+
+
+def add_output_arguments(
+    parser: argparse.ArgumentParser, formats: Sequence[str], *, output: bool = True
+) -> None:
+    """``--format`` (``table``, ``json`` and the command's extras, the first the default;
+    ``text`` is read as ``table``) and, unless ``output`` is false, ``--output``."""
+    assert formats[0] == "table" and "json" in formats, formats
+    parser.add_argument(
+        "--format",
+        "-f",
+        type=_format_name,
+        choices=list(formats),
+        default=formats[0],
+        help=f"{' | '.join(formats)} (default {formats[0]})",
+    )
+    if output:
+        parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+
+# -- --fail-on and the exit code --------------------------------------------------------
+
+#: Conditions of an answer made of findings: a finding at or above this severity.
+SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: s.rank))
+#: Conditions of a verdict (``allow``: the answer is allowed; ``deny``: it is not -
+#: denied, refused or unknown) and of a list of who may (``allow``: someone may;
+#: ``deny``: no one may).
+VERDICTS = ("allow", "deny")
+#: The condition of a plan or report: it reports a problem (each command says which).
+PROBLEM = ("problem",)
+#: No condition: exit 1 never (turns a command's default condition off).
+NEVER = "never"
+
+
+def add_fail_on_argument(
+    parser: argparse.ArgumentParser,
+    conditions: Sequence[str],
+    what: str,
+    *,
+    default: str | None = None,
+) -> None:
+    """``--fail-on`` with the command's conditions (and ``never``); ``what`` says, for
+    ``--help``, what makes the command exit 1."""
+    parser.add_argument(
+        "--fail-on",
+        choices=[*conditions, NEVER],
+        default=default,
+        metavar="|".join([*conditions, NEVER]),
+        help=f"exit 1 {what}" + (f" (default: {default})" if default else ""),
+    )
+
+
+def findings_at_or_above(findings: Iterable[Finding]) -> Callable[[str], bool]:
+    """``--fail-on SEVERITY`` over findings."""
+    ranks = [f.severity.rank for f in findings]
+    return lambda condition: any(r >= Severity(condition).rank for r in ranks)
+
+
+def verdict(allowed: bool | None) -> Callable[[str], bool]:
+    """``--fail-on allow|deny`` over one verdict (or over 'someone may'); ``None`` is
+    unknown: not allowed, so it fails ``deny`` and never ``allow``."""
+    return lambda condition: (allowed is True) == (condition == "allow")
+
+
+def problem(found: bool) -> Callable[[str], bool]:
+    """``--fail-on problem`` over a plan or report."""
+    return lambda condition: found
+
+
+def finish_report(args: argparse.Namespace, report: Report, loaded: LoadResult) -> int:
+    """The exit code of a command that ran checks (analyze, the lint commands): 3 when a
+    check crashed in this run (a diagnostic read from a snapshot is input, whatever
+    code it carries), else as :func:`finish` with ``--fail-on SEVERITY``."""
+    if any(d.code == "internal" for d in report.diagnostics[len(loaded.diagnostics) :]):
+        return Exit.INTERNAL
+    return finish(args, findings_at_or_above(report.findings), input_errors=report.input_errors)
+
+
+def finish(
+    args: argparse.Namespace,
+    holds: Callable[[str], bool] | None = None,
+    *,
+    input_errors: bool | None = None,
+) -> int:
+    """The exit code of a command that answered: 2 when its input had errors (``args``
+    records them when :func:`load_platform` read it, unless ``input_errors`` says),
+    else 1 when the ``--fail-on`` condition ``holds`` of the answer, else 0."""
+    if input_errors if input_errors is not None else getattr(args, "input_errors", False):
+        return Exit.INPUT
+    condition = getattr(args, "fail_on", None)
+    if condition and condition != NEVER and holds is not None and holds(condition):
+        return Exit.FINDINGS
+    return Exit.OK
 
 
 def check_port(port: int, *, allow_zero: bool = False) -> None:
@@ -106,6 +220,8 @@ def load_platform(args: argparse.Namespace) -> LoadResult:
         result = load(paths, namespace=namespace, implied=implied)
     if not getattr(args, "keep_diagnostics_quiet", False):
         print_diagnostics(result.diagnostics, quiet=quiet, counted=result.counted_diagnostics)
+    # The answer covers the rest of the input; the command then exits 2 (``finish``).
+    args.input_errors = bool(getattr(args, "input_errors", False) or result.input_errors)
     return result
 
 

@@ -9,7 +9,14 @@ from contextlib import ExitStack
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ekstwin.cli.common import Exit, load_platform, write_output
+from ekstwin.cli.common import (
+    SEVERITIES,
+    add_fail_on_argument,
+    add_output_arguments,
+    finish,
+    load_platform,
+    write_output,
+)
 from ekstwin.errors import ConfigError, SelectorSyntaxError
 from ekstwin.findings import Severity
 
@@ -44,13 +51,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=[],
         help="read the base (and, given twice, the head) from this git revision",
     )
-    p.add_argument("--format", "-f", choices=FORMATS, default="table")
-    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
-    p.add_argument(
-        "--fail-on",
-        choices=[s.value for s in Severity],
-        help="exit 1 when the change adds a finding at or above this severity, or opens "
-        "access into a namespace --protect selects",
+    add_output_arguments(p, FORMATS)
+    add_fail_on_argument(
+        p,
+        SEVERITIES,
+        "when the change adds a finding at or above this severity, or opens access into a "
+        "namespace --protect selects",
     )
     p.add_argument(
         "--protect",
@@ -167,7 +173,8 @@ def run_diff(args: argparse.Namespace) -> int:
     else:
         text = diff_table(diff)
     write_output(text, args.output)
-    if base.input_errors or head.input_errors:
-        return Exit.INPUT
-    fail_on = Severity(args.fail_on) if args.fail_on else None
-    return Exit.FINDINGS if exceeds(diff, fail_on) else Exit.OK
+    return finish(
+        args,
+        lambda condition: exceeds(diff, Severity(condition)),
+        input_errors=base.input_errors or head.input_errors,
+    )

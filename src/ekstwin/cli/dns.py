@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 
-from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.cli.common import (
+    PROBLEM,
+    add_fail_on_argument,
+    add_output_arguments,
+    add_platform_argument,
+    finish,
+    load_platform,
+    problem,
+    write_output,
+)
 from ekstwin.engines.dns import ALPHA_PREFIX, GA_PREFIX, DnsOptions, DnsPlan, Policy, plan_dns
 from ekstwin.engines.dns.config import ExternalDnsConfig, PlannedDns, external_dns_configs
 from ekstwin.errors import ConfigError
@@ -74,8 +83,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="ExternalDNS --aws-zone-match-parent: keep a hosted zone that is a parent of a "
         "domain filter",
     )
-    pl.add_argument("--format", "-f", choices=["table", "json"], default="table")
-    pl.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    add_output_arguments(pl, ["table", "json"])
+    add_fail_on_argument(pl, PROBLEM, "when sources claim one name in conflict (problem)")
     pl.add_argument("--quiet", "-q", action="store_true")
     pl.set_defaults(handler=run_plan)
 
@@ -190,4 +199,4 @@ def run_plan(args: argparse.Namespace) -> int:
                 "(omit --owner-id, or add --external-dns NS/NAME, to plan with its flags)\n" + text
             )
     write_output(text, args.output)
-    return Exit.INPUT if result.input_errors else Exit.OK
+    return finish(args, problem(bool(plan.conflicts)))

@@ -8,15 +8,19 @@ import sys
 from pathlib import Path
 
 from ekstwin.cli.common import (
-    Exit,
+    PROBLEM,
+    VERDICTS,
+    add_fail_on_argument,
     add_input_namespace_argument,
     add_output_arguments,
+    finish,
     load_platform,
+    problem,
+    verdict,
     write_output,
 )
 from ekstwin.engines.iam import Decision, PodAccess, evaluate, parse_case, pod_access
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
-from ekstwin.model.platform import Platform
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +39,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "Allow or Deny, the kind of deny, the reason and the deciding statements.",
     )
     e.add_argument("file", metavar="FILE.json")
-    add_output_arguments(e, ["text", "json"])
+    add_output_arguments(e, ["table", "json"])
+    add_fail_on_argument(
+        e, VERDICTS, "when the request is allowed (allow), or is not: denied or unknown (deny)"
+    )
     e.set_defaults(handler=run_evaluate)
 
     _register_queries(isub)
@@ -53,7 +60,10 @@ def _register_queries(isub: argparse._SubParsersAction[argparse.ArgumentParser])
         help="a pod, or a workload (shop/deployment/web, or shop/web naming one workload): "
         "answered for its first pod",
     )
-    add_output_arguments(p, ["text", "json"])
+    add_output_arguments(p, ["table", "json"])
+    add_fail_on_argument(
+        p, PROBLEM, "when a role the pod tries is not obtained or an image pull fails (problem)"
+    )
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(handler=run_pod)
 
@@ -63,7 +73,8 @@ def _register_queries(isub: argparse._SubParsersAction[argparse.ArgumentParser])
     _platform_argument(w)
     w.add_argument("action", metavar="ACTION")
     w.add_argument("resource", metavar="RESOURCE")
-    add_output_arguments(w, ["text", "json"])
+    add_output_arguments(w, ["table", "json"])
+    add_fail_on_argument(w, VERDICTS, "when some pod or person may (allow), or no one may (deny)")
     w.add_argument("--quiet", "-q", action="store_true")
     w.set_defaults(handler=run_who_can)
 
@@ -103,18 +114,6 @@ def pod_text(access: PodAccess) -> str:
     return "\n".join(lines)
 
 
-def _platform_result(args: argparse.Namespace) -> Platform:
-    """The platform; input errors were printed, and the answer covers the rest
-    of the input (the command then exits 2, see ``_exit``)."""
-    result = load_platform(args)
-    args.input_errors = result.input_errors
-    return result.platform
-
-
-def _exit(args: argparse.Namespace) -> int:
-    return Exit.INPUT if getattr(args, "input_errors", False) else Exit.OK
-
-
 def run_pod(args: argparse.Namespace) -> int:
     namespace, sep, name = args.pod.partition("/")
     if not sep or not name:
@@ -122,7 +121,7 @@ def run_pod(args: argparse.Namespace) -> int:
             f"pod {args.pod!r} must be written NAMESPACE/NAME (a pod or a workload) "
             "or NAMESPACE/KIND/NAME (shop/deployment/web)"
         )
-    platform = _platform_result(args)
+    platform = load_platform(args).platform
     if platform.pod(namespace, name) is None:
         pod, note = platform.workload_pod(args.pod)
         if pod is None:
@@ -134,17 +133,19 @@ def run_pod(args: argparse.Namespace) -> int:
         write_output(json.dumps(access.to_json(), indent=2), args.output)
     else:
         write_output(pod_text(access), args.output)
-    return _exit(args)
+    failed = any(not g.obtained for g in access.roles) or any(p.ok is False for p in access.pulls)
+    return finish(args, problem(failed))
 
 
 def run_who_can(args: argparse.Namespace) -> int:
     from ekstwin.engines.access import AccessAnalyzer
 
-    platform = _platform_result(args)
+    platform = load_platform(args).platform
     answer = AccessAnalyzer(platform).everyone_aws_who_can(args.action, args.resource)
+    someone = verdict(bool(answer.pods.entries or answer.people))
     if args.format == "json":
         write_output(json.dumps(answer.to_json(), indent=2), args.output)
-        return _exit(args)
+        return finish(args, someone)
     result, people = answer.pods, answer.people
     lines = [
         f"{args.action} on {args.resource}: {len(result.entries)} pod role(s), "
@@ -158,7 +159,7 @@ def run_who_can(args: argparse.Namespace) -> int:
             f"{g.decision.reason}"
         )
     write_output("\n".join(lines), args.output)
-    return _exit(args)
+    return finish(args, someone)
 
 
 def _read_json(path: str) -> object:
@@ -194,4 +195,4 @@ def run_evaluate(args: argparse.Namespace) -> int:
         write_output(json.dumps(decision.to_json(), indent=2), args.output)
     else:
         write_output(decision_text(decision), args.output)
-    return Exit.OK
+    return finish(args, verdict(decision.allowed))

@@ -10,10 +10,16 @@ from io import StringIO
 from rich.text import Text
 
 from ekstwin.cli.common import (
-    Exit,
+    PROBLEM,
+    VERDICTS,
+    add_fail_on_argument,
     add_input_namespace_argument,
+    add_output_arguments,
     add_platform_argument,
+    finish,
     load_platform,
+    problem,
+    verdict,
     write_output,
 )
 from ekstwin.engines.ingress import (
@@ -41,8 +47,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     a = isub.add_parser("alb", help="each ALB with its listeners, ordered rules and errors")
     add_platform_argument(a)
-    a.add_argument("--format", "-f", choices=["table", "json"], default="table")
-    a.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    add_output_arguments(a, ["table", "json"])
+    add_fail_on_argument(
+        a, PROBLEM, "when a group fails (an error) or an ALB exceeds a quota (problem)"
+    )
     a.add_argument("--quiet", "-q", action="store_true")
     _controller_arguments(a)
     a.set_defaults(handler=run_alb)
@@ -58,8 +66,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "then the URL: http(s)://host[:port]/path?query",
     )
     add_input_namespace_argument(r, "--namespace", "-n")
-    r.add_argument("--format", "-f", choices=["table", "json"], default="table")
-    r.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    add_output_arguments(r, ["table", "json"])
+    add_fail_on_argument(
+        r,
+        VERDICTS,
+        "when the URL reaches pods (allow), or does not: an error, no pods, unknown (deny)",
+    )
     r.add_argument("--quiet", "-q", action="store_true")
     _controller_arguments(r)
     r.set_defaults(handler=run_route)
@@ -212,7 +224,7 @@ def run_alb(args: argparse.Namespace) -> int:
     else:
         text = alb_table(plan)
     write_output(text, args.output)
-    return Exit.INPUT if result.input_errors else Exit.OK
+    return finish(args, problem(any(a.errors or a.quota for a in plan.albs)))
 
 
 def run_route(args: argparse.Namespace) -> int:
@@ -229,4 +241,4 @@ def run_route(args: argparse.Namespace) -> int:
     else:
         text = route_table(res)
     write_output(text, args.output)
-    return Exit.INPUT if result.input_errors else Exit.OK
+    return finish(args, verdict(res.reachable is True))

@@ -9,7 +9,17 @@ from importlib import resources
 from pathlib import Path
 from typing import cast
 
-from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.cli.common import (
+    PROBLEM,
+    Exit,
+    add_fail_on_argument,
+    add_output_arguments,
+    add_platform_argument,
+    finish,
+    load_platform,
+    problem,
+    write_output,
+)
 from ekstwin.engines.ipam.limits import (
     Ec2Client,
     InstanceTypeTable,
@@ -64,8 +74,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="plan as if every node in AZ were gone: replacements, rescheduled pods",
     )
     pl.add_argument("--quiet", "-q", action="store_true")
-    pl.add_argument("--output", "-o", metavar="FILE")
+    pl.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     _table_arguments(pl)
+    add_fail_on_argument(pl, PROBLEM, "when a subnet runs out or pods are left pending (problem)")
     pl.set_defaults(handler=run_plan)
 
     r = isub.add_parser(
@@ -83,7 +94,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _table_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    add_output_arguments(p, ["table", "json"], output=False)
     p.add_argument(
         "--instance-types",
         metavar="FILE",
@@ -166,7 +177,8 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         text = plan_text(got)
     write_output(text, args.output)
-    return Exit.OK
+    pending = got.zone_loss is not None and got.zone_loss.pods_pending > 0
+    return finish(args, problem(pending or any(s.exhausted for s in got.subnets)))
 
 
 def plan_text(p: Plan) -> str:

@@ -7,7 +7,18 @@ import json
 import os
 import sys
 
-from ekstwin.cli.common import Exit, add_platform_argument, eprint, load_platform, write_output
+from ekstwin.cli.common import (
+    PROBLEM,
+    Exit,
+    add_fail_on_argument,
+    add_output_arguments,
+    add_platform_argument,
+    eprint,
+    finish,
+    load_platform,
+    problem,
+    write_output,
+)
 from ekstwin.errors import ConfigError
 from ekstwin.lab import (
     DEFAULT_PREFIX,
@@ -79,8 +90,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     probe.add_argument(
         "--timeout", type=float, default=0.5, help="seconds before a probe counts as blocked"
     )
-    probe.add_argument("--format", "-f", choices=["table", "json"], default="table")
-    probe.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    add_output_arguments(probe, ["table", "json"])
+    add_fail_on_argument(
+        probe, PROBLEM, "when the kernel and the engine disagree (problem)", default="problem"
+    )
     _common(probe)
     probe.set_defaults(handler=run_probe)
 
@@ -182,7 +195,7 @@ def run_probe(args: argparse.Namespace) -> int:
     else:
         text = render_table(report)
     write_output(text, args.output)
-    return Exit.FINDINGS if report.disagreements else Exit.OK
+    return finish(args, problem(bool(report.disagreements)))
 
 
 def render_table(report: ProbeReport) -> str:

@@ -7,11 +7,18 @@ import json
 
 from ekstwin.analysis import analyze
 from ekstwin.cli.common import (
-    Exit,
+    PROBLEM,
+    SEVERITIES,
+    VERDICTS,
+    add_fail_on_argument,
     add_input_namespace_argument,
     add_output_arguments,
     check_port,
+    finish,
+    finish_report,
     load_platform,
+    problem,
+    verdict,
     write_output,
 )
 from ekstwin.cli.net import decision_line, workload_notes
@@ -42,6 +49,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--path", help="HTTP path of the request (/v1/orders)")
     c.add_argument("--host", help="HTTP host (authority) of the request")
     add_output_arguments(c, ["table", "json"])
+    add_fail_on_argument(
+        c, VERDICTS, "when both layers let the flow through (allow), or one does not (deny)"
+    )
     c.add_argument("--quiet", "-q", action="store_true")
     c.set_defaults(handler=run_can)
 
@@ -49,6 +59,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(i, "--namespace", "-n")
     add_output_arguments(i, ["table", "json"])
+    add_fail_on_argument(
+        i, PROBLEM, "when a pod opts out of the injection its namespace asks for (problem)"
+    )
     i.add_argument("--quiet", "-q", action="store_true")
     i.set_defaults(handler=run_injection)
 
@@ -56,6 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cov.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(cov, "--namespace", "-n")
     add_output_arguments(cov, ["table", "json"])
+    add_fail_on_argument(cov, PROBLEM, "when an allowed flow is not seen by the mesh (problem)")
     cov.add_argument("--quiet", "-q", action="store_true")
     cov.set_defaults(handler=run_coverage)
 
@@ -69,6 +83,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_input_namespace_argument(r, "--namespace", "-n")
     r.add_argument("--gateway", default="mesh", help="gateway the routes bind to (default: mesh)")
     add_output_arguments(r, ["table", "json"])
+    add_fail_on_argument(
+        r, PROBLEM, "when a route is shadowed or a route target has a problem (problem)"
+    )
     r.add_argument("--quiet", "-q", action="store_true")
     r.set_defaults(handler=run_routes)
 
@@ -76,6 +93,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lint.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(lint, "--namespace", "-n")
     add_output_arguments(lint, [f.value for f in ReportFormat])
+    add_fail_on_argument(
+        lint, SEVERITIES, "when a finding at or above this severity remains", default="info"
+    )
     lint.add_argument("--quiet", "-q", action="store_true")
     lint.set_defaults(handler=run_lint)
 
@@ -131,7 +151,7 @@ def run_can(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc)) from exc
     if args.format == "json":
         write_output(json.dumps(result.to_json(), indent=2), args.output)
-        return Exit.OK
+        return finish(args, verdict(result.allowed))
     if isinstance(result, CombinedServiceVerdict):
         lines = [
             f"{result.source} -> {result.service} {result.protocol}/{result.port}: "
@@ -143,27 +163,29 @@ def run_can(args: argparse.Namespace) -> int:
         write_output("\n".join(lines), args.output)
     else:
         write_output(combined_text(result), args.output)
-    return Exit.OK
+    return finish(args, verdict(result.allowed))
 
 
 def run_injection(args: argparse.Namespace) -> int:
     model = MeshModel(load_platform(args).platform)
     items = sorted(model.injections.values(), key=lambda i: i.pod)
+    opted_out = problem(any(i.opted_out for i in items))
     if args.format == "json":
         write_output(json.dumps([i.to_json() for i in items], indent=1), args.output)
-        return Exit.OK
+        return finish(args, opted_out)
     width = max([len(i.pod) for i in items] + [3])
     lines = [f"{'pod':{width}}  {'data plane':10}  why"]
     lines.extend(f"{i.pod:{width}}  {i.data_plane.value:10}  {i.reason}" for i in items)
     write_output("\n".join(lines), args.output)
-    return Exit.OK
+    return finish(args, opted_out)
 
 
 def run_coverage(args: argparse.Namespace) -> int:
     cov = coverage(MeshModel(load_platform(args).platform))
+    missed = problem(any(not f.seen for f in cov.flows))
     if args.format == "json":
         write_output(json.dumps(cov.to_json(), indent=1), args.output)
-        return Exit.OK
+        return finish(args, missed)
     summary = cov.to_json()["summary"]
     assert isinstance(summary, dict)
     lines = [
@@ -177,7 +199,7 @@ def run_coverage(args: argparse.Namespace) -> int:
     if not unseen:
         lines.append("  none")
     write_output("\n".join(lines), args.output)
-    return Exit.OK
+    return finish(args, missed)
 
 
 def routes_text(t: RouteTable) -> str:
@@ -211,7 +233,11 @@ def run_routes(args: argparse.Namespace) -> int:
         write_output(json.dumps(table.to_json(), indent=1), args.output)
     else:
         write_output(routes_text(table), args.output)
-    return Exit.OK
+    broken = any(
+        r.shadowed_by is not None or any(t.problem for t in r.targets) for r in table.routes
+    )
+    broken = broken or any(t.problem for t in table.default)
+    return finish(args, problem(broken))
 
 
 def run_lint(args: argparse.Namespace) -> int:
@@ -220,4 +246,4 @@ def run_lint(args: argparse.Namespace) -> int:
     report = analyze(result, ctx=CheckContext(), checks=checks)
     fmt = ReportFormat(args.format)
     write_output(reporter_for(fmt, color=False).render(report), args.output, escaped=True)
-    return Exit.FINDINGS if report.findings else Exit.OK
+    return finish_report(args, report, result)

@@ -10,11 +10,18 @@ import sys
 from typing import TYPE_CHECKING
 
 from ekstwin.cli.common import (
-    Exit,
+    PROBLEM,
+    SEVERITIES,
+    VERDICTS,
+    add_fail_on_argument,
     add_input_namespace_argument,
     add_output_arguments,
     check_port,
+    finish,
+    finish_report,
     load_platform,
+    problem,
+    verdict,
     write_output,
 )
 from ekstwin.engines.net import (
@@ -72,6 +79,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _calico_version_argument(c)
     add_output_arguments(c, ["table", "json"])
+    add_fail_on_argument(c, VERDICTS, "when the flow is allowed (allow), or is not (deny)")
     c.add_argument("--quiet", "-q", action="store_true")
     c.set_defaults(handler=run_can)
 
@@ -88,6 +96,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pa.add_argument("--protocol", default="tcp", type=str.lower, choices=["tcp", "udp"])
     _calico_version_argument(pa)
     add_output_arguments(pa, ["table", "json"])
+    add_fail_on_argument(
+        pa, VERDICTS, "when the flow gets through (allow), or does not: dropped or unknown (deny)"
+    )
     pa.add_argument("--quiet", "-q", action="store_true")
     pa.set_defaults(handler=run_path)
 
@@ -114,6 +125,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _calico_version_argument(m)
     add_output_arguments(m, ["table", "json", "csv", "dot"])
+    add_fail_on_argument(
+        m, VERDICTS, "when some pair of endpoints connects (allow), or none does (deny)"
+    )
     m.add_argument("--quiet", "-q", action="store_true")
     m.set_defaults(handler=run_matrix)
 
@@ -124,6 +138,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d.add_argument("new", metavar="NEW")
     _calico_version_argument(d)
     add_output_arguments(d, ["table", "json"])
+    add_fail_on_argument(d, PROBLEM, "when connectivity changed (problem)")
     d.add_argument("--quiet", "-q", action="store_true")
     d.set_defaults(handler=run_diff)
 
@@ -131,6 +146,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lint.add_argument("platform", nargs="+", metavar="PLATFORM")
     add_input_namespace_argument(lint, "--namespace", "-n")
     add_output_arguments(lint, [f.value for f in ReportFormat])
+    add_fail_on_argument(
+        lint, SEVERITIES, "when a finding at or above this severity remains", default="info"
+    )
     lint.add_argument("--quiet", "-q", action="store_true")
     lint.set_defaults(handler=run_lint)
 
@@ -217,7 +235,7 @@ def run_can(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc)) from exc
     if args.format == "json":
         write_output(json.dumps(answer.to_json(), indent=2), args.output)
-        return Exit.OK
+        return finish(args, verdict(answer.allowed))
     result = answer.result
     if isinstance(result, ServiceVerdict | CombinedServiceVerdict):
         lines = [
@@ -233,7 +251,7 @@ def run_can(args: argparse.Namespace) -> int:
         write_output("\n".join(lines), args.output)
     else:
         write_output(_with_layers(_any_text(result), answer.paths[0]), args.output)
-    return Exit.OK
+    return finish(args, verdict(answer.allowed))
 
 
 def run_path(args: argparse.Namespace) -> int:
@@ -266,10 +284,11 @@ def run_path(args: argparse.Namespace) -> int:
     ]
     if not paths:
         raise ConfigError(f"{args.destination}: no backend to follow (no ready pod)")
+    through = verdict(any(p.allowed is True for p in paths))
     if args.format == "json":
         docs = [p.to_json() for p in paths]
         write_output(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2), args.output)
-        return Exit.OK
+        return finish(args, through)
     blocks = []
     for p in paths:
         word = {True: "REACHABLE", False: "NOT REACHABLE", None: "UNKNOWN"}[p.allowed]
@@ -284,7 +303,7 @@ def run_path(args: argparse.Namespace) -> int:
             lines.append(f"  first drop: hop {drop.index} ({drop.layer.value}, {drop.component})")
         blocks.append("\n".join(lines))
     write_output("\n\n".join(blocks), args.output)
-    return Exit.OK
+    return finish(args, through)
 
 
 def _service_word(allowed: bool | None) -> str:
@@ -355,9 +374,10 @@ def run_matrix(args: argparse.Namespace) -> int:
     args.by = args.by or Granularity.POD.value
     model = _model(args)
     m = matrix(model, Granularity(args.by))
+    connects = verdict(any(f.allow for f in m))
     if not args.mesh:
         write_output(_matrix_text(m, args.format), args.output)
-        return Exit.OK
+        return finish(args, connects)
     if Granularity(args.by) is not Granularity.POD or args.format != "json":
         raise ConfigError("--mesh goes with --by pod --format json")
     from ekstwin.engines.mesh import MeshModel, mesh_matrix
@@ -365,7 +385,7 @@ def run_matrix(args: argparse.Namespace) -> int:
 
     meshed = MatrixWithMesh(m, mesh_matrix(MeshModel(model.platform, model)))
     write_output(json.dumps(meshed.to_json(), indent=1), args.output)
-    return Exit.OK
+    return finish(args, connects)
 
 
 def _layer_text(v: LayerVerdict | None) -> str:
@@ -381,9 +401,10 @@ def _run_aws_matrix(args: argparse.Namespace) -> int:
     model = _model(args)
     by = Granularity(args.by or Granularity.WORKLOAD.value)
     m = aws_matrix(VpcModel.build(model.platform), model, by)
+    connects = verdict(any(f.pods_allowed for f in m.flows))
     if args.format == "json":
         write_output(json.dumps(m.to_json(), indent=1), args.output)
-        return Exit.OK
+        return finish(args, connects)
     rows = [
         (
             f.source, f.destination, f"{f.protocol}/{f.port}", f.status,
@@ -399,7 +420,7 @@ def _run_aws_matrix(args: argparse.Namespace) -> int:
         for row in rows:
             w.writerow([csv_cell(c) for c in row])
         write_output(buf.getvalue(), args.output)
-        return Exit.OK
+        return finish(args, connects)
     head = ("from", "to", "port", "status", "pods", "not allowed because")
     widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(5)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip()]
@@ -407,7 +428,7 @@ def _run_aws_matrix(args: argparse.Namespace) -> int:
         "  ".join(c.ljust(w) for c, w in zip(r, [*widths, 0], strict=True)).rstrip() for r in rows
     )
     write_output("\n".join(lines), args.output)
-    return Exit.OK
+    return finish(args, connects)
 
 
 def _diff_text(d: NetDiff) -> str:
@@ -436,7 +457,8 @@ def run_diff(args: argparse.Namespace) -> int:
     )
     text = json.dumps(result.to_json(), indent=1) if args.format == "json" else _diff_text(result)
     write_output(text, args.output)
-    return Exit.INPUT if old.input_errors or new.input_errors else Exit.OK
+    changed = bool(result.changes or result.endpoints_added or result.endpoints_removed)
+    return finish(args, problem(changed), input_errors=old.input_errors or new.input_errors)
 
 
 def run_lint(args: argparse.Namespace) -> int:
@@ -448,4 +470,4 @@ def run_lint(args: argparse.Namespace) -> int:
     report = analyze(result, ctx=CheckContext(), checks=checks)
     fmt = ReportFormat(args.format)
     write_output(reporter_for(fmt, color=False).render(report), args.output, escaped=True)
-    return Exit.FINDINGS if report.findings else Exit.OK
+    return finish_report(args, report, result)

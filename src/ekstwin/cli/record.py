@@ -7,7 +7,18 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from ekstwin.cli.common import Exit, add_platform_argument, load_platform, write_output
+from ekstwin.cli.common import (
+    PROBLEM,
+    SEVERITIES,
+    add_fail_on_argument,
+    add_output_arguments,
+    add_platform_argument,
+    findings_at_or_above,
+    finish,
+    load_platform,
+    problem,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from ekstwin.store import StateStore
@@ -24,6 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_platform_argument(r)
     r.add_argument("--db", required=True, metavar="FILE", help="SQLite file (created if absent)")
     r.add_argument("--label", default="", help="a label for this state, e.g. a commit or a date")
+    add_fail_on_argument(
+        r, SEVERITIES, "when the recorded state has a finding at or above this severity"
+    )
     r.add_argument("--quiet", "-q", action="store_true")
     r.set_defaults(handler=run_record)
 
@@ -37,8 +51,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     h.add_argument(
         "--since", metavar="WHEN", help="states recorded at or after this ISO date or time (UTC)"
     )
-    h.add_argument("--format", "-f", choices=["table", "json"], default="table")
-    h.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    add_output_arguments(h, ["table", "json"])
+    add_fail_on_argument(h, PROBLEM, "when the platform changed between the states (problem)")
     h.add_argument("--quiet", "-q", action="store_true")
     h.set_defaults(handler=run_history)
 
@@ -81,7 +95,7 @@ def run_record(args: argparse.Namespace) -> int:
             + (f"; the platform is unchanged since state {before.id}" if same and before else ""),
             file=sys.stderr,
         )
-    return Exit.INPUT if result.input_errors else Exit.OK
+    return finish(args, findings_at_or_above(report.findings))
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -91,9 +105,10 @@ def run_history(args: argparse.Namespace) -> int:
     with _open(args.db, create=False) as store:
         states = list(store.states(args.since))
         steps = history_steps(store, states)
+    changed = problem(any(step.diff is not None for step in steps))
     if args.format == "json":
         write_output(json.dumps(history_document(states, steps), indent=1), args.output)
-        return Exit.OK
+        return finish(args, changed)
     lines: list[str] = []
     if not states:
         lines.append("no state recorded" + (f" since {args.since}" if args.since else ""))
@@ -111,4 +126,4 @@ def run_history(args: argparse.Namespace) -> int:
         else:
             lines.extend("  " + line for line in diff_table(diff).rstrip("\n").split("\n"))
     write_output("\n".join(lines), args.output)
-    return Exit.OK
+    return finish(args, changed)

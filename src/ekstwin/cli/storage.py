@@ -6,10 +6,13 @@ import argparse
 import json
 
 from ekstwin.cli.common import (
-    Exit,
+    PROBLEM,
+    add_fail_on_argument,
     add_output_arguments,
     add_platform_argument,
+    finish,
     load_platform,
+    problem,
     write_output,
 )
 from ekstwin.engines.storage import ReplicaStatus, StoragePlan, storage_plan
@@ -29,11 +32,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="For every StatefulSet: each replica's volumes (zone, and how the zone is "
         "known: bound, placed, predicted, unpinned, regional), the nodes it can run on, and "
         "with --lose-az the replicas that cannot be rescheduled and the StatefulSets that "
-        "lose quorum. Exit 1 when a replica cannot run.",
+        "lose quorum. Exit 1 when a replica cannot run (--fail-on problem, the default).",
     )
     add_platform_argument(plan)
     plan.add_argument("--lose-az", metavar="AZ", help="plan as if every node in AZ were gone")
     add_output_arguments(plan, ["table", "json"])
+    add_fail_on_argument(plan, PROBLEM, "when a replica cannot run (problem)", default="problem")
     plan.add_argument("--quiet", "-q", action="store_true", help="errors only on stderr")
     plan.set_defaults(handler=run_plan)
 
@@ -85,9 +89,7 @@ def run_plan(args: argparse.Namespace) -> int:
         write_output(json.dumps(plan.to_json(), indent=2), args.output)
     else:
         write_output(plan_text(plan), args.output)
-    if result.input_errors:
-        return Exit.INPUT
     stuck = any(
         r.status is ReplicaStatus.CANNOT_RUN for s in plan.statefulsets for r in s.replica_plans
     )
-    return Exit.FINDINGS if stuck else Exit.OK
+    return finish(args, problem(stuck))

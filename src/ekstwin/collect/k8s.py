@@ -175,12 +175,21 @@ def _api_client(options: K8sCollectOptions) -> Any:
         except (errors.ConfigException, OSError) as exc:
             raise ConfigError(f"cannot use the pod's service account: {exc}") from exc
         return client.ApiClient(configuration)
+    import yaml  # the kubernetes client reads the kubeconfig with PyYAML
+
     try:
         return config.new_client_from_config(
             config_file=options.kubeconfig, context=options.context, persist_config=False
         )
     except (errors.ConfigException, OSError) as exc:
         raise ConfigError(f"cannot load the kubeconfig: {exc}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(
+            f"cannot load the kubeconfig: {options.kubeconfig or '$KUBECONFIG'} is not YAML"
+            f"{where} - give a kubeconfig file with --kubeconfig"
+        ) from exc
     except (TypeError, AttributeError, ValueError) as exc:  # YAML that is not a kubeconfig
         raise ConfigError(
             f"cannot load the kubeconfig: {options.kubeconfig or '$KUBECONFIG'} is not a "
