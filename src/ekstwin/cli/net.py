@@ -257,7 +257,7 @@ def run_can(args: argparse.Namespace) -> int:
 def run_path(args: argparse.Namespace) -> int:
     from ekstwin.engines.mesh import MeshModel
     from ekstwin.engines.vpc import VpcModel, VpcQueryError
-    from ekstwin.engines.vpc.path import net_path
+    from ekstwin.engines.vpc.path import path_answer
     from ekstwin.engines.vpc.whole import explain_flow
 
     check_port(args.port)
@@ -272,25 +272,15 @@ def run_path(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except (NetQueryError, VpcQueryError) as exc:
         raise ConfigError(str(exc)) from exc
-    paths = [
-        net_path(
-            ctx, p, source=v.source, destination=v.destination, protocol=v.protocol, port=v.port
-        )
-        for v, p in zip(
-            (x if isinstance(x, Verdict) else x.network for x in answer.verdicts),
-            answer.paths,
-            strict=True,
-        )
-    ]
-    if not paths:
+    paths = path_answer(ctx, answer)
+    if not paths.paths:
         raise ConfigError(f"{args.destination}: no backend to follow (no ready pod)")
-    through = verdict(any(p.allowed is True for p in paths))
+    through = verdict(paths.allowed)
     if args.format == "json":
-        docs = [p.to_json() for p in paths]
-        write_output(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2), args.output)
+        write_output(json.dumps(paths.to_json(), indent=2), args.output)
         return finish(args, through)
     blocks = []
-    for p in paths:
+    for p in paths.paths:
         word = {True: "REACHABLE", False: "NOT REACHABLE", None: "UNKNOWN"}[p.allowed]
         lines = [f"{p.source} -> {p.destination} {p.protocol}/{p.port}: {word}"]
         drop = p.first_drop

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ekstwin.engines.net import Verdict
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, Placement
 from ekstwin.engines.vpc.layers import Layer, LayerVerdict
 from ekstwin.engines.vpc.model import NOT_JUDGED, VpcModel
-from ekstwin.engines.vpc.whole import PathVerdict
+from ekstwin.engines.vpc.whole import FlowAnswer, PathVerdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +152,38 @@ def net_path(
         for i, v in enumerate(path.layers)
     )  # fmt: skip
     return NetPath(source, destination, protocol, port, path.allowed, hops)
+
+
+@dataclass(frozen=True, slots=True)
+class PathAnswer:
+    """What ``ekstwin net path`` answers: the hops of each verdict of the flow (one,
+    or one per backend of a Service). ``to_json`` is the command's JSON
+    (``ekstwin/schemas/net-path.schema.json``): the path, or a list of them."""
+
+    paths: tuple[NetPath, ...]
+
+    @property
+    def allowed(self) -> bool | None:
+        """Some path gets through; else unknown when one could not be judged; else not."""
+        got = [p.allowed for p in self.paths]
+        if True in got:
+            return True
+        return None if None in got else False
+
+    def to_json(self) -> dict[str, object] | list[dict[str, object]]:
+        docs = [p.to_json() for p in self.paths]
+        return docs[0] if len(docs) == 1 else docs
+
+
+def path_answer(ctx: VpcModel, flow: FlowAnswer) -> PathAnswer:
+    """``net path`` of a flow :func:`ekstwin.engines.vpc.whole.explain_flow` judged."""
+    verdicts = (v if isinstance(v, Verdict) else v.network for v in flow.verdicts)
+    return PathAnswer(
+        tuple(
+            net_path(
+                ctx, p, source=v.source, destination=v.destination, protocol=v.protocol,
+                port=v.port,
+            )
+            for v, p in zip(verdicts, flow.paths, strict=True)
+        )
+    )  # fmt: skip
