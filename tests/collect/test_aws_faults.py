@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -159,16 +158,13 @@ def test_throttling_is_retried_within_the_retry_time_and_said(
 ) -> None:
     endpoint = faulty("throttle")
     notices: list[str] = []
-    started = time.monotonic()
     collection = collect_aws(
         AwsCollectOptions(endpoint_url=endpoint, max_retry_seconds=2.0),
         session=_session(),
         notice=notices.append,
     )
-    elapsed = time.monotonic() - started
-    # 2 s of retries plus at most one botocore backoff (20 s at most, 2**attempt with
-    # jitter: under 8 s here) plus the calls themselves
-    assert elapsed < 15, elapsed
+    # the retry time is bounded by the collector's own accounting (no wall-clock
+    # assertion here: the next test checks the accounting with a fake clock)
     assert collection.failed == collection.reads
     assert notices and notices[0].startswith("retrying iam:ListAccountAliases after Throttling")
     spent = [i for i in collection.issues if "spent its 2 s of retries" in i.message]
