@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ekstwin.engines.ipam.topology import EniConfig, eni_config_name, eni_configs
+from ekstwin.engines.net.enforcement import Enforcement, platform_enforcement
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind, Placement
 from ekstwin.engines.vpc.layers import AWS_LAYERS, Layer, LayerVerdict
 from ekstwin.engines.vpc.rules import (
@@ -128,6 +129,8 @@ class VpcModel:
             self.cluster.vpc_cni if self.cluster is not None else VpcCniSettings()
         )
         self.strict = self.settings.pod_security_group_enforcing_mode != "standard"
+        #: the NetworkPolicy enforcer: Calico does not manage strict-mode branch pods
+        self.enforcement: Enforcement = platform_enforcement(platform)
         self.random_snat = self.settings.randomize_snat != "none"
         self.exclude_snat = tuple(
             r for r in (cidr_range(c) for c in self.settings.exclude_snat_cidrs) if r is not None
