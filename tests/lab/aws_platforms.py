@@ -161,6 +161,25 @@ def _manifests(spec: dict[str, Any]) -> str:
             }
         )
     docs.extend(spec.get("policies", []))
+    # the lab enforces NetworkPolicy as Calico does (iptables on the pods' eni
+    # interfaces): the platform says so, so that the engines judge it as Calico
+    docs.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": "calico-node", "namespace": "kube-system"},
+            "spec": {
+                "selector": {"matchLabels": {"k8s-app": "calico-node"}},
+                "template": {
+                    "metadata": {"labels": {"k8s-app": "calico-node"}},
+                    "spec": {
+                        "hostNetwork": True,
+                        "containers": [{"name": "calico-node", "image": "calico/node:v3.28.0"}],
+                    },
+                },
+            },
+        }
+    )
     return yaml.safe_dump_all(docs, sort_keys=False)
 
 

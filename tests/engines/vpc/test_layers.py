@@ -737,3 +737,55 @@ def test_a_policy_decision_about_an_address_the_input_lacks_is_unknown() -> None
     no_policy = Decision(Direction.EGRESS, False, Reason.NO_ENFORCER, "nothing enforces")
     kept = cluster_layers(replace(v, egress=no_policy), unknown_destination="rds:db9")
     assert kept[0].allowed is False  # not a rule's decision: the address does not matter
+
+
+def test_the_nat_gateways_subnet_judges_the_request_on_its_way_out_too() -> None:
+    # subnet-pub holds nat-1: the request from a private subnet crosses its
+    # boundary twice, in (its inbound ACL) and out towards igw-1 (its outbound)
+    pub = NetworkAcl(
+        "acl-pub", "vpc-1",
+        entries=(
+            entry(30, True, "deny", "17", "0.0.0.0/0", 0, 1023, line=901),
+            entry(100, True, "allow", line=902),
+            entry(100, False, "allow", line=903),
+        ),
+        subnet_ids=("subnet-pub",), source=src(900),
+    )  # fmt: skip
+    got = judge(world(network_acls=(pub, *ACLS)), "shop/web-0", "internet", 53, "UDP")
+    assert got[1:4] == [
+        (
+            "nacl-outbound",
+            False,
+            "acl-default outbound rule 100 allows udp 53 to internet; out of the NAT gateway's "
+            "subnet subnet-pub: acl-pub outbound rule 30 denies udp 53 to internet",
+            "aws.json:901",
+        ),
+        ("route", True, "rtb-priv route 0.0.0.0/0 -> nat-1 (NAT gateway)", "aws.json:212"),
+        (
+            "nacl-inbound",
+            True,
+            "into the NAT gateway's subnet: acl-pub inbound rule 100 allows udp 53 from "
+            "shop/web-0 (as node n1)",
+            "aws.json:903",
+        ),
+    ]
+    ctx = VpcModel.build(world(network_acls=(pub, *ACLS)))
+    assert ctx.aws_allowed(place(ctx, "shop/web-0"), place(ctx, "internet"), "UDP", 53) is False
+    # TCP 443 passes both outbound ACLs; the last word is the NAT subnet's
+    tcp = judge(world(network_acls=(pub, *ACLS)), "shop/web-0", "internet", 443)
+    assert tcp[1] == (
+        "nacl-outbound",
+        True,
+        "acl-default outbound rule 100 allows tcp 443 to internet; out of the NAT gateway's "
+        "subnet subnet-pub: acl-pub outbound rule 100 allows tcp 443 to internet",
+        "aws.json:902",
+    )
+    assert tcp[5] == (
+        "nacl-return",
+        True,
+        "reply into the NAT gateway's subnet-pub: acl-pub inbound rule 100 allows tcp "
+        "1024-65535 from internet; reply out of the NAT gateway's subnet-pub: acl-pub outbound "
+        "rule 100 allows tcp 1024-65535 to shop/web-0 (as node n1); reply into subnet-a: "
+        "acl-default inbound rule 100 allows tcp 1024-65535 from internet",
+        "aws.json:401",
+    )

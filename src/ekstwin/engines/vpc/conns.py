@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ekstwin.engines.net import ConnectionSet, Endpoint, EndpointKind, NetModel
 from ekstwin.engines.net.matrix import Granularity, Matrix, Row, group_of, matrix
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind
-from ekstwin.engines.vpc.model import VpcModel
+from ekstwin.engines.vpc.model import VpcModel, _Step
 from ekstwin.engines.vpc.rules import cidr_range
 from ekstwin.model.vpc import NaclAction
 
@@ -166,8 +166,7 @@ class AwsConnections:
         parts: list[Pair] = [
             self.sg(eff, dst, ingress=False),
             (ALL, NONE) if route.allowed else (NONE, ALL if route.allowed is None else NONE),
-            self._forward(eff, dst, via, egress=True),
-            self._forward(eff, dst, via, egress=False),
+            *(self._forward(step) for step in ctx.forward_plan(eff, dst, via)),
         ]
         kind = via[0] if via is not None else None
         outside = kind in ("igw", "nat", "vpce") or dst.outside or dst.kind is AwsEndpointKind.S3
@@ -187,11 +186,7 @@ class AwsConnections:
         got = self._pairs[key] = (allowed, possible - allowed)
         return got
 
-    def _forward(
-        self, src: AwsEndpoint, dst: AwsEndpoint, via: tuple[str, str | None] | None, *,
-        egress: bool,
-    ) -> Pair:  # fmt: skip
-        step = self.ctx.forward_plan(src, dst, via)[0 if egress else 1]
+    def _forward(self, step: _Step) -> Pair:
         if len(step) == 2:
             return (ALL, NONE) if step[0] else (NONE, ALL if step[0] is None else NONE)
         subnet_id, out, peer, _ = step

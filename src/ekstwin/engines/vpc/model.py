@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ekstwin.engines.ipam.topology import EniConfig, eni_config_name, eni_configs
+from ekstwin.engines.net.enforcement import Enforcement, platform_enforcement
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind, Placement
 from ekstwin.engines.vpc.layers import AWS_LAYERS, Layer, LayerVerdict
 from ekstwin.engines.vpc.rules import (
@@ -128,6 +129,8 @@ class VpcModel:
             self.cluster.vpc_cni if self.cluster is not None else VpcCniSettings()
         )
         self.strict = self.settings.pod_security_group_enforcing_mode != "standard"
+        #: the NetworkPolicy enforcer: Calico does not manage strict-mode branch pods
+        self.enforcement: Enforcement = platform_enforcement(platform)
         self.random_snat = self.settings.randomize_snat != "none"
         self.exclude_snat = tuple(
             r for r in (cidr_range(c) for c in self.settings.exclude_snat_cidrs) if r is not None
@@ -1069,12 +1072,16 @@ class VpcModel:
 
     def forward_plan(
         self, src: AwsEndpoint, dst: AwsEndpoint, via: tuple[str, str | None] | None
-    ) -> tuple[_Step, _Step]:
+    ) -> tuple[_Step, _Step, _Step]:
         """Where the flow crosses a subnet boundary on the way out and in: an ACL
-        to walk (subnet, egress, peer, prefix of the text), or a fixed answer."""
+        to walk (subnet, egress, peer, prefix of the text), or a fixed answer.
+        The third step is the NAT gateway's subnet's outbound ACL (towards the
+        internet gateway, after the NAT), or (True, "") when the flow takes no
+        NAT gateway in another subnet than the source's."""
+        none: _Step = (True, "")
         if src.subnet_id is not None and src.subnet_id == dst.subnet_id:
             same = f"same subnet {src.subnet_id}: no network ACL between them"
-            return (True, same), (True, same)
+            return (True, same), (True, same), none
         out: _Step
         if src.outside:
             out = (True, f"{src.name} is outside the VPC: no subnet of ours")
@@ -1089,16 +1096,24 @@ class VpcModel:
             if nat is None:
                 inn = (None, f"NAT gateway {via[1]} is not in the input")
             elif nat.subnet_id == src.subnet_id:
+                # the NAT's way out is the source subnet's outbound ACL, judged already
                 inn = (True, f"the NAT gateway is in {src.subnet_id} too")
             else:
                 inn = (nat.subnet_id, False, src, "into the NAT gateway's subnet: ")
+                # translated, the packet leaves the NAT's subnet towards the
+                # internet gateway: that subnet's outbound ACL judges it too
+                # (still addressed to dst; the source is now the NAT's address)
+                return out, inn, (
+                    nat.subnet_id, True, dst,
+                    f"out of the NAT gateway's subnet {nat.subnet_id}: ",
+                )  # fmt: skip
         elif kind in ("igw", "vpce") or dst.outside or dst.kind is AwsEndpointKind.S3:
             inn = (True, f"{dst.name} is outside the VPC: no subnet of ours")
         elif dst.subnet_id is None:
             inn = (None, f"the subnet of {dst.name} is unknown")
         else:
             inn = (dst.subnet_id, False, src, "")
-        return out, inn
+        return out, inn, none
 
     def _forward_acls(
         self,
@@ -1108,16 +1123,34 @@ class VpcModel:
         ports: tuple[int, int],
         via: tuple[str, str | None] | None,
     ) -> tuple[LayerVerdict, LayerVerdict]:
-        out_step, in_step = self.forward_plan(src, dst, via)
+        out_step, in_step, nat_step = self.forward_plan(src, dst, via)
         verdicts = []
-        for layer, step in ((Layer.NACL_OUTBOUND, out_step), (Layer.NACL_INBOUND, in_step)):
+        for layer, step in (
+            (Layer.NACL_OUTBOUND, out_step), (Layer.NACL_INBOUND, in_step),
+            (Layer.NACL_OUTBOUND, nat_step),
+        ):  # fmt: skip
             if len(step) == 2:
                 verdicts.append(LayerVerdict(layer, step[0], str(step[1])))
                 continue
             subnet_id, egress, peer, what = step
             j = self._acl_check(subnet_id, egress=egress, protocol=proto, ports=ports, peer=peer)
             verdicts.append(LayerVerdict(layer, j.allowed, f"{what}{j.text}", j.source))
-        return verdicts[0], verdicts[1]
+        out, nat_out = verdicts[0], verdicts[2]
+        if nat_out.decided_by:
+            # two outbound decisions, in path order: the first that drops decides
+            # (its rule and source); both passing, the NAT's subnet's is the last word
+            first = (
+                out
+                if out.allowed is False
+                else nat_out
+                if nat_out.allowed is False
+                else (out if out.allowed is None else nat_out)
+            )
+            out = LayerVerdict(
+                Layer.NACL_OUTBOUND, first.allowed,
+                f"{out.decided_by}; {nat_out.decided_by}", first.source,
+            )  # fmt: skip
+        return out, verdicts[1]
 
     def _reply_ports(self, src: AwsEndpoint, eff: AwsEndpoint, proto: str) -> tuple[int, int]:
         if proto in ("6", "17"):

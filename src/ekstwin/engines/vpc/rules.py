@@ -218,6 +218,7 @@ def judge_acl(
     first, last = ports
     remaining = [(first, last)]
     allowed: list[tuple[int, int]] = []
+    denials: list[tuple[NetworkAclEntry, list[tuple[int, int]]]] = []
     deciders: list[NetworkAclEntry] = []
     for entry in entries:
         if not remaining:
@@ -255,6 +256,8 @@ def judge_acl(
         deciders.append(entry)
         if entry.action is NaclAction.ALLOW:
             allowed.extend(hit)
+        else:
+            denials.append((entry, hit))
         remaining = _subtract(remaining, lo, hi)
     what = f"{protocol_name(protocol)} {_ranges_text([(first, last)])}"
     allowed.sort()
@@ -273,13 +276,17 @@ def judge_acl(
             f"{'to' if egress else 'from'} {peer_text} (the final * rule denies)",
             acl.source,
         )
-    if remaining:
-        deny = next((e for e in deciders if e.action is NaclAction.DENY), None)
-        by = f"rule {deny.rule_number}" if deny is not None else "the final * rule"
+    if remaining or denials:
+        # a range only partly allowed is denied (a reply to a port outside the
+        # allowed part is dropped): name every port dropped and what drops it
+        drops = [f"rule {e.rule_number} drops {_ranges_text(hit)}" for e, hit in denials]
+        if remaining:
+            drops.append(f"the final * rule drops {_ranges_text(remaining)}")
+        deny = denials[0][0] if denials else None
         return AclJudgement(
             False,
             f"{acl.network_acl_id} {direction} allows only {_ranges_text(allowed)} of {what} "
-            f"{'to' if egress else 'from'} {peer_text}; {by} drops {_ranges_text(remaining)}",
+            f"{'to' if egress else 'from'} {peer_text}; {'; '.join(drops)}",
             deny.source if deny is not None else acl.source,
             tuple(allowed),
         )

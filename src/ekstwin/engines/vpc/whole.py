@@ -32,6 +32,7 @@ from ekstwin.engines.net import (
     resolve_endpoint,
     service_backends,
 )
+from ekstwin.engines.net.enforcement import Enforcer
 from ekstwin.engines.vpc.endpoints import AwsEndpoint
 from ekstwin.engines.vpc.layers import PATH_ORDER, Layer, LayerVerdict, first_drop, overall
 from ekstwin.engines.vpc.model import VpcModel
@@ -112,6 +113,45 @@ def cluster_layers(
     return tuple(out)
 
 
+#: Why Calico leaves a strict-mode branch-ENI pod alone, and where it is said.
+CALICO_SKIPS_BRANCH = (
+    "not enforced: strict-mode branch ENI pod, Calico does not manage its vlan interface "
+    "(the VPC CNI names its host veth vlan..., Calico's interface prefix is eni; "
+    "aws/amazon-vpc-cni-k8s@b52188387f2e pkg/sgpp/utils.go BuildHostVethNamePrefix)"
+)
+
+
+def calico_skips(ctx: VpcModel, ep: AwsEndpoint) -> bool | None:
+    """Whether NetworkPolicy is left unenforced on ``ep`` because Calico enforces
+    it and ``ep`` is a pod on a branch ENI in POD_SECURITY_GROUP_ENFORCING_MODE
+    strict: the VPC CNI gives such a pod a host veth named ``vlan...``, which
+    Calico (``eni`` interface prefix on EKS) does not manage. The VPC CNI's own
+    network policy agent attaches to both prefixes, so with it (alone or next
+    to Calico) the policy holds. None: the enforcer is unknown."""
+    if not (ep.branch and ctx.strict):
+        return False
+    enf = ctx.enforcement
+    if enf.enforcer is Enforcer.UNKNOWN:
+        return None
+    return enf.enforcer is Enforcer.CALICO and not enf.vpc_cni_too
+
+
+def _branch_layer(ctx: VpcModel, ep: AwsEndpoint, verdict: LayerVerdict) -> LayerVerdict:
+    """A NetworkPolicy layer of a flow whose pod end ``ep`` may be unmanaged by Calico."""
+    skips = calico_skips(ctx, ep)
+    if skips:
+        return LayerVerdict(verdict.layer, True, CALICO_SKIPS_BRANCH, None)
+    if skips is False or verdict.allowed is True:
+        return verdict
+    return LayerVerdict(
+        verdict.layer, None,
+        f"{verdict.decided_by}; whether it is enforced is unknown: the input shows no "
+        "enforcer, and Calico does not manage a strict-mode branch ENI pod's vlan "
+        "interface (the VPC CNI network policy agent does)",
+        verdict.source,
+    )  # fmt: skip
+
+
 def in_path_order(*groups: tuple[LayerVerdict, ...]) -> tuple[LayerVerdict, ...]:
     rank = {layer: i for i, layer in enumerate(PATH_ORDER)}
     return tuple(sorted((v for g in groups for v in g), key=lambda v: rank[v.layer]))
@@ -134,6 +174,15 @@ def whole_path(
         unknown_destination=dst.name if dst.address is None else None,
     )
     cluster_allowed = v.allowed and (mesh is None or mesh.allowed)
+    if src.branch or dst.branch:
+        ends = {Layer.NETWORKPOLICY_EGRESS: src, Layer.NETWORKPOLICY_INGRESS: dst}
+        cluster = tuple(
+            _branch_layer(ctx, ends[c.layer], c) if c.layer in ends else c for c in cluster
+        )
+        if any(calico_skips(ctx, ep) for ep in (src, dst)):
+            egress_ok = calico_skips(ctx, src) or v.egress.allowed
+            ingress_ok = calico_skips(ctx, dst) or v.ingress.allowed
+            cluster_allowed = bool(egress_ok and ingress_ok) and (mesh is None or mesh.allowed)
     if not aws:
         return PathVerdict(cluster, False, cluster_allowed, src, dst)
     layers = ctx.aws_layers(src, dst, v.protocol, v.port)
