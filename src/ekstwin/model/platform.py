@@ -94,20 +94,42 @@ class Platform:
     aws_auth: AwsAuth | None = None
     aws: AwsState = field(default_factory=AwsState)
     realms: tuple[Realm, ...] = ()
+    # lookup indexes, built on first use (the first object of a key wins, as the
+    # scans they replace did)
+    _index: dict[str, dict[tuple[str | None, str], object]] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
 
     # -- lookups ---------------------------------------------------------
 
+    def _lookup(self, kind: str, key: tuple[str | None, str]) -> object | None:
+        index = self._index.get(kind)
+        if index is None:
+            index = {}
+            if kind == "namespace":
+                for ns in self.namespaces:
+                    index.setdefault((None, ns.name), ns)
+            elif kind == "pod":
+                for p in self.pods:
+                    index.setdefault((p.namespace, p.name), p)
+            elif kind == "service":
+                for svc in self.services:
+                    index.setdefault((svc.meta.namespace, svc.meta.name), svc)
+            else:
+                for sa in self.service_accounts:
+                    index.setdefault((sa.meta.namespace, sa.meta.name), sa)
+            self._index[kind] = index
+        return index.get(key)
+
     def namespace(self, name: str) -> Namespace | None:
-        for ns in self.namespaces:
-            if ns.name == name:
-                return ns
-        return None
+        got = self._lookup("namespace", (None, name))
+        assert got is None or isinstance(got, Namespace)
+        return got
 
     def pod(self, namespace: str, name: str) -> Pod | None:
-        for p in self.pods:
-            if p.namespace == namespace and p.name == name:
-                return p
-        return None
+        got = self._lookup("pod", (namespace, name))
+        assert got is None or isinstance(got, Pod)
+        return got
 
     def workloads_named(self, spec: str) -> tuple[tuple[ObjectRef, tuple[Pod, ...]], ...]:
         """The workloads ``spec`` names, each with its pods (sorted by name):
@@ -214,16 +236,14 @@ class Platform:
         return tuple(p for p in self.pods if p.namespace == namespace)
 
     def service(self, namespace: str, name: str) -> Service | None:
-        for s in self.services:
-            if s.meta.namespace == namespace and s.meta.name == name:
-                return s
-        return None
+        got = self._lookup("service", (namespace, name))
+        assert got is None or isinstance(got, Service)
+        return got
 
     def service_account(self, namespace: str, name: str) -> ServiceAccount | None:
-        for sa in self.service_accounts:
-            if sa.meta.namespace == namespace and sa.meta.name == name:
-                return sa
-        return None
+        got = self._lookup("service_account", (namespace, name))
+        assert got is None or isinstance(got, ServiceAccount)
+        return got
 
     def pod_specs(self) -> Iterator[tuple[Meta, PodSpec]]:
         """Each pod template as written: every workload's, and every pod's whose
