@@ -90,7 +90,7 @@ class SecurityGroupOpenToWorld(Check):
     ## References
     - Amazon EKS Best Practices Guide: Security, "Infrastructure security" (restrict node access)
     - Amazon VPC User Guide: Security group rules
-    - AWS Security Hub: EC2.19, "Security groups should not allow unrestricted access to high-risk ports"
+    - AWS Security Hub control EC2.19 (unrestricted access to high-risk ports)
     """
 
     id = "VPC008"
