@@ -25,7 +25,14 @@ from ekstwin.model.platform import Platform
 
 #: Egress decisions that are not a policy's allow: a pod no policy selects is
 #: allowed everything, which says nothing of what its owners mean it to reach.
-NOT_A_POLICY_ALLOW = (Reason.NO_POLICY, Reason.NOT_ENFORCED, Reason.NO_ENFORCER, Reason.LOOPBACK)
+#: Calico's namespace profile, reached when every tier passes, allows by default too.
+NOT_A_POLICY_ALLOW = (
+    Reason.NO_POLICY,
+    Reason.NOT_ENFORCED,
+    Reason.NO_ENFORCER,
+    Reason.LOOPBACK,
+    Reason.PASSED,
+)
 
 
 def layer_text(v: LayerVerdict) -> str:

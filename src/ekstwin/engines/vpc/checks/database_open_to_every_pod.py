@@ -10,7 +10,7 @@ from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind
 from ekstwin.engines.vpc.flows import NOT_A_POLICY_ALLOW, PodGroup, layer_text, pod_groups
 from ekstwin.engines.vpc.layers import Layer, LayerVerdict
 from ekstwin.engines.vpc.matrix import aws_destinations
-from ekstwin.engines.vpc.model import VpcModel
+from ekstwin.engines.vpc.model import INTERNET_ADDRESS, VpcModel
 from ekstwin.engines.vpc.rules import ports_match, rule_text
 from ekstwin.engines.vpc.whole import net_endpoint
 from ekstwin.findings import Confidence, Finding, Severity
@@ -71,13 +71,17 @@ class DatabaseOpenToEveryPod(Check):
     clusters, EFS mount targets) whose security groups admit their port from
     every pod of the cluster (a rule naming a group the nodes carry, or a
     CIDR holding the VPC's) while the NetworkPolicies let only some
-    workloads reach it. It lists the workloads a policy rule allows to the
-    destination, the ones no policy restricts, and one that its policy
-    denies but the security group would admit (the vpc engine's
-    `security-group-ingress` layer, with the rule's line). Pods of the
-    cluster's own namespaces are left out. A destination with no workload
-    allowed by a policy rule, or with every workload allowed, gives no
-    finding; neither does a security group missing from the input.
+    workloads reach it. A workload needs the destination when a policy rule
+    allows it there while its policies do not allow the same port to the
+    internet: neither a pod that no policy selects, nor Calico's namespace
+    profile reached when every tier passes, nor a rule allowing all egress
+    says what a workload needs. The finding lists the workloads that need
+    it, those whose egress nothing restricts (and that the rule admits), and
+    one that its policy denies but the security group would admit (the vpc
+    engine's `security-group-ingress` layer, with the rule's line). Pods of
+    the cluster's own namespaces are left out. A destination that no
+    workload needs, or that no workload is denied, gives no finding; neither
+    does a security group missing from the input.
 
     ## Why is this bad?
     With the VPC CNI every pod on a node ENI carries the node's security
@@ -132,6 +136,7 @@ class DatabaseOpenToEveryPod(Check):
             if broad is None:
                 continue
             net_dst = net_endpoint(net, dst)
+            internet = net.address_endpoint(INTERNET_ADDRESS)
             needs: list[PodGroup] = []
             open_: list[PodGroup] = []
             denied: list[tuple[PodGroup, LayerVerdict, str]] = []
@@ -139,7 +144,11 @@ class DatabaseOpenToEveryPod(Check):
                 d = net.decide(Direction.EGRESS, g.net, net_dst, "TCP", port)
                 layers = vm.aws_layers(g.aws, dst, "TCP", port)
                 sg_in = next(v for v in layers if v.layer is Layer.SECURITY_GROUP_INGRESS)
-                if d.allowed and d.reason not in NOT_A_POLICY_ALLOW:
+                if (
+                    d.allowed
+                    and d.reason not in NOT_A_POLICY_ALLOW
+                    and not (net.decide(Direction.EGRESS, g.net, internet, "TCP", port).allowed)
+                ):
                     needs.append(g)
                 elif d.allowed:
                     if sg_in.allowed:

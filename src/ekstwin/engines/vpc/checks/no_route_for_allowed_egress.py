@@ -54,7 +54,8 @@ class NoRouteForAllowedEgress(Check):
     its absence) with its line. The subnet is the pod's, or its node's when
     the VPC CNI translates the flow to the node's address.
 
-    Only a policy's explicit allow counts: a pod that no policy selects is
+    Only a policy's explicit allow counts: a pod that no policy selects, or
+    that Calico's namespace profile allows after every tier passed, is
     allowed everything, which says nothing of what it is meant to reach. A
     route layer that cannot be judged (no route table known) gives no finding.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.ipam.topology import eni_configs
@@ -22,6 +23,26 @@ def _world(cidr: str) -> bool:
         return ipaddress.ip_network(cidr, strict=False).prefixlen == 0
     except ValueError:
         return False
+
+
+def _public_nodes(platform: Platform) -> dict[str, list[str]]:
+    """Per security group, the nodes carrying it that the internet can reach: a
+    public address in a subnet routed to an internet gateway."""
+    out: dict[str, list[str]] = {}
+    for inst in platform.aws.instances:
+        if not inst.public_ip or not (inst.node_name or inst.node_group or inst.cluster):
+            continue
+        table = platform.aws.route_table_for_subnet(inst.subnet_id)
+        if table is None or not table.is_public:
+            continue
+        gids = set(inst.security_group_ids)
+        for eni in inst.network_interfaces:
+            gids.update(eni.security_group_ids)
+        for gid in gids:
+            out.setdefault(gid, []).append(
+                f"{inst.node_name or inst.instance_id} ({inst.public_ip})"
+            )
+    return out
 
 
 def _node_and_pod_groups(platform: Platform) -> dict[str, list[str]]:
@@ -101,12 +122,25 @@ class SecurityGroupOpenToWorld(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         used = _node_and_pod_groups(platform)
+        public = _public_nodes(platform)
         for gid in sorted(used):
             group = platform.aws.security_group(gid)
             if group is None:
                 continue
             for index, rule in enumerate(group.ingress):
-                yield from self._rule(platform, group, index, rule, used[gid])
+                for finding in self._rule(platform, group, index, rule, used[gid]):
+                    if gid in public:
+                        nodes = sorted(public[gid])
+                        more = f" and {len(nodes) - 4} more" if len(nodes) > 4 else ""
+                        finding = replace(
+                            finding,
+                            evidence=(
+                                *finding.evidence,
+                                "nodes carrying it with a public address in a subnet routed to an "
+                                f"internet gateway: {', '.join(nodes[:4])}{more}",
+                            ),
+                        )
+                    yield finding
 
     def _rule(
         self,
