@@ -132,7 +132,7 @@ class PodTrafficBetweenNodesDropped(Check):
         between = (
             f"pods on different nodes with security groups {srcs}"
             if same
-            else f"pods on nodes with security groups {srcs} and pods on nodes with {dsts}"
+            else f"pods on nodes with security groups {srcs} to pods on nodes with {dsts}"
         )
         fix = (
             f"add an ingress rule to {group} admitting all traffic from {group} itself "
@@ -145,7 +145,7 @@ class PodTrafficBetweenNodesDropped(Check):
         )
         return self.finding(
             ObjectRef("SecurityGroup", group),
-            f"traffic between {between} is dropped on {', '.join(ports)}: {layer.value} of "
+            f"traffic {'between' if same else 'from'} {between} is dropped on {', '.join(ports)}: {layer.value} of "
             f"{group} decides ({v.decided_by}){where(v)}",
             v.source,
             evidence=evidence,
