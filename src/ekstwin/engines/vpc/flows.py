@@ -108,10 +108,11 @@ class PodFlow:
 
 
 def service_flows(platform: Platform, ctx: CheckContext) -> Iterator[PodFlow]:
-    """Pods calling Services: for each Service port, each backend at its target
-    port from one pod of every group whose NetworkPolicies (both ends) allow
-    it, preferring a pod on another node than the backend's. One flow per
-    (source class, backend class, protocol, port)."""
+    """Pods calling Services: for each Service port, each kind of backend at its
+    target port from one pod of every group whose NetworkPolicies (both ends)
+    allow it, a pod on another node than the backend's when there is one. One
+    flow per (source group, backend class, protocol, port); the cost follows
+    the classes, not the pods."""
     models = ctx.models(platform)
     net, vm = models.net, models.vpc
     groups = pod_groups(platform, ctx)
@@ -122,28 +123,46 @@ def service_flows(platform: Platform, ctx: CheckContext) -> Iterator[PodFlow]:
         for sp in svc.ports:
             proto = sp.protocol.value
             backends, _ = service_backends(net, svc, sp.port, proto)
+            kinds: dict[tuple[object, object, int], list[tuple[Endpoint, AwsEndpoint]]] = {}
             for backend, target in backends:
                 pod = pods.get(backend.name)
                 if pod is None or pod.spec.host_network:
                     continue
                 dst = vm.place_pod(pod)
-                for g in groups:
-                    key = (
-                        vm.class_key(g.aws), vm.class_key(dst), g.net.name,
-                        net.class_of.get(backend.name), proto, target,
-                    )  # fmt: skip
+                kind = (vm.class_key(dst), net.class_of.get(backend.name), target)
+                kinds.setdefault(kind, []).append((backend, dst))
+            for (dst_class, dst_policy, port), members in kinds.items():
+                for gi, g in enumerate(groups):
+                    key = (gi, dst_class, dst_policy, proto, port)
                     if key in seen:
                         continue
-                    src = next(
-                        (vm.place_pod(m) for m in g.members if vm.place_pod(m).node != dst.node),
-                        None,
-                    )
-                    if src is None or src.name == dst.name:
-                        continue
                     seen.add(key)
-                    if not net.verdict(g.net, backend, proto, target).allowed:
+                    pair = _apart(vm, g, members)
+                    if pair is None:
                         continue
-                    yield PodFlow(src, dst, proto, target, f"Service {name} port {sp.port}")
+                    src, backend, dst = pair
+                    if not net.verdict(g.net, backend, proto, port).allowed:
+                        continue
+                    yield PodFlow(src, dst, proto, port, f"Service {name} port {sp.port}")
+
+
+def _apart(
+    vm: VpcModel, g: PodGroup, backends: list[tuple[Endpoint, AwsEndpoint]]
+) -> tuple[AwsEndpoint, Endpoint, AwsEndpoint] | None:
+    """A pod of ``g`` and a backend on different nodes (else on one node, else
+    None when the only pair is a pod and itself), in time linear in both."""
+    nodes = {dst.node for _, dst in backends}
+    first = vm.place_pod(g.pod)
+    if len(nodes) > 1 or first.node not in nodes:
+        backend, dst = next((b, d) for b, d in backends if d.node != first.node)
+        return first, backend, dst
+    (only,) = nodes
+    for m in g.members:
+        src = vm.place_pod(m)
+        if src.node != only:
+            return src, *backends[0]
+    other = next(((b, d) for b, d in backends if d.name != first.name), None)
+    return None if other is None else (first, *other)
 
 
 def vpc_ready(vm: VpcModel) -> bool:

@@ -145,8 +145,8 @@ class PodTrafficBetweenNodesDropped(Check):
         )
         return self.finding(
             ObjectRef("SecurityGroup", group),
-            f"traffic {'between' if same else 'from'} {between} is dropped on {', '.join(ports)}: {layer.value} of "
-            f"{group} decides ({v.decided_by}){where(v)}",
+            f"traffic {'between' if same else 'from'} {between} is dropped on "
+            f"{', '.join(ports)}: {layer.value} of {group} decides ({v.decided_by}){where(v)}",
             v.source,
             evidence=evidence,
             fix=fix,
