@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ekstwin.engines.checks import CheckContext
-from ekstwin.engines.net import Endpoint, NetModel, Reason, service_backends
+from ekstwin.engines.net import Decision, Endpoint, NetModel, Reason, service_backends
+from ekstwin.engines.net.engine import _side_ident
 from ekstwin.engines.net.policies import Direction
 from ekstwin.engines.vpc.endpoints import AwsEndpoint
 from ekstwin.engines.vpc.layers import LayerVerdict
@@ -67,9 +68,20 @@ class PodGroup:
 
 def pod_groups(platform: Platform, ctx: CheckContext) -> list[PodGroup]:
     """Every pod of the input (hostNetwork pods are their node: left out) in
-    groups of one policy class and one VPC class (and one SNAT node)."""
+    groups of one policy class and one VPC class (and, for traffic the VPC CNI
+    translates, one class of node: its subnet, groups and public address)."""
     models = ctx.models(platform)
     net, vm = models.net, models.vpc
+    node_classes: dict[str, object] = {}
+
+    def node_class(name: str | None) -> object:
+        if name is None:
+            return None
+        got = node_classes.get(name)
+        if got is None:
+            got = node_classes[name] = vm.class_key(vm.node_endpoint(name))
+        return got
+
     groups: dict[tuple[object, ...], list[Pod]] = {}
     firsts: dict[tuple[object, ...], tuple[Endpoint, AwsEndpoint]] = {}
     for pod in sorted(platform.pods, key=lambda p: p.key):
@@ -80,20 +92,47 @@ def pod_groups(platform: Platform, ctx: CheckContext) -> list[PodGroup]:
         key = (
             net.class_of.get(pod.key),
             vm.class_key(placed),
-            placed.node if placed.snat else None,
+            node_class(placed.node) if placed.snat else None,
         )
         groups.setdefault(key, []).append(pod)
         firsts.setdefault(key, (ep, placed))
     return [PodGroup(tuple(m), *firsts[k]) for k, m in groups.items()]
 
 
-def policy_allows(
-    net: NetModel, src: Endpoint, dst: Endpoint, protocol: str, port: int, *, explicit: bool
-) -> bool:
-    """Does ``src``'s egress policy allow the flow (``explicit``: a policy rule
-    allows it, not the absence of any policy)?"""
-    d = net.decide(Direction.EGRESS, src, dst, protocol, port)
-    return d.allowed and (not explicit or d.reason not in NOT_A_POLICY_ALLOW)
+class EgressDecisions:
+    """The net engine's egress decisions for pods, one per egress side (the rules
+    of the policies that apply, as the pod-to-AWS matrix keys them), destination
+    and port."""
+
+    def __init__(self, net: NetModel) -> None:
+        self.net = net
+        self._cache: dict[tuple[object, ...], Decision] = {}
+        self._sides: dict[object, tuple[object, ...]] = {}
+
+    def side(self, src: Endpoint) -> tuple[object, ...]:
+        cls = self.net.class_of.get(src.name)
+        got = self._sides.get(cls) if cls is not None else None
+        if got is None:
+            tiers = self.net.applicable(src, Direction.EGRESS)
+            got = (src.kind, _side_ident(src, Direction.EGRESS, tiers))
+            if cls is not None:
+                self._sides[cls] = got
+        return got
+
+    def decide(self, src: Endpoint, dst: Endpoint, protocol: str, port: int) -> Decision:
+        key = (self.side(src), dst.name, dst.ip, protocol, port)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = self.net.decide(Direction.EGRESS, src, dst, protocol, port)
+        return got
+
+    def allows(
+        self, src: Endpoint, dst: Endpoint, protocol: str, port: int, *, explicit: bool
+    ) -> bool:
+        """Does ``src``'s egress policy allow the flow (``explicit``: a policy rule
+        allows it, not the absence of any policy)?"""
+        d = self.decide(src, dst, protocol, port)
+        return d.allowed and (not explicit or d.reason not in NOT_A_POLICY_ALLOW)
 
 
 @dataclass(frozen=True, slots=True)

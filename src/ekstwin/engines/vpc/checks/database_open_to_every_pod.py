@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.net.policies import Direction
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, AwsEndpointKind
-from ekstwin.engines.vpc.flows import NOT_A_POLICY_ALLOW, PodGroup, layer_text, pod_groups
+from ekstwin.engines.vpc.flows import (
+    NOT_A_POLICY_ALLOW,
+    EgressDecisions,
+    PodGroup,
+    layer_text,
+    pod_groups,
+)
 from ekstwin.engines.vpc.layers import Layer, LayerVerdict
 from ekstwin.engines.vpc.matrix import aws_destinations
 from ekstwin.engines.vpc.model import INTERNET_ADDRESS, VpcModel
@@ -123,6 +128,7 @@ class DatabaseOpenToEveryPod(Check):
         if not vm.has_vpc_data:
             return
         node_groups = _node_groups(vm)
+        decisions = EgressDecisions(net)
         groups = [
             g
             for g in pod_groups(platform, ctx)
@@ -141,13 +147,13 @@ class DatabaseOpenToEveryPod(Check):
             open_: list[PodGroup] = []
             denied: list[tuple[PodGroup, LayerVerdict, str]] = []
             for g in groups:
-                d = net.decide(Direction.EGRESS, g.net, net_dst, "TCP", port)
+                d = decisions.decide(g.net, net_dst, "TCP", port)
                 layers = vm.aws_layers(g.aws, dst, "TCP", port)
                 sg_in = next(v for v in layers if v.layer is Layer.SECURITY_GROUP_INGRESS)
                 if (
                     d.allowed
                     and d.reason not in NOT_A_POLICY_ALLOW
-                    and not (net.decide(Direction.EGRESS, g.net, internet, "TCP", port).allowed)
+                    and not (decisions.decide(g.net, internet, "TCP", port).allowed)
                 ):
                     needs.append(g)
                 elif d.allowed:

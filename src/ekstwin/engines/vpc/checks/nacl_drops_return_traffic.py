@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.vpc.endpoints import AwsEndpoint
 from ekstwin.engines.vpc.flows import (
+    EgressDecisions,
     flow_name,
     layer_text,
     pod_groups,
-    policy_allows,
     service_flows,
     where,
 )
@@ -52,6 +52,7 @@ def _flows(platform: Platform, ctx: CheckContext, vm: VpcModel) -> Iterator[_Flo
     allow; pods calling AWS interfaces on their ports when their policies
     allow; pods calling Services' backends."""
     net = ctx.models(platform).net
+    decisions = EgressDecisions(net)
     internet = vm.address_endpoint(INTERNET_ADDRESS, "internet")
     seen: set[object] = set()
     for node in sorted(platform.nodes, key=lambda n: n.name):
@@ -63,11 +64,11 @@ def _flows(platform: Platform, ctx: CheckContext, vm: VpcModel) -> Iterator[_Flo
     net_internet = net.address_endpoint(INTERNET_ADDRESS)
     dests = [(d, net_endpoint(net, d)) for d in aws_destinations(vm)]
     for g in pod_groups(platform, ctx):
-        if policy_allows(net, g.net, net_internet, "TCP", HTTPS, explicit=False):
+        if decisions.allows(g.net, net_internet, "TCP", HTTPS, explicit=False):
             yield _Flow(g.aws, internet, "TCP", HTTPS, "a pod calling the internet (HTTPS)")
         for dst, net_dst in dests:
             for port in dst.ports:
-                if policy_allows(net, g.net, net_dst, "TCP", port, explicit=False):
+                if decisions.allows(g.net, net_dst, "TCP", port, explicit=False):
                     yield _Flow(g.aws, dst, "TCP", port, f"a pod calling {dst.name}")
     for f in service_flows(platform, ctx):
         yield _Flow(f.src, f.dst, f.protocol, f.port, f"a pod calling {f.what}")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net import Decision
-from ekstwin.engines.net.policies import Direction
 from ekstwin.engines.vpc.endpoints import AwsEndpoint
 from ekstwin.engines.vpc.flows import (
     NOT_A_POLICY_ALLOW,
+    EgressDecisions,
     PodGroup,
     flow_name,
     layer_text,
@@ -100,11 +100,12 @@ class NoRouteForAllowedEgress(Check):
         targets: list[tuple[AwsEndpoint, tuple[int, ...]]] = [(internet, INTERNET_PORTS)]
         targets += [(d, d.ports[:1]) for d in aws_destinations(vm) if d.ports]
         found: dict[tuple[str, str], _NoRoute] = {}
+        decisions = EgressDecisions(net)
+        net_dsts = [(dst, ports, net_endpoint(net, dst)) for dst, ports in targets]
         for g in pod_groups(platform, ctx):
-            for dst, ports in targets:
-                net_dst = net_endpoint(net, dst)
+            for dst, ports, net_dst in net_dsts:
                 for port in ports:
-                    d = net.decide(Direction.EGRESS, g.net, net_dst, "TCP", port)
+                    d = decisions.decide(g.net, net_dst, "TCP", port)
                     if not d.allowed or d.reason in NOT_A_POLICY_ALLOW:
                         continue
                     eff = vm.effective_source(g.aws, dst)
