@@ -146,10 +146,15 @@ class DatabaseOpenToEveryPod(Check):
             needs: list[PodGroup] = []
             open_: list[PodGroup] = []
             denied: list[tuple[PodGroup, LayerVerdict, str]] = []
+            admitted: dict[tuple[object, ...], LayerVerdict] = {}
             for g in groups:
                 d = decisions.decide(g.net, net_dst, "TCP", port)
-                layers = vm.aws_layers(g.aws, dst, "TCP", port)
-                sg_in = next(v for v in layers if v.layer is Layer.SECURITY_GROUP_INGRESS)
+                ckey = (vm.class_key(g.aws), vm.snat_node(g.aws, dst))
+                sg_in = admitted.get(ckey)
+                if sg_in is None:
+                    layers = vm.aws_layers(g.aws, dst, "TCP", port)
+                    sg_in = next(v for v in layers if v.layer is Layer.SECURITY_GROUP_INGRESS)
+                    admitted[ckey] = sg_in
                 if (
                     d.allowed
                     and d.reason not in NOT_A_POLICY_ALLOW
@@ -163,6 +168,10 @@ class DatabaseOpenToEveryPod(Check):
                     where = f" ({d.source})" if d.source is not None else ""
                     denied.append((g, sg_in, f"networkpolicy-egress denied: {d.message}{where}"))
             if needs and denied:
+                first = denied[0][0]  # its own wording (the cached verdict names another pod)
+                layers = vm.aws_layers(first.aws, dst, "TCP", port)
+                sg_first = next(v for v in layers if v.layer is Layer.SECURITY_GROUP_INGRESS)
+                denied[0] = (first, sg_first, denied[0][2])
                 yield self._finding(dst, port, broad, needs, open_, denied)
 
     def _finding(  # noqa: PLR0917
