@@ -82,3 +82,36 @@ def test_demo_shows_payments_api_cut_off_from_its_ledger_database(
             "policies, but AWS drops it at security-group-ingress",
         )
     ]
+
+
+def test_demo_vpc_mistakes_found_by_the_vpc_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    """Mistake 37 (SSH open to the world on the node group) is VPC008's. Mistake 36
+    (the batch ACL without the return range) is not VPC005's on this input: the
+    batch node has no public address, so its traffic to the internet is dropped
+    at the route (the internet gateway translates only public addresses) and no
+    reply is ever sent; VPC005 reports only replies of flows whose every forward
+    layer passes. The other vpc checks of this file find nothing on the demo: its
+    nodes admit each other (VPC003), no policy rule allows egress that a route
+    cannot carry (VPC006), and no workload's own policy rule names the RDS
+    database (VPC009)."""
+    checks = ["VPC003", "VPC005", "VPC006", "VPC008", "VPC009"]
+    args = ["analyze", DEMO, "--format", "json", "--quiet"]
+    for check in checks:
+        args += ["--check", check]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    got = [
+        (f["id"], f["subject"]["kind"], f["subject"]["name"], f["location"]["line"])
+        for f in report["findings"]
+    ]
+    assert got == [("VPC008", "SecurityGroup", "sg-0bdf096162eaec73f", 1696)]
+    (ssh,) = report["findings"]
+    assert ssh["message"] == (
+        "security group sg-0bdf096162eaec73f (platform-prod-node) of the cluster's nodes or "
+        "pods admits tcp 22 from 0.0.0.0/0: sg-0bdf096162eaec73f ingress rule 7 (tcp 22 from "
+        '0.0.0.0/0 "SSH for debugging (temporary)") at ' + DEMO + "/aws.json:1696"
+    )
+    assert ssh["evidence"][0] == (
+        'sg-0bdf096162eaec73f ingress rule 7 (tcp 22 from 0.0.0.0/0 "SSH for debugging '
+        '(temporary)"): admits tcp 22 from 0.0.0.0/0 (' + DEMO + "/aws.json:1696)"
+    )
