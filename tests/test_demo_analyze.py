@@ -85,12 +85,11 @@ def test_demo_shows_payments_api_cut_off_from_its_ledger_database(
 
 
 def test_demo_vpc_mistakes_found_by_the_vpc_checks(capsys: pytest.CaptureFixture[str]) -> None:
-    """Mistake 37 (SSH open to the world on the node group) is VPC008's. Mistake 36
-    (the batch ACL without the return range) is not VPC005's on this input: the
-    batch node has no public address, so its traffic to the internet is dropped
-    at the route (the internet gateway translates only public addresses) and no
-    reply is ever sent; VPC005 reports only replies of flows whose every forward
-    layer passes. The other vpc checks of this file find nothing on the demo: its
+    """Mistake 36 (the batch ACL without the return range: the batch node's
+    connections to the internet through the internet gateway, from its public
+    address, lose their replies) is VPC005's; mistake 37 (SSH open to the world on
+    the node group) is VPC008's. The other vpc checks of this file find nothing on
+    the demo: its
     nodes admit each other (VPC003), no policy rule allows egress that a route
     cannot carry (VPC006), and no workload's own policy rule names the RDS
     database (VPC009)."""
@@ -104,14 +103,23 @@ def test_demo_vpc_mistakes_found_by_the_vpc_checks(capsys: pytest.CaptureFixture
         (f["id"], f["subject"]["kind"], f["subject"]["name"], f["location"]["line"])
         for f in report["findings"]
     ]
-    assert got == [("VPC008", "SecurityGroup", "sg-0bdf096162eaec73f", 1696)]
-    (ssh,) = report["findings"]
+    assert got == [
+        ("VPC005", "NetworkAcl", "acl-07a8b9c0d1e2f3a4b", 1864),
+        ("VPC008", "SecurityGroup", "sg-0bdf096162eaec73f", 1697),
+    ]
+    acl, ssh = report["findings"]
+    assert acl["message"] == (
+        "network ACL acl-07a8b9c0d1e2f3a4b (inbound, subnet subnet-04ac22710202d47d8) drops the "
+        "replies of 6 kind(s) of flow the cluster makes: nacl-return decides (reply into "
+        "subnet-04ac22710202d47d8: acl-07a8b9c0d1e2f3a4b inbound: no rule allows tcp "
+        "32768-60999 from internet (the final * rule denies)) (" + DEMO + "/aws.json:1864)"
+    )
     assert ssh["message"] == (
         "security group sg-0bdf096162eaec73f (platform-prod-node) of the cluster's nodes or "
         "pods admits tcp 22 from 0.0.0.0/0: sg-0bdf096162eaec73f ingress rule 7 (tcp 22 from "
-        '0.0.0.0/0 "SSH for debugging (temporary)") at ' + DEMO + "/aws.json:1696"
+        '0.0.0.0/0 "SSH for debugging (temporary)") at ' + DEMO + "/aws.json:1697"
     )
     assert ssh["evidence"][0] == (
         'sg-0bdf096162eaec73f ingress rule 7 (tcp 22 from 0.0.0.0/0 "SSH for debugging '
-        '(temporary)"): admits tcp 22 from 0.0.0.0/0 (' + DEMO + "/aws.json:1696)"
+        '(temporary)"): admits tcp 22 from 0.0.0.0/0 (' + DEMO + "/aws.json:1697)"
     )

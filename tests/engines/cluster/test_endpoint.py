@@ -61,7 +61,8 @@ def test_demo_nodes_use_the_private_endpoint() -> None:
 def test_demo_changed_to_the_node_join_trap_is_found(tmp_path: Path) -> None:
     # The office range only, and no private endpoint: the private node subnets
     # leave through NAT gateways 203.0.113.10-.12, outside the allowed /26; the
-    # batch subnet routes to the internet gateway and its node has no public IP.
+    # batch subnet routes to the internet gateway from its node's public IP
+    # 203.0.113.200, outside it too.
     platform_dir = demo_with_endpoint(
         tmp_path,
         {
@@ -80,7 +81,7 @@ def test_demo_changed_to_the_node_join_trap_is_found(tmp_path: Path) -> None:
         ("subnet-0114ae4332cafb01e", "eu-west-1a", "nat-gateway", "nat-00c97d2454f287f66",
          ("203.0.113.10",), False),
         ("subnet-04ac22710202d47d8", "eu-west-1a", "internet-gateway", "igw-0fe010647d32ab9a6",
-         (), None),
+         ("203.0.113.200",), False),
         ("subnet-0733272349c7245be", "eu-west-1c", "nat-gateway", "nat-0f5b09c41cc8fca53",
          ("203.0.113.12",), False),
         ("subnet-0fbed2229f4e12f06", "eu-west-1b", "nat-gateway", "nat-0f00167c6efbfa76e",
@@ -91,6 +92,10 @@ def test_demo_changed_to_the_node_join_trap_is_found(tmp_path: Path) -> None:
         (
             "subnet-0114ae4332cafb01e",
             "enable the private endpoint, or add 203.0.113.10/32 to publicAccessCidrs",
+        ),
+        (
+            "subnet-04ac22710202d47d8",
+            "enable the private endpoint, or add 203.0.113.200/32 to publicAccessCidrs",
         ),
         (
             "subnet-0733272349c7245be",
@@ -125,6 +130,7 @@ def test_cli_endpoint_exits_1_and_names_the_blocked_subnets(
     blocked = [r["subnet_id"] for r in out["clusters"][0]["node_routes"] if r["allowed"] is False]
     assert blocked == [
         "subnet-0114ae4332cafb01e",
+        "subnet-04ac22710202d47d8",
         "subnet-0733272349c7245be",
         "subnet-0fbed2229f4e12f06",
     ]
