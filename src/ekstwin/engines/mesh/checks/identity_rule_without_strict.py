@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.mesh.authz import policies_for
-from ekstwin.engines.mesh.checks import mesh_model, plaintext_to_mesh
+from ekstwin.engines.mesh.checks import mesh_model, mesh_sides
 from ekstwin.engines.mesh.injection import DataPlane, mesh_members
 from ekstwin.engines.mesh.peerauth import MtlsMode, effective_mtls
 from ekstwin.engines.mesh.workloads import owner_ref
+from ekstwin.engines.net.engine import bit_indices
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.istio import AuthorizationPolicy, AuthzRule
 from ekstwin.model.platform import Platform
@@ -178,15 +179,51 @@ class IdentityRuleWithoutStrictMtls(Check):
 
 def _plaintext_reach(platform: Platform, ctx: CheckContext) -> dict[str, dict[int, set[str]]]:
     """For each pod with a sidecar, the TCP ports of its containers that endpoints
-    without one (pods outside the mesh, addresses) may reach, and who they are."""
+    without one (pods outside the mesh, addresses) may reach, and who they are.
+
+    Worked out per pair of network classes, not per pair of pods: the callers of a
+    source class are named once, and the pods of a destination class share one
+    table (members of a class are alike to every policy)."""
     model = mesh_model(platform, ctx)
+    net = model.net
+    meshed, plain = mesh_sides(model)
+    if not any(meshed):
+        return {}
+    callers_of: dict[int, set[str]] = {}
+    per_class: dict[int, dict[int, set[str]]] = {}
+    ports_of: dict[int, set[int]] = {}
+    for s, row in enumerate(net.class_rows()):
+        if not plain[s]:
+            continue
+        for cid, bits in row.items():
+            conns = net.conns(cid)
+            for d in bit_indices(bits):
+                if not meshed[d]:
+                    continue
+                ports = ports_of.get(d)
+                if ports is None:
+                    ports = ports_of[d] = {
+                        p.container_port for b in meshed[d] if b.pod for p in b.pod.spec.all_ports
+                    }
+                reached = [port for port in ports if conns.contains("TCP", port)]
+                if not reached:
+                    continue
+                who = callers_of.get(s)
+                if who is None:
+                    who = callers_of[s] = {
+                        str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
+                        for a in plain[s]
+                    }
+                table = per_class.setdefault(d, {})
+                for port in reached:
+                    table.setdefault(port, set()).update(who)
     out: dict[str, dict[int, set[str]]] = {}
-    for a, b, cid in plaintext_to_mesh(model):
-        pod = b.pod
-        assert pod is not None
-        conns = model.net.conns(cid)
-        caller = str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
-        for port in {p.container_port for p in pod.spec.all_ports}:
-            if conns.contains("TCP", port):
-                out.setdefault(pod.key, {}).setdefault(port, set()).add(caller)
+    for d, table in per_class.items():
+        for b in meshed[d]:
+            pod = b.pod
+            assert pod is not None
+            mine = {p.container_port for p in pod.spec.all_ports}
+            got = {port: who for port, who in table.items() if port in mine}
+            if got:
+                out[pod.key] = got
     return out
