@@ -38,6 +38,7 @@ from ekstwin.model.platform import Platform
 
 if TYPE_CHECKING:
     from ekstwin.engines.net import NetModel
+    from ekstwin.engines.net.lint import LintModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +129,15 @@ def alb_source_addresses(platform: Platform, alb: Alb) -> list[tuple[str, str]]:
 
 
 def reachability(
-    platform: Platform, alb: Alb, target: ForwardTarget, model: NetModel | None = None
+    platform: Platform,
+    alb: Alb,
+    target: ForwardTarget,
+    model: NetModel | None = None,
+    lint: LintModel | None = None,
 ) -> Reachability:
     """May every ALB subnet open a TCP connection to every pod of the target?
-    ``model``: the platform's compiled network model, when the caller has one."""
+    ``model`` and ``lint``: the platform's compiled network and lint models, when
+    the caller has them (a run's checks share them)."""
     if target.target_type is TargetType.INSTANCE:
         return Reachability(
             None,
@@ -144,7 +150,7 @@ def reachability(
         return Reachability(None, ("no pods behind the service",))
     sources = alb_source_addresses(platform, alb)
     if not sources:
-        return _from_anywhere_outside(platform, target)
+        return _from_anywhere_outside(platform, target, lint)
     try:
         from ekstwin.engines.net import NetModel, NetQueryError
     except ImportError:  # pragma: no cover - the net engine ships with ekstwin
@@ -176,7 +182,9 @@ def reachability(
     return Reachability(not blocked, tuple(evidence), tuple(dict.fromkeys(blocked)))
 
 
-def _from_anywhere_outside(platform: Platform, target: ForwardTarget) -> Reachability:
+def _from_anywhere_outside(
+    platform: Platform, target: ForwardTarget, lint: LintModel | None = None
+) -> Reachability:
     """Without the ALB's subnets (no aws.json): a pod whose policies admit no address
     outside the cluster's pods on the target port (only pod and namespace selectors)
     can never admit an ALB, wherever its subnets are. Asked of one address of every
@@ -188,8 +196,10 @@ def _from_anywhere_outside(platform: Platform, target: ForwardTarget) -> Reachab
     except ImportError:  # pragma: no cover - the net engine ships with ekstwin
         return Reachability(None, (unknown,))
     try:
-        model = NetModel(platform)
-        probes = [c.rep for c in LintModel(platform, model=model).address_classes()]
+        if lint is None:
+            lint = LintModel(platform, model=NetModel(platform))
+        model = lint.model
+        probes = [c.rep for c in lint.address_classes()]
         evidence: list[str] = []
         blocked: list[str] = []
         for pod, port in zip(target.pods, target.pod_ports, strict=True):

@@ -59,7 +59,7 @@ class AlbCannotReachPods(Check):
                     for target in rule.action.targets:
                         if target.target_type is not TargetType.IP or not target.service:
                             continue
-                        reach = reachability(platform, alb, target, models.net)
+                        reach = reachability(platform, alb, target, models.net, models.lint)
                         if reach.reachable is not False:
                             continue
                         member = alb.member(rule.ingress)
