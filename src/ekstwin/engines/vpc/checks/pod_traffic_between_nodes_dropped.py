@@ -88,6 +88,8 @@ class PodTrafficBetweenNodesDropped(Check):
                 continue
             if vm.same_node(src, dst) is not None:
                 continue
+            if vm.aws_allowed(src, dst, flow.protocol, flow.port) is not False:
+                continue  # no layer denies (the unworded verdict, cached per class)
             layers = vm.aws_layers(src, dst, flow.protocol, flow.port)
             sg = next((v for v in layers if v.layer in _SG_LAYERS and v.allowed is False), None)
             if sg is None:
