@@ -10,7 +10,7 @@ flow is judged once, with one pod of each group standing for the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ekstwin.engines.checks import CheckContext
@@ -60,6 +60,11 @@ class PodGroup:
     members: tuple[Pod, ...]
     net: Endpoint
     aws: AwsEndpoint
+    #: The VPC side of the group's key: groups with one ``aws_key`` get the same
+    #: AWS judgements (they differ only in their network policies).
+    aws_key: tuple[object, ...]
+    #: The node every member runs on, or None when they are spread (or unplaced).
+    node: str | None
 
     @property
     def pod(self) -> Pod:
@@ -84,6 +89,7 @@ def pod_groups(platform: Platform, ctx: CheckContext) -> list[PodGroup]:
 
     groups: dict[tuple[object, ...], list[Pod]] = {}
     firsts: dict[tuple[object, ...], tuple[Endpoint, AwsEndpoint]] = {}
+    nodes: dict[tuple[object, ...], set[str | None]] = {}
     for pod in sorted(platform.pods, key=lambda p: p.key):
         ep = net.endpoints.get(pod.key)
         if ep is None or pod.spec.host_network:
@@ -96,7 +102,12 @@ def pod_groups(platform: Platform, ctx: CheckContext) -> list[PodGroup]:
         )
         groups.setdefault(key, []).append(pod)
         firsts.setdefault(key, (ep, placed))
-    return [PodGroup(tuple(m), *firsts[k]) for k, m in groups.items()]
+        nodes.setdefault(key, set()).add(placed.node)
+    return [PodGroup(tuple(m), *firsts[k], k[1:], _only(nodes[k])) for k, m in groups.items()]
+
+
+def _only(nodes: set[str | None]) -> str | None:
+    return next(iter(nodes)) if len(nodes) == 1 else None
 
 
 class EgressDecisions:
@@ -146,15 +157,35 @@ class PodFlow:
     what: str  # "Service kube-system/kube-dns port 53"
 
 
-def service_flows(platform: Platform, ctx: CheckContext) -> Iterator[PodFlow]:
+#: Which flows a check wants judged further, asked before the NetworkPolicies:
+#: (source, destination, protocol, port) -> keep it.
+AwsFilter = Callable[[AwsEndpoint, AwsEndpoint, str, int], bool]
+
+
+def service_flows(
+    platform: Platform, ctx: CheckContext, keep: AwsFilter | None = None
+) -> Iterator[PodFlow]:
     """Pods calling Services: for each Service port, each kind of backend at its
     target port from one pod of every group whose NetworkPolicies (both ends)
     allow it, a pod on another node than the backend's when there is one. One
-    flow per (source group, backend class, protocol, port); the cost follows
-    the classes, not the pods."""
+    flow per (source group, backend class, protocol, port).
+
+    ``keep`` (the AWS side of what a check looks for, such as "some AWS layer
+    denies it") is asked before the NetworkPolicies, and must answer alike for
+    endpoints of one VPC class on different nodes, as
+    :meth:`VpcModel.aws_allowed` does: it is asked once per VPC class of the
+    callers and kind of backend, and pod by pod only where the pair shares a
+    node. The cost follows the classes, not the pods, and the policies are
+    judged only for the flows kept."""
     models = ctx.models(platform)
     net, vm = models.net, models.vpc
     groups = pod_groups(platform, ctx)
+    buckets: dict[tuple[object, ...], list[int]] = {}
+    local: dict[tuple[tuple[object, ...], str], list[int]] = {}
+    for gi, g in enumerate(groups):
+        buckets.setdefault(g.aws_key, []).append(gi)
+        if g.node is not None:
+            local.setdefault((g.aws_key, g.node), []).append(gi)
     pods = {p.key: p for p in platform.pods}
     seen: set[tuple[object, ...]] = set()
     for svc in sorted(platform.services, key=lambda s: (s.meta.namespace or "", s.meta.name)):
@@ -171,11 +202,30 @@ def service_flows(platform: Platform, ctx: CheckContext) -> Iterator[PodFlow]:
                 kind = (vm.class_key(dst), net.class_of.get(backend.name), target)
                 kinds.setdefault(kind, []).append((backend, dst))
             for (dst_class, dst_policy, port), members in kinds.items():
-                for gi, g in enumerate(groups):
-                    key = (gi, dst_class, dst_policy, proto, port)
-                    if key in seen:
+                if (dst_class, dst_policy, proto, port) in seen:
+                    continue
+                seen.add((dst_class, dst_policy, proto, port))
+                dst_nodes = {dst.node for _, dst in members}
+                only = next(iter(dst_nodes)) if len(dst_nodes) == 1 else None
+                kept: list[int] = []
+                for aws_key, bucket in buckets.items():
+                    # the groups all on the backends' only node call them on that node
+                    near = local.get((aws_key, only), []) if only is not None else []
+                    if keep is None:
+                        kept += bucket
                         continue
-                    seen.add(key)
+                    for gi in near:
+                        pair = _apart(vm, groups[gi], members)
+                        if pair is not None and keep(pair[0], pair[2], proto, port):
+                            kept.append(gi)
+                    first = next((gi for gi in bucket if groups[gi].node != only), None)
+                    if first is None:
+                        continue
+                    pair = _apart(vm, groups[first], members)
+                    if pair is not None and keep(pair[0], pair[2], proto, port):
+                        kept += (gi for gi in bucket if only is None or groups[gi].node != only)
+                for gi in sorted(kept):
+                    g = groups[gi]
                     pair = _apart(vm, g, members)
                     if pair is None:
                         continue

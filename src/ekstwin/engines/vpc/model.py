@@ -878,11 +878,13 @@ class VpcModel:
         return None
 
     def aws_layers(
-        self, src: AwsEndpoint, dst: AwsEndpoint, protocol: str, port: int
+        self, src: AwsEndpoint, dst: AwsEndpoint, protocol: str, port: int, *, worded: bool = True
     ) -> tuple[LayerVerdict, ...]:
         """The AWS layers of ``src`` -> ``dst`` on ``protocol``/``port``, in path
         order: security-group-egress, nacl-outbound, route, nacl-inbound,
-        security-group-ingress, nacl-return."""
+        security-group-ingress, nacl-return. Not ``worded``: the layers as
+        judged for endpoints of the same classes, whose reasons may name those
+        (the verdicts are the same; wording costs a rewrite per layer)."""
         proto = PROTOCOL_NUMBERS.get(protocol.upper(), protocol)
         if not self.has_vpc_data:
             return tuple(LayerVerdict(layer, None, NOT_JUDGED) for layer in AWS_LAYERS)
@@ -896,6 +898,8 @@ class VpcModel:
         got = self._layers_cache.get(key)
         if got is not None:
             layers, src_name, dst_name = got
+            if not worded:
+                return layers
             return renamed(layers, {src_name: src.name, dst_name: dst.name})
         eff = self.effective_source(src, dst)
         layers = (

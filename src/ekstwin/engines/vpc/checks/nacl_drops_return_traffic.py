@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ekstwin.engines.checks import Check, CheckContext
+from ekstwin.engines.net import Endpoint
 from ekstwin.engines.vpc.endpoints import AwsEndpoint
 from ekstwin.engines.vpc.flows import (
     EgressDecisions,
@@ -43,34 +44,48 @@ class _Flow:
 @dataclass(slots=True)
 class _Drops:
     subnet_id: str
-    first: LayerVerdict
     flows: list[tuple[_Flow, LayerVerdict]] = field(default_factory=list)
 
 
 def _flows(platform: Platform, ctx: CheckContext, vm: VpcModel) -> Iterator[_Flow]:
-    """Nodes calling the internet on 443; pods calling it when their policies
-    allow; pods calling AWS interfaces on their ports when their policies
-    allow; pods calling Services' backends."""
+    """The flows some AWS layer denies (the unworded verdict, cached per class),
+    among: nodes calling the internet on 443; pods calling it when their
+    policies allow; pods calling AWS interfaces on their ports when their
+    policies allow; pods calling Services' backends. The AWS verdict is asked
+    first, per VPC class: the policies only for what AWS denies."""
     net = ctx.models(platform).net
     decisions = EgressDecisions(net)
     internet = vm.address_endpoint(INTERNET_ADDRESS, "internet")
+
+    def denied(src: AwsEndpoint, dst: AwsEndpoint, protocol: str, port: int) -> bool:
+        return vm.aws_allowed(src, dst, protocol, port) is False
+
     seen: set[object] = set()
     for node in sorted(platform.nodes, key=lambda n: n.name):
         ep = vm.node_endpoint(node.name)
         key = vm.class_key(ep)
         if key not in seen:
             seen.add(key)
-            yield _Flow(ep, internet, "TCP", HTTPS, "a node calling the internet (HTTPS)")
-    net_internet = net.address_endpoint(INTERNET_ADDRESS)
-    dests = [(d, net_endpoint(net, d)) for d in aws_destinations(vm)]
+            if denied(ep, internet, "TCP", HTTPS):
+                yield _Flow(ep, internet, "TCP", HTTPS, "a node calling the internet (HTTPS)")
+    targets: list[tuple[AwsEndpoint, Endpoint, tuple[int, ...], str]] = [
+        (internet, net.address_endpoint(INTERNET_ADDRESS), (HTTPS,), "the internet")
+    ]
+    targets += [(d, net_endpoint(net, d), d.ports, d.name) for d in aws_destinations(vm)]
+    by_class: dict[tuple[object, ...], bool] = {}
     for g in pod_groups(platform, ctx):
-        if decisions.allows(g.net, net_internet, "TCP", HTTPS, explicit=False):
-            yield _Flow(g.aws, internet, "TCP", HTTPS, "a pod calling the internet (HTTPS)")
-        for dst, net_dst in dests:
-            for port in dst.ports:
-                if decisions.allows(g.net, net_dst, "TCP", port, explicit=False):
-                    yield _Flow(g.aws, dst, "TCP", port, f"a pod calling {dst.name}")
-    for f in service_flows(platform, ctx):
+        for ti, (dst, net_dst, ports, name) in enumerate(targets):
+            for port in ports:
+                key = (g.aws_key, ti, port)
+                drop = by_class.get(key)
+                if drop is None:
+                    drop = by_class[key] = denied(g.aws, dst, "TCP", port)
+                if drop and decisions.allows(g.net, net_dst, "TCP", port, explicit=False):
+                    what = (
+                        "a pod calling the internet (HTTPS)" if ti == 0 else f"a pod calling {name}"
+                    )
+                    yield _Flow(g.aws, dst, "TCP", port, what)
+    for f in service_flows(platform, ctx, denied):
         yield _Flow(f.src, f.dst, f.protocol, f.port, f"a pod calling {f.what}")
 
 
@@ -135,9 +150,7 @@ class NaclDropsReturnTraffic(Check):
             return
         drops: dict[tuple[str, str], _Drops] = {}
         for flow in _flows(platform, ctx, vm):
-            if vm.aws_allowed(flow.src, flow.dst, flow.protocol, flow.port) is not False:
-                continue  # nothing denies it (the cheap verdict, without wording)
-            layers = vm.aws_layers(flow.src, flow.dst, flow.protocol, flow.port)
+            layers = vm.aws_layers(flow.src, flow.dst, flow.protocol, flow.port, worded=False)
             ret = next(v for v in layers if v.layer is Layer.NACL_RETURN)
             if ret.allowed is not False:
                 continue
@@ -145,18 +158,19 @@ class NaclDropsReturnTraffic(Check):
                 continue
             m = _BOUNDARY.search(ret.decided_by)
             subnet, acl, direction = m.groups() if m else ("?", "?", ret.decided_by)
-            got = drops.setdefault((acl, direction), _Drops(subnet, ret))
+            got = drops.setdefault((acl, direction), _Drops(subnet))
             got.flows.append((flow, ret))
         for (acl, direction), got in sorted(drops.items()):
-            yield self._finding(acl, direction, got)
+            yield self._finding(vm, acl, direction, got)
 
-    def _finding(self, acl: str, direction: str, got: _Drops) -> Finding:
-        v = got.first
+    def _finding(self, vm: VpcModel, acl: str, direction: str, got: _Drops) -> Finding:
+        v = _return(vm, got.flows[0][0])
         evidence: list[str] = []
         # the input's own pods first: an implied pod (CoreDNS) is nobody's to fix
         flows = sorted(got.flows, key=lambda fr: _implied(fr[0].src))
         shown = flows[:_EXAMPLES]
-        for flow, ret in shown:
+        for flow, _ in shown:
+            ret = _return(vm, flow)
             evidence.append(
                 f"{flow_name(flow.protocol, flow.port)} {flow.src.name} -> {flow.dst.name} "
                 f"({flow.what}): every forward layer passes"
@@ -178,3 +192,9 @@ class NaclDropsReturnTraffic(Check):
             "only for those peers",
             key=f"{acl}:{direction}",
         )
+
+
+def _return(vm: VpcModel, flow: _Flow) -> LayerVerdict:
+    """The nacl-return layer of ``flow`` in its own words (the run judged it unworded)."""
+    layers = vm.aws_layers(flow.src, flow.dst, flow.protocol, flow.port)
+    return next(v for v in layers if v.layer is Layer.NACL_RETURN)

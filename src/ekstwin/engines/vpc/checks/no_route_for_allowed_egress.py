@@ -105,6 +105,8 @@ class NoRouteForAllowedEgress(Check):
         for g in pod_groups(platform, ctx):
             for dst, ports, net_dst in net_dsts:
                 for port in ports:
+                    if vm.aws_allowed(g.aws, dst, "TCP", port) is not False:
+                        break  # no layer denies, so neither does the route (it has no ports)
                     d = decisions.decide(g.net, net_dst, "TCP", port)
                     if not d.allowed or d.reason in NOT_A_POLICY_ALLOW:
                         continue

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.vpc.endpoints import Placement
+from ekstwin.engines.vpc.endpoints import AwsEndpoint, Placement
 from ekstwin.engines.vpc.flows import PodFlow, flow_name, layer_text, service_flows, where
 from ekstwin.engines.vpc.layers import Layer, LayerVerdict
+from ekstwin.engines.vpc.model import VpcModel
 from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef
@@ -82,15 +83,20 @@ class PodTrafficBetweenNodesDropped(Check):
         if not vm.has_vpc_data:
             return
         drops: dict[tuple[object, ...], _Drop] = {}
-        for flow in service_flows(platform, ctx):
+
+        def dropped(src: AwsEndpoint, dst: AwsEndpoint, protocol: str, port: int) -> bool:
+            """Between node groups, off one node, and some AWS layer denies (the
+            unworded verdict, cached per class)."""
+            return (
+                src.placement in _NODE_GROUPS
+                and dst.placement in _NODE_GROUPS
+                and vm.same_node(src, dst) is None
+                and vm.aws_allowed(src, dst, protocol, port) is False
+            )
+
+        for flow in service_flows(platform, ctx, dropped):
             src, dst = flow.src, flow.dst
-            if src.placement not in _NODE_GROUPS or dst.placement not in _NODE_GROUPS:
-                continue
-            if vm.same_node(src, dst) is not None:
-                continue
-            if vm.aws_allowed(src, dst, flow.protocol, flow.port) is not False:
-                continue  # no layer denies (the unworded verdict, cached per class)
-            layers = vm.aws_layers(src, dst, flow.protocol, flow.port)
+            layers = vm.aws_layers(src, dst, flow.protocol, flow.port, worded=False)
             sg = next((v for v in layers if v.layer in _SG_LAYERS and v.allowed is False), None)
             if sg is None:
                 continue
@@ -100,10 +106,10 @@ class PodTrafficBetweenNodesDropped(Check):
         for (layer, src_groups, dst_groups, _), drop in sorted(
             drops.items(), key=lambda kv: str(kv[0])
         ):
-            yield self._finding(layer, src_groups, dst_groups, drop)
+            yield self._finding(vm, layer, src_groups, dst_groups, drop)
 
     def _finding(
-        self, layer: object, src_groups: object, dst_groups: object, drop: _Drop
+        self, vm: VpcModel, layer: object, src_groups: object, dst_groups: object, drop: _Drop
     ) -> Finding:
         assert isinstance(layer, Layer)
         assert isinstance(src_groups, tuple) and isinstance(dst_groups, tuple)
@@ -119,6 +125,7 @@ class PodTrafficBetweenNodesDropped(Check):
         ):
             examples.setdefault((flow.protocol, flow.port), (flow, verdict))
         for flow, verdict in list(examples.values())[:5]:
+            verdict = _worded(vm, flow, verdict.layer)
             evidence.append(
                 f"{flow_name(flow.protocol, flow.port)} {flow.src.name} (node {flow.src.node}) -> "
                 f"{flow.dst.name} (node {flow.dst.node}), {flow.what}: allowed by the "
@@ -129,7 +136,7 @@ class PodTrafficBetweenNodesDropped(Check):
             evidence.append(
                 f"{len(drop.flows)} kind(s) of flow dropped in all (one example per port above)"
             )
-        v = drop.layer
+        v = _worded(vm, drop.flows[0][0], drop.layer.layer)
         same = src_groups == dst_groups
         between = (
             f"pods on different nodes with security groups {srcs}"
@@ -154,3 +161,10 @@ class PodTrafficBetweenNodesDropped(Check):
             fix=fix,
             key=f"{srcs}->{dsts}:{layer.value}",
         )
+
+
+def _worded(vm: VpcModel, flow: PodFlow, layer: Layer) -> LayerVerdict:
+    """``layer`` of ``flow`` in its own words (the run judged it unworded)."""
+    return next(
+        v for v in vm.aws_layers(flow.src, flow.dst, flow.protocol, flow.port) if v.layer is layer
+    )

@@ -80,7 +80,9 @@ class PolicyAllowsWhatAwsDrops(Check):
         vpc, net = models.vpc, models.net
         if not vpc.has_vpc_data:
             return
-        destinations = [d for d in aws_destinations(vpc) if d.address is not None]
+        destinations = [
+            (d, net_endpoint(net, d)) for d in aws_destinations(vpc) if d.address is not None
+        ]
         if not destinations:
             return
         seen: set[tuple[object, ...]] = set()
@@ -90,13 +92,15 @@ class PolicyAllowsWhatAwsDrops(Check):
             if ep is None or pod.spec.host_network:
                 continue
             src = vpc.place_pod(pod)
-            for dst in destinations:
-                net_dst = net_endpoint(net, dst)
+            src_class = vpc.class_key(src)
+            for dst, net_dst in destinations:
                 for port in dst.ports:
-                    key = (pod.workload_key, vpc.class_key(src), dst.name, port)
+                    key = (pod.workload_key, src_class, dst.name, port)
                     if key in seen:
                         continue
                     seen.add(key)
+                    if vpc.aws_allowed(src, dst, "TCP", port) is not False:
+                        continue  # no AWS layer denies it (the unworded verdict, per class)
                     v = net.verdict(ep, net_dst, "TCP", port)
                     if not v.egress.allowed or v.egress.reason not in _POLICY_ALLOWS:
                         continue
