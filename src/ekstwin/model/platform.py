@@ -233,7 +233,16 @@ class Platform:
         return next(iter(named.values())) if len(named) == 1 else None
 
     def pods_in(self, namespace: str) -> tuple[Pod, ...]:
-        return tuple(p for p in self.pods if p.namespace == namespace)
+        """The pods of ``namespace``, in the input's order."""
+        index = self._index.get("pods_in")
+        if index is None:
+            grouped: dict[tuple[str | None, str], list[Pod]] = {}
+            for p in self.pods:
+                grouped.setdefault((None, p.namespace), []).append(p)
+            index = self._index["pods_in"] = {k: tuple(v) for k, v in grouped.items()}
+        got = index.get((None, namespace), ())
+        assert isinstance(got, tuple)
+        return got
 
     def service(self, namespace: str, name: str) -> Service | None:
         got = self._lookup("service", (namespace, name))

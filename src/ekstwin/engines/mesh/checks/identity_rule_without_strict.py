@@ -8,7 +8,7 @@ from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.mesh.authz import policies_for
 from ekstwin.engines.mesh.checks import mesh_model, mesh_sides
 from ekstwin.engines.mesh.injection import DataPlane, mesh_members
-from ekstwin.engines.mesh.peerauth import MtlsMode, effective_mtls
+from ekstwin.engines.mesh.peerauth import ROOT_NAMESPACE, MtlsMode, effective_mtls
 from ekstwin.engines.mesh.workloads import owner_ref
 from ekstwin.engines.net.engine import bit_indices
 from ekstwin.findings import Confidence, Finding, Severity
@@ -103,7 +103,11 @@ class IdentityRuleWithoutStrictMtls(Check):
                 )
                 weak: dict[str, set[str]] = {}
                 callers: set[str] = set()
-                for pod in platform.pods:
+                # a policy applies in its own namespace, or everywhere from the root one
+                pods = (
+                    platform.pods if ap.meta.ns == ROOT_NAMESPACE else platform.pods_in(ap.meta.ns)
+                )
+                for pod in pods:
                     if members[pod.key].data_plane is not DataPlane.SIDECAR:
                         continue
                     applied, _ = policies_for([ap], pod)
@@ -189,41 +193,57 @@ def _plaintext_reach(platform: Platform, ctx: CheckContext) -> dict[str, dict[in
     meshed, plain = mesh_sides(model)
     if not any(meshed):
         return {}
-    callers_of: dict[int, set[str]] = {}
-    per_class: dict[int, dict[int, set[str]]] = {}
-    ports_of: dict[int, set[int]] = {}
+    meshed_mask = sum(1 << d for d, members in enumerate(meshed) if members)
+    # (connection set, meshed destination classes) -> the plain source classes with it
+    sources: dict[tuple[int, int], set[int]] = {}
     for s, row in enumerate(net.class_rows()):
         if not plain[s]:
             continue
         for cid, bits in row.items():
-            conns = net.conns(cid)
-            for d in bit_indices(bits):
-                if not meshed[d]:
-                    continue
-                ports = ports_of.get(d)
-                if ports is None:
-                    ports = ports_of[d] = {
-                        p.container_port for b in meshed[d] if b.pod for p in b.pod.spec.all_ports
-                    }
-                reached = [port for port in ports if conns.contains("TCP", port)]
-                if not reached:
-                    continue
+            bits &= meshed_mask
+            if bits:
+                sources.setdefault((cid, bits), set()).add(s)
+    ports_of: dict[int, set[int]] = {}
+    per_class: dict[int, dict[int, set[int]]] = {}  # destination -> port -> source classes
+    for (cid, bits), srcs in sources.items():
+        conns = net.conns(cid)
+        for d in bit_indices(bits):
+            ports = ports_of.get(d)
+            if ports is None:
+                ports = ports_of[d] = {
+                    p.container_port for b in meshed[d] if b.pod for p in b.pod.spec.all_ports
+                }
+            table: dict[int, set[int]] | None = None
+            for port in ports:
+                if conns.contains("TCP", port):
+                    if table is None:
+                        table = per_class.setdefault(d, {})
+                    table.setdefault(port, set()).update(srcs)
+    callers_of: dict[int, set[str]] = {}
+    named: dict[frozenset[int], set[str]] = {}
+
+    def callers(srcs: set[int]) -> set[str]:
+        key = frozenset(srcs)
+        got = named.get(key)
+        if got is None:
+            got = named[key] = set()
+            for s in srcs:
                 who = callers_of.get(s)
                 if who is None:
                     who = callers_of[s] = {
                         str(owner_ref(platform, a.pod)) if a.pod is not None else a.name
                         for a in plain[s]
                     }
-                table = per_class.setdefault(d, {})
-                for port in reached:
-                    table.setdefault(port, set()).update(who)
+                got |= who
+        return got
+
     out: dict[str, dict[int, set[str]]] = {}
     for d, table in per_class.items():
         for b in meshed[d]:
             pod = b.pod
             assert pod is not None
             mine = {p.container_port for p in pod.spec.all_ports}
-            got = {port: who for port, who in table.items() if port in mine}
+            got = {port: callers(srcs) for port, srcs in table.items() if port in mine}
             if got:
                 out[pod.key] = got
     return out
