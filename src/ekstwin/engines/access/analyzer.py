@@ -367,6 +367,7 @@ class AccessAnalyzer:
     _people: list[Person] | None = None
     _role_match: dict[tuple[int, ResourceRequest], tuple[str, ...]] = field(default_factory=dict)
     _sa_index: tuple[dict[tuple[str, str], list[str]], list[tuple[str, str]]] | None = None
+    _sa_by_ns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: An IAM analyzer of the same platform to share (its caches), else one is built.
     iam_analyzer: InitVar[IamAnalyzer | None] = None
 
@@ -779,6 +780,28 @@ class AccessAnalyzer:
             self._sa_index = (sa_pods, sorted(sa_keys))
         return self._sa_index
 
+    def _service_accounts_of(
+        self, subjects: dict[tuple[str, str], list[str]]
+    ) -> list[tuple[str, str]]:
+        """The service accounts (in :meth:`_service_accounts`' order) a subject
+        key names: by their user, their namespace's group, or a group of all."""
+        _, sa_keys = self._service_accounts()
+        groups = {name for kind, name in subjects if kind == "Group"}
+        if not groups.isdisjoint(("system:serviceaccounts", AUTHENTICATED)):
+            return sa_keys  # groups every service account is in
+        if not self._sa_by_ns:
+            for key in sa_keys:
+                self._sa_by_ns.setdefault(key[0], []).append(key)
+        found: set[tuple[str, str]] = set()
+        for kind, name in subjects:
+            parts = name.split(":")
+            ns = parts[-1] if kind == "Group" else parts[-2] if len(parts) == 4 else ""
+            for key in self._sa_by_ns.get(ns, ()):
+                names = service_account_groups(ns) if kind == "Group" else ()
+                if name in names or (kind == "User" and name == service_account_user(*key)):
+                    found.add(key)
+        return sorted(found)
+
     def who_can(self, req: ResourceRequest) -> WhoCanResult:
         requests = self.session_requests(req)
         notes: list[str] = []
@@ -805,8 +828,8 @@ class AccessAnalyzer:
         entries: list[WhoCanEntry] = []
         consumed: set[tuple[str, str]] = set()
         # service accounts
-        sa_pods, sa_keys = self._service_accounts()
-        for ns, name in sa_keys:
+        sa_pods, _ = self._service_accounts()
+        for ns, name in self._service_accounts_of(subjects):
             user = service_account_user(ns, name)
             chains: list[tuple[str, ...]] = []
             for key in (("User", user), *(("Group", g) for g in service_account_groups(ns))):
