@@ -584,7 +584,7 @@ def _fixed(status: str, body: str | None = None, content_type: str | None = None
 def pods_for(platform: Platform, svc: Service, port: ServicePort) -> tuple[tuple[Pod, int], ...]:
     """The pods that back ``port`` of ``svc``, each with the container port it
     sends to (none when the Service has no selector: its targets are unknown)."""
-    return svc.backends(port, platform.pods) or ()
+    return svc.backends(port, platform.pods_in(svc.meta.ns)) or ()
 
 
 def _target_type(ctx: _Ctx, m: ClassifiedIngress, svc: Service) -> TargetType:

@@ -126,7 +126,11 @@ def _pods_of(
     the Service lacks)."""
     if svc is None:
         return ()
-    pods = [p for p in platform.pods if all(p.labels.get(k) == v for k, v in labels.items())]
+    pods = [
+        p
+        for p in platform.pods_in(svc.meta.ns)
+        if all(p.labels.get(k) == v for k, v in labels.items())
+    ]
     if not svc.ports:
         return tuple(sorted(p.key for p in pods if svc.selects(p)))
     ports = [sp for sp in svc.ports if sp.port == port] or list(svc.ports)

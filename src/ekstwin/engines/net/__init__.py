@@ -94,7 +94,7 @@ def _service_backends(
     sp = svc.port(port, protocol)
     if sp is None:
         return [], f"Service has no {protocol} port {port}"
-    found = svc.backends(sp, model.platform.pods)
+    found = svc.backends(sp, model.platform.pods_in(svc.meta.ns))  # it selects its own only
     if found is None:
         return [], "Service has no selector (its endpoints are not modelled)"
     out = [(model.endpoints[pod.key], target) for pod, target in found]

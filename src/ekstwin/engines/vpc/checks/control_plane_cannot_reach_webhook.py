@@ -75,7 +75,7 @@ class ControlPlaneCannotReachWebhook(Check):
             )
             if port is None:
                 continue
-            backends = service.backends(port, platform.pods)
+            backends = service.backends(port, platform.pods_in(service.meta.ns))
             if not backends:
                 continue
             dropped: list[tuple[Pod, int, LayerVerdict]] = []
