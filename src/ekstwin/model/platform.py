@@ -232,15 +232,25 @@ class Platform:
                     named[found.arn] = found
         return next(iter(named.values())) if len(named) == 1 else None
 
+    def _in_namespace(self, kind: str, objects: tuple[Pod | Service, ...], ns: str) -> object:
+        """The ``objects`` (pods or services) of namespace ``ns``, in the input's order."""
+        index = self._index.get(kind)
+        if index is None:
+            grouped: dict[tuple[str | None, str], list[object]] = {}
+            for o in objects:
+                grouped.setdefault((None, o.meta.ns), []).append(o)
+            index = self._index[kind] = {k: tuple(v) for k, v in grouped.items()}
+        return index.get((None, ns), ())
+
     def pods_in(self, namespace: str) -> tuple[Pod, ...]:
         """The pods of ``namespace``, in the input's order."""
-        index = self._index.get("pods_in")
-        if index is None:
-            grouped: dict[tuple[str | None, str], list[Pod]] = {}
-            for p in self.pods:
-                grouped.setdefault((None, p.namespace), []).append(p)
-            index = self._index["pods_in"] = {k: tuple(v) for k, v in grouped.items()}
-        got = index.get((None, namespace), ())
+        got = self._in_namespace("pods_in", self.pods, namespace)
+        assert isinstance(got, tuple)
+        return got
+
+    def services_in(self, namespace: str) -> tuple[Service, ...]:
+        """The Services of ``namespace``, in the input's order."""
+        got = self._in_namespace("services_in", self.services, namespace)
         assert isinstance(got, tuple)
         return got
 

@@ -203,7 +203,7 @@ class MeshModel:
         return self.injections.get(ep.pod.key)
 
     def services_of(self, pod: Pod) -> list[Service]:
-        return [svc for svc in self.platform.services if svc.selects(pod)]
+        return [svc for svc in self.platform.services_in(pod.namespace) if svc.selects(pod)]
 
     def port_protocol(self, pod: Pod, port: int) -> tuple[bool | None, str]:
         """Is ``port`` of ``pod`` declared HTTP (True), TCP (False) or undeclared (None)."""
