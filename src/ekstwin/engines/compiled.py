@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ekstwin.engines.mesh.verdict import MeshModel
     from ekstwin.engines.net.engine import NetModel
     from ekstwin.engines.net.lint import LintModel
+    from ekstwin.engines.vpc.flows import PodGroup
     from ekstwin.engines.vpc.model import VpcModel
 
 __all__ = ["CompiledModels"]
@@ -35,7 +36,9 @@ class CompiledModels:
     """One platform's compiled models, built on first use (engines are imported
     then, so a run that needs no network model never loads the net engine)."""
 
-    __slots__ = ("_access", "_albs", "_iam", "_lint", "_mesh", "_net", "_vpc", "platform")
+    __slots__ = (
+        "_access", "_albs", "_iam", "_lint", "_mesh", "_net", "_pod_groups", "_vpc", "platform",
+    )  # fmt: skip
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -46,6 +49,7 @@ class CompiledModels:
         self._iam: IamAnalyzer | None = None
         self._access: AccessAnalyzer | None = None
         self._vpc: VpcModel | None = None
+        self._pod_groups: list[PodGroup] | None = None
 
     @property
     def net(self) -> NetModel:
@@ -109,3 +113,13 @@ class CompiledModels:
 
             self._vpc = VpcModel.build(self.platform)
         return self._vpc
+
+    @property
+    def pod_groups(self) -> list[PodGroup]:
+        """The pods in groups that :attr:`net` and :attr:`vpc` judge alike (the
+        flows the vpc checks judge are per group)."""
+        if self._pod_groups is None:
+            from ekstwin.engines.vpc.flows import group_pods
+
+            self._pod_groups = group_pods(self.platform, self.net, self.vpc)
+        return self._pod_groups

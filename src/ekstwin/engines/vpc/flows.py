@@ -72,11 +72,14 @@ class PodGroup:
 
 
 def pod_groups(platform: Platform, ctx: CheckContext) -> list[PodGroup]:
+    """The run's :func:`group_pods` (built once per ``analyze``)."""
+    return ctx.models(platform).pod_groups
+
+
+def group_pods(platform: Platform, net: NetModel, vm: VpcModel) -> list[PodGroup]:
     """Every pod of the input (hostNetwork pods are their node: left out) in
     groups of one policy class and one VPC class (and, for traffic the VPC CNI
     translates, one class of node: its subnet, groups and public address)."""
-    models = ctx.models(platform)
-    net, vm = models.net, models.vpc
     node_classes: dict[str, object] = {}
 
     def node_class(name: str | None) -> object:

@@ -58,7 +58,10 @@ def _flows(platform: Platform, ctx: CheckContext, vm: VpcModel) -> Iterator[_Flo
     internet = vm.address_endpoint(INTERNET_ADDRESS, "internet")
 
     def denied(src: AwsEndpoint, dst: AwsEndpoint, protocol: str, port: int) -> bool:
-        return vm.aws_allowed(src, dst, protocol, port) is False
+        """Only the replies are dropped: every forward layer passes (per class)."""
+        if vm.aws_allowed(src, dst, protocol, port) is not False:
+            return False
+        return _return_only(vm.aws_layers(src, dst, protocol, port, worded=False)) is not None
 
     seen: set[object] = set()
     for node in sorted(platform.nodes, key=lambda n: n.name):
@@ -87,6 +90,16 @@ def _flows(platform: Platform, ctx: CheckContext, vm: VpcModel) -> Iterator[_Flo
                     yield _Flow(g.aws, dst, "TCP", port, what)
     for f in service_flows(platform, ctx, denied):
         yield _Flow(f.src, f.dst, f.protocol, f.port, f"a pod calling {f.what}")
+
+
+def _return_only(layers: tuple[LayerVerdict, ...]) -> LayerVerdict | None:
+    """The nacl-return layer when it alone denies (every forward layer passes)."""
+    ret = next(v for v in layers if v.layer is Layer.NACL_RETURN)
+    if ret.allowed is not False:
+        return None
+    if not all(v.allowed is True for v in layers if v.layer is not Layer.NACL_RETURN):
+        return None
+    return ret
 
 
 def _implied(ep: AwsEndpoint) -> bool:
@@ -151,10 +164,8 @@ class NaclDropsReturnTraffic(Check):
         drops: dict[tuple[str, str], _Drops] = {}
         for flow in _flows(platform, ctx, vm):
             layers = vm.aws_layers(flow.src, flow.dst, flow.protocol, flow.port, worded=False)
-            ret = next(v for v in layers if v.layer is Layer.NACL_RETURN)
-            if ret.allowed is not False:
-                continue
-            if not all(v.allowed is True for v in layers if v.layer is not Layer.NACL_RETURN):
+            ret = _return_only(layers)
+            if ret is None:
                 continue
             m = _BOUNDARY.search(ret.decided_by)
             subnet, acl, direction = m.groups() if m else ("?", "?", ret.decided_by)
