@@ -40,6 +40,7 @@ from ekstwin.model.istio import (
     AuthzSource,
 )
 from ekstwin.model.k8s import Pod
+from ekstwin.model.platform import Platform
 from ekstwin.model.source import Source
 
 Tri = bool | None
@@ -350,6 +351,14 @@ def policies_for(
             applied.append(ap)
     applied.sort(key=lambda a: (a.meta.namespace or "", a.meta.name))
     return applied, ignored
+
+
+def pods_in_reach(
+    platform: Platform, ap: AuthorizationPolicy, root_namespace: str = ROOT_NAMESPACE
+) -> tuple[Pod, ...]:
+    """The pods ``ap`` may apply to (:func:`policies_for` decides): those of its
+    namespace, or every pod for a policy in the root namespace."""
+    return platform.pods if ap.meta.ns == root_namespace else platform.pods_in(ap.meta.ns)
 
 
 def _name(ap: AuthorizationPolicy) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.mesh.authz import policies_for, rule_http_only_fields
+from ekstwin.engines.mesh.authz import pods_in_reach, policies_for, rule_http_only_fields
 from ekstwin.engines.mesh.checks import mesh_model
 from ekstwin.engines.mesh.injection import DataPlane
 from ekstwin.engines.mesh.workloads import owner_ref
@@ -65,7 +65,7 @@ class AllowHttpFieldsOnTcp(Check):
                     continue
                 rule_ports = {p for o in rule.operations for p in o.ports}
                 hits: dict[str, set[str]] = {}
-                for pod in platform.pods:
+                for pod in pods_in_reach(platform, ap):
                     if model.injections[pod.key].data_plane is not DataPlane.SIDECAR:
                         continue
                     if not policies_for([ap], pod)[0]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.mesh.authz import policies_for
+from ekstwin.engines.mesh.authz import pods_in_reach, policies_for
 from ekstwin.engines.mesh.checks import mesh_model, mesh_sides
 from ekstwin.engines.mesh.injection import DataPlane, mesh_members
-from ekstwin.engines.mesh.peerauth import ROOT_NAMESPACE, MtlsMode, effective_mtls
+from ekstwin.engines.mesh.peerauth import MtlsMode, effective_mtls
 from ekstwin.engines.mesh.workloads import owner_ref
 from ekstwin.engines.net.engine import bit_indices
 from ekstwin.findings import Confidence, Finding, Severity
@@ -103,11 +103,7 @@ class IdentityRuleWithoutStrictMtls(Check):
                 )
                 weak: dict[str, set[str]] = {}
                 callers: set[str] = set()
-                # a policy applies in its own namespace, or everywhere from the root one
-                pods = (
-                    platform.pods if ap.meta.ns == ROOT_NAMESPACE else platform.pods_in(ap.meta.ns)
-                )
-                for pod in pods:
+                for pod in pods_in_reach(platform, ap):
                     if members[pod.key].data_plane is not DataPlane.SIDECAR:
                         continue
                     applied, _ = policies_for([ap], pod)
