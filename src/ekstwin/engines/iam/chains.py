@@ -276,6 +276,9 @@ class IamAnalyzer:
     _candidates: dict[tuple[str | None, tuple[tuple[str, str], ...]], tuple[Instance, ...]] = field(
         default_factory=dict
     )
+    #: Each pod's answer, by key, with the pod it was worked out for (a pod of
+    #: another platform under the same key is worked out afresh).
+    _pod_access: dict[str, tuple[Pod, PodAccess]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.catalog = RoleCatalog(self.platform.aws)
@@ -327,6 +330,16 @@ class IamAnalyzer:
     # -- the chains
 
     def pod_access(self, pod: Pod) -> PodAccess:
+        """Everything ``pod`` can obtain in AWS (worked out once per pod: the IAM and
+        ACC checks of one run all ask)."""
+        got = self._pod_access.get(pod.key)
+        if got is not None and got[0] is pod:
+            return got[1]
+        access = self._pod_access_of(pod)
+        self._pod_access[pod.key] = (pod, access)
+        return access
+
+    def _pod_access_of(self, pod: Pod) -> PodAccess:
         platform = self.platform
         ns, sa_name = pod.namespace, pod.spec.service_account
         cluster = self.cluster_for(pod)
