@@ -10,7 +10,6 @@ the reader's terminal.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # Bidirectional overrides and isolates can reorder what a reader sees
 # ("Trojan Source"); they are shown escaped like control characters.
@@ -24,22 +23,26 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}"
 
 
+#: What :func:`printable` rewrites: the control characters (Unicode category Cc,
+#: U+0000-U+001F and U+007F-U+009F), surrogates (Cs), the two non-characters and
+#: the bidi overrides; with and without the line feed.
+_SPECIAL = "\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff" + "".join(sorted(_BIDI))
+_UNPRINTABLE = re.compile(f"[\n{_SPECIAL}]")
+_UNPRINTABLE_BUT_NEWLINE = re.compile(f"[{_SPECIAL}]")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    char = match.group()
+    return " " if char == "\t" else _escape(char)
+
+
 def printable(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` with every control character (and bidi override) as ``\\xNN``.
 
     With ``keep_newlines`` a ``\\n`` stays a line break; tabs become spaces.
     """
-    out: list[str] = []
-    for char in text:
-        if char == "\n" and keep_newlines:
-            out.append(char)
-        elif char == "\t":
-            out.append(" ")
-        elif char in _BIDI or unicodedata.category(char) in ("Cc", "Cs") or char in "\ufffe\uffff":
-            out.append(_escape(char))
-        else:
-            out.append(char)
-    return "".join(out)
+    pattern = _UNPRINTABLE_BUT_NEWLINE if keep_newlines else _UNPRINTABLE
+    return pattern.sub(_replacement, text)
 
 
 #: Characters :func:`printable` escapes that JSON leaves raw (``json.dumps`` escapes
