@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
-from ekstwin.reporters._text import printable
+from ekstwin.reporters._text import ascii_json_safe, json_safe, printable
 
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
@@ -35,3 +36,11 @@ def test_printable_leaves_safe_text_as_it_is() -> None:
     assert printable("a\tb\nc") == "a b\\x0ac"
     assert printable("a\tb\nc", keep_newlines=True) == "a b\nc"
     assert printable("\x1b[31mred\u202e") == "\\x1b[31mred\\u202e"
+
+
+def test_ascii_json_safe_is_json_safe_for_json_dumps_text() -> None:
+    data = {"name": "a\x7fb\x1b[31m\u202e\u009b日本", "n": [1, "\x00"]}
+    text = json.dumps(data, indent=1)
+    assert ascii_json_safe(text) == json_safe(text)
+    assert "\x7f" not in ascii_json_safe(text)
+    assert json.loads(ascii_json_safe(text)) == data

@@ -35,7 +35,7 @@ from ekstwin.engines.net import (
     matrix,
 )
 from ekstwin.errors import ConfigError
-from ekstwin.reporters._text import csv_cell, dot_string
+from ekstwin.reporters._text import ascii_json_safe, csv_cell, dot_string
 from ekstwin.reporters.interface import ReportFormat, reporter_for
 
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
@@ -333,8 +333,6 @@ def _any_text(v: Verdict | CombinedVerdict) -> str:
 
 
 def _matrix_text(m: Matrix, fmt: str) -> str:
-    if fmt == "json":
-        return m.to_json_text()  # the same text as json.dumps(indent=1), fast
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
@@ -366,7 +364,10 @@ def run_matrix(args: argparse.Namespace) -> int:
     m = matrix(model, Granularity(args.by))
     connects = verdict(any(f.allow for f in m))
     if not args.mesh:
-        write_output(_matrix_text(m, args.format), args.output)
+        if args.format == "json":  # written with ensure_ascii: made safe in one pass
+            write_output(ascii_json_safe(m.to_json_text()), args.output, escaped=True)
+        else:
+            write_output(_matrix_text(m, args.format), args.output)
         return finish(args, connects)
     if Granularity(args.by) is not Granularity.POD or args.format != "json":
         raise ConfigError("--mesh goes with --by pod --format json")

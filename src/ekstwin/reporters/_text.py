@@ -58,6 +58,13 @@ def json_safe(text: str) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def ascii_json_safe(text: str) -> str:
+    """:func:`json_safe` for JSON text written with ``ensure_ascii`` (``json.dumps``'
+    default), in one pass of ``str.replace``: every character above U+007F and
+    below U+0020 is already an escape there, so only DEL can be raw."""
+    return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
+
+
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV
 #: Injection): ``=``, ``+``, ``-``, ``@``, tab and carriage return.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
