@@ -221,12 +221,16 @@ def service_flows(
                         pair = _apart(vm, groups[gi], members)
                         if pair is not None and keep(pair[0], pair[2], proto, port):
                             kept.append(gi)
-                    first = next((gi for gi in bucket if groups[gi].node != only), None)
-                    if first is None:
-                        continue
-                    pair = _apart(vm, groups[first], members)
-                    if pair is not None and keep(pair[0], pair[2], proto, port):
-                        kept += (gi for gi in bucket if only is None or groups[gi].node != only)
+                    # the others call them off their node: one answer for them all
+                    far = (
+                        bucket if only is None else [gi for gi in bucket if groups[gi].node != only]
+                    )
+                    for gi in far:
+                        pair = _apart(vm, groups[gi], members)
+                        if pair is not None:
+                            if keep(pair[0], pair[2], proto, port):
+                                kept += far
+                            break
                 for gi in sorted(kept):
                     g = groups[gi]
                     pair = _apart(vm, g, members)
