@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from ekstwin.engines.checks import CheckContext
 from ekstwin.engines.vpc.endpoints import AwsEndpoint, Placement
 from ekstwin.engines.vpc.flows import AwsFilter, service_flows
-from ekstwin.engines.vpc.model import VpcModel
+from ekstwin.engines.vpc.matrix import aws_destinations
+from ekstwin.engines.vpc.model import INTERNET_ADDRESS, VpcModel
 from ekstwin.loaders import load
 from ekstwin.model.platform import Platform
 from tests.lab.aws_platforms import APPS, NAMESPACES, aws_specs, build_platform
@@ -69,3 +70,25 @@ def test_a_filter_asked_per_class_keeps_what_filtering_every_flow_keeps(
     for name, keep in _filters(vm).items():
         want = [f for f in every if keep(f.src, f.dst, f.protocol, f.port)]
         assert _names(service_flows(platform, ctx, keep)) == _names(want), name
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=aws_specs(modes=("strict", "standard")))
+def test_groups_of_one_aws_key_get_one_aws_verdict_off_their_node(spec: dict[str, Any]) -> None:
+    """What the vpc checks rely on to ask AWS once per bucket of pod groups."""
+    platform = _with_services(build_platform(spec))
+    ctx = CheckContext()
+    models = ctx.models(platform)
+    vm = models.vpc
+    internet = vm.address_endpoint(INTERNET_ADDRESS, "internet")
+    targets = [(internet, 443), *((d, p) for d in aws_destinations(vm) for p in d.ports)]
+    pods = [vm.place_pod(p) for p in platform.pods if not p.spec.host_network]
+    buckets: dict[tuple[object, ...], list[AwsEndpoint]] = {}
+    for g in models.pod_groups:
+        buckets.setdefault(g.aws_key, []).extend(vm.place_pod(m) for m in g.members)
+    for members in buckets.values():
+        for dst, port in targets:
+            assert len({vm.aws_allowed(m, dst, "TCP", port) for m in members}) == 1
+        for dst in pods:
+            off = [m for m in members if m.node != dst.node]
+            assert len({vm.aws_allowed(m, dst, "TCP", 80) for m in off}) <= 1
