@@ -10,19 +10,24 @@ scalars resolve as YAML 1.1 does in PyYAML's safe loader (null, booleans
 such as ``yes``/``off``, integers, floats) with one deliberate difference:
 timestamps stay strings, as they do when Kubernetes converts YAML to JSON.
 Merge keys (``<<``) are honoured.
+
+Documents in the plain block style most manifests use are read by the simple
+reader (``simpleyaml``) instead, which gives the same values and the same
+lines without building nodes; everything else, and every error, is libyaml's.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import yaml
 
 from ekstwin.errors import EkstwinError
 from ekstwin.findings import Diagnostic
+from ekstwin.loaders.simpleyaml import NotSimple, parse_simple, plain_text_only
 from ekstwin.model.source import Source
 
 _PLAIN = "?"  # the tag our resolver gives plain scalars without an explicit tag
@@ -151,6 +156,8 @@ def _pieces(text: str) -> Iterator[_Piece]:
 def _only_directives(text: str) -> bool:
     """Whether ``text`` holds directives (``%YAML 1.2``) and nothing but comments:
     they belong to the document the next ``---`` starts."""
+    if "%" not in text:
+        return False
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     return bool(lines) and all(line.startswith("%") for line in lines)
 
@@ -204,6 +211,7 @@ def read_documents(
     *,
     line_kinds: frozenset[str] = frozenset(),
     budget: AliasBudget | None = None,
+    simple: bool = True,
 ) -> tuple[list[Document], list[Diagnostic]]:
     """Parse every document of a YAML/JSON text; bad ones become diagnostics.
 
@@ -212,6 +220,8 @@ def read_documents(
     (pointer -> line) filled: it costs a walk of the node tree, so callers ask
     only for the kinds whose parts findings point at. ``budget`` bounds what
     aliases may add over several files (one run); without it, this text alone.
+    ``simple=False`` reads every document with libyaml (the simple reader gives
+    the same documents, faster; tests compare the two).
     """
     text = normalize_newlines(text)
     docs: list[Document] = []
@@ -219,9 +229,20 @@ def read_documents(
     run_budget = budget if budget is not None else AliasBudget()
     file_alias_nodes = 0
     plain_cache: dict[str, object] = {}
+    simple = simple and plain_text_only(text)
+    resolve = _plain_values(plain_cache)
     for piece in _pieces(text):
         if not piece.text.strip():
             continue
+        if simple:
+            try:
+                simple_doc = _simple_document(piece, file, line_kinds, plain_cache, resolve)
+            except NotSimple:
+                pass
+            else:
+                if simple_doc is not None:
+                    docs.append(simple_doc)
+                continue
         loader = _Loader(piece.text)
         node: yaml.Node | None = None
         try:
@@ -331,6 +352,52 @@ def read_documents(
     return docs, diags
 
 
+def _plain_values(cache: dict[str, object]) -> Callable[[str], object]:
+    """Resolves a plain scalar's text into ``cache`` (the values are immutable, so
+    each text is resolved once per file); an integer too large is left to
+    libyaml's path, which says where it is."""
+    converter = _Converter(0)
+
+    def resolve(text: str) -> object:
+        try:
+            got = cache[text] = converter.resolve(_PLAIN, text)
+        except _TooLarge as exc:
+            raise NotSimple("integer too large") from exc
+        return got
+
+    return resolve
+
+
+#: A document's ``kind`` as most documents write it: at the start of a line.
+_KIND_LINE = re.compile(r"^kind: *([A-Za-z]+) *$", re.MULTILINE)
+
+
+def _simple_document(
+    piece: _Piece,
+    file: str,
+    line_kinds: frozenset[str],
+    cache: dict[str, object],
+    resolve: Callable[[str], object],
+) -> Document | None:
+    """The document of ``piece`` as the simple reader reads it, or None when it
+    has no content. Raises ``NotSimple`` for what the simple reader does not take,
+    and for a ``List`` (split into items by the full path)."""
+    guess = _KIND_LINE.search(piece.text)
+    want = guess is not None and guess.group(1) in line_kinds
+    while True:
+        lines: dict[str, int] | None = {} if want else None
+        parsed = parse_simple(piece.text, cache, resolve, lines, piece.first_line)
+        if parsed is None:
+            return None
+        data, root_line = parsed
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if isinstance(kind, str) and kind.endswith("List"):
+            raise NotSimple("a List is split into its items")
+        if want == (isinstance(kind, str) and kind in line_kinds):
+            return Document(data, Source(file, piece.first_line + root_line + 1), lines or {})
+        want = not want  # the guess was wrong: read it again
+
+
 _STR = "tag:yaml.org,2002:str"
 _IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
 _WANTED_TAGS = frozenset(
@@ -367,6 +434,10 @@ def _duplicate_key(node: yaml.Node, first_line: int) -> _ConvertError:
     return _ConvertError("mapping key defined twice", node.start_mark.line + first_line + 1)
 
 
+class _TooLarge(EkstwinError):
+    """An integer too large to read (the converter adds the line)."""
+
+
 class _Converter:
     """Nodes to Python values, recording the line of each part when asked."""
 
@@ -376,8 +447,14 @@ class _Converter:
         self.active: set[int] = set()
 
     def scalar(self, node: yaml.ScalarNode) -> object:
-        value: str = node.value
-        tag = node.tag
+        try:
+            return self.resolve(node.tag, node.value)
+        except _TooLarge as exc:
+            raise _ConvertError(str(exc), node.start_mark.line + self.first_line + 1) from exc
+
+    def resolve(self, tag: str, value: str) -> object:
+        """The value of a scalar with this tag (``?`` for a plain one) and text;
+        raises ``_TooLarge`` for an integer past what is read."""
         if tag == _PLAIN:
             if not value:
                 return None
@@ -392,18 +469,15 @@ class _Converter:
         if tag == "tag:yaml.org,2002:int" and value.isdigit() and value[0] != "0":
             if len(value) < 4000:
                 return int(value)
-            raise _ConvertError(self._too_large(value), node.start_mark.line + self.first_line + 1)
+            raise _TooLarge(self._too_large(value))
         if tag in _WANTED_TAGS:
-            node = yaml.ScalarNode(tag, value, node.start_mark, node.end_mark, node.style)
+            node = yaml.ScalarNode(tag, value)
             try:
                 got = self.constructor.construct_object(node, deep=True)
             except ValueError as exc:  # an integer past CPython's int-string limit
-                line = node.start_mark.line + self.first_line + 1
-                raise _ConvertError(self._too_large(value), line) from exc
+                raise _TooLarge(self._too_large(value)) from exc
             if isinstance(got, int) and got.bit_length() > MAX_INT_BITS:
-                raise _ConvertError(
-                    self._too_large(value), node.start_mark.line + self.first_line + 1
-                )
+                raise _TooLarge(self._too_large(value))
             return got
         return value  # timestamps, binary and unknown tags stay text
 
