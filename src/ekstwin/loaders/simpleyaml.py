@@ -40,6 +40,15 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 #: no ``:`` or ``#`` anywhere (those have rules of their own there).
 _FLOW_PLAIN = re.compile(r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|-[^\s,\[\]{}:#])[^,\[\]{}:#]*")
 
+#: A flow sequence's plain item and what follows it (``,`` or ``]``) ...
+_FLOW_ITEM = re.compile(r"([^\s\-?:,\[\]{}#&*!|>'\"%@`][^,\[\]{}:#]*?) *([,\]])")
+#: ... and a flow mapping's plain key and plain value (not ``<<``), as the
+#: general path reads them, in one match.
+_FLOW_PAIR = re.compile(
+    r"([^\s\-?:,\[\]{}#&*!|>'\"%@`<][^,\[\]{}:#]{0,999}?) {0,16}: +"
+    r"([^\s\-?:,\[\]{}#&*!|>'\"%@`][^,\[\]{}:#]*?) *([,}])"
+)
+
 #: Anything but the characters this reader takes: printable text (as YAML
 #: defines it) without tabs, byte order marks or the line breaks other than
 #: ``\n`` that YAML knows (NEL, LS, PS).
@@ -219,7 +228,13 @@ class _Reader:
                 rest = content[colon + 2 :].lstrip(" ")
             if key in out:
                 raise NotSimple("duplicate key")
-            child = "" if lines is None else f"{ptr}/{_escape(key)}"
+            if lines is None:
+                child = ""
+            else:
+                text = key if key.__class__ is str else str(key)
+                if "~" in text or "/" in text:
+                    text = text.replace("~", "~0").replace("/", "~1")
+                child = f"{ptr}/{text}"
             if not rest or rest[0] == "#":
                 out[key], i = self.nested(i + 1, indent, child, compact_seq=True)
                 continue
@@ -304,12 +319,26 @@ class _Reader:
         lines = self.lines
         if lines is not None:
             lines[ptr] = number
+        cache = self.cache
         if s[at] == "[":
             items: list[object] = []
             at = _skip(s, at + 1)
             if s[at] == "]":
                 return items, at + 1
             while True:
+                m = _FLOW_ITEM.match(s, at)
+                if m is not None:  # a plain item: the common case, in one match
+                    text, end = m.groups()
+                    value = cache.get(text, _MISSING)
+                    items.append(self.resolve(text) if value is _MISSING else value)
+                    if lines is not None:
+                        lines[f"{ptr}/{len(items) - 1}"] = number
+                    if end == "]":
+                        return items, m.end()
+                    at = _skip(s, m.end())
+                    if s[at] == "]":
+                        raise NotSimple("trailing comma")
+                    continue
                 child = "" if lines is None else f"{ptr}/{len(items)}"
                 value, at = self.flow_node(s, at, child, number)
                 items.append(value)
@@ -327,6 +356,24 @@ class _Reader:
         if s[at] == "}":
             return out, at + 1
         while True:
+            m = _FLOW_PAIR.match(s, at)
+            if m is not None:  # plain key and value: the common case, in one match
+                key_text, text, end = m.groups()
+                key = cache.get(key_text, _MISSING)
+                if key is _MISSING:
+                    key = self.resolve(key_text)
+                if key in out:
+                    raise NotSimple("duplicate key")
+                value = cache.get(text, _MISSING)
+                out[key] = self.resolve(text) if value is _MISSING else value
+                if lines is not None:
+                    lines[f"{ptr}/{_escape(key)}"] = number
+                if end == "}":
+                    return out, m.end()
+                at = _skip(s, m.end())
+                if s[at] == "}":
+                    raise NotSimple("trailing comma")
+                continue
             start = at
             key: object
             if s[at] in _QUOTES:

@@ -137,10 +137,12 @@ def _without_values(node: object, depth: int = 0) -> object:
 def _redact(node: object, depth: int) -> object:
     """``node`` with every ``env`` value and ``command`` / ``args`` word the model does
     not read redacted, at any depth; the same object when there is nothing to redact."""
+    # Only collections are walked into: a scalar is kept as it is (most of the
+    # values, and a call each would be most of the time).
     if isinstance(node, list):
         if depth > _MAX_REDACT_DEPTH:
             return _without_values(node, depth)
-        new_items = [_redact(v, depth + 1) for v in node]
+        new_items = [_redact(v, depth + 1) if isinstance(v, dict | list) else v for v in node]
         return node if all(a is b for a, b in zip(new_items, node, strict=True)) else new_items
     if not isinstance(node, dict):
         return node
@@ -148,6 +150,8 @@ def _redact(node: object, depth: int) -> object:
         return _without_values(node, depth)
     changed: dict[str, object] = {}
     for key, value in node.items():
+        if not isinstance(value, dict | list):
+            continue
         if key == "env" and isinstance(value, list):
             new: object = [_redact_env_entry(e, depth + 1) for e in value]
         elif key in ("command", "args") and isinstance(value, list):
