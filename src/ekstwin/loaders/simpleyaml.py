@@ -355,6 +355,7 @@ class _Reader:
         at = _skip(s, at + 1)
         if s[at] == "}":
             return out, at + 1
+        key: object
         while True:
             m = _FLOW_PAIR.match(s, at)
             if m is not None:  # plain key and value: the common case, in one match
@@ -375,7 +376,6 @@ class _Reader:
                     raise NotSimple("trailing comma")
                 continue
             start = at
-            key: object
             if s[at] in _QUOTES:
                 key, at = _quoted(s, at)
             else:
