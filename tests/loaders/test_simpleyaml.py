@@ -160,6 +160,8 @@ def test_a_manifest_in_block_style_is_read_by_the_simple_reader() -> None:
         "a: '\n",
         "a: [\n",
         "a: {b: 'c}\n",
+        "a: " + "[" * 600 + "]" * 600 + "\n",  # nested too deeply
+        "".join(" " * i + "a:\n" for i in range(1200)),
         "a: {<<: b}\n",
         "a: {<< : {b: c}}\n",
     ],

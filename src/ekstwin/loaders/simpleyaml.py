@@ -130,6 +130,8 @@ def parse_simple(
         value, end = reader.node(0, rows[0][0], "")
     except IndexError as exc:  # a flow collection or quote not closed on its line
         raise NotSimple("unclosed") from exc
+    except RecursionError as exc:  # libyaml's path says where
+        raise NotSimple("nested too deeply") from exc
     if end != len(rows):
         raise NotSimple("content after the root node")
     return value, rows[0][2] - first_line - 1

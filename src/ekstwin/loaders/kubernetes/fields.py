@@ -94,6 +94,8 @@ def unknown_fields(
 
 
 def as_map(value: object, pointer: str, what: str = "a mapping") -> dict[str, object]:
+    if value.__class__ is dict:  # the common case first: readers call this for every part
+        return value
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -102,6 +104,8 @@ def as_map(value: object, pointer: str, what: str = "a mapping") -> dict[str, ob
 
 
 def as_list(value: object, pointer: str) -> list[object]:
+    if value.__class__ is list:
+        return value
     if value is None:
         return []
     if not isinstance(value, list):
@@ -110,6 +114,8 @@ def as_list(value: object, pointer: str) -> list[object]:
 
 
 def as_str(value: object, pointer: str, *, required: bool = False) -> str | None:
+    if value.__class__ is str:
+        return value
     if value is None:
         if required:
             fail(f"{pointer} is required", pointer)
@@ -120,6 +126,8 @@ def as_str(value: object, pointer: str, *, required: bool = False) -> str | None
 
 
 def req_str(value: object, pointer: str) -> str:
+    if value.__class__ is str:
+        return value
     s = as_str(value, pointer, required=True)
     assert s is not None
     return s
@@ -263,15 +271,20 @@ def meta_of(doc: dict[str, object], source: Source, lines: dict[str, int]) -> Me
             "give the object a name of lower-case letters, digits, '-' and '.'",
         )
     namespace = namespace_of(kind, as_str(md.get("namespace"), "/metadata/namespace"))
-    owners = tuple(
-        OwnerRef(
-            kind=req_str(o.get("kind"), f"/metadata/ownerReferences/{i}/kind"),
-            name=req_str(o.get("name"), f"/metadata/ownerReferences/{i}/name"),
-            controller=bool(o.get("controller", False)),
-        )
-        for i, o in enumerate(
-            as_map(x, f"/metadata/ownerReferences/{j}")
-            for j, x in enumerate(as_list(md.get("ownerReferences"), "/metadata/ownerReferences"))
+    raw_owners = md.get("ownerReferences")
+    owners = (
+        ()
+        if raw_owners is None
+        else tuple(
+            OwnerRef(
+                kind=req_str(o.get("kind"), f"/metadata/ownerReferences/{i}/kind"),
+                name=req_str(o.get("name"), f"/metadata/ownerReferences/{i}/name"),
+                controller=bool(o.get("controller", False)),
+            )
+            for i, o in enumerate(
+                as_map(x, f"/metadata/ownerReferences/{j}")
+                for j, x in enumerate(as_list(raw_owners, "/metadata/ownerReferences"))
+            )
         )
     )
     return Meta(

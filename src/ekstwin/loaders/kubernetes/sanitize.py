@@ -134,6 +134,9 @@ def _without_values(node: object, depth: int = 0) -> object:
     return REDACTED
 
 
+_COLLECTIONS = (dict, list)
+
+
 def _redact(node: object, depth: int) -> object:
     """``node`` with every ``env`` value and ``command`` / ``args`` word the model does
     not read redacted, at any depth; the same object when there is nothing to redact."""
@@ -142,7 +145,7 @@ def _redact(node: object, depth: int) -> object:
     if isinstance(node, list):
         if depth > _MAX_REDACT_DEPTH:
             return _without_values(node, depth)
-        new_items = [_redact(v, depth + 1) if isinstance(v, dict | list) else v for v in node]
+        new_items = [_redact(v, depth + 1) if isinstance(v, _COLLECTIONS) else v for v in node]
         return node if all(a is b for a, b in zip(new_items, node, strict=True)) else new_items
     if not isinstance(node, dict):
         return node
@@ -150,7 +153,7 @@ def _redact(node: object, depth: int) -> object:
         return _without_values(node, depth)
     changed: dict[str, object] = {}
     for key, value in node.items():
-        if not isinstance(value, dict | list):
+        if not isinstance(value, _COLLECTIONS):
             continue
         if key == "env" and isinstance(value, list):
             new: object = [_redact_env_entry(e, depth + 1) for e in value]
