@@ -40,6 +40,8 @@ second base (``also``)::
      +-- _TooLarge             loaders.inputs: a number too long to read (also ValueError)
      +-- _ConvertError         loaders.yamldocs: a YAML node that cannot be converted
      +-- _Fallback             loaders.yamldocs: the fast conversion hands over to the full one
+     +-- _IntegerTooLarge      loaders.yamldocs: an integer too large to read (the line is added)
+     +-- NotSimple             loaders.simpleyaml: the simple reader hands a document to libyaml
 
 The names with a leading underscore are signals that never leave their module.
 

@@ -361,7 +361,7 @@ def _plain_values(cache: dict[str, object]) -> Callable[[str], object]:
     def resolve(text: str) -> object:
         try:
             got = cache[text] = converter.resolve(_PLAIN, text)
-        except _TooLarge as exc:
+        except _IntegerTooLarge as exc:
             raise NotSimple("integer too large") from exc
         return got
 
@@ -434,7 +434,7 @@ def _duplicate_key(node: yaml.Node, first_line: int) -> _ConvertError:
     return _ConvertError("mapping key defined twice", node.start_mark.line + first_line + 1)
 
 
-class _TooLarge(EkstwinError):
+class _IntegerTooLarge(EkstwinError):
     """An integer too large to read (the converter adds the line)."""
 
 
@@ -449,12 +449,12 @@ class _Converter:
     def scalar(self, node: yaml.ScalarNode) -> object:
         try:
             return self.resolve(node.tag, node.value)
-        except _TooLarge as exc:
+        except _IntegerTooLarge as exc:
             raise _ConvertError(str(exc), node.start_mark.line + self.first_line + 1) from exc
 
     def resolve(self, tag: str, value: str) -> object:
         """The value of a scalar with this tag (``?`` for a plain one) and text;
-        raises ``_TooLarge`` for an integer past what is read."""
+        raises ``_IntegerTooLarge`` for an integer past what is read."""
         if tag == _PLAIN:
             if not value:
                 return None
@@ -469,15 +469,15 @@ class _Converter:
         if tag == "tag:yaml.org,2002:int" and value.isdigit() and value[0] != "0":
             if len(value) < 4000:
                 return int(value)
-            raise _TooLarge(self._too_large(value))
+            raise _IntegerTooLarge(self._too_large(value))
         if tag in _WANTED_TAGS:
             node = yaml.ScalarNode(tag, value)
             try:
                 got = self.constructor.construct_object(node, deep=True)
             except ValueError as exc:  # an integer past CPython's int-string limit
-                raise _TooLarge(self._too_large(value)) from exc
+                raise _IntegerTooLarge(self._too_large(value)) from exc
             if isinstance(got, int) and got.bit_length() > MAX_INT_BITS:
-                raise _TooLarge(self._too_large(value))
+                raise _IntegerTooLarge(self._too_large(value))
             return got
         return value  # timestamps, binary and unknown tags stay text
 
