@@ -97,8 +97,10 @@ def parse_simple(
     text: str,
     cache: dict[str, object],
     resolve: Callable[[str], object],
+    *,
     lines: dict[str, int] | None = None,
     first_line: int = 0,
+    entries: dict[str, tuple[object, object, str]] | None = None,
 ) -> tuple[object, int] | None:
     """The value of one YAML document and the 0-based line its root starts on;
     None when the document has no content. A plain scalar's value is
@@ -109,7 +111,11 @@ def parse_simple(
 
     With ``lines``, each part's JSON Pointer gets the 1-based line (counted from
     ``first_line``) libyaml gives its node: the line of its first token, and for
-    an empty value the line of its key or ``-``."""
+    an empty value the line of its key or ``-``.
+
+    ``entries`` remembers what a mapping entry's line (a plain scalar value, or
+    none) reads as, for the next documents of the file: most such lines repeat
+    (``apiVersion: v1``, ``spec:``)."""
     rows: list[tuple[int, str, int]] = []
     append = rows.append
     for number, line in enumerate(text.split("\n"), first_line + 1):
@@ -125,7 +131,7 @@ def parse_simple(
         del rows[0]
     if not rows:
         return None
-    reader = _Reader(rows, cache, resolve, lines)
+    reader = _Reader(rows, cache, resolve, lines, {} if entries is None else entries)
     try:
         value, end = reader.node(0, rows[0][0], "")
     except IndexError as exc:  # a flow collection or quote not closed on its line
@@ -138,6 +144,8 @@ def parse_simple(
 
 
 _MISSING: object = object()
+#: An entry with nothing after its ``:``: its value is the block below, or null.
+_NESTED: object = object()
 
 
 def _escape(key: object) -> str:
@@ -152,7 +160,7 @@ class _Reader:
     read into values; a ``-`` entry whose content is a collection is replaced by
     that content at its column, so it is read as a line of its own."""
 
-    __slots__ = ("cache", "lines", "n", "resolve", "rows")
+    __slots__ = ("cache", "entries", "lines", "n", "resolve", "rows")
 
     def __init__(
         self,
@@ -160,12 +168,14 @@ class _Reader:
         cache: dict[str, object],
         resolve: Callable[[str], object],
         lines: dict[str, int] | None,
+        entries: dict[str, tuple[object, object, str]],
     ) -> None:
         self.rows = rows
         self.n = len(rows)
         self.cache = cache
         self.resolve = resolve
         self.lines = lines
+        self.entries = entries
 
     def plain(self, text: str) -> object:
         got = self.cache.get(text, _MISSING)
@@ -193,18 +203,33 @@ class _Reader:
         rows = self.rows
         n = self.n
         cache = self.cache
+        entries = self.entries
         lines = self.lines
         if lines is not None:
             lines[ptr] = rows[i][2]
         out: dict[object, object] = {}
+        key: object
         while i < n:
             ind, content, number = rows[i]
             if ind != indent:
                 if ind < indent:
                     break
                 raise NotSimple("indentation")
+            seen = entries.get(content)
+            if seen is not None:  # a line read before: its key, value and pointer part
+                key, value, text = seen
+                if key in out:
+                    raise NotSimple("duplicate key")
+                child = "" if lines is None else f"{ptr}/{text}"
+                if value is _NESTED:
+                    out[key], i = self.nested(i + 1, indent, child, compact_seq=True)
+                    continue
+                out[key] = value
+                if lines is not None:
+                    lines[child] = number
+                i += 1
+                continue
             c0 = content[0]
-            key: object
             if c0 in _QUOTES:
                 key, end = _quoted(content, 0)
                 if content[end : end + 1] != ":" or end > _MAX_KEY:
@@ -230,14 +255,10 @@ class _Reader:
                 rest = content[colon + 2 :].lstrip(" ")
             if key in out:
                 raise NotSimple("duplicate key")
-            if lines is None:
-                child = ""
-            else:
-                text = key if key.__class__ is str else str(key)
-                if "~" in text or "/" in text:
-                    text = text.replace("~", "~0").replace("/", "~1")
-                child = f"{ptr}/{text}"
+            text = _escape(key)
+            child = "" if lines is None else f"{ptr}/{text}"
             if not rest or rest[0] == "#":
+                entries[content] = (key, _NESTED, text)
                 out[key], i = self.nested(i + 1, indent, child, compact_seq=True)
                 continue
             if rest[0] in _NOT_PLAIN:
@@ -248,7 +269,10 @@ class _Reader:
                 if ": " in rest or rest[-1] == ":":
                     raise NotSimple("mapping value in a plain scalar")
                 value = cache.get(rest, _MISSING)
-                out[key] = self.resolve(rest) if value is _MISSING else value
+                if value is _MISSING:
+                    value = self.resolve(rest)
+                out[key] = value
+                entries[content] = (key, value, text)
                 if lines is not None:
                     lines[child] = number
             i += 1

@@ -231,12 +231,15 @@ def read_documents(
     plain_cache: dict[str, object] = {}
     simple = simple and plain_text_only(text)
     resolve = _plain_values(plain_cache)
+    entries: dict[str, tuple[object, object, str]] = {}
     for piece in _pieces(text):
         if not piece.text.strip():
             continue
         if simple:
             try:
-                simple_doc = _simple_document(piece, file, line_kinds, plain_cache, resolve)
+                simple_doc = _simple_document(
+                    piece, file, line_kinds, cache=plain_cache, resolve=resolve, entries=entries
+                )
             except NotSimple:
                 pass
             else:
@@ -376,8 +379,10 @@ def _simple_document(
     piece: _Piece,
     file: str,
     line_kinds: frozenset[str],
+    *,
     cache: dict[str, object],
     resolve: Callable[[str], object],
+    entries: dict[str, tuple[object, object, str]],
 ) -> Document | None:
     """The document of ``piece`` as the simple reader reads it, or None when it
     has no content. Raises ``NotSimple`` for what the simple reader does not take,
@@ -386,7 +391,9 @@ def _simple_document(
     want = guess is not None and guess.group(1) in line_kinds
     while True:
         lines: dict[str, int] | None = {} if want else None
-        parsed = parse_simple(piece.text, cache, resolve, lines, piece.first_line)
+        parsed = parse_simple(
+            piece.text, cache, resolve, lines=lines, first_line=piece.first_line, entries=entries
+        )
         if parsed is None:
             return None
         data, root_line = parsed
