@@ -154,7 +154,13 @@ def as_bool(value: object, pointer: str, default: bool | None = None) -> bool | 
 
 
 def str_map(value: object, pointer: str) -> dict[str, str]:
-    return {str(k): ("" if v is None else str(v)) for k, v in as_map(value, pointer).items()}
+    # str() only for what is not text already (most keys and values are)
+    return {
+        (k if k.__class__ is str else str(k)): (
+            v if v.__class__ is str else "" if v is None else str(v)
+        )
+        for k, v in as_map(value, pointer).items()
+    }
 
 
 def labels_of(value: object, pointer: str) -> dict[str, str]:

@@ -186,8 +186,6 @@ def _add_or_report(
 ) -> bool:
     """Add one document's objects; False (and an error diagnostic) when it is invalid.
     Problems confined to one entry are reported too (the object is kept)."""
-    kind = data.get("kind")
-    name = _name_of(data)
     problems: list[InvalidDocument] = []
     token = ENTRY_PROBLEMS.set(problems)
     try:
@@ -196,7 +194,7 @@ def _add_or_report(
         objs.diagnostics.append(
             Diagnostic(
                 _where(exc.pointer, source, lines),
-                f"{kind} {name}: {exc.message}; the object was skipped",
+                f"{data.get('kind')} {_name_of(data)}: {exc.message}; the object was skipped",
                 exc.hint or "fix the object so it matches the Kubernetes API",
                 level=DiagnosticLevel.ERROR,
                 code="invalid-object",
@@ -209,7 +207,7 @@ def _add_or_report(
             objs.diagnostics.append(
                 Diagnostic(
                     _where(problem.pointer, source, lines),
-                    f"{kind} {name}: {problem.message}",
+                    f"{data.get('kind')} {_name_of(data)}: {problem.message}",
                     problem.hint,
                     level=DiagnosticLevel.ERROR,
                     code="unknown-field",
