@@ -2,7 +2,9 @@
 
 Targets: under 2.5 s (speed issue; the foundation asked 15 s) and 2 GiB on 2 cores. Each measurement
 runs in a fresh subprocess so its peak RSS is its own. Our time is also split
-into importing and reading (YAML with lines, redaction) and building the model. For scale,
+into importing and reading (YAML with lines, redaction) and building the model.
+CPU seconds are printed next to the wall-clock ones: on a machine shared with
+other work they are the steadier figure (the target is wall-clock, idle). For scale,
 the same files are also parsed by PyYAML's C loader alone (no lines, no
 model), a floor for a tool that builds Python objects from libyaml; the simple
 reader for the block style most manifests use goes below it.
@@ -150,11 +152,12 @@ _CHILD = r"""
 import json, resource, sys, time
 mode, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
+c0 = time.process_time()
 if mode == "ekstwin":
     from ekstwin.loaders import load
     read = [0.0]
     def progress(done, total):  # called as each file is read: the last call ends the reading
-        read[0] = time.perf_counter() - t0
+        read[0] = time.process_time() - c0
     result = load([path], progress=progress)
     detail = {"objects": sum(1 for _ in result.platform.metas()), "pods": len(result.platform.pods),
               "diagnostics": len(result.diagnostics), "read": read[0]}
@@ -165,8 +168,9 @@ else:
         n += sum(1 for d in yaml.load_all(p.read_text(), Loader=yaml.CSafeLoader) if d)
     detail = {"objects": n}
 seconds = time.perf_counter() - t0
+cpu = time.process_time() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": seconds, "peak_bytes": peak, **detail}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_bytes": peak, **detail}))
 """
 
 
@@ -195,13 +199,13 @@ def main() -> int:
         floor = measure("yaml", root)
     ok_time = ours["seconds"] <= TARGET_SECONDS
     ok_mem = ours["peak_bytes"] <= TARGET_BYTES
-    print(f"{'':28}{'seconds':>10}{'peak MiB':>10}{'objects':>10}")
-    print(f"{'ekstwin load (model+lines)':28}{ours['seconds']:>10.2f}"
+    print(f"{'':28}{'seconds':>10}{'CPU s':>8}{'peak MiB':>10}{'objects':>10}")
+    print(f"{'ekstwin load (model+lines)':28}{ours['seconds']:>10.2f}{ours['cpu']:>8.2f}"
           f"{ours['peak_bytes'] / 2**20:>10.0f}{int(ours['objects']):>10}")  # fmt: skip
-    print(f"{'PyYAML CSafeLoader only':28}{floor['seconds']:>10.2f}"
+    print(f"{'PyYAML CSafeLoader only':28}{floor['seconds']:>10.2f}{floor['cpu']:>8.2f}"
           f"{floor['peak_bytes'] / 2**20:>10.0f}{int(floor['objects']):>10}")  # fmt: skip
-    print(f"  of which importing and reading {ours['read']:.2f} s, building the model "
-          f"{ours['seconds'] - ours['read']:.2f} s")  # fmt: skip
+    print(f"  CPU: importing and reading {ours['read']:.2f} s, building the model "
+          f"{ours['cpu'] - ours['read']:.2f} s")  # fmt: skip
     print(f"pods expanded: {int(ours['pods'])}; diagnostics: {int(ours['diagnostics'])}")
     print(f"ratio to parse-only: {ours['seconds'] / floor['seconds']:.2f}x")
     print(f"target: <= {TARGET_SECONDS:g} s: {'met' if ok_time else 'MISSED'}; "
