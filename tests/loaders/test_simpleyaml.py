@@ -153,6 +153,8 @@ def test_a_manifest_in_block_style_is_read_by_the_simple_reader() -> None:
         "a: 1\n...\nb: 2\n",
         "a: [1, [2, {b: [3]}]]\n",
         "a:    \n  b: 1   \n",
+        "a:\n- a:\n  a: \n",  # trailing blanks are not indentation
+        "a:\n  b: \n  c: 1\n",
         "-1: a\n",
         "a: -1\nb: -x\nc: -\n",
         "a: ?x\nb: :x\n",
@@ -249,7 +251,8 @@ def _documents(draw: st.DrawFn, depth: int = 0) -> str:
                 lines.append(f"{pad}{key}: {{{draw(_KEYS)}: {draw(_SCALARS)}}}")
 
     block(draw(st.sampled_from([0, 0, 2])), 0)
-    text = "\n".join(lines) + "\n"
+    trailing = draw(st.lists(st.sampled_from(["", "", " ", "  "]), min_size=len(lines)))
+    text = "".join(f"{line}{blank}\n" for line, blank in zip(lines, trailing, strict=False))
     for _ in range(draw(st.integers(0, 2))):  # break it a little, sometimes
         at = draw(st.integers(0, len(text)))
         text = (

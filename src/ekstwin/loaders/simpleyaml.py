@@ -121,9 +121,10 @@ def parse_simple(
     for number, line in enumerate(text.split("\n"), first_line + 1):
         content = line.lstrip(" ")
         if content and content[0] != "#":
-            if content[-1] == " ":
+            indent = len(line) - len(content)
+            if content[-1] == " ":  # trailing blanks are no part of the content
                 content = content.rstrip(" ")
-            append((len(line) - len(content), content, number))
+            append((indent, content, number))
     if rows and rows[0][1].startswith("---"):
         marker = rows[0][1]
         if rows[0][0] != 0 or (len(marker) > 3 and not _tail_is_blank(marker, 3)):
