@@ -16,6 +16,7 @@ from ekstwin.cli.common import (
     eprint,
     finish_report,
     load_platform,
+    write_json,
     write_output,
 )
 from ekstwin.engines.checks import (
@@ -133,7 +134,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 def run_checks_list(args: argparse.Namespace) -> int:
     infos = [c.info() for c in discover_checks()]
     if args.format == "json":
-        write_output(json.dumps([i.to_json() for i in infos], indent=2), None)
+        write_json([i.to_json() for i in infos], None)
         return Exit.OK
     from rich.console import Console
     from rich.table import Table
@@ -157,7 +158,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
 def run_baseline_write(args: argparse.Namespace) -> int:
     result = load_platform(args)
     report = analyze(result)
-    write_output(json.dumps(baseline_json(report.findings), indent=2), args.output)
+    write_json(baseline_json(report.findings), args.output)
     if not args.quiet:
         eprint(f"wrote {len(report.findings)} fingerprints to {args.output}")
     return Exit.INPUT if report.input_errors else Exit.OK

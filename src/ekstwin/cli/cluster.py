@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ekstwin.cli.common import (
     PROBLEM,
@@ -14,6 +13,7 @@ from ekstwin.cli.common import (
     findings_at_or_above,
     finish,
     load_platform,
+    write_json,
     write_output,
 )
 from ekstwin.engines.cluster.endpoint import EndpointReport, endpoint_report
@@ -88,7 +88,7 @@ def run_endpoint(args: argparse.Namespace) -> int:
     result = load_platform(args)
     report = endpoint_report(result.platform)
     if args.format == "json":
-        write_output(json.dumps(report.to_json(), indent=2), args.output)
+        write_json(report.to_json(), args.output)
     else:
         write_output(endpoint_text(report), args.output)
     blocked = any(c.blocked_node_routes for c in report.clusters)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from ekstwin.cli.common import Exit, eprint, print_diagnostics, write_output
+from ekstwin.cli.common import Exit, eprint, print_diagnostics, write_json
 from ekstwin.errors import ConfigError
 from ekstwin.findings import DiagnosticLevel
 
@@ -115,7 +114,7 @@ def run_collect_aws(args: argparse.Namespace) -> int:
         collection = collect_aws(
             options, progress=tick, notice=None if args.quiet else lambda m: eprint(f"  {m}")
         )
-    write_output(json.dumps(collection.document, indent=1), args.output)
+    write_json(collection.document, args.output, indent=1)
     print_diagnostics(collection.diagnostics, quiet=args.quiet)
     read = collection.reads - collection.failed
     summary = (

@@ -19,6 +19,7 @@ The contract (README, "Exit codes"; docs/cli.md):
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ekstwin.errors import ConfigError
 from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel, Finding, Severity
-from ekstwin.reporters._text import printable
+from ekstwin.reporters._text import ascii_json_safe, printable
 
 if TYPE_CHECKING:
     from ekstwin.findings import Report
@@ -254,6 +255,13 @@ def eprint(text: str) -> None:
     """One message on stderr, its control characters escaped (names and file names in
     it come from the input)."""
     print(printable(text, keep_newlines=True), file=sys.stderr)
+
+
+def write_json(data: object, output: str | None, *, indent: int | None = 2) -> None:
+    """Write ``data`` as JSON: ``json.dumps`` (``ensure_ascii``, so every character a
+    terminal could act on is an escape but DEL) with DEL escaped too. Valid JSON,
+    unlike JSON text passed through :func:`printable`, and one pass over it."""
+    write_output(ascii_json_safe(json.dumps(data, indent=indent)), output, escaped=True)
 
 
 def write_output(text: str, output: str | None, *, escaped: bool = False) -> None:

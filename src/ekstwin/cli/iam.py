@@ -17,6 +17,7 @@ from ekstwin.cli.common import (
     load_platform,
     problem,
     verdict,
+    write_json,
     write_output,
 )
 from ekstwin.engines.iam import Decision, PodAccess, evaluate, parse_case, pod_access
@@ -130,7 +131,7 @@ def run_pod(args: argparse.Namespace) -> int:
         namespace, name = pod.namespace, pod.name
     access = pod_access(platform, namespace, name)
     if args.format == "json":
-        write_output(json.dumps(access.to_json(), indent=2), args.output)
+        write_json(access.to_json(), args.output)
     else:
         write_output(pod_text(access), args.output)
     failed = any(not g.obtained for g in access.roles) or any(p.ok is False for p in access.pulls)
@@ -144,7 +145,7 @@ def run_who_can(args: argparse.Namespace) -> int:
     answer = AccessAnalyzer(platform).everyone_aws_who_can(args.action, args.resource)
     someone = verdict(bool(answer.pods.entries or answer.people))
     if args.format == "json":
-        write_output(json.dumps(answer.to_json(), indent=2), args.output)
+        write_json(answer.to_json(), args.output)
         return finish(args, someone)
     result, people = answer.pods, answer.people
     lines = [
@@ -192,7 +193,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.file}: {exc}") from exc
     decision = evaluate(request, policies)
     if args.format == "json":
-        write_output(json.dumps(decision.to_json(), indent=2), args.output)
+        write_json(decision.to_json(), args.output)
     else:
         write_output(decision_text(decision), args.output)
     return finish(args, verdict(decision.allowed))

@@ -18,6 +18,7 @@ from ekstwin.cli.common import (
     finish,
     load_platform,
     problem,
+    write_json,
     write_output,
 )
 from ekstwin.engines.ipam.limits import (
@@ -119,7 +120,7 @@ def run_max_pods(args: argparse.Namespace) -> int:
         max_eni=args.max_eni,
     )
     if args.format == "json":
-        write_output(json.dumps(result.to_json()), None)
+        write_json(result.to_json(), None, indent=None)
     else:
         write_output(_max_pods_text(result), None)
     return Exit.OK

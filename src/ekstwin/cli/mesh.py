@@ -19,6 +19,7 @@ from ekstwin.cli.common import (
     load_platform,
     problem,
     verdict,
+    write_json,
     write_output,
 )
 from ekstwin.cli.net import decision_line, workload_notes
@@ -150,7 +151,7 @@ def run_can(args: argparse.Namespace) -> int:
     except NetQueryError as exc:
         raise ConfigError(str(exc)) from exc
     if args.format == "json":
-        write_output(json.dumps(result.to_json(), indent=2), args.output)
+        write_json(result.to_json(), args.output)
         return finish(args, verdict(result.allowed))
     if isinstance(result, CombinedServiceVerdict):
         lines = [
@@ -171,7 +172,7 @@ def run_injection(args: argparse.Namespace) -> int:
     items = sorted(model.injections.values(), key=lambda i: i.pod)
     opted_out = problem(any(i.opted_out for i in items))
     if args.format == "json":
-        write_output(json.dumps([i.to_json() for i in items], indent=1), args.output)
+        write_json([i.to_json() for i in items], args.output, indent=1)
         return finish(args, opted_out)
     width = max([len(i.pod) for i in items] + [3])
     lines = [f"{'pod':{width}}  {'data plane':10}  why"]
@@ -184,7 +185,7 @@ def run_coverage(args: argparse.Namespace) -> int:
     cov = coverage(MeshModel(load_platform(args).platform))
     missed = problem(any(not f.seen for f in cov.flows))
     if args.format == "json":
-        write_output(json.dumps(cov.to_json(), indent=1), args.output)
+        write_json(cov.to_json(), args.output, indent=1)
         return finish(args, missed)
     summary = cov.to_json()["summary"]
     assert isinstance(summary, dict)
@@ -230,7 +231,7 @@ def run_routes(args: argparse.Namespace) -> int:
     _split_host(args)
     table = routes(load_platform(args).platform, args.host, args.gateway)
     if args.format == "json":
-        write_output(json.dumps(table.to_json(), indent=1), args.output)
+        write_json(table.to_json(), args.output, indent=1)
     else:
         write_output(routes_text(table), args.output)
     broken = any(

@@ -22,6 +22,7 @@ from ekstwin.cli.common import (
     load_platform,
     problem,
     verdict,
+    write_json,
     write_output,
 )
 from ekstwin.engines.net import (
@@ -234,7 +235,7 @@ def run_can(args: argparse.Namespace) -> int:
     except (NetQueryError, VpcQueryError) as exc:
         raise ConfigError(str(exc)) from exc
     if args.format == "json":
-        write_output(json.dumps(answer.to_json(), indent=2), args.output)
+        write_json(answer.to_json(), args.output)
         return finish(args, verdict(answer.allowed))
     result = answer.result
     if isinstance(result, ServiceVerdict | CombinedServiceVerdict):
@@ -277,7 +278,7 @@ def run_path(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.destination}: no backend to follow (no ready pod)")
     through = verdict(paths.allowed)
     if args.format == "json":
-        write_output(json.dumps(paths.to_json(), indent=2), args.output)
+        write_json(paths.to_json(), args.output)
         return finish(args, through)
     blocks = []
     for p in paths.paths:
@@ -375,7 +376,7 @@ def run_matrix(args: argparse.Namespace) -> int:
     from ekstwin.engines.mesh.combined import MatrixWithMesh
 
     meshed = MatrixWithMesh(m, mesh_matrix(MeshModel(model.platform, model)))
-    write_output(json.dumps(meshed.to_json(), indent=1), args.output)
+    write_json(meshed.to_json(), args.output, indent=1)
     return finish(args, connects)
 
 
@@ -394,7 +395,7 @@ def _run_aws_matrix(args: argparse.Namespace) -> int:
     m = aws_matrix(VpcModel.build(model.platform), model, by)
     connects = verdict(any(f.pods_allowed for f in m.flows))
     if args.format == "json":
-        write_output(json.dumps(m.to_json(), indent=1), args.output)
+        write_json(m.to_json(), args.output, indent=1)
         return finish(args, connects)
     rows = [
         (

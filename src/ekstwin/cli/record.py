@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from ekstwin.cli.common import (
     finish,
     load_platform,
     problem,
+    write_json,
     write_output,
 )
 
@@ -107,7 +107,7 @@ def run_history(args: argparse.Namespace) -> int:
         steps = history_steps(store, states)
     changed = problem(any(step.diff is not None for step in steps))
     if args.format == "json":
-        write_output(json.dumps(history_document(states, steps), indent=1), args.output)
+        write_json(history_document(states, steps), args.output, indent=1)
         return finish(args, changed)
     lines: list[str] = []
     if not states:

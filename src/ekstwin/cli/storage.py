@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ekstwin.cli.common import (
     PROBLEM,
@@ -13,6 +12,7 @@ from ekstwin.cli.common import (
     finish,
     load_platform,
     problem,
+    write_json,
     write_output,
 )
 from ekstwin.engines.storage import ReplicaStatus, StoragePlan, storage_plan
@@ -86,7 +86,7 @@ def run_plan(args: argparse.Namespace) -> int:
         )
     plan = storage_plan(result.platform, args.lose_az)
     if args.format == "json":
-        write_output(json.dumps(plan.to_json(), indent=2), args.output)
+        write_json(plan.to_json(), args.output)
     else:
         write_output(plan_text(plan), args.output)
     stuck = any(
