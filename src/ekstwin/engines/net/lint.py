@@ -259,6 +259,10 @@ class LintModel:
             id(m): c for c in self.classes for m in c.members
         }
         self._applicable: dict[tuple[object, Direction, int], Applicable] = {}
+        #: one object per distinct answer of :meth:`applicable` (by the identity of
+        #: its tiers, policies and rules), so that callers keying on it share work
+        self._interned: dict[tuple[object, ...], Applicable] = {}
+        self._selected: dict[int, tuple[EndpointClass, ...]] = {}
         self._pods_by_ns: dict[str | None, tuple[EndpointClass, ...]] | None = None
         self._conns: dict[tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet] = {}
         self._tier_index: dict[str, dict[str | None, list[tuple[int, CompiledPolicy]]]] = {}
@@ -289,7 +293,13 @@ class LintModel:
 
     def selected_classes(self, p: CompiledPolicy) -> list[EndpointClass]:
         """The pod classes ``p`` selects, judged on each class's representative and
-        only in the policy's namespace when it has one."""
+        only in the policy's namespace when it has one (found once per policy)."""
+        got = self._selected.get(id(p))
+        if got is None:
+            got = self._selected[id(p)] = tuple(self._find_selected(p))
+        return list(got)
+
+    def _find_selected(self, p: CompiledPolicy) -> list[EndpointClass]:
         if self._pods_by_ns is None:
             by_ns: dict[str | None, list[EndpointClass]] = {}
             for c in self.pod_classes():
@@ -339,7 +349,7 @@ class LintModel:
                 kept = tuple(pr for pr in pols if pr[0] is not without)
                 if kept:
                     out.append((tier, kept))
-            self._applicable[key] = result = tuple(out)
+            self._applicable[key] = result = self._intern(tuple(out))
             return result
         if cls is not None:
             # a class's selecting policies come from each policy's selected classes
@@ -357,9 +367,16 @@ class LintModel:
                 for p in self._candidates(tier, ep.namespace)
                 if direction in p.types and p.selects(ep, self.ctx)
             )
-        result = applicable(selecting, ep, direction, self.ctx)
+        result = self._intern(applicable(selecting, ep, direction, self.ctx))
         self._applicable[key] = result
         return result
+
+    def _intern(self, tiers: Applicable) -> Applicable:
+        """The one object standing for every answer alike to ``tiers``."""
+        ident = tuple(
+            (id(t), tuple((id(p), tuple(map(id, rules))) for p, rules in ps)) for t, ps in tiers
+        )
+        return self._interned.setdefault(ident, tiers)
 
     def _selecting(self) -> dict[int, frozenset[int]]:
         """For each pod class, the ids of the policies that select it: found once,

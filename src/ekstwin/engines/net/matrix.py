@@ -189,13 +189,17 @@ def pod_flow_count(model: NetModel) -> int:
     """``len(matrix(model, Granularity.POD).flows)``, counted on the classes: every
     ordered pair of distinct pods with some allowed connection."""
     sizes = [len(m) for m in model.class_members]
+    # Equivalent sources share their row (one dict): its pods are counted once.
+    per_row: dict[int, int] = {}
     total = 0
     for s, row in enumerate(model.class_rows()):
-        reached = 0
-        for bits in row.values():
-            reached += sum(sizes[d] for d in bit_indices(bits))
-            if bits >> s & 1:
-                reached -= 1  # a pod's flow to itself is not in the matrix
+        reached = per_row.get(id(row))
+        if reached is None:
+            reached = per_row[id(row)] = sum(
+                sizes[d] for bits in row.values() for d in bit_indices(bits)
+            )
+        # a pod's flow to itself is not in the matrix
+        reached -= sum(bits >> s & 1 for bits in row.values())
         total += sizes[s] * reached
     return total
 

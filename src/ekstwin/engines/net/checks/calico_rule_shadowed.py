@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.connections import ConnectionSet
-from ekstwin.engines.net.engine import bit_indices
 from ekstwin.engines.net.lint import (
     Applicable,
     EndpointClass,
@@ -33,12 +32,46 @@ class _Outcome:
         self.live = False
         self.deciders: dict[str, None] = {}
         self.traffic = ConnectionSet.none()
-        self.peers: list[EndpointClass] = []  # in order of first appearance
+        #: in order of first appearance: every peer class, or (when ``peers_seen`` is
+        #: set) the first :data:`_SHOWN` of the classes ``peers_seen`` holds
+        self.peers: list[EndpointClass] = []
+        self.peers_seen = 0
         self.subjects: list[EndpointClass] = []
 
 
+#: How many subjects and peers a finding names.
+_SHOWN = 3
+
 #: For one subject: (peer class bits, the rule's connections, what reaches the rule).
 _Blocks = tuple[tuple[int, ConnectionSet, Reach | None], ...]
+
+
+class _Met:
+    """What one subject's blocks give when the subject is not among its own peers:
+    the peers some traffic of the rule comes from (or goes to), those for which some
+    of it arrives at the rule undecided, the rule's connections met, and what
+    decided them (in the order of each block's lowest peer class)."""
+
+    __slots__ = ("blocks", "deciders", "live", "merged", "peers", "wanted")
+
+    def __init__(self, blocks: _Blocks) -> None:
+        self.blocks = blocks
+        self.peers = 0
+        self.live = 0
+        met: list[tuple[int, Reach]] = []
+        self.wanted: list[ConnectionSet] = []
+        for bits, wanted, reach in blocks:
+            if not bits or reach is None:
+                continue
+            self.peers |= bits
+            if not reach.undecided.is_empty:
+                self.live |= bits
+            self.wanted.append(wanted)
+            met.append((bits & -bits, reach))
+        met.sort(key=lambda m: m[0])
+        self.deciders = tuple(d for _low, reach in met for d in reach.deciders)
+        #: whether ``wanted`` and ``deciders`` were added to an outcome already
+        self.merged = False
 
 
 def _prefix(tiers: Applicable, target: CompiledRule) -> tuple[object, ...]:
@@ -96,8 +129,8 @@ def _outcome(
     lm: LintModel, r: CompiledRule, subjects: list[EndpointClass], direction: Direction
 ) -> _Outcome:
     out = _Outcome()
-    memo: dict[tuple[object, ...], _Blocks] = {}
-    prefixes: dict[int, tuple[object, ...]] = {}  # by the (kept) applicable tiers
+    memo: dict[tuple[object, ...], _Met] = {}
+    prefixes: dict[int, tuple[object, ...]] = {}  # by the (interned) applicable tiers
     traffic: dict[int, ConnectionSet] = {}  # the rule's connections met, by identity
     seen_peers = 0
     for x in subjects:
@@ -111,42 +144,75 @@ def _outcome(
         if prefix is None:
             prefix = prefixes[id(tiers)] = _prefix(tiers, r)
         key = (prefix, x.rep.named_ports if direction is Direction.INGRESS else ())
-        blocks = memo.get(key)
-        if blocks is None:
-            blocks = memo[key] = _blocks(lm, r, x, tiers, direction)
+        met = memo.get(key)
+        if met is None:
+            met = memo[key] = _Met(_blocks(lm, r, x, tiers, direction))
         # a pod reaching itself is never filtered: a class of one is no peer of itself
         skip = 1 << x.index if len(x.members) < 2 else 0
-        met: list[tuple[int, Reach]] = []
-        peers = 0
-        for bits, wanted, reach in blocks:
-            bits &= ~skip
-            if not bits or reach is None:
-                continue
-            out.pairs += bits.bit_count()
-            if not reach.undecided.is_empty:
+        if met.peers & skip:
+            peers = _subject_blocks(out, met.blocks, skip, traffic)
+            if out.live:
+                return out
+        else:  # the subject is none of its peers: the blocks' summary is its answer
+            if met.live:
                 out.live = True
                 return out
-            traffic[id(wanted)] = wanted
-            peers |= bits
-            met.append((bits & -bits, reach))
+            peers = met.peers
+            if peers:
+                out.pairs += peers.bit_count()
+                if not met.merged:
+                    met.merged = True
+                    for wanted in met.wanted:
+                        traffic[id(wanted)] = wanted
+                    for d in met.deciders:
+                        out.deciders[d] = None
         if not peers:
             continue
         out.subjects.append(x)
         new = peers & ~seen_peers
         seen_peers |= new
-        out.peers.extend(lm.classes[i] for i in bit_indices(new))
-        for _low, reach in sorted(met, key=lambda m: m[0]) if len(met) > 1 else met:
-            for d in reach.deciders:
-                out.deciders[d] = None
+        while new and len(out.peers) < _SHOWN:
+            low = new & -new
+            out.peers.append(lm.classes[low.bit_length() - 1])
+            new ^= low
+    out.peers_seen = seen_peers
     for wanted in traffic.values():
         out.traffic = out.traffic | wanted
     return out
 
 
-def _first_classes(classes: list[EndpointClass], limit: int) -> str:
-    """:func:`first_items` of the classes' descriptions, describing only those shown."""
+def _subject_blocks(
+    out: _Outcome, blocks: _Blocks, skip: int, traffic: dict[int, ConnectionSet]
+) -> int:
+    """One subject's blocks without its own class (``skip``) among the peers: adds
+    what they give to ``out`` (``out.live`` when some traffic arrives at the rule
+    undecided) and returns the peers met."""
+    met: list[tuple[int, Reach]] = []
+    peers = 0
+    for bits, wanted, reach in blocks:
+        bits &= ~skip
+        if not bits or reach is None:
+            continue
+        out.pairs += bits.bit_count()
+        if not reach.undecided.is_empty:
+            out.live = True
+            return peers
+        traffic[id(wanted)] = wanted
+        peers |= bits
+        met.append((bits & -bits, reach))
+    if peers:
+        for _low, reach in sorted(met, key=lambda m: m[0]) if len(met) > 1 else met:
+            for d in reach.deciders:
+                out.deciders[d] = None
+    return peers
+
+
+def _first_classes(classes: list[EndpointClass], limit: int, total: int = 0) -> str:
+    """:func:`first_items` of the classes' descriptions, describing only those shown
+    (``total``: how many there are when ``classes`` holds only the first ones)."""
+    total = total or len(classes)
     shown = ", ".join(c.describe() for c in classes[:limit])
-    return shown if len(classes) <= limit else f"{shown} and {len(classes) - limit} more"
+    return shown if total <= limit else f"{shown} and {total - limit} more"
 
 
 class CalicoRuleShadowed(Check):
@@ -236,8 +302,8 @@ class CalicoRuleShadowed(Check):
             f"never matches: {first_items(deciders, 2)} decide(s) all of its traffic first",
             rule_location(p, r),
             evidence=[
-                f"its traffic: {got.traffic} for {_first_classes(got.subjects, 3)} "
-                f"{side} {_first_classes(got.peers, 3)}",
+                f"its traffic: {got.traffic} for {_first_classes(got.subjects, _SHOWN)} "
+                f"{side} {_first_classes(got.peers, _SHOWN, got.peers_seen.bit_count())}",
                 *(f"decided before it by {d}" for d in deciders),
             ],
             fix="move the rule before the rules that decide its traffic, change the "

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ekstwin.engines.checks import Check, CheckContext
 from ekstwin.engines.net.endpoints import Endpoint
 from ekstwin.engines.net.lint import (
+    Applicable,
     LintModel,
     first_items,
     is_unconditional,
@@ -31,10 +32,9 @@ class Fallthrough:
     opened_by: str | None = None
 
 
-def fallthrough(lm: LintModel, ep: Endpoint, direction: Direction) -> Fallthrough:
+def follow(tiers: Applicable) -> Fallthrough:
     """Follow the traffic that only rules matching everything can match (an
-    unnamed peer on an unnamed port) through the tiers that select ``ep``."""
-    tiers = lm.applicable(ep, direction)
+    unnamed peer on an unnamed port) through ``tiers``, those that select a pod."""
     if not tiers:
         return Fallthrough(False, "no policy selects it")
     passed: list[str] = []
@@ -57,6 +57,19 @@ def fallthrough(lm: LintModel, ep: Endpoint, direction: Direction) -> Fallthroug
             return Fallthrough(True, f"end of tier {tier.name} (selected by {names})")
         passed.append(tier.name)
     return Fallthrough(False, f"passed by tier(s) {', '.join(passed)} to the namespace profile")
+
+
+def _fallthrough(
+    lm: LintModel, ep: Endpoint, direction: Direction, memo: dict[int, Fallthrough]
+) -> Fallthrough:
+    """:func:`follow` through the tiers that select ``ep``, once per answer of
+    ``lm.applicable`` (the lint model keeps one object per answer, so its identity
+    stands for its content)."""
+    tiers = lm.applicable(ep, direction)
+    got = memo.get(id(tiers))
+    if got is None:
+        got = memo[id(tiers)] = follow(tiers)
+    return got
 
 
 class NamespaceWithoutDefaultDeny(Check):
@@ -148,25 +161,32 @@ class NamespaceWithoutDefaultDeny(Check):
         if not platform.network_policies and not platform.calico_policies:
             return
         lm = lint_model(platform, ctx)
+        # Pods alike to every policy (one answer of lm.applicable) fall through alike.
+        memo: dict[int, Fallthrough] = {}
         by_ns: dict[str, list[Endpoint]] = {}
         for ep in lm.pods:
             ns = ep.namespace
             if ns is not None and not ctx.is_system_namespace(platform, ns):
                 by_ns.setdefault(ns, []).append(ep)
         for ns in sorted(by_ns):
-            finding = self._namespace(platform, lm, ns, by_ns[ns])
+            finding = self._namespace(platform, lm, ns, by_ns[ns], memo)
             if finding is not None:
                 yield finding
 
     def _namespace(
-        self, platform: Platform, lm: LintModel, ns: str, pods: list[Endpoint]
+        self,
+        platform: Platform,
+        lm: LintModel,
+        ns: str,
+        pods: list[Endpoint],
+        memo: dict[int, Fallthrough],
     ) -> Finding | None:
         missing: list[str] = []  # directions with no default deny
         opened: list[str] = []  # directions denied by default but opened wide for some pods
         evidence: list[str] = []
         openers: dict[str, list[str]] = {}
         for direction in (Direction.INGRESS, Direction.EGRESS):
-            open_pods = [(ep.name, fallthrough(lm, ep, direction)) for ep in pods]
+            open_pods = [(ep.name, _fallthrough(lm, ep, direction, memo)) for ep in pods]
             open_pods = [(n, ft) for n, ft in open_pods if not ft.denied]
             if not open_pods:
                 continue
