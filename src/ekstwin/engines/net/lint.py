@@ -271,8 +271,12 @@ class LintModel:
         self._label_index: dict[tuple[bool, str, str | None], tuple[EndpointClass, ...]] | None = (
             None
         )
-        self._ns_index: dict[str | None, tuple[EndpointClass, ...]] | None = None
-        self._selecting_by_class: dict[int, frozenset[int]] | None = None
+        #: the pod classes of each namespace, as bits, and those of the namespaces
+        #: the input does not describe
+        self._ns_index: dict[str | None, int] | None = None
+        self._undescribed = 0
+        self._in_ns: dict[frozenset[str], tuple[EndpointClass, ...]] = {}
+        self._selecting_by_class: dict[int, list[tuple[CompiledTier, CompiledPolicy]]] | None = None
         self._peer: dict[int, int] = {}
         self._lifted: list[int] | None = None
         self._named: tuple[int, ...] | None = None
@@ -317,8 +321,15 @@ class LintModel:
         elif p.k8s is not None and p.k8s.pod_selector.match_labels:
             required = p.k8s.pod_selector.match_labels[0]
         if required is not None:
-            labelled = {c.index for c in self.pod_classes_labelled(*required, calico=calico)}
-            classes = tuple(c for c in classes if c.index in labelled)
+            # those of ``classes`` carrying it, in class order: the shorter list filtered
+            labelled = self.pod_classes_labelled(*required, calico=calico)
+            if p.namespace is None:
+                classes = labelled
+            elif len(labelled) < len(classes):
+                classes = tuple(c for c in labelled if c.rep.namespace == p.namespace)
+            else:
+                indices = {c.index for c in labelled}
+                classes = tuple(c for c in classes if c.index in indices)
         return [c for c in classes if p.selects(c.rep, self.ctx)]
 
     def selected_pods(self, p: CompiledPolicy) -> tuple[Endpoint, ...]:
@@ -353,12 +364,10 @@ class LintModel:
             return result
         if cls is not None:
             # a class's selecting policies come from each policy's selected classes
-            chosen = self._selecting().get(cls.index, frozenset())
             selecting = (
                 (tier, p)
-                for tier in self.tiers
-                for p in self._candidates(tier, ep.namespace)
-                if direction in p.types and id(p) in chosen
+                for tier, p in self._selecting().get(cls.index, ())
+                if direction in p.types
             )
         else:
             selecting = (
@@ -378,15 +387,16 @@ class LintModel:
         )
         return self._interned.setdefault(ident, tiers)
 
-    def _selecting(self) -> dict[int, frozenset[int]]:
-        """For each pod class, the ids of the policies that select it: found once,
-        policy by policy, through :meth:`selected_classes`."""
+    def _selecting(self) -> dict[int, list[tuple[CompiledTier, CompiledPolicy]]]:
+        """For each pod class, the policies that select it with their tier, in
+        evaluation order: found once, policy by policy, through
+        :meth:`selected_classes` (a policy selects pods of its own namespace only)."""
         if self._selecting_by_class is None:
-            found: dict[int, set[int]] = {}
-            for _, p in self.policies():
+            found: dict[int, list[tuple[CompiledTier, CompiledPolicy]]] = {}
+            for tier, p in self.policies():
                 for c in self.selected_classes(p):
-                    found.setdefault(c.index, set()).add(id(p))
-            self._selecting_by_class = {k: frozenset(v) for k, v in found.items()}
+                    found.setdefault(c.index, []).append((tier, p))
+            self._selecting_by_class = found
         return self._selecting_by_class
 
     def _candidates(self, tier: CompiledTier, namespace: str | None) -> tuple[CompiledPolicy, ...]:
@@ -617,14 +627,23 @@ class LintModel:
         """The pod classes of these namespaces, and of every namespace the input
         does not describe (a selector over namespace labels may still match
         those: their labels are unknown), in class order."""
+        got = self._in_ns.get(namespaces)
+        if got is not None:
+            return got
         if self._ns_index is None:
-            index: dict[str | None, list[EndpointClass]] = {}
+            index: dict[str | None, int] = {}
             for c in self.pod_classes():
-                index.setdefault(c.rep.namespace, []).append(c)
-            self._ns_index = {k: tuple(v) for k, v in index.items()}
-        wanted = set(namespaces) | {n for n in self._ns_index if n not in self.ns_labels}
-        found = [c for ns in wanted for c in self._ns_index.get(ns, ())]
-        return tuple(sorted(found, key=lambda c: c.index))
+                index[c.rep.namespace] = index.get(c.rep.namespace, 0) | 1 << c.index
+            self._ns_index = index
+            self._undescribed = 0
+            for n, bits in index.items():
+                if n not in self.ns_labels:
+                    self._undescribed |= bits
+        bits = self._undescribed
+        for n in namespaces:
+            bits |= self._ns_index.get(n, 0)
+        got = self._in_ns[namespaces] = tuple(self.classes[i] for i in bit_indices(bits))
+        return got
 
 
 def required_label(selector: Selector | None) -> tuple[str, str | None] | None:

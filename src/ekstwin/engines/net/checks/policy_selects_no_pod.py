@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekstwin.engines.checks import Check, CheckContext
-from ekstwin.engines.net.endpoints import EndpointKind
+from ekstwin.engines.net.endpoints import Endpoint, EndpointKind
 from ekstwin.engines.net.lint import (
     first_items,
     lint_model,
@@ -15,6 +15,7 @@ from ekstwin.engines.net.lint import (
 )
 from ekstwin.engines.net.policies import CompiledPolicy
 from ekstwin.findings import Confidence, Finding, Severity
+from ekstwin.model.k8s import Pod
 from ekstwin.model.platform import Platform
 
 
@@ -95,13 +96,24 @@ class PolicySelectsNoPod(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         lm = lint_model(platform, ctx)
+        # what a finding says of the policy's namespace, gathered once per namespace
+        endpoints: dict[str | None, list[Endpoint]] = {}
+        for e in lm.endpoints:
+            endpoints.setdefault(e.namespace, []).append(e)
+        custom: dict[str | None, set[str]] = {}
+        for o in platform.opaque:
+            custom.setdefault(o.meta.namespace, set()).add(f"{o.meta.kind} {o.meta.name}")
+        host_pods: dict[str | None, list[Pod]] = {}
+        for pod in platform.pods:
+            if pod.spec.host_network:
+                host_pods.setdefault(pod.namespace, []).append(pod)
         for _, p in lm.policies():
             if lm.selected_pods(p) or may_select_host_endpoints(p, platform):
                 continue
             meta = policy_meta(p)
             evidence = _selection_text(p)
             if p.namespace is not None:
-                in_ns = [e for e in lm.endpoints if e.namespace == p.namespace]
+                in_ns = endpoints.get(p.namespace, [])
                 pods = [e.name for e in in_ns if e.kind is EndpointKind.POD]
                 hosts = [e.name for e in in_ns if e.kind is not EndpointKind.POD]
                 if not in_ns:
@@ -119,13 +131,7 @@ class PolicySelectsNoPod(Check):
                 evidence.append(f"none of the {len(lm.pods)} pod(s) of the platform is selected")
             # Custom resources in the namespace may be what makes the pods (an operator
             # the table of operators does not know): unknown, not empty.
-            resources = sorted(
-                {
-                    f"{o.meta.kind} {o.meta.name}"
-                    for o in platform.opaque
-                    if p.namespace is not None and o.meta.namespace == p.namespace
-                }
-            )
+            resources = sorted(custom.get(p.namespace, ())) if p.namespace is not None else []
             fix = (
                 "correct the selector to match the pods the policy is meant for, "
                 "or delete the policy"
@@ -142,13 +148,15 @@ class PolicySelectsNoPod(Check):
                     "otherwise correct the selector"
                 )
                 confidence = Confidence.LOW
-            host_network = sorted(
-                pod.key
-                for pod in platform.pods
-                if p.k8s is not None
-                and pod.spec.host_network
-                and pod.namespace == p.namespace
-                and p.k8s.pod_selector.matches(pod.labels)
+            k8s = p.k8s
+            host_network = (
+                sorted(
+                    pod.key
+                    for pod in host_pods.get(p.namespace, ())
+                    if k8s.pod_selector.matches(pod.labels)
+                )
+                if k8s is not None
+                else []
             )
             if host_network:
                 # kube-prometheus's node-exporter: the DaemonSet runs in the node's network.

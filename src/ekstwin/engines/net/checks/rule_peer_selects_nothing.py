@@ -122,10 +122,10 @@ def _calico_problem(
         and (e.namespace_selector is None or isinstance(e.namespace_selector, Global))
     ):
         return None  # may select host endpoints, which are not modelled
+    names = ce.namespaces(lm.ns_labels)
     candidates = lm.pod_classes()
     if not lm.platform.network_sets:
         # a pod matches through its own labels and namespace only (no set may hold it)
-        names = ce.namespaces(lm.ns_labels)
         if names is not None:
             candidates = lm.pod_classes_in(names)
         required = required_label(e.selector)
@@ -136,7 +136,6 @@ def _calico_problem(
         return None
     if any(ce.matches(probe, lm.ctx) for probe in probes):
         return None
-    names = ce.namespaces(lm.ns_labels)
     evidence = []
     if e.namespace_selector is not None:
         what = (
@@ -242,6 +241,10 @@ class RulePeerSelectsNothing(Check):
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         lm = lint_model(platform, ctx)
         probes = _set_probes(lm)
+        # Peers written alike (the same selectors, in the same namespace) are judged
+        # once: many policies repeat one peer.
+        k8s_seen: dict[K8sPeer, tuple[str, list[str]] | None] = {}
+        calico_seen: dict[tuple[CalicoEntity, str | None], tuple[str, list[str]] | None] = {}
         for _, p in lm.policies():
             meta = policy_meta(p)
             rules: tuple[CompiledRule, ...] = p.ingress + p.egress
@@ -250,10 +253,13 @@ class RulePeerSelectsNothing(Check):
                 where = f"{r.direction.value} rule {r.index}"
                 if isinstance(r.peer, K8sPeers):
                     for j, kp in enumerate(r.peer.peers):
-                        got = _k8s_problem(lm, kp)
+                        if kp in k8s_seen:
+                            got = k8s_seen[kp]
+                        else:
+                            got = k8s_seen[kp] = _k8s_problem(lm, kp)
                         if got is None:
                             continue
-                        why, evidence = got
+                        why, evidence = got[0], list(got[1])
                         pointer = f"/spec/{r.direction.value}/{r.index}/{k8s_word}/{j}"
                         key = f"{r.direction.value}/{r.index}/{j}"
                         absent = _absent_namespaces(lm, kp)
@@ -289,10 +295,14 @@ class RulePeerSelectsNothing(Check):
                         )
                     continue
                 assert isinstance(r.peer, CalicoEntity)
-                got = _calico_problem(lm, p, r.peer, probes)
+                ckey = (r.peer, p.namespace)
+                if ckey in calico_seen:
+                    got = calico_seen[ckey]
+                else:
+                    got = calico_seen[ckey] = _calico_problem(lm, p, r.peer, probes)
                 if got is None:
                     continue
-                why, evidence = got
+                why, evidence = got[0], list(got[1])
                 pointer = f"/spec/{r.direction.value}/{r.index}/{calico_word}"
                 yield self.finding(
                     policy_ref(p),
