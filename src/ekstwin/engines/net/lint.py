@@ -37,6 +37,7 @@ from ekstwin.engines.net.policies import (
     K8sPeers,
     K8sPorts,
     MatchContext,
+    Peer,
     compile_policies,
 )
 from ekstwin.engines.net.tiers import (
@@ -278,6 +279,9 @@ class LintModel:
         self._in_ns: dict[frozenset[str], tuple[EndpointClass, ...]] = {}
         self._selecting_by_class: dict[int, list[tuple[CompiledTier, CompiledPolicy]]] | None = None
         self._peer: dict[int, int] = {}
+        self._lifted_bits: dict[int, int] = {}
+        self._address_bits: dict[Peer, int] = {}
+        self._addresses: tuple[EndpointClass, ...] | None = None
         self._lifted: list[int] | None = None
         self._named: tuple[int, ...] | None = None
         self._sides: dict[tuple[object, ...], SideBlocks] = {}
@@ -434,14 +438,23 @@ class LintModel:
         carried over to these, and each address class judged on its address."""
         got = self._peer.get(id(rule))
         if got is None:
-            got = 0
-            lift = self._lift()
-            for ci in bit_indices(self.model.peer_classes(rule)):
-                got |= lift[ci]
-            for c in self.address_classes():
-                if rule.peer.matches(c.rep, self.ctx):
-                    got |= 1 << c.index
-            self._peer[id(rule)] = got
+            # rules alike in the model's classes, or written alike, share the work
+            model_bits = self.model.peer_classes(rule)
+            pods = self._lifted_bits.get(model_bits)
+            if pods is None:
+                pods = 0
+                lift = self._lift()
+                for ci in bit_indices(model_bits):
+                    pods |= lift[ci]
+                self._lifted_bits[model_bits] = pods
+            addresses = self._address_bits.get(rule.peer)
+            if addresses is None:
+                addresses = 0
+                for c in self.address_classes():
+                    if rule.peer.matches(c.rep, self.ctx):
+                        addresses |= 1 << c.index
+                self._address_bits[rule.peer] = addresses
+            got = self._peer[id(rule)] = pods | addresses
         return got
 
     def _lift(self) -> list[int]:
@@ -604,7 +617,9 @@ class LintModel:
         return self._pod_classes
 
     def address_classes(self) -> tuple[EndpointClass, ...]:
-        return tuple(c for c in self.classes if c.span is not None)
+        if self._addresses is None:
+            self._addresses = tuple(c for c in self.classes if c.span is not None)
+        return self._addresses
 
     def pod_classes_labelled(
         self, key: str, value: str | None, *, calico: bool
