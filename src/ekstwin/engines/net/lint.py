@@ -61,6 +61,7 @@ __all__ = [
     "EndpointClass",
     "LintModel",
     "Reach",
+    "Walked",
     "SideBlocks",
     "policy_meta",
     "policy_ref",
@@ -710,6 +711,50 @@ def reaching(
 
     _, arrived = evaluate(tiers, take, ConnectionSet.all(), until=target, seen=seen)
     return Reach(arrived & wanted, tuple(deciders))
+
+
+class Walked:
+    """One (subject, peer) pair's walk through every rule of its tiers, as
+    :func:`reaching` makes it, recorded: :meth:`reach` reads off it what
+    :func:`reaching` answers for any of the rules, without walking again."""
+
+    __slots__ = ("_before", "_steps")
+
+    def __init__(
+        self,
+        tiers: Applicable,
+        peer_ok: Callable[[CompiledRule], bool],
+        dst: Endpoint,
+        conns_of: Callable[[CompiledRule, Endpoint], ConnectionSet] | None = None,
+    ) -> None:
+        conns = conns_of or _rule_conns
+        #: id of each rule -> (steps met before it, what arrives there undecided)
+        self._before: dict[int, tuple[int, ConnectionSet]] = {}
+        self._steps: list[Step] = []
+
+        def take(r: CompiledRule) -> ConnectionSet | None:
+            if r.action not in _DECIDING or not judged_at_l4(r) or not peer_ok(r):
+                return None
+            return conns(r, dst)
+
+        def arrive(r: CompiledRule, undecided: ConnectionSet) -> None:
+            self._before[id(r)] = (len(self._steps), undecided)
+
+        evaluate(tiers, take, ConnectionSet.all(), seen=self._steps.append, arrive=arrive)
+
+    def reach(self, target: CompiledRule, wanted: ConnectionSet) -> Reach:
+        """``reaching(tiers, target, ...)`` for the traffic ``wanted`` of ``target``."""
+        got = self._before.get(id(target))
+        met, arrived = got if got is not None else (len(self._steps), ConnectionSet.none())
+        deciders: list[str] = []
+        for step in self._steps[:met]:
+            if (step.conns & wanted).is_empty:
+                continue
+            if step.rule is not None:
+                deciders.append(rule_text(step.policy, step.rule))
+            elif step.action is not Action.PASS:
+                deciders.append(f"the end of tier {step.tier.name} (default action Deny)")
+        return Reach(arrived & wanted, tuple(deciders))
 
 
 def _rule_conns(rule: CompiledRule, dst: Endpoint) -> ConnectionSet:

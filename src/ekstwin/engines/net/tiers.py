@@ -83,6 +83,7 @@ def evaluate(
     *,
     until: CompiledRule | None = None,
     seen: Callable[[Step], None] | None = None,
+    arrive: Callable[[CompiledRule, ConnectionSet], None] | None = None,
 ) -> tuple[ConnectionSet, ConnectionSet]:
     """Walk ``tiers`` for the traffic ``start`` of one (subject, peer) pair.
 
@@ -92,6 +93,8 @@ def evaluate(
     is still undecided after the last tier, which the profile allows); with
     ``until``, the walk stops when it comes to that rule and the second part is
     what arrives there undecided (nothing when the walk never comes to it).
+    ``arrive`` is told each rule the walk comes to, with the traffic still
+    undecided then; with it the walk comes to every rule (as with ``until``).
     """
     remaining = start
     allowed = ConnectionSet.none()
@@ -99,9 +102,11 @@ def evaluate(
         passed = ConnectionSet.none()
         for p, rules in pols:
             for r in rules:
+                if arrive is not None:
+                    arrive(r, remaining)
                 if r is until:
                     return allowed, remaining
-                if remaining.is_empty and until is None:
+                if remaining.is_empty and until is None and arrive is None:
                     break
                 got = take(r)
                 if got is None:

@@ -11,11 +11,11 @@ from ekstwin.engines.net.lint import (
     EndpointClass,
     LintModel,
     Reach,
+    Walked,
     first_items,
     judged_at_l4,
     lint_model,
     policy_ref,
-    reaching,
     rule_location,
 )
 from ekstwin.engines.net.policies import CompiledPolicy, CompiledRule, Direction
@@ -74,27 +74,61 @@ class _Met:
         self.merged = False
 
 
-def _prefix(tiers: Applicable, target: CompiledRule) -> tuple[object, ...]:
-    """What evaluation meets before ``target`` (tiers, their ends, the rules before
-    it): subjects with the same prefix see the same thing happen to its traffic."""
-    out: list[tuple[int, tuple[int, ...]]] = []
-    for tier, pols in tiers:
-        uids: list[int] = []
-        for _p, rules in pols:
-            for q in rules:
-                if q is target:
-                    out.append((id(tier), tuple(uids)))
-                    return tuple(out)
-                uids.append(q.uid)
-        out.append((id(tier), tuple(uids)))
-    return tuple(out)
+class _Prefixes:
+    """What evaluation meets before a rule (the tiers, their ends, the rules before
+    it), as one number per distinct sequence: subjects whose tiers hold the same
+    before a rule see the same thing happen to its traffic. The sequences of every
+    subject's tiers share their common beginnings (a trie over tier and rule ids)."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[tuple[int, object], int] = {}
+        #: by the (interned) tiers: the node before each rule, and the node at the end
+        self._tiers: dict[int, tuple[dict[int, int], int]] = {}
+
+    def _next(self, node: int, token: object) -> int:
+        got = self._nodes.get((node, token))
+        if got is None:
+            got = self._nodes[(node, token)] = len(self._nodes) + 1
+        return got
+
+    def before(self, tiers: Applicable, target: CompiledRule) -> int:
+        got = self._tiers.get(id(tiers))
+        if got is None:
+            at: dict[int, int] = {}
+            node = 0
+            for tier, pols in tiers:
+                node = self._next(node, ("tier", id(tier)))
+                for _p, rules in pols:
+                    for q in rules:
+                        at.setdefault(id(q), node)
+                        node = self._next(node, q.uid)
+            got = self._tiers[id(tiers)] = (at, node)
+        at, end = got
+        return at.get(id(target), end)
+
+
+#: A pair's recorded walk, by (the subject's tiers, the peer class, the named ports of
+#: the destination): what reaches any rule of the tiers is read off it.
+_Walks = dict[tuple[int, int, tuple[tuple[str, str, int], ...]], Walked]
+
+
+class _Shared:
+    """What the rules of one run share: the lint model, the recorded walks and the
+    prefixes of every subject's tiers."""
+
+    def __init__(self, lm: LintModel) -> None:
+        self.lm = lm
+        self.walks: _Walks = {}
+        self.prefixes = _Prefixes()
 
 
 def _blocks(
-    lm: LintModel, r: CompiledRule, x: EndpointClass, tiers: Applicable, direction: Direction
+    shared: _Shared, r: CompiledRule, x: EndpointClass, tiers: Applicable, direction: Direction
 ) -> _Blocks:
     """The peers ``r`` matches, split into blocks that every rule before ``r`` (and
-    the destination's named ports) treats alike, each with what reaches ``r``."""
+    the destination's named ports) treats alike, each with what reaches ``r``
+    (read off the walk of the block's first class, shared by every rule)."""
+    lm, walks = shared.lm, shared.walks
     blocks = [lm.peer_bits(r)] if lm.peer_bits(r) else []
     for _tier, pols in tiers:
         for _p, rules in pols:
@@ -113,7 +147,11 @@ def _blocks(
         wanted = lm.rule_conns(r, dst)
         reach = None
         if not wanted.is_empty:
-            reach = reaching(tiers, r, _peer_test(lm, rep), dst, lm.rule_conns)
+            key = (id(tiers), rep, dst.named_ports)
+            walked = walks.get(key)
+            if walked is None:
+                walked = walks[key] = Walked(tiers, _peer_test(lm, rep), dst, lm.rule_conns)
+            reach = walked.reach(r, wanted)
         out.append((block, wanted, reach))
     return tuple(out)
 
@@ -126,11 +164,11 @@ def _peer_test(lm: LintModel, index: int) -> Callable[[CompiledRule], bool]:
 
 
 def _outcome(
-    lm: LintModel, r: CompiledRule, subjects: list[EndpointClass], direction: Direction
+    shared: _Shared, r: CompiledRule, subjects: list[EndpointClass], direction: Direction
 ) -> _Outcome:
+    lm, prefixes = shared.lm, shared.prefixes
     out = _Outcome()
     memo: dict[tuple[object, ...], _Met] = {}
-    prefixes: dict[int, tuple[object, ...]] = {}  # by the (interned) applicable tiers
     traffic: dict[int, ConnectionSet] = {}  # the rule's connections met, by identity
     seen_peers = 0
     for x in subjects:
@@ -140,13 +178,13 @@ def _outcome(
         # What evaluation does before ``r`` depends on the rules and tiers before it,
         # which earlier rules each peer matches and the destination's named ports:
         # subjects alike in the first share the blocks of peers alike in the rest.
-        prefix = prefixes.get(id(tiers))
-        if prefix is None:
-            prefix = prefixes[id(tiers)] = _prefix(tiers, r)
-        key = (prefix, x.rep.named_ports if direction is Direction.INGRESS else ())
+        key = (
+            prefixes.before(tiers, r),
+            x.rep.named_ports if direction is Direction.INGRESS else (),
+        )
         met = memo.get(key)
         if met is None:
-            met = memo[key] = _Met(_blocks(lm, r, x, tiers, direction))
+            met = memo[key] = _Met(_blocks(shared, r, x, tiers, direction))
         # a pod reaching itself is never filtered: a class of one is no peer of itself
         skip = 1 << x.index if len(x.members) < 2 else 0
         if met.peers & skip:
@@ -276,6 +314,7 @@ class CalicoRuleShadowed(Check):
 
     def run(self, platform: Platform, ctx: CheckContext) -> Iterator[Finding]:
         lm = lint_model(platform, ctx)
+        shared = _Shared(lm)
         for _, p in lm.policies():
             if p.calico is None:
                 continue
@@ -288,7 +327,7 @@ class CalicoRuleShadowed(Check):
                 for r in p.rules(direction):
                     if not judged_at_l4(r):
                         continue
-                    got = _outcome(lm, r, subjects, direction)
+                    got = _outcome(shared, r, subjects, direction)
                     if got.live or got.pairs == 0:
                         continue
                     yield self._finding(p, r, got)
