@@ -261,8 +261,9 @@ class LintModel:
             id(m): c for c in self.classes for m in c.members
         }
         self._applicable: dict[tuple[object, Direction, int], Applicable] = {}
-        #: one object per distinct answer of :meth:`applicable` (by the identity of
-        #: its tiers, policies and rules), so that callers keying on it share work
+        #: one object per distinct answer of :meth:`applicable` without a left-out
+        #: policy (by the identity of its tiers, policies and rules), so that callers
+        #: keying on it share work
         self._interned: dict[tuple[object, ...], Applicable] = {}
         self._selected: dict[int, tuple[EndpointClass, ...]] = {}
         self._pods_by_ns: dict[str | None, tuple[EndpointClass, ...]] | None = None
@@ -365,7 +366,7 @@ class LintModel:
                 kept = tuple(pr for pr in pols if pr[0] is not without)
                 if kept:
                     out.append((tier, kept))
-            self._applicable[key] = result = self._intern(tuple(out))
+            self._applicable[key] = result = tuple(out)
             return result
         if cls is not None:
             # a class's selecting policies come from each policy's selected classes
