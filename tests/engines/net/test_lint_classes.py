@@ -28,12 +28,14 @@ from ekstwin.engines.net.connections import ConnectionSet
 from ekstwin.engines.net.lint import (
     EndpointClass,
     LintModel,
+    Walked,
     judged_at_l4,
     reaching,
     walk,
 )
 from ekstwin.engines.net.matrix import pod_flow_count
 from ekstwin.engines.net.policies import CompiledPolicy, CompiledRule, Direction
+from ekstwin.engines.net.tiers import Applicable, applicable
 from ekstwin.findings import Finding
 from ekstwin.loaders import load
 from ekstwin.model.calico import Action
@@ -318,3 +320,62 @@ def test_side_blocks_cover_every_class_once(build: Builder, seed: int) -> None:
                 assert union & bits == 0
                 union |= bits
             assert union == lm.all_bits
+
+
+def _ids(tiers: Applicable) -> list[tuple[int, list[tuple[int, list[int]]]]]:
+    return [(id(t), [(id(p), [id(r) for r in rules]) for p, rules in ps]) for t, ps in tiers]
+
+
+def test_applicable_and_selection_equal_their_definitions(build: Builder) -> None:
+    """The lint model's indexes (classes by namespace and label, each class's
+    selecting policies, one object per answer) change no answer."""
+    for platform in _platforms(build):
+        lm = LintModel(platform)
+        for _, p in lm.policies():
+            want = [
+                c
+                for c in lm.pod_classes()
+                if (p.namespace is None or c.rep.namespace == p.namespace)
+                and p.selects(c.rep, lm.ctx)
+            ]
+            assert lm.selected_classes(p) == want, p.id
+        for c in lm.pod_classes():
+            for direction in Direction:
+                selecting = (
+                    (tier, p)
+                    for tier, p in lm.policies()
+                    if direction in p.types and p.selects(c.rep, lm.ctx)
+                )
+                want_tiers = applicable(selecting, c.rep, direction, lm.ctx)
+                assert _ids(lm.applicable(c.rep, direction)) == _ids(want_tiers)
+        namespaces = sorted({c.rep.namespace for c in lm.pod_classes() if c.rep.namespace})
+        for k in range(len(namespaces) + 1):
+            names = frozenset(namespaces[:k])
+            want_in = [
+                c
+                for c in lm.pod_classes()
+                if c.rep.namespace in names or c.rep.namespace not in lm.ns_labels
+            ]
+            assert list(lm.pod_classes_in(names)) == want_in
+
+
+def test_a_recorded_walk_answers_what_reaching_answers_for_every_rule(build: Builder) -> None:
+    compared = 0
+    for platform in [*_platforms(build)][:4]:
+        lm = LintModel(platform)
+        stranger = next(r for _, p in lm.policies() for r in p.ingress + p.egress)
+        for x in lm.pod_classes():
+            for direction in Direction:
+                tiers = lm.applicable(x.rep, direction)
+                rules = [r for _, ps in tiers for _, rs in ps for r in rs]
+                if stranger not in rules:
+                    rules.append(stranger)  # a rule the walk never comes to
+                for y in lm.classes:
+                    dst = x.rep if direction is Direction.INGRESS else y.rep
+                    test = _peer_test(lm, y)
+                    walked = Walked(tiers, test, dst)
+                    for r in rules:
+                        want = reaching(tiers, r, test, dst)
+                        assert walked.reach(r, r.conns(dst)) == want, (x.index, y.index)
+                        compared += 1
+    assert compared >= 1000
