@@ -382,14 +382,28 @@ class LintModel:
                 for p in self._candidates(tier, ep.namespace)
                 if direction in p.types and p.selects(ep, self.ctx)
             )
-        result = self._intern(applicable(selecting, ep, direction, self.ctx))
+        result = self._intern(applicable(selecting, ep, direction, self.ctx), direction)
         self._applicable[key] = result
         return result
 
-    def _intern(self, tiers: Applicable) -> Applicable:
-        """The one object standing for every answer alike to ``tiers``."""
-        ident = tuple(
-            (id(t), tuple((id(p), tuple(map(id, rules))) for p, rules in ps)) for t, ps in tiers
+    def _intern(self, tiers: Applicable, direction: Direction) -> Applicable:
+        """The one object standing for every answer alike to ``tiers`` (the policies
+        and rules of ``direction`` that apply; a policy all of whose rules apply, the
+        common case, is named by itself)."""
+        ident = (
+            direction,
+            tuple(
+                (
+                    id(t),
+                    tuple(
+                        (id(p), None)
+                        if len(rules) == len(p.rules(direction))
+                        else (id(p), tuple(map(id, rules)))
+                        for p, rules in ps
+                    ),
+                )
+                for t, ps in tiers
+            ),
         )
         return self._interned.setdefault(ident, tiers)
 
