@@ -249,10 +249,14 @@ class NetModel:
         self.endpoints: dict[str, Endpoint] = {}
         for pod in platform.pods:
             self.endpoints[pod.key] = self._pod_endpoint(pod, addrs.pod_ips, sa_labels)
-        self._by_ns_policies: dict[str | None, list[tuple[int, int, CompiledPolicy]]] = {}
+        # the policies of each namespace (None: the global ones) for each direction
+        self._by_ns_policies: dict[
+            tuple[str | None, Direction], list[tuple[int, int, CompiledPolicy]]
+        ] = {}
         for ti, tier in enumerate(self.tiers):
             for pi, p in enumerate(tier.policies):
-                self._by_ns_policies.setdefault(p.namespace, []).append((ti, pi, p))
+                for d in p.types:
+                    self._by_ns_policies.setdefault((p.namespace, d), []).append((ti, pi, p))
         self._build_classes()
         self._label_cache: dict[LabelSelector, int] = {}
         self._ns_sel_cache: dict[LabelSelector, int] = {}
@@ -415,8 +419,8 @@ class NetModel:
                 return cached
         found: list[tuple[int, int, CompiledPolicy]] = []
         for ns in (ep.namespace, None):
-            for ti, pi, p in self._by_ns_policies.get(ns, ()):
-                if direction in p.types and p.selects(ep, self.ctx):
+            for ti, pi, p in self._by_ns_policies.get((ns, direction), ()):
+                if p.selects(ep, self.ctx):
                     found.append((ti, pi, p))
         found.sort(key=lambda tp: tp[:2])
         got = applicable(((self.tiers[ti], p) for ti, _, p in found), ep, direction, self.ctx)
