@@ -110,9 +110,9 @@ class ConnectionSet:
         return dict(self.parts)
 
     def __or__(self, other: ConnectionSet) -> ConnectionSet:
-        if not other.parts or self is other:
+        if not other.parts or self is other or self is _ALL:
             return self
-        if not self.parts:
+        if not self.parts or other is _ALL:
             return other
         a, b = self._map(), other._map()
         return ConnectionSet.of(
@@ -120,8 +120,10 @@ class ConnectionSet:
         )
 
     def __and__(self, other: ConnectionSet) -> ConnectionSet:
-        if self is other:
+        if self is other or other is _ALL:
             return self
+        if self is _ALL:
+            return other
         if not self.parts or not other.parts:
             return _NONE
         a, b = self._map(), other._map()
@@ -136,6 +138,8 @@ class ConnectionSet:
     def __sub__(self, other: ConnectionSet) -> ConnectionSet:
         if not other.parts or not self.parts:
             return self
+        if other is _ALL or other.parts == self.parts:
+            return _NONE
         b = other._map()
         parts = []
         for p, ivs in self.parts:
