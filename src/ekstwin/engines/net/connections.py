@@ -36,6 +36,27 @@ def normalize(intervals: Iterable[tuple[int, int]]) -> Intervals:
     return tuple(out)
 
 
+def _merge(a: Intervals, b: Intervals) -> Intervals:
+    """:func:`normalize` of ``a + b`` for two sorted lists, in one pass."""
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(a) or j < len(b):
+        if j >= len(b) or (i < len(a) and a[i] <= b[j]):
+            lo, hi = a[i]
+            i += 1
+        else:
+            lo, hi = b[j]
+            j += 1
+        if lo > hi:
+            continue
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
 def _intersect(a: Intervals, b: Intervals) -> Intervals:
     out: list[tuple[int, int]] = []
     i = j = 0
@@ -115,14 +136,23 @@ class ConnectionSet:
         if not self.parts or other is _ALL:
             return other
         a, b = self._map(), other._map()
-        return ConnectionSet.of(
-            {p: a.get(p, ()) + b.get(p, ()) for p in PROTOCOLS if p in a or p in b}
-        )
+        parts = []
+        for p in PROTOCOLS:
+            if p in a or p in b:
+                ivs = _intersect(_merge(a.get(p, ()), b.get(p, ())), (protocol_range(p),))
+                if ivs:
+                    parts.append((p, ivs))
+        return ConnectionSet(tuple(parts))
+
+    def _in_range(self) -> bool:
+        """Whether every port lies in its protocol's range (true of every set the
+        class methods and the algebra build; a set made directly may hold others)."""
+        return all(ivs[0][0] >= _LOW[p] and ivs[-1][1] <= HIGH for p, ivs in self.parts)
 
     def __and__(self, other: ConnectionSet) -> ConnectionSet:
-        if self is other or other is _ALL:
+        if self is other or (other is _ALL and self._in_range()):
             return self
-        if self is _ALL:
+        if self is _ALL and other._in_range():
             return other
         if not self.parts or not other.parts:
             return _NONE
@@ -138,7 +168,7 @@ class ConnectionSet:
     def __sub__(self, other: ConnectionSet) -> ConnectionSet:
         if not other.parts or not self.parts:
             return self
-        if other is _ALL or other.parts == self.parts:
+        if other.parts == self.parts or (other is _ALL and self._in_range()):
             return _NONE
         b = other._map()
         parts = []
