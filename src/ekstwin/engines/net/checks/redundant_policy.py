@@ -197,11 +197,12 @@ class RedundantPolicy(Check):
     Each reported policy is redundant on its own: two policies that repeat
     each other are both reported, and only one of them can go.
 
-    Cost bound: the check does not run on platforms with more than 2,000
-    endpoints (pods) or more than 400 policies that select a pod, and stops
-    confirming with the engine when the confirmations would exceed 20
-    million endpoint pairs in all; either is a warning in the report (code
-    `check-incomplete`), and the policies not confirmed are not reported.
+    Cost bound: the check stops when its comparisons of a selected class's
+    flows with and without a policy (one per group of alike peers) would
+    exceed 20 million in all, or its walks through a class's ordered
+    policies 60,000; the policy it stopped at is named in a warning of the
+    report (code `check-incomplete`), and the policies from it on are not
+    reported.
 
     ## Why is this bad?
     A redundant policy adds nothing but reading time, and misleads: people
