@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ekstwin.cli.common import write_json
+from ekstwin.cli.common import json_text, write_json
 
 
 def test_json_a_command_writes_is_valid_and_holds_nothing_a_terminal_acts_on(
@@ -17,3 +17,9 @@ def test_json_a_command_writes_is_valid_and_holds_nothing_a_terminal_acts_on(
     out = capsys.readouterr().out
     assert json.loads(out) == data
     assert not any(c in out for c in "\x7f\x1b\x07\u202e\x9b")
+
+
+def test_json_text_is_what_write_json_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    data = {"x": "\x7f\x1b", "y": [1, 2]}
+    write_json(data, None, indent=1)
+    assert capsys.readouterr().out == json_text(data, indent=1) + "\n"

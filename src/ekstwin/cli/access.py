@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ekstwin.cli.common import (
     VERDICTS,
@@ -11,6 +10,7 @@ from ekstwin.cli.common import (
     add_input_namespace_argument,
     add_output_arguments,
     finish,
+    json_text,
     load_platform,
     verdict,
     write_output,
@@ -165,15 +165,15 @@ def user_text(access: UserAccess) -> str:
 
 def run_who_can(args: argparse.Namespace) -> int:
     result = AccessAnalyzer(_load(args)).who_can(_request(args))
-    text = json.dumps(result.to_json(), indent=2) if args.format == "json" else who_can_text(result)
-    write_output(text, args.output)
+    text = json_text(result.to_json(), indent=2) if args.format == "json" else who_can_text(result)
+    write_output(text, args.output, escaped=args.format == "json")
     return finish(args, verdict(bool(result.entries)))
 
 
 def run_user(args: argparse.Namespace) -> int:
     result = AccessAnalyzer(_load(args)).user(args.login)
-    text = json.dumps(result.to_json(), indent=2) if args.format == "json" else user_text(result)
-    write_output(text, args.output)
+    text = json_text(result.to_json(), indent=2) if args.format == "json" else user_text(result)
+    write_output(text, args.output, escaped=args.format == "json")
     risky = any(access.capabilities for _, access in result.kubernetes)
     return finish(args, verdict(risky))
 
@@ -184,8 +184,8 @@ def run_sa(args: argparse.Namespace) -> int:
         raise ConfigError(f"service account {args.service_account!r} must be written NS/NAME")
     answer = AccessAnalyzer(_load(args)).service_account_access(ns, name)
     if args.format == "json":
-        text = json.dumps(answer.to_json(), indent=2)
+        text = json_text(answer.to_json(), indent=2)
     else:
         text = "\n".join([f"ServiceAccount {answer.service_account}", *subject_text(answer.access)])
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=args.format == "json")
     return finish(args, verdict(bool(answer.access.capabilities)))

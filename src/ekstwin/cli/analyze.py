@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from ekstwin.analysis import analyze
@@ -15,6 +14,7 @@ from ekstwin.cli.common import (
     add_platform_argument,
     eprint,
     finish_report,
+    json_text,
     load_platform,
     write_json,
     write_output,
@@ -150,8 +150,8 @@ def run_snapshot(args: argparse.Namespace) -> int:
     from ekstwin import __version__
 
     result = load_platform(args)
-    text = json.dumps(snapshot_to_json(result.raw, __version__), indent=1, sort_keys=False)
-    write_output(text, args.output)
+    text = json_text(snapshot_to_json(result.raw, __version__), indent=1)
+    write_output(text, args.output, escaped=True)
     return Exit.INPUT if result.input_errors else Exit.OK
 
 

@@ -257,11 +257,17 @@ def eprint(text: str) -> None:
     print(printable(text, keep_newlines=True), file=sys.stderr)
 
 
+def json_text(data: object, *, indent: int | None = 2) -> str:
+    """``data`` as JSON text safe to show: ``json.dumps`` (``ensure_ascii``, so every
+    character a terminal could act on is an escape but DEL) with DEL escaped too.
+    Valid JSON, unlike JSON text passed through :func:`printable`; write it with
+    ``escaped=True``."""
+    return ascii_json_safe(json.dumps(data, indent=indent))
+
+
 def write_json(data: object, output: str | None, *, indent: int | None = 2) -> None:
-    """Write ``data`` as JSON: ``json.dumps`` (``ensure_ascii``, so every character a
-    terminal could act on is an escape but DEL) with DEL escaped too. Valid JSON,
-    unlike JSON text passed through :func:`printable`, and one pass over it."""
-    write_output(ascii_json_safe(json.dumps(data, indent=indent)), output, escaped=True)
+    """Write ``data`` as :func:`json_text`."""
+    write_output(json_text(data, indent=indent), output, escaped=True)
 
 
 def write_output(text: str, output: str | None, *, escaped: bool = False) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
@@ -14,6 +13,7 @@ from ekstwin.cli.common import (
     add_fail_on_argument,
     add_output_arguments,
     finish,
+    json_text,
     load_platform,
     write_output,
 )
@@ -165,14 +165,14 @@ def run_diff(args: argparse.Namespace) -> int:
         )
         diff = _relabel(diff, prefixes)
     if args.format == "json":
-        text = json.dumps(diff.to_json(), indent=1)
+        text = json_text(diff.to_json(), indent=1)
     elif args.format == "markdown":
         text = diff_markdown(diff)
     elif args.format == "sarif":
         text = _sarif(head_report, diff)
     else:
         text = diff_table(diff)
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=args.format == "json")
     return finish(
         args,
         lambda condition: exceeds(diff, Severity(condition)),

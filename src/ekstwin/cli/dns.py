@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ekstwin.cli.common import (
     PROBLEM,
@@ -11,6 +10,7 @@ from ekstwin.cli.common import (
     add_output_arguments,
     add_platform_argument,
     finish,
+    json_text,
     load_platform,
     problem,
     write_output,
@@ -182,7 +182,7 @@ def run_plan(args: argparse.Namespace) -> int:
         else []
     )
     if args.format == "json":
-        text = json.dumps(PlannedDns(plan, config).to_json(), indent=2)
+        text = json_text(PlannedDns(plan, config).to_json(), indent=2)
     else:
         text = plan_table(plan)
         if config is not None:
@@ -198,5 +198,5 @@ def run_plan(args: argparse.Namespace) -> int:
                 f"note: planned with the command line's flags alone; the platform runs {names} "
                 "(omit --owner-id, or add --external-dns NS/NAME, to plan with its flags)\n" + text
             )
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=args.format == "json")
     return finish(args, problem(bool(plan.conflicts)))

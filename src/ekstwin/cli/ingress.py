@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from io import StringIO
 
@@ -17,6 +16,7 @@ from ekstwin.cli.common import (
     add_output_arguments,
     add_platform_argument,
     finish,
+    json_text,
     load_platform,
     problem,
     verdict,
@@ -220,10 +220,10 @@ def run_alb(args: argparse.Namespace) -> int:
         build_albs(result.platform, controller_options(args, result.platform)), notes=notes
     )
     if args.format == "json":
-        text = json.dumps(plan.to_json(), indent=2)
+        text = json_text(plan.to_json(), indent=2)
     else:
         text = alb_table(plan)
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=args.format == "json")
     return finish(args, problem(any(a.errors or a.quota for a in plan.albs)))
 
 
@@ -237,8 +237,8 @@ def run_route(args: argparse.Namespace) -> int:
     result = load_platform(args)
     res = route(result.platform, args.url, controller_options(args, result.platform))
     if args.format == "json":
-        text = json.dumps(res.to_json(), indent=2)
+        text = json_text(res.to_json(), indent=2)
     else:
         text = route_table(res)
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=args.format == "json")
     return finish(args, verdict(res.reachable is True))

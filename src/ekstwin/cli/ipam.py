@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 from importlib import resources
 from pathlib import Path
 from typing import cast
@@ -16,6 +15,7 @@ from ekstwin.cli.common import (
     add_output_arguments,
     add_platform_argument,
     finish,
+    json_text,
     load_platform,
     problem,
     write_json,
@@ -174,10 +174,10 @@ def run_plan(args: argparse.Namespace) -> int:
         raise LoadError("nothing could be read from the input")
     got = plan(result.platform, scenario, instance_types=table)
     if args.format == "json":
-        text = json.dumps(got.to_json(), indent=2) + "\n"
+        text = json_text(got.to_json(), indent=2) + "\n"
     else:
         text = plan_text(got)
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=args.format == "json")
     pending = got.zone_loss is not None and got.zone_loss.pods_pending > 0
     return finish(args, problem(pending or any(s.exhausted for s in got.subnets)))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -15,6 +14,7 @@ from ekstwin.cli.common import (
     add_platform_argument,
     eprint,
     finish,
+    json_text,
     load_platform,
     problem,
     write_output,
@@ -191,10 +191,10 @@ def run_probe(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise _lab_error(exc) from exc
     if args.format == "json":
-        text = json.dumps(report.to_json(), indent=2) + "\n"
+        text = json_text(report.to_json(), indent=2) + "\n"
     else:
         text = render_table(report)
-    write_output(text, args.output)
+    write_output(text, args.output, escaped=args.format == "json")
     return finish(args, problem(bool(report.disagreements)))
 
 

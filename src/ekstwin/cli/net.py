@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from ekstwin.cli.common import (
     check_port,
     finish,
     finish_report,
+    json_text,
     load_platform,
     problem,
     verdict,
@@ -447,8 +447,8 @@ def run_diff(args: argparse.Namespace) -> int:
         NetModel(old.platform, calico_version=version),
         NetModel(new.platform, calico_version=version),
     )
-    text = json.dumps(result.to_json(), indent=1) if args.format == "json" else _diff_text(result)
-    write_output(text, args.output)
+    text = json_text(result.to_json(), indent=1) if args.format == "json" else _diff_text(result)
+    write_output(text, args.output, escaped=args.format == "json")
     changed = bool(result.changes or result.endpoints_added or result.endpoints_removed)
     return finish(args, problem(changed), input_errors=old.input_errors or new.input_errors)
 
