@@ -42,6 +42,7 @@ second base (``also``)::
      +-- _Fallback             loaders.yamldocs: the fast conversion hands over to the full one
      +-- _IntegerTooLarge      loaders.yamldocs: an integer too large to read (the line is added)
      +-- NotSimple             loaders.simpleyaml: the simple reader hands a document to libyaml
+     +-- _Unsupported          loaders.schemacheck: a schema keyword left to jsonschema
 
 The names with a leading underscore are signals that never leave their module.
 

@@ -21,12 +21,14 @@ import re
 from collections.abc import Mapping
 from functools import cache
 
+from ekstwin.errors import EkstwinError
+
 __all__ = ["valid"]
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "$comment"})
 
 
-class _Unsupported(Exception):
+class _Unsupported(EkstwinError):
     """A keyword or reference this module does not judge."""
 
 
