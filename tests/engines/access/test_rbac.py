@@ -8,7 +8,15 @@ from ekstwin.engines.access import AccessAnalyzer, ResourceRequest, Rule, exec_v
 from ekstwin.engines.access.builtin import RuleSpec
 from ekstwin.engines.access.rbac import Rbac
 from ekstwin.loaders import load
-from ekstwin.model.k8s import Meta, PolicyRule, Role, RoleBinding, RoleRef, Subject
+from ekstwin.model.k8s import (
+    Meta,
+    PolicyRule,
+    Role,
+    RoleBinding,
+    RoleRef,
+    ServiceAccount,
+    Subject,
+)
 from ekstwin.model.platform import Platform
 from ekstwin.model.selectors import LabelSelector
 from ekstwin.model.source import Source
@@ -125,6 +133,41 @@ def test_service_account_groups_and_system_authenticated_bind() -> None:
     )
     assert [g.via for g in web.grants if g.scope == "apps"] == [
         "Group system:serviceaccounts:apps -> RoleBinding apps/all-sa -> ClusterRole r"
+    ]
+
+
+def test_who_can_names_the_service_accounts_each_kind_of_subject_reaches() -> None:
+    """A namespace's group, one account's user, and the groups every account is in
+    (system:serviceaccounts, system:authenticated): exactly those accounts, in order."""
+
+    def sa(ns: str, name: str) -> ServiceAccount:
+        return ServiceAccount(Meta("v1", "ServiceAccount", name, ns, SRC))
+
+    accounts = (sa("apps", "web"), sa("apps", "db"), sa("other", "x"), sa("tools", "bot"))
+    r = role("r", PolicyRule(("list",), ("",), ("configmaps",)))
+
+    def who(*subjects: Subject) -> list[tuple[str, str]]:
+        p = Platform(
+            roles=(r,), role_bindings=(bind("b", "r", *subjects),), service_accounts=accounts
+        )
+        got = AccessAnalyzer(p).who_can(ResourceRequest("list", "configmaps", namespace="apps"))
+        return [(e.kind, e.name) for e in got.entries]
+
+    assert who(Subject("Group", "system:serviceaccounts:apps")) == [
+        ("service-account", "apps/db"),
+        ("service-account", "apps/web"),
+    ]
+    assert who(Subject("User", "system:serviceaccount:other:x")) == [("service-account", "other/x")]
+    assert who(Subject("User", "system:serviceaccount:other:nobody")) == [
+        ("user", "system:serviceaccount:other:nobody")
+    ]
+    everyone = [("service-account", f"{a.meta.ns}/{a.meta.name}") for a in accounts]
+    for group in ("system:serviceaccounts", "system:authenticated"):
+        assert who(Subject("Group", group))[:4] == sorted(everyone), group
+    # a group of no service account reaches none; the namespace group its own only
+    assert who(Subject("Group", "ops"), Subject("Group", "system:serviceaccounts:tools")) == [
+        ("service-account", "tools/bot"),
+        ("group", "ops"),
     ]
 
 
