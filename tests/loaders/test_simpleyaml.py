@@ -1,8 +1,12 @@
 """The simple YAML reader gives what libyaml's path gives: the same values, the
-same lines, and, for whatever it does not take, libyaml's own result."""
+same lines, and, for whatever it does not take, libyaml's own result. Each test
+runs with the compiled reader and with the Python one; the two are also held to
+the same answers, refusals included."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,13 +14,34 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ekstwin.findings import Diagnostic
-from ekstwin.loaders import load
+from ekstwin.loaders import load, simpleyaml
 from ekstwin.loaders.simpleyaml import NotSimple, parse_simple
-from ekstwin.loaders.yamldocs import Document, read_documents
+from ekstwin.loaders.yamldocs import (
+    Document,
+    read_documents,
+)
 from ekstwin.model.source import Source
 
 F = "m.yaml"
 KINDS = frozenset({"Role", "NetworkPolicy", "Thing"})
+
+try:
+    from ekstwin.loaders import _fastyaml
+except ImportError:  # installed without a C compiler
+    _fastyaml = None  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every test reads with the compiled reader, then with the Python one."""
+    if request.param == "compiled":
+        if _fastyaml is None:
+            if os.environ.get("EKSTWIN_REQUIRE_COMPILED") == "1":
+                pytest.fail("the compiled reader (ekstwin.loaders._fastyaml) was not built")
+            pytest.skip("the compiled reader was not built (no C compiler at install)")
+    else:
+        monkeypatch.setattr(simpleyaml, "_compiled", None)
+    yield request.param
 
 
 def _both(text: str) -> tuple[list[Document], list[Diagnostic]]:

@@ -16,6 +16,11 @@ collections, escapes in double-quoted scalars, merge keys, duplicate keys,
 complex keys, tabs, and any text libyaml would reject. So a document it takes
 gives exactly the value libyaml gives, and every error is still libyaml's, with
 its line.
+
+The same reader is compiled (``_fastyaml.c``, built when the package is
+installed on a machine with a C compiler): it follows these rules, and the tests
+hold the two to the same answers, each other's and libyaml's. Without the
+compiled module this one reads.
 """
 
 from __future__ import annotations
@@ -25,11 +30,22 @@ from collections.abc import Callable
 
 from ekstwin.errors import EkstwinError
 
-__all__ = ["NotSimple", "parse_simple", "plain_text_only"]
+__all__ = ["COMPILED", "NotSimple", "parse_simple", "parse_simple_python", "plain_text_only"]
 
 
 class NotSimple(EkstwinError):
     """The text uses YAML this reader does not take: read it with libyaml."""
+
+
+try:
+    from ekstwin.loaders import _fastyaml as _compiled
+except ImportError:  # pragma: no cover - installed without a C compiler
+    _compiled = None  # type: ignore[assignment]
+else:
+    _compiled.configure(NotSimple)
+
+#: Whether the compiled reader is there (it is used when it is).
+COMPILED = _compiled is not None
 
 
 #: Characters that may not start a plain scalar (YAML 1.1 indicators); ``-``
@@ -101,6 +117,30 @@ def parse_simple(
     lines: dict[str, int] | None = None,
     first_line: int = 0,
     entries: dict[str, tuple[object, object, str]] | None = None,
+    starts: str | None = None,
+) -> tuple[object, int] | None:
+    """:func:`parse_simple_python`'s answer, from the compiled reader when there
+    is one (which needs no ``entries``). ``starts``, when given, holds every
+    first character (ASCII) of the plain texts ``resolve`` may read as something
+    other than the text itself; the compiled reader takes any other text as it
+    is, without asking."""
+    if _compiled is not None:
+        return _compiled.parse_simple(
+            text, cache, resolve, lines, first_line, _ALL_ASCII if starts is None else starts
+        )
+    return parse_simple_python(
+        text, cache, resolve, lines=lines, first_line=first_line, entries=entries
+    )
+
+
+def parse_simple_python(
+    text: str,
+    cache: dict[str, object],
+    resolve: Callable[[str], object],
+    *,
+    lines: dict[str, int] | None = None,
+    first_line: int = 0,
+    entries: dict[str, tuple[object, object, str]] | None = None,
 ) -> tuple[object, int] | None:
     """The value of one YAML document and the 0-based line its root starts on;
     None when the document has no content. A plain scalar's value is
@@ -143,6 +183,9 @@ def parse_simple(
         raise NotSimple("content after the root node")
     return value, rows[0][2] - first_line - 1
 
+
+#: Every ASCII character: ask ``resolve`` about every text.
+_ALL_ASCII = "".join(map(chr, range(128)))
 
 _MISSING: object = object()
 #: An entry with nothing after its ``:``: its value is the block below, or null.

@@ -13,7 +13,7 @@ from ekstwin.loaders.aws import AwsDocument, without_secrets
 from ekstwin.loaders.credentials import REDACTED
 from ekstwin.loaders.interface import InputFormat, Loaded, RawInputs
 from ekstwin.loaders.keycloak import RealmDocument, redact_realm
-from ekstwin.loaders.kubernetes import sanitize
+from ekstwin.loaders.kubernetes.sanitize import sanitize
 from ekstwin.loaders.yamldocs import Document
 from ekstwin.model.source import Source
 

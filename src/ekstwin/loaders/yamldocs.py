@@ -392,7 +392,13 @@ def _simple_document(
     while True:
         lines: dict[str, int] | None = {} if want else None
         parsed = parse_simple(
-            piece.text, cache, resolve, lines=lines, first_line=piece.first_line, entries=entries
+            piece.text,
+            cache,
+            resolve,
+            lines=lines,
+            first_line=piece.first_line,
+            entries=entries,
+            starts=RESOLVED_STARTS,
         )
         if parsed is None:
             return None
@@ -411,6 +417,11 @@ _WANTED_TAGS = frozenset(
     {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
      "tag:yaml.org,2002:null"}
 )  # fmt: skip
+#: The first characters of the plain scalars that may read as a null, boolean or
+#: number (``_Converter.resolve``); a plain scalar starting otherwise is text.
+RESOLVED_STARTS = "".join(
+    sorted(c for c, rs in _IMPLICIT.items() if c and any(t in _WANTED_TAGS for t, _ in rs))
+)
 
 
 class _ConvertError(EkstwinError):

@@ -1,0 +1,895 @@
+/* The simple reader of ekstwin.loaders.simpleyaml, compiled.
+ *
+ * It reads the same subset of YAML, by the same rules, into the same values,
+ * and records the same lines: simpleyaml.py is the definition and this is a
+ * faster spelling of it (tests/loaders/test_simpleyaml.py runs both against
+ * libyaml and against each other). Whatever the Python reader refuses, this
+ * one refuses too, with the NotSimple exception the module is given, so the
+ * caller reads that document with libyaml.
+ *
+ * The text is read as UTF-8. Every character with a meaning here is ASCII, so
+ * bytes and characters differ only in a few length limits, which count
+ * characters as Python does.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Deeper documents go to libyaml (the Python reader stops at its recursion limit). */
+#define MAX_DEPTH 200
+/* libyaml takes keys of at most 1,024 characters; this reader, fewer. */
+#define MAX_KEY 1000
+
+static PyObject *NotSimple = NULL;
+
+typedef struct {
+    Py_ssize_t indent;
+    const char *s; /* the content: no indent, no trailing blanks */
+    Py_ssize_t len;
+    long number; /* 1-based line in the file */
+} Row;
+
+typedef struct {
+    Row *rows;
+    Py_ssize_t n;
+    PyObject *cache;   /* dict: plain scalar text -> value */
+    PyObject *resolve; /* callable for a text not in the cache */
+    PyObject *lines;   /* dict or NULL */
+    int ascii;         /* the text is ASCII: bytes are characters */
+    int depth;
+    char resolved[128]; /* first characters of the plain texts resolve may change */
+} Reader;
+
+/* A Python-level IndexError or a refusal: the caller reads the document with libyaml. */
+static void *
+refuse(const char *why)
+{
+    PyErr_SetString(NotSimple, why);
+    return NULL;
+}
+
+static int
+refuse_int(const char *why)
+{
+    PyErr_SetString(NotSimple, why);
+    return -1;
+}
+
+static PyObject *
+text_of(Reader *r, const char *s, Py_ssize_t len)
+{
+    if (r->ascii)
+        return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s, len);
+    return PyUnicode_DecodeUTF8(s, len, "strict");
+}
+
+/* Characters in the first len bytes of s. */
+static Py_ssize_t
+chars(Reader *r, const char *s, Py_ssize_t len)
+{
+    if (r->ascii)
+        return len;
+    Py_ssize_t count = 0;
+    for (Py_ssize_t k = 0; k < len; k++)
+        if (((unsigned char)s[k] & 0xC0) != 0x80)
+            count++;
+    return count;
+}
+
+/* The code point at s[at] (s holds valid UTF-8), or -1 past the end. */
+static long
+code_point(const char *s, Py_ssize_t len, Py_ssize_t at)
+{
+    if (at >= len)
+        return -1;
+    unsigned char c = (unsigned char)s[at];
+    if (c < 0x80)
+        return c;
+    if (c < 0xE0)
+        return ((long)(c & 0x1F) << 6) | (s[at + 1] & 0x3F);
+    if (c < 0xF0)
+        return ((long)(c & 0x0F) << 12) | ((long)(s[at + 1] & 0x3F) << 6) | (s[at + 2] & 0x3F);
+    return ((long)(c & 0x07) << 18) | ((long)(s[at + 1] & 0x3F) << 12) |
+           ((long)(s[at + 2] & 0x3F) << 6) | (s[at + 3] & 0x3F);
+}
+
+/* Python's str.isspace() of the character at s[at] (\s in a str pattern). */
+static int
+space_at(const char *s, Py_ssize_t len, Py_ssize_t at)
+{
+    long cp = code_point(s, len, at);
+    return cp >= 0 && Py_UNICODE_ISSPACE((Py_UCS4)cp);
+}
+
+static int
+is_indicator(char c)
+{
+    return c != 0 && strchr("-?:,[]{}#&*!|>'\"%@`", c) != NULL;
+}
+
+static int
+is_quote(char c)
+{
+    return c == '\'' || c == '"';
+}
+
+static int
+is_bracket(char c)
+{
+    return c == '[' || c == '{';
+}
+
+/* Stops a plain scalar inside a flow collection. */
+static int
+is_flow_stop(char c)
+{
+    return c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || c == ':' || c == '#';
+}
+
+static Py_ssize_t
+find2(const char *s, Py_ssize_t len, char a, char b)
+{
+    for (Py_ssize_t k = 0; k + 1 < len; k++)
+        if (s[k] == a && s[k + 1] == b)
+            return k;
+    return -1;
+}
+
+static int
+seq_item(const char *s, Py_ssize_t len)
+{
+    return s[0] == '-' && (len == 1 || s[1] == ' ');
+}
+
+/* Nothing but blanks, or blanks then a comment, from at on. */
+static int
+tail_is_blank(const char *s, Py_ssize_t len, Py_ssize_t at)
+{
+    Py_ssize_t k = at;
+    while (k < len && s[k] == ' ')
+        k++;
+    return k >= len || (s[k] == '#' && k > at);
+}
+
+/* A quoted scalar starting at s[at]: its value, and *end after its closing quote. */
+static PyObject *
+quoted(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t at, Py_ssize_t *end)
+{
+    if (s[at] == '"') {
+        const char *close = memchr(s + at + 1, '"', (size_t)(len - at - 1));
+        if (close == NULL || memchr(s + at + 1, '\\', (size_t)(close - s - at - 1)) != NULL)
+            return refuse("escape or line break in a double-quoted scalar");
+        *end = close - s + 1;
+        return text_of(r, s + at + 1, close - s - at - 1);
+    }
+    Py_ssize_t close = -1, doubled = 0;
+    for (Py_ssize_t k = at + 1; k < len; k++) {
+        if (s[k] == '\'') {
+            if (k + 1 < len && s[k + 1] == '\'') {
+                doubled = 1;
+                k++;
+                continue;
+            }
+            close = k;
+            break;
+        }
+    }
+    if (close < 0)
+        return refuse("line break in a single-quoted scalar");
+    *end = close + 1;
+    PyObject *value = text_of(r, s + at + 1, close - at - 1);
+    if (value == NULL || !doubled)
+        return value;
+    PyObject *two = PyUnicode_FromString("''");
+    PyObject *one = PyUnicode_FromString("'");
+    PyObject *out = (two && one) ? PyUnicode_Replace(value, two, one, -1) : NULL;
+    Py_XDECREF(two);
+    Py_XDECREF(one);
+    Py_DECREF(value);
+    return out;
+}
+
+/* The value of a plain scalar's text: the cache's, else resolve's. New reference. */
+static PyObject *
+plain(Reader *r, const char *s, Py_ssize_t len)
+{
+    PyObject *text = text_of(r, s, len);
+    if (text == NULL || (len > 0 && ((unsigned char)s[0] >= 128 || !r->resolved[(int)s[0]])))
+        return text; /* a text no implicit type starts with is its own value */
+    PyObject *got = PyDict_GetItemWithError(r->cache, text);
+    if (got != NULL) {
+        Py_DECREF(text);
+        Py_INCREF(got);
+        return got;
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    got = PyObject_CallOneArg(r->resolve, text);
+    Py_DECREF(text);
+    return got;
+}
+
+static int
+set_line(Reader *r, PyObject *ptr, long number)
+{
+    PyObject *value = PyLong_FromLong(number);
+    if (value == NULL)
+        return -1;
+    int rc = PyDict_SetItem(r->lines, ptr, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+/* The pointer of a mapping's entry: ptr + "/" + str(key), with ~ and / escaped. */
+static PyObject *
+key_pointer(PyObject *ptr, PyObject *key)
+{
+    PyObject *text = PyObject_Str(key);
+    if (text == NULL)
+        return NULL;
+    if (PyUnicode_FindChar(text, '~', 0, PY_SSIZE_T_MAX, 1) >= 0 ||
+        PyUnicode_FindChar(text, '/', 0, PY_SSIZE_T_MAX, 1) >= 0) {
+        PyObject *tilde = PyUnicode_FromString("~"), *tilde0 = PyUnicode_FromString("~0");
+        PyObject *slash = PyUnicode_FromString("/"), *slash1 = PyUnicode_FromString("~1");
+        PyObject *step = NULL, *escaped = NULL;
+        if (tilde && tilde0 && slash && slash1) {
+            step = PyUnicode_Replace(text, tilde, tilde0, -1);
+            if (step)
+                escaped = PyUnicode_Replace(step, slash, slash1, -1);
+        }
+        Py_XDECREF(tilde);
+        Py_XDECREF(tilde0);
+        Py_XDECREF(slash);
+        Py_XDECREF(slash1);
+        Py_XDECREF(step);
+        Py_DECREF(text);
+        if (escaped == NULL)
+            return NULL;
+        text = escaped;
+    }
+    PyObject *out = PyUnicode_FromFormat("%U/%U", ptr, text);
+    Py_DECREF(text);
+    return out;
+}
+
+static PyObject *node(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr);
+static PyObject *seq(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr);
+static PyObject *flow_node(
+    Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *at, PyObject *ptr, long number);
+
+/* The block value of an entry with nothing after its ':' or '-' (at row *i - 1). */
+static PyObject *
+nested(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr, int compact_seq)
+{
+    if (*i < r->n) {
+        Row *next = &r->rows[*i];
+        if (next->indent > indent)
+            return node(r, i, next->indent, ptr);
+        if (compact_seq && next->indent == indent && seq_item(next->s, next->len))
+            return seq(r, i, indent, ptr);
+    }
+    if (r->lines != NULL && set_line(r, ptr, r->rows[*i - 1].number) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* A plain scalar written after a key or '-': cut at a comment; refuses a ': ' in it. */
+static PyObject *
+plain_value(Reader *r, const char *s, Py_ssize_t len)
+{
+    Py_ssize_t cut = find2(s, len, ' ', '#');
+    if (cut >= 0) {
+        len = cut;
+        while (len > 0 && s[len - 1] == ' ')
+            len--;
+    }
+    if (find2(s, len, ':', ' ') >= 0 || s[len - 1] == ':')
+        return refuse("mapping value in a plain scalar");
+    return plain(r, s, len);
+}
+
+/* A value written on the line (number) of its key or its '-'. */
+static PyObject *
+inline_value(Reader *r, const char *s, Py_ssize_t len, PyObject *ptr, long number)
+{
+    char c0 = s[0];
+    if (is_quote(c0) || is_bracket(c0)) {
+        Py_ssize_t end = 0;
+        PyObject *value = flow_node(r, s, len, &end, ptr, number);
+        if (value == NULL)
+            return NULL;
+        if (!tail_is_blank(s, len, end)) {
+            Py_DECREF(value);
+            return refuse("text after a quoted scalar or flow collection");
+        }
+        return value;
+    }
+    if (is_indicator(c0) && (c0 != '-' || len == 1 || s[1] == ' '))
+        return refuse("indicator");
+    if (r->lines != NULL && set_line(r, ptr, number) < 0)
+        return NULL;
+    return plain_value(r, s, len);
+}
+
+static PyObject *
+mapping(Reader *r, Py_ssize_t *pi, Py_ssize_t indent, PyObject *ptr)
+{
+    Py_ssize_t i = *pi;
+    if (r->lines != NULL && set_line(r, ptr, r->rows[i].number) < 0)
+        return NULL;
+    PyObject *out = PyDict_New();
+    if (out == NULL)
+        return NULL;
+    while (i < r->n) {
+        Row *row = &r->rows[i];
+        const char *s = row->s;
+        Py_ssize_t len = row->len;
+        if (row->indent != indent) {
+            if (row->indent < indent)
+                break;
+            goto refused_indent;
+        }
+        PyObject *key;
+        const char *rest;
+        Py_ssize_t rest_len;
+        char c0 = s[0];
+        if (is_quote(c0)) {
+            Py_ssize_t end = 0;
+            key = quoted(r, s, len, 0, &end);
+            if (key == NULL)
+                goto error;
+            if (end >= len || s[end] != ':' || chars(r, s, end) > MAX_KEY ||
+                (end + 1 < len && s[end + 1] != ' ')) {
+                Py_DECREF(key);
+                refuse("quoted key");
+                goto error;
+            }
+            rest = s + end + 1;
+            rest_len = len - end - 1;
+        }
+        else if (is_indicator(c0)) {
+            refuse("indicator");
+            goto error;
+        }
+        else {
+            Py_ssize_t colon = find2(s, len, ':', ' ');
+            if (colon < 0) {
+                if (s[len - 1] != ':') {
+                    refuse("not a mapping entry");
+                    goto error;
+                }
+                colon = len - 1;
+            }
+            Py_ssize_t key_len = colon;
+            while (key_len > 0 && s[key_len - 1] == ' ')
+                key_len--;
+            if ((key_len == 2 && s[0] == '<' && s[1] == '<') || find2(s, key_len, ' ', '#') >= 0 ||
+                chars(r, s, colon) > MAX_KEY) {
+                refuse("merge key, comment or long key");
+                goto error;
+            }
+            key = plain(r, s, key_len);
+            if (key == NULL)
+                goto error;
+            rest = s + colon + 2;
+            rest_len = len - colon - 2;
+            if (rest_len < 0)
+                rest_len = 0;
+        }
+        while (rest_len > 0 && rest[0] == ' ') {
+            rest++;
+            rest_len--;
+        }
+        int present = PyDict_Contains(out, key);
+        if (present != 0) {
+            Py_DECREF(key);
+            if (present > 0)
+                refuse("duplicate key");
+            goto error;
+        }
+        PyObject *child;
+        if (r->lines != NULL) {
+            child = key_pointer(ptr, key);
+            if (child == NULL) {
+                Py_DECREF(key);
+                goto error;
+            }
+        }
+        else {
+            child = ptr;
+            Py_INCREF(child);
+        }
+        PyObject *value;
+        if (rest_len == 0 || rest[0] == '#') {
+            i++;
+            value = nested(r, &i, indent, child, 1);
+        }
+        else if (is_indicator(rest[0]) || is_quote(rest[0]) || is_bracket(rest[0])) {
+            value = inline_value(r, rest, rest_len, child, row->number);
+            i++;
+        }
+        else {
+            value = plain_value(r, rest, rest_len);
+            if (value != NULL && r->lines != NULL && set_line(r, child, row->number) < 0)
+                Py_CLEAR(value);
+            i++;
+        }
+        Py_DECREF(child);
+        if (value == NULL) {
+            Py_DECREF(key);
+            goto error;
+        }
+        int rc = PyDict_SetItem(out, key, value);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (rc < 0)
+            goto error;
+    }
+    *pi = i;
+    return out;
+refused_indent:
+    refuse("indentation");
+error:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* Whether the content after a '-' starts a mapping (-1: refused). */
+static int
+is_key_line(Reader *r, const char *s, Py_ssize_t len)
+{
+    char c0 = s[0];
+    if (is_quote(c0)) {
+        Py_ssize_t end = 0;
+        PyObject *value = quoted(r, s, len, 0, &end);
+        if (value == NULL)
+            return -1;
+        Py_DECREF(value);
+        return end < len && s[end] == ':';
+    }
+    if (is_bracket(c0))
+        return 0;
+    return find2(s, len, ':', ' ') >= 0 || s[len - 1] == ':';
+}
+
+static PyObject *
+seq(Reader *r, Py_ssize_t *pi, Py_ssize_t indent, PyObject *ptr)
+{
+    Py_ssize_t i = *pi;
+    if (r->lines != NULL && set_line(r, ptr, r->rows[i].number) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    while (i < r->n) {
+        Row *row = &r->rows[i];
+        if (row->indent != indent) {
+            if (row->indent < indent)
+                break;
+            refuse("indentation");
+            goto error;
+        }
+        if (!seq_item(row->s, row->len))
+            break;
+        const char *rest = row->s + 1;
+        Py_ssize_t rest_len = row->len - 1;
+        while (rest_len > 0 && rest[0] == ' ') {
+            rest++;
+            rest_len--;
+        }
+        PyObject *child;
+        if (r->lines != NULL) {
+            child = PyUnicode_FromFormat("%U/%zd", ptr, PyList_GET_SIZE(out));
+            if (child == NULL)
+                goto error;
+        }
+        else {
+            child = ptr;
+            Py_INCREF(child);
+        }
+        PyObject *value;
+        int key_line = 0;
+        if (rest_len == 0 || rest[0] == '#') {
+            i++;
+            value = nested(r, &i, indent, child, 0);
+        }
+        else if (seq_item(rest, rest_len) || (key_line = is_key_line(r, rest, rest_len)) != 0) {
+            if (key_line < 0) {
+                Py_DECREF(child);
+                goto error;
+            }
+            Py_ssize_t column = indent + (rest - row->s);
+            row->indent = column;
+            row->s = rest;
+            row->len = rest_len;
+            value = node(r, &i, column, child);
+        }
+        else {
+            value = inline_value(r, rest, rest_len, child, row->number);
+            i++;
+        }
+        Py_DECREF(child);
+        if (value == NULL)
+            goto error;
+        int rc = PyList_Append(out, value);
+        Py_DECREF(value);
+        if (rc < 0)
+            goto error;
+    }
+    *pi = i;
+    return out;
+error:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *
+node(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr)
+{
+    if (++r->depth > MAX_DEPTH) {
+        r->depth--;
+        return refuse("nested too deeply");
+    }
+    Row *row = &r->rows[*i];
+    PyObject *value = seq_item(row->s, row->len) ? seq(r, i, indent, ptr) : mapping(r, i, indent, ptr);
+    r->depth--;
+    return value;
+}
+
+/* Skips blanks from at; -1 at the end of the line (an unclosed collection). */
+static Py_ssize_t
+skip(const char *s, Py_ssize_t len, Py_ssize_t at)
+{
+    while (at < len && s[at] == ' ')
+        at++;
+    return at < len ? at : -1;
+}
+
+/* A plain scalar in a flow collection, from at: where it ends (its text
+ * without trailing blanks ends at *text_end), or -1 when none starts there. */
+static Py_ssize_t
+flow_plain(const char *s, Py_ssize_t len, Py_ssize_t at, Py_ssize_t *text_end)
+{
+    if (at >= len)
+        return -1;
+    char c = s[at];
+    if (c == '-') {
+        if (at + 1 >= len || is_flow_stop(s[at + 1]) || s[at + 1] == ',' || space_at(s, len, at + 1))
+            return -1;
+    }
+    else if (is_indicator(c) || space_at(s, len, at)) {
+        return -1;
+    }
+    Py_ssize_t end = at + 1; /* after a '-', the character checked above is taken below */
+    while (end < len && !is_flow_stop(s[end]))
+        end++;
+    Py_ssize_t t = end;
+    while (t > at && s[t - 1] == ' ')
+        t--;
+    *text_end = t;
+    return end;
+}
+
+static PyObject *
+flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, long number)
+{
+    Py_ssize_t at = *pat;
+    if (r->lines != NULL && set_line(r, ptr, number) < 0)
+        return NULL;
+    if (s[at] == '[') {
+        PyObject *items = PyList_New(0);
+        if (items == NULL)
+            return NULL;
+        at = skip(s, len, at + 1);
+        if (at < 0)
+            goto unclosed_list;
+        if (s[at] == ']') {
+            *pat = at + 1;
+            return items;
+        }
+        for (;;) {
+            PyObject *child;
+            if (r->lines != NULL) {
+                child = PyUnicode_FromFormat("%U/%zd", ptr, PyList_GET_SIZE(items));
+                if (child == NULL)
+                    goto list_error;
+            }
+            else {
+                child = ptr;
+                Py_INCREF(child);
+            }
+            PyObject *value = flow_node(r, s, len, &at, child, number);
+            Py_DECREF(child);
+            if (value == NULL)
+                goto list_error;
+            int rc = PyList_Append(items, value);
+            Py_DECREF(value);
+            if (rc < 0)
+                goto list_error;
+            at = skip(s, len, at);
+            if (at < 0)
+                goto unclosed_list;
+            if (s[at] == ']') {
+                *pat = at + 1;
+                return items;
+            }
+            if (s[at] != ',') {
+                refuse("flow sequence");
+                goto list_error;
+            }
+            at = skip(s, len, at + 1);
+            if (at < 0)
+                goto unclosed_list;
+            if (s[at] == ']') {
+                refuse("trailing comma");
+                goto list_error;
+            }
+        }
+    unclosed_list:
+        refuse("unclosed");
+    list_error:
+        Py_DECREF(items);
+        return NULL;
+    }
+    PyObject *out = PyDict_New();
+    if (out == NULL)
+        return NULL;
+    at = skip(s, len, at + 1);
+    if (at < 0)
+        goto unclosed_map;
+    if (s[at] == '}') {
+        *pat = at + 1;
+        return out;
+    }
+    for (;;) {
+        Py_ssize_t start = at;
+        PyObject *key;
+        if (is_quote(s[at])) {
+            key = quoted(r, s, len, at, &at);
+            if (key == NULL)
+                goto map_error;
+        }
+        else {
+            Py_ssize_t text_end = 0;
+            Py_ssize_t end = flow_plain(s, len, at, &text_end);
+            if (end < 0 || (end - at >= 2 && s[at] == '<' && s[at + 1] == '<')) {
+                refuse("flow key");
+                goto map_error;
+            }
+            key = plain(r, s + at, text_end - at);
+            if (key == NULL)
+                goto map_error;
+            at = end;
+        }
+        if (at + 1 >= len) {
+            Py_DECREF(key);
+            goto unclosed_map;
+        }
+        if (s[at] != ':' || s[at + 1] != ' ' || chars(r, s + start, at - start) > MAX_KEY) {
+            Py_DECREF(key);
+            refuse("flow mapping entry");
+            goto map_error;
+        }
+        int present = PyDict_Contains(out, key);
+        if (present != 0) {
+            Py_DECREF(key);
+            if (present > 0)
+                refuse("duplicate key");
+            goto map_error;
+        }
+        PyObject *child;
+        if (r->lines != NULL) {
+            child = key_pointer(ptr, key);
+            if (child == NULL) {
+                Py_DECREF(key);
+                goto map_error;
+            }
+        }
+        else {
+            child = ptr;
+            Py_INCREF(child);
+        }
+        at = skip(s, len, at + 1);
+        if (at < 0) {
+            Py_DECREF(key);
+            Py_DECREF(child);
+            goto unclosed_map;
+        }
+        PyObject *value = flow_node(r, s, len, &at, child, number);
+        Py_DECREF(child);
+        if (value == NULL) {
+            Py_DECREF(key);
+            goto map_error;
+        }
+        int rc = PyDict_SetItem(out, key, value);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (rc < 0)
+            goto map_error;
+        at = skip(s, len, at);
+        if (at < 0)
+            goto unclosed_map;
+        if (s[at] == '}') {
+            *pat = at + 1;
+            return out;
+        }
+        if (s[at] != ',') {
+            refuse("flow mapping");
+            goto map_error;
+        }
+        at = skip(s, len, at + 1);
+        if (at < 0)
+            goto unclosed_map;
+        if (s[at] == '}') {
+            refuse("trailing comma");
+            goto map_error;
+        }
+    }
+unclosed_map:
+    refuse("unclosed");
+map_error:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* A value inside a flow collection (or one written inline), starting at *at. */
+static PyObject *
+flow_node(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *at, PyObject *ptr, long number)
+{
+    if (*at >= len)
+        return refuse("unclosed");
+    char c = s[*at];
+    if (is_bracket(c)) {
+        if (++r->depth > MAX_DEPTH) {
+            r->depth--;
+            return refuse("nested too deeply");
+        }
+        PyObject *value = flow(r, s, len, at, ptr, number);
+        r->depth--;
+        return value;
+    }
+    if (r->lines != NULL && set_line(r, ptr, number) < 0)
+        return NULL;
+    if (is_quote(c))
+        return quoted(r, s, len, *at, at);
+    Py_ssize_t text_end = 0;
+    Py_ssize_t end = flow_plain(s, len, *at, &text_end);
+    if (end < 0)
+        return refuse("flow scalar");
+    PyObject *value = plain(r, s + *at, text_end - *at);
+    *at = end;
+    return value;
+}
+
+static PyObject *
+parse_simple(PyObject *module, PyObject *args)
+{
+    PyObject *text, *cache, *resolve, *lines, *starts;
+    long first_line;
+    if (!PyArg_ParseTuple(
+            args, "UO!OOlU", &text, &PyDict_Type, &cache, &resolve, &lines, &first_line, &starts))
+        return NULL;
+    if (NotSimple == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_fastyaml.configure was not called");
+        return NULL;
+    }
+    if (lines == Py_None)
+        lines = NULL;
+    else if (!PyDict_Check(lines)) {
+        PyErr_SetString(PyExc_TypeError, "lines must be a dict or None");
+        return NULL;
+    }
+    Py_ssize_t size;
+    const char *buf = PyUnicode_AsUTF8AndSize(text, &size);
+    if (buf == NULL)
+        return NULL;
+    Py_ssize_t capacity = 64, n = 0;
+    Row *rows = PyMem_Malloc(sizeof(Row) * (size_t)capacity);
+    if (rows == NULL)
+        return PyErr_NoMemory();
+    long number = first_line;
+    const char *p = buf, *stop = buf + size;
+    while (p <= stop) {
+        const char *eol = memchr(p, '\n', (size_t)(stop - p));
+        if (eol == NULL)
+            eol = stop;
+        number++;
+        const char *c = p;
+        while (c < eol && *c == ' ')
+            c++;
+        if (c < eol && *c != '#') {
+            const char *e = eol;
+            while (e > c && e[-1] == ' ')
+                e--;
+            if (n == capacity) {
+                capacity *= 2;
+                Row *grown = PyMem_Realloc(rows, sizeof(Row) * (size_t)capacity);
+                if (grown == NULL) {
+                    PyMem_Free(rows);
+                    return PyErr_NoMemory();
+                }
+                rows = grown;
+            }
+            rows[n].indent = c - p;
+            rows[n].s = c;
+            rows[n].len = e - c;
+            rows[n].number = number;
+            n++;
+        }
+        p = eol + 1;
+    }
+    Reader r = {rows, n, cache, resolve, lines, PyUnicode_IS_ASCII(text), 0, {0}};
+    Py_ssize_t count = PyUnicode_GET_LENGTH(starts);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(starts, k);
+        if (c < 128)
+            r.resolved[c] = 1;
+        else {
+            PyMem_Free(rows);
+            PyErr_SetString(PyExc_ValueError, "starts must be ASCII");
+            return NULL;
+        }
+    }
+    PyObject *result = NULL;
+    if (n > 0 && rows[0].len >= 3 && memcmp(rows[0].s, "---", 3) == 0) {
+        if (rows[0].indent != 0 || (rows[0].len > 3 && !tail_is_blank(rows[0].s, rows[0].len, 3))) {
+            refuse("content on the document marker line");
+            goto done;
+        }
+        r.rows++;
+        r.n--;
+    }
+    if (r.n == 0) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    PyObject *root = PyUnicode_FromStringAndSize("", 0);
+    if (root == NULL)
+        goto done;
+    Py_ssize_t end = 0;
+    PyObject *value = node(&r, &end, r.rows[0].indent, root);
+    Py_DECREF(root);
+    if (value == NULL)
+        goto done;
+    if (end != r.n) {
+        Py_DECREF(value);
+        refuse("content after the root node");
+        goto done;
+    }
+    result = Py_BuildValue("(Nl)", value, r.rows[0].number - first_line - 1);
+done:
+    PyMem_Free(rows);
+    return result;
+}
+
+static PyObject *
+configure(PyObject *module, PyObject *exc)
+{
+    if (!PyType_Check(exc) || !PyType_IsSubtype((PyTypeObject *)exc, (PyTypeObject *)PyExc_Exception)) {
+        PyErr_SetString(PyExc_TypeError, "configure takes an exception class");
+        return NULL;
+    }
+    Py_INCREF(exc);
+    Py_XSETREF(NotSimple, exc);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"parse_simple", parse_simple, METH_VARARGS,
+     "parse_simple(text, cache, resolve, lines, first_line, starts): simpleyaml's reader, compiled."},
+    {"configure", configure, METH_O, "configure(NotSimple): the exception for what is refused."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastyaml", "simpleyaml's reader, compiled.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__fastyaml(void)
+{
+    return PyModule_Create(&module);
+}

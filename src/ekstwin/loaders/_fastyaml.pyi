@@ -1,0 +1,14 @@
+"""simpleyaml's reader, compiled (_fastyaml.c)."""
+
+from collections.abc import Callable
+
+def configure(not_simple: type[Exception], /) -> None: ...
+def parse_simple(
+    text: str,
+    cache: dict[str, object],
+    resolve: Callable[[str], object],
+    lines: dict[str, int] | None,
+    first_line: int,
+    starts: str,
+    /,
+) -> tuple[object, int] | None: ...
