@@ -26,18 +26,18 @@ F = "m.yaml"
 KINDS = frozenset({"Role", "NetworkPolicy", "Thing"})
 
 try:
-    from ekstwin.loaders import _fastyaml
+    from ekstwin.loaders import _speedups
 except ImportError:  # installed without a C compiler
-    _fastyaml = None  # type: ignore[assignment]
+    _speedups = None  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True, params=["compiled", "python"])
 def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Every test reads with the compiled reader, then with the Python one."""
     if request.param == "compiled":
-        if _fastyaml is None:
+        if _speedups is None:
             if os.environ.get("EKSTWIN_REQUIRE_COMPILED") == "1":
-                pytest.fail("the compiled reader (ekstwin.loaders._fastyaml) was not built")
+                pytest.fail("the compiled reader (ekstwin.loaders._speedups) was not built")
             pytest.skip("the compiled reader was not built (no C compiler at install)")
     else:
         monkeypatch.setattr(simpleyaml, "_compiled", None)

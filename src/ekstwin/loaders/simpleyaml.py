@@ -17,7 +17,7 @@ complex keys, tabs, and any text libyaml would reject. So a document it takes
 gives exactly the value libyaml gives, and every error is still libyaml's, with
 its line.
 
-The same reader is compiled (``_fastyaml.c``, built when the package is
+The same reader is compiled (``_speedups.c``, built when the package is
 installed on a machine with a C compiler): it follows these rules, and the tests
 hold the two to the same answers, each other's and libyaml's. Without the
 compiled module this one reads.
@@ -38,7 +38,7 @@ class NotSimple(EkstwinError):
 
 
 try:
-    from ekstwin.loaders import _fastyaml as _compiled
+    from ekstwin.loaders import _speedups as _compiled
 except ImportError:  # pragma: no cover - installed without a C compiler
     _compiled = None  # type: ignore[assignment]
 else:

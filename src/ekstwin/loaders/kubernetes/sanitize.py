@@ -59,7 +59,12 @@ def sanitize(data: object) -> object:
                 md["annotations"] = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
             data = {**data, "metadata": md}
     if not is_secret_document(data):
-        redacted = _redact(data, 0)
+        if _list_under_keys is not None and not _list_under_keys(
+            data, _REDACTED_KEYS, _MAX_REDACT_DEPTH
+        ):
+            redacted: object = data  # nothing the walk would change (most documents)
+        else:
+            redacted = _redact(data, 0)
         assert isinstance(redacted, dict)
         if data.get("kind") == "Config" and isinstance(redacted.get("users"), list):
             redacted = {**redacted, "users": [_kubeconfig_user(u) for u in redacted["users"]]}
@@ -135,6 +140,14 @@ def _without_values(node: object, depth: int = 0) -> object:
 
 
 _COLLECTIONS = (dict, list)
+
+#: The keys whose lists ``_redact`` rewrites.
+_REDACTED_KEYS = frozenset({"env", "command", "args"})
+
+try:  # the compiled walk that finds what _redact would change, without building anything
+    from ekstwin.loaders._speedups import list_under_keys as _list_under_keys
+except ImportError:  # pragma: no cover - installed without a C compiler
+    _list_under_keys = None  # type: ignore[assignment]
 
 
 def _redact(node: object, depth: int) -> object:

@@ -1,4 +1,10 @@
-/* The simple reader of ekstwin.loaders.simpleyaml, compiled.
+/* Compiled forms of two of the loaders' hot paths:
+ *
+ * - parse_simple: the simple reader of ekstwin.loaders.simpleyaml (below);
+ * - list_under_keys: the walk that tells kubernetes.sanitize whether a
+ *   document has anything to redact (at the end of the file).
+ *
+ * The simple reader of ekstwin.loaders.simpleyaml, compiled.
  *
  * It reads the same subset of YAML, by the same rules, into the same values,
  * and records the same lines: simpleyaml.py is the definition and this is a
@@ -771,7 +777,7 @@ parse_simple(PyObject *module, PyObject *args)
             args, "UO!OOlU", &text, &PyDict_Type, &cache, &resolve, &lines, &first_line, &starts))
         return NULL;
     if (NotSimple == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "_fastyaml.configure was not called");
+        PyErr_SetString(PyExc_RuntimeError, "_speedups.configure was not called");
         return NULL;
     }
     if (lines == Py_None)
@@ -864,6 +870,57 @@ done:
     return result;
 }
 
+/* Whether node holds, at any depth up to max_depth, a mapping with one of keys
+ * (str) whose value is a list, or a mapping or list deeper than max_depth. */
+static int
+list_under_keys_walk(PyObject *node, PyObject *keys, long depth, long max_depth)
+{
+    if (depth > max_depth)
+        return 1;
+    if (PyList_Check(node)) {
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(node); k++) {
+            PyObject *item = PyList_GET_ITEM(node, k);
+            if (PyDict_Check(item) || PyList_Check(item)) {
+                int found = list_under_keys_walk(item, keys, depth + 1, max_depth);
+                if (found != 0)
+                    return found;
+            }
+        }
+        return 0;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(node, &pos, &key, &value)) {
+        int list = PyList_Check(value);
+        if (!list && !PyDict_Check(value))
+            continue;
+        if (list && PyUnicode_Check(key)) {
+            int named = PySet_Contains(keys, key);
+            if (named != 0)
+                return named;
+        }
+        int found = list_under_keys_walk(value, keys, depth + 1, max_depth);
+        if (found != 0)
+            return found;
+    }
+    return 0;
+}
+
+static PyObject *
+list_under_keys(PyObject *module, PyObject *args)
+{
+    PyObject *node, *keys;
+    long max_depth;
+    if (!PyArg_ParseTuple(args, "OO!l", &node, &PyFrozenSet_Type, &keys, &max_depth))
+        return NULL;
+    if (!PyDict_Check(node) && !PyList_Check(node))
+        Py_RETURN_FALSE;
+    int found = list_under_keys_walk(node, keys, 0, max_depth);
+    if (found < 0)
+        return NULL;
+    return PyBool_FromLong(found);
+}
+
 static PyObject *
 configure(PyObject *module, PyObject *exc)
 {
@@ -880,16 +937,18 @@ static PyMethodDef methods[] = {
     {"parse_simple", parse_simple, METH_VARARGS,
      "parse_simple(text, cache, resolve, lines, first_line, starts): simpleyaml's reader, compiled."},
     {"configure", configure, METH_O, "configure(NotSimple): the exception for what is refused."},
+    {"list_under_keys", list_under_keys, METH_VARARGS,
+     "list_under_keys(node, keys, max_depth): a list under one of keys, or nesting past max_depth."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_fastyaml", "simpleyaml's reader, compiled.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_speedups", "Compiled forms of the loaders' hot paths.", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
-PyInit__fastyaml(void)
+PyInit__speedups(void)
 {
     return PyModule_Create(&module);
 }

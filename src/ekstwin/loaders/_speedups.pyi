@@ -1,4 +1,4 @@
-"""simpleyaml's reader, compiled (_fastyaml.c)."""
+"""Compiled forms of the loaders' hot paths (_speedups.c)."""
 
 from collections.abc import Callable
 
@@ -12,3 +12,4 @@ def parse_simple(
     starts: str,
     /,
 ) -> tuple[object, int] | None: ...
+def list_under_keys(node: object, keys: frozenset[str], max_depth: int, /) -> bool: ...

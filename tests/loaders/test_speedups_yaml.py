@@ -1,4 +1,4 @@
-"""The compiled simple reader (``_fastyaml.c``) answers as the Python one
+"""The compiled simple reader (``_speedups.c``) answers as the Python one
 (``simpleyaml.parse_simple_python``): the same values, the same lines in the
 same order, and the same refusals. Both are held to libyaml's answers in
 test_simpleyaml.py."""
@@ -16,16 +16,16 @@ from ekstwin.loaders.yamldocs import RESOLVED_STARTS, _Converter, _pieces, _plai
 from tests.loaders.test_simpleyaml import MANIFEST, _documents
 
 try:
-    from ekstwin.loaders import _fastyaml
+    from ekstwin.loaders import _speedups
 except ImportError:  # installed without a C compiler
-    _fastyaml = None  # type: ignore[assignment]
+    _speedups = None  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)
 def _compiled_reader() -> None:
-    if _fastyaml is None:
+    if _speedups is None:
         if os.environ.get("EKSTWIN_REQUIRE_COMPILED") == "1":
-            pytest.fail("the compiled reader (ekstwin.loaders._fastyaml) was not built")
+            pytest.fail("the compiled reader (ekstwin.loaders._speedups) was not built")
         pytest.skip("the compiled reader was not built (no C compiler at install)")
 
 
@@ -36,7 +36,7 @@ def _read(text: str, *, compiled: bool) -> tuple[object, ...]:
     lines: dict[str, int] = {}
     try:
         if compiled:
-            got = _fastyaml.parse_simple(
+            got = _speedups.parse_simple(
                 text, cache, _plain_values(cache), lines, 7, RESOLVED_STARTS
             )
         else:
