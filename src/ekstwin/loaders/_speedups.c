@@ -199,10 +199,10 @@ static PyObject *
 plain(Reader *r, const char *s, Py_ssize_t len)
 {
     PyObject *text = text_of(r, s, len);
-    if (text == NULL || (len > 0 && ((unsigned char)s[0] >= 128 || !r->resolved[(int)s[0]])))
-        return text; /* a text no implicit type starts with is its own value */
+    if (text == NULL)
+        return NULL;
     PyObject *got = PyDict_GetItemWithError(r->cache, text);
-    if (got != NULL) {
+    if (got != NULL) { /* one object for each text of a file: less memory, faster lookups */
         Py_DECREF(text);
         Py_INCREF(got);
         return got;
@@ -210,6 +210,14 @@ plain(Reader *r, const char *s, Py_ssize_t len)
     if (PyErr_Occurred()) {
         Py_DECREF(text);
         return NULL;
+    }
+    if (len > 0 && ((unsigned char)s[0] >= 128 || !r->resolved[(int)s[0]])) {
+        /* a text no implicit type starts with is its own value */
+        if (PyDict_SetItem(r->cache, text, text) < 0) {
+            Py_DECREF(text);
+            return NULL;
+        }
+        return text;
     }
     got = PyObject_CallOneArg(r->resolve, text);
     Py_DECREF(text);
@@ -225,6 +233,33 @@ set_line(Reader *r, PyObject *ptr, long number)
     int rc = PyDict_SetItem(r->lines, ptr, value);
     Py_DECREF(value);
     return rc;
+}
+
+/* ptr + "/" + the len bytes at tail (ASCII both), without a format string's cost. */
+static PyObject *
+ascii_join(PyObject *ptr, const char *tail, Py_ssize_t len)
+{
+    Py_ssize_t head = PyUnicode_GET_LENGTH(ptr);
+    PyObject *out = PyUnicode_New(head + 1 + len, 127);
+    if (out == NULL)
+        return NULL;
+    Py_UCS1 *data = PyUnicode_1BYTE_DATA(out);
+    memcpy(data, PyUnicode_1BYTE_DATA(ptr), (size_t)head);
+    data[head] = '/';
+    memcpy(data + head + 1, tail, (size_t)len);
+    return out;
+}
+
+/* The pointer of a sequence's item: ptr + "/" + index. */
+static PyObject *
+index_pointer(PyObject *ptr, Py_ssize_t index)
+{
+    if (PyUnicode_IS_ASCII(ptr)) {
+        char digits[24];
+        int len = snprintf(digits, sizeof digits, "%zd", index);
+        return ascii_join(ptr, digits, len);
+    }
+    return PyUnicode_FromFormat("%U/%zd", ptr, index);
 }
 
 /* The pointer of a mapping's entry: ptr + "/" + str(key), with ~ and / escaped. */
@@ -254,7 +289,11 @@ key_pointer(PyObject *ptr, PyObject *key)
             return NULL;
         text = escaped;
     }
-    PyObject *out = PyUnicode_FromFormat("%U/%U", ptr, text);
+    PyObject *out;
+    if (PyUnicode_IS_ASCII(ptr) && PyUnicode_IS_ASCII(text))
+        out = ascii_join(ptr, (const char *)PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text));
+    else
+        out = PyUnicode_FromFormat("%U/%U", ptr, text);
     Py_DECREF(text);
     return out;
 }
@@ -486,7 +525,7 @@ seq(Reader *r, Py_ssize_t *pi, Py_ssize_t indent, PyObject *ptr)
         }
         PyObject *child;
         if (r->lines != NULL) {
-            child = PyUnicode_FromFormat("%U/%zd", ptr, PyList_GET_SIZE(out));
+            child = index_pointer(ptr, PyList_GET_SIZE(out));
             if (child == NULL)
                 goto error;
         }
@@ -597,7 +636,7 @@ flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, l
         for (;;) {
             PyObject *child;
             if (r->lines != NULL) {
-                child = PyUnicode_FromFormat("%U/%zd", ptr, PyList_GET_SIZE(items));
+                child = index_pointer(ptr, PyList_GET_SIZE(items));
                 if (child == NULL)
                     goto list_error;
             }

@@ -81,7 +81,10 @@ FORMATS: tuple[InputFormat, ...] = (
 
 def format_of(data: object) -> InputFormat:
     """The format that reads ``data``: the first of :data:`FORMATS` that recognises it."""
-    return next(f for f in FORMATS if f.recognise(data))
+    for f in FORMATS:
+        if f.recognise(data):
+            return f
+    raise AssertionError("the last format recognises anything")  # pragma: no cover
 
 
 #: Files larger than this are refused (a diagnostic says so); stdin and
@@ -103,11 +106,16 @@ class _Collector:
 
 
 def _take(col: _Collector, loaded: Loaded) -> None:
-    col.kube.extend(loaded.kube)
-    col.aws.extend(loaded.aws)
-    col.realms.extend(loaded.realms)
-    col.snapshots.extend(loaded.snapshots)
-    col.diagnostics.extend(loaded.diagnostics)
+    if loaded.kube:  # (most documents are one Kubernetes object and nothing else)
+        col.kube.extend(loaded.kube)
+    if loaded.aws:
+        col.aws.extend(loaded.aws)
+    if loaded.realms:
+        col.realms.extend(loaded.realms)
+    if loaded.snapshots:
+        col.snapshots.extend(loaded.snapshots)
+    if loaded.diagnostics:
+        col.diagnostics.extend(loaded.diagnostics)
 
 
 def _classify(col: _Collector, data: object, source: Source, lines: dict[str, int]) -> None:

@@ -22,6 +22,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import yaml
 
@@ -127,8 +128,7 @@ class Document:
     lines: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class _Piece:
+class _Piece(NamedTuple):
     text: str
     first_line: int  # 0-based line of the piece's first line in the file
 
@@ -140,10 +140,13 @@ def _pieces(text: str) -> Iterator[_Piece]:
     start_line = 0
     for m in _SEPARATOR.finditer(text):
         if m.group(1) == "---":
-            if m.start() > start and not _only_directives(text[start : m.start()]):
-                yield _Piece(text[start : m.start()], start_line)
-                start_line += text.count("\n", start, m.start())
-                start = m.start()
+            at = m.start()
+            if at > start and (
+                text.find("%", start, at) < 0 or not _only_directives(text[start:at])
+            ):
+                yield _Piece(text[start:at], start_line)
+                start_line += text.count("\n", start, at)
+                start = at
         else:
             end = text.find("\n", m.end())
             end = len(text) if end < 0 else end + 1
@@ -233,7 +236,7 @@ def read_documents(
     resolve = _plain_values(plain_cache)
     entries: dict[str, tuple[object, object, str]] = {}
     for piece in _pieces(text):
-        if not piece.text.strip():
+        if not piece.text or piece.text.isspace():
             continue
         if simple:
             try:
