@@ -102,6 +102,13 @@ def test_corners_read_the_same() -> None:
         "a/b~c: 1\n": "read",
         "~: 1\n": "read",
         "---x\na: 1\n": "refused",
+        "a: b\x7f\n": "refused",  # characters outside simpleyaml's _UNUSUAL complement
+        "a: \x85b\n": "refused",
+        "a: b\u2028\n": "refused",
+        "\ufeffa: 1\n": "refused",
+        "a:\tb\n": "refused",
+        "a: b\x01\n": "refused",
+        "a: \U0001f600 \ufffd \uff00 \ue000 \u202a\n": "read",
         "a: " + "[" * 150 + "]" * 150 + "\n": "read",
     }
     for text, want in cases.items():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ekstwin.findings import Diagnostic
-from ekstwin.loaders.yamldocs import Document, read_documents
+from ekstwin.loaders.yamldocs import _SEPARATOR, Document, _markers, read_documents
 from ekstwin.model.source import Source
 
 F = "m.yaml"
@@ -508,3 +508,19 @@ def test_reading_leaves_no_garbage_for_the_cyclic_collector() -> None:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_LINE_STARTS = st.sampled_from(
+    ["---", "--- ", "---\t", "---x", "----", "...", "... # end", "....", " ---", "a: 1", "# c",
+     "%YAML 1.1", "", "- ---", "kind: Role"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE_STARTS, max_size=12), st.booleans())
+def test_document_markers_are_found_where_the_separator_pattern_finds_them(
+    lines: list[str], final_newline: bool
+) -> None:
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    want = [(m.start(), m.group(1) == "---") for m in _SEPARATOR.finditer(text)]
+    assert _markers(text) == want

@@ -807,6 +807,37 @@ flow_node(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *at, PyObject *pt
     return value;
 }
 
+/* Whether the text holds a character this reader does not take (simpleyaml's
+ * _UNUSUAL): anything but a line feed and printable text as YAML defines it,
+ * without tabs, byte order marks or the line breaks NEL, LS and PS. */
+static int
+has_unusual(const char *buf, Py_ssize_t size, int ascii)
+{
+    const unsigned char *p = (const unsigned char *)buf, *end = p + size;
+    if (ascii) {
+        for (; p < end; p++)
+            if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+                return 1;
+        return 0;
+    }
+    for (Py_ssize_t at = 0; at < size;) {
+        unsigned char c = (unsigned char)buf[at];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\n') || c == 0x7f)
+                return 1;
+            at++;
+            continue;
+        }
+        long cp = code_point(buf, size, at);
+        if (!((cp >= 0xa0 && cp <= 0x2027) || (cp >= 0x202a && cp <= 0xd7ff) ||
+              (cp >= 0xe000 && cp <= 0xfefe) || (cp >= 0xff00 && cp <= 0xfffd) ||
+              (cp >= 0x10000 && cp <= 0x10ffff)))
+            return 1;
+        at += c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    }
+    return 0;
+}
+
 static PyObject *
 parse_simple(PyObject *module, PyObject *args)
 {
@@ -829,6 +860,8 @@ parse_simple(PyObject *module, PyObject *args)
     const char *buf = PyUnicode_AsUTF8AndSize(text, &size);
     if (buf == NULL)
         return NULL;
+    if (has_unusual(buf, size, PyUnicode_IS_ASCII(text)))
+        return refuse("a character this reader does not take");
     Py_ssize_t capacity = 64, n = 0;
     Row *rows = PyMem_Malloc(sizeof(Row) * (size_t)capacity);
     if (rows == NULL)

@@ -146,8 +146,8 @@ def parse_simple_python(
     None when the document has no content. A plain scalar's value is
     ``cache[text]``, else ``resolve(text)`` (YAML 1.1 resolution; the caller
     fills the cache). Raises :class:`NotSimple` for what this reader does not
-    take. ``text`` holds one document (``---`` at most on its first line) and
-    only what :func:`plain_text_only` accepts.
+    take, among it a character :func:`plain_text_only` does not accept. ``text``
+    holds one document (``---`` at most on its first line).
 
     With ``lines``, each part's JSON Pointer gets the 1-based line (counted from
     ``first_line``) libyaml gives its node: the line of its first token, and for
@@ -156,6 +156,8 @@ def parse_simple_python(
     ``entries`` remembers what a mapping entry's line (a plain scalar value, or
     none) reads as, for the next documents of the file: most such lines repeat
     (``apiVersion: v1``, ``spec:``)."""
+    if not plain_text_only(text):
+        raise NotSimple("a character this reader does not take")
     rows: list[tuple[int, str, int]] = []
     append = rows.append
     for number, line in enumerate(text.split("\n"), first_line + 1):

@@ -28,7 +28,7 @@ import yaml
 
 from ekstwin.errors import EkstwinError
 from ekstwin.findings import Diagnostic
-from ekstwin.loaders.simpleyaml import NotSimple, parse_simple, plain_text_only
+from ekstwin.loaders.simpleyaml import NotSimple, parse_simple
 from ekstwin.model.source import Source
 
 _PLAIN = "?"  # the tag our resolver gives plain scalars without an explicit tag
@@ -85,7 +85,27 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 
 #: A document marker at the start of a line: ``---`` (which may carry the
 #: document's content on the same line: ``--- {kind: Namespace}``) or ``...``.
+#: (What :func:`_markers` finds; the regex is its definition, for the tests.)
 _SEPARATOR = re.compile(r"^(---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
+
+
+def _marker_offsets(text: str, marker: str) -> Iterator[int]:
+    at = 0 if text.startswith(marker) else text.find("\n" + marker) + 1 or -1
+    while at >= 0:
+        if text[at + 3 : at + 4] in ("", " ", "\t", "\n"):
+            yield at
+        at = text.find("\n" + marker, at) + 1 or -1
+
+
+def _markers(text: str) -> list[tuple[int, bool]]:
+    """(offset, is it ``---``) of each document marker line, in order: what
+    ``_SEPARATOR`` finds, by ``str.find`` (a regex anchored at every line start
+    tries each character of the text)."""
+    return sorted(
+        [(at, True) for at in _marker_offsets(text, "---")]
+        + [(at, False) for at in _marker_offsets(text, "...")]
+    )
+
 
 #: An expanded document may hold at most this many nodes (aliases counted
 #: each time they are used) ...
@@ -138,9 +158,8 @@ def _pieces(text: str) -> Iterator[_Piece]:
     after each ``...`` line."""
     start = 0
     start_line = 0
-    for m in _SEPARATOR.finditer(text):
-        if m.group(1) == "---":
-            at = m.start()
+    for at, dashes in _markers(text):
+        if dashes:
             if at > start and (
                 text.find("%", start, at) < 0 or not _only_directives(text[start:at])
             ):
@@ -148,9 +167,9 @@ def _pieces(text: str) -> Iterator[_Piece]:
                 start_line += text.count("\n", start, at)
                 start = at
         else:
-            end = text.find("\n", m.end())
+            end = text.find("\n", at + 3)
             end = len(text) if end < 0 else end + 1
-            yield _Piece(text[start : m.start()], start_line)
+            yield _Piece(text[start:at], start_line)
             start_line += text.count("\n", start, end)
             start = end
     yield _Piece(text[start:], start_line)
@@ -232,7 +251,6 @@ def read_documents(
     run_budget = budget if budget is not None else AliasBudget()
     file_alias_nodes = 0
     plain_cache: dict[str, object] = {}
-    simple = simple and plain_text_only(text)
     resolve = _plain_values(plain_cache)
     entries: dict[str, tuple[object, object, str]] = {}
     for piece in _pieces(text):
