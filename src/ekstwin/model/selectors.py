@@ -52,7 +52,7 @@ from __future__ import annotations
 import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
@@ -754,6 +754,7 @@ _NAME_RULE = (
 )
 
 
+@functools.lru_cache(maxsize=65536)  # labels repeat across objects; the answer is pure
 def _label_key_problem(key: str) -> str | None:
     """Why ``key`` is not a valid Kubernetes label key (a qualified name), or None."""
     parts = key.split("/")
@@ -776,6 +777,7 @@ def _label_key_problem(key: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def _label_value_problem(value: str) -> str | None:
     """Why ``value`` is not a valid Kubernetes label value, or None ("" is valid)."""
     if value and (len(value) > _K8S_NAME_MAX or not _K8S_NAME_RE.fullmatch(value)):
@@ -923,15 +925,18 @@ class LabelSelector:
         reject: wrong types, unknown fields, an unknown operator, missing or superfluous
         values, invalid keys or values.
         """
-        text = repr(obj)
-        if not isinstance(obj, Mapping):
-            raise _invalid(f"a label selector must be a mapping, not {type(obj).__name__}", text)
+
+        def text() -> str:  # the selector as written, for an error (most have none)
+            return repr(obj)
+
+        if obj.__class__ is not dict and not isinstance(obj, Mapping):
+            raise _invalid(f"a label selector must be a mapping, not {type(obj).__name__}", text())
         unknown = sorted(str(k) for k in obj if k not in ("matchLabels", "matchExpressions"))
         if unknown:
             raise _invalid(
                 f"unknown field(s) {', '.join(unknown)} in a label selector "
                 "(expected matchLabels, matchExpressions)",
-                text,
+                text(),
             )
         raw_labels = obj.get("matchLabels")
         raw_expressions = obj.get("matchExpressions")
@@ -939,14 +944,14 @@ class LabelSelector:
         if raw_labels is not None:
             if not isinstance(raw_labels, Mapping):
                 raise _invalid(
-                    f"matchLabels must be a mapping, not {type(raw_labels).__name__}", text
+                    f"matchLabels must be a mapping, not {type(raw_labels).__name__}", text()
                 )
             for key, value in raw_labels.items():
                 if not isinstance(key, str) or not isinstance(value, str):
                     raise _invalid(
                         f"matchLabels entry {key!r}: {value!r} must map a string to a string "
                         "(quote numbers and booleans)",
-                        text,
+                        text(),
                     )
                 labels.append((key, value))
         expressions: list[LabelRequirement] = []
@@ -956,28 +961,28 @@ class LabelSelector:
             ):
                 raise _invalid(
                     f"matchExpressions must be a list, not {type(raw_expressions).__name__}",
-                    text,
+                    text(),
                 )
             for index, raw in enumerate(raw_expressions):
                 expressions.append(_requirement_from_obj(raw, f"matchExpressions[{index}]", text))
         return cls(tuple(labels), tuple(expressions))
 
 
-def _requirement_from_obj(raw: object, where: str, text: str) -> LabelRequirement:
-    if not isinstance(raw, Mapping):
-        raise _invalid(f"{where} must be a mapping, not {type(raw).__name__}", text)
+def _requirement_from_obj(raw: object, where: str, text: Callable[[], str]) -> LabelRequirement:
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
+        raise _invalid(f"{where} must be a mapping, not {type(raw).__name__}", text())
     unknown = sorted(str(k) for k in raw if k not in ("key", "operator", "values"))
     if unknown:
         raise _invalid(
             f"{where}: unknown field(s) {', '.join(unknown)} (expected key, operator, values)",
-            text,
+            text(),
         )
     key = raw.get("key")
     if not isinstance(key, str):
-        raise _invalid(f"{where}.key must be a string, not {type(key).__name__}", text)
+        raise _invalid(f"{where}.key must be a string, not {type(key).__name__}", text())
     operator = raw.get("operator")
     if not isinstance(operator, str):
-        raise _invalid(f"{where}.operator must be a string, not {type(operator).__name__}", text)
+        raise _invalid(f"{where}.operator must be a string, not {type(operator).__name__}", text())
     try:
         op = LabelOperator(operator)
     except ValueError as exc:
@@ -985,20 +990,22 @@ def _requirement_from_obj(raw: object, where: str, text: str) -> LabelRequiremen
         raise _invalid(
             f"{where}.operator {operator!r} is not a valid label selector operator "
             f"(expected one of {choices})",
-            text,
+            text(),
         ) from exc
     raw_values = raw.get("values")
     values: tuple[str, ...] = ()
     if raw_values is not None:
         if isinstance(raw_values, (str, bytes)) or not isinstance(raw_values, Sequence):
-            raise _invalid(f"{where}.values must be a list, not {type(raw_values).__name__}", text)
+            raise _invalid(
+                f"{where}.values must be a list, not {type(raw_values).__name__}", text()
+            )
         if not all(isinstance(v, str) for v in raw_values):
-            raise _invalid(f"{where}.values must be strings (quote numbers and booleans)", text)
+            raise _invalid(f"{where}.values must be strings (quote numbers and booleans)", text())
         values = tuple(raw_values)
     try:
         return LabelRequirement(key, op, values)
     except SelectorSyntaxError as exc:
-        raise _invalid(f"{where}: {exc.reason}", text) from exc
+        raise _invalid(f"{where}: {exc.reason}", text()) from exc
 
 
 # --------------------------------------------------------------------------- kubectl string
