@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
 from ekstwin.findings import Diagnostic, DiagnosticLevel
 from ekstwin.loaders import LoadResult, load
+from ekstwin.loaders.assemble import _ALPHABET, name_suffix
 from ekstwin.model.k8s import OwnerRef
 from ekstwin.model.source import ObjectRef, Source
 
@@ -401,3 +403,11 @@ def test_namespace_option_places_objects_without_one_as_kubectl_apply_n() -> Non
         ),
     )
     assert [str(m.ref) for m in r.platform.metas()] == ["ClusterRole/r", "ConfigMap/other/a"]
+
+
+def test_generated_name_suffixes_pick_from_the_alphabet_by_each_digest_byte() -> None:
+    for seed in ("shop/Deployment/web/0", "", "ns/StatefulSet/db/template", "é/ü"):
+        digest = hashlib.sha256(seed.encode()).digest()
+        for length in (5, 10):
+            want = "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:length])
+            assert name_suffix(seed, length) == want

@@ -37,12 +37,13 @@ from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+#: Each byte value to the character it picks (``_ALPHABET[b % len(_ALPHABET)]``).
+_PICK = bytes(ord(_ALPHABET[b % len(_ALPHABET)]) for b in range(256))
 
 
 def name_suffix(seed: str, length: int) -> str:
     """A deterministic suffix in the alphabet Kubernetes uses for generated names."""
-    digest = hashlib.sha256(seed.encode()).digest()
-    return "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:length])
+    return hashlib.sha256(seed.encode()).digest()[:length].translate(_PICK).decode()
 
 
 def _node_from_instance(inst: Instance) -> Node | None:

@@ -393,7 +393,17 @@ def _plain_values(cache: dict[str, object]) -> Callable[[str], object]:
 
 
 #: A document's ``kind`` as most documents write it: at the start of a line.
-_KIND_LINE = re.compile(r"^kind: *([A-Za-z]+) *$", re.MULTILINE)
+_KIND_LINE = re.compile(r"kind: *([A-Za-z]+) *$", re.MULTILINE)
+
+
+def _kind_guess(text: str) -> str | None:
+    """The kind on the first line that starts with ``kind:``, if it is written
+    plainly there (a guess: the caller checks it against what is read)."""
+    at = 0 if text.startswith("kind:") else text.find("\nkind:") + 1
+    if at == 0 and not text.startswith("kind:"):
+        return None
+    m = _KIND_LINE.match(text, at)
+    return m.group(1) if m is not None else None
 
 
 def _simple_document(
@@ -408,8 +418,7 @@ def _simple_document(
     """The document of ``piece`` as the simple reader reads it, or None when it
     has no content. Raises ``NotSimple`` for what the simple reader does not take,
     and for a ``List`` (split into items by the full path)."""
-    guess = _KIND_LINE.search(piece.text)
-    want = guess is not None and guess.group(1) in line_kinds
+    want = _kind_guess(piece.text) in line_kinds
     while True:
         lines: dict[str, int] | None = {} if want else None
         parsed = parse_simple(
