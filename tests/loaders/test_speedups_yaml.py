@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ekstwin.loaders.simpleyaml import NotSimple, parse_simple_python
-from ekstwin.loaders.yamldocs import RESOLVED_STARTS, _Converter, _pieces, _plain_values
+from ekstwin.loaders.yamldocs import (
+    RESOLVED_STARTS,
+    _Converter,
+    _pieces,
+    _plain_values,
+    read_documents,
+)
 from tests.loaders.test_simpleyaml import MANIFEST, _documents
 
 try:
@@ -141,3 +147,14 @@ def test_a_plain_text_starting_outside_resolved_starts_is_itself() -> None:
         for tail in tails:
             assert convert.resolve("?", c + tail) == c + tail, c + tail
     assert {"y", "n", "t", "f", "o", "~", "-", "+", ".", "0", "9"} <= set(RESOLVED_STARTS)
+
+
+def test_the_documents_of_a_file_share_their_pointer_texts() -> None:
+    """Pointers repeat over the documents of a kind: the compiled reader keeps
+    one text for each (what the lines say is unchanged: see the tests above)."""
+    doc = "kind: Role\nrules:\n- verbs: [get]\n  resources: [pods]\n"
+    docs, _ = read_documents(doc + "---\n" + doc, "f.yaml", line_kinds=frozenset({"Role"}))
+    first, second = ({k: k for k in d.lines} for d in docs)
+    assert first.keys() == second.keys() and first
+    assert all(first[k] is second[k] for k in first)
+    assert docs[0].lines["/rules/0/verbs/0"] == 3 and docs[1].lines["/rules/0/verbs/0"] == 8

@@ -40,6 +40,7 @@ typedef struct {
     PyObject *cache;   /* dict: plain scalar text -> value */
     PyObject *resolve; /* callable for a text not in the cache */
     PyObject *lines;   /* dict or NULL */
+    PyObject *pointers; /* dict or NULL: one object for each pointer of a file */
     int ascii;         /* the text is ASCII: bytes are characters */
     int depth;
     char resolved[128]; /* first characters of the plain texts resolve may change */
@@ -298,6 +299,27 @@ key_pointer(PyObject *ptr, PyObject *key)
     return out;
 }
 
+/* The pointer the file's earlier documents made with this text, if one did (the
+ * documents of a kind share most pointers): less memory, and no page of it to
+ * fault in. Steals text. */
+static PyObject *
+shared(Reader *r, PyObject *text)
+{
+    if (text == NULL || r->pointers == NULL)
+        return text;
+    PyObject *got = PyDict_GetItemWithError(r->pointers, text);
+    if (got != NULL) {
+        Py_INCREF(got);
+        Py_DECREF(text);
+        return got;
+    }
+    if (PyErr_Occurred() || PyDict_SetItem(r->pointers, text, text) < 0) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    return text;
+}
+
 static PyObject *node(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr);
 static PyObject *seq(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr);
 static PyObject *flow_node(
@@ -435,7 +457,7 @@ mapping(Reader *r, Py_ssize_t *pi, Py_ssize_t indent, PyObject *ptr)
         }
         PyObject *child;
         if (r->lines != NULL) {
-            child = key_pointer(ptr, key);
+            child = shared(r, key_pointer(ptr, key));
             if (child == NULL) {
                 Py_DECREF(key);
                 goto error;
@@ -525,7 +547,7 @@ seq(Reader *r, Py_ssize_t *pi, Py_ssize_t indent, PyObject *ptr)
         }
         PyObject *child;
         if (r->lines != NULL) {
-            child = index_pointer(ptr, PyList_GET_SIZE(out));
+            child = shared(r, index_pointer(ptr, PyList_GET_SIZE(out)));
             if (child == NULL)
                 goto error;
         }
@@ -636,7 +658,7 @@ flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, l
         for (;;) {
             PyObject *child;
             if (r->lines != NULL) {
-                child = index_pointer(ptr, PyList_GET_SIZE(items));
+                child = shared(r, index_pointer(ptr, PyList_GET_SIZE(items)));
                 if (child == NULL)
                     goto list_error;
             }
@@ -725,7 +747,7 @@ flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, l
         }
         PyObject *child;
         if (r->lines != NULL) {
-            child = key_pointer(ptr, key);
+            child = shared(r, key_pointer(ptr, key));
             if (child == NULL) {
                 Py_DECREF(key);
                 goto map_error;
@@ -841,13 +863,19 @@ has_unusual(const char *buf, Py_ssize_t size, int ascii)
 static PyObject *
 parse_simple(PyObject *module, PyObject *args)
 {
-    PyObject *text, *cache, *resolve, *lines, *starts;
+    PyObject *text, *cache, *resolve, *lines, *starts, *pointers = Py_None;
     long first_line;
-    if (!PyArg_ParseTuple(
-            args, "UO!OOlU", &text, &PyDict_Type, &cache, &resolve, &lines, &first_line, &starts))
+    if (!PyArg_ParseTuple(args, "UO!OOlU|O", &text, &PyDict_Type, &cache, &resolve, &lines,
+            &first_line, &starts, &pointers))
         return NULL;
     if (NotSimple == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "_speedups.configure was not called");
+        return NULL;
+    }
+    if (pointers == Py_None)
+        pointers = NULL;
+    else if (!PyDict_Check(pointers)) {
+        PyErr_SetString(PyExc_TypeError, "pointers must be a dict or None");
         return NULL;
     }
     if (lines == Py_None)
@@ -897,7 +925,7 @@ parse_simple(PyObject *module, PyObject *args)
         }
         p = eol + 1;
     }
-    Reader r = {rows, n, cache, resolve, lines, PyUnicode_IS_ASCII(text), 0, {0}};
+    Reader r = {rows, n, cache, resolve, lines, pointers, PyUnicode_IS_ASCII(text), 0, {0}};
     Py_ssize_t count = PyUnicode_GET_LENGTH(starts);
     for (Py_ssize_t k = 0; k < count; k++) {
         Py_UCS4 c = PyUnicode_READ_CHAR(starts, k);
@@ -1007,7 +1035,8 @@ configure(PyObject *module, PyObject *exc)
 
 static PyMethodDef methods[] = {
     {"parse_simple", parse_simple, METH_VARARGS,
-     "parse_simple(text, cache, resolve, lines, first_line, starts): simpleyaml's reader, compiled."},
+     "parse_simple(text, cache, resolve, lines, first_line, starts[, pointers]): simpleyaml's "
+     "reader, compiled."},
     {"configure", configure, METH_O, "configure(NotSimple): the exception for what is refused."},
     {"list_under_keys", list_under_keys, METH_VARARGS,
      "list_under_keys(node, keys, max_depth): a list under one of keys, or nesting past max_depth."},

@@ -10,6 +10,7 @@ def parse_simple(
     lines: dict[str, int] | None,
     first_line: int,
     starts: str,
+    pointers: dict[str, str] | None = None,
     /,
 ) -> tuple[object, int] | None: ...
 def list_under_keys(node: object, keys: frozenset[str], max_depth: int, /) -> bool: ...

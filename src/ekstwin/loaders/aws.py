@@ -133,7 +133,7 @@ class AwsDocument:
 
 def is_aws_document(data: object) -> bool:
     """Is this parsed JSON an aws.json document (a mapping with ``format: ekstwin-aws``)?"""
-    return isinstance(data, Mapping) and data.get("format") == FORMAT
+    return (data.__class__ is dict or isinstance(data, Mapping)) and data.get("format") == FORMAT
 
 
 def load_aws_text(text: str, file: str) -> tuple[AwsDocument | None, list[Diagnostic]]:

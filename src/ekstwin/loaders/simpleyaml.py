@@ -118,15 +118,23 @@ def parse_simple(
     first_line: int = 0,
     entries: dict[str, tuple[object, object, str]] | None = None,
     starts: str | None = None,
+    pointers: dict[str, str] | None = None,
 ) -> tuple[object, int] | None:
     """:func:`parse_simple_python`'s answer, from the compiled reader when there
     is one (which needs no ``entries``). ``starts``, when given, holds every
     first character (ASCII) of the plain texts ``resolve`` may read as something
     other than the text itself; the compiled reader takes any other text as it
-    is, without asking."""
+    is, without asking. ``pointers``, kept over the documents of a file, lets the
+    compiled reader give ``lines`` one object for each pointer text."""
     if _compiled is not None:
         return _compiled.parse_simple(
-            text, cache, resolve, lines, first_line, _ALL_ASCII if starts is None else starts
+            text,
+            cache,
+            resolve,
+            lines,
+            first_line,
+            _ALL_ASCII if starts is None else starts,
+            pointers,
         )
     return parse_simple_python(
         text, cache, resolve, lines=lines, first_line=first_line, entries=entries

@@ -253,13 +253,20 @@ def read_documents(
     plain_cache: dict[str, object] = {}
     resolve = _plain_values(plain_cache)
     entries: dict[str, tuple[object, object, str]] = {}
+    pointers: dict[str, str] = {}
     for piece in _pieces(text):
         if not piece.text or piece.text.isspace():
             continue
         if simple:
             try:
                 simple_doc = _simple_document(
-                    piece, file, line_kinds, cache=plain_cache, resolve=resolve, entries=entries
+                    piece,
+                    file,
+                    line_kinds,
+                    cache=plain_cache,
+                    resolve=resolve,
+                    entries=entries,
+                    pointers=pointers,
                 )
             except NotSimple:
                 pass
@@ -414,6 +421,7 @@ def _simple_document(
     cache: dict[str, object],
     resolve: Callable[[str], object],
     entries: dict[str, tuple[object, object, str]],
+    pointers: dict[str, str],
 ) -> Document | None:
     """The document of ``piece`` as the simple reader reads it, or None when it
     has no content. Raises ``NotSimple`` for what the simple reader does not take,
@@ -429,6 +437,7 @@ def _simple_document(
             first_line=piece.first_line,
             entries=entries,
             starts=RESOLVED_STARTS,
+            pointers=pointers,
         )
         if parsed is None:
             return None

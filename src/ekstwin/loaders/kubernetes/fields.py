@@ -238,9 +238,17 @@ def port_value(value: object, pointer: str) -> int | str | None:
     fail(f"{pointer} must be a port number or name, not {type_name(value)}", pointer)
 
 
+#: Each protocol by its name (an Enum call per port costs more than the rest of it).
+_PROTOCOLS: dict[object, Protocol] = {p.value: p for p in Protocol}
+
+
 def protocol_of(value: object, pointer: str) -> Protocol:
     if value is None:
         return Protocol.TCP
+    if value.__class__ is str:
+        known = _PROTOCOLS.get(value)
+        if known is not None:
+            return known
     try:
         return Protocol(str(value))
     except ValueError:

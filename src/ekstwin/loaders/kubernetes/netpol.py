@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -104,11 +105,16 @@ def _netpol_rules(raw: object, ptr: str, peers_key: str, meta: Meta) -> tuple[Ne
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4096)  # policies repeat CIDRs; the networks are immutable
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text, strict=False)
+
+
 def _parse_cidr(text: str, pointer: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """A CIDR as the API server parses it (host bits allowed; leading zeros in an
     IPv4 octet too, as its sloppy parser reads them)."""
     try:
-        return ipaddress.ip_network(text, strict=False)
+        return _network(text)
     except ValueError:
         sloppy = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)\.(\d+)/(\d+)", text)
         if sloppy is not None:
