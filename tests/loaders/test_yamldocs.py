@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ekstwin.findings import Diagnostic
-from ekstwin.loaders.yamldocs import _SEPARATOR, Document, _markers, read_documents
+from ekstwin.loaders.simpleyaml import COMPILED
+from ekstwin.loaders.yamldocs import _SEPARATOR, Document, ReadMemo, _markers, read_documents
 from ekstwin.model.source import Source
 
 F = "m.yaml"
@@ -524,3 +525,21 @@ def test_document_markers_are_found_where_the_separator_pattern_finds_them(
     text = "\n".join(lines) + ("\n" if final_newline else "")
     want = [(m.start(), m.group(1) == "---") for m in _SEPARATOR.finditer(text)]
     assert _markers(text) == want
+
+
+def test_texts_read_with_one_memo_read_as_alone_and_share_their_texts() -> None:
+    a = "kind: Role\nmetadata: {name: r, namespace: team-1}\nrules:\n- verbs: [get]\n"
+    b = "kind: Role\nmetadata: {name: s, namespace: team-1}\nrules:\n- verbs: [list, 017]\n"
+    kinds = frozenset({"Role"})
+    memo = ReadMemo()
+    shared = [
+        read_documents(t, f"{i}.yaml", line_kinds=kinds, memo=memo) for i, t in enumerate((a, b))
+    ]
+    alone = [read_documents(t, f"{i}.yaml", line_kinds=kinds) for i, t in enumerate((a, b))]
+    assert shared == alone
+    first, second = (docs[0].data for docs, _ in shared)
+    assert isinstance(first, dict) and isinstance(second, dict)
+    assert first["metadata"]["namespace"] is second["metadata"]["namespace"]
+    assert memo.plain["017"] == 15
+    if COMPILED:  # (the Python reader makes its pointers per document)
+        assert memo.pointers["/rules/0/verbs/0"] == "/rules/0/verbs/0"

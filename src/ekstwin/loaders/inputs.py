@@ -40,6 +40,7 @@ from ekstwin.loaders.snapshot import (
 from ekstwin.loaders.yamldocs import (
     AliasBudget,
     Document,
+    ReadMemo,
     normalize_newlines,
     read_documents,
     typed_list_item,
@@ -103,6 +104,7 @@ class _Collector:
     diagnostics: DiagnosticCollector = field(default_factory=DiagnosticCollector)
     snapshots: list[RawInputs] = field(default_factory=list)
     budget: AliasBudget = field(default_factory=AliasBudget)
+    memo: ReadMemo = field(default_factory=ReadMemo)
 
 
 def _take(col: _Collector, loaded: Loaded) -> None:
@@ -228,7 +230,9 @@ def _read_text_parsed(col: _Collector, text: str, file: str, *, json_first: bool
         else:
             _read_json(col, text, file)
             return
-    docs, diags = read_documents(text, file, line_kinds=LINE_KINDS, budget=col.budget)
+    docs, diags = read_documents(
+        text, file, line_kinds=LINE_KINDS, budget=col.budget, memo=col.memo
+    )
     col.diagnostics.extend(diags)
     for doc in docs:
         _classify(col, doc.data, doc.source, doc.lines)

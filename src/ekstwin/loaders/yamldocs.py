@@ -128,6 +128,16 @@ class AliasBudget:
     remaining: int = MAX_RUN_ALIAS_NODES
 
 
+@dataclass(slots=True)
+class ReadMemo:
+    """What the documents read in one run share: one object for each plain
+    scalar's text and value (values are immutable), and for each pointer text of
+    their lines. Less memory, and each text resolved once per run."""
+
+    plain: dict[str, object] = field(default_factory=dict)
+    pointers: dict[str, str] = field(default_factory=dict)
+
+
 def normalize_newlines(text: str) -> str:
     """CRLF and lone CR read as LF, as YAML and JSON treat them: line breaks."""
     if "\r" not in text:
@@ -234,6 +244,7 @@ def read_documents(
     line_kinds: frozenset[str] = frozenset(),
     budget: AliasBudget | None = None,
     simple: bool = True,
+    memo: ReadMemo | None = None,
 ) -> tuple[list[Document], list[Diagnostic]]:
     """Parse every document of a YAML/JSON text; bad ones become diagnostics.
 
@@ -243,17 +254,19 @@ def read_documents(
     only for the kinds whose parts findings point at. ``budget`` bounds what
     aliases may add over several files (one run); without it, this text alone.
     ``simple=False`` reads every document with libyaml (the simple reader gives
-    the same documents, faster; tests compare the two).
+    the same documents, faster; tests compare the two). ``memo`` is shared by
+    the texts of one run (without it, this text alone has one).
     """
     text = normalize_newlines(text)
     docs: list[Document] = []
     diags: list[Diagnostic] = []
     run_budget = budget if budget is not None else AliasBudget()
     file_alias_nodes = 0
-    plain_cache: dict[str, object] = {}
+    memo = ReadMemo() if memo is None else memo
+    plain_cache = memo.plain
     resolve = _plain_values(plain_cache)
-    entries: dict[str, tuple[object, object, str]] = {}
-    pointers: dict[str, str] = {}
+    entries: dict[str, tuple[object, object, str]] = {}  # the Python reader's, per text
+    pointers = memo.pointers
     for piece in _pieces(text):
         if not piece.text or piece.text.isspace():
             continue
@@ -385,7 +398,7 @@ def read_documents(
 
 def _plain_values(cache: dict[str, object]) -> Callable[[str], object]:
     """Resolves a plain scalar's text into ``cache`` (the values are immutable, so
-    each text is resolved once per file); an integer too large is left to
+    each text is resolved once per cache); an integer too large is left to
     libyaml's path, which says where it is."""
     converter = _Converter(0)
 
