@@ -2,7 +2,8 @@
  *
  * - parse_simple: the simple reader of ekstwin.loaders.simpleyaml (below);
  * - list_under_keys: the walk that tells kubernetes.sanitize whether a
- *   document has anything to redact (at the end of the file).
+ *   document has anything to redact, and str_map, kubernetes.fields' reading
+ *   of a labels or annotations mapping (at the end of the file).
  *
  * The simple reader of ekstwin.loaders.simpleyaml, compiled.
  *
@@ -1021,6 +1022,52 @@ list_under_keys(PyObject *module, PyObject *args)
     return PyBool_FromLong(found);
 }
 
+/* kubernetes.fields.str_map's conversion of a dict: each key and value that is
+ * not exactly a str made one (str()), a null value "". */
+static PyObject *
+str_map(PyObject *module, PyObject *mapping)
+{
+    if (!PyDict_Check(mapping)) {
+        PyErr_SetString(PyExc_TypeError, "str_map takes a dict");
+        return NULL;
+    }
+    PyObject *out = _PyDict_NewPresized(PyDict_GET_SIZE(mapping));
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(mapping, &pos, &key, &value)) {
+        PyObject *k, *v;
+        if (PyUnicode_CheckExact(key)) {
+            k = key;
+            Py_INCREF(k);
+        }
+        else if ((k = PyObject_Str(key)) == NULL)
+            goto error;
+        if (PyUnicode_CheckExact(value)) {
+            v = value;
+            Py_INCREF(v);
+        }
+        else if (value == Py_None)
+            v = PyUnicode_FromStringAndSize("", 0);
+        else
+            v = PyObject_Str(value);
+        if (v == NULL) {
+            Py_DECREF(k);
+            goto error;
+        }
+        int rc = PyDict_SetItem(out, k, v);
+        Py_DECREF(k);
+        Py_DECREF(v);
+        if (rc < 0)
+            goto error;
+    }
+    return out;
+error:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyObject *
 configure(PyObject *module, PyObject *exc)
 {
@@ -1038,6 +1085,7 @@ static PyMethodDef methods[] = {
      "parse_simple(text, cache, resolve, lines, first_line, starts[, pointers]): simpleyaml's "
      "reader, compiled."},
     {"configure", configure, METH_O, "configure(NotSimple): the exception for what is refused."},
+    {"str_map", str_map, METH_O, "str_map(d): each key and value made a str, null as \"\"."},
     {"list_under_keys", list_under_keys, METH_VARARGS,
      "list_under_keys(node, keys, max_depth): a list under one of keys, or nesting past max_depth."},
     {NULL, NULL, 0, NULL},

@@ -8,7 +8,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from ekstwin.errors import EkstwinError, SelectorSyntaxError
 from ekstwin.loaders.kubernetes.kinds import namespace_of
@@ -154,13 +154,23 @@ def as_bool(value: object, pointer: str, default: bool | None = None) -> bool | 
 
 
 def str_map(value: object, pointer: str) -> dict[str, str]:
+    """A mapping of text: each key and value made a str, a null value ``""``."""
+    mapping = as_map(value, pointer)
+    if _str_map is not None:
+        return _str_map(mapping)
     # str() only for what is not text already (most keys and values are)
     return {
         (k if k.__class__ is str else str(k)): (
             v if v.__class__ is str else "" if v is None else str(v)
         )
-        for k, v in as_map(value, pointer).items()
+        for k, v in mapping.items()
     }
+
+
+try:  # the same conversion, compiled
+    from ekstwin.loaders._speedups import str_map as _str_map
+except ImportError:  # pragma: no cover - installed without a C compiler
+    _str_map = None  # type: ignore[assignment]
 
 
 def labels_of(value: object, pointer: str) -> dict[str, str]:
@@ -217,7 +227,13 @@ def enum_value(value: str | None, allowed: tuple[str, ...], pointer: str) -> str
 
 
 def str_list(value: object, pointer: str) -> tuple[str, ...]:
-    return tuple(req_str(v, f"{pointer}/{i}") for i, v in enumerate(as_list(value, pointer)))
+    items = tuple(as_list(value, pointer))
+    for v in items:
+        if v.__class__ is not str:
+            break
+    else:
+        return cast("tuple[str, ...]", items)  # all text already (most are): no pointers
+    return tuple(req_str(v, f"{pointer}/{i}") for i, v in enumerate(items))
 
 
 def type_name(value: object) -> str:

@@ -1,5 +1,6 @@
-"""The compiled pre-walk of sanitize: a document it passes has nothing the
-redaction walk would change, so sanitize keeps the document as it is."""
+"""The compiled helpers of kubernetes.sanitize and kubernetes.fields: the
+pre-walk of sanitize (a document it passes has nothing the redaction walk
+would change, so sanitize keeps the document as it is), and str_map."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from ekstwin.loaders.kubernetes.sanitize import (
 )
 
 try:
-    from ekstwin.loaders._speedups import list_under_keys
+    from ekstwin.loaders._speedups import list_under_keys, str_map
 except ImportError:  # installed without a C compiler
     list_under_keys = None  # type: ignore[assignment]
+    str_map = None  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)
@@ -118,3 +120,24 @@ def test_sanitize_gives_the_same_with_and_without_the_pre_walk(
     assert compiled == [sanitize(d) for d in docs]
     assert "hunter2" not in repr(compiled) and "abc" not in repr(compiled)
     assert compiled[0] is docs[0]  # nothing to redact: the document itself
+
+
+_MAP_ITEMS = st.one_of(
+    st.text(max_size=4), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_MAP_ITEMS, _MAP_ITEMS, max_size=6))
+def test_the_compiled_str_map_reads_a_mapping_as_the_python_one(
+    mapping: dict[object, object],
+) -> None:
+    want = {
+        (k if k.__class__ is str else str(k)): (
+            v if v.__class__ is str else "" if v is None else str(v)
+        )
+        for k, v in mapping.items()
+    }
+    got = str_map(mapping)  # type: ignore[arg-type]
+    assert got == want and list(got) == list(want)
+    assert all(type(k) is str and type(v) is str for k, v in got.items())
