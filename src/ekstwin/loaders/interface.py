@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from ekstwin.findings import Diagnostic, DiagnosticGroup
@@ -48,10 +48,10 @@ class RawInputs:
     counted_diagnostics: tuple[DiagnosticGroup, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(NamedTuple):
     """What a format made of one document; a snapshot's inputs are kept apart
-    (they follow everything read directly)."""
+    (they follow everything read directly). (A tuple: one is made per document,
+    and a frozen dataclass costs three times as much to make.)"""
 
     kube: tuple[Document, ...] = ()
     aws: tuple[AwsDocument, ...] = ()
