@@ -76,7 +76,7 @@ class RealmDocument:
 def is_keycloak_realm(data: object) -> bool:
     """True for a mapping with a string ``realm`` and any of the parts a realm export has."""
     return (
-        isinstance(data, Mapping)
+        (data.__class__ is dict or isinstance(data, Mapping))
         and isinstance(data.get("realm"), str)
         and any(part in data for part in _REALM_PARTS)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,6 +61,7 @@ class ImageRef:
         return "" if self.digest else "latest"
 
 
+@functools.lru_cache(maxsize=8192)  # workloads repeat images; the reference is immutable
 def parse_image(text: str) -> ImageRef:
     """Parse ``[registry/]repository[:tag][@digest]``.
 
