@@ -7,7 +7,10 @@ CPU seconds are printed next to the wall-clock ones: on a machine shared with
 other work they are the steadier figure (the target is wall-clock, idle). For scale,
 the same files are also parsed by PyYAML's C loader alone (no lines, no
 model), a floor for a tool that builds Python objects from libyaml; the simple
-reader for the block style most manifests use goes below it.
+reader for the block style most manifests use goes below it. ekstwin runs twice:
+as installed (with the compiled reader and helpers of ``loaders/_speedups.c``
+when they were built), and with their Python forms only (a machine without a C
+compiler), so both are on record.
 
     .venv/bin/python benchmarks/load_scale.py [--objects 50000] [--files 200]
 """
@@ -20,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from ekstwin.loaders.simpleyaml import COMPILED
 
 TARGET_SECONDS = 2.5
 TARGET_BYTES = 2 * 1024**3
@@ -153,8 +158,15 @@ import json, resource, sys, time
 mode, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 c0 = time.process_time()
-if mode == "ekstwin":
+if mode in ("ekstwin", "ekstwin-python"):
     from ekstwin.loaders import load
+    if mode == "ekstwin-python":  # the Python forms of the compiled helpers
+        import ekstwin.loaders.kubernetes.fields as fields
+        import ekstwin.loaders.simpleyaml as simpleyaml
+        sanitize = sys.modules["ekstwin.loaders.kubernetes.sanitize"]
+        simpleyaml._compiled = None
+        sanitize._list_under_keys = None
+        fields._str_map = None
     read = [0.0]
     def progress(done, total):  # called as each file is read: the last call ends the reading
         read[0] = time.process_time() - c0
@@ -196,17 +208,21 @@ def main() -> int:
         size = sum(p.stat().st_size for p in root.iterdir())
         print(f"input: {args.objects} objects in {args.files} files, {size / 1e6:.1f} MB")
         ours = measure("ekstwin", root)
+        python = measure("ekstwin-python", root)
         floor = measure("yaml", root)
     ok_time = ours["seconds"] <= TARGET_SECONDS
     ok_mem = ours["peak_bytes"] <= TARGET_BYTES
     print(f"{'':28}{'seconds':>10}{'CPU s':>8}{'peak MiB':>10}{'objects':>10}")
     print(f"{'ekstwin load (model+lines)':28}{ours['seconds']:>10.2f}{ours['cpu']:>8.2f}"
           f"{ours['peak_bytes'] / 2**20:>10.0f}{int(ours['objects']):>10}")  # fmt: skip
+    print(f"{'  same, Python forms only':28}{python['seconds']:>10.2f}{python['cpu']:>8.2f}"
+          f"{python['peak_bytes'] / 2**20:>10.0f}{int(python['objects']):>10}")  # fmt: skip
     print(f"{'PyYAML CSafeLoader only':28}{floor['seconds']:>10.2f}{floor['cpu']:>8.2f}"
           f"{floor['peak_bytes'] / 2**20:>10.0f}{int(floor['objects']):>10}")  # fmt: skip
     print(f"  CPU: importing and reading {ours['read']:.2f} s, building the model "
           f"{ours['cpu'] - ours['read']:.2f} s")  # fmt: skip
-    print(f"pods expanded: {int(ours['pods'])}; diagnostics: {int(ours['diagnostics'])}")
+    print(f"pods expanded: {int(ours['pods'])}; diagnostics: {int(ours['diagnostics'])}; "
+          f"compiled helpers: {'yes' if COMPILED else 'no (both rows are Python)'}")  # fmt: skip
     print(f"ratio to parse-only: {ours['seconds'] / floor['seconds']:.2f}x")
     print(f"target: <= {TARGET_SECONDS:g} s: {'met' if ok_time else 'MISSED'}; "
           f"<= 2048 MiB: {'met' if ok_mem else 'MISSED'}")  # fmt: skip
