@@ -114,6 +114,7 @@ def test_corners_read_the_same() -> None:
         "\ufeffa: 1\n": "refused",
         "a:\tb\n": "refused",
         "a: b\x01\n": "refused",
+        "a: \ud800\n": "refused",  # a lone surrogate (UTF-8 cannot hold it)
         "a: \U0001f600 \ufffd \uff00 \ue000 \u202a\n": "read",
         "a: " + "[" * 150 + "]" * 150 + "\n": "read",
     }

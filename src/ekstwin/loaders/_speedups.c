@@ -887,8 +887,12 @@ parse_simple(PyObject *module, PyObject *args)
     }
     Py_ssize_t size;
     const char *buf = PyUnicode_AsUTF8AndSize(text, &size);
-    if (buf == NULL)
-        return NULL;
+    if (buf == NULL) { /* a lone surrogate: not a character the reader takes */
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+            return NULL;
+        PyErr_Clear();
+        return refuse("a character this reader does not take");
+    }
     if (has_unusual(buf, size, PyUnicode_IS_ASCII(text)))
         return refuse("a character this reader does not take");
     Py_ssize_t capacity = 64, n = 0;
