@@ -321,6 +321,51 @@ shared(Reader *r, PyObject *text)
     return text;
 }
 
+/* Skips blanks from at; -1 at the end of the line (an unclosed collection). */
+static Py_ssize_t
+skip(const char *s, Py_ssize_t len, Py_ssize_t at)
+{
+    while (at < len && s[at] == ' ')
+        at++;
+    return at < len ? at : -1;
+}
+
+/* The pointer of an entry (key) or item (key NULL: the index) of the
+ * collection at ptr, when lines are kept; else ptr itself (not used). */
+static PyObject *
+child_pointer(Reader *r, PyObject *ptr, PyObject *key, Py_ssize_t index)
+{
+    if (r->lines == NULL) {
+        Py_INCREF(ptr);
+        return ptr;
+    }
+    return shared(r, key != NULL ? key_pointer(ptr, key) : index_pointer(ptr, index));
+}
+
+/* After an item of a flow collection that ends with close: 1 when it ends
+ * there (*at after it), 0 after a comma and more items (*at at the next), -1
+ * refused. */
+static int
+after_flow_item(const char *s, Py_ssize_t len, Py_ssize_t *at, char close)
+{
+    Py_ssize_t k = skip(s, len, *at);
+    if (k < 0)
+        return refuse_int("unclosed");
+    if (s[k] == close) {
+        *at = k + 1;
+        return 1;
+    }
+    if (s[k] != ',')
+        return refuse_int(close == ']' ? "flow sequence" : "flow mapping");
+    k = skip(s, len, k + 1);
+    if (k < 0)
+        return refuse_int("unclosed");
+    if (s[k] == close)
+        return refuse_int("trailing comma");
+    *at = k;
+    return 0;
+}
+
 static PyObject *node(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr);
 static PyObject *seq(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr);
 static PyObject *flow_node(
@@ -456,17 +501,10 @@ mapping(Reader *r, Py_ssize_t *pi, Py_ssize_t indent, PyObject *ptr)
                 refuse("duplicate key");
             goto error;
         }
-        PyObject *child;
-        if (r->lines != NULL) {
-            child = shared(r, key_pointer(ptr, key));
-            if (child == NULL) {
-                Py_DECREF(key);
-                goto error;
-            }
-        }
-        else {
-            child = ptr;
-            Py_INCREF(child);
+        PyObject *child = child_pointer(r, ptr, key, 0);
+        if (child == NULL) {
+            Py_DECREF(key);
+            goto error;
         }
         PyObject *value;
         if (rest_len == 0 || rest[0] == '#') {
@@ -546,16 +584,9 @@ seq(Reader *r, Py_ssize_t *pi, Py_ssize_t indent, PyObject *ptr)
             rest++;
             rest_len--;
         }
-        PyObject *child;
-        if (r->lines != NULL) {
-            child = shared(r, index_pointer(ptr, PyList_GET_SIZE(out)));
-            if (child == NULL)
-                goto error;
-        }
-        else {
-            child = ptr;
-            Py_INCREF(child);
-        }
+        PyObject *child = child_pointer(r, ptr, NULL, PyList_GET_SIZE(out));
+        if (child == NULL)
+            goto error;
         PyObject *value;
         int key_line = 0;
         if (rest_len == 0 || rest[0] == '#') {
@@ -605,15 +636,6 @@ node(Reader *r, Py_ssize_t *i, Py_ssize_t indent, PyObject *ptr)
     return value;
 }
 
-/* Skips blanks from at; -1 at the end of the line (an unclosed collection). */
-static Py_ssize_t
-skip(const char *s, Py_ssize_t len, Py_ssize_t at)
-{
-    while (at < len && s[at] == ' ')
-        at++;
-    return at < len ? at : -1;
-}
-
 /* A plain scalar in a flow collection, from at: where it ends (its text
  * without trailing blanks ends at *text_end), or -1 when none starts there. */
 static Py_ssize_t
@@ -657,16 +679,9 @@ flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, l
             return items;
         }
         for (;;) {
-            PyObject *child;
-            if (r->lines != NULL) {
-                child = shared(r, index_pointer(ptr, PyList_GET_SIZE(items)));
-                if (child == NULL)
-                    goto list_error;
-            }
-            else {
-                child = ptr;
-                Py_INCREF(child);
-            }
+            PyObject *child = child_pointer(r, ptr, NULL, PyList_GET_SIZE(items));
+            if (child == NULL)
+                goto list_error;
             PyObject *value = flow_node(r, s, len, &at, child, number);
             Py_DECREF(child);
             if (value == NULL)
@@ -675,23 +690,12 @@ flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, l
             Py_DECREF(value);
             if (rc < 0)
                 goto list_error;
-            at = skip(s, len, at);
-            if (at < 0)
-                goto unclosed_list;
-            if (s[at] == ']') {
-                *pat = at + 1;
+            int ended = after_flow_item(s, len, &at, ']');
+            if (ended < 0)
+                goto list_error;
+            if (ended) {
+                *pat = at;
                 return items;
-            }
-            if (s[at] != ',') {
-                refuse("flow sequence");
-                goto list_error;
-            }
-            at = skip(s, len, at + 1);
-            if (at < 0)
-                goto unclosed_list;
-            if (s[at] == ']') {
-                refuse("trailing comma");
-                goto list_error;
             }
         }
     unclosed_list:
@@ -746,17 +750,10 @@ flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, l
                 refuse("duplicate key");
             goto map_error;
         }
-        PyObject *child;
-        if (r->lines != NULL) {
-            child = shared(r, key_pointer(ptr, key));
-            if (child == NULL) {
-                Py_DECREF(key);
-                goto map_error;
-            }
-        }
-        else {
-            child = ptr;
-            Py_INCREF(child);
+        PyObject *child = child_pointer(r, ptr, key, 0);
+        if (child == NULL) {
+            Py_DECREF(key);
+            goto map_error;
         }
         at = skip(s, len, at + 1);
         if (at < 0) {
@@ -775,23 +772,12 @@ flow(Reader *r, const char *s, Py_ssize_t len, Py_ssize_t *pat, PyObject *ptr, l
         Py_DECREF(value);
         if (rc < 0)
             goto map_error;
-        at = skip(s, len, at);
-        if (at < 0)
-            goto unclosed_map;
-        if (s[at] == '}') {
-            *pat = at + 1;
+        int ended = after_flow_item(s, len, &at, '}');
+        if (ended < 0)
+            goto map_error;
+        if (ended) {
+            *pat = at;
             return out;
-        }
-        if (s[at] != ',') {
-            refuse("flow mapping");
-            goto map_error;
-        }
-        at = skip(s, len, at + 1);
-        if (at < 0)
-            goto unclosed_map;
-        if (s[at] == '}') {
-            refuse("trailing comma");
-            goto map_error;
         }
     }
 unclosed_map:
