@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from ekstwin.cli.common import json_text, write_json
+from ekstwin.cli.common import (
+    json_text,
+    write_ascii_json_parts,
+    write_json,
+    write_output,
+    write_parts,
+)
 
 
 def test_json_a_command_writes_is_valid_and_holds_nothing_a_terminal_acts_on(
@@ -23,3 +30,29 @@ def test_json_text_is_what_write_json_writes(capsys: pytest.CaptureFixture[str])
     data = {"x": "\x7f\x1b", "y": [1, 2]}
     write_json(data, None, indent=1)
     assert capsys.readouterr().out == json_text(data, indent=1) + "\n"
+
+
+def test_json_written_in_pieces_is_json_text_with_a_newline(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = {"x": "\x7f\x1b", "y": [1, 2], "z": "\u202e"}
+    text = json.dumps(data, indent=1)
+    pieces = [text[:3], "", text[3:9], text[9:]]
+    write_ascii_json_parts(iter(pieces), None)
+    assert capsys.readouterr().out == json_text(data, indent=1) + "\n"
+    out = tmp_path / "out.json"
+    write_ascii_json_parts(iter(pieces), str(out))
+    assert out.read_text(encoding="utf-8") == json_text(data, indent=1) + "\n"
+
+
+@pytest.mark.parametrize("pieces", [[], [""], ["a"], ["a\n"], ["a", "\n", ""], ["a\n", "b"]])
+def test_pieces_are_written_as_the_whole_text_would_be(
+    pieces: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write_output("".join(pieces), None, escaped=True)
+    whole = capsys.readouterr().out
+    write_parts(pieces, None)
+    assert capsys.readouterr().out == whole
+    out = tmp_path / "out.txt"
+    write_parts(pieces, str(out))
+    assert out.read_text(encoding="utf-8") == whole

@@ -23,8 +23,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ekstwin.errors import ConfigError
 from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel, Finding, Severity
@@ -280,10 +279,34 @@ def write_output(text: str, output: str | None, *, escaped: bool = False) -> Non
     """
     if not escaped:
         text = printable(text, keep_newlines=True)
-    if output:
-        try:
-            Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    write_parts((text,), output)
+
+
+def write_ascii_json_parts(parts: Iterable[str], output: str | None) -> None:
+    """Write JSON text made with ``ensure_ascii`` (``json.dumps``' default) piece by
+    piece, each made safe as :func:`json_text` does: a large answer is written
+    as it is made, never held (and copied) whole."""
+    write_parts(map(ascii_json_safe, parts), output)
+
+
+def write_parts(parts: Iterable[str], output: str | None) -> None:
+    """Write the pieces of a text to ``output`` or stdout as they come, ending it
+    with a newline when it does not end with one (already safe to show)."""
+    if not output:
+        _write_to(sys.stdout, parts)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            _write_to(f, parts)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
+
+
+def _write_to(stream: TextIO, parts: Iterable[str]) -> None:
+    last = ""
+    for part in parts:
+        if part:
+            stream.write(part)
+            last = part
+    if not last.endswith("\n"):
+        stream.write("\n")

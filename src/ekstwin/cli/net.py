@@ -22,6 +22,7 @@ from ekstwin.cli.common import (
     load_platform,
     problem,
     verdict,
+    write_ascii_json_parts,
     write_json,
     write_output,
 )
@@ -36,7 +37,7 @@ from ekstwin.engines.net import (
     matrix,
 )
 from ekstwin.errors import ConfigError
-from ekstwin.reporters._text import ascii_json_safe, csv_cell, dot_string
+from ekstwin.reporters._text import csv_cell, dot_string
 from ekstwin.reporters.interface import ReportFormat, reporter_for
 
 if TYPE_CHECKING:  # the mesh, the checks and diff are imported by the commands that use them
@@ -366,7 +367,7 @@ def run_matrix(args: argparse.Namespace) -> int:
     connects = verdict(any(f.allow for f in m))
     if not args.mesh:
         if args.format == "json":  # written with ensure_ascii: made safe in one pass
-            write_output(ascii_json_safe(m.to_json_text()), args.output, escaped=True)
+            write_ascii_json_parts(m.json_text_parts(), args.output)
         else:
             write_output(_matrix_text(m, args.format), args.output)
         return finish(args, connects)

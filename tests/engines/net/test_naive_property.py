@@ -337,6 +337,7 @@ def test_matrix_reads_the_same_every_way(docs: list[dict[str, Any]]) -> None:
             expected = {(a.name, b.name) for a, b, _ in pod_flows(model)}
             assert set(pairs) == expected
         assert m.to_json_text() == json.dumps(m.to_json(), indent=1), by
+        assert "".join(m.json_text_parts()) == m.to_json_text(), by
         assert m == matrix(model, by)
 
 

@@ -112,16 +112,24 @@ class Matrix:
         """``json.dumps(self.to_json(), indent=1)``, the same text, written fast: each
         distinct connection set is rendered once, and each shared row's entries once
         (large matrices share a few of each)."""
+        return "".join(self.json_text_parts())
+
+    def json_text_parts(self) -> Iterator[str]:
+        """:meth:`to_json_text` in pieces (one per source endpoint and a few more), for
+        a writer that need not hold the whole text at once (a pod matrix of a large
+        platform is tens of megabytes)."""
         dumps = json.dumps
         allow_text: dict[ConnectionSet, str] = {}
         row_text: dict[int, tuple[list[str], dict[str, int]]] = {}
-        parts = [
-            '{\n "granularity": ',
-            dumps(self.granularity.value),
-            ',\n "endpoints": ',
-            dumps(list(self.endpoints), indent=1).replace("\n", "\n "),
-            ',\n "flows": ',
-        ]
+        yield "".join(
+            (
+                '{\n "granularity": ',
+                dumps(self.granularity.value),
+                ',\n "endpoints": ',
+                dumps(list(self.endpoints), indent=1).replace("\n", "\n "),
+                ',\n "flows": ',
+            )
+        )
         skip = self._skip_self
         first = True
         for source, row in self._rows:
@@ -144,10 +152,10 @@ class Matrix:
                 if not tails:
                     continue
             head = f'  {{\n   "from": {dumps(source)},\n   "to": '
-            parts.extend(("[\n" if first else ",\n", head, (",\n" + head).join(tails)))
+            yield ("[\n" if first else ",\n") + head
+            yield (",\n" + head).join(tails)
             first = False
-        parts.append("[]\n}" if first else "\n ]\n}")
-        return "".join(parts)
+        yield "[]\n}" if first else "\n ]\n}"
 
     def rows(self) -> Iterator[tuple[str, Row]]:
         """(source, its row) in source order, rows as held: a pod matrix's rows are
