@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ekstwin.model.adminpolicy import AdminNetworkPolicy
 from ekstwin.model.aws import AwsState, EksCluster, Instance
 from ekstwin.model.calico import CalicoPolicy, NetworkSet, Tier
-from ekstwin.model.istio import (
-    AuthorizationPolicy,
-    DestinationRule,
-    PeerAuthentication,
-    VirtualService,
-)
 from ekstwin.model.k8s import (
     AwsAuth,
     ConfigMap,
@@ -37,9 +32,17 @@ from ekstwin.model.k8s import (
     StorageClass,
     Workload,
 )
-from ekstwin.model.keycloak import Realm
 from ekstwin.model.source import ObjectRef
 from ekstwin.model.vpc import SecurityGroupPolicy
+
+if TYPE_CHECKING:  # imported by what makes their objects (a platform without them does not)
+    from ekstwin.model.istio import (
+        AuthorizationPolicy,
+        DestinationRule,
+        PeerAuthentication,
+        VirtualService,
+    )
+    from ekstwin.model.keycloak import Realm
 
 #: The names a user may give a workload kind (as kubectl does), by kind.
 _WORKLOAD_KINDS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ekstwin.loaders.kubernetes.fields import (
     as_int,
     as_list,
@@ -14,33 +16,39 @@ from ekstwin.loaders.kubernetes.fields import (
     str_map,
 )
 from ekstwin.loaders.kubernetes.objects import KindHandler
-from ekstwin.model.istio import (
-    AuthorizationPolicy,
-    AuthzCondition,
-    AuthzOperation,
-    AuthzRule,
-    AuthzSource,
-    DestinationRule,
-    HttpRoute,
-    PeerAuthentication,
-    RouteDestination,
-    Subset,
-    TargetRef,
-    VirtualService,
-    WorkloadSelector,
-)
 from ekstwin.model.k8s import Meta
+
+if TYPE_CHECKING:  # the model of Istio is imported by the handlers, when a document is one
+    from ekstwin.model.istio import (
+        AuthorizationPolicy,
+        DestinationRule,
+        HttpRoute,
+        PeerAuthentication,
+        VirtualService,
+        WorkloadSelector,
+    )
 
 __all__ = ["HANDLERS"]
 
 
 def _workload_selector(raw: object, ptr: str) -> WorkloadSelector | None:
+    from ekstwin.model.istio import WorkloadSelector
+
     if raw is None:
         return None
     return WorkloadSelector(str_map(as_map(raw, ptr).get("matchLabels"), f"{ptr}/matchLabels"))
 
 
 def _authz(doc: dict[str, object], meta: Meta) -> AuthorizationPolicy:
+    from ekstwin.model.istio import (
+        AuthorizationPolicy,
+        AuthzCondition,
+        AuthzOperation,
+        AuthzRule,
+        AuthzSource,
+        TargetRef,
+    )
+
     spec = as_map(doc.get("spec"), "/spec")
     rules = []
     for i, rr in enumerate(as_list(spec.get("rules"), "/spec/rules")):
@@ -134,6 +142,8 @@ def _authz(doc: dict[str, object], meta: Meta) -> AuthorizationPolicy:
 
 
 def _peer_authn(doc: dict[str, object], meta: Meta) -> PeerAuthentication:
+    from ekstwin.model.istio import PeerAuthentication
+
     spec = as_map(doc.get("spec"), "/spec")
     mtls = as_map(spec.get("mtls"), "/spec/mtls")
     port_level = {}
@@ -155,6 +165,8 @@ def _peer_authn(doc: dict[str, object], meta: Meta) -> PeerAuthentication:
 
 
 def _routes(raw: object, ptr: str, meta: Meta) -> tuple[HttpRoute, ...]:
+    from ekstwin.model.istio import HttpRoute, RouteDestination
+
     out = []
     for i, rr in enumerate(as_list(raw, ptr)):
         rptr = f"{ptr}/{i}"
@@ -189,6 +201,8 @@ def _routes(raw: object, ptr: str, meta: Meta) -> tuple[HttpRoute, ...]:
 
 
 def _virtual_service(doc: dict[str, object], meta: Meta) -> VirtualService:
+    from ekstwin.model.istio import VirtualService
+
     spec = as_map(doc.get("spec"), "/spec")
     return VirtualService(
         meta=meta,
@@ -202,6 +216,8 @@ def _virtual_service(doc: dict[str, object], meta: Meta) -> VirtualService:
 
 
 def _destination_rule(doc: dict[str, object], meta: Meta) -> DestinationRule:
+    from ekstwin.model.istio import DestinationRule, Subset
+
     spec = as_map(doc.get("spec"), "/spec")
     subsets = tuple(
         Subset(

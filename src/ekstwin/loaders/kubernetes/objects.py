@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ekstwin.findings import DiagnosticCollector
 from ekstwin.model.adminpolicy import AdminNetworkPolicy
 from ekstwin.model.calico import CalicoPolicy, NetworkSet, Tier
-from ekstwin.model.istio import (
-    AuthorizationPolicy,
-    DestinationRule,
-    PeerAuthentication,
-    VirtualService,
-)
 from ekstwin.model.k8s import (
     AwsAuth,
     ConfigMap,
@@ -37,6 +32,14 @@ from ekstwin.model.k8s import (
     Workload,
 )
 from ekstwin.model.vpc import SecurityGroupPolicy
+
+if TYPE_CHECKING:  # the Istio handlers import it when a document is one
+    from ekstwin.model.istio import (
+        AuthorizationPolicy,
+        DestinationRule,
+        PeerAuthentication,
+        VirtualService,
+    )
 
 __all__ = ["KindHandler", "KubeObjects", "in_groups", "kind_table"]
 
