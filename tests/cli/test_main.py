@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -55,17 +57,67 @@ def test_stderr_counts_repeated_diagnostics_past_the_first_few(
     )
 
 
-def test_version_imports_no_loader_platform_model_or_engine() -> None:
+def _modules_imported_by(argv: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of ``prefixes`` that ``ekstwin ARGV`` imported,
+    run in a fresh interpreter (its stdout thrown away)."""
     import subprocess
     import sys
 
     code = (
-        "import sys; from ekstwin.cli.main import main; main(['version']); "
-        "print(sorted(m for m in sys.modules if m.startswith(('ekstwin.loaders', "
-        "'ekstwin.model.platform', 'ekstwin.model.k8s', 'ekstwin.engines', "
-        "'ekstwin.analysis'))))"
+        "import contextlib, io, sys\n"
+        "from ekstwin.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main({argv!r})\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.splitlines()[-1] == "[]"
+    return list(ast.literal_eval(out.splitlines()[-1]))
+
+
+#: What no command imports unless it is asked for what needs it: the terminal UI, the
+#: JSON Schema validator, the AWS SDK.
+_NEVER_AT_START = ("rich", "jsonschema", "boto3", "botocore")
+
+
+def test_version_imports_no_loader_model_finding_engine_or_dataclass() -> None:
+    assert (
+        _modules_imported_by(
+            ["version"],
+            (
+                "ekstwin.loaders",
+                "ekstwin.model",
+                "ekstwin.findings",
+                "ekstwin.engines",
+                "ekstwin.analysis",
+                "ekstwin.reporters.interface",
+                "dataclasses",
+                "yaml",
+                *_NEVER_AT_START,
+            ),
+        )
+        == []
+    )
+
+
+def test_a_kubernetes_only_matrix_imports_neither_the_istio_model_nor_an_sdk(
+    tmp_path: Path,
+) -> None:
+    manifest = tmp_path / "pods.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop, labels: {app: a}}\n"
+        "spec: {containers: [{name: c, image: nginx}]}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: deny, namespace: shop}\nspec: {podSelector: {}}\n",
+        encoding="utf-8",
+    )
+    argv = ["net", "matrix", str(manifest), "--format", "json"]
+    assert _modules_imported_by(argv, ("ekstwin.model.istio", *_NEVER_AT_START)) == []
+
+
+def test_the_severities_written_out_are_the_findings_severities_by_rank() -> None:
+    from ekstwin.cli.common import SEVERITIES
+    from ekstwin.findings import Severity
+
+    assert tuple(s.value for s in sorted(Severity, key=lambda s: s.rank)) == SEVERITIES

@@ -26,11 +26,10 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, TextIO
 
 from ekstwin.errors import ConfigError
-from ekstwin.findings import Diagnostic, DiagnosticGroup, DiagnosticLevel, Finding, Severity
 from ekstwin.reporters._text import ascii_json_safe, printable
 
-if TYPE_CHECKING:
-    from ekstwin.findings import Report
+if TYPE_CHECKING:  # the findings are imported by the commands that have some
+    from ekstwin.findings import Diagnostic, DiagnosticGroup, Finding, Report
     from ekstwin.loaders import LoadResult
 
 
@@ -114,8 +113,10 @@ def add_output_arguments(
 
 # -- --fail-on and the exit code --------------------------------------------------------
 
-#: Conditions of an answer made of findings: a finding at or above this severity.
-SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: s.rank))
+#: Conditions of an answer made of findings: a finding at or above this severity
+#: (the values of ``ekstwin.findings.Severity`` by rank, written out so that building
+#: the parser needs not import the findings).
+SEVERITIES = ("info", "low", "medium", "high", "critical")
 #: Conditions of a verdict (``allow``: the answer is allowed; ``deny``: it is not -
 #: denied, refused or unknown) and of a list of who may (``allow``: someone may;
 #: ``deny``: no one may).
@@ -146,6 +147,8 @@ def add_fail_on_argument(
 
 def findings_at_or_above(findings: Iterable[Finding]) -> Callable[[str], bool]:
     """``--fail-on SEVERITY`` over findings."""
+    from ekstwin.findings import Severity
+
     ranks = [f.severity.rank for f in findings]
     return lambda condition: any(r >= Severity(condition).rank for r in ranks)
 
@@ -234,6 +237,7 @@ def print_diagnostics(
     """One line per diagnostic; repeats of one code in one file past the first few
     are counted (with those the loader only ``counted``), so a flood of alike
     problems stays readable (and fast)."""
+    from ekstwin.findings import DiagnosticLevel
     from ekstwin.reporters.interface import MORE_IN_JSON, diagnostic_digest
 
     wanted = [d for d in diags if not quiet or d.level is DiagnosticLevel.ERROR]
