@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from ekstwin.cli.main import run
 
-from ekstwin.cli.main import main
-
-sys.exit(main())
+run()

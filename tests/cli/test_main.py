@@ -121,3 +121,20 @@ def test_the_severities_written_out_are_the_findings_severities_by_rank() -> Non
     from ekstwin.findings import Severity
 
     assert tuple(s.value for s in sorted(Severity, key=lambda s: s.rank)) == SEVERITIES
+
+
+def test_the_program_exits_with_the_code_main_returns(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    version = subprocess.run(
+        [sys.executable, "-m", "ekstwin", "version"], check=False, capture_output=True, text=True
+    )
+    assert (version.returncode, version.stdout.startswith("ekstwin ")) == (0, True)
+    missing = subprocess.run(
+        [sys.executable, "-m", "ekstwin", "net", "matrix", str(tmp_path / "absent.yaml")],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2, missing.stderr

@@ -10,11 +10,13 @@ with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ekstwin.cli.common import Exit, add_implied_argument, eprint
 from ekstwin.errors import ConfigError, EkstwinError, LoadError
@@ -114,5 +116,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.INTERNAL
 
 
+def run() -> NoReturn:
+    """The ``ekstwin`` program (``python -m ekstwin`` and the installed script): :func:`main`,
+    then exit with its code.
+
+    Before the interpreter exits, what the command made is handed to the cyclic
+    collector's permanent generation (``gc.freeze``): the collections Python runs
+    at exit then do not walk it, nor free the loaded platform and the engines'
+    models piece by piece (about 15 ms of a 1,000-pod ``net matrix``); the
+    process's exit returns the memory at once. Standard streams are flushed and
+    ``atexit`` functions run as before; ekstwin has no finalizer that must run at exit."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
