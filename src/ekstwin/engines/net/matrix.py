@@ -121,6 +121,7 @@ class Matrix:
         dumps = json.dumps
         allow_text: dict[ConnectionSet, str] = {}
         row_text: dict[int, tuple[list[str], dict[str, int]]] = {}
+        name_text: dict[str, str] = {}  # an endpoint is a destination in many rows
         yield "".join(
             (
                 '{\n "granularity": ',
@@ -143,7 +144,10 @@ class Matrix:
                     if text is None:
                         text = dumps(allow.to_json(), indent=1).replace("\n", "\n   ")
                         allow_text[allow] = text
-                    tails.append(f'{dumps(destination)},\n   "allow": {text}\n  }}')
+                    name = name_text.get(destination)
+                    if name is None:
+                        name = name_text[destination] = dumps(destination)
+                    tails.append(f'{name},\n   "allow": {text}\n  }}')
                 got = row_text[id(row)] = (tails, {d: i for i, (d, _) in enumerate(row)})
             tails, position = got
             i = position.get(source) if skip else None
