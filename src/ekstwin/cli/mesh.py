@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ekstwin.analysis import analyze
 from ekstwin.cli.common import (
     PROBLEM,
     SEVERITIES,
@@ -23,7 +22,6 @@ from ekstwin.cli.common import (
     write_output,
 )
 from ekstwin.cli.net import decision_line, workload_notes
-from ekstwin.engines.checks import CheckContext, discover_checks
 from ekstwin.engines.mesh import MeshModel, coverage, explain, routes
 from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict
 from ekstwin.engines.mesh.routes import RouteTable
@@ -242,6 +240,9 @@ def run_routes(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    from ekstwin.analysis import analyze  # the checks: imported by the command that runs them
+    from ekstwin.engines.checks import CheckContext, discover_checks
+
     result = load_platform(args)
     checks = [c for c in discover_checks() if c.id.startswith("MSH")]
     report = analyze(result, ctx=CheckContext(), checks=checks)
