@@ -10,9 +10,9 @@ peer or port with zero or several of its one-of fields set).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.k8s import Meta, Protocol
 from ekstwin.model.selectors import LabelSelector
 from ekstwin.model.source import Source

@@ -15,10 +15,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.source import Source
 from ekstwin.model.vpc import (
     CacheCluster,

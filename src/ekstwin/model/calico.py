@@ -8,9 +8,9 @@ server would. Ports stay as written: ``CalicoPort`` is a range or a name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.k8s import Meta
 from ekstwin.model.selectors import Selector
 from ekstwin.model.source import Source

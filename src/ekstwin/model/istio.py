@@ -6,8 +6,9 @@ mesh engine's business.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.k8s import Meta
 from ekstwin.model.source import Source
 

@@ -9,9 +9,10 @@ its workload and to the workload's source.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.images import ImageRef, PullPolicy
 from ekstwin.model.selectors import LabelSelector
 from ekstwin.model.source import ObjectRef, Source

@@ -29,10 +29,11 @@ private key or certificate are dropped by the loader; objects keep only
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypeVar
 
 from ekstwin.errors import ModelError
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.source import Source
 
 GITHUB_PROVIDER_ID = "github"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.adminpolicy import AdminNetworkPolicy
 from ekstwin.model.aws import AwsState, EksCluster, Instance
 from ekstwin.model.calico import CalicoPolicy, NetworkSet, Tier

@@ -53,10 +53,11 @@ import functools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum, StrEnum
 
 from ekstwin.errors import SelectorSyntaxError
+from ekstwin.model._dataclass import dataclass
 
 __all__ = [
     "All",

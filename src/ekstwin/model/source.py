@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ekstwin.model._dataclass import dataclass
 
 #: The file of every object ekstwin assumed rather than read: ``<implied: why>``.
 IMPLIED_PREFIX = "<implied"

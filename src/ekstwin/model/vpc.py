@@ -22,9 +22,10 @@ is the ICMP type and ``to_port`` the code, ``-1`` (kept as ``None``) meaning any
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
+from ekstwin.model._dataclass import dataclass
 from ekstwin.model.selectors import LabelSelector
 from ekstwin.model.source import Source
 
