@@ -25,6 +25,7 @@ compiled module this one reads.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -68,14 +69,18 @@ _FLOW_PAIR = re.compile(
 #: Anything but the characters this reader takes: printable text (as YAML
 #: defines it) without tabs, byte order marks or the line breaks other than
 #: ``\n`` that YAML knows (NEL, LS, PS).
-_UNUSUAL = re.compile(
-    "[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+_UNUSUAL = "[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+
+
+@functools.cache
+def _unusual() -> re.Pattern[str]:
+    # compiled on first use (5 ms, the ranges): the compiled reader checks itself
+    return re.compile(_UNUSUAL)
 
 
 def plain_text_only(text: str) -> bool:
     """Whether ``text`` holds only characters this reader takes (see ``_UNUSUAL``)."""
-    return _UNUSUAL.search(text) is None
+    return _unusual().search(text) is None
 
 
 def _seq_item(content: str) -> bool:
