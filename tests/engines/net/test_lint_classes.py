@@ -35,7 +35,7 @@ from ekstwin.engines.net.lint import (
 )
 from ekstwin.engines.net.matrix import pod_flow_count
 from ekstwin.engines.net.policies import CompiledPolicy, CompiledRule, Direction
-from ekstwin.engines.net.tiers import Applicable, applicable
+from ekstwin.engines.net.tiers import Applicable, applicable, evaluate
 from ekstwin.findings import Finding
 from ekstwin.loaders import load
 from ekstwin.model.calico import Action
@@ -379,3 +379,35 @@ def test_a_recorded_walk_answers_what_reaching_answers_for_every_rule(build: Bui
                         assert walked.reach(r, r.conns(dst)) == want, (x.index, y.index)
                         compared += 1
     assert compared >= 1000
+
+
+def _walk_by_evaluate(
+    tiers: Applicable, peer_ok: Callable[[CompiledRule], bool], dst: EndpointClass
+) -> ConnectionSet:
+    """walk() by its definition: evaluate() with a take() that skips Log rules and
+    rules whose peer does not match, then the profile's allow of what is left."""
+
+    def take(r: CompiledRule) -> ConnectionSet | None:
+        if r.action is Action.LOG or not peer_ok(r):
+            return None
+        return r.conns(dst.rep)
+
+    allowed, profile = evaluate(tiers, take, ConnectionSet.all())
+    return allowed | profile
+
+
+def test_the_written_out_walk_is_evaluate_without_observers(build: Builder) -> None:
+    """Every (pod class, direction, peer class) of the demo and of random
+    platforms with Calico tiers, Pass, Deny, Log and notPorts: the same connections."""
+    walks = 0
+    for platform in _platforms(build):
+        lm = LintModel(platform)
+        for c in lm.pod_classes():
+            for direction in Direction:
+                tiers = lm.applicable(c.rep, direction)
+                for peer in lm.classes:
+                    dst = c if direction is Direction.INGRESS else peer
+                    test = _peer_test(lm, peer)
+                    assert walk(tiers, test, dst.rep) == _walk_by_evaluate(tiers, test, dst)
+                    walks += 1
+    assert walks > 1000

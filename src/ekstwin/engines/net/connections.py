@@ -139,7 +139,10 @@ class ConnectionSet:
         parts = []
         for p in PROTOCOLS:
             if p in a or p in b:
-                ivs = _intersect(_merge(a.get(p, ()), b.get(p, ())), (protocol_range(p),))
+                ivs = _merge(a.get(p, ()), b.get(p, ()))
+                # clipped to the protocol's range (a set made directly may pass it)
+                if ivs and (ivs[0][0] < _LOW[p] or ivs[-1][1] > HIGH):
+                    ivs = _intersect(ivs, (protocol_range(p),))
                 if ivs:
                     parts.append((p, ivs))
         return ConnectionSet(tuple(parts))
@@ -147,7 +150,10 @@ class ConnectionSet:
     def _in_range(self) -> bool:
         """Whether every port lies in its protocol's range (true of every set the
         class methods and the algebra build; a set made directly may hold others)."""
-        return all(ivs[0][0] >= _LOW[p] and ivs[-1][1] <= HIGH for p, ivs in self.parts)
+        for p, ivs in self.parts:
+            if ivs[0][0] < _LOW[p] or ivs[-1][1] > HIGH:
+                return False
+        return True
 
     def __and__(self, other: ConnectionSet) -> ConnectionSet:
         if self is other or (other is _ALL and self._in_range()):

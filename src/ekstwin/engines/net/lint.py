@@ -265,6 +265,8 @@ class LintModel:
         #: policy (by the identity of its tiers, policies and rules), so that callers
         #: keying on it share work
         self._interned: dict[tuple[object, ...], Applicable] = {}
+        #: (id of an interned answer, id of the policy left out) -> that answer without it
+        self._without: dict[tuple[int, int], Applicable] = {}
         self._selected: dict[int, tuple[EndpointClass, ...]] = {}
         self._pods_by_ns: dict[str | None, tuple[EndpointClass, ...]] | None = None
         self._conns: dict[tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet] = {}
@@ -362,12 +364,17 @@ class LintModel:
         out: list[tuple[CompiledTier, tuple[tuple[CompiledPolicy, tuple[CompiledRule, ...]], ...]]]
         out = []
         if without is not None:  # the same, one policy left out
-            for tier, pols in self.applicable(ep, direction):
-                kept = tuple(pr for pr in pols if pr[0] is not without)
-                if kept:
-                    out.append((tier, kept))
-            self._applicable[key] = result = tuple(out)
-            return result
+            # alike answers are one object (interned), and so are they without it
+            base = self.applicable(ep, direction)
+            found = self._without.get((id(base), id(without)))
+            if found is None:
+                for tier, pols in base:
+                    kept = tuple(pr for pr in pols if pr[0] is not without)
+                    if kept:
+                        out.append((tier, kept))
+                found = self._without[id(base), id(without)] = tuple(out)
+            self._applicable[key] = found
+            return found
         if cls is not None:
             # a class's selecting policies come from each policy's selected classes
             selecting = (
@@ -525,12 +532,10 @@ class LintModel:
         self, subject: EndpointClass, direction: Direction, without: CompiledPolicy | None
     ) -> SideBlocks:
         tiers = self.applicable(subject.rep, direction, without)
+        # alike answers of applicable() are one object, kept as long as this model
         ident = (
             direction,
-            tuple(
-                (id(t), tuple((id(p), tuple(id(r) for r in rules)) for p, rules in ps))
-                for t, ps in tiers
-            ),
+            id(tiers),
             subject.rep.named_ports if direction is Direction.INGRESS else (),
         )
         got = self._sides.get(ident)

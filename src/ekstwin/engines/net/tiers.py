@@ -143,15 +143,34 @@ def walk(
     """The connections the ordered decisions allow for one (subject, peer) pair
     (``peer_ok``: whether a rule's peer side matches the peer; ``conns``: a rule's
     connections towards ``dst``, ``rule.conns(dst)`` unless given)."""
+    # evaluate() without its observers, written out: the engines walk once per
+    # (class, block of alike peers), the checks once more per policy left out.
     conns_of = conns or CompiledRule.conns
-
-    def take(r: CompiledRule) -> ConnectionSet | None:
-        if r.action is Action.LOG or not peer_ok(r):
-            return None
-        return conns_of(r, dst)
-
-    allowed, profile = evaluate(tiers, take, ConnectionSet.all())
-    return allowed | profile
+    remaining = ConnectionSet.all()
+    allowed = ConnectionSet.none()
+    for tier, pols in tiers:
+        passed = ConnectionSet.none()
+        for _, rules in pols:
+            if remaining.is_empty:
+                break
+            for r in rules:
+                action = r.action
+                if action is Action.LOG or not peer_ok(r):
+                    continue
+                m = conns_of(r, dst) & remaining
+                if m.is_empty:
+                    continue
+                remaining = remaining - m
+                if action is Action.ALLOW:
+                    allowed = allowed | m
+                elif action is Action.PASS:
+                    passed = passed | m
+                if remaining.is_empty:
+                    break
+        if not remaining.is_empty and pols and tier.default_action is Action.PASS:
+            passed = passed | remaining
+        remaining = passed
+    return allowed | remaining
 
 
 def refine_blocks(blocks: list[int], bits: int) -> list[int]:
