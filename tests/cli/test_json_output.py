@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from ekstwin.cli import common
 from ekstwin.cli.common import (
     json_text,
     write_ascii_json_parts,
@@ -56,3 +58,29 @@ def test_pieces_are_written_as_the_whole_text_would_be(
     out = tmp_path / "out.txt"
     write_parts(pieces, str(out))
     assert out.read_text(encoding="utf-8") == whole
+
+
+def test_a_text_larger_than_one_write_is_written_whole_in_chunks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CPython 3.11 writes at most about 2 GiB of one string and drops the rest
+    silently: larger texts are handed over in chunks (here made small)."""
+    writes: list[int] = []
+
+    class _Counting:
+        def __init__(self, stream: object) -> None:
+            self.stream = stream
+
+        def write(self, text: str) -> int:
+            writes.append(len(text))
+            return self.stream.write(text)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(common, "WRITE_CHUNK", 7)
+    text = "ab\u00e9cd" * 10 + "é\n"
+    monkeypatch.setattr(sys, "stdout", _Counting(sys.stdout))
+    write_output(text, None, escaped=True)
+    assert capsys.readouterr().out == text
+    assert max(writes) == 7 and len(writes) == -(-len(text) // 7)
+    out = tmp_path / "out.txt"
+    write_parts(["x" * 20, "y" * 3], str(out))
+    assert out.read_text(encoding="utf-8") == "x" * 20 + "y" * 3 + "\n"

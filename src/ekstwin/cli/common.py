@@ -306,11 +306,21 @@ def write_parts(parts: Iterable[str], output: str | None) -> None:
         raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
 
 
+#: The most text handed to one write: CPython 3.11's text streams write at most
+#: 2,147,479,552 bytes of one larger string and drop the rest without an error
+#: (a 10,000-pod report can be larger).
+WRITE_CHUNK = 1 << 24
+
+
 def _write_to(stream: TextIO, parts: Iterable[str]) -> None:
     last = ""
     for part in parts:
         if part:
-            stream.write(part)
+            if len(part) <= WRITE_CHUNK:
+                stream.write(part)
+            else:
+                for at in range(0, len(part), WRITE_CHUNK):
+                    stream.write(part[at : at + WRITE_CHUNK])
             last = part
     if not last.endswith("\n"):
         stream.write("\n")

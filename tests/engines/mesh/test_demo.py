@@ -10,6 +10,10 @@ import pytest
 from ekstwin.cli.main import main
 from ekstwin.engines.checks import CheckContext, discover_checks, run_checks
 from ekstwin.engines.mesh import MeshModel, effective_mtls, explain, mesh_verdict, routes
+from ekstwin.engines.mesh.checks.plaintext_caller_to_strict import (
+    MAX_CALLERS_SHOWN,
+    PlaintextCallerToStrict,
+)
 from ekstwin.engines.mesh.combined import CombinedServiceVerdict, CombinedVerdict, Layer
 from ekstwin.loaders import load
 from ekstwin.model.platform import Platform
@@ -178,3 +182,29 @@ def test_routes_of_a_bare_name_are_those_of_the_service_in_default(host: str) ->
     table = routes(platform, host)
     assert table.host == "reviews.default.svc.cluster.local"
     assert [r.virtual_service for r in table.routes] == ["default/reviews"]
+
+
+def test_a_strict_port_reached_by_many_plaintext_callers_names_the_first_twenty(
+    tmp_path: Path,
+) -> None:
+    """MSH001 names at most MAX_CALLERS_SHOWN callers in its evidence and counts
+    the rest (thousands of callers in each of thousands of findings made a
+    report of gigabytes); its message counts them all."""
+    fixture = (
+        Path(__file__).resolve().parents[2]
+        / "fixtures/checks/MSH001/fail_plaintext_caller_to_strict/platform.yaml"
+    )
+    callers = [
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: old-{i:02d}, namespace: legacy}}\n"
+        f"spec:\n  containers: [{{name: c, image: 'curl:8'}}]\n"
+        f"status: {{podIP: 198.18.1.{i + 1}}}\n"
+        for i in range(25)
+    ]
+    (tmp_path / "p.yaml").write_text(fixture.read_text() + "---\n" + "---\n".join(callers))
+    platform = load([str(tmp_path)]).platform
+    [finding] = PlaintextCallerToStrict().run(platform, CheckContext())
+    assert "lets 26 workload(s) without a sidecar reach it" in finding.message
+    named = [e for e in finding.evidence if e.startswith("allowed by the network, plaintext: ")]
+    assert len(named) == MAX_CALLERS_SHOWN
+    assert named[0].endswith("Pod/legacy/old") and named[-1].endswith("Pod/legacy/old-18")
+    assert finding.evidence[-1] == "and 6 more workload(s) without a sidecar"

@@ -13,6 +13,11 @@ from ekstwin.findings import Confidence, Finding, Severity
 from ekstwin.model.platform import Platform
 from ekstwin.model.source import ObjectRef, Source
 
+#: The callers named in a finding's evidence, in name order (a platform where
+#: thousands of pods outside the mesh reach every port would otherwise repeat them
+#: all in each of thousands of findings: gigabytes of report).
+MAX_CALLERS_SHOWN = 20
+
 
 class PlaintextCallerToStrict(Check):
     """
@@ -113,22 +118,29 @@ class PlaintextCallerToStrict(Check):
     ) -> Iterator[Finding]:
         # Most workloads are reached by the same callers: each distinct set of source
         # classes is named once, and each caller's evidence line is one string.
-        named: dict[int, tuple[str, ...]] = {}
+        named: dict[int, tuple[int, tuple[str, ...]]] = {}
         lines: dict[str, str] = {}
         for (subject, port), bits in sorted(
             broken.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
         ):
             explanation, source = why[(subject, port)]
-            evidence = named.get(bits)
-            if evidence is None:
+            got = named.get(bits)
+            if got is None:
                 names = sorted({n for c in bit_indices(bits) for n in callers[c]})
-                evidence = named[bits] = tuple(
-                    lines.setdefault(n, f"allowed by the network, plaintext: {n}") for n in names
+                shown = tuple(
+                    lines.setdefault(n, f"allowed by the network, plaintext: {n}")
+                    for n in names[:MAX_CALLERS_SHOWN]
                 )
+                if len(names) > MAX_CALLERS_SHOWN:
+                    shown += (
+                        f"and {len(names) - MAX_CALLERS_SHOWN} more workload(s) without a sidecar",
+                    )
+                got = named[bits] = (len(names), shown)
+            count, evidence = got
             yield self.finding(
                 subject,
                 f"{subject} port {port} requires mutual TLS, but the network lets "
-                f"{len(evidence)} workload(s) without a sidecar reach it: their connections "
+                f"{count} workload(s) without a sidecar reach it: their connections "
                 "are reset",
                 source,
                 evidence=(explanation, *evidence),
