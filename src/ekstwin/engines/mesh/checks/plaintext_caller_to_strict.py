@@ -26,6 +26,7 @@ class PlaintextCallerToStrict(Check):
     allow to reach a port of a workload whose effective mTLS mode on that port
     is STRICT. It walks the network's pod-to-pod connectivity and the mesh's
     PeerAuthentication composition together, per declared container port.
+    A finding names the first 20 callers (in name order) and counts the rest.
 
     ## Why is this bad?
     The network lets the packets through, so the flow looks open, but the
