@@ -129,7 +129,7 @@ def parse_simple(
     is one (which needs no ``entries``). ``starts``, when given, holds every
     first character (ASCII) of the plain texts ``resolve`` may read as something
     other than the text itself; the compiled reader takes any other text as it
-    is, without asking. ``pointers``, kept over the documents of a file, lets the
+    is, without asking. ``pointers``, kept over the documents read together, lets the
     compiled reader give ``lines`` one object for each pointer text."""
     if _compiled is not None:
         return _compiled.parse_simple(
