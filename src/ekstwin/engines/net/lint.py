@@ -572,18 +572,19 @@ class LintModel:
         blocks = peer_blocks(tiers, peers, self.peer_bits, self.named_port_groups, direction)
         out: dict[ConnectionSet, int] = {}
         self.walks += len(blocks)
+        # peer_blocks asked every rule a walk tests (Log rules are not tested) for its
+        # peer bits: the walks read them from where peer_bits keeps them
+        known, peer_bits = self._peer, self.peer_bits
         for block in blocks:
             rep = (block & -block).bit_length() - 1
             dst = subject.rep if direction is Direction.INGRESS else self.classes[rep].rep
-            conns = walk(tiers, self._peer_test(rep), dst, self.rule_conns)
+
+            def peer_ok(rule: CompiledRule, rep: int = rep) -> bool:
+                return bool((known.get(id(rule)) or peer_bits(rule)) >> rep & 1)
+
+            conns = walk(tiers, peer_ok, dst, self.rule_conns)
             out[conns] = out.get(conns, 0) | block
         return tuple((bits, conns) for conns, bits in out.items())
-
-    def _peer_test(self, index: int) -> Callable[[CompiledRule], bool]:
-        def test(rule: CompiledRule) -> bool:
-            return bool(self.peer_bits(rule) >> index & 1)
-
-        return test
 
     # -- classes -----------------------------------------------------------
 

@@ -139,6 +139,7 @@ def _changes_something(
         for x in selected:
             self_bit = 1 << x.index if len(x.members) < 2 else 0
             with_p, without = lm.side(x, here), lm.side(x, here, p)
+            far_at: dict[int, ConnectionSet] = {}  # a group's side towards x, once per x
             if not budget.spend(1):
                 return None
             for bits, near in with_p:
@@ -166,8 +167,10 @@ def _changes_something(
                         return None
                     for gbits, far_blocks in groups:
                         if rest & gbits:
-                            far = _at(far_blocks, x.index)
-                            if near & far != near_without & far:
+                            towards = far_at.get(id(far_blocks))
+                            if towards is None:
+                                towards = far_at[id(far_blocks)] = _at(far_blocks, x.index)
+                            if near & towards != near_without & towards:
                                 return True
     return False
 
