@@ -267,6 +267,8 @@ class LintModel:
         self._interned: dict[tuple[object, ...], Applicable] = {}
         #: (id of an interned answer, id of the policy left out) -> that answer without it
         self._without: dict[tuple[int, int], Applicable] = {}
+        #: walk()'s memo of what a rule's connections take of the traffic left
+        self._taken: dict[tuple[int, int], tuple[ConnectionSet, ...]] = {}
         self._selected: dict[int, tuple[EndpointClass, ...]] = {}
         self._pods_by_ns: dict[str | None, tuple[EndpointClass, ...]] | None = None
         self._conns: dict[tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet] = {}
@@ -582,7 +584,7 @@ class LintModel:
             def peer_ok(rule: CompiledRule, rep: int = rep) -> bool:
                 return bool((known.get(id(rule)) or peer_bits(rule)) >> rep & 1)
 
-            conns = walk(tiers, peer_ok, dst, self.rule_conns)
+            conns = walk(tiers, peer_ok, dst, self.rule_conns, self._taken)
             out[conns] = out.get(conns, 0) | block
         return tuple((bits, conns) for conns, bits in out.items())
 

@@ -139,10 +139,13 @@ def walk(
     peer_ok: Callable[[CompiledRule], bool],
     dst: Endpoint,
     conns: Callable[[CompiledRule, Endpoint], ConnectionSet] | None = None,
+    memo: dict[tuple[int, int], tuple[ConnectionSet, ...]] | None = None,
 ) -> ConnectionSet:
     """The connections the ordered decisions allow for one (subject, peer) pair
     (``peer_ok``: whether a rule's peer side matches the peer; ``conns``: a rule's
-    connections towards ``dst``, ``rule.conns(dst)`` unless given)."""
+    connections towards ``dst``, ``rule.conns(dst)`` unless given). ``memo``,
+    kept by the caller over many walks, remembers what a rule's connections take
+    of the traffic left (each answer with the two sets it is of)."""
     # evaluate() without its observers, written out: the engines walk once per
     # (class, block of alike peers), the checks once more per policy left out.
     conns_of = conns or CompiledRule.conns
@@ -157,10 +160,23 @@ def walk(
                 action = r.action
                 if action is Action.LOG or not peer_ok(r):
                     continue
-                m = conns_of(r, dst) & remaining
-                if m.is_empty:
-                    continue
-                remaining = remaining - m
+                c = conns_of(r, dst)
+                if memo is None:
+                    m = c & remaining
+                    if m.is_empty:
+                        continue
+                    remaining = remaining - m
+                else:
+                    # (what the rule takes, what is left): the same few sets meet again
+                    key = (id(c), id(remaining))
+                    got = memo.get(key)
+                    if got is None or got[0] is not c or got[1] is not remaining:
+                        m = c & remaining
+                        got = memo[key] = (c, remaining, m, remaining - m)
+                    m = got[2]
+                    if m.is_empty:
+                        continue
+                    remaining = got[3]
                 if action is Action.ALLOW:
                     allowed = allowed | m
                 elif action is Action.PASS:
