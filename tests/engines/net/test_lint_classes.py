@@ -402,7 +402,7 @@ def test_the_written_out_walk_is_evaluate_without_observers(build: Builder) -> N
     walks = 0
     for platform in _platforms(build):
         lm = LintModel(platform)
-        memo: dict[tuple[int, int], tuple[ConnectionSet, ...]] = {}
+        memo: dict[tuple[int, ...], tuple[ConnectionSet, ...]] = {}
         for c in lm.pod_classes():
             for direction in Direction:
                 tiers = lm.applicable(c.rep, direction)

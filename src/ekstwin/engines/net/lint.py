@@ -268,7 +268,7 @@ class LintModel:
         #: (id of an interned answer, id of the policy left out) -> that answer without it
         self._without: dict[tuple[int, int], Applicable] = {}
         #: walk()'s memo of what a rule's connections take of the traffic left
-        self._taken: dict[tuple[int, int], tuple[ConnectionSet, ...]] = {}
+        self._taken: dict[tuple[int, ...], tuple[ConnectionSet, ...]] = {}
         self._selected: dict[int, tuple[EndpointClass, ...]] = {}
         self._pods_by_ns: dict[str | None, tuple[EndpointClass, ...]] | None = None
         self._conns: dict[tuple[int, tuple[tuple[str, str, int], ...]], ConnectionSet] = {}

@@ -139,13 +139,14 @@ def walk(
     peer_ok: Callable[[CompiledRule], bool],
     dst: Endpoint,
     conns: Callable[[CompiledRule, Endpoint], ConnectionSet] | None = None,
-    memo: dict[tuple[int, int], tuple[ConnectionSet, ...]] | None = None,
+    memo: dict[tuple[int, ...], tuple[ConnectionSet, ...]] | None = None,
 ) -> ConnectionSet:
     """The connections the ordered decisions allow for one (subject, peer) pair
     (``peer_ok``: whether a rule's peer side matches the peer; ``conns``: a rule's
     connections towards ``dst``, ``rule.conns(dst)`` unless given). ``memo``,
     kept by the caller over many walks, remembers what a rule's connections take
-    of the traffic left (each answer with the two sets it is of)."""
+    of the traffic left and the unions made (each answer with the two sets it is
+    of)."""
     # evaluate() without its observers, written out: the engines walk once per
     # (class, block of alike peers), the checks once more per policy left out.
     conns_of = conns or CompiledRule.conns
@@ -178,15 +179,30 @@ def walk(
                         continue
                     remaining = got[3]
                 if action is Action.ALLOW:
-                    allowed = allowed | m
+                    allowed = allowed | m if memo is None else _union(memo, allowed, m)
                 elif action is Action.PASS:
-                    passed = passed | m
+                    passed = passed | m if memo is None else _union(memo, passed, m)
                 if remaining.is_empty:
                     break
         if not remaining.is_empty and pols and tier.default_action is Action.PASS:
-            passed = passed | remaining
+            passed = passed | remaining if memo is None else _union(memo, passed, remaining)
         remaining = passed
-    return allowed | remaining
+    return allowed | remaining if memo is None else _union(memo, allowed, remaining)
+
+
+def _union(
+    memo: dict[tuple[int, ...], tuple[ConnectionSet, ...]], a: ConnectionSet, b: ConnectionSet
+) -> ConnectionSet:
+    """``a | b`` through walk()'s memo (each answer kept with the two sets it is of)."""
+    if not a.parts:
+        return b
+    if not b.parts:
+        return a
+    key = (id(a), id(b), 0)
+    got = memo.get(key)
+    if got is None or got[0] is not a or got[1] is not b:
+        got = memo[key] = (a, b, a | b)
+    return got[2]
 
 
 def refine_blocks(blocks: list[int], bits: int) -> list[int]:
