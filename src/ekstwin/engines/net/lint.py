@@ -719,21 +719,40 @@ def reaching(
     wanted = conns(target, dst)
     deciders: list[str] = []
 
+    def seen(step: Step) -> None:
+        if not (step.conns & wanted).is_empty:
+            text = _decider(step)
+            if text is not None:
+                deciders.append(text)
+
+    take = _deciding_take(peer_ok, conns, dst)
+    _, arrived = evaluate(tiers, take, ConnectionSet.all(), until=target, seen=seen)
+    return Reach(arrived & wanted, tuple(deciders))
+
+
+def _deciding_take(
+    peer_ok: Callable[[CompiledRule], bool],
+    conns: Callable[[CompiledRule, Endpoint], ConnectionSet],
+    dst: Endpoint,
+) -> Callable[[CompiledRule], ConnectionSet | None]:
+    """evaluate()'s ``take`` for :func:`reaching`: only rules that decide at L4."""
+
     def take(r: CompiledRule) -> ConnectionSet | None:
         if r.action not in _DECIDING or not judged_at_l4(r) or not peer_ok(r):
             return None
         return conns(r, dst)
 
-    def seen(step: Step) -> None:
-        if (step.conns & wanted).is_empty:
-            return
-        if step.rule is not None:
-            deciders.append(rule_text(step.policy, step.rule))
-        elif step.action is not Action.PASS:
-            deciders.append(f"the end of tier {step.tier.name} (default action Deny)")
+    return take
 
-    _, arrived = evaluate(tiers, take, ConnectionSet.all(), until=target, seen=seen)
-    return Reach(arrived & wanted, tuple(deciders))
+
+def _decider(step: Step) -> str | None:
+    """How :func:`reaching` names a step that decided traffic (a Pass at the end
+    of a tier decides nothing)."""
+    if step.rule is not None:
+        return rule_text(step.policy, step.rule)
+    if step.action is not Action.PASS:
+        return f"the end of tier {step.tier.name} (default action Deny)"
+    return None
 
 
 class Walked:
@@ -755,14 +774,10 @@ class Walked:
         self._before: dict[int, tuple[int, ConnectionSet]] = {}
         self._steps: list[Step] = []
 
-        def take(r: CompiledRule) -> ConnectionSet | None:
-            if r.action not in _DECIDING or not judged_at_l4(r) or not peer_ok(r):
-                return None
-            return conns(r, dst)
-
         def arrive(r: CompiledRule, undecided: ConnectionSet) -> None:
             self._before[id(r)] = (len(self._steps), undecided)
 
+        take = _deciding_take(peer_ok, conns, dst)
         evaluate(tiers, take, ConnectionSet.all(), seen=self._steps.append, arrive=arrive)
 
     def reach(self, target: CompiledRule, wanted: ConnectionSet) -> Reach:
@@ -771,12 +786,10 @@ class Walked:
         met, arrived = got if got is not None else (len(self._steps), ConnectionSet.none())
         deciders: list[str] = []
         for step in self._steps[:met]:
-            if (step.conns & wanted).is_empty:
-                continue
-            if step.rule is not None:
-                deciders.append(rule_text(step.policy, step.rule))
-            elif step.action is not Action.PASS:
-                deciders.append(f"the end of tier {step.tier.name} (default action Deny)")
+            if not (step.conns & wanted).is_empty:
+                text = _decider(step)
+                if text is not None:
+                    deciders.append(text)
         return Reach(arrived & wanted, tuple(deciders))
 
 
